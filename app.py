@@ -1,0 +1,83 @@
+"""Composition root: create_app(), the Celery app, CLI commands, the embedded runner."""
+from __future__ import annotations
+
+import logging
+import os
+from datetime import timedelta
+
+from flask import Flask
+
+import config as config_module
+from extensions import celery, celery_init_app, csrf, db, login_manager, migrate
+
+
+def create_app(config: object | None = None) -> Flask:
+    """Build the Flask app; `config` is a Config instance or a dict of overrides."""
+    app = Flask(__name__, template_folder="web/templates", static_folder="web/static",
+                instance_path=str(config_module.INSTANCE_DIR))
+    app.config.from_object(config_module.Config())
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+    if "SQLALCHEMY_ENGINE_OPTIONS" not in app.config:
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = config_module.sqlite_engine_options(
+            app.config["SQLALCHEMY_DATABASE_URI"])
+    _init_extensions(app)
+    _register_parts(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(config_module.BASE_DIR, "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    celery_init_app(app)
+    celery.conf.beat_schedule = {
+        "outbox-sweep": {"task": "crm.relay_outbox",
+                         "schedule": timedelta(seconds=app.config["OUTBOX_SWEEP_SECONDS"])},
+    }
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        with app.app_context():
+            _sqlite_pragmas()
+
+
+def _sqlite_pragmas() -> None:
+    """WAL lets the web and worker threads read while one writes."""
+    from sqlalchemy import event
+
+    @event.listens_for(db.engine, "connect")
+    def _on_connect(dbapi_conn, _record) -> None:  # noqa: ANN001
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+
+def _register_parts(app: Flask) -> None:
+    import crm.attributes  # noqa: F401  (subscribes to org signals)
+    import crm.events  # noqa: F401  (models)
+    import crm.models  # noqa: F401
+    import crm.tasks  # noqa: F401  (registers Celery tasks)
+    import org.models  # noqa: F401
+    import web
+    from cli import register_cli
+    from crm.kick import install_outbox_kick
+
+    install_outbox_kick(app)
+    web.register(app)
+    register_cli(app)
+
+
+def main() -> None:
+    """`python app.py`: migrate, seed demo data once, start worker, beat and web server."""
+    from runner import run_embedded
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    run_embedded(create_app())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,88 @@
+"""CLI commands for operators and scripts (`flask --app app ...`)."""
+from __future__ import annotations
+
+import click
+from flask import Flask
+
+from errors import ServiceError
+
+
+def _fail(exc: ServiceError) -> None:
+    details = "; ".join(f"{k}: {v}" for k, v in exc.fields.items())
+    raise click.ClickException(f"{exc.message}" + (f" ({details})" if details else ""))
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(user_cli)
+    app.cli.add_command(department_cli)
+    app.cli.add_command(seed_cmd)
+
+
+@click.group("user", help="Manage users.")
+def user_cli() -> None:
+    pass
+
+
+@user_cli.command("create")
+@click.argument("email")
+@click.option("--password", required=True)
+@click.option("--admin", is_flag=True, help="Make the user a portal administrator.")
+@click.option("--first-name", default="")
+@click.option("--last-name", default="")
+@click.option("--position", default="")
+@click.option("--department", default=None, help="Department name or id.")
+def create_user_cmd(email: str, password: str, admin: bool, first_name: str, last_name: str,
+                    position: str, department: str | None) -> None:
+    from org.services.departments import find_department
+    from org.services.users import create_user
+
+    dep_id = None
+    if department:
+        dep = find_department(department)
+        if dep is None:
+            raise click.ClickException(f"No department {department!r}; create it first")
+        dep_id = dep.id
+    try:
+        user = create_user(email, password, actor=None, first_name=first_name, last_name=last_name,
+                           position=position, is_admin=admin, department_id=dep_id)
+    except ServiceError as exc:
+        _fail(exc)
+    click.echo(f"Created user {user.id} <{user.email}>{' (administrator)' if admin else ''}")
+
+
+@click.group("department", help="Manage departments.")
+def department_cli() -> None:
+    pass
+
+
+@department_cli.command("create")
+@click.argument("name")
+@click.option("--parent", default=None, help="Parent department name or id.")
+@click.option("--head", default=None, help="E-mail or id of the department head.")
+def create_department_cmd(name: str, parent: str | None, head: str | None) -> None:
+    from org.services.departments import create_department, find_department
+    from org.services.users import find_user
+
+    parent_id = head_id = None
+    if parent:
+        dep = find_department(parent)
+        if dep is None:
+            raise click.ClickException(f"No department {parent!r}")
+        parent_id = dep.id
+    if head:
+        user = find_user(head)
+        if user is None:
+            raise click.ClickException(f"No user {head!r}")
+        head_id = user.id
+    try:
+        dep = create_department(name, actor=None, parent_id=parent_id, head_id=head_id)
+    except ServiceError as exc:
+        _fail(exc)
+    click.echo(f"Created department {dep.id} {dep.name!r} ({dep.path})")
+
+
+@click.command("seed-demo", help="Load demo data (only into an empty database).")
+def seed_cmd() -> None:
+    from demo import seed_demo_data
+
+    click.echo(seed_demo_data())

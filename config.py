@@ -1,0 +1,72 @@
+"""Settings read from the environment; nothing here imports our packages."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("FLOWDESK_INSTANCE", BASE_DIR / "instance"))
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _secret_key() -> str:
+    """Use SECRET_KEY, or a random key kept in the instance folder across restarts."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(os.urandom(32).hex())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class Config:
+    """Embedded defaults: SQLite and an SQLite-backed Celery broker under instance/."""
+
+    def __init__(self) -> None:
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        self.SECRET_KEY = _secret_key()
+        self.SQLALCHEMY_DATABASE_URI = os.environ.get(
+            "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'flowdesk.sqlite'}"
+        )
+        self.CELERY = {
+            "broker_url": os.environ.get(
+                "CELERY_BROKER_URL", f"sqla+sqlite:///{INSTANCE_DIR / 'broker.sqlite'}"
+            ),
+            "task_acks_late": True,
+            "worker_prefetch_multiplier": 1,
+            "task_ignore_result": True,
+            "broker_connection_retry_on_startup": True,
+            "beat_schedule_filename": str(INSTANCE_DIR / "celerybeat-schedule"),
+        }
+        # "celery": relay outbox rows through the broker after commit; "none": only the
+        # periodic sweep (tests drive the relay explicitly).
+        self.OUTBOX_KICK = os.environ.get("FLOWDESK_OUTBOX_KICK", "celery")
+        self.OUTBOX_SWEEP_SECONDS = float(os.environ.get("FLOWDESK_OUTBOX_SWEEP", "5"))
+        self.EMBEDDED_WORKER = _bool("FLOWDESK_EMBEDDED_WORKER", True)
+        self.DEMO_DATA = _bool("FLOWDESK_DEMO_DATA", True)
+        self.MAX_CONTENT_LENGTH = int(os.environ.get("FLOWDESK_MAX_UPLOAD", 5 * 1024 * 1024))
+        self.BPMN_MAX_BYTES = int(os.environ.get("FLOWDESK_BPMN_MAX_BYTES", 5 * 1024 * 1024))
+        self.API_PAGE_MAX = 200
+        self.WTF_CSRF_TIME_LIMIT = None
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.TESTING = False
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.SQLALCHEMY_DATABASE_URI.startswith("sqlite")
+
+
+def sqlite_engine_options(uri: str) -> dict:
+    """SQLite needs a busy timeout: web and worker threads share one file."""
+    if uri.startswith("sqlite"):
+        return {"connect_args": {"timeout": 30, "check_same_thread": False}}
+    return {"pool_pre_ping": True}

@@ -1,0 +1,1 @@
+"""CRM records, timeline, tasks, access rights, search and domain events."""

@@ -1,0 +1,43 @@
+"""Access attributes on records (the responsible's department path), kept current."""
+from __future__ import annotations
+
+from sqlalchemy import func, update
+
+from crm.models import MODELS, CrmTask
+from extensions import db
+from org.models import User
+from org.signals import department_moved, user_departments_changed
+
+
+def dept_path_for(user_id: int | None) -> str:
+    if user_id is None:
+        return ""
+    user = db.session.get(User, user_id)
+    dep = user.primary_department if user else None
+    return dep.path if dep else ""
+
+
+def _tables() -> list[type]:
+    return [*MODELS.values(), CrmTask]
+
+
+@user_departments_changed.connect
+def _refresh_user_records(sender: object, user_id: int, **_: object) -> None:
+    """A person moved: their records follow them in the same transaction."""
+    path = dept_path_for(user_id)
+    for model in _tables():
+        db.session.execute(
+            update(model).where(model.responsible_id == user_id).values(dept_path=path)
+            .execution_options(synchronize_session=False)
+        )
+
+
+@department_moved.connect
+def _refresh_moved_subtree(sender: object, old_path: str, new_path: str, **_: object) -> None:
+    """A department moved in the tree: rewrite the prefix of every record under it."""
+    for model in _tables():
+        db.session.execute(
+            update(model).where(model.dept_path.startswith(old_path))
+            .values(dept_path=new_path + func.substr(model.dept_path, len(old_path) + 1))
+            .execution_options(synchronize_session=False)
+        )

@@ -1,0 +1,162 @@
+"""Domain events through a transactional outbox, delivered at least once to consumers."""
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, event, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from extensions import db
+from org.actors import Actor, actor_user, event_depth, origin_instance_id
+from org.models import utcnow
+
+log = logging.getLogger(__name__)
+
+
+class OutboxEvent(db.Model):
+    __tablename__ = "outbox_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(36), unique=True)
+    type: Mapped[str] = mapped_column(String(64))
+    entity: Mapped[str] = mapped_column(String(16))
+    entity_id: Mapped[int]
+    changes: Mapped[dict] = mapped_column(JSON, default=dict)
+    actor_id: Mapped[int | None]
+    origin_instance_id: Mapped[int | None]
+    # How many process-triggered hops led here; the engine refuses chains too deep.
+    depth: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    delivered_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_outbox_pending", "delivered_at", "id"),)
+
+    def to_dict(self) -> dict:
+        return {
+            "event_id": self.event_id, "type": self.type, "entity": self.entity,
+            "entity_id": self.entity_id, "changes": self.changes, "actor_id": self.actor_id,
+            "origin_instance_id": self.origin_instance_id, "depth": self.depth,
+            "created_at": self.created_at.isoformat() + "Z",
+        }
+
+
+class OutboxDelivery(db.Model):
+    """One row per (event, consumer): written in the consumer's own transaction."""
+
+    __tablename__ = "outbox_delivery"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("outbox_event.id", ondelete="CASCADE"))
+    consumer: Mapped[str] = mapped_column(String(64))
+    delivered_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("event_id", "consumer", name="uq_outbox_delivery"),)
+
+
+Consumer = Callable[[OutboxEvent], None]
+_consumers: dict[str, Consumer] = {}
+_after_commit_hooks: list[Callable[[], None]] = []
+
+
+def register_consumer(name: str, fn: Consumer) -> None:
+    """Register an idempotent consumer; it runs inside the relay's transaction."""
+    _consumers[name] = fn
+
+
+def unregister_consumer(name: str) -> None:
+    _consumers.pop(name, None)
+
+
+def consumers() -> dict[str, Consumer]:
+    return dict(_consumers)
+
+
+def on_outbox_commit(hook: Callable[[], None]) -> None:
+    """Call `hook` after any commit that wrote events (the relay kick)."""
+    if hook not in _after_commit_hooks:
+        _after_commit_hooks.append(hook)
+
+
+def record_event(
+    type_: str, entity: str, entity_id: int, changes: dict | None, *, actor: Actor | None
+) -> OutboxEvent:
+    """Add an event row to the current transaction; the caller commits."""
+    user = actor_user(actor) if actor is not None else None
+    row = OutboxEvent(
+        event_id=str(uuid.uuid4()), type=type_, entity=entity, entity_id=entity_id,
+        changes=changes or {}, actor_id=user.id if user else None,
+        origin_instance_id=origin_instance_id(actor) if actor is not None else None,
+        depth=event_depth(actor) if actor is not None else 0,
+    )
+    db.session.add(row)
+    db.session.info["outbox_pending"] = True
+    return row
+
+
+@event.listens_for(Session, "after_commit")
+def _kick_after_commit(session: Session) -> None:
+    if session.info.pop("outbox_pending", False):
+        for hook in list(_after_commit_hooks):
+            try:
+                hook()
+            except Exception:  # the periodic sweep delivers what a failed kick missed
+                log.exception("outbox kick failed")
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    session.info.pop("outbox_pending", None)
+
+
+def pending_event_ids(limit: int = 100) -> list[int]:
+    query = select(OutboxEvent.id).where(OutboxEvent.delivered_at.is_(None))
+    return list(db.session.scalars(query.order_by(OutboxEvent.id).limit(limit)))
+
+
+def relay_pending(limit: int = 100) -> int:
+    """Deliver undelivered events; returns how many became fully delivered."""
+    done = 0
+    for event_id in pending_event_ids(limit):
+        if deliver_event(event_id):
+            done += 1
+    return done
+
+
+def deliver_event(event_id: int) -> bool:
+    """Run every consumer not yet done for one event, each in a savepoint; commit once."""
+    query = select(OutboxEvent).where(OutboxEvent.id == event_id)
+    if db.engine.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)  # another worker has it
+    row = db.session.scalar(query)
+    if row is None or row.delivered_at is not None:
+        db.session.rollback()
+        return False
+    done = set(db.session.scalars(
+        select(OutboxDelivery.consumer).where(OutboxDelivery.event_id == row.id)))
+    failed = False
+    for name, consumer in consumers().items():
+        if name in done:
+            continue
+        failed |= not _run_consumer(row, name, consumer)
+    if not failed:
+        row.delivered_at = utcnow()
+    db.session.commit()
+    return not failed
+
+
+def _run_consumer(row: OutboxEvent, name: str, consumer: Consumer) -> bool:
+    try:
+        with db.session.begin_nested():
+            consumer(row)
+            db.session.add(OutboxDelivery(event_id=row.id, consumer=name))
+        return True
+    except Exception as exc:
+        log.exception("consumer %s failed on event %s", name, row.event_id)
+        row.attempts += 1
+        row.last_error = f"{name}: {exc}"[:2000]
+        return False

@@ -1,0 +1,179 @@
+"""CRM records (lead, contact, company, deal), their e-mail addresses and status lists."""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+
+from extensions import db
+from org.models import utcnow
+
+
+class RecordMixin:
+    """Columns every CRM record has, including its indexed access attributes."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    phones: Mapped[list] = mapped_column(JSON, default=list)
+
+    @declared_attr
+    def responsible_id(cls) -> Mapped[int | None]:
+        return mapped_column(ForeignKey("user_account.id"), index=True)
+
+    @declared_attr
+    def created_by_id(cls) -> Mapped[int | None]:
+        return mapped_column(ForeignKey("user_account.id"))
+
+    @declared_attr
+    def dept_path(cls) -> Mapped[str]:
+        # The responsible's primary department path, e.g. "/1/4/"; "" when none.
+        return mapped_column(String(500), default="", index=True)
+
+
+class Lead(RecordMixin, db.Model):
+    __tablename__ = "lead"
+    entity = "lead"
+
+    title: Mapped[str] = mapped_column(String(255))
+    first_name: Mapped[str] = mapped_column(String(100), default="")
+    last_name: Mapped[str] = mapped_column(String(100), default="")
+    company_name: Mapped[str] = mapped_column(String(255), default="")
+    status: Mapped[str] = mapped_column(String(32), default="NEW", index=True)
+    source: Mapped[str] = mapped_column(String(100), default="")
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
+    currency: Mapped[str] = mapped_column(String(3), default="")
+    comments: Mapped[str] = mapped_column(Text, default="")
+
+
+class Company(RecordMixin, db.Model):
+    __tablename__ = "company"
+    entity = "company"
+
+    title: Mapped[str] = mapped_column(String(255))
+    industry: Mapped[str] = mapped_column(String(100), default="")
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("lead.id", ondelete="SET NULL"))
+
+
+class Contact(RecordMixin, db.Model):
+    __tablename__ = "contact"
+    entity = "contact"
+
+    first_name: Mapped[str] = mapped_column(String(100), default="")
+    last_name: Mapped[str] = mapped_column(String(100))
+    position: Mapped[str] = mapped_column(String(200), default="")
+    company_id: Mapped[int | None] = mapped_column(
+        ForeignKey("company.id", ondelete="SET NULL"), index=True
+    )
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("lead.id", ondelete="SET NULL"))
+
+
+class Deal(RecordMixin, db.Model):
+    __tablename__ = "deal"
+    entity = "deal"
+
+    title: Mapped[str] = mapped_column(String(255))
+    stage: Mapped[str] = mapped_column(String(32), default="NEW", index=True)
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
+    currency: Mapped[str] = mapped_column(String(3), default="")
+    contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contact.id", ondelete="SET NULL"), index=True
+    )
+    company_id: Mapped[int | None] = mapped_column(
+        ForeignKey("company.id", ondelete="SET NULL"), index=True
+    )
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("lead.id", ondelete="SET NULL"))
+    closed: Mapped[bool] = mapped_column(default=False)
+
+
+class RecordEmail(db.Model):
+    """E-mail addresses of every record type, lower-cased: mail matching looks them up."""
+
+    __tablename__ = "record_email"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity: Mapped[str] = mapped_column(String(16))
+    record_id: Mapped[int]
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+
+    __table_args__ = (Index("ix_record_email_record", "entity", "record_id"),)
+
+
+class StatusValue(db.Model):
+    """Lead statuses and deal stages: data, so a company can rename or add values."""
+
+    __tablename__ = "crm_status"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity: Mapped[str] = mapped_column(String(16))
+    code: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(100))
+    sort: Mapped[int] = mapped_column(default=0)
+    # open | won | lost | converted | junk: what the platform itself relies on.
+    semantic: Mapped[str] = mapped_column(String(16), default="open")
+
+    __table_args__ = (UniqueConstraint("entity", "code", name="uq_crm_status_entity_code"),)
+
+
+class TimelineEntry(db.Model):
+    """One line of a record's history: creation, change, comment, task, mail, process."""
+
+    __tablename__ = "timeline_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity: Mapped[str] = mapped_column(String(16))
+    record_id: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(32))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    summary: Mapped[str] = mapped_column(String(500), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    __table_args__ = (Index("ix_timeline_record", "entity", "record_id", "id"),)
+
+
+class CrmTask(db.Model):
+    __tablename__ = "crm_task"
+    entity = "task"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str] = mapped_column(Text, default="")
+    deadline: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    responsible_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    dept_path: Mapped[str] = mapped_column(String(500), default="", index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    completed_at: Mapped[datetime | None]
+
+
+class TaskObserver(db.Model):
+    __tablename__ = "crm_task_observer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("crm_task.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+
+    __table_args__ = (UniqueConstraint("task_id", "user_id", name="uq_task_observer"),)
+
+
+class TaskLink(db.Model):
+    """A record a task is about (one task may concern many records)."""
+
+    __tablename__ = "crm_task_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("crm_task.id", ondelete="CASCADE"), index=True)
+    entity: Mapped[str] = mapped_column(String(16))
+    record_id: Mapped[int]
+
+    __table_args__ = (Index("ix_task_link_record", "entity", "record_id"),)
+
+
+MODELS: dict[str, type] = {"lead": Lead, "contact": Contact, "company": Company, "deal": Deal}

@@ -1,0 +1,71 @@
+"""Keyset pagination: `?limit=` and an opaque `?cursor=` naming the last row seen."""
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, and_, func, or_
+from sqlalchemy.orm import Session
+
+from errors import ValidationError
+
+# NULLs sort as these, so (value, id) stays a total order on every database.
+_NULL_AS = {"str": "", "decimal": -1e15, "ref": 0}
+
+
+@dataclass
+class Page:
+    items: list
+    next: str | None
+
+
+def encode_cursor(values: list) -> str:
+    raw = json.dumps([v.isoformat() if isinstance(v, datetime) else v for v in values], default=str)
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> list:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, TypeError):
+        raise ValidationError.from_fields({"cursor": "Invalid cursor; use the `next` value"}) from None
+    if not isinstance(values, list) or len(values) != 2:
+        raise ValidationError.from_fields({"cursor": "Invalid cursor; use the `next` value"})
+    return values
+
+
+def sort_column(model: type, name: str, kind: str | None):
+    col = getattr(model, name)
+    if kind in _NULL_AS:
+        return func.coalesce(col, _NULL_AS[kind])
+    return col
+
+
+def paginate(stmt: Select, model: type, sort: str, kind: str | None, limit: int, cursor: str | None,
+             session: Session) -> Page:
+    """Order by (sort column, id), continue after the cursor, fetch one extra to know `next`."""
+    desc = sort.startswith("-")
+    col = sort_column(model, sort.lstrip("-"), kind)
+    if cursor:
+        value, last_id = decode_cursor(cursor)
+        if sort.lstrip("-") in ("created_at", "updated_at"):
+            value = datetime.fromisoformat(value)
+        if desc:
+            stmt = stmt.where(or_(col < value, and_(col == value, model.id < last_id)))
+        else:
+            stmt = stmt.where(or_(col > value, and_(col == value, model.id > last_id)))
+    order = (col.desc(), model.id.desc()) if desc else (col.asc(), model.id.asc())
+    rows = list(session.scalars(stmt.order_by(*order).limit(limit + 1)))
+    if len(rows) <= limit:
+        return Page(rows, None)
+    rows = rows[:limit]
+    last = rows[-1]
+    last_value = getattr(last, sort.lstrip("-"))
+    if last_value is None and kind in _NULL_AS:
+        last_value = _NULL_AS[kind]
+    if hasattr(last_value, "is_finite"):  # Decimal
+        last_value = float(last_value)
+    return Page(rows, encode_cursor([last_value, last.id]))

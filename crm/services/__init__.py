@@ -1,0 +1,1 @@
+"""CRM service functions: check access, write, record events, commit once."""

@@ -1,0 +1,65 @@
+"""Lead conversion: contact, company and deal pre-filled from the lead and linked."""
+from __future__ import annotations
+
+from crm import access
+from crm.events import record_event
+from crm.models import Lead
+from crm.serialize import json_value
+from crm.services.records import _emails, create_record, get_record
+from crm.services.timeline import add_entry
+from errors import Conflict, ValidationError
+from extensions import db
+from org.actors import Actor
+
+
+def convert_lead(lead_id: int, *, contact: bool, company: bool, deal: bool, actor: Actor) -> dict:
+    """Create the chosen records from the lead, mark it CONVERTED; refuse a second time."""
+    lead: Lead = get_record("lead", lead_id, actor=actor, action="edit")
+    if lead.status == "CONVERTED":
+        raise Conflict(f"Lead {lead.id} is already converted")
+    if not (contact or company or deal):
+        raise ValidationError.from_fields({"contact": "Choose at least one of contact, company, deal"})
+    for entity, wanted in (("contact", contact), ("company", company), ("deal", deal)):
+        if wanted:
+            access.require(actor, entity, "add")
+    made = {"contact": None, "company": None, "deal": None}
+    emails = _emails("lead", lead.id)
+    base = {"responsible_id": lead.responsible_id, "phones": list(lead.phones or [])}
+    if company:
+        made["company"] = _make("company", lead, actor, {
+            **base, "emails": [] if contact else emails,
+            "title": lead.company_name or lead.title})
+    if contact:
+        made["contact"] = _make("contact", lead, actor, {
+            **base, "emails": emails, "first_name": lead.first_name,
+            "last_name": lead.last_name or lead.title,
+            "company_id": made["company"].id if made["company"] else None})
+    if deal:
+        made["deal"] = _make("deal", lead, actor, {
+            "title": lead.title, "amount": json_value(lead.amount), "currency": lead.currency,
+            "responsible_id": lead.responsible_id, "lead_id": lead.id,
+            "contact_id": made["contact"].id if made["contact"] else None,
+            "company_id": made["company"].id if made["company"] else None})
+    _mark_converted(lead, made, actor)
+    db.session.commit()
+    return made
+
+
+def _make(entity: str, lead: Lead, actor: Actor, data: dict) -> object:
+    record = create_record(entity, data, actor=actor, commit=False)
+    if entity in ("contact", "company"):
+        record.lead_id = lead.id
+    add_entry(entity, record.id, "converted", actor=actor, summary=f"Created from lead #{lead.id}",
+              data={"lead_id": lead.id})
+    return record
+
+
+def _mark_converted(lead: Lead, made: dict, actor: Actor) -> None:
+    old = lead.status
+    lead.status = "CONVERTED"
+    links = {k: v.id for k, v in made.items() if v is not None}
+    names = ", ".join(f"{k} #{v}" for k, v in links.items())
+    add_entry("lead", lead.id, "converted", actor=actor, summary=f"Converted into {names}", data=links)
+    record_event("lead.converted", "lead", lead.id, {"status": [old, "CONVERTED"], **{
+        f"{k}_id": [None, v] for k, v in links.items()}}, actor=actor)
+    record_event("lead.updated", "lead", lead.id, {"status": [old, "CONVERTED"]}, actor=actor)

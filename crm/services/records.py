@@ -1,0 +1,199 @@
+"""Create, read, update, delete and list leads, contacts, companies and deals."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import Select, delete, select
+
+from crm import access
+from crm.attributes import dept_path_for
+from crm.entities import Entity, entity
+from crm.events import record_event
+from crm.models import Deal, RecordEmail, StatusValue
+from crm.paging import Page, paginate
+from crm.serialize import json_value
+from crm.services.timeline import add_entry
+from crm.validation import Cleaned, clean
+from errors import NotFound, ValidationError
+from extensions import db
+from org.actors import Actor, actor_user
+
+CLOSED_SEMANTICS = ("won", "lost")
+
+
+def spec_of(name: str) -> Entity:
+    try:
+        return entity(name)
+    except KeyError:
+        raise NotFound(f"Unknown record type {name!r}") from None
+
+
+def get_record(entity_name: str, record_id: int, *, actor: Actor, action: str = "read") -> object:
+    """A record the actor may read (404 otherwise), checked for `action` too."""
+    spec = spec_of(entity_name)
+    record = db.session.get(spec.model, record_id)
+    if record is None:
+        raise NotFound(f"No {spec.name} {record_id}")
+    access.require(actor, spec.name, "read", record)
+    if action != "read":
+        access.require(actor, spec.name, action, record)
+    return record
+
+
+def create_record(entity_name: str, data: dict, *, actor: Actor, commit: bool = True) -> object:
+    """Validate, insert, log on the timeline and record `<entity>.created`."""
+    spec = spec_of(entity_name)
+    access.require(actor, spec.name, "add")
+    cleaned = clean(spec, data, partial=False)
+    if cleaned.errors:
+        raise ValidationError.from_fields(cleaned.errors)
+    record = spec.model(**cleaned.values)
+    if record.responsible_id is None:
+        record.responsible_id = actor_user(actor).id if not actor_user(actor).is_system else None
+    record.created_by_id = actor_user(actor).id
+    record.dept_path = dept_path_for(record.responsible_id)
+    _apply_derived(spec, record)
+    db.session.add(record)
+    db.session.flush()
+    _set_emails(spec.name, record.id, cleaned.emails or [])
+    add_entry(spec.name, record.id, "created", actor=actor, summary=f"{spec.label} created")
+    record_event(f"{spec.name}.created", spec.name, record.id, _snapshot(spec, record, cleaned.emails),
+                 actor=actor)
+    if commit:
+        db.session.commit()
+    return record
+
+
+def update_record(entity_name: str, record_id: int, data: dict, *, actor: Actor,
+                  commit: bool = True) -> object:
+    """Apply changed fields; log each change and record `<entity>.updated` with old/new."""
+    spec = spec_of(entity_name)
+    record = get_record(spec.name, record_id, actor=actor, action="edit")
+    cleaned = clean(spec, data, partial=True)
+    if cleaned.errors:
+        raise ValidationError.from_fields(cleaned.errors)
+    changes = _assign(spec, record, cleaned)
+    if changes:
+        add_entry(spec.name, record.id, "changed", actor=actor,
+                  summary="Changed " + ", ".join(sorted(changes)), data={"changes": changes})
+        record_event(f"{spec.name}.updated", spec.name, record.id, changes, actor=actor)
+    if commit:
+        db.session.commit()
+    return record
+
+
+def _assign(spec: Entity, record: object, cleaned: Cleaned) -> dict:
+    changes: dict[str, list] = {}
+    for name, value in cleaned.values.items():
+        old = getattr(record, name)
+        if _same(old, value):
+            continue
+        setattr(record, name, value)
+        changes[name] = [json_value(old), json_value(value)]
+    if cleaned.emails is not None:
+        old_emails = _emails(spec.name, record.id)
+        if old_emails != cleaned.emails:
+            _set_emails(spec.name, record.id, cleaned.emails)
+            changes["emails"] = [old_emails, cleaned.emails]
+    if "responsible_id" in changes:
+        record.dept_path = dept_path_for(record.responsible_id)
+    closed_before = getattr(record, "closed", None)
+    _apply_derived(spec, record)
+    if closed_before is not None and closed_before != record.closed:
+        changes["closed"] = [closed_before, record.closed]
+    return changes
+
+
+def _same(old: object, new: object) -> bool:
+    if isinstance(old, Decimal) or isinstance(new, Decimal):
+        return (old is None and new is None) or (
+            old is not None and new is not None and Decimal(old) == Decimal(new))
+    return old == new
+
+
+def _apply_derived(spec: Entity, record: object) -> None:
+    """A deal is closed exactly when its stage means won or lost."""
+    if isinstance(record, Deal):
+        semantic = db.session.scalar(select(StatusValue.semantic).where(
+            StatusValue.entity == "deal", StatusValue.code == record.stage))
+        record.closed = semantic in CLOSED_SEMANTICS
+
+
+def delete_record(entity_name: str, record_id: int, *, actor: Actor) -> None:
+    spec = spec_of(entity_name)
+    record = get_record(spec.name, record_id, actor=actor, action="delete")
+    snapshot = _snapshot(spec, record, _emails(spec.name, record.id))
+    db.session.execute(delete(RecordEmail).where(
+        RecordEmail.entity == spec.name, RecordEmail.record_id == record.id))
+    db.session.delete(record)
+    record_event(f"{spec.name}.deleted", spec.name, record_id, snapshot, actor=actor)
+    db.session.commit()
+
+
+def list_records(entity_name: str, *, actor: Actor, filters: dict | None = None,
+                 sort: str = "-id", limit: int = 50, cursor: str | None = None) -> Page:
+    """One page of the records the actor may read, filtered in SQL."""
+    spec = spec_of(entity_name)
+    stmt = access.scope(select(spec.model), spec.name, "read", actor)
+    stmt = _filter(spec, stmt, filters or {})
+    name = sort.lstrip("-")
+    if name not in spec.sortable:
+        raise ValidationError.from_fields({"sort": f"Sort by one of {', '.join(spec.sortable)}"})
+    f = spec.field(name)
+    return paginate(stmt, spec.model, sort, f.kind if f else None, limit, cursor, db.session)
+
+
+def _filter(spec: Entity, stmt: Select, filters: dict) -> Select:
+    errors: dict[str, str] = {}
+    model = spec.model
+    for name, raw in filters.items():
+        f = spec.field(name)
+        if name == "q":
+            stmt = stmt.where(_title_match(spec, str(raw)))
+        elif name == "email":
+            stmt = stmt.where(model.id.in_(select(RecordEmail.record_id).where(
+                RecordEmail.entity == spec.name, RecordEmail.email == str(raw).strip().lower())))
+        elif f is None or f.kind in ("emails", "phones", "text"):
+            errors[name] = "Cannot filter on this field"
+        elif f.kind in ("ref", "decimal"):
+            try:
+                stmt = stmt.where(getattr(model, name) == (None if raw in ("", "null") else
+                                                           (int(raw) if f.kind == "ref" else Decimal(raw))))
+            except (ValueError, ArithmeticError):
+                errors[name] = "Expected a number"
+        elif f.kind == "status":
+            stmt = stmt.where(getattr(model, name).in_(str(raw).upper().split(",")))
+        else:
+            stmt = stmt.where(getattr(model, name) == str(raw))
+    if errors:
+        raise ValidationError.from_fields(errors)
+    return stmt
+
+
+def _title_match(spec: Entity, text: str):
+    from sqlalchemy import or_
+
+    pattern = f"%{text.strip().lower()}%"
+    cols = [getattr(spec.model, f) for f in spec.title_fields]
+    return or_(*[db.func.lower(c).like(pattern) for c in cols])
+
+
+def _emails(entity_name: str, record_id: int) -> list[str]:
+    return list(db.session.scalars(select(RecordEmail.email).where(
+        RecordEmail.entity == entity_name, RecordEmail.record_id == record_id
+    ).order_by(RecordEmail.position)))
+
+
+def _set_emails(entity_name: str, record_id: int, emails: list[str]) -> None:
+    db.session.execute(delete(RecordEmail).where(
+        RecordEmail.entity == entity_name, RecordEmail.record_id == record_id))
+    for i, email in enumerate(emails):
+        db.session.add(RecordEmail(entity=entity_name, record_id=record_id, email=email, position=i))
+
+
+def _snapshot(spec: Entity, record: object, emails: list[str] | None) -> dict:
+    """The created/deleted event's `changes`: every field as [None, value]."""
+    out = {f.name: [None, json_value(getattr(record, f.name))]
+           for f in spec.fields if f.kind != "emails"}
+    out["emails"] = [None, list(emails or [])]
+    return out

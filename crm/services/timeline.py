@@ -1,0 +1,66 @@
+"""Timeline entries on records, written in the caller's transaction."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from crm import access
+from crm.models import TimelineEntry
+from crm.serialize import json_value
+from errors import ValidationError
+from extensions import db
+from org.actors import Actor, actor_user
+from org.models import User
+
+
+def add_entry(entity: str, record_id: int, kind: str, *, actor: Actor | None, summary: str = "",
+              body: str = "", data: dict | None = None) -> TimelineEntry:
+    """Add one entry; the caller commits. Process actors note on whose behalf they act."""
+    data = dict(data or {})
+    if actor is not None and getattr(actor, "instance_id", None):
+        data.setdefault("process_instance_id", actor.instance_id)
+        data.setdefault("on_behalf_of_id", actor.on_behalf_of_id)
+    entry = TimelineEntry(
+        entity=entity, record_id=record_id, kind=kind, summary=summary[:500], body=body, data=data,
+        actor_id=actor_user(actor).id if actor is not None else None,
+    )
+    db.session.add(entry)
+    return entry
+
+
+def list_timeline(entity: str, record_id: int, *, actor: Actor, limit: int = 200,
+                  before_id: int | None = None) -> list[TimelineEntry]:
+    """Entries newest first, for a record the actor may read."""
+    from crm.services.records import get_record  # records imports timeline
+
+    get_record(entity, record_id, actor=actor)
+    query = select(TimelineEntry).where(
+        TimelineEntry.entity == entity, TimelineEntry.record_id == record_id)
+    if before_id:
+        query = query.where(TimelineEntry.id < before_id)
+    return list(db.session.scalars(query.order_by(TimelineEntry.id.desc()).limit(limit)))
+
+
+def add_comment(entity: str, record_id: int, text: str, *, actor: Actor) -> TimelineEntry:
+    from crm.events import record_event
+    from crm.services.records import get_record
+
+    record = get_record(entity, record_id, actor=actor)
+    access.require(actor, entity, "edit", record)
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError.from_fields({"text": "A comment cannot be empty"})
+    entry = add_entry(entity, record_id, "comment", actor=actor, summary="Comment", body=text)
+    record_event(f"{entity}.commented", entity, record_id, {}, actor=actor)
+    db.session.commit()
+    return entry
+
+
+def entry_to_dict(entry: TimelineEntry, users: dict[int, User] | None = None) -> dict:
+    author = (users or {}).get(entry.actor_id) if entry.actor_id else None
+    if author is None and entry.actor_id:
+        author = db.session.get(User, entry.actor_id)
+    return {
+        "id": entry.id, "kind": entry.kind, "summary": entry.summary, "body": entry.body,
+        "data": entry.data, "created_at": json_value(entry.created_at),
+        "actor": {"id": author.id, "name": author.full_name} if author else None,
+    }

@@ -1,0 +1,17 @@
+"""Celery tasks of the CRM: take ids, reload, and are safe to run twice."""
+from __future__ import annotations
+
+from celery import shared_task
+
+from crm.events import deliver_event, relay_pending
+
+
+@shared_task(name="crm.relay_outbox", ignore_result=True)
+def relay_outbox(limit: int = 500) -> int:
+    """Deliver pending outbox events (kicked after commit and swept by beat)."""
+    return relay_pending(limit)
+
+
+@shared_task(name="crm.deliver_event", ignore_result=True)
+def deliver_one(event_id: int) -> bool:
+    return deliver_event(event_id)

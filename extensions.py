@@ -1,0 +1,44 @@
+"""Unbound extensions, bound to an app in create_app()."""
+from __future__ import annotations
+
+from celery import Celery, Task
+from flask import Flask
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import MetaData
+
+# Stable constraint names so Alembic migrations work on SQLite and PostgreSQL alike.
+naming = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+db = SQLAlchemy(metadata=MetaData(naming_convention=naming))
+migrate = Migrate()
+login_manager = LoginManager()
+csrf = CSRFProtect()
+
+
+class FlaskTask(Task):
+    """Runs every task inside an app context of the Flask app bound last."""
+
+    def __call__(self, *args: object, **kwargs: object) -> object:
+        with self.app.flask_app.app_context():
+            return self.run(*args, **kwargs)
+
+
+celery = Celery("flowdesk", task_cls=FlaskTask)
+
+
+def celery_init_app(app: Flask) -> Celery:
+    """Bind the shared Celery app to a Flask app and its configuration."""
+    celery.flask_app = app
+    celery.config_from_object(app.config["CELERY"])
+    celery.set_default()
+    app.extensions["celery"] = celery
+    return celery

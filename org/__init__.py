@@ -1,0 +1,1 @@
+"""Users, departments (a tree), API tokens: the company structure."""

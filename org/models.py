@@ -1,0 +1,112 @@
+"""Users, departments, memberships and API tokens."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from extensions import db
+
+
+def utcnow() -> datetime:
+    """Naive UTC timestamps: SQLite keeps no zone, so every column stores UTC."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    first_name: Mapped[str] = mapped_column(String(100), default="")
+    last_name: Mapped[str] = mapped_column(String(100), default="")
+    position: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+    # The identity processes act with; it never logs in.
+    is_system: Mapped[bool] = mapped_column(default=False)
+    # Bumped on dismissal or password change: sessions carry it and die when it moves.
+    session_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    memberships: Mapped[list[DepartmentMember]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    @property
+    def full_name(self) -> str:
+        name = f"{self.first_name} {self.last_name}".strip()
+        return name or self.email
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active and not self.is_system
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def primary_department(self) -> Department | None:
+        for m in self.memberships:
+            if m.is_primary:
+                return m.department
+        return self.memberships[0].department if self.memberships else None
+
+    @property
+    def department_paths(self) -> list[str]:
+        return [m.department.path for m in self.memberships]
+
+
+class Department(db.Model):
+    __tablename__ = "department"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    head_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # Materialised path such as "/1/4/9/": a sub-tree is one indexed prefix match.
+    path: Mapped[str] = mapped_column(String(500), default="/", index=True)
+
+    parent: Mapped[Department | None] = relationship(remote_side=[id])
+    head: Mapped[User | None] = relationship(foreign_keys=[head_id])
+    members: Mapped[list[DepartmentMember]] = relationship(
+        back_populates="department", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (UniqueConstraint("parent_id", "name", name="uq_department_parent_name"),)
+
+
+class DepartmentMember(db.Model):
+    __tablename__ = "department_member"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id", ondelete="CASCADE"))
+    is_primary: Mapped[bool] = mapped_column(default=True)
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    department: Mapped[Department] = relationship(back_populates="members")
+
+    __table_args__ = (
+        UniqueConstraint("user_id", "department_id", name="uq_department_member"),
+        Index("ix_department_member_department", "department_id"),
+    )
+
+
+class ApiToken(db.Model):
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    # Only a SHA-256 of the token is stored; the token itself is shown once.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    admin_mode: Mapped[bool] = mapped_column(default=False)
+
+    user: Mapped[User] = relationship()

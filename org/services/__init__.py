@@ -1,0 +1,1 @@
+"""Service functions of the org package, one module per aggregate."""

@@ -1,0 +1,103 @@
+"""Departments: a tree with materialised paths and a head."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from errors import NotFound, ValidationError
+from extensions import db
+from org.models import Department, User
+from org.services.users import find_user, require_admin
+from org.signals import department_moved
+
+
+def get_department(department_id: int) -> Department:
+    dep = db.session.get(Department, department_id)
+    if dep is None:
+        raise NotFound(f"No department {department_id}")
+    return dep
+
+
+def find_department(ref: int | str) -> Department | None:
+    if isinstance(ref, int) or str(ref).isdigit():
+        return db.session.get(Department, int(ref))
+    return db.session.scalar(select(Department).where(Department.name == str(ref)).limit(1))
+
+
+def list_departments() -> list[Department]:
+    return list(db.session.scalars(select(Department).order_by(Department.path)))
+
+
+def create_department(
+    name: str, *, actor: User | None, parent_id: int | None = None, head_id: int | None = None
+) -> Department:
+    require_admin(actor)
+    dep = Department(name="")
+    db.session.add(dep)
+    _apply(dep, {"name": name, "parent_id": parent_id, "head_id": head_id}, creating=True)
+    db.session.commit()
+    return dep
+
+
+def update_department(department_id: int, data: dict, *, actor: User) -> Department:
+    require_admin(actor)
+    dep = get_department(department_id)
+    _apply(dep, data, creating=False)
+    db.session.commit()
+    return dep
+
+
+def delete_department(department_id: int, *, actor: User) -> None:
+    require_admin(actor)
+    dep = get_department(department_id)
+    if db.session.scalar(select(Department.id).where(Department.parent_id == dep.id).limit(1)):
+        raise ValidationError("Move or delete the sub-departments first")
+    if dep.members:
+        raise ValidationError("Move the department's members first")
+    db.session.delete(dep)
+    db.session.commit()
+
+
+def _apply(dep: Department, data: dict, *, creating: bool) -> None:
+    errors: dict[str, str] = {}
+    if "name" in data or creating:
+        name = str(data.get("name") or "").strip()
+        if not name:
+            errors["name"] = "A name is required"
+        dep.name = name
+    if "head_id" in data:
+        head = find_user(data["head_id"]) if data["head_id"] not in (None, "") else None
+        if data["head_id"] not in (None, "") and head is None:
+            errors["head_id"] = f"No user {data['head_id']}"
+        dep.head_id = head.id if head else None
+    if "parent_id" in data or creating:
+        _set_parent(dep, data.get("parent_id"), errors)
+    if errors:
+        db.session.rollback()
+        raise ValidationError.from_fields(errors)
+
+
+def _set_parent(dep: Department, parent_id: int | None, errors: dict[str, str]) -> None:
+    parent = None
+    if parent_id not in (None, ""):
+        parent = db.session.get(Department, int(parent_id))
+        if parent is None:
+            errors["parent_id"] = f"No department {parent_id}"
+            return
+        if dep.id is not None and parent.path.startswith(dep.path):
+            errors["parent_id"] = "A department cannot be moved under itself"
+            return
+    db.session.flush()
+    old_path = dep.path if dep.id and dep.path != "/" else None
+    dep.parent_id = parent.id if parent else None
+    dep.path = f"{parent.path if parent else '/'}{dep.id}/"
+    if old_path and old_path != dep.path:
+        _rewrite_subtree(old_path, dep.path, dep.id)
+
+
+def _rewrite_subtree(old: str, new: str, department_id: int) -> None:
+    """Move every descendant's path along, then let CRM refresh record attributes."""
+    rows = db.session.scalars(select(Department).where(Department.path.startswith(old)))
+    for row in rows:
+        row.path = new + row.path[len(old):]
+    db.session.flush()
+    department_moved.send(None, department_id=department_id, old_path=old, new_path=new)

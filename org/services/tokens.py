@@ -1,0 +1,45 @@
+"""Personal API tokens: shown once, stored as a SHA-256."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from sqlalchemy import select
+
+from errors import NotFound
+from extensions import db
+from org.models import ApiToken, User, utcnow
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(user: User, name: str = "") -> tuple[str, ApiToken]:
+    """Create a token for `user`; the plain token is returned once and never stored."""
+    token = "fd_" + secrets.token_urlsafe(32)
+    row = ApiToken(user_id=user.id, name=name or "API token", token_hash=_digest(token))
+    db.session.add(row)
+    db.session.commit()
+    return token, row
+
+
+def token_owner(token: str) -> tuple[User, ApiToken] | None:
+    """The active user and token row for a bearer token, or None."""
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
+    if row is None or row.revoked_at is not None or not row.user.is_active:
+        return None
+    return row.user, row
+
+
+def list_tokens(user: User) -> list[ApiToken]:
+    query = select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    return list(db.session.scalars(query.order_by(ApiToken.id)))
+
+
+def revoke_token(token_id: int, *, actor: User) -> None:
+    row = db.session.get(ApiToken, token_id)
+    if row is None or (row.user_id != actor.id and not actor.is_admin):
+        raise NotFound(f"No token {token_id}")
+    row.revoked_at = utcnow()
+    db.session.commit()

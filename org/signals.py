@@ -1,0 +1,12 @@
+"""Signals other packages subscribe to, so org never imports them."""
+from __future__ import annotations
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+# Sent inside the transaction, with user_id, after a user's departments changed;
+# CRM refreshes the access attributes of the records that user is responsible for.
+user_departments_changed = _signals.signal("user-departments-changed")
+# Sent with department_id after a department moved in the tree (paths rewritten).
+department_moved = _signals.signal("department-moved")

@@ -1,0 +1,96 @@
+"""Fixtures shared by unit, integration and browser tests (Flask's `app`, `client`, `runner`)."""
+from __future__ import annotations
+
+import os
+import tempfile
+
+import pytest
+
+os.environ.setdefault("FLOWDESK_INSTANCE", tempfile.mkdtemp(prefix="flowdesk-instance-"))
+
+from tests.support.api import ApiClient  # noqa: E402
+from tests.support.databases import backend, create_database, wipe  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def database_url():  # noqa: ANN201
+    url, cleanup = create_database()
+    yield url
+    cleanup()
+
+
+@pytest.fixture(scope="session")
+def _migrated_app(database_url):  # noqa: ANN001, ANN202
+    from app import create_app
+    from runner import prepare_database
+
+    app = create_app({
+        "SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True, "WTF_CSRF_ENABLED": False,
+        "OUTBOX_KICK": "none", "EMBEDDED_WORKER": False, "DEMO_DATA": False,
+        "SQLALCHEMY_ENGINE_OPTIONS": __import__("config").sqlite_engine_options(database_url),
+    })
+    prepare_database(app)
+    return app
+
+
+@pytest.fixture
+def app(_migrated_app):  # noqa: ANN001, ANN201
+    from extensions import db
+
+    with _migrated_app.app_context():
+        wipe(db)
+        yield _migrated_app
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):  # noqa: ANN001, ANN201
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):  # noqa: ANN001, ANN201
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user(app):  # noqa: ANN001, ANN201
+    from org.services.users import create_user
+
+    counter = iter(range(1, 10_000))
+
+    def make(email: str | None = None, *, admin: bool = False, department_id: int | None = None,
+             **kw: object):  # noqa: ANN202
+        n = next(counter)
+        return create_user(email or f"user{n}@example.com", "password123", actor=None,
+                           is_admin=admin, department_id=department_id,
+                           first_name=kw.pop("first_name", f"First{n}"),
+                           last_name=kw.pop("last_name", f"Last{n}"), **kw)
+
+    return make
+
+
+@pytest.fixture
+def admin(make_user):  # noqa: ANN001, ANN201
+    return make_user("admin@example.com", admin=True, first_name="Ada", last_name="Admin")
+
+
+@pytest.fixture
+def api_for(client):  # noqa: ANN001, ANN201
+    """An API client holding a token of the given user."""
+    from org.services.tokens import issue_token
+
+    def make(user) -> ApiClient:  # noqa: ANN001
+        token, _ = issue_token(user)
+        return ApiClient(client, token)
+
+    return make
+
+
+@pytest.fixture
+def api(admin, api_for):  # noqa: ANN001, ANN201
+    return api_for(admin)
+
+
+def pytest_report_header(config) -> str:  # noqa: ANN001
+    return f"flowdesk database backend: {backend()}"

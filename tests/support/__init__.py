@@ -1,0 +1,1 @@
+"""Test helpers: databases, API clients, factories."""

@@ -1,0 +1,32 @@
+"""A JSON API client that logs in with a bearer token."""
+from __future__ import annotations
+
+from flask.testing import FlaskClient
+
+
+class ApiClient:
+    def __init__(self, client: FlaskClient, token: str | None = None) -> None:
+        self.client = client
+        self.token = token
+
+    def _headers(self) -> dict:
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
+    def call(self, method: str, path: str, json: object = None, **kw: object):  # noqa: ANN201
+        url = path if path.startswith("/api/") else f"/api/v1{path}"
+        return self.client.open(url, method=method, json=json, headers=self._headers(), **kw)
+
+    def get(self, path: str, **kw: object):  # noqa: ANN201
+        return self.call("GET", path, **kw)
+
+    def post(self, path: str, json: object = None, **kw: object):  # noqa: ANN201
+        return self.call("POST", path, json=json, **kw)
+
+    def patch(self, path: str, json: object = None, **kw: object):  # noqa: ANN201
+        return self.call("PATCH", path, json=json, **kw)
+
+    def put(self, path: str, json: object = None, **kw: object):  # noqa: ANN201
+        return self.call("PUT", path, json=json, **kw)
+
+    def delete(self, path: str, **kw: object):  # noqa: ANN201
+        return self.call("DELETE", path, **kw)

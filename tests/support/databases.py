@@ -1,0 +1,64 @@
+"""A fresh database per test run: an SQLite file, or a new PostgreSQL database."""
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+import uuid
+
+import psycopg
+
+PG_ADMIN_URL = os.environ.get("FLOWDESK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+KEEP_TABLES = {"alembic_version", "crm_status"}
+
+
+def backend() -> str:
+    return os.environ.get("FLOWDESK_TEST_DB", "sqlite")
+
+
+def ensure_postgres() -> None:
+    """Start the machine's PostgreSQL if it is down (notes/test-services.md)."""
+    try:
+        psycopg.connect(PG_ADMIN_URL, connect_timeout=3).close()
+    except psycopg.OperationalError:
+        versions = os.listdir("/etc/postgresql")
+        subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", versions[0], "main", "start"],
+                       check=True)
+
+
+def create_database() -> tuple[str, callable]:
+    """Return (SQLAlchemy URL, cleanup) for a database nobody else uses."""
+    if backend() == "postgresql":
+        ensure_postgres()
+        name = f"flowdesk_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+        def drop() -> None:
+            with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+        base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
+        return f"{base}/{name}", drop
+    folder = tempfile.mkdtemp(prefix="flowdesk-test-")
+    return f"sqlite:///{folder}/test.sqlite", lambda: None
+
+
+def wipe(db) -> None:  # noqa: ANN001
+    """Empty every table but the seeded ones, between tests."""
+    tables = [t for t in db.metadata.sorted_tables if t.name not in KEEP_TABLES]
+    with db.engine.begin() as conn:
+        if db.engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+        else:
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            for t in reversed(tables):
+                conn.execute(t.delete())
+            conn.exec_driver_sql("DELETE FROM sqlite_sequence") if _has_sequence(conn) else None
+            conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+
+
+def _has_sequence(conn) -> bool:  # noqa: ANN001
+    return bool(conn.exec_driver_sql(
+        "SELECT 1 FROM sqlite_master WHERE name='sqlite_sequence'").fetchone())

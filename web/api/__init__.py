@@ -1,0 +1,57 @@
+"""The REST API under /api/v1: JSON in and out, bearer tokens, 4xx for bad input."""
+from __future__ import annotations
+
+from flask import Blueprint, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from errors import ServiceError, ValidationError
+from extensions import csrf, db
+
+api = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(api)  # token-authenticated: no cookies, so no CSRF
+
+PUBLIC_ENDPOINTS = {"api.issue_token", "api.openapi"}
+
+
+@api.before_request
+def _authenticate() -> None:
+    from web.auth import bearer_user
+
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return
+    g.actor = bearer_user()
+
+
+@api.errorhandler(ServiceError)
+def _service_error(exc: ServiceError):  # noqa: ANN202
+    db.session.rollback()
+    return jsonify(exc.to_dict()), exc.status
+
+
+@api.errorhandler(HTTPException)
+def _http_error(exc: HTTPException):  # noqa: ANN202
+    db.session.rollback()
+    return jsonify({"error": exc.description or exc.name}), exc.code
+
+
+def json_body() -> dict:
+    """The request's JSON object, or a 400 naming the problem."""
+    data = request.get_json(silent=True)
+    if data is None:
+        raise ValidationError("Send a JSON object with Content-Type: application/json")
+    if not isinstance(data, dict):
+        raise ValidationError("Expected a JSON object")
+    return data
+
+
+def page_args() -> tuple[int, str | None]:
+    from flask import current_app
+
+    raw = request.args.get("limit", "50")
+    if not raw.isdigit() or not 1 <= int(raw) <= current_app.config["API_PAGE_MAX"]:
+        raise ValidationError.from_fields(
+            {"limit": f"A whole number from 1 to {current_app.config['API_PAGE_MAX']}"})
+    return int(raw), request.args.get("cursor") or None
+
+
+from web.api import auth, openapi, org, records, tasks  # noqa: E402,F401  (routes)

@@ -1,0 +1,74 @@
+"""Leads, contacts, companies and deals: one set of routes for the four record types."""
+from __future__ import annotations
+
+from flask import g, jsonify, request
+
+from crm.serialize import record_to_dict, records_to_dicts
+from crm.services import records as svc
+from crm.services.conversion import convert_lead
+from crm.services.timeline import add_comment, entry_to_dict, list_timeline
+from errors import NotFound
+from web.api import api, json_body, page_args
+
+RECORD_TYPES = {"leads": "lead", "contacts": "contact", "companies": "company", "deals": "deal"}
+LIST_PARAMS = {"limit", "cursor", "sort"}
+
+
+def _entity(plural: str) -> str:
+    if plural not in RECORD_TYPES:
+        raise NotFound(f"Unknown collection {plural!r}")
+    return RECORD_TYPES[plural]
+
+
+@api.get("/<any(leads,contacts,companies,deals):plural>")
+def list_records(plural: str):  # noqa: ANN201
+    entity = _entity(plural)
+    limit, cursor = page_args()
+    filters = {k: v for k, v in request.args.items() if k not in LIST_PARAMS}
+    page = svc.list_records(entity, actor=g.actor, filters=filters,
+                            sort=request.args.get("sort", "-id"), limit=limit, cursor=cursor)
+    return jsonify({"items": records_to_dicts(entity, page.items), "next": page.next})
+
+
+@api.post("/<any(leads,contacts,companies,deals):plural>")
+def create_record(plural: str):  # noqa: ANN201
+    record = svc.create_record(_entity(plural), json_body(), actor=g.actor)
+    return jsonify(record_to_dict(record)), 201
+
+
+@api.get("/<any(leads,contacts,companies,deals):plural>/<int:record_id>")
+def get_record(plural: str, record_id: int):  # noqa: ANN201
+    return jsonify(record_to_dict(svc.get_record(_entity(plural), record_id, actor=g.actor)))
+
+
+@api.patch("/<any(leads,contacts,companies,deals):plural>/<int:record_id>")
+def update_record(plural: str, record_id: int):  # noqa: ANN201
+    record = svc.update_record(_entity(plural), record_id, json_body(), actor=g.actor)
+    return jsonify(record_to_dict(record))
+
+
+@api.delete("/<any(leads,contacts,companies,deals):plural>/<int:record_id>")
+def delete_record(plural: str, record_id: int):  # noqa: ANN201
+    svc.delete_record(_entity(plural), record_id, actor=g.actor)
+    return "", 204
+
+
+@api.get("/<any(leads,contacts,companies,deals):plural>/<int:record_id>/timeline")
+def record_timeline(plural: str, record_id: int):  # noqa: ANN201
+    entries = list_timeline(_entity(plural), record_id, actor=g.actor,
+                            before_id=request.args.get("before", type=int))
+    return jsonify({"items": [entry_to_dict(e) for e in entries]})
+
+
+@api.post("/<any(leads,contacts,companies,deals):plural>/<int:record_id>/comments")
+def comment_record(plural: str, record_id: int):  # noqa: ANN201
+    entry = add_comment(_entity(plural), record_id, str(json_body().get("text") or ""), actor=g.actor)
+    return jsonify(entry_to_dict(entry)), 201
+
+
+@api.post("/leads/<int:lead_id>/convert")
+def convert(lead_id: int):  # noqa: ANN201
+    data = json_body()
+    result = convert_lead(lead_id, contact=bool(data.get("contact")), company=bool(data.get("company")),
+                          deal=bool(data.get("deal")), actor=g.actor)
+    return jsonify({k: record_to_dict(v) if v is not None else None for k, v in result.items()})
