@@ -15,7 +15,7 @@ def prepare_database(app: Flask) -> None:
     from flask_migrate import upgrade
 
     with app.app_context():
-        upgrade()
+        upgrade(revision="heads")
 
 
 def run_embedded(app: Flask) -> None:
