@@ -61,6 +61,7 @@ def _register_parts(app: Flask) -> None:
     import crm.events  # noqa: F401  (models)
     import crm.models  # noqa: F401
     import crm.tasks  # noqa: F401  (registers Celery tasks)
+    import engine.models  # noqa: F401
     import org.models  # noqa: F401
     import web
     from cli import register_cli

@@ -1,0 +1,206 @@
+"""Engine tables: definitions, versions, instances, human tasks, timers, message waits, logs."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from extensions import db
+from org.models import utcnow
+
+INSTANCE_STATUSES = ("running", "waiting", "completed", "error", "suspended", "terminated")
+ACTIVE_STATUSES = ("running", "waiting", "error", "suspended")
+HUMAN_TASK_STATES = ("open", "completed", "cancelled")
+
+
+class ProcessDefinition(db.Model):
+    """A process key (the BPMN process id); its versions hold the diagrams."""
+
+    __tablename__ = "process_definition"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), unique=True)
+    name: Mapped[str] = mapped_column(String(255), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    versions: Mapped[list[ProcessVersion]] = relationship(
+        back_populates="definition", order_by="ProcessVersion.number")
+
+
+class ProcessVersion(db.Model):
+    """One uploaded diagram: the file as uploaded, its parsed spec (stored once), its triggers."""
+
+    __tablename__ = "process_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    definition_id: Mapped[int] = mapped_column(
+        ForeignKey("process_definition.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    process_id: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(255), default="")
+    bpmn: Mapped[bytes] = mapped_column(LargeBinary)
+    bpmn_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    spec_blob: Mapped[str] = mapped_column(Text)
+    # [{message, entity, action, fields, condition, element_id}]
+    triggers: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    definition: Mapped[ProcessDefinition] = relationship(back_populates="versions")
+
+    __table_args__ = (
+        UniqueConstraint("definition_id", "number", name="uq_process_version_definition_number"),
+    )
+
+
+class ProcessInstance(db.Model):
+    """A running (or finished) process about one record; state holds no spec."""
+
+    __tablename__ = "process_instance"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"))
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    entity: Mapped[str | None] = mapped_column(String(16))
+    entity_id: Mapped[int | None]
+    start_event_id: Mapped[str | None] = mapped_column(String(36))
+    state: Mapped[str] = mapped_column(Text, default="")
+    lock_version: Mapped[int] = mapped_column(default=1)
+    error_element: Mapped[str | None] = mapped_column(String(255))
+    error_message: Mapped[str | None] = mapped_column(Text)
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    on_behalf_of_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    depth: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    completed_at: Mapped[datetime | None]
+
+    version: Mapped[ProcessVersion] = relationship()
+
+    __mapper_args__ = {"version_id_col": lock_version}
+    __table_args__ = (
+        UniqueConstraint("version_id", "start_event_id", name="uq_process_instance_version_event"),
+        Index("ix_process_instance_record", "entity", "entity_id"),
+        Index("ix_process_instance_status", "status"),
+    )
+
+
+class HumanTask(db.Model):
+    """A user task, denormalised for the inbox: the inbox never loads a workflow."""
+
+    __tablename__ = "human_task"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(
+        ForeignKey("process_instance.id", ondelete="CASCADE"))
+    task_uuid: Mapped[str] = mapped_column(String(36))
+    element_id: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(255), default="")
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    entity: Mapped[str | None] = mapped_column(String(16))
+    entity_id: Mapped[int | None]
+    # [{id, type, label, default, required, options: [{id, name}], min, max}]
+    form: Mapped[list] = mapped_column(JSON, default=list)
+    state: Mapped[str] = mapped_column(String(16), default="open")
+    claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    data: Mapped[dict | None] = mapped_column(JSON)
+    due_at: Mapped[datetime | None]
+
+    candidates: Mapped[list[HumanTaskCandidate]] = relationship(
+        back_populates="human_task", cascade="all, delete-orphan", passive_deletes=True)
+
+    __table_args__ = (
+        UniqueConstraint("instance_id", "task_uuid", name="uq_human_task_instance_task"),
+        Index("ix_human_task_state_assignee", "state", "assignee_id"),
+        Index("ix_human_task_record", "entity", "entity_id"),
+    )
+
+
+class HumanTaskCandidate(db.Model):
+    """A candidate user or group key ("department:5", "workgroup:3", "lane:Sales")."""
+
+    __tablename__ = "human_task_candidate"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    human_task_id: Mapped[int] = mapped_column(
+        ForeignKey("human_task.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    group_key: Mapped[str | None] = mapped_column(String(100), index=True)
+
+    human_task: Mapped[HumanTask] = relationship(back_populates="candidates")
+
+
+class EngineTimer(db.Model):
+    """A due BPMN timer: the truth lives here, beat dispatches those due."""
+
+    __tablename__ = "engine_timer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(
+        ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    element_id: Mapped[str] = mapped_column(String(255))
+    task_uuid: Mapped[str] = mapped_column(String(36))
+    due_at: Mapped[datetime]
+    fired_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_engine_timer_due", "fired_at", "due_at"),)
+
+
+class MessageWait(db.Model):
+    """An instance waiting for a record event (`deal.updated`) on one record."""
+
+    __tablename__ = "message_wait"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(
+        ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    element_id: Mapped[str] = mapped_column(String(255))
+    message_name: Mapped[str] = mapped_column(String(100))
+    entity: Mapped[str | None] = mapped_column(String(16))
+    entity_id: Mapped[int | None]
+    condition: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        Index("ix_message_wait_lookup", "message_name", "entity", "entity_id"),
+    )
+
+
+class InstanceEvent(db.Model):
+    """The per-instance log: task started/completed, who, data changes, errors."""
+
+    __tablename__ = "instance_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int | None] = mapped_column(
+        ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    element_id: Mapped[str | None] = mapped_column(String(255))
+    actor_id: Mapped[int | None]
+    on_behalf_of_id: Mapped[int | None]
+    message: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ActivityRun(db.Model):
+    """A service-task result, so a retried step reuses it instead of acting twice."""
+
+    __tablename__ = "activity_run"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(
+        ForeignKey("process_instance.id", ondelete="CASCADE"))
+    task_uuid: Mapped[str] = mapped_column(String(36))
+    topic: Mapped[str] = mapped_column(String(100))
+    result: Mapped[dict | list | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("instance_id", "task_uuid", name="uq_activity_run_instance_task"),
+    )
