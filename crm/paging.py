@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,7 +13,8 @@ from sqlalchemy.orm import Session
 from errors import ValidationError
 
 # NULLs sort as these, so (value, id) stays a total order on every database.
-_NULL_AS = {"str": "", "decimal": -1e15, "ref": 0}
+_NULL_AS = {"str": "", "decimal": -1e15, "ref": 0, "datetime": datetime(9999, 12, 31)}
+_BAD_CURSOR = {"cursor": "Invalid cursor; use the `next` value"}
 
 
 @dataclass
@@ -32,9 +34,34 @@ def decode_cursor(cursor: str) -> list:
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (ValueError, TypeError):
         raise ValidationError.from_fields({"cursor": "Invalid cursor; use the `next` value"}) from None
-    if not isinstance(values, list) or len(values) != 2:
-        raise ValidationError.from_fields({"cursor": "Invalid cursor; use the `next` value"})
+    if not isinstance(values, list) or len(values) != 2 or not _number(values[1], whole=True):
+        raise ValidationError.from_fields(_BAD_CURSOR)
     return values
+
+
+def _cursor_value(value: object, name: str, kind: str | None) -> object:
+    """The cursor's sort value, checked against the column's type (a 422, never a 500)."""
+    if name in ("created_at", "updated_at") or kind == "datetime":
+        if isinstance(value, str):
+            try:
+                return datetime.fromisoformat(value)
+            except ValueError:
+                pass
+        raise ValidationError.from_fields(_BAD_CURSOR)
+    if name == "id" or kind in ("decimal", "ref"):
+        ok = _number(value, whole=kind != "decimal")
+    else:
+        ok = isinstance(value, str)
+    if not ok:
+        raise ValidationError.from_fields(_BAD_CURSOR)
+    return value
+
+
+def _number(value: object, *, whole: bool) -> bool:
+    """A JSON number the database can compare with (finite, within 64 bits)."""
+    if whole:
+        return type(value) is int and abs(value) < 2**63
+    return type(value) in (int, float) and math.isfinite(value) and abs(value) < 1e16
 
 
 def sort_column(model: type, name: str, kind: str | None):
@@ -51,8 +78,7 @@ def paginate(stmt: Select, model: type, sort: str, kind: str | None, limit: int,
     col = sort_column(model, sort.lstrip("-"), kind)
     if cursor:
         value, last_id = decode_cursor(cursor)
-        if sort.lstrip("-") in ("created_at", "updated_at"):
-            value = datetime.fromisoformat(value)
+        value = _cursor_value(value, sort.lstrip("-"), kind)
         if desc:
             stmt = stmt.where(or_(col < value, and_(col == value, model.id < last_id)))
         else:

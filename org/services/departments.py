@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from errors import NotFound, ValidationError
 from extensions import db
-from org.models import Department, User
+from org.models import Department, DepartmentMember, User
 from org.services.users import find_user, require_admin
 from org.signals import department_moved
 
@@ -24,7 +25,10 @@ def find_department(ref: int | str) -> Department | None:
 
 
 def list_departments() -> list[Department]:
-    return list(db.session.scalars(select(Department).order_by(Department.path)))
+    """Every department in tree order, members and their users loaded up front."""
+    query = select(Department).options(
+        selectinload(Department.members).selectinload(DepartmentMember.user))
+    return list(db.session.scalars(query.order_by(Department.path)))
 
 
 def create_department(
@@ -59,21 +63,40 @@ def delete_department(department_id: int, *, actor: User) -> None:
 
 def _apply(dep: Department, data: dict, *, creating: bool) -> None:
     errors: dict[str, str] = {}
-    if "name" in data or creating:
-        name = str(data.get("name") or "").strip()
-        if not name:
-            errors["name"] = "A name is required"
-        dep.name = name
-    if "head_id" in data:
-        head = find_user(data["head_id"]) if data["head_id"] not in (None, "") else None
-        if data["head_id"] not in (None, "") and head is None:
-            errors["head_id"] = f"No user {data['head_id']}"
-        dep.head_id = head.id if head else None
-    if "parent_id" in data or creating:
+    with db.session.no_autoflush:  # nothing reaches the database before the checks pass
+        if "name" in data or creating:
+            name = str(data.get("name") or "").strip()
+            if not name:
+                errors["name"] = "A name is required"
+            elif len(name) > 200:
+                errors["name"] = "At most 200 characters"
+            dep.name = name
+        if "head_id" in data:
+            head = find_user(data["head_id"]) if data["head_id"] not in (None, "") else None
+            if data["head_id"] not in (None, "") and head is None:
+                errors["head_id"] = f"No user {data['head_id']}"
+            dep.head_id = head.id if head else None
+        parent_ref = data.get("parent_id") if "parent_id" in data or creating else dep.parent_id
+        if parent_ref not in (None, "") and not str(parent_ref).isdigit():
+            errors["parent_id"] = f"No department {parent_ref}"
+        elif "name" not in errors and _name_taken(dep, parent_ref):
+            errors["name"] = f"There is already a department {dep.name!r} at that place in the tree"
+    if ("parent_id" in data or creating) and not errors:
         _set_parent(dep, data.get("parent_id"), errors)
     if errors:
         db.session.rollback()
         raise ValidationError.from_fields(errors)
+
+
+def _name_taken(dep: Department, parent_ref: object) -> bool:
+    """Names are unique among siblings (also at the top, where the index cannot tell)."""
+    parent_id = int(parent_ref) if parent_ref not in (None, "") else None
+    query = select(Department.id).where(
+        Department.name == dep.name,
+        Department.parent_id.is_(None) if parent_id is None else Department.parent_id == parent_id)
+    if dep.id is not None:
+        query = query.where(Department.id != dep.id)
+    return db.session.scalar(query.limit(1)) is not None
 
 
 def _set_parent(dep: Department, parent_id: int | None, errors: dict[str, str]) -> None:

@@ -60,12 +60,15 @@ def create_user(
     position: str = "",
     is_admin: bool = False,
     department_id: int | None = None,
+    department_ids: list[int] | None = None,
 ) -> User:
-    """Create an account; `department_id` makes it a member of that department."""
+    """Create an account; `department_id(s)` make it a member (the first is primary)."""
     require_admin(actor)
-    user = _new_user(email, password, first_name, last_name, is_admin=is_admin, position=position)
-    if department_id is not None:
-        set_user_departments(user, [department_id])
+    user = _new_user(email, password, first_name, last_name, is_admin=is_admin,
+                     position=(position or "").strip())
+    ids = list(department_ids or []) or ([department_id] if department_id is not None else [])
+    if ids:
+        set_user_departments(user, ids)
     db.session.commit()
     return user
 
@@ -88,13 +91,25 @@ def _new_user(email: str, password: str | None, first: str, last: str, **extra: 
 
 
 def update_user(user_id: int, data: dict, *, actor: User) -> User:
-    """Change name, position, admin flag or departments (administrators, or oneself for names)."""
+    """Change name, position, e-mail, password, admin flag or departments.
+
+    Administrators change anything; people may change their own names and position.
+    """
     user = get_user(user_id)
     own_fields = {"first_name", "last_name", "position"}
     if actor.id != user.id or set(data) - own_fields:
         require_admin(actor)
+    errors = _check_update(user, data)
+    if errors:
+        db.session.rollback()
+        raise ValidationError.from_fields(errors)
     for field in own_fields & set(data):
         setattr(user, field, str(data[field] or "").strip())
+    if "email" in data:
+        user.email = normalise_email(data["email"])
+    if "password" in data:
+        user.password_hash = hash_password(data["password"])
+        user.session_version += 1  # sessions opened with the old password end
     if "is_admin" in data:
         user.is_admin = bool(data["is_admin"])
     if "department_ids" in data:
@@ -103,14 +118,30 @@ def update_user(user_id: int, data: dict, *, actor: User) -> User:
     return user
 
 
+def _check_update(user: User, data: dict) -> dict[str, str]:
+    """Field errors of an update, found before anything is written."""
+    errors: dict[str, str] = {}
+    email = normalise_email(data["email"]) if "email" in data else user.email
+    if email != user.email:
+        errors.update(_check_user_fields(email, None))
+    if "password" in data and len(data["password"] or "") < MIN_PASSWORD:
+        errors["password"] = f"Use at least {MIN_PASSWORD} characters"
+    if user.is_admin and "is_admin" in data and not data["is_admin"] and not db.session.scalar(
+            select(User.id).where(User.is_admin.is_(True), User.active.is_(True),
+                                  User.is_system.is_(False), User.id != user.id).limit(1)):
+        errors["is_admin"] = "The last administrator cannot lose administrator rights"
+    return errors
+
+
 def set_user_departments(user: User, department_ids: list[int]) -> None:
     """Replace memberships (the first is primary) inside the caller's transaction."""
-    departments = []
+    departments: list[Department] = []
     for dep_id in department_ids:
-        dep = db.session.get(Department, int(dep_id))
+        dep = db.session.get(Department, int(dep_id)) if str(dep_id).isdigit() else None
         if dep is None:
-            raise ValidationError.from_fields({"department_id": f"No department {dep_id}"})
-        departments.append(dep)
+            raise ValidationError.from_fields({"department_ids": f"No department {dep_id}"})
+        if dep not in departments:
+            departments.append(dep)
     user.memberships.clear()
     db.session.flush()
     for i, dep in enumerate(departments):
