@@ -12,7 +12,8 @@ from extensions import db
 from org.actors import Actor
 
 
-def convert_lead(lead_id: int, *, contact: bool, company: bool, deal: bool, actor: Actor) -> dict:
+def convert_lead(lead_id: int, *, contact: bool, company: bool, deal: bool, actor: Actor,
+                 commit: bool = True) -> dict:
     """Create the chosen records from the lead, mark it CONVERTED; refuse a second time."""
     lead: Lead = get_record("lead", lead_id, actor=actor, action="edit")
     if lead.status == "CONVERTED":
@@ -41,7 +42,8 @@ def convert_lead(lead_id: int, *, contact: bool, company: bool, deal: bool, acto
             "contact_id": made["contact"].id if made["contact"] else None,
             "company_id": made["company"].id if made["company"] else None})
     _mark_converted(lead, made, actor)
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return made
 
 

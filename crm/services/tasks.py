@@ -34,7 +34,7 @@ def get_task(task_id: int, *, actor: Actor, action: str = "read") -> CrmTask:
     return task
 
 
-def create_task(data: dict, *, actor: Actor) -> list[CrmTask]:
+def create_task(data: dict, *, actor: Actor, commit: bool = True) -> list[CrmTask]:
     """One task linked to every given record, or one per record with `per_record`; one commit."""
     access.require(actor, "task", "add")
     parsed = parse_task(data, partial=False)
@@ -46,7 +46,8 @@ def create_task(data: dict, *, actor: Actor) -> list[CrmTask]:
         raise ValidationError.from_fields(errors)
     groups = [[r] for r in records] if parsed.per_record else [records]
     tasks = [_insert(parsed, group, actor) for group in groups]
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return tasks
 
 
