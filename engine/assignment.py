@@ -1,0 +1,241 @@
+"""Who a user task goes to: camunda:assignee, candidateUsers, candidateGroups and the lane.
+
+Users are named by id or e-mail; groups by department name or id ("department:<id>"),
+workgroup ("workgroup:<id>", when the portal has workgroups), or any other name
+("group:<name>"). The lane is the group "lane:<name>" and, when it names a department or
+workgroup, that group as well. `${...}` is an expression over the process variables
+(`${record.responsible_id}`). A task with no assignee and no candidates goes to the
+record's responsible. What cannot be resolved is reported in `notes`, never raised.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+
+from extensions import db
+from org.models import Department, User
+
+GROUP_PREFIXES = ("department", "workgroup", "lane", "group")
+
+
+@dataclass
+class Assignment:
+    """The resolved assignee, candidate users and group keys, and what went wrong."""
+
+    assignee_id: int | None = None
+    user_ids: list[int] = field(default_factory=list)
+    group_keys: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def add_user(self, user_id: int) -> None:
+        if user_id not in self.user_ids:
+            self.user_ids.append(user_id)
+
+    def add_group(self, key: str) -> None:
+        if key not in self.group_keys:
+            self.group_keys.append(key)
+
+
+def resolve_assignment(task: dict, variables: dict, *, responsible_id: int | None = None) -> Assignment:
+    """Resolve the assignment attributes of one open user task (see the module docstring)."""
+    out = Assignment()
+    assignee = _text(task, "assignee")
+    if assignee:
+        out.assignee_id = _assignee(assignee, variables, out)
+    for item in split_list(_text(task, "candidate_users", "candidateUsers")):
+        for value in _values(item, variables, out, "candidate user"):
+            user = find_active_user(value)
+            if user is None:
+                out.notes.append(f"Unknown candidate user {value!r}")
+            else:
+                out.add_user(user.id)
+    explicit = False
+    for item in split_list(_text(task, "candidate_groups", "candidateGroups")):
+        for value in _values(item, variables, out, "candidate group"):
+            explicit |= _add_group(value, out)
+    lane = _text(task, "lane")
+    lane_resolved = bool(lane) and _add_lane(lane, out)
+    if out.assignee_id is None and not out.user_ids and not explicit and not lane_resolved:
+        _fallback(out, responsible_id)
+    return out
+
+
+def _text(task: dict, *names: str) -> str:
+    """The first attribute present among `names`, on the task or its `extensions`."""
+    sources = (task, task.get("extensions") or {})
+    for source in sources:
+        for name in names:
+            value = source.get(name)
+            if value not in (None, ""):
+                return str(value).strip()
+    return ""
+
+
+def is_expression(text: str) -> bool:
+    text = text.strip()
+    return text.startswith("${") and text.endswith("}")
+
+
+def split_list(text: str) -> list[str]:
+    """Split a comma list, keeping commas inside `${...}` expressions."""
+    items: list[str] = []
+    depth, start = 0, 0
+    for i, ch in enumerate(text):
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth = max(depth - 1, 0)
+        elif ch == "," and depth == 0:
+            items.append(text[start:i])
+            start = i + 1
+    items.append(text[start:])
+    return [item.strip() for item in items if item.strip()]
+
+
+def evaluate_expression(text: str, variables: dict) -> object:
+    """The value of `${...}` (sandboxed), or the text itself when it is a literal."""
+    if not is_expression(text):
+        return text
+    from engine.spiff.sandbox import evaluate
+
+    return evaluate(text.strip()[2:-1], dict(variables))
+
+
+def _values(item: str, variables: dict, out: Assignment, what: str) -> list:
+    """One list item as values: an expression may yield one value or a list."""
+    try:
+        value = evaluate_expression(item, variables)
+    except Exception as exc:  # the sandbox reports uploader errors; they must not stop the task
+        out.notes.append(f"The {what} expression {item} failed: {exc}")
+        return []
+    if value is None or value == "":
+        return []
+    if isinstance(value, (list, tuple, set)):
+        return [v for v in value if v not in (None, "")]
+    return [value]
+
+
+def _assignee(text: str, variables: dict, out: Assignment) -> int | None:
+    values = _values(text, variables, out, "assignee")
+    if len(values) > 1:
+        out.notes.append(f"The assignee {text} gave several values; use candidateUsers")
+        return None
+    if not values:
+        if is_expression(text) and not out.notes:
+            out.notes.append(f"The assignee {text} gave no user")
+        return None
+    user = find_active_user(values[0])
+    if user is None:
+        out.notes.append(f"Unknown assignee {values[0]!r}")
+        return None
+    return user.id
+
+
+def find_active_user(ref: object) -> User | None:
+    """An active, non-system user by id or e-mail."""
+    if isinstance(ref, bool):
+        return None
+    if isinstance(ref, float) and ref.is_integer():
+        ref = int(ref)
+    if isinstance(ref, int) or (isinstance(ref, str) and ref.strip().isdigit()):
+        user = db.session.get(User, int(ref))
+    elif isinstance(ref, str) and "@" in ref:
+        user = db.session.scalar(select(User).where(User.email == ref.strip().lower()))
+    else:
+        return None
+    if user is None or user.is_system or not user.active:
+        return None
+    return user
+
+
+def _add_group(value: object, out: Assignment) -> bool:
+    """Add the group key(s) for one candidate group; True when it names a group at all."""
+    text = str(value).strip()
+    prefix, _, rest = text.partition(":")
+    if rest and prefix in GROUP_PREFIXES:
+        if prefix == "department" and not _department_exists(rest):
+            out.notes.append(f"Unknown department {rest!r}")
+            return False
+        out.add_group(f"{prefix}:{rest.strip()}")
+        return True
+    keys = group_keys_for_name(text)
+    if not keys:
+        out.notes.append(f"The candidate group {text!r} names no department or workgroup")
+        keys = [f"group:{text}"]
+    for key in keys:
+        out.add_group(key)
+    return True
+
+
+def _add_lane(lane: str, out: Assignment) -> bool:
+    """Add "lane:<name>" and the groups the lane name resolves to; True when any resolved."""
+    out.add_group(f"lane:{lane}")
+    keys = group_keys_for_name(lane)
+    for key in keys:
+        out.add_group(key)
+    return bool(keys)
+
+
+def _fallback(out: Assignment, responsible_id: int | None) -> None:
+    user = find_active_user(responsible_id) if responsible_id else None
+    if user is not None:
+        out.assignee_id = user.id
+    elif responsible_id:
+        out.notes.append(f"The record's responsible {responsible_id} is not an active user")
+    else:
+        out.notes.append("No assignee, candidates or record responsible: only administrators see it")
+
+
+def _department_exists(ref: str) -> bool:
+    return ref.strip().isdigit() and db.session.get(Department, int(ref)) is not None
+
+
+def group_keys_for_name(name: str) -> list[str]:
+    """Departments (by id or name) or workgroups (by name) that `name` refers to."""
+    name = name.strip()
+    if name.isdigit() and db.session.get(Department, int(name)) is not None:
+        return [f"department:{int(name)}"]
+    ids = db.session.scalars(select(Department.id).where(
+        func.lower(Department.name) == name.lower()).order_by(Department.id))
+    keys = [f"department:{i}" for i in ids]
+    if keys:
+        return keys
+    model = workgroup_model()
+    if model is not None:
+        ids = db.session.scalars(select(model.id).where(func.lower(model.name) == name.lower()))
+        keys = [f"workgroup:{i}" for i in ids]
+    return keys
+
+
+def _workgroups_module() -> object | None:
+    """org.workgroups once the portal has workgroups, else None."""
+    try:
+        return importlib.import_module("org.workgroups")
+    except ImportError:
+        return None
+
+
+def workgroup_model() -> type | None:
+    """The portal's Workgroup model once it exists (company-portal issue), else None."""
+    model = getattr(_workgroups_module(), "Workgroup", None)
+    return model if model is not None and hasattr(model, "name") else None
+
+
+def user_group_keys(user: User) -> list[str]:
+    """The group keys a user belongs to: departments on their membership paths, workgroups."""
+    keys: list[str] = []
+    for path in user.department_paths:
+        for part in path.strip("/").split("/"):
+            if part and f"department:{part}" not in keys:
+                keys.append(f"department:{part}")
+    keys.extend(f"workgroup:{i}" for i in _workgroup_ids(user.id))
+    return keys
+
+
+def _workgroup_ids(user_id: int) -> list[int]:
+    member = getattr(_workgroups_module(), "WorkgroupMember", None)
+    if member is None or not hasattr(member, "workgroup_id") or not hasattr(member, "user_id"):
+        return []
+    return list(db.session.scalars(select(member.workgroup_id).where(member.user_id == user_id)))

@@ -1,0 +1,238 @@
+"""The human-task inbox: rows written by the runtime, listed, claimed and completed by people.
+
+`sync_human_tasks` runs inside the runtime's step transaction. Everything else reads only
+`human_task` and `human_task_candidate` (indexed), never a workflow.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from engine import forms
+from engine.assignment import Assignment, resolve_assignment, user_group_keys
+from engine.inbox_view import list_inbox, task_to_dict
+from engine.models import HumanTask, HumanTaskCandidate, InstanceEvent
+from errors import Conflict, Forbidden, NotFound, ValidationError
+from extensions import db
+from org.actors import Actor, actor_user
+from org.models import utcnow
+
+__all__ = ["claim_task", "complete_task", "get_task", "list_inbox", "may_work", "release_task",
+           "sync_human_tasks", "task_to_dict"]
+
+
+# ---- written by the runtime -------------------------------------------------------------
+
+def sync_human_tasks(instance: object, open_user_tasks: list[dict], variables: dict, *,
+                     completed_uuids: Iterable[str] = ()) -> list[HumanTask]:
+    """Insert rows for new open user tasks, close rows whose task is gone; the caller commits.
+
+    Each task dict: task_uuid, element_id, name, form (fields), assignee, candidate_users,
+    candidate_groups, lane, due_at (optional; also read from `extensions`). A gone task is
+    "completed" when it was completed through the inbox (or is in `completed_uuids`), else
+    "cancelled" (interrupted by a boundary event, terminated...).
+    """
+    rows = {r.task_uuid: r for r in db.session.scalars(
+        select(HumanTask).where(HumanTask.instance_id == instance.id))}
+    open_now: list[HumanTask] = []
+    for task in open_user_tasks:
+        uuid = str(task.get("task_uuid") or task.get("id"))
+        row = rows.get(uuid)
+        if row is None:
+            row = _insert(instance, uuid, task, variables)
+        elif row.state != "open":
+            _reopen(row)
+        open_now.append(row)
+    finished = set(completed_uuids)
+    open_ids = {r.task_uuid for r in open_now}
+    for row in rows.values():
+        if row.state == "open" and row.task_uuid not in open_ids:
+            row.state = "completed" if row.task_uuid in finished else "cancelled"
+            row.completed_at = utcnow()
+    db.session.flush()
+    return open_now
+
+
+def _insert(instance: object, uuid: str, task: dict, variables: dict) -> HumanTask:
+    assignment = resolve_assignment(task, variables, responsible_id=_responsible_of(instance))
+    row = HumanTask(
+        instance_id=instance.id, task_uuid=uuid, element_id=str(task.get("element_id") or ""),
+        name=str(task.get("name") or task.get("element_id") or "")[:255],
+        assignee_id=assignment.assignee_id, entity=instance.entity, entity_id=instance.entity_id,
+        form=normalise_form(task.get("form") or []), state="open", due_at=_due(task.get("due_at")),
+    )
+    db.session.add(row)
+    db.session.flush()
+    for user_id in assignment.user_ids:
+        db.session.add(HumanTaskCandidate(human_task_id=row.id, user_id=user_id))
+    for key in assignment.group_keys:
+        db.session.add(HumanTaskCandidate(human_task_id=row.id, group_key=key[:100]))
+    _log_notes(instance, row, assignment)
+    return row
+
+
+def _reopen(row: HumanTask) -> None:
+    """A retried task that runs again (same uuid) is open again."""
+    row.state = "open"
+    row.completed_at = None
+    row.completed_by_id = None
+    row.data = None
+
+
+def _log_notes(instance: object, row: HumanTask, assignment: Assignment) -> None:
+    for note in assignment.notes:
+        db.session.add(InstanceEvent(
+            instance_id=instance.id, kind="assignment", element_id=row.element_id, message=note,
+            data={"task_uuid": row.task_uuid, "assignee_id": row.assignee_id,
+                  "candidate_user_ids": assignment.user_ids, "groups": assignment.group_keys}))
+
+
+def _responsible_of(instance: object) -> int | None:
+    """The current responsible of the instance's record (not the snapshot in the variables)."""
+    from crm.entities import ENTITIES
+
+    if instance.entity not in ENTITIES or instance.entity_id is None:
+        return None
+    record = db.session.get(ENTITIES[instance.entity].model, instance.entity_id)
+    return record.responsible_id if record is not None else None
+
+
+def _due(raw: object) -> datetime | None:
+    """A due time (datetime or ISO text) as naive UTC."""
+    if isinstance(raw, str):
+        try:
+            raw = datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    if not isinstance(raw, datetime):
+        return None
+    return raw.astimezone(UTC).replace(tzinfo=None) if raw.tzinfo else raw
+
+
+def normalise_form(fields: list) -> list[dict]:
+    """Form fields in the stored shape {id, type, label, default, required, options, min, max...}."""
+    out = []
+    for f in fields:
+        if not isinstance(f, dict):
+            continue
+        validation = {str(v.get("name")): v.get("config") for v in f.get("validation") or []
+                      if isinstance(v, dict)}
+        validation.update(f.get("constraints") or {})
+        item = {
+            "id": str(f.get("id")), "type": f.get("type") or "string",
+            "label": f.get("label") or str(f.get("id")),
+            "default": f.get("default", f.get("default_value")),
+            "required": bool(f.get("required", "required" in validation)),
+            "options": [_option(o) for o in f.get("options") or []],
+        }
+        for key in ("min", "max", "minlength", "maxlength", "readonly"):
+            value = f.get(key, validation.get(key))
+            if value not in (None, ""):
+                item[key] = True if key == "readonly" else value
+        out.append(item)
+    return out
+
+
+def _option(option: object) -> dict:
+    if isinstance(option, dict):
+        return {"id": str(option.get("id")), "name": str(option.get("name", option.get("id")))}
+    if isinstance(option, (list, tuple)) and len(option) == 2:
+        return {"id": str(option[0]), "name": str(option[1])}
+    return {"id": str(option), "name": str(option)}
+
+
+# ---- people -------------------------------------------------------------------------------
+
+def get_task(task_id: int, *, actor: Actor, lock: bool = False) -> HumanTask:
+    """A task the actor may see: theirs, their groups', one they completed; admins see all."""
+    query = select(HumanTask).where(HumanTask.id == task_id)
+    if lock and db.engine.dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = db.session.scalar(query)
+    if row is None:
+        raise NotFound(f"No inbox task {task_id}")
+    user = actor_user(actor)
+    if not (may_work(row, user) or row.completed_by_id == user.id or row.claimed_by_id == user.id
+            or user.is_admin):
+        raise Forbidden("This task is not yours")
+    return row
+
+
+def may_work(row: HumanTask, user: object) -> bool:
+    """The assignee, or (while unassigned) a candidate user or a member of a candidate group."""
+    if row.assignee_id is not None:
+        return row.assignee_id == user.id
+    keys = set(user_group_keys(user))
+    for cand in db.session.scalars(select(HumanTaskCandidate).where(
+            HumanTaskCandidate.human_task_id == row.id)):
+        if cand.user_id == user.id or (cand.group_key and cand.group_key in keys):
+            return True
+    return False
+
+
+def _require_open_and_mine(row: HumanTask, user: object) -> None:
+    if row.state != "open":
+        raise Conflict(f"The task is already {row.state}")
+    if row.assignee_id is not None and row.assignee_id != user.id:
+        raise Forbidden("The task is assigned to someone else")
+    if not may_work(row, user):
+        raise Forbidden("This task is not yours")
+
+
+def claim_task(task_id: int, *, actor: Actor) -> HumanTask:
+    """Take an open task: it becomes the actor's and leaves the group's inbox."""
+    user = actor_user(actor)
+    row = get_task(task_id, actor=actor, lock=True)
+    _require_open_and_mine(row, user)
+    if row.assignee_id != user.id:
+        row.assignee_id = user.id
+        row.claimed_by_id = user.id
+        row.claimed_at = utcnow()
+        _event(row, "task_claimed", user, f"{user.full_name} claimed {row.name}")
+    db.session.commit()
+    return row
+
+
+def release_task(task_id: int, *, actor: Actor) -> HumanTask:
+    """Give a claimed task back to its candidates."""
+    user = actor_user(actor)
+    row = get_task(task_id, actor=actor, lock=True)
+    if row.state != "open":
+        raise Conflict(f"The task is already {row.state}")
+    if row.claimed_by_id != user.id or row.assignee_id != user.id:
+        raise Forbidden("Only the person who claimed the task can release it")
+    row.assignee_id = None
+    row.claimed_by_id = None
+    row.claimed_at = None
+    _event(row, "task_released", user, f"{user.full_name} released {row.name}")
+    db.session.commit()
+    return row
+
+
+def complete_task(task_id: int, data: object, *, actor: Actor) -> HumanTask:
+    """Check the data against the form (422 per field), then let the runtime continue."""
+    user = actor_user(actor)
+    row = get_task(task_id, actor=actor, lock=True)
+    _require_open_and_mine(row, user)
+    result = forms.clean_form(row.form or [], data)
+    if result.errors:
+        raise ValidationError.from_fields(result.errors)
+    row.state = "completed"
+    row.completed_by_id = user.id
+    row.completed_at = utcnow()
+    row.data = result.values
+    if row.assignee_id is None:
+        row.assignee_id = user.id
+    db.session.flush()
+    from engine import runtime
+
+    runtime.complete_user_task(row.instance_id, row.task_uuid, result.values, actor=actor)
+    db.session.commit()
+    return row
+
+
+def _event(row: HumanTask, kind: str, user: object, message: str) -> None:
+    db.session.add(InstanceEvent(instance_id=row.instance_id, kind=kind, element_id=row.element_id,
+                                 actor_id=user.id, message=message, data={"task_uuid": row.task_uuid}))

@@ -1,0 +1,163 @@
+"""Inbox queries and inbox items as JSON: indexed reads of human_task rows, a few queries per page."""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import and_, func, or_, select
+
+from crm import access
+from crm.entities import ENTITIES, record_title
+from crm.paging import Page, paginate
+from crm.serialize import json_value
+from engine.assignment import user_group_keys
+from engine.models import HumanTask, HumanTaskCandidate, ProcessDefinition, ProcessInstance, ProcessVersion
+from errors import Forbidden, ValidationError
+from extensions import db
+from org.actors import Actor, actor_user
+from org.models import User
+
+SCOPES = ("mine", "groups", "all")
+STATES = ("open", "completed", "cancelled", "all")
+
+
+def parse_scope(scope: str | None) -> set[str]:
+    """"mine", "groups", "all" or a comma list such as "mine,groups" (the default)."""
+    parts = {p.strip() for p in (scope or "mine,groups").split(",") if p.strip()}
+    if not parts or parts - set(SCOPES):
+        raise ValidationError.from_fields({"scope": "Use mine, groups, all or mine,groups"})
+    return parts
+
+
+def list_inbox(actor: Actor, *, scope: str | None = "mine,groups", state: str = "open",
+               entity: str | None = None, entity_id: int | None = None, limit: int = 50,
+               cursor: str | None = None) -> Page:
+    """One page (newest first) of the actor's tasks and/or their groups' unclaimed tasks."""
+    stmt = select(HumanTask).where(inbox_condition(actor, parse_scope(scope), state))
+    if state != "all":
+        stmt = stmt.where(HumanTask.state == state)
+    if entity:
+        stmt = stmt.where(HumanTask.entity == entity)
+    if entity_id is not None:
+        stmt = stmt.where(HumanTask.entity_id == entity_id)
+    return paginate(stmt, HumanTask, "-id", None, limit, cursor, db.session)
+
+
+def inbox_condition(actor: Actor, scopes: set[str], state: str = "open"):  # noqa: ANN201
+    """The WHERE clause for the scopes; "all" is for administrators only."""
+    if state not in STATES:
+        raise ValidationError.from_fields({"state": f"Must be one of {', '.join(STATES)}"})
+    user = actor_user(actor)
+    if "all" in scopes:
+        if not user.is_admin:
+            raise Forbidden("Only administrators can list every task")
+        return HumanTask.id.is_not(None)
+    parts = []
+    if "mine" in scopes:
+        parts.append(HumanTask.assignee_id == user.id)
+        if state != "open":
+            parts.append(HumanTask.completed_by_id == user.id)
+    if "groups" in scopes:
+        parts.append(and_(HumanTask.assignee_id.is_(None), HumanTask.id.in_(_candidate_ids(user))))
+    return or_(*parts)
+
+
+def _candidate_ids(user: User):  # noqa: ANN202
+    keys = user_group_keys(user)
+    who = HumanTaskCandidate.user_id == user.id
+    if keys:
+        who = or_(who, HumanTaskCandidate.group_key.in_(keys))
+    return select(HumanTaskCandidate.human_task_id).where(who)
+
+
+def inbox_counts(actor: Actor) -> dict[str, int]:
+    """Open tasks: assigned to the actor, and unclaimed in their groups (for the navigation)."""
+    out = {}
+    for scope in ("mine", "groups"):
+        stmt = select(func.count(HumanTask.id)).where(
+            HumanTask.state == "open", inbox_condition(actor, {scope}))
+        out[scope] = db.session.scalar(stmt) or 0
+    return out
+
+
+def task_to_dict(row: HumanTask, *, actor: Actor) -> dict:
+    return tasks_to_dicts([row], actor=actor)[0]
+
+
+def tasks_to_dicts(rows: list[HumanTask], *, actor: Actor) -> list[dict]:
+    """Inbox items; the record only when the actor may read it (the form is always there)."""
+    ids = [r.id for r in rows]
+    candidates = _candidates(ids)
+    users = _users({r.assignee_id for r in rows} | {r.completed_by_id for r in rows})
+    records = _records(rows, actor)
+    processes = _processes({r.instance_id for r in rows})
+    user = actor_user(actor)
+    keys = set(user_group_keys(user)) if rows else set()
+    out = []
+    for r in rows:
+        cand = candidates.get(r.id, {"users": [], "groups": []})
+        out.append({
+            "id": r.id, "instance_id": r.instance_id, "task_uuid": r.task_uuid,
+            "element_id": r.element_id, "name": r.name, "state": r.state,
+            "process": processes.get(r.instance_id),
+            "assignee": users.get(r.assignee_id), "claimed_by_id": r.claimed_by_id,
+            "candidates": cand, "form": r.form or [], "record": records.get((r.entity, r.entity_id)),
+            "created_at": json_value(r.created_at), "claimed_at": json_value(r.claimed_at),
+            "due_at": json_value(r.due_at), "completed_at": json_value(r.completed_at),
+            "completed_by": users.get(r.completed_by_id), "data": r.data,
+            "can_complete": r.state == "open" and _may(r, user, cand, keys),
+        })
+    return out
+
+
+def _may(row: HumanTask, user: User, cand: dict, keys: set[str]) -> bool:
+    if row.assignee_id is not None:
+        return row.assignee_id == user.id
+    return user.id in cand["users"] or bool(keys & set(cand["groups"]))
+
+
+def _candidates(ids: list[int]) -> dict[int, dict]:
+    found: dict[int, dict] = defaultdict(lambda: {"users": [], "groups": []})
+    if ids:
+        for task_id, user_id, key in db.session.execute(
+                select(HumanTaskCandidate.human_task_id, HumanTaskCandidate.user_id,
+                       HumanTaskCandidate.group_key)
+                .where(HumanTaskCandidate.human_task_id.in_(ids)).order_by(HumanTaskCandidate.id)):
+            if user_id is not None:
+                found[task_id]["users"].append(user_id)
+            if key:
+                found[task_id]["groups"].append(key)
+    return found
+
+
+def _users(ids: set[int | None]) -> dict[int, dict]:
+    ids = {i for i in ids if i}
+    if not ids:
+        return {}
+    rows = db.session.scalars(select(User).where(User.id.in_(ids)))
+    return {u.id: {"id": u.id, "name": u.full_name, "email": u.email} for u in rows}
+
+
+def _records(rows: list[HumanTask], actor: Actor) -> dict[tuple[str, int], dict]:
+    """(entity, id) -> {entity, id, title} for the records the actor may read."""
+    wanted: dict[str, set[int]] = defaultdict(set)
+    for r in rows:
+        if r.entity in ENTITIES and r.entity_id is not None:
+            wanted[r.entity].add(r.entity_id)
+    out = {}
+    for entity, ids in wanted.items():
+        model = ENTITIES[entity].model
+        for record in db.session.scalars(select(model).where(model.id.in_(ids))):
+            if access.can(actor, entity, "read", record):
+                out[(entity, record.id)] = {"entity": entity, "id": record.id, "title": record_title(record)}
+    return out
+
+
+def _processes(instance_ids: set[int]) -> dict[int, dict]:
+    if not instance_ids:
+        return {}
+    rows = db.session.execute(
+        select(ProcessInstance.id, ProcessDefinition.key, ProcessVersion.name, ProcessVersion.number)
+        .join(ProcessVersion, ProcessVersion.id == ProcessInstance.version_id)
+        .join(ProcessDefinition, ProcessDefinition.id == ProcessVersion.definition_id)
+        .where(ProcessInstance.id.in_(instance_ids)))
+    return {i: {"key": key, "name": name or key, "version": number} for i, key, name, number in rows}
