@@ -1,0 +1,107 @@
+"""engine.assignment: assignee/candidate/lane resolution rules, with the directory faked."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from engine import assignment
+from engine.assignment import evaluate_expression, is_expression, resolve_assignment, split_list
+from engine.spiff.sandbox import SandboxError
+
+USERS = {1: "ann@example.com", 2: "bob@example.com", 3: "cid@example.com"}
+GROUPS = {"sales": ["department:4"], "4": ["department:4"], "board": ["workgroup:7"]}
+
+
+@pytest.fixture(autouse=True)
+def directory(monkeypatch):
+    def find(ref):  # noqa: ANN001, ANN202
+        if isinstance(ref, bool):
+            return None
+        for uid, email in USERS.items():
+            if str(ref).strip() in (str(uid), email):
+                return SimpleNamespace(id=uid, email=email)
+        return None
+
+    monkeypatch.setattr(assignment, "find_active_user", find)
+    monkeypatch.setattr(assignment, "group_keys_for_name", lambda name: GROUPS.get(name.strip().lower(), []))
+    monkeypatch.setattr(assignment, "_department_exists", lambda ref: ref.strip() in ("4", "5"))
+
+
+VARS = {"record": {"responsible_id": 2, "title": "Acme"}, "owners": [1, 3], "team": "Sales"}
+
+
+def test_split_keeps_commas_inside_expressions():
+    assert split_list("a, ${f(x, y)} ,b,,") == ["a", "${f(x, y)}", "b"]
+    assert split_list("") == []
+    assert is_expression(" ${x} ") and not is_expression("x}")
+
+
+def test_expressions_run_in_the_sandbox():
+    assert evaluate_expression("${record.responsible_id}", VARS) == 2
+    assert evaluate_expression("${record['title'] + '!'}", VARS) == "Acme!"
+    assert evaluate_expression("literal", VARS) == "literal"
+    with pytest.raises(SandboxError):
+        evaluate_expression("${().__class__}", VARS)
+
+
+@pytest.mark.parametrize("assignee, expected", [
+    ("1", 1), ("ann@example.com", 1), ("${record.responsible_id}", 2), ("${owners[1]}", 3),
+])
+def test_assignee_by_id_email_or_expression(assignee, expected):
+    out = resolve_assignment({"assignee": assignee}, VARS, responsible_id=3)
+    assert out.assignee_id == expected and out.notes == []
+
+
+def test_unknown_assignee_falls_back_to_the_responsible_with_a_note():
+    out = resolve_assignment({"assignee": "ghost@example.com"}, VARS, responsible_id=3)
+    assert out.assignee_id == 3
+    assert out.notes == ["Unknown assignee 'ghost@example.com'"]
+
+
+def test_unknown_assignee_with_candidates_goes_to_the_candidates():
+    out = resolve_assignment({"assignee": "${record.nope}", "candidate_users": "2"}, VARS,
+                             responsible_id=3)
+    assert out.assignee_id is None and out.user_ids == [2]
+    assert "failed" in out.notes[0]
+
+
+def test_candidate_users_from_lists_and_expressions():
+    out = resolve_assignment({"candidate_users": "bob@example.com, ${owners}, 9"}, VARS)
+    assert out.user_ids == [2, 1, 3]
+    assert out.notes == ["Unknown candidate user '9'"]
+
+
+def test_candidate_groups_name_departments_workgroups_or_stay_named():
+    task = {"candidateGroups": "Sales, department:5, board, ${team}, Nobody, workgroup:9"}
+    out = resolve_assignment({"extensions": task}, VARS, responsible_id=3)
+    assert out.group_keys == ["department:4", "department:5", "workgroup:7", "group:Nobody", "workgroup:9"]
+    assert out.assignee_id is None
+    assert out.notes == ["The candidate group 'Nobody' names no department or workgroup"]
+
+
+def test_unknown_department_id_is_noted():
+    out = resolve_assignment({"candidate_groups": "department:99"}, VARS, responsible_id=3)
+    assert out.group_keys == [] and out.assignee_id == 3
+    assert out.notes == ["Unknown department '99'"]
+
+
+def test_lane_is_a_group_and_resolves_like_one():
+    out = resolve_assignment({"lane": "Sales"}, VARS, responsible_id=3)
+    assert out.group_keys == ["lane:Sales", "department:4"] and out.assignee_id is None
+
+
+def test_lane_that_names_nobody_still_reaches_the_responsible():
+    out = resolve_assignment({"lane": "Back office"}, VARS, responsible_id=3)
+    assert out.group_keys == ["lane:Back office"] and out.assignee_id == 3
+
+
+def test_no_assignment_goes_to_the_responsible():
+    assert resolve_assignment({}, VARS, responsible_id=2).assignee_id == 2
+    out = resolve_assignment({}, VARS, responsible_id=None)
+    assert out.assignee_id is None and "only administrators" in out.notes[0]
+
+
+def test_assignee_expression_with_several_values_is_refused():
+    out = resolve_assignment({"assignee": "${owners}"}, VARS, responsible_id=2)
+    assert out.assignee_id == 2 and "several values" in out.notes[0]
