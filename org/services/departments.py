@@ -102,7 +102,8 @@ def _name_taken(dep: Department, parent_ref: object) -> bool:
 def _set_parent(dep: Department, parent_id: int | None, errors: dict[str, str]) -> None:
     parent = None
     if parent_id not in (None, ""):
-        parent = db.session.get(Department, int(parent_id))
+        with db.session.no_autoflush:  # a new department must not be flushed with the default path "/"
+            parent = db.session.get(Department, int(parent_id))
         if parent is None:
             errors["parent_id"] = f"No department {parent_id}"
             return
