@@ -33,7 +33,7 @@ def convert_lead(lead_id: int, *, contact: bool, company: bool, deal: bool, acto
     if contact:
         made["contact"] = _make("contact", lead, actor, {
             **base, "emails": emails, "first_name": lead.first_name,
-            "last_name": lead.last_name or lead.title,
+            "last_name": (lead.last_name or lead.title)[:100],
             "company_id": made["company"].id if made["company"] else None})
     if deal:
         made["deal"] = _make("deal", lead, actor, {

@@ -9,7 +9,7 @@ from crm import access
 from crm.attributes import dept_path_for
 from crm.entities import Entity, entity
 from crm.events import record_event
-from crm.models import Deal, RecordEmail, StatusValue
+from crm.models import Deal, RecordEmail, StatusValue, TaskLink
 from crm.paging import Page, paginate
 from crm.serialize import json_value
 from crm.services.timeline import add_entry
@@ -40,10 +40,14 @@ def get_record(entity_name: str, record_id: int, *, actor: Actor, action: str = 
     return record
 
 
-def create_record(entity_name: str, data: dict, *, actor: Actor, commit: bool = True) -> object:
-    """Validate, insert, log on the timeline and record `<entity>.created`."""
+def create_record(entity_name: str, data: dict, *, actor: Actor, commit: bool = True,
+                  right: str = "add") -> object:
+    """Validate, insert, log on the timeline and record `<entity>.created`.
+
+    `right` is "add", or "import" for rows of an import: the new record (its responsible,
+    department and status) must lie within the actor's level for it."""
     spec = spec_of(entity_name)
-    access.require(actor, spec.name, "add")
+    access.require(actor, spec.name, right)
     cleaned = clean(spec, data, partial=False)
     if cleaned.errors:
         raise ValidationError.from_fields(cleaned.errors)
@@ -53,6 +57,7 @@ def create_record(entity_name: str, data: dict, *, actor: Actor, commit: bool = 
     record.created_by_id = actor_user(actor).id
     record.dept_path = dept_path_for(record.responsible_id)
     _apply_derived(spec, record)
+    access.require(actor, spec.name, right, record)
     db.session.add(record)
     db.session.flush()
     _set_emails(spec.name, record.id, cleaned.emails or [])
@@ -125,6 +130,8 @@ def delete_record(entity_name: str, record_id: int, *, actor: Actor) -> None:
     snapshot = _snapshot(spec, record, _emails(spec.name, record.id))
     db.session.execute(delete(RecordEmail).where(
         RecordEmail.entity == spec.name, RecordEmail.record_id == record.id))
+    db.session.execute(delete(TaskLink).where(  # its tasks stay, about their other records
+        TaskLink.entity == spec.name, TaskLink.record_id == record.id))
     db.session.delete(record)
     record_event(f"{spec.name}.deleted", spec.name, record_id, snapshot, actor=actor)
     db.session.commit()
@@ -134,13 +141,20 @@ def list_records(entity_name: str, *, actor: Actor, filters: dict | None = None,
                  sort: str = "-id", limit: int = 50, cursor: str | None = None) -> Page:
     """One page of the records the actor may read, filtered in SQL."""
     spec = spec_of(entity_name)
-    stmt = access.scope(select(spec.model), spec.name, "read", actor)
-    stmt = _filter(spec, stmt, filters or {})
+    stmt = select_records(spec.name, actor=actor, filters=filters)
     name = sort.lstrip("-")
     if name not in spec.sortable:
         raise ValidationError.from_fields({"sort": f"Sort by one of {', '.join(spec.sortable)}"})
     f = spec.field(name)
     return paginate(stmt, spec.model, sort, f.kind if f else None, limit, cursor, db.session)
+
+
+def select_records(entity_name: str, *, actor: Actor, filters: dict | None = None,
+                   action: str = "read") -> Select:
+    """The records the actor may `action`, narrowed by list filters (a Select to page or export)."""
+    spec = spec_of(entity_name)
+    stmt = access.scope(select(spec.model), spec.name, action, actor)
+    return _filter(spec, stmt, filters or {})
 
 
 def _filter(spec: Entity, stmt: Select, filters: dict) -> Select:
