@@ -60,7 +60,8 @@ def test_create_lead_merges_fields_and_acts_as_the_process(run, admin, owner):
 
 
 @pytest.mark.parametrize("topic, params, model", [
-    ("crm.create_contact", {"last_name": "Lee", "first_name": "Ann", "emails": "a@b.test, c@d.test"}, Contact),
+    ("crm.create_contact", {"last_name": "Lee", "first_name": "Ann", "emails": "a@b.test, c@d.test"},
+     Contact),
     ("crm.create_company", {"title": "Acme", "fields": {"industry": "IT"}}, Company),
     ("crm.create_deal", {"title": "Big", "amount": 5000, "stage": "NEW"}, Deal),
 ])
@@ -127,12 +128,15 @@ def test_update_record_errors_name_the_parameter(run, admin, params, message):
     ("crm.create_lead", {"title": "T", "colour": "red"}, "crm.create_lead: parameter 'colour': Unknown"),
     ("crm.create_lead", {"title": "T", "amount": "lots"}, "crm.create_lead: parameter 'amount': Expected"),
     ("crm.create_lead", {"title": "T", "fields": {"amount": "lots"}}, "crm.create_lead: field 'amount'"),
-    ("crm.create_deal", {"title": "T", "responsible_id": 99999}, "crm.create_deal: parameter 'responsible_id'"),
-    ("crm.create_task", {"title": "T", "responsible": "nobody@x.test"}, "crm.create_task: parameter 'responsible'"),
+    ("crm.create_deal", {"title": "T", "responsible_id": 99999},
+     "crm.create_deal: parameter 'responsible_id'"),
+    ("crm.create_task", {"title": "T", "responsible": "nobody@x.test"},
+     "crm.create_task: parameter 'responsible'"),
     ("crm.create_task", {"title": "T", "deadline": "soon"}, "crm.create_task: parameter 'deadline'"),
     ("crm.create_task", {"title": "T", "record_id": "abc"}, "crm.create_task: parameter 'record_id'"),
     ("crm.add_comment", {"text": " "}, "crm.add_comment: parameter 'text': This parameter is required"),
-    ("crm.convert_lead", {"contact": "maybe"}, "crm.convert_lead: parameter 'contact': Expected true or false"),
+    ("crm.convert_lead", {"contact": "maybe"},
+     "crm.convert_lead: parameter 'contact': Expected true or false"),
     ("mail.send", {}, "mail.send: parameter 'template': This parameter is required"),
     ("crm.nothing", {}, "Unknown activity topic 'crm.nothing'"),
 ])
@@ -157,7 +161,8 @@ def test_convert_lead(run, lead, owner):
     assert lead.status == "CONVERTED"
     assert db.session.get(Deal, conv["deal_id"]).responsible_id == owner.id
     assert run("crm.convert_lead", {}) == result  # retried: the stored result
-    with pytest.raises(ActivityError, match="crm.convert_lead: parameter 'lead_id': Lead .* already converted"):
+    converted_twice = "crm.convert_lead: parameter 'lead_id': Lead .* already converted"
+    with pytest.raises(ActivityError, match=converted_twice):
         run("crm.convert_lead", {}, uuid="task-9")
 
 
@@ -212,7 +217,8 @@ def test_mail_send_is_logged_as_not_sent(run, lead):
 
 def test_process_without_record_needs_explicit_references(run, admin):
     bare = make_instance(None, None, key="bare", on_behalf_of_id=admin.id)
-    with pytest.raises(ActivityError, match="crm.add_comment: parameter 'entity': This parameter is required"):
+    needs_entity = "crm.add_comment: parameter 'entity': This parameter is required"
+    with pytest.raises(ActivityError, match=needs_entity):
         run("crm.add_comment", {"text": "x"}, inst=bare)
     result = run("crm.create_lead", {"title": "No record"}, inst=bare)
     assert db.session.get(Lead, result["lead_id"]).responsible_id == admin.id  # the initiator
