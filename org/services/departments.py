@@ -77,7 +77,8 @@ def _apply(dep: Department, data: dict, *, creating: bool) -> None:
                 errors["head_id"] = f"No user {data['head_id']}"
             dep.head_id = head.id if head else None
         parent_ref = data.get("parent_id") if "parent_id" in data or creating else dep.parent_id
-        if parent_ref not in (None, "") and not str(parent_ref).isdigit():
+        if parent_ref not in (None, "") and (
+                not str(parent_ref).isdigit() or db.session.get(Department, int(parent_ref)) is None):
             errors["parent_id"] = f"No department {parent_ref}"
         elif "name" not in errors and _name_taken(dep, parent_ref):
             errors["name"] = f"There is already a department {dep.name!r} at that place in the tree"
