@@ -34,9 +34,11 @@ def get_task(task_id: int, *, actor: Actor, action: str = "read") -> CrmTask:
     return task
 
 
-def create_task(data: dict, *, actor: Actor, commit: bool = True) -> list[CrmTask]:
-    """One task linked to every given record, or one per record with `per_record`; one commit."""
-    access.require(actor, "task", "add")
+def create_task(data: dict, *, actor: Actor, commit: bool = True, right: str = "add") -> list[CrmTask]:
+    """One task linked to every given record, or one per record with `per_record`; one commit.
+
+    `right` is "add", or "import" for the rows of a CSV import."""
+    access.require(actor, "task", right)
     parsed = parse_task(data, partial=False)
     records, errors = load_linked(parsed.links or [], actor)
     errors = {**parsed.errors, **errors}

@@ -9,7 +9,7 @@ import uuid
 import psycopg
 
 PG_ADMIN_URL = os.environ.get("FLOWDESK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-KEEP_TABLES = {"alembic_version", "crm_status"}
+KEEP_TABLES = {"alembic_version", "crm_status", "role", "role_permission"}
 
 
 def backend() -> str:
@@ -57,6 +57,10 @@ def wipe(db) -> None:  # noqa: ANN001
                 conn.execute(t.delete())
             conn.exec_driver_sql("DELETE FROM sqlite_sequence") if _has_sequence(conn) else None
             conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+    with db.engine.begin() as conn:  # seeded roles a test may have changed: the defaults again
+        from crm.rights.defaults import reset_roles
+
+        reset_roles(conn)
 
 
 def _has_sequence(conn) -> bool:  # noqa: ANN001

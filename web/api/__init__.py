@@ -54,4 +54,4 @@ def page_args() -> tuple[int, str | None]:
     return int(raw), request.args.get("cursor") or None
 
 
-from web.api import auth, openapi, org, records, tasks  # noqa: E402,F401  (routes)
+from web.api import access, activities, auth, export, inbox, openapi, org, records, tasks  # noqa: E402,F401  (routes)

@@ -1,0 +1,1 @@
+"""Access rights: roles, their matrices and assignments (crm.access applies them)."""

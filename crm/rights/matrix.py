@@ -1,0 +1,147 @@
+"""A user's effective rights: the roles that reach them and the highest level of each cell."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import or_, select
+
+from crm.rights.models import LEVELS, Role, RoleAssignment, RolePermission
+from extensions import db
+from org.models import Department, DepartmentMember
+from org.workgroups import Workgroup, WorkgroupMember
+
+RANK = {name: i for i, name in enumerate(LEVELS)}
+NONE, OWN, DEPARTMENT, DEPARTMENT_TREE, ALL = range(len(LEVELS))
+
+Cell = dict  # {None: rank for any status, "WON": rank, ...}
+
+
+@dataclass
+class Grant:
+    """One role as it reaches a user, and how (directly, via a department or workgroup, default)."""
+
+    role_id: int
+    role_name: str
+    via: str  # user | department | workgroup | default
+    via_name: str = ""
+    can_change_settings: bool = False
+    cells: dict[tuple[str, str], Cell] = field(default_factory=dict)
+
+    def level(self, entity: str, action: str, status: str | None) -> int:
+        cell = self.cells.get((entity, action))
+        if not cell:
+            return NONE
+        if status is not None and status in cell:
+            return cell[status]
+        return cell.get(None, NONE)
+
+    def describe(self) -> str:
+        how = {"user": "assigned to the user", "default": "the default role for users without roles",
+               "department": f"assigned via department {self.via_name}",
+               "workgroup": f"assigned via workgroup {self.via_name}"}[self.via]
+        return f"role {self.role_name} ({how})"
+
+
+@dataclass
+class Rights:
+    """Everything access checks need about one user, loaded once per request."""
+
+    user_id: int
+    full: bool = False  # portal administrators and processes may do everything
+    departments: list[tuple[int, str, str]] = field(default_factory=list)  # (id, name, path)
+    grants: list[Grant] = field(default_factory=list)
+
+    @property
+    def dept_paths(self) -> list[str]:
+        return [path for _, _, path in self.departments]
+
+    def best(self, entity: str, action: str, status: str | None) -> tuple[int, Grant | None]:
+        """The highest level of the cell for records in `status`, and the role granting it."""
+        if self.full:
+            return ALL, None
+        best, by = NONE, None
+        for grant in self.grants:
+            level = grant.level(entity, action, status)
+            if level > best:
+                best, by = level, grant
+        return best, by
+
+    def level(self, entity: str, action: str, status: str | None = None) -> int:
+        return self.best(entity, action, status)[0]
+
+    def status_overrides(self, entity: str, action: str) -> set[str]:
+        """Statuses some role sets a level for explicitly in this cell."""
+        found: set[str] = set()
+        for grant in self.grants:
+            found |= {s for s in grant.cells.get((entity, action), {}) if s is not None}
+        return found
+
+    def any_level(self, entity: str, action: str) -> int:
+        """The highest level for any status: whether the action is possible at all."""
+        statuses = [None, *self.status_overrides(entity, action)]
+        return max(self.level(entity, action, s) for s in statuses)
+
+    @property
+    def can_change_settings(self) -> bool:
+        return self.full or any(g.can_change_settings for g in self.grants)
+
+
+def load_rights(user: object) -> Rights:
+    """Departments, workgroups, assignments and permissions of `user`, in four queries."""
+    rights = Rights(user_id=user.id, full=bool(getattr(user, "is_admin", False)))
+    rights.departments = [tuple(row) for row in db.session.execute(
+        select(Department.id, Department.name, Department.path)
+        .join(DepartmentMember, DepartmentMember.department_id == Department.id)
+        .where(DepartmentMember.user_id == user.id)
+        .order_by(DepartmentMember.is_primary.desc(), Department.id))]
+    if rights.full:
+        return rights
+    reached = _assignments_reaching(user.id, rights.departments)
+    if not reached:
+        defaults = db.session.scalars(select(Role.id).where(Role.is_default.is_(True))).all()
+        reached = [(role_id, "default", "") for role_id in defaults]
+    rights.grants = _grants(reached)
+    return rights
+
+
+def _assignments_reaching(user_id: int, departments: list[tuple[int, str, str]]) -> list[tuple]:
+    """(role_id, via, via_name) for assignments to the user, their departments, their workgroups."""
+    my_ids = {dep_id for dep_id, _, _ in departments}
+    my_paths = [path for _, _, path in departments]
+    groups = select(WorkgroupMember.workgroup_id).where(WorkgroupMember.user_id == user_id)
+    rows = db.session.execute(
+        select(RoleAssignment, Department.name, Department.path, Workgroup.name)
+        .outerjoin(Department, Department.id == RoleAssignment.department_id)
+        .outerjoin(Workgroup, Workgroup.id == RoleAssignment.workgroup_id)
+        .where(or_(RoleAssignment.user_id == user_id, RoleAssignment.department_id.is_not(None),
+                   RoleAssignment.workgroup_id.in_(groups)))
+        .order_by(RoleAssignment.id))
+    reached = []
+    for assignment, dep_name, dep_path, group_name in rows:
+        if assignment.user_id is not None:
+            reached.append((assignment.role_id, "user", ""))
+        elif assignment.workgroup_id is not None:
+            reached.append((assignment.role_id, "workgroup", group_name))
+        elif assignment.department_id in my_ids or (
+                assignment.include_subdepartments and any(p.startswith(dep_path) for p in my_paths)):
+            reached.append((assignment.role_id, "department", dep_name))
+    return reached
+
+
+def _grants(reached: list[tuple]) -> list[Grant]:
+    role_ids = {role_id for role_id, _, _ in reached}
+    if not role_ids:
+        return []
+    roles = {r.id: r for r in db.session.scalars(select(Role).where(Role.id.in_(role_ids)))}
+    cells: dict[int, dict] = {role_id: {} for role_id in role_ids}
+    for perm in db.session.scalars(select(RolePermission).where(RolePermission.role_id.in_(role_ids))):
+        cell = cells[perm.role_id].setdefault((perm.entity, perm.action), {})
+        cell[perm.status] = RANK.get(perm.level, NONE)
+    grants, seen = [], set()
+    for role_id, via, via_name in reached:
+        if role_id in seen or role_id not in roles:
+            continue  # the first route to a role explains it
+        seen.add(role_id)
+        role = roles[role_id]
+        grants.append(Grant(role.id, role.name, via, via_name, role.can_change_settings, cells[role_id]))
+    return grants

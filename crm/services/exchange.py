@@ -1,0 +1,146 @@
+"""CSV export and import of leads, contacts, companies, deals and tasks, within the actor's rights.
+
+Export streams the rows the actor may both read and export. Import is all-or-nothing: every
+row is validated and checked against the import right (its responsible, department and
+status must lie within the actor's level); if any row fails, nothing is written and the
+answer lists each failing row (numbered as in a spreadsheet: the header is row 1).
+"""
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+
+from sqlalchemy import Select, select
+
+from crm import access
+from crm.entities import ENTITIES
+from crm.models import CrmTask
+from crm.serialize import emails_of, json_value
+from errors import ServiceError, ValidationError
+from extensions import db
+from org.actors import Actor, actor_user
+
+BATCH = 1000
+MAX_IMPORT_ROWS = 10_000
+TASK_COLUMNS = ("title", "description", "deadline", "status", "responsible_id")
+# Columns an export writes that an import ignores, so an exported file imports again.
+READ_ONLY = {"id", "created_at", "updated_at", "created_by_id", "completed_at", "closed", "lead_id"}
+
+
+class ImportRejected(ValidationError):
+    """422 with the errors of each failing row; nothing was imported."""
+
+    def __init__(self, message: str, rows: list[dict]) -> None:
+        fields = {f"row {r['row']}" + (f".{k}" if k != "_" else ""): v
+                  for r in rows for k, v in r["fields"].items()}
+        super().__init__(message, fields)
+        self.rows = rows
+
+    def to_dict(self) -> dict:
+        return {**super().to_dict(), "rows": self.rows}
+
+
+def _columns(entity: str) -> list[str]:
+    if entity == "task":
+        return ["id", *TASK_COLUMNS, "created_by_id", "created_at", "completed_at"]
+    spec = ENTITIES[entity]
+    return ["id", *[f.name for f in spec.fields], "created_by_id", "created_at", "updated_at"]
+
+
+def _query(entity: str, filters: dict, actor: Actor) -> Select:
+    """The rows the actor may read and export, with the list filters applied."""
+    if entity == "task":
+        from crm.services.tasks import _filter as task_filter
+
+        stmt = task_filter(select(CrmTask), dict(filters), actor_user(actor).id)
+    else:
+        from crm.services.records import select_records
+
+        stmt = select_records(entity, actor=actor, filters=filters)
+    stmt = access.scope(access.scope(stmt, entity, "read", actor), entity, "export", actor)
+    return stmt
+
+
+def export_csv(entity: str, *, actor: Actor, filters: dict | None = None) -> Iterator[str]:
+    """Check the export right, then yield the CSV text in chunks (header first)."""
+    access.require(actor, entity, "export")
+    stmt = _query(entity, filters or {}, actor)
+    columns = _columns(entity)
+    model = access.model_of(entity)
+    return _stream(entity, stmt, model, columns)
+
+
+def _stream(entity: str, stmt: Select, model: type, columns: list[str]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(columns)
+    last = 0
+    while True:
+        rows = list(db.session.scalars(stmt.where(model.id > last).order_by(model.id).limit(BATCH)))
+        emails = emails_of(entity, [r.id for r in rows]) if entity != "task" else {}
+        for row in rows:
+            writer.writerow([_cell(row, c, emails) for c in columns])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        if len(rows) < BATCH:
+            return
+        last = rows[-1].id
+
+
+def _cell(row: object, column: str, emails: dict) -> str:
+    if column == "emails":
+        return "; ".join(emails.get(row.id, []))
+    value = json_value(getattr(row, column))
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
+    return "" if value is None else str(value)
+
+
+def import_csv(entity: str, text: str, *, actor: Actor) -> list[int]:
+    """Create one record per CSV row, all or none; the ids created, in row order."""
+    access.require(actor, entity, "import")
+    rows = _parse(entity, text)
+    created, failed = [], []
+    for number, data in rows:
+        try:
+            created.append(_create(entity, data, actor))
+        except ServiceError as exc:
+            failed.append({"row": number, "fields": exc.fields or {"_": exc.message}})
+    if failed:
+        db.session.rollback()
+        raise ImportRejected(f"{len(failed)} of {len(rows)} rows have errors; nothing was imported", failed)
+    db.session.commit()
+    return [record.id for record in created]
+
+
+def _create(entity: str, data: dict, actor: Actor) -> object:
+    if entity == "task":
+        from crm.services.tasks import create_task
+
+        return create_task(data, actor=actor, commit=False, right="import")[0]
+    from crm.services.records import create_record
+
+    return create_record(entity, data, actor=actor, commit=False, right="import")
+
+
+def _parse(entity: str, text: str) -> list[tuple[int, dict]]:
+    """(row number, {column: value}) per non-empty row; empty cells are left out."""
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    header = [h.strip() for h in next(reader, [])]
+    allowed = set(TASK_COLUMNS) if entity == "task" else {f.name for f in ENTITIES[entity].fields}
+    unknown = [h for h in header if h and h not in allowed and h not in READ_ONLY]
+    if not header or unknown:
+        raise ValidationError.from_fields({"file": (
+            f"Unknown columns: {', '.join(unknown)}; " if unknown else "The file is empty; ")
+            + f"use a header row of {', '.join(sorted(allowed))}"})
+    rows = []
+    for number, values in enumerate(reader, start=2):
+        data = {h: v.strip() for h, v in zip(header, values, strict=False)
+                if h in allowed and v.strip() != ""}
+        if data:
+            rows.append((number, data))
+        if len(rows) > MAX_IMPORT_ROWS:
+            raise ValidationError.from_fields({"file": f"At most {MAX_IMPORT_ROWS} rows per import"})
+    return rows
