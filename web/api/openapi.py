@@ -68,8 +68,10 @@ def path_id(name: str) -> dict:
 def op(summary: str, *, tag: str, operation_id: str | None = None, body: dict | None = None,
        response: dict | None = None, status: str = "200", params: list[dict] | None = None,
        errors: tuple[str, ...] = ("401", "403", "404", "422"), public: bool = False,
-       description: str = "") -> dict:
-    """One operation: JSON body and answer (None: an empty answer), parameters, error answers."""
+       description: str = "", media: str = "application/json") -> dict:
+    """One operation: body and answer (None: an empty answer), parameters, error answers.
+
+    `media` is the body's and answer's content type (e.g. "text/csv" with {"type": "string"})."""
     out: dict = {"summary": summary, "tags": [tag]}
     if operation_id:
         out["operationId"] = operation_id
@@ -78,10 +80,10 @@ def op(summary: str, *, tag: str, operation_id: str | None = None, body: dict | 
     if params:
         out["parameters"] = params
     if body is not None:
-        out["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+        out["requestBody"] = {"required": True, "content": {media: {"schema": body}}}
     answer: dict = {"description": summary if status != "204" else "Done; no content"}
     if response is not None:
-        answer["content"] = {"application/json": {"schema": response}}
+        answer["content"] = {media: {"schema": response}}
     out["responses"] = {status: answer, **{
         code: {"$ref": f"#/components/responses/{ERROR_RESPONSES[code]}"} for code in errors}}
     if public:

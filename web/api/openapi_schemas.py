@@ -132,8 +132,8 @@ def _org_schemas() -> dict:
                              "parent_id": NULLABLE_ID, "head_id": NULLABLE_ID}, required=[])
     token = _obj({"id": ID, "name": {"type": "string"}, "created_at": DATETIME,
                   "last_used_at": NULLABLE_DATETIME})
-    new_token = {"allOf": [ref("ApiToken"), _obj({"token": {"type": "string"}}, closed=False)],
-                 "description": "The token is shown in this answer only"}
+    new_token = _obj({**token["properties"], "token": {
+        "type": "string", "description": "Shown in this answer only; only a hash is stored"}})
     return {"User": user, "UserInput": user_input, "UserList": items_of("User"),
             "DepartmentMember": member, "Department": department, "DepartmentInput": department_input,
             "DepartmentList": items_of("Department"), "ApiToken": token, "NewApiToken": new_token,
