@@ -226,9 +226,13 @@ def complete_task(task_id: int, data: object, *, actor: Actor) -> HumanTask:
     if row.assignee_id is None:
         row.assignee_id = user.id
     db.session.flush()
-    from engine import runtime
+    from engine.runtime import complete_user_task  # runs on and commits once, or raises Conflict
 
-    runtime.complete_user_task(row.instance_id, row.task_uuid, result.values, actor=actor)
+    try:
+        complete_user_task(row.instance_id, row.task_uuid, result.values, actor=actor)
+    except Exception:
+        db.session.rollback()
+        raise
     db.session.commit()
     return row
 

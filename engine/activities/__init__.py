@@ -13,6 +13,7 @@ from sqlalchemy import select
 from engine.activities import crm_records, crm_tasks, mail
 from engine.activities.base import ActivityContext, ActivityError, Param, Topic, given
 from engine.models import ActivityRun
+from engine.spiff.topics import TopicSpec
 from extensions import db
 
 __all__ = ["ActivityContext", "ActivityError", "Param", "Topic", "dispatch", "make_context",
@@ -26,11 +27,10 @@ def topics() -> dict[str, Topic]:
     return dict(_TOPICS)
 
 
-def topic_specs() -> dict:
-    """The topics as engine.spiff.topics.TopicSpec, for upload validation."""
-    from engine.activities.specs import to_topic_spec
-
-    return {name: to_topic_spec(t) for name, t in _TOPICS.items()}
+def topic_specs() -> dict[str, TopicSpec]:
+    """The topics as TopicSpec (parameter -> required, result key), for upload validation."""
+    return {name: TopicSpec(name, {p.name: p.required for p in t.params}, t.result, t.description)
+            for name, t in _TOPICS.items()}
 
 
 def topic_docs() -> list[dict]:

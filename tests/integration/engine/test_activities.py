@@ -10,7 +10,7 @@ import engine.models  # noqa: F401  (tables known to the wipe)
 from crm.events import OutboxEvent
 from crm.models import Company, Contact, CrmTask, Deal, Lead, TaskLink, TimelineEntry
 from crm.services.records import create_record, get_record
-from engine.activities import ActivityError, dispatch, make_context, topic_docs, topics
+from engine.activities import ActivityError, dispatch, make_context, topic_docs, topic_specs, topics
 from engine.models import ActivityRun
 from extensions import db
 from tests.support.engine_rows import make_instance
@@ -235,3 +235,14 @@ def test_every_topic_is_documented():
     title = next(p for p in docs["crm.create_lead"]["parameters"] if p["name"] == "title")
     assert title["required"] is True
     assert docs["crm.create_task"]["result"]["variable"] == "task_id"
+
+
+def test_topic_specs_drive_upload_validation():
+    from engine.spiff.topics import TopicSpec
+
+    specs = topic_specs()
+    assert all(isinstance(s, TopicSpec) for s in specs.values())
+    assert specs["crm.create_lead"].required == {"title"}
+    assert specs["crm.create_lead"].result == "lead_id" and "fields" in specs["crm.create_lead"].params
+    assert specs["crm.update_record"].required == set()  # entity and id default to the process's record
+    assert specs["mail.send"].required == {"template"}
