@@ -39,38 +39,54 @@ class Assignment:
 
 
 def resolve_assignment(task: dict, variables: dict, *, responsible_id: int | None = None) -> Assignment:
-    """Resolve the assignment attributes of one open user task (see the module docstring)."""
-    out = Assignment()
-    assignee = _text(task, "assignee")
-    if assignee:
+    """Resolve the assignment attributes of one open user task (see the module docstring).
+
+    Attributes may be raw diagram text or values the runner already evaluated (lists too);
+    the runner's `assignment_errors` become notes.
+    """
+    out = Assignment(notes=[str(e) for e in task.get("assignment_errors") or []])
+    assignee = _raw(task, "assignee")
+    if assignee not in (None, ""):
         out.assignee_id = _assignee(assignee, variables, out)
-    for item in split_list(_text(task, "candidate_users", "candidateUsers")):
-        for value in _values(item, variables, out, "candidate user"):
-            user = find_active_user(value)
-            if user is None:
-                out.notes.append(f"Unknown candidate user {value!r}")
-            else:
-                out.add_user(user.id)
+    for value in _items(task, variables, out, "candidate user", "candidate_users", "candidateUsers"):
+        user = find_active_user(value)
+        if user is None:
+            out.notes.append(f"Unknown candidate user {value!r}")
+        else:
+            out.add_user(user.id)
     explicit = False
-    for item in split_list(_text(task, "candidate_groups", "candidateGroups")):
-        for value in _values(item, variables, out, "candidate group"):
-            explicit |= _add_group(value, out)
-    lane = _text(task, "lane")
+    for value in _items(task, variables, out, "candidate group", "candidate_groups", "candidateGroups"):
+        explicit |= _add_group(value, out)
+    lane = str(_raw(task, "lane") or "").strip()
     lane_resolved = bool(lane) and _add_lane(lane, out)
     if out.assignee_id is None and not out.user_ids and not explicit and not lane_resolved:
         _fallback(out, responsible_id)
     return out
 
 
-def _text(task: dict, *names: str) -> str:
+def _raw(task: dict, *names: str) -> object:
     """The first attribute present among `names`, on the task or its `extensions`."""
-    sources = (task, task.get("extensions") or {})
-    for source in sources:
+    for source in (task, task.get("extensions") or {}):
         for name in names:
             value = source.get(name)
-            if value not in (None, ""):
-                return str(value).strip()
-    return ""
+            if value not in (None, "", []):
+                return value
+    return None
+
+
+def _items(task: dict, variables: dict, out: Assignment, what: str, *names: str) -> list:
+    """A candidate list as values: a comma text (items may be `${...}`) or an evaluated list."""
+    raw = _raw(task, *names)
+    if raw is None:
+        return []
+    if isinstance(raw, str):
+        items = split_list(raw)
+    else:
+        items = list(raw) if isinstance(raw, (list, tuple)) else [raw]
+    values: list = []
+    for item in items:
+        values.extend(_values(item, variables, out, what) if isinstance(item, str) else [item])
+    return [v for v in values if v not in (None, "")]
 
 
 def is_expression(text: str) -> bool:
@@ -117,14 +133,14 @@ def _values(item: str, variables: dict, out: Assignment, what: str) -> list:
     return [value]
 
 
-def _assignee(text: str, variables: dict, out: Assignment) -> int | None:
-    values = _values(text, variables, out, "assignee")
-    if len(values) > 1:
-        out.notes.append(f"The assignee {text} gave several values; use candidateUsers")
+def _assignee(raw: object, variables: dict, out: Assignment) -> int | None:
+    values = _values(raw, variables, out, "assignee") if isinstance(raw, str) else [raw]
+    if len(values) > 1 or isinstance(values[0] if values else None, (list, tuple)):
+        out.notes.append(f"The assignee {raw} gave several values; use candidateUsers")
         return None
     if not values:
-        if is_expression(text) and not out.notes:
-            out.notes.append(f"The assignee {text} gave no user")
+        if isinstance(raw, str) and is_expression(raw) and not out.notes:
+            out.notes.append(f"The assignee {raw} gave no user")
         return None
     user = find_active_user(values[0])
     if user is None:

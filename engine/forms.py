@@ -154,6 +154,8 @@ def _date(raw: object) -> date:
         raise FieldError("Expected a date such as 2024-12-31")
     text = raw.strip()
     try:
+        if "/" in text:  # Camunda's own date format, dd/MM/yyyy
+            return datetime.strptime(text, "%d/%m/%Y").date()
         return date.fromisoformat(text[:10] if len(text) > 10 and text[10] == "T" else text)
     except ValueError:
         raise FieldError("Expected a date such as 2024-12-31") from None

@@ -38,7 +38,7 @@ def sync_human_tasks(instance: object, open_user_tasks: list[dict], variables: d
         select(HumanTask).where(HumanTask.instance_id == instance.id))}
     open_now: list[HumanTask] = []
     for task in open_user_tasks:
-        uuid = str(task.get("task_uuid") or task.get("id"))
+        uuid = task_uuid_of(task)
         row = rows.get(uuid)
         if row is None:
             row = _insert(instance, uuid, task, variables)
@@ -55,13 +55,19 @@ def sync_human_tasks(instance: object, open_user_tasks: list[dict], variables: d
     return open_now
 
 
+def task_uuid_of(task: dict) -> str:
+    """The task's uuid, whichever key the runner used."""
+    return str(task.get("task_uuid") or task.get("task_id") or task.get("id"))
+
+
 def _insert(instance: object, uuid: str, task: dict, variables: dict) -> HumanTask:
     assignment = resolve_assignment(task, variables, responsible_id=_responsible_of(instance))
     row = HumanTask(
         instance_id=instance.id, task_uuid=uuid, element_id=str(task.get("element_id") or ""),
         name=str(task.get("name") or task.get("element_id") or "")[:255],
         assignee_id=assignment.assignee_id, entity=instance.entity, entity_id=instance.entity_id,
-        form=normalise_form(task.get("form") or []), state="open", due_at=_due(task.get("due_at")),
+        form=normalise_form(task.get("form") or []), state="open",
+        due_at=_due(task.get("due_at") or task.get("due_date")),
     )
     db.session.add(row)
     db.session.flush()
@@ -127,10 +133,12 @@ def normalise_form(fields: list) -> list[dict]:
             "required": bool(f.get("required", "required" in validation)),
             "options": [_option(o) for o in f.get("options") or []],
         }
-        for key in ("min", "max", "minlength", "maxlength", "readonly"):
+        for key in ("min", "max", "minlength", "maxlength"):
             value = f.get(key, validation.get(key))
             if value not in (None, ""):
-                item[key] = True if key == "readonly" else value
+                item[key] = value
+        if f.get("readonly") or "readonly" in validation:
+            item["readonly"] = True
         out.append(item)
     return out
 

@@ -153,6 +153,25 @@ def test_gone_tasks_are_cancelled_or_completed(open_task, instance):
     assert db.session.scalar(select(db.func.count(HumanTask.id))) == 2
 
 
+def test_rows_from_the_runner_shape(instance, org):
+    """The dict engine.spiff.snapshot.describe_user_task produces (values already evaluated)."""
+    described = {
+        "task_id": "3f1c", "element_id": "Qualify", "name": "Qualify lead", "lane": None,
+        "form": [{"id": "decision", "type": "enum", "label": "Decision", "default": None, "required": True,
+                  "readonly": False, "options": [{"id": "junk", "name": "Junk"}], "min": None, "max": None,
+                  "minlength": None, "maxlength": None, "properties": {}}],
+        "assignee": None, "assignee_expression": None, "candidate_users": [org["ann"].id],
+        "candidate_groups": ["Support"], "due_date": "2030-01-02T03:04:05+00:00", "assignment_errors": [],
+    }
+    row = sync_human_tasks(instance, [described], {})[0]
+    assert (row.task_uuid, row.element_id, row.name) == ("3f1c", "Qualify", "Qualify lead")
+    assert row.assignee_id is None
+    assert row.form == [{"id": "decision", "type": "enum", "label": "Decision", "default": None,
+                         "required": True, "options": [{"id": "junk", "name": "Junk"}]}]
+    assert candidates(row) == ([org["ann"].id], [f"department:{org['support'].id}"])
+    assert row.due_at.isoformat() == "2030-01-02T03:04:05"
+
+
 # ---- listing -------------------------------------------------------------------------------
 
 def test_inbox_lists_mine_and_my_groups(open_task, org, api_for):

@@ -105,3 +105,13 @@ def test_no_assignment_goes_to_the_responsible():
 def test_assignee_expression_with_several_values_is_refused():
     out = resolve_assignment({"assignee": "${owners}"}, VARS, responsible_id=2)
     assert out.assignee_id == 2 and "several values" in out.notes[0]
+
+
+def test_values_the_runner_already_evaluated():
+    task = {"task_id": "u1", "assignee": None, "candidate_users": [2, "ann@example.com"],
+            "candidate_groups": ["Sales", 4], "lane": None, "assignment_errors": ["assignee '${x}': boom"]}
+    out = resolve_assignment(task, VARS, responsible_id=3)
+    assert out.assignee_id is None and out.user_ids == [2, 1] and out.group_keys == ["department:4"]
+    assert out.notes == ["assignee '${x}': boom"]
+    assert resolve_assignment({"assignee": 3}, VARS).assignee_id == 3
+    assert "several values" in resolve_assignment({"assignee": [1, 2]}, VARS, responsible_id=3).notes[0]

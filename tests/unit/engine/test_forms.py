@@ -58,6 +58,7 @@ def test_long_accepts_whole_floats_and_signed_text():
 def test_dates_and_bounds():
     spec = [{"id": "d", "type": "date", "min": "2024-01-01", "max": "2024-12-31"}]
     assert clean_form(spec, {"d": "2024-03-05T10:00:00Z"}).values == {"d": "2024-03-05"}
+    assert clean_form(spec, {"d": "05/03/2024"}).values == {"d": "2024-03-05"}
     assert validate_form(spec, {"d": "2023-12-31"}) == {"d": "On or after 2024-01-01"}
     assert validate_form(spec, {"d": "2025-01-01"}) == {"d": "On or before 2024-12-31"}
     assert validate_form(spec, {"d": 20240101}) == {"d": "Expected a date such as 2024-12-31"}
