@@ -115,6 +115,20 @@ def test_candidates_resolve_to_users_and_department_groups(open_task, org):
     assert "Board" in note.message
 
 
+def test_workgroups_are_groups(open_task, org, api_for):
+    from org.workgroups import Workgroup, WorkgroupMember
+
+    board = Workgroup(name="Board", owner_id=org["dan"].id)
+    db.session.add(board)
+    db.session.flush()
+    db.session.add(WorkgroupMember(workgroup_id=board.id, user_id=org["dan"].id))
+    db.session.commit()
+    row = open_task(candidate_groups="board")
+    assert candidates(row) == ([], [f"workgroup:{board.id}"])
+    assert ids(api_for(org["dan"]).get("/inbox")) == [row.id]
+    assert ids(api_for(org["ann"]).get("/inbox")) == []
+
+
 def test_lane_is_a_group(open_task, org):
     row = open_task(lane="Support")
     assert candidates(row) == ([], ["lane:Support", f"department:{org['support'].id}"])
