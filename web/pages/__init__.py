@@ -7,6 +7,8 @@ pages = Blueprint("pages", __name__)
 
 
 def register_pages(app: Flask) -> None:
-    from web.pages import auth  # noqa: F401  (routes)
+    from web.pages import auth, company, home, record_edit, records, search, tasks  # noqa: F401  (routes)
+    from web.pages.common import install
 
+    install(app)
     app.register_blueprint(pages)

@@ -1,25 +1,20 @@
 """First account, log in, log out."""
 from __future__ import annotations
 
-from flask import redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
 
 from errors import ServiceError
+from org.models import User
 from org.services.users import authenticate, create_first_admin, has_users
 from web.pages import pages
 
 
-@pages.get("/")
-def home():  # noqa: ANN201
-    if not has_users():
-        return redirect(url_for("pages.setup"))
-    if not current_user.is_authenticated:
-        return redirect(url_for("pages.login"))
-    return render_template("home.html")
-
-
 @pages.route("/setup", methods=["GET", "POST"])
 def setup():  # noqa: ANN201
+    """On an empty database: the first account, which becomes the administrator."""
     if has_users():
         return redirect(url_for("pages.login"))
     error = None
@@ -32,14 +27,38 @@ def setup():  # noqa: ANN201
             error, fields = exc.message, exc.fields
         else:
             login_user(user)
+            _seed_demo(user)
+            flash("Welcome to Flowdesk! Your administrator account is ready.", "success")
             return redirect(url_for("pages.home"))
-    return render_template("auth/setup.html", error=error, fields=fields, form=request.form)
+    return render_template("auth/setup.html", error=error, fields=fields, form=request.form), (
+        422 if error else 200)
+
+
+def _seed_demo(admin: User) -> None:
+    """With DEMO_DATA on, fill the fresh portal with a sample team and CRM records."""
+    if not current_app.config.get("DEMO_DATA"):
+        return
+    from demo import seed_demo_data
+
+    try:
+        current_app.logger.info(seed_demo_data(admin))
+    except ServiceError as exc:  # demo data is a convenience; never block the first login
+        current_app.logger.warning("demo data not loaded: %s", exc.message)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only local paths: a login link must not send people to another site."""
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("pages.home")
 
 
 @pages.route("/login", methods=["GET", "POST"])
 def login():  # noqa: ANN201
     if not has_users():
         return redirect(url_for("pages.setup"))
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(_safe_next(request.args.get("next")))
     error = None
     if request.method == "POST":
         try:
@@ -48,12 +67,12 @@ def login():  # noqa: ANN201
             error = exc.message
         else:
             login_user(user, remember=bool(request.form.get("remember")))
-            return redirect(request.args.get("next") or url_for("pages.home"))
-    return render_template("auth/login.html", error=error, form=request.form)
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/login.html", error=error, form=request.form), (401 if error else 200)
 
 
 @pages.post("/logout")
-@login_required
 def logout():  # noqa: ANN201
     logout_user()
+    flash("You have been logged out.", "info")
     return redirect(url_for("pages.login"))

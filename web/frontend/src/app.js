@@ -8,3 +8,43 @@ document.addEventListener("htmx:configRequest", (event) => {
   const meta = document.querySelector('meta[name="csrf-token"]');
   if (meta) event.detail.headers["X-CSRFToken"] = meta.content;
 });
+
+// Row selection in lists: "select all", the count and the bulk-action bar.
+function updateBulk(table) {
+  const boxes = table.querySelectorAll("input[data-row-check]");
+  const checked = [...boxes].filter((b) => b.checked);
+  const bar = document.querySelector(table.dataset.bulkBar || "[data-bulk-bar]");
+  if (bar) {
+    bar.classList.toggle("show", checked.length > 0);
+    const count = bar.querySelector("[data-bulk-count]");
+    if (count) count.textContent = String(checked.length);
+  }
+  const all = table.querySelector("input[data-check-all]");
+  if (all) {
+    all.checked = checked.length > 0 && checked.length === boxes.length;
+    all.indeterminate = checked.length > 0 && checked.length < boxes.length;
+  }
+}
+
+document.addEventListener("change", (event) => {
+  const target = event.target;
+  const table = target.closest("[data-bulk-table]");
+  if (!table) return;
+  if (target.matches("input[data-check-all]")) {
+    table.querySelectorAll("input[data-row-check]").forEach((b) => { b.checked = target.checked; });
+  }
+  updateBulk(table);
+});
+
+// Forms with data-confirm ask before they are sent (delete buttons without a modal).
+document.addEventListener("submit", (event) => {
+  const message = event.target.dataset ? event.target.dataset.confirm : null;
+  if (message && !window.confirm(message)) event.preventDefault();
+});
+
+// "/" focuses the global search box.
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "/" || event.target.closest("input, textarea, select, [contenteditable]")) return;
+  const box = document.querySelector("#global-search");
+  if (box) { event.preventDefault(); box.focus(); }
+});

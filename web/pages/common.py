@@ -1,0 +1,152 @@
+"""What every page shares: login enforcement, error pages, template filters and globals."""
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from flask import Flask, current_app, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from markupsafe import Markup, escape
+
+from errors import ServiceError
+from extensions import db, login_manager
+from org.models import User
+from web.pages import pages
+
+PUBLIC_ENDPOINTS = {"pages.setup", "pages.login"}
+
+NAV = [
+    ("CRM", [("pages.record_list", {"plural": "leads"}, "Leads", "bi-funnel"),
+             ("pages.record_list", {"plural": "contacts"}, "Contacts", "bi-person-vcard"),
+             ("pages.record_list", {"plural": "companies"}, "Companies", "bi-buildings"),
+             ("pages.record_list", {"plural": "deals"}, "Deals", "bi-briefcase"),
+             ("pages.task_list", {}, "Tasks", "bi-check2-square")]),
+    ("Company", [("pages.employees", {}, "Employees", "bi-people"),
+                 ("pages.departments", {}, "Departments", "bi-diagram-3")]),
+]
+
+
+def me() -> User:
+    """The logged-in user as a plain User (services take actors, not proxies)."""
+    return current_user._get_current_object()
+
+
+def is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+@pages.before_request
+def _require_login():  # noqa: ANN202
+    """Every page but the first-account and login pages needs a session."""
+    if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
+        return None
+    from org.services.users import has_users
+
+    if not has_users():
+        return redirect(url_for("pages.setup"))
+    return login_manager.unauthorized()
+
+
+@pages.errorhandler(ServiceError)
+def _service_error(exc: ServiceError):  # noqa: ANN202
+    db.session.rollback()
+    return render_template("errors/error.html", code=exc.status, message=exc.message), exc.status
+
+
+@pages.errorhandler(CSRFError)
+def _csrf_error(exc: CSRFError):  # noqa: ANN202
+    message = "This form has expired or was sent from elsewhere. Go back, reload the page and try again."
+    return render_template("errors/error.html", code=400, message=message), 400
+
+
+def _not_found(exc: Exception):  # noqa: ANN202
+    if request.path.startswith("/api/"):
+        return jsonify({"error": "Not found"}), 404
+    return render_template("errors/error.html", code=404, message="This page does not exist."), 404
+
+
+def _naive_utc(value: datetime) -> datetime:
+    return value if value.tzinfo is None else value.astimezone(UTC).replace(tzinfo=None)
+
+
+def fmt_datetime(value: datetime | None, fmt: str = "%d %b %Y, %H:%M") -> str:
+    """Timestamps are stored in UTC; pages show them as UTC."""
+    return _naive_utc(value).strftime(fmt) if value else ""
+
+
+def fmt_ago(value: datetime | None) -> Markup:
+    """"5 min ago", with the exact time in the tooltip."""
+    if not value:
+        return Markup("")
+    seconds = (datetime.now(UTC).replace(tzinfo=None) - _naive_utc(value)).total_seconds()
+    if seconds < 60:
+        text = "just now"
+    elif seconds < 3600:
+        text = f"{int(seconds // 60)} min ago"
+    elif seconds < 86400:
+        text = f"{int(seconds // 3600)} h ago"
+    elif seconds < 7 * 86400:
+        text = f"{int(seconds // 86400)} d ago"
+    else:
+        text = fmt_datetime(value, "%d %b %Y")
+    exact = fmt_datetime(value) + " UTC"
+    stamp = escape(value.isoformat())
+    return Markup(f'<time datetime="{stamp}" title="{escape(exact)}">{escape(text)}</time>')
+
+
+def fmt_money(amount: Decimal | float | None, currency: str | None = "") -> str:
+    if amount is None:
+        return ""
+    text = f"{Decimal(str(amount)):,.2f}".replace(",", "\u202f")
+    return f"{text} {currency}".strip() if currency else text
+
+
+def initials(user: User | None) -> str:
+    if user is None:
+        return "?"
+    parts = [p for p in (user.first_name, user.last_name) if p]
+    return "".join(p[0] for p in parts).upper() or user.email[:1].upper()
+
+
+def asset(name: str) -> str:
+    """URL of a bundled asset, versioned by its modification time so browsers refetch it."""
+    path = os.path.join(current_app.static_folder, "dist", name)
+    version = int(os.path.getmtime(path)) if os.path.exists(path) else 0
+    return url_for("static", filename=f"dist/{name}", v=version)
+
+
+def nav_active(endpoint: str, args: dict) -> bool:
+    """Whether a navigation link points at the current page (or its sub-pages)."""
+    if endpoint == "pages.record_list":
+        return request.view_args is not None and request.view_args.get("plural") == args.get("plural")
+    prefixes = {"pages.task_list": "/tasks", "pages.employees": "/company/employees",
+                "pages.departments": "/company/departments"}
+    prefix = prefixes.get(endpoint)
+    return bool(prefix) and request.path.startswith(prefix)
+
+
+def url_with(**changes: object) -> str:
+    """The current page's URL with some query arguments changed (None drops one)."""
+    args = request.args.to_dict()
+    for key, value in changes.items():
+        if value is None:
+            args.pop(key, None)
+        else:
+            args[key] = value
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def _globals() -> dict:
+    return {"nav": NAV, "me": current_user, "asset": asset, "nav_active": nav_active, "url_with": url_with}
+
+
+def install(app: Flask) -> None:
+    """App-wide pieces: filters, globals, the HTML 404 page."""
+    app.add_template_filter(fmt_datetime, "datetime")
+    app.add_template_filter(fmt_ago, "ago")
+    app.add_template_filter(fmt_money, "money")
+    app.add_template_filter(initials, "initials")
+    app.context_processor(_globals)
+    app.register_error_handler(404, _not_found)

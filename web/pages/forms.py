@@ -1,0 +1,63 @@
+"""Record forms generated from the field specs in crm/entities.py."""
+from __future__ import annotations
+
+from werkzeug.datastructures import MultiDict
+
+from crm.entities import Entity
+from crm.serialize import emails_of
+from org.actors import Actor
+from org.services.users import list_users
+from web.pages.lookups import ref_options, status_values
+
+# Fields shown full width; the others share a row two by two.
+WIDE_KINDS = {"text", "emails", "phones"}
+
+
+def form_data(spec: Entity, form: MultiDict, *, creating: bool) -> dict:
+    """The submitted values for the service (which validates and converts them)."""
+    data: dict = {}
+    for f in spec.fields:
+        if f.name not in form:
+            continue
+        value = form.get(f.name, "")
+        if f.kind == "status" and not value.strip() and creating:
+            continue  # the model's default status
+        data[f.name] = value
+    return data
+
+
+def record_values(spec: Entity, record: object | None) -> dict[str, str]:
+    """A record's values as the form's text (lists one per line)."""
+    if record is None:
+        return {}
+    values: dict[str, str] = {}
+    emails = emails_of(spec.name, [record.id]).get(record.id, [])
+    for f in spec.fields:
+        raw = emails if f.kind == "emails" else getattr(record, f.name)
+        if f.kind in ("emails", "phones"):
+            values[f.name] = "\n".join(raw or [])
+        elif raw is None:
+            values[f.name] = ""
+        else:
+            values[f.name] = str(raw)
+    return values
+
+
+def field_widgets(spec: Entity, values: dict, actor: Actor) -> list[dict]:
+    """One dict per field: the spec, its current text, and choices for selects."""
+    widgets = []
+    users = None
+    for f in spec.fields:
+        widget = {"field": f, "value": values.get(f.name, ""), "wide": f.kind in WIDE_KINDS,
+                  "choices": None}
+        if f.kind == "status":
+            widget["choices"] = [(s.code, s.name) for s in status_values(spec.name)]
+        elif f.kind == "ref" and f.ref == "user":
+            users = users if users is not None else list_users()
+            widget["choices"] = [(str(u.id), u.full_name) for u in users]
+        elif f.kind == "ref":
+            current = int(values[f.name]) if str(values.get(f.name, "")).isdigit() else None
+            widget["choices"] = [(str(i), t) for i, t in ref_options(f.ref, actor, current)]
+        widgets.append(widget)
+    return widgets
+

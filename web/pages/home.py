@@ -1,0 +1,42 @@
+"""The dashboard: counts, my open tasks, recent leads and deals."""
+from __future__ import annotations
+
+from flask import redirect, render_template, url_for
+from flask_login import current_user
+
+from crm.services.records import list_records
+from crm.services.tasks import list_tasks
+from org.services.users import has_users
+from web.pages import pages
+from web.pages.common import me
+from web.pages.lookups import count_records, status_info, status_values, users_by_id
+from web.pages.records import ICONS
+from web.pages.tasks import task_rows
+
+CARDS = [("lead", "Open leads"), ("deal", "Open deals"), ("contact", "Contacts"), ("company", "Companies")]
+
+
+def _open_filter(entity: str) -> dict:
+    """Leads in an open status, deals not closed; contacts and companies all count."""
+    if entity == "lead":
+        return {"status": [s.code for s in status_values("lead") if s.semantic == "open"]}
+    return {"closed": False} if entity == "deal" else {}
+
+
+@pages.get("/")
+def home():  # noqa: ANN201
+    if not has_users():
+        return redirect(url_for("pages.setup"))
+    if not current_user.is_authenticated:
+        return redirect(url_for("pages.login"))
+    actor = me()
+    cards = [{"entity": e, "label": label, "icon": ICONS[e], "total": count_records(e, actor),
+              "count": count_records(e, actor, **_open_filter(e))} for e, label in CARDS]
+    leads = list_records("lead", actor=actor, sort="-id", limit=6).items
+    deals = list_records("deal", actor=actor, sort="-id", limit=6).items
+    tasks = list_tasks(actor=actor, filters={"role": "responsible", "status": "open"}, limit=8).items
+    users = users_by_id([r.responsible_id for r in leads + deals])
+    return render_template(
+        "home.html", cards=cards, tasks=task_rows(tasks), users=users,
+        leads=[(r, status_info("lead", r.status)) for r in leads],
+        deals=[(r, status_info("deal", r.stage)) for r in deals])

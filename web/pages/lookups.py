@@ -1,0 +1,82 @@
+"""Read-only look-ups pages need for display: status names, people, record titles, counts."""
+from __future__ import annotations
+
+from flask import g
+from sqlalchemy import func, select
+
+from crm import access
+from crm.entities import ENTITIES, record_title
+from crm.models import MODELS, StatusValue
+from extensions import db
+from org.actors import Actor
+from org.models import User
+
+# Badge colours for open statuses, by position in the list; closed ones by meaning.
+OPEN_TONES = ("primary", "info", "warning", "purple", "teal")
+SEMANTIC_TONES = {"won": "success", "converted": "success", "lost": "danger", "junk": "secondary"}
+
+
+def status_values(entity: str) -> list[StatusValue]:
+    """The entity's statuses (lead) or stages (deal) in their order; cached per request."""
+    cache = g.setdefault("_fd_statuses", {})
+    if entity not in cache:
+        cache[entity] = list(db.session.scalars(
+            select(StatusValue).where(StatusValue.entity == entity).order_by(StatusValue.sort)))
+    return cache[entity]
+
+
+def status_info(entity: str, code: str | None) -> dict:
+    """Name and badge tone of a status code (unknown codes show as themselves)."""
+    open_index = 0
+    for value in status_values(entity):
+        if value.code == code:
+            tone = SEMANTIC_TONES.get(value.semantic) or OPEN_TONES[open_index % len(OPEN_TONES)]
+            return {"code": code, "name": value.name, "tone": tone, "semantic": value.semantic}
+        if value.semantic == "open":
+            open_index += 1
+    return {"code": code, "name": code or "", "tone": "secondary", "semantic": "open"}
+
+
+def users_by_id(ids: set[int | None] | list[int | None]) -> dict[int, User]:
+    wanted = {i for i in ids if i}
+    cache: dict[int, User] = g.setdefault("_fd_users", {})
+    missing = wanted - set(cache)
+    if missing:
+        for user in db.session.scalars(select(User).where(User.id.in_(missing))):
+            cache[user.id] = user
+    return {i: cache[i] for i in wanted if i in cache}
+
+
+def user_by_id(user_id: int | None) -> User | None:
+    return users_by_id([user_id]).get(user_id) if user_id else None
+
+
+def titles_by_id(entity: str, ids: set[int | None] | list[int | None], actor: Actor) -> dict[int, str]:
+    """Titles of the records of one type the actor may read, by id."""
+    wanted = {i for i in ids if i}
+    if not wanted:
+        return {}
+    model = MODELS[entity]
+    stmt = access.scope(select(model), entity, "read", actor).where(model.id.in_(wanted))
+    return {r.id: record_title(r) for r in db.session.scalars(stmt)}
+
+
+def ref_options(entity: str, actor: Actor, current: int | None, limit: int = 200) -> list[tuple[int, str]]:
+    """Choices for a reference field: the newest records, plus the current one."""
+    from crm.services.records import list_records
+
+    page = list_records(entity, actor=actor, sort="-id", limit=limit)
+    options = [(r.id, record_title(r)) for r in page.items]
+    if current and all(i != current for i, _ in options):
+        options += list(titles_by_id(entity, [current], actor).items())
+    return options
+
+
+def count_records(entity: str, actor: Actor, **where: object) -> int:
+    """How many records of a type the actor may read (optionally filtered by column)."""
+    model = ENTITIES[entity].model
+    stmt = access.scope(select(model), entity, "read", actor)
+    for name, value in where.items():
+        column = getattr(model, name)
+        stmt = stmt.where(column.in_(value) if isinstance(value, (list, tuple)) else column == value)
+    return db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0

@@ -1,0 +1,75 @@
+"""Create and edit forms for records, and lead conversion."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+
+from crm.entities import Entity, record_title
+from crm.services.conversion import convert_lead
+from crm.services.records import create_record, get_record, update_record
+from errors import Conflict, ValidationError
+from web.pages import pages
+from web.pages.common import me
+from web.pages.forms import field_widgets, form_data, record_values
+from web.pages.records import ICONS, PLURAL, spec_for
+
+
+def _render_form(spec: Entity, record: object | None, values: dict, errors: dict, status: int = 200):  # noqa: ANN202
+    general = {k: v for k, v in errors.items() if spec.field(k) is None}
+    return render_template(
+        "records/form.html", spec=spec, record=record, icon=ICONS[spec.name], errors=errors,
+        general_errors=general, widgets=field_widgets(spec, values, me()),
+    ), status
+
+
+@pages.route(f"/{PLURAL}/new", methods=["GET", "POST"])
+def record_new(plural: str):  # noqa: ANN201
+    spec = spec_for(plural)
+    if request.method == "GET":
+        values = {f.name: request.args.get(f.name, "") for f in spec.fields}
+        values.setdefault("responsible_id", "")
+        values["responsible_id"] = values["responsible_id"] or str(me().id)
+        return _render_form(spec, None, values, {})
+    try:
+        record = create_record(spec.name, form_data(spec, request.form, creating=True), actor=me())
+    except ValidationError as exc:
+        return _render_form(spec, None, request.form.to_dict(), exc.fields or {"_": exc.message}, 422)
+    flash(f"{spec.label} “{record_title(record)}” was created.", "success")
+    return redirect(url_for("pages.record_view", plural=plural, record_id=record.id))
+
+
+@pages.route(f"/{PLURAL}/<int:record_id>/edit", methods=["GET", "POST"])
+def record_edit(plural: str, record_id: int):  # noqa: ANN201
+    spec = spec_for(plural)
+    record = get_record(spec.name, record_id, actor=me(), action="edit")
+    if request.method == "GET":
+        return _render_form(spec, record, record_values(spec, record), {})
+    try:
+        update_record(spec.name, record_id, form_data(spec, request.form, creating=False), actor=me())
+    except ValidationError as exc:
+        return _render_form(spec, record, request.form.to_dict(), exc.fields or {"_": exc.message}, 422)
+    flash("Changes saved.", "success")
+    return redirect(url_for("pages.record_view", plural=plural, record_id=record_id))
+
+
+@pages.route("/leads/<int:lead_id>/convert", methods=["GET", "POST"])
+def lead_convert(lead_id: int):  # noqa: ANN201
+    """Choose which of contact, company and deal to create from the lead."""
+    lead = get_record("lead", lead_id, actor=me())
+    error, status = None, 200
+    if request.method == "POST":
+        chosen = {k: bool(request.form.get(k)) for k in ("contact", "company", "deal")}
+        try:
+            made = convert_lead(lead_id, actor=me(), **chosen)
+        except Conflict as exc:
+            error, status = exc.message, 409
+        except ValidationError as exc:
+            error, status = next(iter(exc.fields.values()), exc.message), 422
+        else:
+            names = ", ".join(k for k, v in made.items() if v is not None)
+            flash(f"Lead converted: created {names}.", "success")
+            return redirect(url_for("pages.record_view", plural="leads", record_id=lead_id))
+    elif lead.status == "CONVERTED":
+        error = f"Lead {lead.id} is already converted"
+    return render_template("records/convert.html", lead=lead, title=record_title(lead), error=error,
+                           converted=lead.status == "CONVERTED",
+                           form=request.form if request.method == "POST" else None), status
