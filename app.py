@@ -38,6 +38,9 @@ def _init_extensions(app: Flask) -> None:
         "outbox-sweep": {"task": "crm.relay_outbox",
                          "schedule": timedelta(seconds=app.config["OUTBOX_SWEEP_SECONDS"])},
     }
+    celery.conf.beat_schedule["engine-timers"] = {
+        "task": "engine.fire_due_timers",
+        "schedule": timedelta(seconds=app.config.get("ENGINE_TIMER_SECONDS", 2))}
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
             _sqlite_pragmas()
@@ -62,12 +65,15 @@ def _register_parts(app: Flask) -> None:
     import crm.models  # noqa: F401
     import crm.tasks  # noqa: F401  (registers Celery tasks)
     import engine.models  # noqa: F401
+    import engine.tasks  # noqa: F401  (registers Celery tasks)
     import org.models  # noqa: F401
     import web
     from cli import register_cli
     from crm.kick import install_outbox_kick
+    from engine.triggers import register as register_engine_consumer
 
     install_outbox_kick(app)
+    register_engine_consumer()
     web.register(app)
     register_cli(app)
 

@@ -246,3 +246,12 @@ def test_topic_specs_drive_upload_validation():
     assert specs["crm.create_lead"].result == "lead_id" and "fields" in specs["crm.create_lead"].params
     assert specs["crm.update_record"].required == set()  # entity and id default to the process's record
     assert specs["mail.send"].required == {"template"}
+
+
+def test_activity_reference_page(client, admin):
+    r = client.post("/login", data={"email": admin.email, "password": "password123"})
+    assert r.status_code == 302
+    page = client.get("/processes/activities").get_data(as_text=True)
+    for doc in topic_docs():
+        assert f'id="{doc["topic"]}"' in page
+    assert "Result variable <code>lead_id</code>" in page
