@@ -54,6 +54,9 @@ class Config:
         self.DEMO_DATA = _bool("FLOWDESK_DEMO_DATA", True)
         self.MAX_CONTENT_LENGTH = int(os.environ.get("FLOWDESK_MAX_UPLOAD", 5 * 1024 * 1024))
         self.BPMN_MAX_BYTES = int(os.environ.get("FLOWDESK_BPMN_MAX_BYTES", 5 * 1024 * 1024))
+        # Chains of processes triggering processes stop at this depth (with a log entry).
+        self.ENGINE_MAX_DEPTH = int(os.environ.get("FLOWDESK_ENGINE_MAX_DEPTH", "5"))
+        self.ENGINE_TIMER_SECONDS = float(os.environ.get("FLOWDESK_ENGINE_TIMER_SECONDS", "2"))
         self.API_PAGE_MAX = 200
         self.WTF_CSRF_TIME_LIMIT = None
         self.SESSION_COOKIE_HTTPONLY = True

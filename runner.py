@@ -16,6 +16,17 @@ def prepare_database(app: Flask) -> None:
 
     with app.app_context():
         upgrade(revision="heads")
+    _install_standard_processes(app)
+
+
+def _install_standard_processes(app: Flask) -> None:
+    """Install/activate processes/*.bpmn (idempotent); a broken diagram never blocks start-up."""
+    from engine.install import install_on_start
+
+    try:
+        install_on_start(app)
+    except Exception:
+        log.exception("installing the standard processes failed")
 
 
 def run_embedded(app: Flask) -> None:

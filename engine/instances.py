@@ -1,0 +1,204 @@
+"""Process instances for people: list, detail, retry, suspend, resume, terminate."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, or_, select
+
+from engine import spiff_adapter as spiff
+from engine.models import (
+    INSTANCE_STATUSES,
+    EngineTimer,
+    HumanTask,
+    InstanceEvent,
+    MessageWait,
+    ProcessInstance,
+)
+from engine.runtime import _commit_or_conflict, schedule_run
+from errors import Conflict, Forbidden, NotFound, ValidationError
+from extensions import db
+from org.actors import Actor, actor_user
+from org.models import utcnow
+
+FINISHED = ("completed", "terminated")
+
+
+def _can_read_record(entity: str | None, entity_id: int | None, actor: Actor) -> bool:
+    if entity is None or entity_id is None:
+        return False
+    from engine.triggers import _require_readable
+
+    try:
+        _require_readable(entity, entity_id, actor)
+    except (NotFound, Forbidden, ValidationError):
+        return False
+    return True
+
+
+def may_read(instance: ProcessInstance, actor: Actor) -> bool:
+    """Admins, the starter, and whoever may read the record the instance is about."""
+    user = actor_user(actor)
+    if user.is_admin or instance.started_by_id == user.id:
+        return True
+    return _can_read_record(instance.entity, instance.entity_id, actor)
+
+
+def may_control(instance: ProcessInstance, actor: Actor) -> bool:
+    """Retry, suspend, resume and terminate: admins and the person who started it."""
+    user = actor_user(actor)
+    return bool(user.is_admin or instance.started_by_id == user.id)
+
+
+def get_instance(instance_id: int, *, actor: Actor) -> ProcessInstance:
+    instance = db.session.get(ProcessInstance, instance_id)
+    if instance is None or not may_read(instance, actor):
+        raise NotFound(f"No process instance {instance_id}")
+    return instance
+
+
+def list_instances(*, actor: Actor, entity: str | None = None, entity_id: Any = None,
+                   status: str | None = None, limit: int = 50, before: int | None = None,
+                   ) -> list[ProcessInstance]:
+    """Instances filtered by record and status, newest first, the ones the actor may see."""
+    errors = {}
+    if status is not None and status not in INSTANCE_STATUSES:
+        errors["status"] = "One of " + ", ".join(INSTANCE_STATUSES)
+    if entity_id is not None and not str(entity_id).isdigit():
+        errors["entity_id"] = "Expected a number"
+    if entity_id is not None and not entity:
+        errors["entity"] = "Give the record type with entity_id"
+    if errors:
+        raise ValidationError.from_fields(errors)
+    query = select(ProcessInstance).order_by(ProcessInstance.id.desc()).limit(limit)
+    if entity:
+        query = query.where(ProcessInstance.entity == entity)
+    if entity_id is not None:
+        query = query.where(ProcessInstance.entity_id == int(entity_id))
+    if status:
+        query = query.where(ProcessInstance.status == status)
+    if before:
+        query = query.where(ProcessInstance.id < before)
+    user = actor_user(actor)
+    if not user.is_admin:
+        readable = entity_id is not None and _can_read_record(entity, int(entity_id), actor)
+        if not readable:
+            query = query.where(or_(ProcessInstance.started_by_id == user.id,
+                                    ProcessInstance.on_behalf_of_id == user.id))
+    return list(db.session.scalars(query))
+
+
+def _require_control(instance_id: int, actor: Actor) -> ProcessInstance:
+    instance = get_instance(instance_id, actor=actor)
+    if not may_control(instance, actor):
+        raise Forbidden("Only an administrator or the person who started the process can do this")
+    return instance
+
+
+def _log(instance: ProcessInstance, kind: str, actor: Actor, message: str) -> None:
+    user = actor_user(actor)
+    db.session.add(InstanceEvent(instance_id=instance.id, kind=kind, actor_id=user.id,
+                                 on_behalf_of_id=user.id, message=message))
+
+
+def retry_instance(instance_id: int, *, actor: Actor) -> ProcessInstance:
+    """Run an errored instance again from the element that failed."""
+    instance = _require_control(instance_id, actor)
+    if instance.status != "error":
+        raise Conflict(f"Only an instance in error can be retried (it is {instance.status})")
+    wf = spiff.load(instance)
+    spiff.retry_errored(wf)
+    instance.state = spiff.dump(wf)
+    instance.status = "running"
+    _log(instance, "retried", actor, f"Retried after: {instance.error_message or 'error'}")
+    instance.error_element = instance.error_message = None
+    schedule_run(instance.id)
+    _commit_or_conflict()
+    return instance
+
+
+def suspend_instance(instance_id: int, *, actor: Actor) -> ProcessInstance:
+    """Pause an instance: no steps, timers or completions until it is resumed."""
+    instance = _require_control(instance_id, actor)
+    if instance.status not in ("running", "waiting", "error"):
+        raise Conflict(f"A {instance.status} instance cannot be suspended")
+    instance.status = "suspended"
+    _log(instance, "suspended", actor, "Suspended")
+    _commit_or_conflict()
+    return instance
+
+
+def resume_instance(instance_id: int, *, actor: Actor) -> ProcessInstance:
+    """Continue a suspended instance (a step brings it back to its wait state)."""
+    instance = _require_control(instance_id, actor)
+    if instance.status != "suspended":
+        raise Conflict(f"Only a suspended instance can be resumed (it is {instance.status})")
+    instance.status = "running"
+    _log(instance, "resumed", actor, "Resumed")
+    schedule_run(instance.id)
+    _commit_or_conflict()
+    return instance
+
+
+def terminate_instance(instance_id: int, *, actor: Actor) -> ProcessInstance:
+    """Stop an instance for good: open tasks are cancelled, timers and waits dropped."""
+    instance = _require_control(instance_id, actor)
+    if instance.status in FINISHED:
+        raise Conflict(f"The instance is already {instance.status}")
+    now = utcnow()
+    instance.status = "terminated"
+    instance.completed_at = now
+    for row in db.session.scalars(select(HumanTask).where(
+            HumanTask.instance_id == instance.id, HumanTask.state == "open")):
+        row.state, row.completed_at = "cancelled", now
+    db.session.execute(delete(EngineTimer).where(
+        EngineTimer.instance_id == instance.id, EngineTimer.fired_at.is_(None)))
+    db.session.execute(delete(MessageWait).where(MessageWait.instance_id == instance.id))
+    _log(instance, "terminated", actor, "Terminated")
+    _commit_or_conflict()
+    return instance
+
+
+def instance_to_dict(instance: ProcessInstance) -> dict:
+    version = instance.version
+    return {
+        "id": instance.id, "key": version.definition.key, "version": version.number,
+        "name": version.name, "status": instance.status, "entity": instance.entity,
+        "entity_id": instance.entity_id, "start_event_id": instance.start_event_id,
+        "started_by_id": instance.started_by_id, "on_behalf_of_id": instance.on_behalf_of_id,
+        "depth": instance.depth, "error_element": instance.error_element,
+        "error_message": instance.error_message, "created_at": _iso(instance.created_at),
+        "updated_at": _iso(instance.updated_at), "completed_at": _iso(instance.completed_at),
+    }
+
+
+def instance_detail(instance: ProcessInstance, *, actor: Actor) -> dict:
+    """The instance with its log, variables, current elements, human tasks and task states."""
+    from engine.inbox_view import tasks_to_dicts
+
+    wf = spiff.load(instance)
+    states = spiff.task_states(wf)
+    events = db.session.scalars(select(InstanceEvent).where(
+        InstanceEvent.instance_id == instance.id).order_by(InstanceEvent.id))
+    tasks = list(db.session.scalars(select(HumanTask).where(
+        HumanTask.instance_id == instance.id).order_by(HumanTask.id)))
+    return {
+        **instance_to_dict(instance),
+        "variables": spiff.variables(wf),
+        "current_elements": spiff.current_elements(states),
+        "task_states": states,
+        "human_tasks": tasks_to_dicts(tasks, actor=actor),
+        "timers": [{"element_id": t.element_id, "due_at": _iso(t.due_at),
+                    "fired_at": _iso(t.fired_at)} for t in db.session.scalars(
+            select(EngineTimer).where(EngineTimer.instance_id == instance.id))],
+        "log": [event_to_dict(e) for e in events],
+    }
+
+
+def event_to_dict(entry: InstanceEvent) -> dict:
+    return {"id": entry.id, "kind": entry.kind, "element_id": entry.element_id,
+            "actor_id": entry.actor_id, "on_behalf_of_id": entry.on_behalf_of_id,
+            "message": entry.message, "data": entry.data, "created_at": _iso(entry.created_at)}
+
+
+def _iso(value: Any) -> str | None:
+    return None if value is None else value.isoformat() + "Z"

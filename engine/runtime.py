@@ -1,0 +1,337 @@
+"""Advance process instances: one step (wait state to wait state) per transaction.
+
+A step loads the instance's state onto its version's spec, runs the engine, and stores the
+new state, human tasks, timers, message waits and log in one commit. `lock_version`
+(SQLAlchemy's version counter) makes the second of two concurrent steps fail with
+StaleDataError: workers drop that step (the winner already moved on), the API answers 409.
+A worker that dies mid-step commits nothing, so the instance stays where it was and the
+step runs again (activities find their earlier result in activity_run).
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from flask import current_app, has_app_context
+from sqlalchemy import delete, event, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from engine import spiff_adapter as spiff
+from engine.models import (
+    EngineTimer,
+    HumanTask,
+    InstanceEvent,
+    MessageWait,
+    ProcessInstance,
+    ProcessVersion,
+)
+from errors import Conflict
+from extensions import db
+from org.actors import Actor, actor_user
+from org.models import utcnow
+
+log = logging.getLogger(__name__)
+RUN_KEY = "engine_runs"
+
+
+# ---- scheduling: enqueue after commit, never before -------------------------------------
+
+def schedule_run(instance_id: int) -> None:
+    """Ask a worker to run the instance once the current transaction commits."""
+    db.session.info.setdefault(RUN_KEY, set()).add(instance_id)
+
+
+def _kick_enabled() -> bool:
+    return has_app_context() and current_app.config.get("OUTBOX_KICK") == "celery"
+
+
+@event.listens_for(Session, "after_commit")
+def _enqueue_after_commit(session: Session) -> None:
+    ids = session.info.pop(RUN_KEY, None)
+    if not ids or not _kick_enabled():
+        return
+    from engine.tasks import run_instance_task
+
+    for instance_id in sorted(ids):
+        try:
+            run_instance_task.apply_async((instance_id,), retry=False)
+        except Exception:  # the sweep re-dispatches running instances
+            log.exception("could not enqueue instance %s", instance_id)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    session.info.pop(RUN_KEY, None)
+
+
+# ---- steps ------------------------------------------------------------------------------
+
+def new_instance_state(version: ProcessVersion, data: dict, start_message: str | None) -> str:
+    """The serialized state of a new workflow of `version`, started, not yet advanced."""
+    return spiff.new_state(version, data, start_message)
+
+
+def run_instance(instance_id: int) -> str | None:
+    """Advance a running instance to its next wait state; returns its new status."""
+    instance = db.session.get(ProcessInstance, instance_id)
+    if instance is None or instance.status != "running":
+        db.session.rollback()
+        return None if instance is None else instance.status
+    try:
+        wf = spiff.load(instance)
+        _advance_and_store(instance, wf)
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        log.info("instance %s was advanced by another worker", instance_id)
+        return None
+    except Exception as exc:  # a defect outside any task: keep the state, record the error
+        db.session.rollback()
+        log.exception("instance %s failed", instance_id)
+        return _mark_failed(instance_id, None, f"{type(exc).__name__}: {exc}")
+    return instance.status
+
+
+def _advance_and_store(instance: ProcessInstance, wf: Any, completed: tuple[str, ...] = ()) -> None:
+    """Run the engine to the next wait state and write everything it produced."""
+    result = spiff.advance(wf, _service_handler(instance))
+    instance.state = spiff.dump(wf)
+    variables = spiff.variables(wf)
+    _sync_tasks(instance, result, variables, completed)
+    _sync_timers(instance, result.timers)
+    _sync_waits(instance, result.messages, variables)
+    for entry in result.log:
+        db.session.add(InstanceEvent(instance_id=instance.id, **entry))
+    _set_status(instance, result)
+
+
+def _service_handler(instance: ProcessInstance):  # noqa: ANN202
+    """The callback the runner calls for a service task: the activities registry."""
+    def handle(topic: str, params: dict, task_uuid: str, element_id: str) -> dict | None:
+        from engine.activities import dispatch, make_context
+
+        return dispatch(topic, params, make_context(instance, task_uuid, element_id))
+
+    return handle
+
+
+def _sync_tasks(instance: ProcessInstance, result: Any, variables: dict,
+                completed: tuple[str, ...]) -> None:
+    from engine.inbox import sync_human_tasks
+
+    sync_human_tasks(instance, result.user_tasks, variables, completed_uuids=completed)
+
+
+def _set_status(instance: ProcessInstance, result: Any) -> None:
+    previous = instance.status
+    if result.error is not None:
+        instance.status = "error"
+        instance.error_element, instance.error_message = result.error
+        db.session.add(InstanceEvent(instance_id=instance.id, kind="error",
+                                     element_id=instance.error_element,
+                                     message=instance.error_message))
+    elif result.completed:
+        instance.status = "completed"
+        instance.completed_at = utcnow()
+        db.session.add(InstanceEvent(instance_id=instance.id, kind="completed",
+                                     message="The process completed"))
+    else:
+        instance.status = "waiting"
+    if instance.status != previous:
+        instance.updated_at = utcnow()
+
+
+def _sync_timers(instance: ProcessInstance, timers: list[dict]) -> None:
+    """Keep one unfired row per waiting timer; rows whose timer is gone are fired or cancelled."""
+    now = utcnow()
+    rows = {t.task_uuid: t for t in db.session.scalars(select(EngineTimer).where(
+        EngineTimer.instance_id == instance.id, EngineTimer.fired_at.is_(None)))}
+    waiting = {str(t["task_uuid"]): t for t in timers}
+    for uuid, row in rows.items():
+        if uuid not in waiting:
+            if row.due_at <= now:
+                row.fired_at = now
+            else:
+                db.session.delete(row)
+    for uuid, timer in waiting.items():
+        row = rows.get(uuid)
+        if row is None:
+            db.session.add(EngineTimer(instance_id=instance.id, element_id=timer["element_id"],
+                                       task_uuid=uuid, due_at=timer["due_at"]))
+        elif row.due_at != timer["due_at"]:
+            row.due_at = timer["due_at"]
+
+
+def _sync_waits(instance: ProcessInstance, messages: list[dict], variables: dict) -> None:
+    """One message_wait row per record-event message the instance waits for."""
+    db.session.execute(delete(MessageWait).where(MessageWait.instance_id == instance.id))
+    for msg in messages:
+        entity, _, _action = msg["name"].partition(".")
+        entity_id = instance.entity_id if entity == instance.entity else variables.get(f"{entity}_id")
+        db.session.add(MessageWait(
+            instance_id=instance.id, element_id=msg["element_id"], message_name=msg["name"],
+            entity=entity, entity_id=entity_id if isinstance(entity_id, int) else None,
+            condition=msg.get("condition")))
+
+
+def _mark_failed(instance_id: int, element_id: str | None, message: str) -> str | None:
+    """Record an error on an instance in a fresh transaction, its state untouched."""
+    instance = db.session.get(ProcessInstance, instance_id)
+    if instance is None:
+        return None
+    instance.status = "error"
+    instance.error_element, instance.error_message = element_id, message[:4000]
+    db.session.add(InstanceEvent(instance_id=instance_id, kind="error", element_id=element_id,
+                                 message=instance.error_message))
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        return None
+    return "error"
+
+
+def _load_for_change(instance_id: int) -> ProcessInstance:
+    from errors import NotFound
+
+    instance = db.session.get(ProcessInstance, instance_id)
+    if instance is None:
+        raise NotFound(f"No process instance {instance_id}")
+    return instance
+
+
+def complete_user_task(instance_id: int, task_uuid: str, data: dict, *, actor: Actor) -> ProcessInstance:
+    """Complete an open user task with (checked) form data and run on to the next wait state."""
+    instance = _load_for_change(instance_id)
+    if instance.status != "waiting":
+        raise Conflict(f"The process is {instance.status}, not waiting for this task")
+    user = actor_user(actor)
+    wf = spiff.load(instance)
+    try:
+        element_id = spiff.complete_user_task(wf, task_uuid, data)
+    except spiff.TaskNotOpen as exc:
+        raise Conflict(str(exc)) from None
+    db.session.add(InstanceEvent(
+        instance_id=instance.id, kind="task_completed", element_id=element_id, actor_id=user.id,
+        on_behalf_of_id=user.id, message=f"{user.full_name} completed {element_id}",
+        data={"task_uuid": task_uuid, "data": data}))
+    instance.status = "running"
+    _advance_and_store(instance, wf, completed=(str(task_uuid),))
+    _commit_or_conflict()
+    return instance
+
+
+def _commit_or_conflict() -> None:
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise Conflict("The process moved on meanwhile; reload and try again") from None
+
+
+# ---- timers -----------------------------------------------------------------------------
+
+def due_timer_instances(now: datetime | None = None, limit: int = 200) -> list[int]:
+    """Ids of waiting instances with a timer due."""
+    query = (select(EngineTimer.instance_id).join(ProcessInstance)
+             .where(EngineTimer.fired_at.is_(None), EngineTimer.due_at <= (now or utcnow()),
+                    ProcessInstance.status == "waiting")
+             .group_by(EngineTimer.instance_id).order_by(EngineTimer.instance_id).limit(limit))
+    return list(db.session.scalars(query))
+
+
+def fire_timers(instance_id: int, now: datetime | None = None) -> str | None:
+    """Fire the instance's due timers and run on; safe to call twice."""
+    instance = db.session.get(ProcessInstance, instance_id)
+    if instance is None or instance.status != "waiting":
+        db.session.rollback()
+        return None
+    try:
+        wf = spiff.load(instance)
+        fired = spiff.fire_due_timers(wf, now or utcnow())
+        if fired:
+            db.session.add(InstanceEvent(instance_id=instance.id, kind="timer",
+                                         message="Timer fired: " + ", ".join(fired)))
+        instance.status = "running"
+        _advance_and_store(instance, wf)
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        return None
+    return instance.status
+
+
+# ---- messages (record events the instance waits for) ------------------------------------
+
+def deliver_to_waits(event_row: Any) -> list[int]:
+    """Hand a record event to instances waiting for it (inside the consumer's transaction).
+
+    The catch event's `condition` property sees the record as it is now (`record`) and the
+    event (`event`: type, changes). A process's own changes never wake itself.
+    """
+    from engine.triggers import load_record_dict, pending_waits
+
+    woken: list[int] = []
+    record = None
+    for wait in pending_waits(event_row):
+        if wait.instance_id == event_row.origin_instance_id or wait.instance_id in woken:
+            continue
+        instance = db.session.get(ProcessInstance, wait.instance_id)
+        if instance is None or instance.status != "waiting":
+            continue
+        if record is None:
+            record = load_record_dict(event_row.entity, event_row.entity_id) or {}
+        payload = {"type": event_row.type, "changes": event_row.changes,
+                   "event_id": event_row.event_id, "entity": event_row.entity,
+                   "entity_id": event_row.entity_id}
+        wf = spiff.load(instance)
+        caught = spiff.deliver_message(wf, wait.message_name, payload, {"record": record})
+        if not caught:
+            continue
+        instance.state = spiff.dump(wf)
+        instance.status = "running"
+        db.session.execute(delete(MessageWait).where(MessageWait.instance_id == instance.id))
+        db.session.add(InstanceEvent(
+            instance_id=instance.id, kind="message", element_id=caught[0],
+            actor_id=event_row.actor_id, message=f"Received {wait.message_name}",
+            data={"event_id": event_row.event_id, "changes": event_row.changes}))
+        schedule_run(instance.id)
+        woken.append(instance.id)
+    return woken
+
+
+# ---- the synchronous driver (tests, benchmarks, the embedded CLI) ------------------------
+
+def run_pending(max_rounds: int = 50, now: datetime | None = None) -> int:
+    """Relay outbox events, run every running instance and fire due timers until quiet."""
+    from crm.events import relay_pending
+
+    steps = 0
+    for _ in range(max_rounds):
+        db.session.info.pop(RUN_KEY, None)
+        moved = relay_pending(500)
+        ids = list(db.session.scalars(select(ProcessInstance.id).where(
+            ProcessInstance.status == "running").order_by(ProcessInstance.id)))
+        for instance_id in ids:
+            run_instance(instance_id)
+        for instance_id in due_timer_instances(now):
+            fire_timers(instance_id, now)
+            moved += 1
+        steps += len(ids)
+        if not moved and not ids:
+            break
+    return steps
+
+
+def stale_running(older_than: datetime, limit: int = 200) -> list[int]:
+    """Running instances not touched since `older_than` (a lost kick or a killed worker)."""
+    return list(db.session.scalars(select(ProcessInstance.id).where(
+        ProcessInstance.status == "running", ProcessInstance.updated_at < older_than)
+        .order_by(ProcessInstance.id).limit(limit)))
+
+
+def open_task_uuids(instance_id: int) -> list[str]:
+    return list(db.session.scalars(select(HumanTask.task_uuid).where(
+        HumanTask.instance_id == instance_id, HumanTask.state == "open")))

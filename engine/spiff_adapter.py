@@ -1,0 +1,225 @@
+"""The runtime's view of engine.spiff: specs per version, states per instance, step results.
+
+engine.spiff is imported lazily so that the web app starts (and the API answers) even
+before a worker touches a diagram.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+RECORD_ACTIONS = ("created", "updated")
+RECORD_ENTITIES = ("lead", "contact", "company", "deal", "task")
+
+
+class TaskNotOpen(Exception):
+    """The user task is unknown or no longer open."""
+
+
+@dataclass
+class Validation:
+    errors: list[dict]
+    process_id: str | None = None
+    name: str | None = None
+    triggers: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class Step:
+    """A step's outcome in the shapes the runtime stores."""
+
+    user_tasks: list[dict]
+    timers: list[dict]
+    messages: list[dict]
+    error: tuple[str | None, str] | None
+    completed: bool
+    log: list[dict] = field(default_factory=list)
+
+
+def validate(data: bytes, topics: dict) -> Validation:
+    """Validate an uploaded diagram; triggers come from its record-event message start events."""
+    from engine.spiff.validation import validate_bpmn
+
+    result = validate_bpmn(data, topics)
+    errors = [_error_dict(e) for e in result.errors]
+    if errors:
+        return Validation(errors)
+    return Validation([], result.process_id, result.name, _triggers(result))
+
+
+def _error_dict(error: Any) -> dict:
+    if isinstance(error, dict):
+        return {"element": error.get("element"), "message": error.get("message")}
+    return {"element": getattr(error, "element", None), "message": getattr(error, "message", str(error))}
+
+
+def _triggers(result: Any) -> list[dict]:
+    """{message, entity, action, fields, condition, element_id} per `<entity>.<action>` start."""
+    out = []
+    for start in getattr(result, "message_starts", None) or []:
+        start = start if isinstance(start, dict) else vars(start)
+        message = start.get("message") or start.get("name")
+        entity, _, action = str(message).partition(".")
+        if entity not in RECORD_ENTITIES or action not in RECORD_ACTIONS:
+            continue
+        props = start.get("properties") or {}
+        fields = props.get("fields")
+        out.append({
+            "message": message, "entity": entity, "action": action,
+            "fields": [f.strip() for f in fields.split(",") if f.strip()] if fields else None,
+            "condition": props.get("condition") or None,
+            "element_id": start.get("element_id") or start.get("element") or start.get("id"),
+        })
+    return out
+
+
+def spec_blob(data: bytes, process_id: str) -> str:
+    from engine.spiff import runner
+
+    spec, subprocess_specs = runner.load_spec(data, process_id)
+    return runner.serialize_spec(spec, subprocess_specs)
+
+
+def new_state(version: Any, data: dict, start_message: str | None) -> str:
+    """A new workflow of `version` with `data` seeded and its start message sent."""
+    from engine.spiff import runner
+
+    spec, subprocess_specs = runner.cached_spec(version.spec_blob)
+    event = data.get("event")
+    variables = {k: v for k, v in data.items() if k != "event"}
+    wf = runner.new_workflow(spec, subprocess_specs, variables, start_message, event)
+    if start_message is None and event is not None:
+        wf.task_tree.data["event"] = event
+        for task in wf.get_tasks():
+            task.data.setdefault("event", event)
+    return runner.serialize_state(wf)
+
+
+def load(instance: Any) -> Any:
+    from engine.spiff import runner
+
+    return runner.deserialize_state(instance.state, instance.version.spec_blob)
+
+
+def dump(wf: Any) -> str:
+    from engine.spiff import runner
+
+    return runner.serialize_state(wf)
+
+
+def variables(wf: Any) -> dict:
+    from engine.spiff import runner
+
+    return runner.workflow_data(wf)
+
+
+def task_states(wf: Any) -> dict[str, str]:
+    from engine.spiff import runner
+
+    return runner.get_task_states(wf)
+
+
+def current_elements(states: dict[str, str]) -> list[str]:
+    return sorted(e for e, s in states.items() if s in ("ready", "started", "waiting", "error"))
+
+
+def advance(wf: Any, handler: Any) -> Step:
+    """Run to the next wait state; `handler(topic, params, task_uuid, element_id)` runs activities."""
+    from engine.spiff import runner
+
+    def service(topic: str, params: dict, ctx: Any) -> dict | None:
+        return handler(topic, params, ctx.task_id, ctx.element_id)
+
+    done_before = _completed_ids(wf)
+    data_before = runner.workflow_data(wf)
+    result = runner.advance(wf, service)
+    error = None
+    if result.errors:
+        first = result.errors[0]
+        error = (first.get("element_id"), first.get("message") or "failed")
+    return Step(
+        user_tasks=[_user_task(t) for t in result.user_tasks],
+        timers=[_timer(t) for t in result.timers if t.get("due")],
+        messages=[{"element_id": m["element_id"], "name": m["message"], "condition": m.get("condition")}
+                  for m in result.messages if m.get("message")],
+        error=error, completed=result.status == "completed",
+        log=_step_log(wf, done_before, data_before, result.data),
+    )
+
+
+def _completed_ids(wf: Any) -> set:
+    from SpiffWorkflow.util.task import TaskState
+
+    return {t.id for t in wf.get_tasks(state=TaskState.COMPLETED)}
+
+
+def _step_log(wf: Any, done_before: set, data_before: dict, data_after: dict) -> list[dict]:
+    """Log entries: each element completed in the step, then the variables it changed."""
+    from SpiffWorkflow.util.task import TaskState
+
+    entries = []
+    for task in wf.get_tasks(state=TaskState.COMPLETED):
+        element = getattr(task.task_spec, "bpmn_id", None)
+        if task.id in done_before or not element or task.task_spec.manual:
+            continue
+        label = getattr(task.task_spec, "bpmn_name", None) or element
+        entries.append({"kind": "task_completed", "element_id": element,
+                        "message": f"Completed {label}", "data": {"task_uuid": str(task.id)}})
+    changed = {k: v for k, v in data_after.items()
+               if k not in ("record", "event") and data_before.get(k, _MISSING) != v}
+    if changed:
+        entries.append({"kind": "data", "element_id": None, "message": "Variables changed: "
+                        + ", ".join(sorted(changed)), "data": changed})
+    return entries
+
+
+_MISSING = object()
+
+
+def _user_task(task: dict) -> dict:
+    return {**task, "task_uuid": task["task_id"], "due_at": task.get("due_date")}
+
+
+def _timer(timer: dict) -> dict:
+    due = datetime.fromisoformat(timer["due"]).astimezone(UTC).replace(tzinfo=None)
+    return {"task_uuid": timer["task_id"], "element_id": timer["element_id"], "due_at": due}
+
+
+def complete_user_task(wf: Any, task_uuid: str, data: dict) -> str:
+    """Complete an open user task; returns its element id."""
+    from engine.spiff import runner
+
+    try:
+        task = runner._task(wf, task_uuid)
+        runner.complete_user_task(wf, task_uuid, data)
+    except runner.RunnerError as exc:
+        raise TaskNotOpen(str(exc)) from None
+    return task.task_spec.bpmn_id
+
+
+def fire_due_timers(wf: Any, now: datetime | None = None) -> list[str]:
+    from engine.spiff import runner
+
+    return runner.fire_due_timers(wf)
+
+
+def deliver_message(wf: Any, name: str, payload: dict, fresh: dict | None = None) -> list[str]:
+    from engine.spiff import runner
+
+    return runner.deliver_message(wf, name, payload, fresh)
+
+
+def retry_errored(wf: Any) -> list[str]:
+    from engine.spiff import runner
+
+    return runner.retry_errored(wf)
+
+
+def raw_run(xml: bytes, process_id: str, variables: dict, start_message: str | None) -> Any:
+    """Parse, start and advance a diagram with no database (the benchmark's baseline)."""
+    from engine.spiff import runner
+
+    spec, subs = runner.load_spec(xml, process_id)
+    wf = runner.new_workflow(spec, subs, variables, start_message, {"type": start_message})
+    return runner.advance(wf, lambda topic, params, ctx: {})

@@ -1,0 +1,43 @@
+"""Celery tasks of the engine: take ids, reload, safe to run twice."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from celery import shared_task
+from sqlalchemy.exc import OperationalError
+
+from org.models import utcnow
+
+STALE_AFTER = timedelta(seconds=60)
+
+
+@shared_task(name="engine.run_instance", ignore_result=True, bind=True, max_retries=5)
+def run_instance_task(self, instance_id: int) -> str | None:  # noqa: ANN001
+    """Advance one instance to its next wait state (one transaction)."""
+    from engine.runtime import run_instance
+
+    try:
+        return run_instance(instance_id)
+    except OperationalError as exc:  # a busy database: try again shortly
+        raise self.retry(exc=exc, countdown=1) from exc
+
+
+@shared_task(name="engine.fire_timers", ignore_result=True)
+def fire_timers_task(instance_id: int) -> str | None:
+    """Fire the due timers of one instance."""
+    from engine.runtime import fire_timers
+
+    return fire_timers(instance_id)
+
+
+@shared_task(name="engine.fire_due_timers", ignore_result=True)
+def fire_due_timers() -> int:
+    """Beat: dispatch instances with a due timer, and re-dispatch stale running instances."""
+    from engine.runtime import due_timer_instances, stale_running
+
+    due = due_timer_instances()
+    for instance_id in due:
+        fire_timers_task.delay(instance_id)
+    for instance_id in stale_running(utcnow() - STALE_AFTER):
+        run_instance_task.delay(instance_id)
+    return len(due)

@@ -1,0 +1,248 @@
+"""The "engine" outbox consumer: start processes on record events, wake instances waiting for them."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from crm.events import OutboxEvent, register_consumer
+from engine.models import (
+    InstanceEvent,
+    MessageWait,
+    ProcessDefinition,
+    ProcessInstance,
+    ProcessVersion,
+)
+from errors import NotFound, ValidationError
+from extensions import db
+from org.actors import Actor, actor_user
+
+log = logging.getLogger(__name__)
+CONSUMER = "engine"
+RESERVED_VARIABLES = ("record", "event", "initiator")
+
+
+def register() -> None:
+    """Register the "engine" consumer with the outbox relay (called at app start)."""
+    register_consumer(CONSUMER, on_event)
+
+
+def on_event(event: OutboxEvent) -> None:
+    """Wake instances waiting for this event, then start the processes it triggers."""
+    from engine.runtime import deliver_to_waits
+
+    deliver_to_waits(event)
+    start_triggered(event)
+
+
+def active_versions() -> list[ProcessVersion]:
+    """The newest version of every active process."""
+    newest = (select(ProcessVersion.definition_id, db.func.max(ProcessVersion.number).label("n"))
+              .group_by(ProcessVersion.definition_id).subquery())
+    query = (select(ProcessVersion)
+             .join(newest, (newest.c.definition_id == ProcessVersion.definition_id)
+                   & (newest.c.n == ProcessVersion.number))
+             .join(ProcessDefinition, ProcessDefinition.id == ProcessVersion.definition_id)
+             .where(ProcessDefinition.active.is_(True)))
+    return list(db.session.scalars(query))
+
+
+def start_triggered(event: OutboxEvent) -> list[ProcessInstance]:
+    """Start one instance per matching active version; redelivery starts nothing new."""
+    started = []
+    record: dict | None = None
+    for version in active_versions():
+        for trigger in version.triggers:
+            if trigger.get("message") != event.type or not _fields_match(trigger, event):
+                continue
+            if record is None:
+                record = load_record_dict(event.entity, event.entity_id)
+                if record is None:
+                    log.info("event %s: %s %s is gone", event.event_id, event.entity, event.entity_id)
+                    return started
+            if not condition_holds(trigger.get("condition"), record, version, trigger):
+                continue
+            if _refused(event, version):
+                break
+            instance = start_instance(
+                version, event.entity, event.entity_id, record=record, start_message=event.type,
+                event={"type": event.type, "changes": event.changes, "event_id": event.event_id},
+                initiator=event.actor_id, start_event_id=event.event_id, depth=event.depth,
+                element_id=trigger.get("element_id"))
+            if instance is not None:
+                started.append(instance)
+            break  # one instance per (event, version)
+    return started
+
+
+def _fields_match(trigger: dict, event: OutboxEvent) -> bool:
+    fields = trigger.get("fields")
+    if not fields or trigger.get("action") != "updated":
+        return True
+    return any(name in (event.changes or {}) for name in fields)
+
+
+def condition_holds(condition: str | None, record: dict, version: ProcessVersion | None = None,
+                    trigger: dict | None = None, extra: dict | None = None) -> bool:
+    """Evaluate a trigger/wait condition over `record` in the sandbox; errors count as False."""
+    if not condition or not condition.strip():
+        return True
+    from engine.spiff.expressions import strip_expression
+    from engine.spiff.sandbox import Record, SandboxError, evaluate
+
+    try:
+        return bool(evaluate(strip_expression(condition), {"record": Record(record), **(extra or {})}))
+    except SandboxError as exc:
+        where = f"{version.definition.key} v{version.number}" if version else "wait"
+        log.warning("condition %r of %s failed: %s", condition, where, exc.message)
+        return False
+
+
+def _refused(event: OutboxEvent, version: ProcessVersion) -> bool:
+    """The loop guard and the depth limit; both leave a log entry."""
+    if event.origin_instance_id is None:
+        return False
+    origin = db.session.get(ProcessInstance, event.origin_instance_id)
+    if origin is None:
+        return False
+    if (origin.version.definition_id == version.definition_id and origin.entity == event.entity
+            and origin.entity_id == event.entity_id):
+        log.debug("loop guard: %s not restarted by its own change", version.definition.key)
+        return True
+    limit = current_app.config.get("ENGINE_MAX_DEPTH", 5)
+    if event.depth >= limit:
+        message = (f"Process {version.definition.key!r} was not started on {event.entity} "
+                   f"{event.entity_id}: the chain of triggered processes reached the depth "
+                   f"limit of {limit}")
+        log.warning("%s (event %s)", message, event.event_id)
+        db.session.add(InstanceEvent(
+            instance_id=origin.id, kind="depth_limit", actor_id=event.actor_id, message=message,
+            data={"event_id": event.event_id, "process": version.definition.key,
+                  "depth": event.depth, "limit": limit}))
+        return True
+    return False
+
+
+def start_instance(version: ProcessVersion, entity: str | None, entity_id: int | None, *,
+                   record: dict | None, start_message: str | None, event: dict | None,
+                   initiator: int | None, start_event_id: str | None = None, depth: int = 0,
+                   variables: dict | None = None, element_id: str | None = None,
+                   ) -> ProcessInstance | None:
+    """Create an instance ready to run (in the caller's transaction); None if already started."""
+    from engine.runtime import new_instance_state, schedule_run
+
+    data = {**(variables or {}), "record": record, "event": event, "initiator": initiator}
+    state = new_instance_state(version, data, start_message)
+    instance = ProcessInstance(
+        version_id=version.id, status="running", entity=entity, entity_id=entity_id,
+        start_event_id=start_event_id, state=state, started_by_id=initiator,
+        on_behalf_of_id=initiator, depth=depth)
+    try:
+        with db.session.begin_nested():
+            db.session.add(instance)
+            db.session.flush()
+    except IntegrityError:
+        log.info("event %s already started %s", start_event_id, version.definition.key)
+        return None
+    db.session.add(InstanceEvent(
+        instance_id=instance.id, kind="started", element_id=element_id, actor_id=initiator,
+        on_behalf_of_id=initiator,
+        message=f"Started {version.definition.key} v{version.number}"
+                + (f" by {start_message}" if start_message else " manually"),
+        data={"event_id": start_event_id} if start_event_id else None))
+    schedule_run(instance.id)
+    return instance
+
+
+def load_record_dict(entity: str | None, entity_id: int | None) -> dict | None:
+    """The record's fields as JSON-clean data, or None if it no longer exists."""
+    if entity is None or entity_id is None:
+        return None
+    if entity == "task":
+        from crm.models import CrmTask
+
+        task = db.session.get(CrmTask, entity_id)
+        return None if task is None else _task_dict(task)
+    from crm.entities import ENTITIES
+    from crm.serialize import record_to_dict
+
+    spec = ENTITIES.get(entity)
+    record = db.session.get(spec.model, entity_id) if spec else None
+    return None if record is None else record_to_dict(record)
+
+
+def _task_dict(task: Any) -> dict:
+    from crm.serialize import json_value
+
+    columns = task.__table__.columns.keys()
+    return {"entity": "task", **{name: json_value(getattr(task, name)) for name in columns}}
+
+
+def start_manually(key: str, entity: str, record_id: Any, variables: Any, *,
+                   actor: Actor) -> ProcessInstance:
+    """Start the newest version of an active process on a record the actor can read."""
+    from engine.deploy import get_definition, latest_version
+
+    errors = {}
+    if not isinstance(entity, str) or not entity:
+        errors["entity"] = "Name a record type (lead, contact, company, deal, task)"
+    if not isinstance(record_id, int) or isinstance(record_id, bool):
+        errors["id"] = "Expected the record's id (a number)"
+    if variables is not None and not isinstance(variables, dict):
+        errors["variables"] = "Expected an object of variables"
+    if errors:
+        raise ValidationError.from_fields(errors)
+    variables = _clean_variables(variables or {})
+    _require_readable(entity, record_id, actor)
+    definition = get_definition(key)
+    version = latest_version(definition)
+    if not definition.active or version is None:
+        raise ValidationError.from_fields({"key": f"Process {key!r} is not active"})
+    user = actor_user(actor)
+    instance = start_instance(
+        version, entity, record_id, record=load_record_dict(entity, record_id),
+        start_message=None, event={"type": "manual", "changes": {}}, initiator=user.id,
+        variables=variables, depth=getattr(actor, "depth", 0))
+    db.session.commit()
+    return instance
+
+
+def _clean_variables(variables: dict) -> dict:
+    from engine.spiff.data import DataError, clean_mapping
+
+    bad = [name for name in variables if name in RESERVED_VARIABLES or str(name).startswith("_")]
+    if bad:
+        raise ValidationError.from_fields(
+            {"variables": f"Reserved or invalid variable name(s): {', '.join(map(str, bad))}"})
+    try:
+        return clean_mapping(variables)
+    except DataError as exc:
+        raise ValidationError.from_fields({"variables": str(exc)}) from None
+
+
+def _require_readable(entity: str, record_id: int, actor: Actor) -> None:
+    """The actor must be able to read the record the process will be about."""
+    if entity == "task":
+        from crm.services.tasks import get_task
+
+        get_task(record_id, actor=actor)
+        return
+    from crm.entities import ENTITIES
+    from crm.services.records import get_record
+
+    if entity not in ENTITIES:
+        raise ValidationError.from_fields({"entity": f"Unknown record type {entity!r}"})
+    try:
+        get_record(entity, record_id, actor=actor)
+    except NotFound as exc:
+        raise NotFound(exc.message) from None
+
+
+def pending_waits(event: OutboxEvent) -> list[MessageWait]:
+    """The message waits this event may satisfy (same message name and record)."""
+    return list(db.session.scalars(select(MessageWait).where(
+        MessageWait.message_name == event.type, MessageWait.entity == event.entity,
+        MessageWait.entity_id == event.entity_id).order_by(MessageWait.id)))
