@@ -11,6 +11,7 @@ from sqlalchemy import Select, and_, func, or_
 from sqlalchemy.orm import Session
 
 from errors import ValidationError
+from org.models import MAX_ID
 
 # NULLs sort as these, so (value, id) stays a total order on every database.
 _NULL_AS = {"str": "", "decimal": -1e15, "ref": 0, "datetime": datetime(9999, 12, 31)}
@@ -60,7 +61,7 @@ def _cursor_value(value: object, name: str, kind: str | None) -> object:
 def _number(value: object, *, whole: bool) -> bool:
     """A JSON number the database can compare with (finite, within 64 bits)."""
     if whole:
-        return type(value) is int and abs(value) < 2**63
+        return type(value) is int and abs(value) <= MAX_ID
     return type(value) in (int, float) and math.isfinite(value) and abs(value) < 1e16
 
 

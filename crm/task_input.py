@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from crm.entities import entity as entity_spec
 from errors import NotFound
 from extensions import db
-from org.models import User
+from org.models import User, valid_id
 
 TASK_FIELDS = ("title", "description", "deadline", "responsible_id", "observer_ids", "status",
                "links", "per_record")
@@ -101,12 +101,9 @@ def _status(out: TaskInput, raw: object) -> None:
 
 def user_id(raw: object) -> int:
     """The id of an active person (not the system identity), or ValueError."""
-    if isinstance(raw, bool) or not isinstance(raw, (int, str)):
-        raise ValueError("Expected a user id")
-    try:
-        uid = int(raw)
-    except ValueError:
-        raise ValueError("Expected a user id") from None
+    if not valid_id(raw):
+        raise ValueError(f"No user {raw}" if str(raw).isdigit() else "Expected a user id")
+    uid = int(raw)
     user = db.session.get(User, uid)
     if user is None or user.is_system or not user.active:
         raise ValueError(f"No user {raw}")
@@ -155,7 +152,7 @@ def _link(item: object) -> tuple[str, int]:
     except KeyError:
         raise ValueError(f"Unknown record type {item['entity']!r}") from None
     raw_id = item["id"]
-    if isinstance(raw_id, bool) or not isinstance(raw_id, (int, str)) or not str(raw_id).isdigit():
+    if not valid_id(raw_id):
         raise ValueError(f"Expected a {spec.name} id, got {raw_id!r}")
     return spec.name, int(raw_id)
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from crm.entities import Entity, Field
 from crm.models import MODELS, StatusValue
 from extensions import db
-from org.models import User
+from org.models import User, valid_id
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE_RE = re.compile(r"^\+?[0-9 ()./-]{3,40}$")
@@ -100,10 +100,11 @@ def _decimal(raw: object) -> Decimal | None:
 def _ref(f: Field, raw: object) -> int | None:
     if raw in (None, ""):
         return None
-    try:
-        ref_id = int(raw)
-    except (TypeError, ValueError):
-        raise ValueError("Expected an id") from None
+    if isinstance(raw, bool) or not isinstance(raw, (int, str)) or not str(raw).strip().isdigit():
+        raise ValueError("Expected an id")
+    ref_id = int(raw)
+    if not valid_id(ref_id):
+        raise ValueError(f"No {f.ref} {ref_id}")
     model = User if f.ref == "user" else MODELS[f.ref]
     row = db.session.get(model, ref_id)
     if row is None or (f.ref == "user" and (row.is_system or not row.active)):

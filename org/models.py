@@ -9,6 +9,16 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
 
+# Primary keys are INTEGER columns: a larger id cannot exist, and PostgreSQL refuses to compare it.
+MAX_ID = 2**31 - 1
+
+
+def valid_id(value: object) -> bool:
+    """Whether `value` (an int or a string of digits) can be the id of a row."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).isdigit():
+        return False
+    return 0 < int(value) <= MAX_ID
+
 
 def utcnow() -> datetime:
     """Naive UTC timestamps: SQLite keeps no zone, so every column stores UTC."""

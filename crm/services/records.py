@@ -17,6 +17,7 @@ from crm.validation import Cleaned, clean
 from errors import NotFound, ValidationError
 from extensions import db
 from org.actors import Actor, actor_user
+from org.models import valid_id
 
 CLOSED_SEMANTICS = ("won", "lost")
 
@@ -169,6 +170,8 @@ def _filter(spec: Entity, stmt: Select, filters: dict) -> Select:
                 RecordEmail.entity == spec.name, RecordEmail.email == str(raw).strip().lower())))
         elif f is None or f.kind in ("emails", "phones", "text"):
             errors[name] = "Cannot filter on this field"
+        elif f.kind == "ref" and raw not in ("", "null") and not valid_id(raw):
+            errors[name] = "Expected an id"
         elif f.kind in ("ref", "decimal"):
             try:
                 stmt = stmt.where(getattr(model, name) == (None if raw in ("", "null") else

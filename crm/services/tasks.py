@@ -14,7 +14,7 @@ from crm.task_input import TaskInput, load_linked, parse_task, user_id
 from errors import NotFound, ValidationError
 from extensions import db
 from org.actors import Actor, actor_user
-from org.models import utcnow
+from org.models import utcnow, valid_id
 
 ROLES = ("all", "responsible", "observer", "created")
 SORTABLE = {"id": None, "created_at": None, "updated_at": None, "deadline": "datetime",
@@ -193,7 +193,7 @@ def _filter_record(stmt: Select, filters: dict, errors: dict[str, str]) -> Selec
         errors["entity"] = "Name the record type: lead, contact, company or deal"
         return stmt
     raw = str(filters.get("record_id") or "")
-    if not raw.isdigit():
+    if not valid_id(raw):
         errors["record_id"] = "Expected a record id"
         return stmt
     links = select(TaskLink.task_id).where(TaskLink.entity == name, TaskLink.record_id == int(raw))

@@ -9,7 +9,7 @@ from crm.serialize import json_value
 from errors import ValidationError
 from extensions import db
 from org.actors import Actor, actor_user
-from org.models import User
+from org.models import MAX_ID, User
 
 
 def add_entry(entity: str, record_id: int, kind: str, *, actor: Actor | None, summary: str = "",
@@ -35,7 +35,7 @@ def list_timeline(entity: str, record_id: int, *, actor: Actor, limit: int = 200
     get_record(entity, record_id, actor=actor)
     query = select(TimelineEntry).where(
         TimelineEntry.entity == entity, TimelineEntry.record_id == record_id)
-    if before_id:
+    if before_id and before_id <= MAX_ID:
         query = query.where(TimelineEntry.id < before_id)
     return list(db.session.scalars(query.order_by(TimelineEntry.id.desc()).limit(limit)))
 

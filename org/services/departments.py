@@ -6,7 +6,7 @@ from sqlalchemy.orm import selectinload
 
 from errors import NotFound, ValidationError
 from extensions import db
-from org.models import Department, DepartmentMember, User
+from org.models import Department, DepartmentMember, User, valid_id
 from org.services.users import find_user, require_admin
 from org.signals import department_moved
 
@@ -20,7 +20,7 @@ def get_department(department_id: int) -> Department:
 
 def find_department(ref: int | str) -> Department | None:
     if isinstance(ref, int) or str(ref).isdigit():
-        return db.session.get(Department, int(ref))
+        return db.session.get(Department, int(ref)) if valid_id(ref) else None
     return db.session.scalar(select(Department).where(Department.name == str(ref)).limit(1))
 
 
@@ -78,7 +78,7 @@ def _apply(dep: Department, data: dict, *, creating: bool) -> None:
             dep.head_id = head.id if head else None
         parent_ref = data.get("parent_id") if "parent_id" in data or creating else dep.parent_id
         if parent_ref not in (None, "") and (
-                not str(parent_ref).isdigit() or db.session.get(Department, int(parent_ref)) is None):
+                not valid_id(parent_ref) or db.session.get(Department, int(parent_ref)) is None):
             errors["parent_id"] = f"No department {parent_ref}"
         elif "name" not in errors and _name_taken(dep, parent_ref):
             errors["name"] = f"There is already a department {dep.name!r} at that place in the tree"

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationError
 from extensions import db
-from org.models import Department, DepartmentMember, User
+from org.models import Department, DepartmentMember, User, valid_id
 from org.passwords import hash_password, verify_password
 from org.signals import user_departments_changed
 
@@ -137,7 +137,7 @@ def set_user_departments(user: User, department_ids: list[int]) -> None:
     """Replace memberships (the first is primary) inside the caller's transaction."""
     departments: list[Department] = []
     for dep_id in department_ids:
-        dep = db.session.get(Department, int(dep_id)) if str(dep_id).isdigit() else None
+        dep = db.session.get(Department, int(dep_id)) if valid_id(dep_id) else None
         if dep is None:
             raise ValidationError.from_fields({"department_ids": f"No department {dep_id}"})
         if dep not in departments:
@@ -167,7 +167,7 @@ def get_user(user_id: int) -> User:
 def find_user(ref: int | str) -> User | None:
     """A user by id or email (used by CLI options and BPMN assignees)."""
     if isinstance(ref, int) or str(ref).isdigit():
-        user = db.session.get(User, int(ref))
+        user = db.session.get(User, int(ref)) if valid_id(ref) else None
     else:
         user = db.session.scalar(select(User).where(User.email == normalise_email(str(ref))))
     return None if user is None or user.is_system else user

@@ -329,3 +329,43 @@ def test_tokens_are_required(client, api):
     assert r.status_code == 401
     r = client.post("/api/v1/auth/token", json={"email": "admin@example.com"})
     assert r.status_code == 422 and "password" in r.json["fields"]
+
+
+HUGE = 9_999_999_999  # beyond an INTEGER id: PostgreSQL refuses to even compare it
+
+
+@pytest.mark.parametrize(
+    "method, path, body, status",
+    [
+        ("GET", f"/leads/{HUGE}", None, 404),
+        ("GET", f"/leads/{HUGE * 10**10}/timeline", None, 404),
+        ("PATCH", f"/tasks/{HUGE}", {"title": "x"}, 404),
+        ("GET", f"/users/{HUGE}", None, 404),
+        ("DELETE", f"/departments/{HUGE}", None, 404),
+        ("GET", f"/leads?responsible_id={HUGE}", None, 422),
+        ("GET", f"/tasks?entity=lead&record_id={HUGE}", None, 422),
+        ("POST", "/deals", {"title": "x", "contact_id": HUGE, "company_id": str(HUGE)}, 422),
+        (
+            "POST",
+            "/tasks",
+            {"title": "x", "observer_ids": [HUGE], "links": [{"entity": "lead", "id": HUGE}]},
+            422,
+        ),
+        ("POST", "/departments", {"name": "x", "parent_id": HUGE}, 422),
+        ("PATCH", "/users/1", {"department_ids": [HUGE]}, 422),
+    ],
+)
+def test_out_of_range_ids_are_4xx_never_500(api, method, path, body, status):
+    r = api.call(method, path, json=body)
+    assert r.status_code == status, r.data
+    assert r.json["error"]
+
+
+def test_out_of_range_cursor_and_before(api):
+    lead = api.post("/leads", {"title": "x"}).json
+    assert api.get(f"/leads/{lead['id']}/timeline?before={HUGE}").status_code == 200
+    import base64
+    import json
+
+    cursor = base64.urlsafe_b64encode(json.dumps([HUGE, HUGE]).encode()).decode()
+    assert api.get(f"/leads?cursor={cursor}").status_code == 422

@@ -5,7 +5,7 @@ from flask import g, jsonify, request
 
 from crm.serialize import json_value
 from errors import ValidationError
-from org.models import ApiToken, Department, User
+from org.models import ApiToken, Department, User, valid_id
 from org.services import departments as dep_svc
 from org.services import tokens as token_svc
 from org.services import users as user_svc
@@ -61,7 +61,7 @@ def _parse(data: dict, allowed: tuple[str, ...], *, text: tuple[str, ...] = (), 
 
 
 def _is_id(value: object) -> bool:
-    return type(value) is int and 0 < value < 2**63
+    return type(value) is int and valid_id(value)
 
 
 def _user_data(data: dict) -> dict:
