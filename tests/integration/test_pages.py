@@ -144,7 +144,7 @@ def test_every_page_renders_for_a_logged_in_user(web, admin):
              f"/leads/{lead.id}/convert", "/tasks", "/tasks?role=observer&status=done", "/tasks?role=created",
              "/tasks/new", f"/tasks/new?link=lead:{lead.id}", f"/tasks/{task.id}", f"/tasks/{task.id}/edit",
              "/company/employees", "/company/departments", "/company/departments/new",
-             "/company/employees/new", "/search", "/search?q=acme"]
+             "/company/employees/new", "/search", "/search?q=acme", "/profile"]
     for path in paths:
         r = web.get(path)
         assert r.status_code == 200, (path, r.status_code)
@@ -355,3 +355,17 @@ def test_non_admins_cannot_create_departments(client, admin, make_user):
     r = client.post("/company/departments/new", data={"name": "Nope"})
     assert r.status_code == 403 and "Administrator rights are required" in text(r)
     assert client.get("/company/employees/new").status_code == 403
+
+
+def test_profile_and_personal_api_tokens(web, admin):
+    r = web.post("/profile", data={"first_name": "Adele", "last_name": "Admin", "position": "CEO"})
+    assert r.status_code == 302
+    assert "Adele Admin" in text(web.get("/profile"))
+    page = text(web.post("/profile/tokens", data={"name": "Website form"}))
+    token = re.search(r"<code[^>]*>(fd_[^<]+)</code>", page).group(1)
+    assert "Website form" in page
+    assert web.get("/api/v1/leads", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert token not in text(web.get("/profile"))  # shown once
+    token_id = re.search(r'/profile/tokens/(\d+)/revoke', page).group(1)
+    assert web.post(f"/profile/tokens/{token_id}/revoke").status_code == 302
+    assert web.get("/api/v1/leads", headers={"Authorization": f"Bearer {token}"}).status_code == 401

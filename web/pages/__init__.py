@@ -7,8 +7,18 @@ pages = Blueprint("pages", __name__)
 
 
 def register_pages(app: Flask) -> None:
-    from web.pages import activities, auth, company, home, record_edit, records, search, tasks  # noqa: F401,E501
-    from web.pages import access  # noqa: F401  (access settings routes)
+    from web.pages import (  # noqa: F401  (routes)
+        access,
+        activities,
+        auth,
+        company,
+        home,
+        profile,
+        record_edit,
+        records,
+        search,
+        tasks,
+    )
     from web.pages.common import install
 
     install(app)
