@@ -81,10 +81,10 @@ def parse_deadline(raw: object) -> datetime | None:
             day = date.fromisoformat(text)
             return datetime(day.year, day.month, day.day)
         value = datetime.fromisoformat(text)
-    except ValueError:
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+    except (ValueError, OverflowError):
         raise ValueError(DEADLINE_HINT) from None
-    if value.tzinfo is not None:
-        value = value.astimezone(UTC).replace(tzinfo=None)
     return value
 
 

@@ -224,6 +224,7 @@ def test_deleting_a_record_unlinks_its_tasks(api):
         ({"title": " "}, {"title"}),
         ({"title": "x", "deadline": "next week"}, {"deadline"}),
         ({"title": "x", "deadline": 5}, {"deadline"}),
+        ({"title": "x", "deadline": "9999-12-31T23:59:59-05:00"}, {"deadline"}),
         ({"title": "x", "status": "waiting"}, {"status"}),
         (
             {"title": "x", "responsible_id": 999999, "observer_ids": [999998]},
@@ -279,3 +280,26 @@ def test_task_lists_page_without_gaps(api):
     by_deadline = api.get("/tasks?sort=deadline&limit=200").json["items"]
     assert [t["deadline"] for t in by_deadline][-2:] == [None, None]  # no deadline sorts last
     assert api.get("/tasks?q=TASK 1").json["items"][0]["title"] == "task 1"
+
+
+def test_linked_records_must_be_readable(api, api_for, people):
+    lead = api.post("/leads", {"title": "Admin's lead"}).json  # a manager may not read it
+    stranger = api_for(people["stranger"])
+    r = stranger.post("/tasks", {"title": "Peek", "links": [{"entity": "lead", "id": lead["id"]}]})
+    assert r.status_code == 422 and r.json["fields"]["links"] == f"No lead {lead['id']}"
+    own = stranger.post("/leads", {"title": "Mine"}).json
+    r = stranger.post("/tasks", {"title": "Call", "links": [{"entity": "lead", "id": own["id"]}]})
+    assert r.status_code == 201, r.json
+    task = api.post(
+        "/tasks",
+        {
+            "title": "For the boss",
+            "responsible_id": people["boss"].id,
+            "links": [{"entity": "lead", "id": lead["id"]}],
+        },
+    ).json
+    seen_by_boss = api_for(people["boss"]).get(f"/tasks/{task['id']}").json
+    assert seen_by_boss["links"] == [
+        {"entity": "lead", "id": lead["id"], "title": None}
+    ]  # no peeking at titles
+    assert api_for(people["stranger"]).get(f"/tasks/{task['id']}").status_code == 404
