@@ -1,14 +1,16 @@
 """Composition root: create_app(), the Celery app, CLI commands, the embedded runner."""
 from __future__ import annotations
 
+import importlib
 import logging
 import os
+import sys
 from datetime import timedelta
 
 from flask import Flask
 
 import config as config_module
-from extensions import celery, celery_init_app, csrf, db, login_manager, migrate
+from extensions import celery_init_app, csrf, db, login_manager, migrate
 
 
 def create_app(config: object | None = None) -> Flask:
@@ -33,7 +35,7 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=os.path.join(config_module.BASE_DIR, "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)
-    celery_init_app(app)
+    celery = celery_init_app(app)
     celery.conf.beat_schedule = {
         "outbox-sweep": {"task": "crm.relay_outbox",
                          "schedule": timedelta(seconds=app.config["OUTBOX_SWEEP_SECONDS"])},
@@ -41,6 +43,9 @@ def _init_extensions(app: Flask) -> None:
     celery.conf.beat_schedule["engine-timers"] = {
         "task": "engine.fire_due_timers",
         "schedule": timedelta(seconds=app.config.get("ENGINE_TIMER_SECONDS", 2))}
+    if celery.conf.broker_url.startswith("sqla+"):  # embedded broker keeps consumed rows
+        celery.conf.beat_schedule["broker-purge"] = {"task": "flowdesk.purge_broker",
+                                                     "schedule": timedelta(minutes=1)}
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
             _sqlite_pragmas()
@@ -64,6 +69,7 @@ def _register_parts(app: Flask) -> None:
     import crm.events  # noqa: F401  (models)
     import crm.models  # noqa: F401
     import crm.tasks  # noqa: F401  (registers Celery tasks)
+    import embedded  # noqa: F401  (the embedded broker's purge task)
     import engine.models  # noqa: F401
     import engine.tasks  # noqa: F401  (registers Celery tasks)
     import org.models  # noqa: F401
@@ -74,12 +80,44 @@ def _register_parts(app: Flask) -> None:
 
     install_outbox_kick(app)
     register_engine_consumer()
+    for name in app.config.get("EXTRA_MODULES", ()):  # plug-ins named in FLOWDESK_EXTRA_MODULES
+        importlib.import_module(name)
     web.register(app)
     register_cli(app)
 
 
+_worker_app: Flask | None = None
+
+
+def __getattr__(name: str) -> object:
+    """`celery -A app worker|beat` asks for `app.celery`: build the Flask app then, once.
+
+    A lazy module attribute (PEP 562), so the web server importing create_app never
+    builds a second app.
+    """
+    global _worker_app
+    if name not in ("celery", "celery_app"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if _worker_app is None:
+        if str(config_module.BASE_DIR) not in sys.path:  # celery drops the cwd after importing us
+            sys.path.insert(0, str(config_module.BASE_DIR))
+        _worker_app = create_app()
+        _dispose_engine_after_fork(_worker_app)
+    return _worker_app.extensions["celery"]
+
+
+def _dispose_engine_after_fork(app: Flask) -> None:
+    """Prefork children must not share the parent's database connections."""
+    from celery.signals import worker_process_init
+
+    @worker_process_init.connect(weak=False)
+    def _dispose(**_kwargs: object) -> None:
+        with app.app_context():
+            db.engine.dispose(close=False)
+
+
 def main() -> None:
-    """`python app.py`: migrate, seed demo data once, start worker, beat and web server."""
+    """`python app.py`: migrate, start the in-process worker, beat and web server."""
     from runner import run_embedded
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -36,10 +36,11 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = os.environ.get(
             "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'flowdesk.sqlite'}"
         )
+        broker_url = os.environ.get(
+            "CELERY_BROKER_URL", f"sqla+sqlite:///{INSTANCE_DIR / 'broker.sqlite'}")
         self.CELERY = {
-            "broker_url": os.environ.get(
-                "CELERY_BROKER_URL", f"sqla+sqlite:///{INSTANCE_DIR / 'broker.sqlite'}"
-            ),
+            "broker_url": broker_url,
+            "broker_transport_options": broker_transport_options(broker_url),
             "task_acks_late": True,
             "worker_prefetch_multiplier": 1,
             "task_ignore_result": True,
@@ -51,6 +52,9 @@ class Config:
         self.OUTBOX_KICK = os.environ.get("FLOWDESK_OUTBOX_KICK", "celery")
         self.OUTBOX_SWEEP_SECONDS = float(os.environ.get("FLOWDESK_OUTBOX_SWEEP", "5"))
         self.EMBEDDED_WORKER = _bool("FLOWDESK_EMBEDDED_WORKER", True)
+        # Modules imported at start-up, e.g. plug-ins registering outbox consumers.
+        self.EXTRA_MODULES = [m.strip() for m in os.environ.get("FLOWDESK_EXTRA_MODULES", "").split(",")
+                              if m.strip()]
         self.DEMO_DATA = _bool("FLOWDESK_DEMO_DATA", True)
         self.MAX_CONTENT_LENGTH = int(os.environ.get("FLOWDESK_MAX_UPLOAD", 5 * 1024 * 1024))
         self.BPMN_MAX_BYTES = int(os.environ.get("FLOWDESK_BPMN_MAX_BYTES", 5 * 1024 * 1024))
@@ -66,6 +70,19 @@ class Config:
     @property
     def is_sqlite(self) -> bool:
         return self.SQLALCHEMY_DATABASE_URI.startswith("sqlite")
+
+
+def broker_transport_options(url: str) -> dict:
+    """Redis: how soon a killed worker's unacknowledged task is handed out again."""
+    if not url.startswith(("redis://", "rediss://")):
+        return {}  # kombu passes SQLAlchemy-transport options to create_engine(): keep empty
+    timeout = int(os.environ.get("FLOWDESK_BROKER_VISIBILITY_TIMEOUT", "3600"))
+    options = {"visibility_timeout": timeout, "unacked_restore_interval": 5,
+               # kombu scans for expired tasks every interval * throttle seconds
+               "unacked_restore_throttle": 1 if timeout < 600 else 10}
+    if os.environ.get("FLOWDESK_BROKER_KEY_PREFIX"):  # several installations on one Redis
+        options["global_keyprefix"] = os.environ["FLOWDESK_BROKER_KEY_PREFIX"]
+    return options
 
 
 def sqlite_engine_options(uri: str) -> dict:

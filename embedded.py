@@ -3,26 +3,86 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
-from celery import Celery
+from celery import Celery, shared_task
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import Engine
 
 log = logging.getLogger(__name__)
 
+SQLA_PREFIX = "sqla+"
+POLL_SECONDS = 0.2  # latency vs idle CPU (notes/embedded-mode.md: 0.1-0.25 s)
+_engines: dict[str, Engine] = {}
 
-def start_worker_and_beat(celery: Celery, concurrency: int = 4) -> list[threading.Thread]:
-    """Start a threads-pool worker and an embedded beat (notes/embedded-mode.md)."""
-    from celery.beat import EmbeddedService
-    from kombu.transport import sqlalchemy as kombu_sqla
 
-    # Polling interval must be set on the transport class, not in transport options.
-    kombu_sqla.Transport.polling_interval = 0.2
-    celery.set_default()
-    worker = celery.WorkController(pool_cls="threads", concurrency=concurrency, loglevel="INFO",
-                                   without_heartbeat=True, without_mingle=True,
-                                   without_gossip=True)
-    worker_thread = threading.Thread(target=worker.start, name="celery-worker", daemon=True)
-    worker_thread.start()
-    beat = EmbeddedService(celery, thread=True)
-    beat.start()
-    log.info("embedded worker and beat started")
-    return [worker_thread, beat]
+class EmbeddedCelery:
+    """A threads-pool worker and an embedded beat, started and stopped together."""
+
+    def __init__(self, celery: Celery, concurrency: int = 4) -> None:
+        self.celery = celery
+        self.concurrency = concurrency
+        self.worker = None
+        self.worker_thread: threading.Thread | None = None
+        self.beat = None
+
+    def start(self) -> None:
+        """Start worker and beat threads (notes/embedded-mode.md, gotchas 1, 3, 5)."""
+        from celery.beat import EmbeddedService
+        from kombu.transport import sqlalchemy as kombu_sqla
+
+        # Never in broker_transport_options: kombu hands those to create_engine().
+        kombu_sqla.Transport.polling_interval = POLL_SECONDS
+        # Beat sleeps in plain time.sleep(); a short loop keeps Ctrl-C quick.
+        self.celery.conf.beat_max_loop_interval = 1
+        self.celery.set_default()
+        purge_consumed_messages(self.celery.conf.broker_url)
+        self.worker = self.celery.WorkController(
+            pool_cls="threads", concurrency=self.concurrency, loglevel="INFO",
+            without_heartbeat=True, without_mingle=True, without_gossip=True)
+        self.worker_thread = threading.Thread(target=self.worker.start, name="celery-worker",
+                                              daemon=True)
+        self.worker_thread.start()
+        self.beat = EmbeddedService(self.celery, thread=True)
+        self.beat.start()
+        log.info("embedded worker and beat started")
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Warm shutdown: fetched tasks go back to the broker, beat saves its schedule."""
+        deadline = time.monotonic() + timeout
+        if self.beat is not None:
+            self.beat.service.stop(wait=False)
+        if self.worker is not None:
+            self.worker.stop(in_sighandler=False)
+        for thread in (self.worker_thread, self.beat):
+            if thread is not None:
+                thread.join(max(0.1, deadline - time.monotonic()))
+        log.info("embedded worker and beat stopped")
+
+
+def _broker_engine(url: str) -> Engine:
+    if url not in _engines:
+        _engines[url] = create_engine(url, connect_args={"timeout": 30})
+    return _engines[url]
+
+
+def purge_consumed_messages(broker_url: str | None) -> int:
+    """Delete the rows kombu's SQLAlchemy transport keeps after delivery (visible=0)."""
+    if not broker_url or not broker_url.startswith(SQLA_PREFIX):
+        return 0
+    engine = _broker_engine(broker_url[len(SQLA_PREFIX):])
+    if not inspect(engine).has_table("kombu_message"):
+        return 0
+    with engine.begin() as conn:
+        count = conn.execute(text("DELETE FROM kombu_message WHERE visible = :no"), {"no": False}).rowcount
+    if count:
+        log.info("purged %d consumed broker messages", count)
+    return count
+
+
+@shared_task(name="flowdesk.purge_broker", ignore_result=True)
+def purge_broker() -> int:
+    """Beat task: keep the embedded broker's message table small."""
+    from celery import current_app
+
+    return purge_consumed_messages(current_app.conf.broker_url)

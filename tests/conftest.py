@@ -10,6 +10,7 @@ os.environ.setdefault("FLOWDESK_INSTANCE", tempfile.mkdtemp(prefix="flowdesk-ins
 
 from tests.support.api import ApiClient  # noqa: E402
 from tests.support.databases import backend, create_database, wipe  # noqa: E402
+from tests.support.services import celery_cluster, dovecot, radicale, redis_broker, smtp_server  # noqa: E402, F401  (fixtures)
 
 
 @pytest.fixture(scope="session")

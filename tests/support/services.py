@@ -1,0 +1,450 @@
+"""Real services for tests: Redis broker, Celery worker/beat, Dovecot, aiosmtpd, Radicale.
+
+Each is a context manager usable on its own; the fixtures at the bottom are imported by
+tests/conftest.py. Facts behind the settings: shared/notes/test-services.md.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+REDIS_URL = os.environ.get("FLOWDESK_TEST_REDIS", "redis://127.0.0.1:6379/0")
+START_TIMEOUT = 60.0
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until(check: Callable[[], object], timeout: float = START_TIMEOUT, interval: float = 0.1,
+               what: str = "condition") -> object:
+    """Poll `check` until it returns something truthy; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(interval)
+
+
+def _port_open(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+        return True
+    except OSError:
+        return False
+
+
+def stop_process(proc: subprocess.Popen, timeout: float = 15.0) -> None:
+    """SIGTERM the process group, SIGKILL it if it is still there after `timeout`."""
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+    except ProcessLookupError:
+        pass
+
+
+# --- Redis ------------------------------------------------------------------------------
+
+def ensure_redis(url: str = REDIS_URL) -> None:
+    """Start the machine's Redis if it is down (same command as scripts/system-deps.sh)."""
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+        return
+    except redis.ConnectionError:
+        pass
+    subprocess.run(["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "-::1", "--port", "6379",
+                    "--save", "", "--appendonly", "no", "--dir", "/var/lib/redis",
+                    "--logfile", "/var/log/redis/ci.log"], check=True)
+    wait_until(lambda: _redis_ping(url), 20, what="redis")
+
+
+def _redis_ping(url: str) -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except redis.ConnectionError:
+        return False
+
+
+class RedisBroker:
+    """A Redis broker namespace of its own (a key prefix), removed afterwards."""
+
+    def __init__(self, url: str = REDIS_URL, visibility_timeout: int = 30) -> None:
+        self.url = url
+        self.prefix = f"flowdesk_test_{os.getpid()}_{uuid.uuid4().hex[:8]}_"
+        self.visibility_timeout = visibility_timeout
+
+    def env(self) -> dict[str, str]:
+        """Environment that points config.Config at this broker."""
+        return {"CELERY_BROKER_URL": self.url, "FLOWDESK_BROKER_KEY_PREFIX": self.prefix,
+                "FLOWDESK_BROKER_VISIBILITY_TIMEOUT": str(self.visibility_timeout)}
+
+    def transport_options(self) -> dict:
+        return {"global_keyprefix": self.prefix, "visibility_timeout": self.visibility_timeout,
+                "unacked_restore_interval": 5, "unacked_restore_throttle": 1}
+
+    def cleanup(self) -> None:
+        import redis
+
+        client = redis.Redis.from_url(self.url)
+        keys = list(client.scan_iter(match=f"{self.prefix}*", count=500))
+        if keys:
+            client.delete(*keys)
+
+
+@contextmanager
+def redis_broker_running(url: str = REDIS_URL) -> Iterator[RedisBroker]:
+    ensure_redis(url)
+    broker = RedisBroker(url)
+    try:
+        yield broker
+    finally:
+        broker.cleanup()
+
+
+@contextmanager
+def celery_publishing_to(broker: RedisBroker) -> Iterator[None]:
+    """Point the in-process Celery app (used by the outbox kick) at `broker`, then restore."""
+    from extensions import celery
+
+    saved = celery.conf.broker_url, celery.conf.broker_transport_options
+    celery.conf.broker_url = broker.url
+    celery.conf.broker_transport_options = broker.transport_options()
+    _reset_broker_pools(celery)
+    try:
+        yield
+    finally:
+        _reset_broker_pools(celery)
+        celery.conf.broker_url, celery.conf.broker_transport_options = saved
+
+
+def _reset_broker_pools(celery) -> None:  # noqa: ANN001
+    if celery._pool is not None:
+        celery._pool.force_close_all()
+        celery._pool = None
+    celery.amqp._producer_pool = None
+
+
+# --- Celery worker and beat ---------------------------------------------------------------
+
+class CeleryProcess:
+    """`celery -A app worker|beat` as a subprocess in its own process group."""
+
+    def __init__(self, kind: str, env: dict[str, str], workdir: Path, args: list[str] | None = None) -> None:
+        self.kind = kind
+        self.env = {**os.environ, "FLOWDESK_INSTANCE": str(workdir), "SECRET_KEY": "test", **env}
+        self.workdir = workdir
+        self.log_path = workdir / f"{kind}-{uuid.uuid4().hex[:6]}.log"
+        self.args = args or []
+        self.proc: subprocess.Popen | None = None
+
+    def command(self) -> list[str]:
+        base = [sys.executable, "-m", "celery", "-A", "app", self.kind, "-l", "info"]
+        if self.kind == "worker":
+            return base + ["-c", "1", "--pool", "threads", "--without-mingle", "--without-gossip",
+                           "--without-heartbeat", "-n", f"test-{uuid.uuid4().hex[:6]}@%h", *self.args]
+        return base + ["-s", str(self.workdir / f"beat-{uuid.uuid4().hex[:6]}"), *self.args]
+
+    def start(self) -> CeleryProcess:
+        log = open(self.log_path, "wb")  # noqa: SIM115  (owned by the child)
+        self.proc = subprocess.Popen(self.command(), cwd=BASE_DIR, env=self.env, stdout=log,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+        log.close()
+        marker = "ready." if self.kind == "worker" else "beat: Starting"
+        wait_until(lambda: self._alive_and_logged(marker), START_TIMEOUT, what=f"celery {self.kind} start")
+        return self
+
+    def _alive_and_logged(self, marker: str) -> bool:
+        if self.proc.poll() is not None:
+            raise AssertionError(f"celery {self.kind} exited ({self.proc.returncode}):\n{self.log()}")
+        return marker in self.log()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def kill(self) -> None:
+        """kill -9 the whole process group: no warm shutdown, nothing re-queued."""
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            stop_process(self.proc)
+
+
+class CeleryCluster:
+    """Starts workers and beats against one database and broker; stops them all at the end."""
+
+    def __init__(self, database_url: str, broker: RedisBroker, workdir: Path,
+                 env: dict | None = None) -> None:
+        self.workdir = workdir
+        self.env = {"DATABASE_URL": database_url, **broker.env(), **(env or {})}
+        self.processes: list[CeleryProcess] = []
+
+    def worker(self, **env: str) -> CeleryProcess:
+        return self._start("worker", env)
+
+    def beat(self, **env: str) -> CeleryProcess:
+        return self._start("beat", env)
+
+    def _start(self, kind: str, env: dict) -> CeleryProcess:
+        proc = CeleryProcess(kind, {**self.env, **env}, self.workdir)
+        self.processes.append(proc)
+        return proc.start()
+
+    def stop(self) -> None:
+        for proc in reversed(self.processes):
+            proc.stop()
+
+
+# --- IMAP: Dovecot ----------------------------------------------------------------------
+
+DOVECOT_CONF = """\
+base_dir = {dir}/run
+state_dir = {dir}/state
+instance_name = flowdesk-test-{port}
+listen = 127.0.0.1
+protocols = imap
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+log_path = {dir}/dovecot.log
+first_valid_uid = 8
+first_valid_gid = 8
+mail_location = maildir:{dir}/mail/%u/Maildir
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN {dir}/passwd
+}}
+userdb {{
+  driver = passwd-file
+  args = {dir}/passwd
+  default_fields = uid=mail gid=mail home={dir}/mail/%u
+}}
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+"""
+
+
+class Dovecot:
+    """A standalone Dovecot IMAP server on a high port with its own users and maildirs."""
+
+    host = "127.0.0.1"
+
+    def __init__(self) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="flowdesk-dovecot-"))
+        self.dir.chmod(0o755)  # the auth process runs as the dovecot user
+        self.port = free_port()
+        self.proc: subprocess.Popen | None = None
+
+    def add_user(self, name: str, password: str) -> None:
+        """Add a mailbox user (passwd-file is re-read when it changes)."""
+        with open(self.dir / "passwd", "a") as fh:
+            fh.write(f"{name}:{{PLAIN}}{password}::::::\n")
+        (self.dir / "mail" / name).mkdir(parents=True, exist_ok=True)
+        shutil.chown(self.dir / "mail" / name, "mail", "mail")
+
+    def start(self) -> Dovecot:
+        conf = self.dir / "dovecot.conf"
+        conf.write_text(DOVECOT_CONF.format(dir=self.dir, port=self.port))
+        (self.dir / "passwd").touch()
+        (self.dir / "mail").mkdir(exist_ok=True)
+        shutil.chown(self.dir / "mail", "mail", "mail")
+        self.proc = subprocess.Popen([shutil.which("dovecot") or "/usr/sbin/dovecot", "-F", "-c", str(conf)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                     start_new_session=True)
+        wait_until(lambda: self._ready(), 20, what="dovecot")
+        return self
+
+    def _ready(self) -> bool:
+        if self.proc.poll() is not None:
+            raise AssertionError(f"dovecot exited: {self.proc.stderr.read().decode(errors='replace')}")
+        return _port_open(self.port)
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            stop_process(self.proc)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self) -> Dovecot:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+# --- SMTP: aiosmtpd ---------------------------------------------------------------------
+
+class SmtpRecorder:
+    """An aiosmtpd handler keeping every message it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[dict] = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: ANN001, N802
+        self.messages.append({"mail_from": envelope.mail_from, "rcpt_tos": list(envelope.rcpt_tos),
+                              "data": envelope.original_content or envelope.content})
+        return "250 Message accepted for delivery"
+
+
+class SmtpServer:
+    """aiosmtpd's Controller on a free port, in a thread of the test process."""
+
+    host = "127.0.0.1"
+
+    def __init__(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        self.handler = SmtpRecorder()
+        self.port = free_port()
+        self.controller = Controller(self.handler, hostname=self.host, port=self.port)
+
+    @property
+    def messages(self) -> list[dict]:
+        return self.handler.messages
+
+    def __enter__(self) -> SmtpServer:
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.controller.stop()
+
+
+# --- CalDAV: Radicale -------------------------------------------------------------------
+
+RADICALE_CONF = """\
+[server]
+hosts = 127.0.0.1:{port}
+
+[auth]
+type = htpasswd
+htpasswd_filename = {dir}/users
+htpasswd_encryption = plain
+delay = 0
+
+[rights]
+type = owner_only
+
+[storage]
+filesystem_folder = {dir}/collections
+
+[logging]
+level = warning
+"""
+
+
+class Radicale:
+    """A Radicale CalDAV server (plain htpasswd users, no failed-login delay)."""
+
+    host = "127.0.0.1"
+
+    def __init__(self) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="flowdesk-radicale-"))
+        self.port = free_port()
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}/"
+
+    def add_user(self, name: str, password: str) -> None:
+        with open(self.dir / "users", "a") as fh:
+            fh.write(f"{name}:{password}\n")
+
+    def start(self) -> Radicale:
+        conf = self.dir / "radicale.conf"
+        conf.write_text(RADICALE_CONF.format(dir=self.dir, port=self.port))
+        (self.dir / "users").touch()
+        self.proc = subprocess.Popen([sys.executable, "-m", "radicale", "--config", str(conf)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                     start_new_session=True)
+        wait_until(lambda: self._ready(), 30, what="radicale")
+        return self
+
+    def _ready(self) -> bool:
+        if self.proc.poll() is not None:
+            raise AssertionError(f"radicale exited: {self.proc.stderr.read().decode(errors='replace')}")
+        return _port_open(self.port)
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            stop_process(self.proc)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self) -> Radicale:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+# --- fixtures (imported by tests/conftest.py) -------------------------------------------
+
+@pytest.fixture
+def redis_broker():  # noqa: ANN201
+    """A Redis broker namespace of this test's own (stale tasks never cross tests)."""
+    with redis_broker_running() as broker:
+        yield broker
+
+
+@pytest.fixture
+def celery_cluster(database_url, redis_broker, tmp_path):  # noqa: ANN001, ANN201
+    """Start real `celery -A app worker|beat` subprocesses on the test database and broker."""
+    cluster = CeleryCluster(database_url, redis_broker, tmp_path)
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def dovecot():  # noqa: ANN201
+    with Dovecot() as server:
+        yield server
+
+
+@pytest.fixture
+def smtp_server():  # noqa: ANN201
+    with SmtpServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def radicale():  # noqa: ANN201
+    with Radicale() as server:
+        yield server
