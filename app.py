@@ -76,10 +76,12 @@ def _register_parts(app: Flask) -> None:
     import web
     from cli import register_cli
     from crm.kick import install_outbox_kick
+    from crm.search import register_search
     from engine.triggers import register as register_engine_consumer
 
     install_outbox_kick(app)
     register_engine_consumer()
+    register_search(app)
     for name in app.config.get("EXTRA_MODULES", ()):  # plug-ins named in FLOWDESK_EXTRA_MODULES
         importlib.import_module(name)
     web.register(app)

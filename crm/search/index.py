@@ -1,0 +1,149 @@
+"""Writing the index: from domain events (idempotent upserts and deletes) and in bulk."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from sqlalchemy import TextClause, delete, exists, func, literal_column, or_, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from crm.attributes import dept_path_for
+from crm.events import OutboxEvent
+from crm.search.documents import ENTITIES, MODELS, Document, build_documents, load_rows
+from crm.search.models import SearchDocument, doc_id
+from crm.search.text import index_text
+from extensions import db
+from org.models import utcnow
+from org.signals import department_moved, user_departments_changed
+
+BATCH = 500
+ATTRIBUTES = ("responsible_id", "dept_path", "status", "created_by_id")
+# A change of these renames what other records show (a contact's company, a deal's contact).
+DEPENDENTS = {"company": {"title": (("contact", "company_id"), ("deal", "company_id"))},
+              "contact": {"first_name": (("deal", "contact_id"),), "last_name": (("deal", "contact_id"),)}}
+
+Progress = Callable[[str, int, int], None]
+
+
+def _postgres() -> bool:
+    return db.engine.dialect.name == "postgresql"
+
+
+def _tsv(doc: Document):  # noqa: ANN202
+    simple = literal_column("'simple'::regconfig")
+    weight_a, weight_b = literal_column("'A'"), literal_column("'B'")
+    return func.setweight(func.to_tsvector(simple, index_text(doc.title)), weight_a).op("||")(
+        func.setweight(func.to_tsvector(simple, index_text(doc.body)), weight_b))
+
+
+def _values(doc: Document, postgres: bool) -> dict:
+    row = {"id": doc_id(doc.entity, doc.record_id), "entity": doc.entity, "record_id": doc.record_id,
+           "title": doc.title, "body": doc.body, "updated_at": utcnow(),
+           **{name: getattr(doc, name) for name in ATTRIBUTES}}
+    if postgres:
+        row["tsv"] = _tsv(doc)
+    return row
+
+
+def upsert_documents(docs: list[Document]) -> None:
+    """Insert or refresh rows; a row whose content did not change is left alone."""
+    if not docs:
+        return
+    postgres = _postgres()
+    stmt = (pg_insert if postgres else sqlite_insert)(SearchDocument.__table__)
+    stmt = stmt.values([_values(d, postgres) for d in docs])
+    new = stmt.excluded
+    table = SearchDocument.__table__
+    changed = [table.c[n].is_distinct_from(new[n]) for n in ("title", "body", *ATTRIBUTES)]
+    names = ["title", "body", "updated_at", *ATTRIBUTES] + (["tsv"] if postgres else [])
+    stmt = stmt.on_conflict_do_update(index_elements=["id"], set_={n: new[n] for n in names},
+                                      where=or_(*changed))
+    db.session.execute(stmt)
+
+
+def delete_documents(entity: str, record_ids: Iterable[int]) -> None:
+    ids = [doc_id(entity, i) for i in record_ids]
+    if ids:
+        db.session.execute(delete(SearchDocument).where(SearchDocument.id.in_(ids)))
+
+
+def reindex(entity: str, record_ids: Iterable[int]) -> None:
+    """Bring the rows of these records in line with the records (deleted ones disappear)."""
+    ids = sorted(set(record_ids))
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start:start + BATCH]
+        rows = load_rows(entity, chunk)
+        upsert_documents(build_documents(entity, rows))
+        delete_documents(entity, set(chunk) - {r.id for r in rows})
+
+
+def _dependents(entity: str, record_id: int, changes: dict) -> None:
+    for field, targets in DEPENDENTS.get(entity, {}).items():
+        if field not in changes:
+            continue
+        for target, column in targets:
+            model = MODELS[target]
+            reindex(target, db.session.scalars(select(model.id).where(getattr(model, column) == record_id)))
+
+
+def on_event(event: OutboxEvent) -> None:
+    """The "search" outbox consumer: `<entity>.deleted` removes, anything else re-reads the record."""
+    if event.entity not in ENTITIES:
+        return
+    if event.type == f"{event.entity}.deleted":
+        delete_documents(event.entity, [event.entity_id])
+        return
+    reindex(event.entity, [event.entity_id])
+    _dependents(event.entity, event.entity_id, event.changes or {})
+
+
+@user_departments_changed.connect
+def _user_moved(sender: object, user_id: int, **_: object) -> None:
+    """A person moved: the copies of their records' department path follow, in the same transaction."""
+    db.session.execute(update(SearchDocument).where(SearchDocument.responsible_id == user_id)
+                       .values(dept_path=dept_path_for(user_id))
+                       .execution_options(synchronize_session=False))
+
+
+@department_moved.connect
+def _department_moved(sender: object, old_path: str, new_path: str, **_: object) -> None:
+    col = SearchDocument.dept_path
+    db.session.execute(update(SearchDocument).where(col.startswith(old_path))
+                       .values(dept_path=new_path + func.substr(col, len(old_path) + 1))
+                       .execution_options(synchronize_session=False))
+
+
+def rebuild(progress: Progress | None = None, entities: Iterable[str] = ENTITIES) -> dict[str, int]:
+    """Re-read every record (batch by batch, a commit each) and drop rows of vanished records."""
+    counts: dict[str, int] = {}
+    for entity in entities:
+        model = MODELS[entity]
+        total = db.session.scalar(select(func.count()).select_from(model)) or 0
+        done, last = 0, 0
+        while True:
+            ids = list(db.session.scalars(select(model.id).where(model.id > last)
+                                          .order_by(model.id).limit(BATCH)))
+            if not ids:
+                break
+            reindex(entity, ids)
+            db.session.commit()
+            done, last = done + len(ids), ids[-1]
+            if progress:
+                progress(entity, done, total)
+        _drop_orphans(entity)
+        counts[entity] = done
+    if not _postgres():
+        db.session.execute(_fts_command("optimize"))  # merge the FTS5 segments
+    db.session.commit()
+    return counts
+
+
+def _drop_orphans(entity: str) -> None:
+    model = MODELS[entity]
+    db.session.execute(delete(SearchDocument).where(
+        SearchDocument.entity == entity, ~exists().where(model.id == SearchDocument.record_id)))
+    db.session.commit()
+
+
+def _fts_command(command: str) -> TextClause:
+    return text("INSERT INTO search_fts(search_fts) VALUES (:command)").bindparams(command=command)

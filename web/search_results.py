@@ -1,0 +1,35 @@
+"""Search hits as the API and the pages show them: links, and grouped by record type."""
+from __future__ import annotations
+
+from flask import url_for
+from werkzeug.routing import BuildError
+
+from crm.search.query import SearchResult
+
+PLURALS = {"lead": "leads", "contact": "contacts", "company": "companies", "deal": "deals", "task": "tasks"}
+LABELS = {"lead": "Leads", "contact": "Contacts", "company": "Companies", "deal": "Deals", "task": "Tasks"}
+
+
+def hit_url(entity: str, record_id: int) -> str:
+    """The record's page."""
+    try:
+        if entity == "task":
+            return url_for("pages.task_view", task_id=record_id)
+        return url_for("pages.record_view", plural=PLURALS[entity], record_id=record_id)
+    except BuildError:  # pages not registered (an API-only deployment)
+        return f"/{PLURALS[entity]}/{record_id}"
+
+
+def result_items(result: SearchResult) -> list[dict]:
+    return [{"entity": h.entity, "id": h.id, "title": h.title, "snippet": h.snippet,
+             "url": hit_url(h.entity, h.id), "score": round(h.score, 6)} for h in result.hits]
+
+
+def result_groups(items: list[dict]) -> list[dict]:
+    """Hits per record type, the types ordered by their best hit."""
+    groups: dict[str, dict] = {}
+    for item in items:
+        group = groups.setdefault(item["entity"], {"entity": item["entity"], "label": LABELS[item["entity"]],
+                                                   "items": []})
+        group["items"].append(item)
+    return list(groups.values())
