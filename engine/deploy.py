@@ -78,7 +78,7 @@ def _prepare_version(data: bytes) -> ProcessVersion:
     version = ProcessVersion(
         definition=definition, number=(latest.number + 1) if latest else 1,
         process_id=result.process_id, name=result.name or result.process_id, bpmn=data,
-        bpmn_sha256=digest, spec_blob=spiff.spec_blob(data, result.process_id),
+        bpmn_sha256=digest, spec_blob=result.spec_blob or spiff.spec_blob(data, result.process_id),
         triggers=_carry_over(result.triggers, latest),
     )
     db.session.add(version)

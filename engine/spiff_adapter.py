@@ -23,6 +23,7 @@ class Validation:
     process_id: str | None = None
     name: str | None = None
     triggers: list[dict] = field(default_factory=list)
+    spec_blob: str | None = None
 
 
 @dataclass
@@ -45,7 +46,8 @@ def validate(data: bytes, topics: dict) -> Validation:
     errors = [_error_dict(e) for e in result.errors]
     if errors:
         return Validation(errors)
-    return Validation([], result.process_id, result.name, _triggers(result))
+    return Validation([], result.process_id, result.name, _triggers(result),
+                      getattr(result, "spec_blob", None))
 
 
 def _error_dict(error: Any) -> dict:
