@@ -17,6 +17,10 @@ class TaskNotOpen(Exception):
     """The user task is unknown or no longer open."""
 
 
+class NotStartable(Exception):
+    """The diagram has no start event that runs without a message."""
+
+
 @dataclass
 class Validation:
     errors: list[dict]
@@ -91,9 +95,12 @@ def new_state(version: Any, data: dict, start_message: str | None) -> str:
     event = data.get("event")
     variables = {k: v for k, v in data.items() if k != "event"}
     wf = runner.new_workflow(spec, subprocess_specs, variables, start_message, event)
-    if start_message is None and event is not None:
-        wf.task_tree.data["event"] = event
-        for task in wf.get_tasks():
+    if start_message is None:
+        from SpiffWorkflow.util.task import TaskState
+
+        if not wf.get_tasks(state=TaskState.READY):
+            raise NotStartable("the process starts only on a message")
+        for task in wf.get_tasks(state=TaskState.READY | TaskState.FUTURE):
             task.data.setdefault("event", event)
     return runner.serialize_state(wf)
 

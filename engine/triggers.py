@@ -16,6 +16,7 @@ from engine.models import (
     ProcessInstance,
     ProcessVersion,
 )
+from engine.spiff_adapter import NotStartable
 from errors import NotFound, ValidationError
 from extensions import db
 from org.actors import Actor, actor_user
@@ -202,10 +203,16 @@ def start_manually(key: str, entity: str, record_id: Any, variables: Any, *,
     if not definition.active or version is None:
         raise ValidationError.from_fields({"key": f"Process {key!r} is not active"})
     user = actor_user(actor)
-    instance = start_instance(
-        version, entity, record_id, record=load_record_dict(entity, record_id),
-        start_message=None, event={"type": "manual", "changes": {}}, initiator=user.id,
-        variables=variables, depth=getattr(actor, "depth", 0))
+    message = next((t["message"] for t in version.triggers if t.get("entity") == entity), None)
+    try:
+        instance = start_instance(
+            version, entity, record_id, record=load_record_dict(entity, record_id),
+            start_message=message, event={"type": "manual", "changes": {}}, initiator=user.id,
+            variables=variables, depth=getattr(actor, "depth", 0))
+    except NotStartable:
+        starts = ", ".join(t["message"] for t in version.triggers) or "a message"
+        raise ValidationError.from_fields({"entity": (
+            f"Process {key!r} starts on {starts}; it cannot be started by hand on a {entity}")}) from None
     db.session.commit()
     return instance
 

@@ -5,7 +5,11 @@ from io import BytesIO
 
 from tests.integration.engine.diagrams import chain, review_lead, service_task, upload, user_task
 from tests.integration.engine.runtime_support import (
-    create_lead, deploy, drive, instances, only_instance,
+    create_lead,
+    deploy,
+    drive,
+    instances,
+    only_instance,
 )
 
 
