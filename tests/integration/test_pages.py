@@ -369,3 +369,18 @@ def test_profile_and_personal_api_tokens(web, admin):
     token_id = re.search(r'/profile/tokens/(\d+)/revoke', page).group(1)
     assert web.post(f"/profile/tokens/{token_id}/revoke").status_code == 302
     assert web.get("/api/v1/leads", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+def test_pages_show_only_what_the_user_may_read(client, admin, make_user):
+    manager = make_user(first_name="Mo", last_name="Manager")  # default role: own records
+    theirs = make("lead", admin, title="Admin lead")
+    mine = make("lead", admin, title="Mo lead", responsible_id=manager.id)
+    login(client, manager.email)
+    page = text(client.get("/leads"))
+    assert "Mo lead" in page and "Admin lead" not in page
+    assert client.get(f"/leads/{theirs.id}").status_code == 404
+    assert client.post(f"/leads/{theirs.id}/edit", data={"title": "Hijacked"}).status_code == 404
+    assert 'id="edit-record"' in text(client.get(f"/leads/{mine.id}"))
+    home = text(client.get("/"))
+    assert re.search(r'data-count="lead">1<', home)
+    assert "Admin lead" not in text(client.get("/search?q=lead"))

@@ -138,8 +138,16 @@ def url_with(**changes: object) -> str:
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
+def can(entity: str, action: str, record: object | None = None) -> bool:
+    """Whether the logged-in user may do `action` (templates hide what they may not)."""
+    from crm import access
+
+    return current_user.is_authenticated and access.can(me(), entity, action, record)
+
+
 def _globals() -> dict:
-    return {"nav": NAV, "me": current_user, "asset": asset, "nav_active": nav_active, "url_with": url_with}
+    return {"nav": NAV, "me": current_user, "asset": asset, "nav_active": nav_active, "url_with": url_with,
+            "can": can}
 
 
 def install(app: Flask) -> None:
