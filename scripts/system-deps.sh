@@ -3,7 +3,7 @@
 # and starts PostgreSQL and Redis if they are down.
 set -euo pipefail
 need=()
-command -v dovecot >/dev/null 2>&1 || need+=(dovecot-imapd)
+[ -x /usr/sbin/dovecot ] || command -v dovecot >/dev/null 2>&1 || need+=(dovecot-imapd)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing ${need[*]} (apt)"
