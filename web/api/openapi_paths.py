@@ -108,7 +108,7 @@ def _task_paths() -> dict:
 
 
 def _org_paths() -> dict:
-    uid, did, kid = path_id("user_id"), path_id("department_id"), path_id("token_id")
+    uid, did = path_id("user_id"), path_id("department_id")
     active = param("active", schema={"enum": ["true", "false", "all"], "default": "true"})
     admin = "Administrators only."
     return {
@@ -142,6 +142,12 @@ def _org_paths() -> dict:
             "delete": op("Delete an empty department", tag="Departments", operation_id="delete_department",
                          params=[did], description=admin, status="204"),
         },
+    }
+
+
+def _me_paths() -> dict:
+    kid = path_id("token_id")
+    return {
         "/me": {"get": op("The caller", tag="Me", operation_id="get_me", response=ref("User"))},
         "/me/tokens": {
             "get": op("Your API tokens", tag="Me", operation_id="list_my_tokens",
@@ -169,4 +175,5 @@ def core_paths() -> dict:
                                     response={"type": "object"}, errors=())},
         **_task_paths(),
         **_org_paths(),
+        **_me_paths(),
     }
