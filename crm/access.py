@@ -10,7 +10,21 @@ from __future__ import annotations
 import re
 
 from flask import g, has_request_context, request
-from sqlalchemy import ColumnElement, Select, String, and_, bindparam, exists, false, or_, select, true
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    bindparam,
+    exists,
+    false,
+    func,
+    literal_column,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.sql.elements import True_
 
 from crm.models import MODELS, CrmTask, TaskObserver
@@ -93,6 +107,22 @@ def _own_sql(rights: Rights, entity: str, cols: dict) -> ColumnElement:
     return own
 
 
+SQLITE_PROBE_CAP = 2000
+
+
+def _sqlite_hint(rights: Rights, dept: ColumnElement, col: ColumnElement) -> ColumnElement:
+    """SQLite keeps no histograms, so it reads a department sub-tree through its index and
+    sorts it even when the sub-tree holds 100,000 rows. Count up to a cap (index only, once per
+    request): a sub-tree at least that big is better read newest-first with the filter, which
+    `likely()` tells the planner; a smaller one keeps the index."""
+    key = (str(col.table), str(dept.compile(db.engine, compile_kwargs={"literal_binds": True})))
+    if key not in rights.probes:
+        probe = select(literal_column("1")).select_from(col.table).where(dept).limit(SQLITE_PROBE_CAP)
+        count = db.session.scalar(select(func.count()).select_from(probe.subquery()))
+        rights.probes[key] = count >= SQLITE_PROBE_CAP
+    return func.likely(dept, type_=Boolean) if rights.probes[key] else dept
+
+
 def _level_sql(rights: Rights, entity: str, level: int, cols: dict) -> ColumnElement:
     if level == ALL:
         return true()
@@ -107,6 +137,8 @@ def _level_sql(rights: Rights, entity: str, level: int, cols: dict) -> ColumnEle
         dept = or_(*[col == _lit(p) for p in sorted(set(paths))])
     else:
         dept = or_(*[_prefix(col, p) for p in _tree_roots(paths)])
+    if db.engine.dialect.name == "sqlite" and not (level == DEPARTMENT and len(set(paths)) == 1):
+        dept = _sqlite_hint(rights, dept, col)
     # A record's dept_path is its responsible's department, so own records are already in;
     # tasks are also "own" for their creator and observers.
     return or_(dept, own) if entity == "task" else dept

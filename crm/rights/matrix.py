@@ -50,6 +50,8 @@ class Rights:
     full: bool = False  # portal administrators and processes may do everything
     departments: list[tuple[int, str, str]] = field(default_factory=list)  # (id, name, path)
     grants: list[Grant] = field(default_factory=list)
+    # SQLite planner probes made while building this request's filters (see crm.access).
+    probes: dict = field(default_factory=dict)
 
     @property
     def dept_paths(self) -> list[str]:
