@@ -255,3 +255,40 @@ def test_activity_reference_page(client, admin):
     for doc in topic_docs():
         assert f'id="{doc["topic"]}"' in page
     assert "Result variable <code>lead_id</code>" in page
+
+
+ERROR_BPMN = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="Defs_bad_stage"
+    targetNamespace="http://bpmn.io/schema/bpmn">
+  <bpmn:process id="bad_stage" name="Bad stage" isExecutable="true">
+    <bpmn:startEvent id="DealCreated"><bpmn:outgoing>F1</bpmn:outgoing>
+      <bpmn:messageEventDefinition id="MED_1" messageRef="Msg_deal_created"/></bpmn:startEvent>
+    <bpmn:serviceTask id="SetStage" name="Set stage" camunda:type="external"
+        camunda:topic="crm.update_record">
+      <bpmn:extensionElements><camunda:inputOutput>
+        <camunda:inputParameter name="fields">${{"stage": "NOPE"}}</camunda:inputParameter>
+      </camunda:inputOutput></bpmn:extensionElements>
+      <bpmn:incoming>F1</bpmn:incoming><bpmn:outgoing>F2</bpmn:outgoing>
+    </bpmn:serviceTask>
+    <bpmn:endEvent id="Done"><bpmn:incoming>F2</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="F1" sourceRef="DealCreated" targetRef="SetStage"/>
+    <bpmn:sequenceFlow id="F2" sourceRef="SetStage" targetRef="Done"/>
+  </bpmn:process>
+  <bpmn:message id="Msg_deal_created" name="deal.created"/>
+</bpmn:definitions>
+"""
+
+
+def test_a_failing_activity_errors_the_instance_naming_the_parameter(api, admin):
+    from engine.deploy import deploy_process
+    from engine.models import ProcessInstance
+    from engine.runtime import run_pending
+
+    deploy_process(ERROR_BPMN.encode(), actor=admin)
+    deal = api.post("/deals", {"title": "Stuck"}).json
+    run_pending()
+    instance = db.session.scalar(select(ProcessInstance))
+    assert (instance.status, instance.error_element) == ("error", "SetStage")
+    assert "crm.update_record: field 'stage': Must be one of" in instance.error_message
+    assert api.get(f"/deals/{deal['id']}").json["stage"] == "NEW" and count(ActivityRun) == 0
