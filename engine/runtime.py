@@ -15,6 +15,7 @@ from typing import Any
 
 from flask import current_app, has_app_context
 from sqlalchemy import delete, event, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -87,6 +88,9 @@ def run_instance(instance_id: int) -> str | None:
         db.session.rollback()
         log.info("instance %s was advanced by another worker", instance_id)
         return None
+    except DBAPIError:  # the database, not the process: the task is retried
+        db.session.rollback()
+        raise
     except Exception as exc:  # a defect outside any task: keep the state, record the error
         db.session.rollback()
         log.exception("instance %s failed", instance_id)
@@ -203,23 +207,30 @@ def _load_for_change(instance_id: int) -> ProcessInstance:
 
 
 def complete_user_task(instance_id: int, task_uuid: str, data: dict, *, actor: Actor) -> ProcessInstance:
-    """Complete an open user task with (checked) form data and run on to the next wait state."""
+    """Complete an open user task with (checked) form data and run on to the next wait state.
+
+    One transaction, committed here; a concurrent step of the same instance -> Conflict (409).
+    """
     instance = _load_for_change(instance_id)
     if instance.status != "waiting":
         raise Conflict(f"The process is {instance.status}, not waiting for this task")
     user = actor_user(actor)
-    wf = spiff.load(instance)
     try:
-        element_id = spiff.complete_user_task(wf, task_uuid, data)
-    except spiff.TaskNotOpen as exc:
-        raise Conflict(str(exc)) from None
-    db.session.add(InstanceEvent(
-        instance_id=instance.id, kind="task_completed", element_id=element_id, actor_id=user.id,
-        on_behalf_of_id=user.id, message=f"{user.full_name} completed {element_id}",
-        data={"task_uuid": task_uuid, "data": data}))
-    instance.status = "running"
-    _advance_and_store(instance, wf, completed=(str(task_uuid),))
-    _commit_or_conflict()
+        wf = spiff.load(instance)
+        try:
+            element_id = spiff.complete_user_task(wf, task_uuid, data)
+        except spiff.TaskNotOpen as exc:
+            raise Conflict(str(exc)) from None
+        db.session.add(InstanceEvent(
+            instance_id=instance.id, kind="task_completed", element_id=element_id, actor_id=user.id,
+            on_behalf_of_id=user.id, message=f"{user.full_name} completed {element_id}",
+            data={"task_uuid": task_uuid, "data": data}))
+        instance.status = "running"
+        _advance_and_store(instance, wf, completed=(str(task_uuid),))
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise Conflict("The process moved on meanwhile; reload and try again") from None
     return instance
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from celery import shared_task
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from org.models import utcnow
 
@@ -18,7 +18,7 @@ def run_instance_task(self, instance_id: int) -> str | None:  # noqa: ANN001
 
     try:
         return run_instance(instance_id)
-    except OperationalError as exc:  # a busy database: try again shortly
+    except DBAPIError as exc:  # a busy or unreachable database: try again shortly
         raise self.retry(exc=exc, countdown=1) from exc
 
 
