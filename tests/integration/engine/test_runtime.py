@@ -24,7 +24,8 @@ from tests.integration.engine.runtime_support import (
 
 COMMENTING = chain(
     "commenter",
-    service_task("Comment", "crm.add_comment", entity="lead", id="${record.id}", text="Hello from the process"),
+    service_task("Comment", "crm.add_comment", entity="lead", id="${record.id}",
+                 text="Hello from the process"),
     user_task("Check", "Check", fields=enum_field("verdict", "good", "bad")),
     message="lead.created")
 
