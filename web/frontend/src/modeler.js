@@ -1,0 +1,133 @@
+// The process designer: bpmn-js with the Camunda 7 properties panel, element templates for
+// Flowdesk's activities, "Save as new version" to the server and its validation errors
+// shown on the elements they name. Loaded only on the designer page (it is large).
+import BpmnModeler from "bpmn-js/lib/Modeler";
+import {
+  BpmnPropertiesPanelModule,
+  BpmnPropertiesProviderModule,
+  CamundaPlatformPropertiesProviderModule,
+} from "bpmn-js-properties-panel";
+import CamundaBehaviorsModule from "camunda-bpmn-js-behaviors/lib/camunda-platform";
+import camundaModdle from "camunda-bpmn-moddle/resources/camunda.json";
+import { ElementTemplatesPropertiesProviderModule } from "bpmn-js-element-templates";
+import ElementTemplateChooserModule from "@bpmn-io/element-template-chooser";
+
+import "bpmn-js/dist/assets/diagram-js.css";
+import "bpmn-js/dist/assets/bpmn-js.css";
+import "bpmn-js/dist/assets/bpmn-font/css/bpmn-embedded.css";
+import "@bpmn-io/properties-panel/dist/assets/properties-panel.css";
+import "bpmn-js-element-templates/dist/assets/element-templates.css";
+import "@bpmn-io/element-template-chooser/dist/element-template-chooser.css";
+import "./modeler.css";
+
+import { newDiagram, showProblems, clearProblems } from "./modeler-problems.js";
+
+const root = document.getElementById("fd-modeler");
+
+function csrfToken() {
+  const meta = document.querySelector('meta[name="csrf-token"]');
+  return meta ? meta.content : "";
+}
+
+function setStatus(text, tone = "muted") {
+  const status = document.getElementById("modeler-status");
+  if (!status) return;
+  status.textContent = text;
+  status.className = `fd-small text-${tone === "muted" ? "secondary" : tone}`;
+}
+
+async function fetchJson(url) {
+  const response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  return response.json();
+}
+
+async function loadXml() {
+  if (!root.dataset.xmlUrl) return newDiagram();
+  const response = await fetch(root.dataset.xmlUrl, { credentials: "same-origin" });
+  if (!response.ok) throw new Error(`Could not load the diagram (HTTP ${response.status})`);
+  return response.text();
+}
+
+async function importInto(modeler, xml) {
+  clearProblems(modeler);
+  try {
+    const { warnings } = await modeler.importXML(xml);
+    modeler.get("canvas").zoom("fit-viewport", "auto");
+    if (modeler.get("canvas").zoom() > 1) modeler.get("canvas").zoom(1);
+    root.dataset.state = "ready";
+    setStatus(warnings.length ? `Opened with ${warnings.length} warning(s)` : "Ready");
+  } catch (err) {
+    root.dataset.state = "failed";
+    showProblems(modeler, [{ element: null, message: `The file could not be opened: ${err.message}` }]);
+    setStatus("Could not open the diagram", "danger");
+  }
+}
+
+async function save(modeler) {
+  const { xml } = await modeler.saveXML({ format: true });
+  const body = new FormData();
+  body.append("file", new Blob([xml], { type: "application/xml" }), "diagram.bpmn");
+  setStatus("Saving…");
+  root.dataset.state = "saving";
+  const response = await fetch(root.dataset.saveUrl, {
+    method: "POST", body, credentials: "same-origin",
+    headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" },
+  });
+  const answer = await response.json().catch(() => ({ error: `HTTP ${response.status}` }));
+  if (response.ok) {
+    root.dataset.state = "saved";
+    setStatus(`Saved as version ${answer.version}`, "success");
+    window.location.assign(answer.url);
+    return;
+  }
+  root.dataset.state = "invalid";
+  const problems = answer.errors
+    || Object.entries(answer.fields || {}).map(([, message]) => ({ element: null, message }));
+  showProblems(modeler, problems.length ? problems : [{ element: null, message: answer.error }]);
+  setStatus(answer.error || "The diagram was not saved", "danger");
+}
+
+async function download(modeler) {
+  const { xml } = await modeler.saveXML({ format: true });
+  const definitions = modeler.getDefinitions();
+  const process = definitions && definitions.rootElements.find((e) => e.$type === "bpmn:Process");
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(new Blob([xml], { type: "application/xml" }));
+  link.download = `${(process && process.id) || "diagram"}.bpmn`;
+  link.click();
+  URL.revokeObjectURL(link.href);
+}
+
+function wireButtons(modeler) {
+  document.getElementById("modeler-save").addEventListener("click", () => {
+    save(modeler).catch((err) => setStatus(err.message, "danger"));
+  });
+  document.getElementById("modeler-download").addEventListener("click", () => download(modeler));
+  const file = document.getElementById("modeler-file");
+  file.addEventListener("change", async () => {
+    if (!file.files.length) return;
+    await importInto(modeler, await file.files[0].text());
+    file.value = "";
+  });
+  modeler.on("commandStack.changed", () => setStatus("Unsaved changes", "warning"));
+}
+
+async function start() {
+  const templates = root.dataset.templatesUrl ? await fetchJson(root.dataset.templatesUrl) : [];
+  const modeler = new BpmnModeler({
+    container: "#fd-canvas",
+    propertiesPanel: { parent: "#fd-properties" },
+    additionalModules: [
+      BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, CamundaPlatformPropertiesProviderModule,
+      CamundaBehaviorsModule, ElementTemplatesPropertiesProviderModule, ElementTemplateChooserModule,
+    ],
+    moddleExtensions: { camunda: camundaModdle },
+    elementTemplates: templates,
+  });
+  window.fdModeler = modeler; // for browser tests and the curious
+  wireButtons(modeler);
+  await importInto(modeler, await loadXml());
+}
+
+if (root) start().catch((err) => setStatus(err.message, "danger"));
