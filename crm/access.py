@@ -101,9 +101,14 @@ def _tree_roots(paths: list[str]) -> list[str]:
 
 def _own_sql(rights: Rights, entity: str, cols: dict) -> ColumnElement:
     own = cols["responsible"] == rights.user_id
-    if entity == "task":
-        observed = select(TaskObserver.task_id).where(TaskObserver.user_id == rights.user_id)
-        own = or_(own, cols["created_by"] == rights.user_id, cols["id"].in_(observed))
+    if entity == "task":  # also the creator's and the observers' (when those columns are given)
+        parts = [own]
+        if cols.get("created_by") is not None:
+            parts.append(cols["created_by"] == rights.user_id)
+        if cols.get("id") is not None:
+            observed = select(TaskObserver.task_id).where(TaskObserver.user_id == rights.user_id)
+            parts.append(cols["id"].in_(observed))
+        own = or_(*parts)
     return own
 
 

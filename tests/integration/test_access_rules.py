@@ -216,3 +216,20 @@ def test_export_then_import_round_trip(api):  # noqa: ANN001
     copy = api.get(f"/leads/{r.json['ids'][0]}").json
     assert copy["title"] == 'Big, "quoted" order' and copy["emails"] == ["a@example.com", "b@example.com"]
     assert copy["phones"] == ["+1 555 0100"] and copy["amount"] == 12.5 and copy["status"] == "IN_PROCESS"
+
+
+def test_rights_are_loaded_once_per_request_and_again_for_the_next(api, api_for, monkeypatch):  # noqa: ANN001
+    import crm.access
+
+    user = make_person("counted", None)
+    lead = api.post("/leads", {"title": "x", "responsible_id": user.id}).json["id"]
+    loads = []
+    real = crm.access.load_rights
+    monkeypatch.setattr(crm.access, "load_rights", lambda u: loads.append(u.id) or real(u))
+    client = api_for(user)
+    assert client.patch(f"/leads/{lead}", {"source": "web"}).status_code == 200  # read + edit checks
+    assert loads == [user.id]
+    api.patch(f"/roles/{role_id('manager')}", {"matrix": {"lead": {"edit": "none"}}})
+    r = client.patch(f"/leads/{lead}", {"source": "mail"})
+    assert r.status_code == 403 and r.json["error"] == "Missing right: edit lead (status NEW)"
+    assert loads.count(user.id) == 2
