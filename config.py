@@ -61,6 +61,8 @@ class Config:
         # Chains of processes triggering processes stop at this depth (with a log entry).
         self.ENGINE_MAX_DEPTH = int(os.environ.get("FLOWDESK_ENGINE_MAX_DEPTH", "5"))
         self.ENGINE_TIMER_SECONDS = float(os.environ.get("FLOWDESK_ENGINE_TIMER_SECONDS", "2"))
+        # A running instance untouched this long lost its kick or its worker: beat re-dispatches it.
+        self.ENGINE_STALE_SECONDS = float(os.environ.get("FLOWDESK_ENGINE_STALE_SECONDS", "60"))
         self.API_PAGE_MAX = 200
         self.WTF_CSRF_TIME_LIMIT = None
         self.SESSION_COOKIE_HTTPONLY = True
