@@ -116,10 +116,8 @@ def load_leads(db: object, rows: int, people: list) -> float:
 
 def plan(db: object, stmt: object) -> str:
     sql = str(stmt.compile(db.engine, compile_kwargs={"literal_binds": True}))
-    if db.engine.dialect.name == "sqlite":
-        prefix = "EXPLAIN QUERY PLAN "
-    else:
-        prefix, sql = "EXPLAIN ", sql.replace("%%", "%")  # pyformat escaping, not part of the SQL
+    # PostgreSQL: the compiled text keeps psycopg's %% escaping, which the driver undoes.
+    prefix = "EXPLAIN QUERY PLAN " if db.engine.dialect.name == "sqlite" else "EXPLAIN "
     rows = db.session.connection().exec_driver_sql(prefix + sql).all()
     return "\n".join("      " + str(r[-1]) for r in rows)
 

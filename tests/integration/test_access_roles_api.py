@@ -140,3 +140,30 @@ def test_explain_names_the_department_assignment(api):  # noqa: ANN001
     r = api.get(f"/access/explain?user={newcomer.id}&entity=lead&id={lead_b}&action=edit").json
     assert r["allowed"] is True and r["role"]["via"] == "department" and r["role"]["via_name"] == "Sales"
     assert r["department"]["name"] == "Sales B" and "belongs to the user's department Sales B" in r["reason"]
+
+
+def test_answers_match_the_openapi_document(api, client):  # noqa: ANN001
+    from jsonschema import Draft202012Validator
+
+    doc = client.get("/api/v1/openapi.json").json
+
+    def check(path: str, method: str, status: int, body: object) -> None:
+        answer = doc["paths"][path][method]["responses"][str(status)]
+        schema = answer["content"]["application/json"]["schema"]
+        Draft202012Validator({**schema, "components": doc["components"]}).validate(body)
+
+    user = make_person("documented", None)
+    check("/roles", "get", 200, api.get("/roles").json)
+    body = {"name": "Doc", "matrix": {"deal": {"read": "all"}},
+            "status_levels": {"deal": {"edit": {"WON": "none"}}}}
+    role_input = doc["components"]["schemas"]["RoleInput"]
+    Draft202012Validator({**role_input, "components": doc["components"]}).validate(body)
+    role = api.post("/roles", body)
+    check("/roles", "post", 201, role.json)
+    check("/roles/{role_id}", "patch", 200, api.patch(f"/roles/{role.json['id']}", {"name": "Docs"}).json)
+    check("/roles/{role_id}/assignments", "post", 201,
+          api.post(f"/roles/{role.json['id']}/assignments", {"user_id": user.id}).json)
+    check("/access/explain", "get", 200, api.get(f"/access/explain?user={user.id}&entity=deal").json)
+    check("/access/me", "get", 200, api.get("/access/me").json)
+    check("/leads/import", "post", 201,
+          api.post("/leads/import", data="title\nx\n", content_type="text/csv").json)

@@ -5,7 +5,7 @@ from flask import g, jsonify, request
 
 from crm import access as rules
 from crm.rights import services as svc
-from web.api import api, json_body
+from web.api import access_docs, api, json_body  # noqa: F401  (OpenAPI entries)
 
 
 @api.get("/roles")
