@@ -4,11 +4,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from celery import shared_task
+from flask import current_app
 from sqlalchemy.exc import DBAPIError
 
 from org.models import utcnow
-
-STALE_AFTER = timedelta(seconds=60)
 
 
 @shared_task(name="engine.run_instance", ignore_result=True, bind=True, max_retries=5)
@@ -38,6 +37,7 @@ def fire_due_timers() -> int:
     due = due_timer_instances()
     for instance_id in due:
         fire_timers_task.delay(instance_id)
-    for instance_id in stale_running(utcnow() - STALE_AFTER):
+    stale_after = timedelta(seconds=current_app.config.get("ENGINE_STALE_SECONDS", 60))
+    for instance_id in stale_running(utcnow() - stale_after):
         run_instance_task.delay(instance_id)
     return len(due)
