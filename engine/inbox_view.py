@@ -161,3 +161,11 @@ def _processes(instance_ids: set[int]) -> dict[int, dict]:
         .join(ProcessDefinition, ProcessDefinition.id == ProcessVersion.definition_id)
         .where(ProcessInstance.id.in_(instance_ids)))
     return {i: {"key": key, "name": name or key, "version": number} for i, key, name, number in rows}
+
+
+def next_task_for(actor: Actor, instance_id: int) -> HumanTask | None:
+    """The oldest open task of the instance the actor may work on (opened after completing one)."""
+    return db.session.scalar(
+        select(HumanTask).where(HumanTask.instance_id == instance_id, HumanTask.state == "open",
+                                inbox_condition(actor, {"mine", "groups"}))
+        .order_by(HumanTask.id).limit(1))

@@ -12,7 +12,9 @@ from engine.models import (
     HumanTask,
     InstanceEvent,
     MessageWait,
+    ProcessDefinition,
     ProcessInstance,
+    ProcessVersion,
 )
 from engine.runtime import _commit_or_conflict, schedule_run
 from errors import Conflict, Forbidden, NotFound, ValidationError
@@ -58,7 +60,7 @@ def get_instance(instance_id: int, *, actor: Actor) -> ProcessInstance:
 
 def list_instances(*, actor: Actor, entity: str | None = None, entity_id: Any = None,
                    status: str | None = None, limit: int = 50, before: int | None = None,
-                   ) -> list[ProcessInstance]:
+                   key: str | None = None) -> list[ProcessInstance]:
     """Instances filtered by record and status, newest first, the ones the actor may see."""
     errors = {}
     if status is not None and status not in INSTANCE_STATUSES:
@@ -78,6 +80,8 @@ def list_instances(*, actor: Actor, entity: str | None = None, entity_id: Any = 
         query = query.where(ProcessInstance.status == status)
     if before:
         query = query.where(ProcessInstance.id < before)
+    if key:
+        query = query.join(ProcessVersion).join(ProcessDefinition).where(ProcessDefinition.key == key)
     user = actor_user(actor)
     if not user.is_admin:
         readable = entity_id is not None and _can_read_record(entity, int(entity_id), actor)

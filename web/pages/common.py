@@ -23,6 +23,9 @@ NAV = [
              ("pages.record_list", {"plural": "companies"}, "Companies", "bi-buildings"),
              ("pages.record_list", {"plural": "deals"}, "Deals", "bi-briefcase"),
              ("pages.task_list", {}, "Tasks", "bi-check2-square")]),
+    ("Processes", [("pages.inbox", {}, "Inbox", "bi-inbox"),
+                   ("pages.process_list", {}, "Processes", "bi-bezier2"),
+                   ("pages.activity_docs", {}, "Activities", "bi-gear-wide-connected")]),
     ("Company", [("pages.employees", {}, "Employees", "bi-people"),
                  ("pages.departments", {}, "Departments", "bi-diagram-3")]),
 ]
@@ -122,7 +125,10 @@ def nav_active(endpoint: str, args: dict) -> bool:
     if endpoint == "pages.record_list":
         return request.view_args is not None and request.view_args.get("plural") == args.get("plural")
     prefixes = {"pages.task_list": "/tasks", "pages.employees": "/company/employees",
-                "pages.departments": "/company/departments"}
+                "pages.departments": "/company/departments", "pages.inbox": "/inbox",
+                "pages.activity_docs": "/processes/activities"}
+    if endpoint == "pages.process_list":
+        return request.path.startswith("/processes") and not request.path.startswith("/processes/activities")
     prefix = prefixes.get(endpoint)
     return bool(prefix) and request.path.startswith(prefix)
 

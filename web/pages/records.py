@@ -7,6 +7,7 @@ from crm.entities import BY_PLURAL, Entity, record_title
 from crm.serialize import emails_of
 from crm.services.records import delete_record, get_record, list_records, update_record
 from crm.services.timeline import add_comment, list_timeline
+from engine.record_processes import running_on_record, startable_processes
 from errors import ValidationError
 from org.services.users import list_users
 from web.pages import pages
@@ -115,6 +116,8 @@ def _record_context(spec: Entity, record: object) -> dict:
         "related": related_groups(spec, record, actor),
         "tasks": record_task_rows(spec.name, record.id),
         "timeline": _timeline(spec, record.id), "comment_error": None,
+        "running": running_on_record(spec.name, record.id, actor=actor),
+        "startable": startable_processes(spec.name),
     }
 
 

@@ -1,0 +1,81 @@
+"""Process instances: the page with the diagram coloured by state, log and variables;
+retry/suspend/resume/terminate; starting a process from a record page."""
+from __future__ import annotations
+
+import json
+
+from flask import abort, flash, redirect, render_template, request, url_for
+
+from crm.entities import BY_PLURAL, ENTITIES
+from engine import instances as svc
+from engine.record_processes import element_names
+from engine.triggers import start_manually
+from errors import ValidationError
+from web.pages import pages
+from web.pages.common import me
+from web.pages.display import record_url
+from web.pages.lookups import titles_by_id, users_by_id
+
+STATUS_TONES = {"running": "primary", "waiting": "info", "completed": "success", "error": "danger",
+                "suspended": "warning", "terminated": "secondary"}
+ACTIONS = {"retry": svc.retry_instance, "suspend": svc.suspend_instance,
+           "resume": svc.resume_instance, "terminate": svc.terminate_instance}
+DONE = {"retry": "The instance runs again from the failed step.", "suspend": "The instance is suspended.",
+        "resume": "The instance runs again.", "terminate": "The instance was terminated."}
+
+
+def allowed_actions(status: str) -> list[str]:
+    """The control actions that make sense in a status."""
+    out = []
+    if status == "error":
+        out.append("retry")
+    if status in ("running", "waiting", "error"):
+        out.append("suspend")
+    if status == "suspended":
+        out.append("resume")
+    if status not in svc.FINISHED:
+        out.append("terminate")
+    return out
+
+
+@pages.get("/processes/instances/<int:instance_id>")
+def instance_view(instance_id: int):  # noqa: ANN201
+    instance = svc.get_instance(instance_id, actor=me())
+    detail = svc.instance_detail(instance, actor=me())
+    names = element_names(instance.version.bpmn)
+    users = users_by_id({e["actor_id"] for e in detail["log"]} | {instance.started_by_id})
+    record = None
+    if instance.entity in ENTITIES and instance.entity_id:
+        title = titles_by_id(instance.entity, [instance.entity_id], me()).get(instance.entity_id)
+        if title:
+            record = {"label": ENTITIES[instance.entity].label, "title": title,
+                      "url": record_url(instance.entity, instance.entity_id)}
+    states = {"task_states": detail["task_states"], "error_element": instance.error_element}
+    variables = {k: json.dumps(v, ensure_ascii=False, indent=1 if isinstance(v, (dict, list)) else None)
+                 for k, v in sorted(detail["variables"].items())}
+    return render_template(
+        "processes/instance.html", instance=instance, detail=detail, names=names, users=users,
+        record=record, states_json=states, variables=variables, tone=STATUS_TONES.get(instance.status),
+        actions=allowed_actions(instance.status) if svc.may_control(instance, me()) else [],
+        current=[names.get(e, e) for e in detail["current_elements"]])
+
+
+@pages.post("/processes/instances/<int:instance_id>/<any(retry,suspend,resume,terminate):action>")
+def instance_action(instance_id: int, action: str):  # noqa: ANN201
+    ACTIONS[action](instance_id, actor=me())
+    flash(DONE[action], "success")
+    return redirect(url_for("pages.instance_view", instance_id=instance_id))
+
+
+@pages.post("/<any(leads,contacts,companies,deals):plural>/<int:record_id>/processes/start")
+def record_start_process(plural: str, record_id: int):  # noqa: ANN201
+    """The record page's "Start process" menu: start the chosen process on this record."""
+    spec = BY_PLURAL.get(plural) or abort(404)
+    key = request.form.get("key", "")
+    try:
+        instance = start_manually(key, spec.name, record_id, None, actor=me())
+    except ValidationError as exc:
+        flash("; ".join(exc.fields.values()) or exc.message, "danger")
+    else:
+        flash(f"“{instance.version.name}” started (instance #{instance.id}).", "success")
+    return redirect(url_for("pages.record_view", plural=plural, record_id=record_id) + "#processes")
