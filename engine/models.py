@@ -40,9 +40,10 @@ class ProcessVersion(db.Model):
     number: Mapped[int]
     process_id: Mapped[str] = mapped_column(String(255))
     name: Mapped[str] = mapped_column(String(255), default="")
-    bpmn: Mapped[bytes] = mapped_column(LargeBinary)
+    # The two big columns load only when used (the runtime caches specs by version).
+    bpmn: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     bpmn_sha256: Mapped[str] = mapped_column(String(64), index=True)
-    spec_blob: Mapped[str] = mapped_column(Text)
+    spec_blob: Mapped[str] = mapped_column(Text, deferred=True)
     # [{message, entity, action, fields, condition, element_id}]
     triggers: Mapped[list] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -83,6 +83,7 @@ def run_instance(instance_id: int) -> str | None:
     try:
         wf = spiff.load(instance)
         _advance_and_store(instance, wf)
+        status = instance.status
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
@@ -95,20 +96,21 @@ def run_instance(instance_id: int) -> str | None:
         db.session.rollback()
         log.exception("instance %s failed", instance_id)
         return _mark_failed(instance_id, None, f"{type(exc).__name__}: {exc}")
-    return instance.status
+    return status
 
 
 def _advance_and_store(instance: ProcessInstance, wf: Any, completed: tuple[str, ...] = ()) -> None:
     """Run the engine to the next wait state and write everything it produced."""
     result = spiff.advance(wf, _service_handler(instance))
     instance.state = spiff.dump(wf)
+    _set_status(instance, result)  # before the queries below autoflush: one UPDATE per step
     variables = spiff.variables(wf)
+    for entry in result.log:
+        db.session.add(InstanceEvent(instance_id=instance.id, **entry))
     _sync_tasks(instance, result, variables, completed)
     _sync_timers(instance, result.timers)
     _sync_waits(instance, result.messages, variables)
-    for entry in result.log:
-        db.session.add(InstanceEvent(instance_id=instance.id, **entry))
-    _set_status(instance, result)
+    _log_status(instance, result)
 
 
 def _service_handler(instance: ProcessInstance):  # noqa: ANN202
@@ -129,22 +131,25 @@ def _sync_tasks(instance: ProcessInstance, result: Any, variables: dict,
 
 
 def _set_status(instance: ProcessInstance, result: Any) -> None:
-    previous = instance.status
     if result.error is not None:
         instance.status = "error"
         instance.error_element, instance.error_message = result.error
+    elif result.completed:
+        instance.status = "completed"
+        instance.completed_at = utcnow()
+    else:
+        instance.status = "waiting"
+    instance.updated_at = utcnow()
+
+
+def _log_status(instance: ProcessInstance, result: Any) -> None:
+    if result.error is not None:
         db.session.add(InstanceEvent(instance_id=instance.id, kind="error",
                                      element_id=instance.error_element,
                                      message=instance.error_message))
     elif result.completed:
-        instance.status = "completed"
-        instance.completed_at = utcnow()
         db.session.add(InstanceEvent(instance_id=instance.id, kind="completed",
                                      message="The process completed"))
-    else:
-        instance.status = "waiting"
-    if instance.status != previous:
-        instance.updated_at = utcnow()
 
 
 def _sync_timers(instance: ProcessInstance, timers: list[dict]) -> None:

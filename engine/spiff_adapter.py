@@ -87,11 +87,32 @@ def spec_blob(data: bytes, process_id: str) -> str:
     return runner.serialize_spec(spec, subprocess_specs)
 
 
+_SPECS: dict[tuple[int, str], tuple[Any, dict]] = {}
+
+
+def version_spec(version: Any) -> tuple[Any, dict]:
+    """(spec, subprocess specs) of a version, parsed once per process (versions never change)."""
+    key = (version.id, version.bpmn_sha256)
+    found = _SPECS.get(key)
+    if found is None:
+        from engine.spiff import runner
+
+        if len(_SPECS) > 256:
+            _SPECS.clear()
+        found = _SPECS[key] = runner.deserialize_spec(version.spec_blob)
+    return found
+
+
+def forget_specs() -> None:
+    """Drop the parsed specs (tests simulating a restart)."""
+    _SPECS.clear()
+
+
 def new_state(version: Any, data: dict, start_message: str | None) -> str:
     """A new workflow of `version` with `data` seeded and its start message sent."""
     from engine.spiff import runner
 
-    spec, subprocess_specs = runner.cached_spec(version.spec_blob)
+    spec, subprocess_specs = version_spec(version)
     event = data.get("event")
     variables = {k: v for k, v in data.items() if k != "event"}
     wf = runner.new_workflow(spec, subprocess_specs, variables, start_message, event)
@@ -106,9 +127,14 @@ def new_state(version: Any, data: dict, start_message: str | None) -> str:
 
 
 def load(instance: Any) -> Any:
-    from engine.spiff import runner
+    """The instance's workflow: its state on its version's (cached) spec, script engine attached."""
+    from engine.spiff import serializer
+    from engine.spiff.script_engine import FlowdeskScriptEngine
 
-    return runner.deserialize_state(instance.state, instance.version.spec_blob)
+    spec, subprocess_specs = version_spec(instance.version)
+    wf = serializer.deserialize_state(instance.state, spec, subprocess_specs)
+    wf.script_engine = FlowdeskScriptEngine()
+    return wf
 
 
 def dump(wf: Any) -> str:

@@ -151,7 +151,7 @@ def start_instance(version: ProcessVersion, entity: str | None, entity_id: int |
     db.session.add(InstanceEvent(
         instance_id=instance.id, kind="started", element_id=element_id, actor_id=initiator,
         on_behalf_of_id=initiator,
-        message=f"Started {version.definition.key} v{version.number}"
+        message=f"Started {version.process_id} v{version.number}"
                 + (f" by {start_message}" if start_message else " manually"),
         data={"event_id": start_event_id} if start_event_id else None))
     schedule_run(instance.id)

@@ -59,6 +59,7 @@ def _beat_tick() -> int:
 
 def test_timer_is_a_database_row_fired_by_beat_after_a_restart(api):
     from engine.spiff.serializer import cached_spec
+    from engine.spiff_adapter import forget_specs
 
     deploy(api, DELAYED)
     create_lead(api)
@@ -74,6 +75,7 @@ def test_timer_is_a_database_row_fired_by_beat_after_a_restart(api):
 
     # Every process restarts: caches and connections are gone, the database remains.
     cached_spec.cache_clear()
+    forget_specs()
     db.session.remove()
     db.engine.dispose()
     _sleep_until(due_at)
