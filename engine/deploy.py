@@ -221,8 +221,9 @@ def condition_problem(condition: str) -> str | None:
     return f"Invalid condition: {problem}" if problem else None
 
 
-def list_processes() -> list[dict]:
-    """Every process with its versions, triggers and counts of unfinished instances."""
+def list_processes(entity: str | None = None) -> list[dict]:
+    """Every process (with `entity`: those triggered on that record type) with versions,
+    triggers and counts of unfinished instances."""
     counts: dict[tuple[int, str], int] = {}
     rows = db.session.execute(
         select(ProcessVersion.definition_id, ProcessInstance.status, func.count(ProcessInstance.id))
@@ -234,7 +235,9 @@ def list_processes() -> list[dict]:
     out = []
     for definition in db.session.scalars(select(ProcessDefinition).order_by(ProcessDefinition.key)):
         by_status = {s: counts.get((definition.id, s), 0) for s in ACTIVE_STATUSES}
-        out.append(definition_to_dict(definition, by_status))
+        item = definition_to_dict(definition, by_status)
+        if entity is None or any(t.get("entity") == entity for t in item["triggers"]):
+            out.append(item)
     return out
 
 

@@ -1,28 +1,25 @@
 """Process instances: list, detail (log, variables, tasks, diagram states), control."""
 from __future__ import annotations
 
-from flask import current_app, g, jsonify, request
+from flask import g, jsonify, request
 
 from engine import instances as svc
 from errors import ValidationError
-from web.api import api
+from web.api import api, page_args
+from web.api.openapi import op, page_of, param, path_id, ref, register_paths
 
 
 @api.get("/process-instances")
 def list_instances():  # noqa: ANN201
     args = request.args
-    raw_limit = args.get("limit", "50")
-    cap = current_app.config["API_PAGE_MAX"]
-    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= cap:
-        raise ValidationError.from_fields({"limit": f"A whole number from 1 to {cap}"})
-    before = args.get("before")
-    if before is not None and not before.isdigit():
-        raise ValidationError.from_fields({"before": "Expected an instance id"})
+    limit, cursor = page_args()
+    if cursor is not None and not cursor.isdigit():
+        raise ValidationError.from_fields({"cursor": "Pass the `next` value of the previous page"})
     rows = svc.list_instances(actor=g.actor, entity=args.get("entity") or None,
                               entity_id=args.get("entity_id") or None,
-                              status=args.get("status") or None, limit=int(raw_limit),
-                              before=int(before) if before else None)
-    nxt = rows[-1].id if len(rows) == int(raw_limit) else None
+                              status=args.get("status") or None, limit=limit,
+                              before=int(cursor) if cursor else None)
+    nxt = str(rows[-1].id) if len(rows) == limit else None
     return jsonify({"items": [svc.instance_to_dict(r) for r in rows], "next": nxt})
 
 
@@ -42,3 +39,53 @@ ACTIONS = {
 def control_instance(instance_id: int, action: str):  # noqa: ANN201
     instance = ACTIONS[action](instance_id, actor=g.actor)
     return jsonify(svc.instance_to_dict(instance))
+
+
+_TAG = "Process instances"
+_ID = path_id("instance_id")
+_INSTANCE = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "key": {"type": "string"}, "version": {"type": "integer"},
+    "name": {"type": "string"},
+    "status": {"enum": ["running", "waiting", "completed", "error", "suspended", "terminated"]},
+    "entity": {"type": ["string", "null"]}, "entity_id": {"type": ["integer", "null"]},
+    "start_event_id": {"type": ["string", "null"], "description": "the outbox event that started it"},
+    "started_by_id": {"type": ["integer", "null"]}, "on_behalf_of_id": {"type": ["integer", "null"]},
+    "depth": {"type": "integer"}, "error_element": {"type": ["string", "null"]},
+    "error_message": {"type": ["string", "null"]}, "created_at": {"type": "string"},
+    "updated_at": {"type": "string"}, "completed_at": {"type": ["string", "null"]}}}
+_DETAIL = {"allOf": [ref("ProcessInstance"), {"type": "object", "properties": {
+    "variables": {"type": "object"},
+    "current_elements": {"type": "array", "items": {"type": "string"}},
+    "task_states": {"type": "object", "additionalProperties": {
+        "enum": ["error", "ready", "started", "waiting", "completed", "cancelled"]},
+        "description": "BPMN element id -> state, for colouring the diagram"},
+    "human_tasks": {"type": "array", "items": ref("InboxItem")},
+    "timers": {"type": "array", "items": {"type": "object"}},
+    "log": {"type": "array", "items": {"type": "object", "properties": {
+        "id": {"type": "integer"}, "kind": {"type": "string"}, "element_id": {"type": ["string", "null"]},
+        "actor_id": {"type": ["integer", "null"]}, "on_behalf_of_id": {"type": ["integer", "null"]},
+        "message": {"type": "string"}, "data": {}, "created_at": {"type": "string"}}}}}}]}
+_CONTROL = {
+    "retry": "Run an instance in error again from the failed element",
+    "suspend": "Pause an instance (no steps, timers or completions)",
+    "resume": "Continue a suspended instance",
+    "terminate": "Stop an instance for good (open tasks cancelled)",
+}
+register_paths({
+    "/process-instances": {"get": op(
+        "Process instances, newest first", tag=_TAG, operation_id="list_process_instances",
+        response=page_of("ProcessInstance"), errors=("401", "422"), params=[
+            param("entity", description="Record type the instances are about"),
+            param("entity_id", schema={"type": "integer"}, description="Record id (with entity)"),
+            param("status", schema={"enum": list(_INSTANCE["properties"]["status"]["enum"])}),
+            param("limit", schema={"type": "integer", "minimum": 1, "default": 50}), param("cursor")])},
+    "/process-instances/{instance_id}": {"get": op(
+        "One instance with its log, variables, current elements, human tasks and task states",
+        tag=_TAG, operation_id="get_process_instance", params=[_ID], response=ref("ProcessInstanceDetail"),
+        errors=("401", "404"))},
+    **{f"/process-instances/{{instance_id}}/{action}": {"post": op(
+        summary, tag=_TAG, operation_id=f"{action}_process_instance", params=[_ID],
+        response=ref("ProcessInstance"), errors=("401", "403", "404", "409"),
+        description="Administrators and the person who started the instance.")}
+       for action, summary in _CONTROL.items()},
+}, schemas={"ProcessInstance": _INSTANCE, "ProcessInstanceDetail": _DETAIL})

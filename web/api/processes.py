@@ -8,6 +8,7 @@ from engine.instances import instance_to_dict
 from engine.triggers import start_manually
 from errors import ValidationError
 from web.api import api, json_body
+from web.api.openapi import items_of, op, param, ref, register_paths
 
 
 @api.post("/processes")
@@ -26,7 +27,7 @@ def upload_process():  # noqa: ANN201
 
 @api.get("/processes")
 def list_processes():  # noqa: ANN201
-    return jsonify({"items": deploy.list_processes()})
+    return jsonify({"items": deploy.list_processes(entity=request.args.get("entity") or None)})
 
 
 @api.get("/processes/<key>")
@@ -64,3 +65,66 @@ def start_process(key: str):  # noqa: ANN201
     instance = start_manually(key, body.get("entity"), body.get("id"), body.get("variables"),
                               actor=g.actor)
     return jsonify(instance_to_dict(instance)), 201
+
+
+_TAG = "Processes"
+_KEY = param("key", "path", description="The BPMN process id")
+_TRIGGER = {"type": "object", "properties": {
+    "message": {"type": "string", "description": "<entity>.created or <entity>.updated"},
+    "entity": {"type": "string"}, "action": {"enum": ["created", "updated"]},
+    "fields": {"type": ["array", "null"], "items": {"type": "string"},
+               "description": "updated: start only when one of these fields changed"},
+    "condition": {"type": ["string", "null"], "description": "expression over `record`"},
+    "element_id": {"type": "string"}}}
+_VERSION = {"type": "object", "properties": {
+    "key": {"type": "string"}, "version": {"type": "integer"}, "name": {"type": "string"},
+    "process_id": {"type": "string"}, "sha256": {"type": "string"},
+    "triggers": {"type": "array", "items": ref("ProcessTrigger")}, "created_at": {"type": "string"},
+    "created_by_id": {"type": ["integer", "null"]}, "size": {"type": "integer"}}}
+_PROCESS = {"type": "object", "properties": {
+    "key": {"type": "string"}, "name": {"type": "string"}, "active": {"type": "boolean"},
+    "version": {"type": ["integer", "null"], "description": "the newest version"},
+    "triggers": {"type": "array", "items": ref("ProcessTrigger")},
+    "versions": {"type": "array", "items": ref("ProcessVersion")},
+    "running": {"type": "integer", "description": "running + waiting instances"},
+    "instances": {"type": "object", "description": "unfinished instances by status"}}}
+_upload = op("Upload a BPMN diagram (a new version of its process key)", tag=_TAG,
+             operation_id="upload_process", status="201", response=ref("ProcessVersion"),
+             errors=("401", "403", "422"),
+             description="Multipart field `file`. 413 above BPMN_MAX_BYTES; 422 lists every problem "
+                         "as {\"errors\": [{\"element\", \"message\"}]}.")
+_upload["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["file"], "properties": {"file": {"type": "string", "format": "binary"}}}}}}
+register_paths({
+    "/processes": {
+        "get": op("Processes with versions, triggers and running counts", tag=_TAG,
+                  operation_id="list_processes", response=items_of("Process"), errors=("401",),
+                  params=[param("entity", description="Only processes with a trigger on this record type")]),
+        "post": _upload},
+    "/processes/{key}": {"get": op("One process", tag=_TAG, operation_id="get_process", params=[_KEY],
+                                   response=ref("Process"), errors=("401", "404"))},
+    "/processes/{key}/versions/{number}/bpmn": {"get": op(
+        "A version's BPMN file as uploaded", tag=_TAG, operation_id="get_process_bpmn",
+        params=[_KEY, param("number", "path", {"type": "integer", "minimum": 1})],
+        response={"type": "string"}, media="application/xml", errors=("401", "404"))},
+    "/processes/{key}/activate": {"post": op(
+        "Activate: new record events start it", tag=_TAG, operation_id="activate_process",
+        params=[_KEY], response=ref("Process"), errors=("401", "403", "404"))},
+    "/processes/{key}/deactivate": {"post": op(
+        "Deactivate: nothing new starts; running instances go on", tag=_TAG,
+        operation_id="deactivate_process", params=[_KEY], response=ref("Process"),
+        errors=("401", "403", "404"))},
+    "/processes/{key}/triggers": {"put": op(
+        "Set the changed-field filters and conditions of the newest version's triggers", tag=_TAG,
+        operation_id="put_process_triggers", params=[_KEY], response=ref("ProcessVersion"),
+        body={"type": "object", "required": ["triggers"], "properties": {"triggers": {
+            "type": "array", "items": {"type": "object", "required": ["element_id"], "properties": {
+                "element_id": {"type": "string"}, "fields": {"type": ["array", "null"]},
+                "condition": {"type": ["string", "null"]}}}}}})},
+    "/processes/{key}/start": {"post": op(
+        "Start the newest version on a record you can read", tag=_TAG, operation_id="start_process",
+        params=[_KEY], status="201", response=ref("ProcessInstance"),
+        body={"type": "object", "required": ["entity", "id"], "properties": {
+            "entity": {"type": "string"}, "id": {"type": "integer"},
+            "variables": {"type": "object", "description": "extra process variables"}}})},
+}, schemas={"Process": _PROCESS, "ProcessVersion": _VERSION, "ProcessTrigger": _TRIGGER})

@@ -100,6 +100,9 @@ def test_list_with_versions_and_running_counts_and_bpmn_as_uploaded(api):
     assert [v["version"] for v in item["versions"]] == [1]
     assert item["running"] == 2 and item["instances"]["waiting"] == 2
     assert item["triggers"][0]["message"] == "lead.created"
+    assert [p["key"] for p in api.get("/processes?entity=lead").get_json()["items"]] == ["lead_review"]
+    assert api.get("/processes?entity=deal").get_json()["items"] == []
+    assert api.get("/processes/lead_review").get_json()["versions"][0]["sha256"]
 
     resp = api.get("/processes/lead_review/versions/1/bpmn")
     assert resp.status_code == 200 and resp.data == xml

@@ -198,7 +198,7 @@ def test_list_and_detail(api):
     assert api.get("/process-instances?status=completed").get_json()["items"] == []
     page = api.get("/process-instances?limit=1").get_json()
     assert page["items"][0]["entity_id"] == other["id"] and page["next"]
-    rest = api.get(f"/process-instances?limit=1&before={page['next']}").get_json()["items"]
+    rest = api.get(f"/process-instances?limit=1&cursor={page['next']}").get_json()["items"]
     assert rest[0]["entity_id"] == lead["id"]
     for bad in ("status=nope", "entity_id=x&entity=lead", "limit=0", "entity_id=3"):
         assert api.get(f"/process-instances?{bad}").status_code == 422, bad
