@@ -254,3 +254,15 @@ def test_the_starter_may_control_their_manual_instance(api, api_for, make_user):
     resp = as_starter.post("/processes/lead_review/start", {"entity": "lead", "id": lead["id"]})
     assert resp.status_code == 201
     assert as_starter.post(f"/process-instances/{resp.get_json()['id']}/terminate").status_code == 200
+
+
+def test_endless_script_ends_as_an_instance_error_not_a_stuck_worker(api):
+    from tests.integration.engine.diagrams import script_task
+
+    deploy(api, chain("spinner", script_task("Spin", "while True:\n    pass"), user_task("Never", "Never")))
+    create_lead(api)
+    drive()
+    instance = only_instance()
+    assert instance.status == "error" and instance.error_element == "Spin"
+    assert "time limit" in instance.error_message
+    assert open_tasks() == []
