@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import delete, or_, select
+from sqlalchemy.orm import selectinload
 
 from engine import spiff_adapter as spiff
 from engine.models import (
@@ -16,7 +17,7 @@ from engine.models import (
     ProcessInstance,
     ProcessVersion,
 )
-from engine.runtime import _commit_or_conflict, schedule_run
+from engine.runtime import commit_or_conflict, schedule_run
 from errors import Conflict, Forbidden, NotFound, ValidationError
 from extensions import db
 from org.actors import Actor, actor_user
@@ -71,7 +72,8 @@ def list_instances(*, actor: Actor, entity: str | None = None, entity_id: Any = 
         errors["entity"] = "Give the record type with entity_id"
     if errors:
         raise ValidationError.from_fields(errors)
-    query = select(ProcessInstance).order_by(ProcessInstance.id.desc()).limit(limit)
+    query = (select(ProcessInstance).order_by(ProcessInstance.id.desc()).limit(limit)
+             .options(selectinload(ProcessInstance.version).selectinload(ProcessVersion.definition)))
     if entity:
         query = query.where(ProcessInstance.entity == entity)
     if entity_id is not None:
@@ -116,7 +118,7 @@ def retry_instance(instance_id: int, *, actor: Actor) -> ProcessInstance:
     _log(instance, "retried", actor, f"Retried after: {instance.error_message or 'error'}")
     instance.error_element = instance.error_message = None
     schedule_run(instance.id)
-    _commit_or_conflict()
+    commit_or_conflict()
     return instance
 
 
@@ -127,7 +129,7 @@ def suspend_instance(instance_id: int, *, actor: Actor) -> ProcessInstance:
         raise Conflict(f"A {instance.status} instance cannot be suspended")
     instance.status = "suspended"
     _log(instance, "suspended", actor, "Suspended")
-    _commit_or_conflict()
+    commit_or_conflict()
     return instance
 
 
@@ -139,7 +141,7 @@ def resume_instance(instance_id: int, *, actor: Actor) -> ProcessInstance:
     instance.status = "running"
     _log(instance, "resumed", actor, "Resumed")
     schedule_run(instance.id)
-    _commit_or_conflict()
+    commit_or_conflict()
     return instance
 
 
@@ -158,7 +160,7 @@ def terminate_instance(instance_id: int, *, actor: Actor) -> ProcessInstance:
         EngineTimer.instance_id == instance.id, EngineTimer.fired_at.is_(None)))
     db.session.execute(delete(MessageWait).where(MessageWait.instance_id == instance.id))
     _log(instance, "terminated", actor, "Terminated")
-    _commit_or_conflict()
+    commit_or_conflict()
     return instance
 
 

@@ -239,7 +239,8 @@ def complete_user_task(instance_id: int, task_uuid: str, data: dict, *, actor: A
     return instance
 
 
-def _commit_or_conflict() -> None:
+def commit_or_conflict() -> None:
+    """Commit; a concurrent change of the same instance answers 409."""
     try:
         db.session.commit()
     except StaleDataError:

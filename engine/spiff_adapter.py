@@ -5,9 +5,12 @@ before a worker touches a diagram.
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 RECORD_ACTIONS = ("created", "updated")
 RECORD_ENTITIES = ("lead", "contact", "company", "deal", "task")
@@ -46,8 +49,14 @@ def validate(data: bytes, topics: dict) -> Validation:
     """Validate an uploaded diagram; triggers come from its record-event message start events."""
     from engine.spiff.validation import validate_bpmn
 
-    result = validate_bpmn(data, topics)
+    try:
+        result = validate_bpmn(data, topics)
+    except Exception as exc:  # never a 500 for an odd upload
+        log.exception("validating an upload failed")
+        return Validation([{"element": None, "message": f"the diagram could not be read: {exc}"}])
     errors = [_error_dict(e) for e in result.errors]
+    if not errors and len(result.process_id or "") > 255:
+        errors = [{"element": result.process_id[:80], "message": "the process id is longer than 255"}]
     if errors:
         return Validation(errors)
     return Validation([], result.process_id, result.name, _triggers(result),
