@@ -19,10 +19,12 @@ HERE = Path(__file__).resolve().parent
 
 
 def available() -> list[str]:
+    """The benchmark modules of this package."""
     return sorted(p.stem for p in HERE.glob("*.py") if not p.stem.startswith("_"))
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the chosen benchmarks; exit status 1 if any failed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", help=f"benchmarks to run (default: all of {available()})")
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")

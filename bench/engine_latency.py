@@ -45,6 +45,7 @@ def make_database(kind: str) -> tuple[str, callable]:
         conn.execute(f'CREATE DATABASE "{name}"')
 
     def drop() -> None:
+        """Drop the benchmark database."""
         with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
@@ -53,6 +54,7 @@ def make_database(kind: str) -> tuple[str, callable]:
 
 
 def pct(values: list[float], q: float) -> float:
+    """The q-quantile of `values`."""
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
@@ -82,6 +84,7 @@ def one_lead(user: object, n: int) -> tuple[float, float, float, int]:
 
 
 def latency(user: object, runs: int, warmup: int) -> dict[str, list[float]]:
+    """Per-lead timings (ms) after a warm-up."""
     for n in range(warmup):
         one_lead(user, -n)
     out: dict[str, list[float]] = {"create": [], "trigger": [], "step": [], "total": []}
@@ -137,11 +140,13 @@ def raw_spiff(runs: int, warmup: int) -> list[float]:
 
 
 def row(label: str, values: list[float]) -> str:
+    """One printed line of figures."""
     return (f"  {label:44} p50 {statistics.median(values):7.2f} ms   p95 {pct(values, 0.95):7.2f} ms"
             f"   mean {statistics.fmean(values):7.2f} ms")
 
 
 def run(kind: str, runs: int, batch: int, warmup: int) -> None:
+    """Measure on one database kind and print the figures."""
     from app import create_app
     from config import sqlite_engine_options
     from org.services.users import create_user
@@ -171,6 +176,7 @@ def run(kind: str, runs: int, batch: int, warmup: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Parse options and run on the chosen databases."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--runs", type=int, default=200)

@@ -28,6 +28,7 @@ class DiagramInvalid(ValidationError):
         self.errors = errors
 
     def to_dict(self) -> dict:
+        """The 422 body listing every problem."""
         return {"error": self.message, "errors": self.errors}
 
 
@@ -120,11 +121,13 @@ def _carry_over(triggers: list[dict], latest: ProcessVersion | None) -> list[dic
 
 
 def latest_version(definition: ProcessDefinition) -> ProcessVersion | None:
+    """The newest version of a process, or None."""
     return db.session.scalar(select(ProcessVersion).where(
         ProcessVersion.definition_id == definition.id).order_by(ProcessVersion.number.desc()).limit(1))
 
 
 def get_definition(key: str) -> ProcessDefinition:
+    """A process by key (404 when unknown)."""
     definition = db.session.scalar(select(ProcessDefinition).where(ProcessDefinition.key == key))
     if definition is None:
         raise NotFound(f"No process {key!r}")
@@ -132,6 +135,7 @@ def get_definition(key: str) -> ProcessDefinition:
 
 
 def get_version(key: str, number: int) -> ProcessVersion:
+    """One version of a process (404 when unknown)."""
     definition = get_definition(key)
     version = db.session.scalar(select(ProcessVersion).where(
         ProcessVersion.definition_id == definition.id, ProcessVersion.number == number))
@@ -205,6 +209,7 @@ def _checked_fields(entity: str, fields: Any, where: str, errors: dict) -> list[
 
 
 def entity_field_names(entity: str) -> set[str]:
+    """Field names a trigger may filter on for a record type."""
     from crm.entities import ENTITIES
 
     spec = ENTITIES.get(entity)
@@ -242,6 +247,7 @@ def list_processes(entity: str | None = None) -> list[dict]:
 
 
 def definition_to_dict(definition: ProcessDefinition, counts: dict | None = None) -> dict:
+    """A process as the API shows it."""
     latest = definition.versions[-1] if definition.versions else None
     out = {
         "key": definition.key, "name": definition.name, "active": definition.active,
@@ -256,6 +262,7 @@ def definition_to_dict(definition: ProcessDefinition, counts: dict | None = None
 
 
 def version_to_dict(version: ProcessVersion) -> dict:
+    """A version as the API shows it."""
     return {
         "key": version.definition.key, "version": version.number, "name": version.name,
         "process_id": version.process_id, "sha256": version.bpmn_sha256,

@@ -53,6 +53,7 @@ def may_control(instance: ProcessInstance, actor: Actor) -> bool:
 
 
 def get_instance(instance_id: int, *, actor: Actor) -> ProcessInstance:
+    """An instance the actor may read (404 otherwise)."""
     instance = db.session.get(ProcessInstance, instance_id)
     if instance is None or not may_read(instance, actor):
         raise NotFound(f"No process instance {instance_id}")
@@ -165,6 +166,7 @@ def terminate_instance(instance_id: int, *, actor: Actor) -> ProcessInstance:
 
 
 def instance_to_dict(instance: ProcessInstance) -> dict:
+    """An instance as the API lists it."""
     version = instance.version
     return {
         "id": instance.id, "key": version.definition.key, "version": version.number,
@@ -201,6 +203,7 @@ def instance_detail(instance: ProcessInstance, *, actor: Actor) -> dict:
 
 
 def event_to_dict(entry: InstanceEvent) -> dict:
+    """A log entry as the API shows it."""
     return {"id": entry.id, "kind": entry.kind, "element_id": entry.element_id,
             "actor_id": entry.actor_id, "on_behalf_of_id": entry.on_behalf_of_id,
             "message": entry.message, "data": entry.data, "created_at": _iso(entry.created_at)}

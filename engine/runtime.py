@@ -116,6 +116,7 @@ def _advance_and_store(instance: ProcessInstance, wf: Any, completed: tuple[str,
 def _service_handler(instance: ProcessInstance):  # noqa: ANN202
     """The callback the runner calls for a service task: the activities registry."""
     def handle(topic: str, params: dict, task_uuid: str, element_id: str) -> dict | None:
+        """Run the topic's activity for this task."""
         from engine.activities import dispatch, make_context
 
         return dispatch(topic, params, make_context(instance, task_uuid, element_id))
@@ -350,5 +351,6 @@ def stale_running(older_than: datetime, limit: int = 200) -> list[int]:
 
 
 def open_task_uuids(instance_id: int) -> list[str]:
+    """Task uuids of the instance's open human tasks."""
     return list(db.session.scalars(select(HumanTask.task_uuid).where(
         HumanTask.instance_id == instance_id, HumanTask.state == "open")))

@@ -90,6 +90,7 @@ def _triggers(result: Any) -> list[dict]:
 
 
 def spec_blob(data: bytes, process_id: str) -> str:
+    """Parse a diagram and serialize its spec (stored once per version)."""
     from engine.spiff import runner
 
     spec, subprocess_specs = runner.load_spec(data, process_id)
@@ -147,24 +148,28 @@ def load(instance: Any) -> Any:
 
 
 def dump(wf: Any) -> str:
+    """The workflow's state without its spec."""
     from engine.spiff import runner
 
     return runner.serialize_state(wf)
 
 
 def variables(wf: Any) -> dict:
+    """The process variables."""
     from engine.spiff import runner
 
     return runner.workflow_data(wf)
 
 
 def task_states(wf: Any) -> dict[str, str]:
+    """Element id -> state, for colouring the diagram."""
     from engine.spiff import runner
 
     return runner.get_task_states(wf)
 
 
 def current_elements(states: dict[str, str]) -> list[str]:
+    """Elements that are ready, running, waiting or in error."""
     return sorted(e for e, s in states.items() if s in ("ready", "started", "waiting", "error"))
 
 
@@ -173,6 +178,7 @@ def advance(wf: Any, handler: Any) -> Step:
     from engine.spiff import runner
 
     def service(topic: str, params: dict, ctx: Any) -> dict | None:
+        """Adapt the runner's service call to the runtime's handler."""
         return handler(topic, params, ctx.task_id, ctx.element_id)
 
     done_before = _completed_ids(wf)
@@ -243,18 +249,21 @@ def complete_user_task(wf: Any, task_uuid: str, data: dict) -> str:
 
 
 def fire_due_timers(wf: Any, now: datetime | None = None) -> list[str]:
+    """Let due timers fire; returns their element ids."""
     from engine.spiff import runner
 
     return runner.fire_due_timers(wf)
 
 
 def deliver_message(wf: Any, name: str, payload: dict, fresh: dict | None = None) -> list[str]:
+    """Deliver a record event to the catch events waiting for it; returns those that caught it."""
     from engine.spiff import runner
 
     return runner.deliver_message(wf, name, payload, fresh)
 
 
 def retry_errored(wf: Any) -> list[str]:
+    """Reset errored tasks so that the next step runs them again."""
     from engine.spiff import runner
 
     return runner.retry_errored(wf)
