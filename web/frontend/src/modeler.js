@@ -49,12 +49,17 @@ async function loadXml() {
   return response.text();
 }
 
+// Fit the diagram with a margin (the palette sits on the left), never enlarged beyond 100 %.
+function fitDiagram(canvas) {
+  canvas.zoom("fit-viewport", "auto");
+  canvas.zoom(Math.min(canvas.zoom() * 0.85, 1), "auto");
+}
+
 async function importInto(modeler, xml) {
   clearProblems(modeler);
   try {
     const { warnings } = await modeler.importXML(xml);
-    modeler.get("canvas").zoom("fit-viewport", "auto");
-    if (modeler.get("canvas").zoom() > 1) modeler.get("canvas").zoom(1);
+    fitDiagram(modeler.get("canvas"));
     root.dataset.state = "ready";
     setStatus(warnings.length ? `Opened with ${warnings.length} warning(s)` : "Ready");
   } catch (err) {
@@ -117,7 +122,7 @@ async function start() {
   const templates = root.dataset.templatesUrl ? await fetchJson(root.dataset.templatesUrl) : [];
   const modeler = new BpmnModeler({
     container: "#fd-canvas",
-    propertiesPanel: { parent: "#fd-properties" },
+    propertiesPanel: { parent: "#fd-properties", layout: { groups: { general: { open: true } } } },
     additionalModules: [
       BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, CamundaPlatformPropertiesProviderModule,
       CamundaBehaviorsModule, ElementTemplatesPropertiesProviderModule, ElementTemplateChooserModule,

@@ -70,7 +70,7 @@ function colour(xml, info) {
 
 function fit(canvas) {
   canvas.zoom("fit-viewport", "auto");
-  if (canvas.zoom() > 1) canvas.zoom(1, "auto");
+  canvas.zoom(Math.min(canvas.zoom() * 0.92, 1), "auto");
 }
 
 async function show(container) {
