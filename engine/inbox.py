@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from engine import forms
 from engine.assignment import Assignment, resolve_assignment, user_group_keys
@@ -43,14 +43,13 @@ def sync_human_tasks(instance: object, open_user_tasks: list[dict], variables: d
         if row is None:
             row = _insert(instance, uuid, task, variables)
         elif row.state != "open":
-            _reopen(row)
+            _reopen(instance, row, task, variables)
         open_now.append(row)
     finished = set(completed_uuids)
     open_ids = {r.task_uuid for r in open_now}
     for row in rows.values():
         if row.state == "open" and row.task_uuid not in open_ids:
-            row.state = "completed" if row.task_uuid in finished else "cancelled"
-            row.completed_at = utcnow()
+            close_row(row, "completed" if row.task_uuid in finished else "cancelled")
     db.session.flush()
     return open_now
 
@@ -61,30 +60,43 @@ def task_uuid_of(task: dict) -> str:
 
 
 def _insert(instance: object, uuid: str, task: dict, variables: dict) -> HumanTask:
-    assignment = resolve_assignment(task, variables, responsible_id=_responsible_of(instance))
     row = HumanTask(
         instance_id=instance.id, task_uuid=uuid, element_id=str(task.get("element_id") or ""),
         name=str(task.get("name") or task.get("element_id") or "")[:255],
-        assignee_id=assignment.assignee_id, entity=instance.entity, entity_id=instance.entity_id,
+        entity=instance.entity, entity_id=instance.entity_id,
         form=normalise_form(task.get("form") or []), state="open",
         due_at=_due(task.get("due_at") or task.get("due_date")),
     )
     db.session.add(row)
     db.session.flush()
+    _assign(instance, row, task, variables)
+    return row
+
+
+def _assign(instance: object, row: HumanTask, task: dict, variables: dict) -> None:
+    """Resolve the assignee and write the candidate rows (which exist for open tasks only)."""
+    assignment = resolve_assignment(task, variables, responsible_id=_responsible_of(instance))
+    row.assignee_id = assignment.assignee_id
     for user_id in assignment.user_ids:
         db.session.add(HumanTaskCandidate(human_task_id=row.id, user_id=user_id))
     for key in assignment.group_keys:
         db.session.add(HumanTaskCandidate(human_task_id=row.id, group_key=key[:100]))
     _log_notes(instance, row, assignment)
-    return row
 
 
-def _reopen(row: HumanTask) -> None:
-    """A retried task that runs again (same uuid) is open again."""
+def _reopen(instance: object, row: HumanTask, task: dict, variables: dict) -> None:
+    """A retried task that runs again (same uuid) is open again, assigned afresh."""
     row.state = "open"
-    row.completed_at = None
-    row.completed_by_id = None
-    row.data = None
+    row.completed_at = row.completed_by_id = row.data = None
+    row.claimed_at = row.claimed_by_id = None
+    _assign(instance, row, task, variables)
+
+
+def close_row(row: HumanTask, state: str) -> None:
+    """Close a task; its candidate rows go, so group lookups only ever read open tasks."""
+    row.state = state
+    row.completed_at = utcnow()
+    db.session.execute(delete(HumanTaskCandidate).where(HumanTaskCandidate.human_task_id == row.id))
 
 
 def _log_notes(instance: object, row: HumanTask, assignment: Assignment) -> None:
@@ -153,14 +165,19 @@ def _option(option: object) -> dict:
 
 # ---- people -------------------------------------------------------------------------------
 
-def get_task(task_id: int, *, actor: Actor, lock: bool = False) -> HumanTask:
-    """A task the actor may see: theirs, their groups', one they completed; admins see all."""
+def _load(task_id: int, *, lock: bool = False) -> HumanTask:
     query = select(HumanTask).where(HumanTask.id == task_id)
     if lock and db.engine.dialect.name == "postgresql":
         query = query.with_for_update()
     row = db.session.scalar(query)
     if row is None:
         raise NotFound(f"No inbox task {task_id}")
+    return row
+
+
+def get_task(task_id: int, *, actor: Actor) -> HumanTask:
+    """A task the actor may see: theirs, their groups', one they completed; admins see all."""
+    row = _load(task_id)
     user = actor_user(actor)
     if not (may_work(row, user) or row.completed_by_id == user.id or row.claimed_by_id == user.id
             or user.is_admin):
@@ -181,6 +198,7 @@ def may_work(row: HumanTask, user: object) -> bool:
 
 
 def _require_open_and_mine(row: HumanTask, user: object) -> None:
+    """409 for a closed task (whoever asks: a group's second taker learns it is done), else 403."""
     if row.state != "open":
         raise Conflict(f"The task is already {row.state}")
     if row.assignee_id is not None and row.assignee_id != user.id:
@@ -192,7 +210,7 @@ def _require_open_and_mine(row: HumanTask, user: object) -> None:
 def claim_task(task_id: int, *, actor: Actor) -> HumanTask:
     """Take an open task: it becomes the actor's and leaves the group's inbox."""
     user = actor_user(actor)
-    row = get_task(task_id, actor=actor, lock=True)
+    row = _load(task_id, lock=True)
     _require_open_and_mine(row, user)
     if row.assignee_id != user.id:
         row.assignee_id = user.id
@@ -206,7 +224,7 @@ def claim_task(task_id: int, *, actor: Actor) -> HumanTask:
 def release_task(task_id: int, *, actor: Actor) -> HumanTask:
     """Give a claimed task back to its candidates."""
     user = actor_user(actor)
-    row = get_task(task_id, actor=actor, lock=True)
+    row = _load(task_id, lock=True)
     if row.state != "open":
         raise Conflict(f"The task is already {row.state}")
     if row.claimed_by_id != user.id or row.assignee_id != user.id:
@@ -222,14 +240,13 @@ def release_task(task_id: int, *, actor: Actor) -> HumanTask:
 def complete_task(task_id: int, data: object, *, actor: Actor) -> HumanTask:
     """Check the data against the form (422 per field), then let the runtime continue."""
     user = actor_user(actor)
-    row = get_task(task_id, actor=actor, lock=True)
+    row = _load(task_id, lock=True)
     _require_open_and_mine(row, user)
     result = forms.clean_form(row.form or [], data)
     if result.errors:
         raise ValidationError.from_fields(result.errors)
-    row.state = "completed"
+    close_row(row, "completed")
     row.completed_by_id = user.id
-    row.completed_at = utcnow()
     row.data = result.values
     if row.assignee_id is None:
         row.assignee_id = user.id

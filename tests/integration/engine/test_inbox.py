@@ -157,13 +157,16 @@ def test_form_fields_are_stored_in_the_contract_shape(open_task):
     assert form[0]["required"] is True and form[2]["max"] == "100"
 
 
-def test_gone_tasks_are_cancelled_or_completed(open_task, instance):
-    first, second = open_task(), open_task()
+def test_gone_tasks_are_cancelled_or_completed(open_task, instance, org):
+    first, second = open_task(), open_task(candidate_groups="Sales")
     sync_human_tasks(instance, [], {}, completed_uuids=[first.task_uuid])
     db.session.commit()
     assert (first.state, second.state) == ("completed", "cancelled")
-    sync_human_tasks(instance, [{"task_uuid": second.task_uuid, "element_id": "x"}], {})
+    assert candidates(second) == ([], [])  # candidate rows exist for open tasks only
+    again = {"task_uuid": second.task_uuid, "element_id": "x", "candidate_groups": "Sales"}
+    sync_human_tasks(instance, [again], {})
     assert second.state == "open"  # a retried task with the same uuid is open again
+    assert candidates(second) == ([], [f"department:{org['sales'].id}"])
     assert db.session.scalar(select(db.func.count(HumanTask.id))) == 2
 
 
@@ -280,6 +283,9 @@ def test_complete_runs_the_process_on(open_task, org, api_for, runtime):
     assert r.json["data"] == {"decision": "junk", "comment": None, "budget": 7}
     again = bob.post(f"/inbox/{row.id}/complete", {"data": {"decision": "junk"}})
     assert again.status_code == 409
+    late = api_for(org["ann"]).post(f"/inbox/{row.id}/complete", {"data": {"decision": "junk"}})
+    assert late.status_code == 409  # the other group member is told it is done
+    assert api_for(org["ann"]).post(f"/inbox/{row.id}/claim").status_code == 409
     assert ids(bob.get("/inbox?state=completed")) == [row.id]
 
 
