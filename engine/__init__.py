@@ -1,0 +1,1 @@
+"""Flowdesk process engine."""

@@ -1,0 +1,1 @@
+"""SpiffWorkflow adapter: sandbox, BPMN parser, validation and runner (the only SpiffWorkflow user)."""

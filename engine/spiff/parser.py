@@ -1,0 +1,140 @@
+"""FlowdeskParser: SpiffWorkflow's Camunda parser plus what the platform needs.
+
+* `serviceTask camunda:type="external" camunda:topic=...` becomes an ExternalServiceTask with
+  its `camunda:inputParameter`s (name -> raw text), `camunda:outputParameter`s and
+  `camunda:resultVariable` (see engine.spiff.specs for the result convention).
+* User tasks keep their form (`task_spec.form`) and get `spec.extensions`:
+  `assignee`, `candidate_users`, `candidate_groups`, `due_date`, `follow_up_date`,
+  `priority` (raw text, `${...}` evaluated at run time), `lane` and `properties`
+  (the `camunda:properties`).
+* Timers: literal text (`PT5M`, `2030-01-01T09:00:00Z`, `R3/PT10M`) is rewritten at parse
+  time to a quoted Python string; `${...}` is an expression (stripped to its source).
+* Catch events keep their `camunda:properties` in `spec.extensions["properties"]`; the
+  property `condition` on a message catch event is the delivery condition.
+SpiffWorkflow's own class tables are copied, never mutated.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
+from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent, IntermediateCatchEvent, StartEvent
+from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
+from SpiffWorkflow.camunda.parser.event_parsers import (
+    CamundaBoundaryEventParser,
+    CamundaIntermediateCatchEventParser,
+    CamundaStartEventParser,
+)
+from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser, UserTaskParser
+from SpiffWorkflow.camunda.specs.user_task import UserTask
+
+from engine.spiff.expressions import is_expression, strip_expression
+from engine.spiff.specs import ExternalServiceTask
+from engine.spiff.xmlsafe import parse_xml
+
+ASSIGNMENT_ATTRIBUTES = {
+    "assignee": "assignee",
+    "candidateUsers": "candidate_users",
+    "candidateGroups": "candidate_groups",
+    "dueDate": "due_date",
+    "followUpDate": "follow_up_date",
+    "priority": "priority",
+}
+
+
+def camunda_properties(parser: Any) -> dict[str, str]:
+    """Read `camunda:properties/camunda:property` of the parser's node."""
+    nodes = parser.xpath("./bpmn:extensionElements/camunda:properties/camunda:property")
+    return {node.get("name"): node.get("value") for node in nodes}
+
+
+def timer_expression(text: str | None) -> str:
+    """Rewrite timer text to Python source: `${x}` -> `x`, a literal -> a quoted string."""
+    stripped = (text or "").strip()
+    if is_expression(stripped):
+        return strip_expression(stripped)
+    if len(stripped) >= 2 and stripped[0] == stripped[-1] and stripped[0] in "'\"":
+        return stripped
+    return repr(stripped)
+
+
+class ExternalServiceTaskParser(CamundaTaskParser):
+    """Parse a Camunda external service task into an ExternalServiceTask."""
+
+    def _io(self, tag: str) -> dict[str, str]:
+        """Read the `camunda:inputOutput` parameters with the given tag (name -> text)."""
+        nodes = self.xpath(f"./bpmn:extensionElements/camunda:inputOutput/camunda:{tag}")
+        return {node.get("name"): (node.text or "") for node in nodes}
+
+    def create_task(self) -> ExternalServiceTask:
+        """Create the spec with topic, parameters and result declarations."""
+        return self.spec_class(
+            self.spec,
+            self.bpmn_id,
+            topic=self.attribute("topic", "camunda"),
+            parameters=self._io("inputParameter"),
+            output_parameters=self._io("outputParameter"),
+            result_variable=self.attribute("resultVariable", "camunda"),
+            **self.bpmn_attributes,
+        )
+
+    def parse_extensions(self, node: Any = None) -> dict[str, Any]:
+        """Keep the camunda properties and the implementation type."""
+        return {"properties": camunda_properties(self), "type": self.attribute("type", "camunda")}
+
+
+class FlowdeskUserTaskParser(UserTaskParser):
+    """Camunda user task parser that also keeps assignment attributes and the lane."""
+
+    def parse_extensions(self, node: Any = None) -> dict[str, Any]:
+        """Return assignment attributes, lane and camunda properties for `spec.extensions`."""
+        extensions: dict[str, Any] = {"properties": camunda_properties(self), "lane": self.lane}
+        for attribute, key in ASSIGNMENT_ATTRIBUTES.items():
+            value = self.attribute(attribute, "camunda")
+            if value is not None:
+                extensions[key] = value
+        return extensions
+
+
+class _CatchEventMixin:
+    """Timer rewrite and camunda properties for catching events."""
+
+    def parse_timer_event(self, event: Any) -> Any:
+        """Parse the timer, then make its expression valid Python."""
+        definition = super().parse_timer_event(event)  # type: ignore[misc]
+        definition.expression = timer_expression(definition.expression)
+        return definition
+
+    def parse_extensions(self, node: Any = None) -> dict[str, Any]:
+        """Keep camunda properties (e.g. a message `condition`)."""
+        return {"properties": camunda_properties(self)}
+
+
+class FlowdeskStartEventParser(_CatchEventMixin, CamundaStartEventParser):
+    """Start events."""
+
+
+class FlowdeskIntermediateCatchEventParser(_CatchEventMixin, CamundaIntermediateCatchEventParser):
+    """Intermediate catch events."""
+
+
+class FlowdeskBoundaryEventParser(_CatchEventMixin, CamundaBoundaryEventParser):
+    """Boundary events."""
+
+
+class FlowdeskParser(CamundaParser):
+    """The Camunda 7 dialect as Flowdesk runs it."""
+
+    OVERRIDE_PARSER_CLASSES = {
+        **CamundaParser.OVERRIDE_PARSER_CLASSES,
+        full_tag("serviceTask"): (ExternalServiceTaskParser, ExternalServiceTask),
+        full_tag("userTask"): (FlowdeskUserTaskParser, UserTask),
+        full_tag("startEvent"): (FlowdeskStartEventParser, StartEvent),
+        full_tag("intermediateCatchEvent"): (FlowdeskIntermediateCatchEventParser, IntermediateCatchEvent),
+        full_tag("boundaryEvent"): (FlowdeskBoundaryEventParser, BoundaryEvent),
+    }
+
+    def add_bpmn_bytes(self, xml: bytes | str, filename: str | None = None) -> None:
+        """Parse an uploaded document safely and add it."""
+        self.add_bpmn_xml(parse_xml(xml), filename)

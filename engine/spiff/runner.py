@@ -1,0 +1,301 @@
+"""The thin runner the engine service calls: create, advance, save and reload workflows.
+
+Typical use (one unit of work, in a Celery task):
+    spec, subs = cached_spec(version.spec_blob)            # or deserialize_spec
+    wf = new_workflow(spec, subs, {"record": ..., "initiator": ...}, "lead.created", payload)
+    result = advance(wf, handler)                         # runs to the next wait state
+    instance.state = serialize_state(wf)                  # without the spec
+    ... later: wf = deserialize_state(instance.state, version.spec_blob)
+               complete_user_task(wf, task_id, form); advance(wf, handler)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.control import BpmnStartTask, StartEventSplit
+from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition
+from SpiffWorkflow.exceptions import WorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+from engine.spiff import serializer as _ser
+from engine.spiff import snapshot
+from engine.spiff.data import clean_mapping, json_clean
+from engine.spiff.expressions import evaluate_condition
+from engine.spiff.forms import coerce_form_data
+from engine.spiff.parser import FlowdeskParser
+from engine.spiff.sandbox import DEFAULT_TIMEOUT, SandboxError
+from engine.spiff.script_engine import FlowdeskScriptEngine
+from engine.spiff.specs import ServiceHandler
+
+serialize_spec = _ser.serialize_spec
+deserialize_spec = _ser.deserialize_spec
+cached_spec = _ser.cached_spec
+SerializationError = _ser.SerializationError
+START_EVENT_VARIABLE = "event"
+MAX_ROUNDS = 1000
+
+
+class RunnerError(ValueError):
+    """A request the workflow cannot honour (unknown task, task not open, bad data)."""
+
+
+@dataclass
+class StepResult:
+    """What the platform must persist after a step."""
+
+    status: str  # 'waiting' | 'completed' | 'error'
+    user_tasks: list[dict[str, Any]] = field(default_factory=list)
+    timers: list[dict[str, Any]] = field(default_factory=list)
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    data: dict[str, Any] = field(default_factory=dict)
+    thrown: list[dict[str, Any]] = field(default_factory=list)
+
+
+def load_spec(xml: bytes | str, process_id: str) -> tuple[Any, dict[str, Any]]:
+    """Parse a BPMN document and return `(spec, subprocess_specs)` for `process_id`."""
+    parser = FlowdeskParser()
+    parser.add_bpmn_bytes(xml)
+    return parser.get_spec(process_id), parser.get_subprocess_specs(process_id)
+
+
+def _engine(workflow: BpmnWorkflow) -> FlowdeskScriptEngine:
+    """The workflow's script engine, attaching ours when missing (after deserialization)."""
+    engine = workflow.script_engine
+    if not isinstance(engine, FlowdeskScriptEngine):
+        engine = FlowdeskScriptEngine()
+        workflow.script_engine = engine
+    return engine
+
+
+def serialize_state(workflow: BpmnWorkflow) -> str:
+    """The instance state as JSON, without the spec."""
+    return _ser.serialize_state(workflow)
+
+
+def deserialize_state(state: str, spec_blob: str, timeout: float = DEFAULT_TIMEOUT) -> BpmnWorkflow:
+    """Restore an instance from its state and its version's spec blob; attach the script engine."""
+    spec, subprocess_specs = _ser.cached_spec(spec_blob)
+    workflow = _ser.deserialize_state(state, spec, subprocess_specs)
+    workflow.script_engine = FlowdeskScriptEngine(timeout)
+    return workflow
+
+
+def serialize_full(workflow: BpmnWorkflow) -> str:
+    """SpiffWorkflow's stock serialization (spec embedded), for exports and comparisons."""
+    return _ser.full_serializer().serialize_json(workflow)
+
+
+def _prime(workflow: BpmnWorkflow) -> None:
+    """Run only the internal start tasks so that message start events are waiting."""
+    for _ in range(MAX_ROUNDS):
+        ready = [
+            task
+            for task in workflow.get_tasks(state=TaskState.READY)
+            if isinstance(task.task_spec, (BpmnStartTask, StartEventSplit))
+        ]
+        if not ready:
+            return
+        for task in ready:
+            task.run()
+
+
+def new_workflow(
+    spec: Any,
+    subprocess_specs: dict[str, Any],
+    variables: dict[str, Any],
+    start_message: str | None = None,
+    payload: dict[str, Any] | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> BpmnWorkflow:
+    """Create an instance with seeded variables; with `start_message`, fire that message start event.
+
+    The payload is stored as the variable `event`. Nothing else runs: call `advance`.
+    """
+    seed = clean_mapping(dict(variables or {}))
+    workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=FlowdeskScriptEngine(timeout))
+    workflow.task_tree.data.update(seed)
+    _prime(workflow)
+    for task in workflow.get_tasks(state=TaskState.WAITING | TaskState.READY | TaskState.FUTURE):
+        task.data.update(seed)
+    if start_message is not None:
+        event = _message_event(start_message, payload, START_EVENT_VARIABLE)
+        try:
+            workflow.send_event(event)
+        except WorkflowException as exc:
+            raise RunnerError(f"the process does not start on the message {start_message!r}") from exc
+    return workflow
+
+
+def _message_event(name: str, payload: Any, result_variable: str) -> BpmnEvent:
+    """A Camunda-dialect message event carrying `payload` into `result_variable`."""
+    body = {"payload": json_clean(payload), "result_var": result_variable}
+    return BpmnEvent(MessageEventDefinition(name), payload=body)
+
+
+def advance(workflow: BpmnWorkflow, service_handler: ServiceHandler | None) -> StepResult:
+    """Run everything automatic (service tasks via `service_handler`) up to the next waits."""
+    engine = _engine(workflow)
+    engine.service_handler = service_handler
+    try:
+        for _ in range(MAX_ROUNDS):
+            workflow.do_engine_steps()
+            if not workflow.get_tasks(state=TaskState.READY, manual=False):
+                break
+    except WorkflowException as exc:
+        _record_exception(exc)
+    finally:
+        engine.service_handler = None
+    return step_result(workflow)
+
+
+def _record_exception(exc: WorkflowException) -> None:
+    """Mark the failing task ERROR and keep the message on it; re-raise when no task is known."""
+    task = getattr(exc, "task", None)
+    if task is None:
+        raise exc
+    if not task.has_state(TaskState.ERROR):
+        task.error()
+    detail = exc.args[0] if exc.args else type(exc).__name__
+    task._set_internal_data(error=f"{snapshot.element_label(task)}: {detail}")
+
+
+def step_result(workflow: BpmnWorkflow) -> StepResult:
+    """Describe the workflow's current waits, errors and data."""
+    timers, messages = snapshot.waits(workflow)
+    errors = snapshot.errors(workflow)
+    if errors:
+        status = "error"
+    elif workflow.is_completed():
+        status = "completed"
+    else:
+        status = "waiting"
+    thrown = [
+        {"name": e.event_definition.name, "payload": json_clean(e.payload)} for e in workflow.get_events()
+    ]
+    return StepResult(
+        status, snapshot.user_tasks(workflow), timers, messages, errors, workflow_data(workflow), thrown
+    )
+
+
+def _task(workflow: BpmnWorkflow, task_id: str) -> Any:
+    """Find a task by its id string."""
+    try:
+        task = workflow.get_task_from_id(UUID(str(task_id)))
+    except (ValueError, KeyError, WorkflowException):
+        task = None
+    if task is None:
+        raise RunnerError(f"no task {task_id} in this process instance")
+    return task
+
+
+def complete_user_task(workflow: BpmnWorkflow, task_id: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Check and type the form data, store it on the open user task and complete it.
+
+    Raises RunnerError (unknown or closed task) or forms.FormDataError (per-field errors).
+    Returns the stored values. Call `advance` afterwards.
+    """
+    task = _task(workflow, task_id)
+    if not (task.task_spec.manual and task.has_state(TaskState.READY)):
+        raise RunnerError(f"task {task_id} is not an open user task")
+    fields = snapshot.form_fields(task)
+    values = clean_mapping(dict(data or {}))
+    if fields:
+        defaults = snapshot.opened_task_state(task)["defaults"]
+        values = coerce_form_data(fields, values, defaults)
+    task.set_data(**values)
+    task.run()
+    return values
+
+
+def fire_due_timers(workflow: BpmnWorkflow) -> list[str]:
+    """Let due timers fire; return the element ids that did. Call `advance` afterwards."""
+    before = {task.id for task in workflow.get_tasks(state=TaskState.READY)}
+    workflow.refresh_timers()
+    return [
+        task.task_spec.bpmn_id
+        for task in workflow.get_tasks(state=TaskState.READY)
+        if task.id not in before and getattr(task.task_spec, "bpmn_id", None)
+    ]
+
+
+def _condition_holds(
+    task: Any, payload: Any, result_variable: str, extra: dict[str, Any] | None = None
+) -> bool:
+    """Evaluate a message wait's `condition` with the payload and fresh `extra` variables in scope."""
+    condition = ((task.task_spec.extensions or {}).get("properties") or {}).get("condition")
+    if not condition:
+        return True
+    variables = {**task.data, **(extra or {}), START_EVENT_VARIABLE: payload, result_variable: payload}
+    try:
+        return evaluate_condition(condition, variables)
+    except SandboxError:
+        return False
+
+
+def deliver_message(
+    workflow: BpmnWorkflow, name: str, payload: dict[str, Any] | None, variables: dict[str, Any] | None = None
+) -> list[str]:
+    """Deliver a message to the tasks waiting for it (and whose condition holds).
+
+    The payload is stored under the catch event's `camunda:resultVariable`, else `event`;
+    `variables` (e.g. a fresh `record`) are set on the catching task. Returns the element
+    ids that caught it (empty: nobody was waiting). Call `advance` afterwards.
+    """
+    clean_payload = json_clean(payload)
+    extra = clean_mapping(dict(variables or {}))
+    caught = []
+    for task in list(workflow.event_manager.tasks.values()):
+        definition = task.task_spec.event_definition
+        result_variable = getattr(definition, "result_var", None) or START_EVENT_VARIABLE
+        event = _message_event(name, clean_payload, result_variable)
+        if not task.task_spec.catches(task, event) or not _condition_holds(
+            task, clean_payload, result_variable, extra
+        ):
+            continue
+        task.task_spec.catch(task, event)
+        task.task_spec._update(task)
+        task.data.update(extra)
+        caught.append(task.task_spec.bpmn_id)
+    return caught
+
+
+def retry_errored(workflow: BpmnWorkflow) -> list[str]:
+    """Reset every errored task so that the next `advance` runs it again (data kept)."""
+    reset = []
+    for task in workflow.get_tasks(state=TaskState.ERROR):
+        if task.has_state(TaskState.ERROR):
+            workflow.reset_from_task_id(task.id)
+            reset.append(getattr(task.task_spec, "bpmn_id", None) or task.task_spec.name)
+    return reset
+
+
+_STATE_PRIORITY = ("error", "ready", "started", "waiting", "completed", "cancelled")
+
+
+def get_task_states(workflow: BpmnWorkflow) -> dict[str, str]:
+    """Element id -> error|ready|started|waiting|completed|cancelled, the most urgent first (colours)."""
+    states: dict[str, str] = {}
+    for task in workflow.get_tasks():
+        element = getattr(task.task_spec, "bpmn_id", None)
+        name = TaskState.get_name(task.state).lower()
+        if element is None or name not in _STATE_PRIORITY:
+            continue
+        current = states.get(element)
+        if current is None or _STATE_PRIORITY.index(name) < _STATE_PRIORITY.index(current):
+            states[element] = name
+    return states
+
+
+def workflow_data(workflow: BpmnWorkflow) -> dict[str, Any]:
+    """The process variables: the last completed task's data plus that of the open tasks."""
+    data: dict[str, Any] = {}
+    last = workflow.last_task or workflow.task_tree
+    data.update(last.data)
+    for task in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.ERROR):
+        data.update(task.data)
+    return json_clean(data)

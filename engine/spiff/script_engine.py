@@ -1,0 +1,75 @@
+"""The script engine: every condition, script and timer goes through the sandbox, never exec/eval."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+
+from engine.spiff.expressions import strip_expression
+from engine.spiff.sandbox import DEFAULT_TIMEOUT, SandboxError, compile_expression, evaluate, execute
+from engine.spiff.specs import ServiceHandler
+
+
+class SandboxEnvironment(BasePythonScriptEngineEnvironment):
+    """A script environment that evaluates `${}`-stripped expressions and scripts in the sandbox."""
+
+    def __init__(self, timeout: float = DEFAULT_TIMEOUT) -> None:
+        super().__init__({})
+        self.timeout = timeout
+
+    def evaluate(
+        self, expression: str, context: dict[str, Any], external_context: dict[str, Any] | None = None
+    ) -> Any:
+        """Evaluate a (possibly `${}`-wrapped) expression with the task data in scope."""
+        variables = {**(external_context or {}), **context}
+        return evaluate(strip_expression(expression), variables, self.timeout)
+
+    def execute(
+        self, script: str, context: dict[str, Any], external_context: dict[str, Any] | None = None
+    ) -> bool:
+        """Run a script; replace the task data with the script's (JSON-clean) variables."""
+        external = external_context or {}
+        result = execute(script, {**external, **context}, self.timeout)
+        for name in external:
+            if name not in context and result.get(name) == external[name]:
+                result.pop(name, None)
+        context.clear()
+        context.update(result)
+        return True
+
+    def call_service(self, context: dict[str, Any], **kwargs: Any) -> Any:
+        """Refuse: service tasks go through ExternalServiceTask and the platform's handler."""
+        raise NotImplementedError("service tasks are external tasks handled by the platform")
+
+
+class FlowdeskScriptEngine(PythonScriptEngine):
+    """PythonScriptEngine on the sandbox; carries the service handler during `advance`."""
+
+    def __init__(
+        self, timeout: float = DEFAULT_TIMEOUT, service_handler: ServiceHandler | None = None
+    ) -> None:
+        super().__init__(environment=SandboxEnvironment(timeout))
+        self.timeout = timeout
+        self.service_handler = service_handler
+
+    def evaluate(self, task: Any, expression: str, external_context: dict[str, Any] | None = None) -> Any:
+        """Evaluate an expression for a task; a failure names the expression and the reason."""
+        try:
+            return self.environment.evaluate(expression, task.data, external_context)
+        except SandboxError as exc:
+            message = f"expression {expression.strip()!r} failed: {exc.message}"
+            raise WorkflowTaskException(message, task=task, exception=exc) from exc
+
+    def execute(self, task: Any, script: str, external_context: dict[str, Any] | None = None) -> bool:
+        """Run a script task's script; a failure carries the sandbox's message (with the line)."""
+        try:
+            return self.environment.execute(script, task.data, external_context)
+        except SandboxError as exc:
+            raise WorkflowTaskException(f"script failed: {exc.message}", task=task, exception=exc) from exc
+
+    def validate(self, expression: str) -> None:
+        """Compile an expression through the sandbox (raises SandboxError)."""
+        compile_expression(strip_expression(expression))

@@ -1,0 +1,117 @@
+"""Serialization: the spec once per process version, the instance state without the spec.
+
+SpiffWorkflow's BpmnWorkflowConverter writes `spec` and `subprocess_specs` into every
+workflow dict (gotcha 4). We register, in a *copy* of the Camunda serializer config, a
+converter for BpmnWorkflow that leaves those two keys out and takes the spec objects as
+arguments when restoring. The spec blob is the same registry's dicts for the spec and the
+subprocess specs. The serializer's default version string is kept (gotcha 6).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
+from SpiffWorkflow.bpmn.serializer.migration.version_migration import MIGRATIONS
+from SpiffWorkflow.bpmn.serializer.workflow import VERSION
+from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
+
+from engine.spiff.specs import ExternalServiceTask, ExternalServiceTaskConverter
+
+VERSION_KEY = BpmnWorkflowSerializer.VERSION_KEY
+
+
+class SerializationError(ValueError):
+    """A stored spec or state cannot be read by this engine version."""
+
+
+class StateOnlyWorkflowConverter(BpmnWorkflowConverter):
+    """BpmnWorkflow converter that neither writes nor reads the spec."""
+
+    def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
+        """Convert the workflow's own state (tasks, data, subprocesses, events) to a dict."""
+        dct = super(BpmnWorkflowConverter, self).to_dict(workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict(self, dct: dict[str, Any], spec: Any = None, subprocess_specs: Any = None) -> BpmnWorkflow:
+        """Rebuild a workflow from its state and already restored spec objects."""
+        if spec is None:
+            raise SerializationError("restoring an instance needs its process version's spec")
+        workflow = self.target_class(spec, dict(subprocess_specs or {}), deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+@functools.lru_cache(maxsize=1)
+def serializer() -> BpmnWorkflowSerializer:
+    """The state serializer (Camunda config + our task spec + state-only workflow converter)."""
+    config = dict(CAMUNDA_CONFIG)
+    config[ExternalServiceTask] = ExternalServiceTaskConverter
+    config[BpmnWorkflow] = StateOnlyWorkflowConverter
+    return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
+
+
+@functools.lru_cache(maxsize=1)
+def full_serializer() -> BpmnWorkflowSerializer:
+    """A stock serializer that embeds the spec (for exports and size comparisons)."""
+    config = dict(CAMUNDA_CONFIG)
+    config[ExternalServiceTask] = ExternalServiceTaskConverter
+    return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
+
+
+def _check_version(dct: dict[str, Any]) -> None:
+    """Refuse serializations written by another serializer version."""
+    version = dct.pop(VERSION_KEY, None)
+    if version != VERSION:
+        hint = " (a migration exists in SpiffWorkflow)" if version in MIGRATIONS else ""
+        raise SerializationError(f"serializer version {version!r} is not {VERSION!r}{hint}")
+
+
+def serialize_spec(spec: Any, subprocess_specs: dict[str, Any]) -> str:
+    """Serialize a process spec and its subprocess specs to JSON (stored once per version)."""
+    registry = serializer().registry
+    dct = {
+        "spec": registry.convert(spec),
+        "subprocess_specs": {name: registry.convert(sub) for name, sub in subprocess_specs.items()},
+        VERSION_KEY: VERSION,
+    }
+    return json.dumps(dct, separators=(",", ":"))
+
+
+def deserialize_spec(blob: str) -> tuple[Any, dict[str, Any]]:
+    """Restore `(spec, subprocess_specs)` from `serialize_spec`'s JSON."""
+    dct = json.loads(blob)
+    _check_version(dct)
+    registry = serializer().registry
+    spec = registry.restore(dct["spec"])
+    subprocess_specs = {name: registry.restore(sub) for name, sub in dct["subprocess_specs"].items()}
+    return spec, subprocess_specs
+
+
+@functools.lru_cache(maxsize=64)
+def cached_spec(blob: str) -> tuple[Any, dict[str, Any]]:
+    """`deserialize_spec`, cached by blob: specs are not changed by running workflows."""
+    return deserialize_spec(blob)
+
+
+def serialize_state(workflow: BpmnWorkflow) -> str:
+    """Serialize an instance's state without its spec."""
+    return serializer().serialize_json(workflow)
+
+
+def deserialize_state(state: str, spec: Any, subprocess_specs: dict[str, Any]) -> BpmnWorkflow:
+    """Restore an instance from its state and its version's spec objects."""
+    dct = json.loads(state)
+    _check_version(dct)
+    return serializer().from_dict(dct, spec=spec, subprocess_specs=subprocess_specs)

@@ -1,0 +1,336 @@
+"""Per-element upload checks (service tasks, user tasks, scripts, conditions, events, calls)."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from lxml import etree
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+
+from engine.spiff.expressions import check_expression, check_parameter, is_expression
+from engine.spiff.forms import FieldDef, check_form
+from engine.spiff.sandbox import SandboxError, compile_script
+from engine.spiff.topics import as_topic_spec
+
+BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
+XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
+PYTHON_FORMATS = {"", "python", "python3", "py"}
+ASSIGNMENT = ("assignee", "candidateUsers", "candidateGroups", "dueDate", "followUpDate", "priority")
+
+FLOW_NODES = {
+    "startEvent",
+    "endEvent",
+    "intermediateCatchEvent",
+    "intermediateThrowEvent",
+    "boundaryEvent",
+    "userTask",
+    "serviceTask",
+    "scriptTask",
+    "task",
+    "callActivity",
+    "subProcess",
+    "exclusiveGateway",
+    "inclusiveGateway",
+    "parallelGateway",
+    "eventBasedGateway",
+}
+IGNORED = {
+    "laneSet",
+    "textAnnotation",
+    "association",
+    "group",
+    "dataObject",
+    "dataObjectReference",
+    "documentation",
+    "extensionElements",
+    "property",
+    "ioSpecification",
+    "category",
+}
+UNSUPPORTED = {
+    "complexGateway": "complex gateways are not supported: use exclusive, inclusive or parallel gateways",
+    "manualTask": "manual tasks cannot be tracked: use a user task (with a form) instead",
+    "businessRuleTask": "business rule (DMN) tasks are not supported",
+    "sendTask": "send tasks are not supported: use an external service task (e.g. mail.send)",
+    "receiveTask": "receive tasks are not supported: use an intermediate message catch event",
+    "transaction": "transactions (and compensation) are not supported",
+    "adHocSubProcess": "ad-hoc subprocesses are not supported",
+    "dataStoreReference": "data stores are not supported",
+}
+EVENT_KINDS = {
+    "messageEventDefinition": "message",
+    "timerEventDefinition": "timer",
+    "errorEventDefinition": "error",
+    "escalationEventDefinition": "escalation",
+    "signalEventDefinition": "signal",
+    "conditionalEventDefinition": "conditional",
+    "compensateEventDefinition": "compensation",
+    "linkEventDefinition": "link",
+    "cancelEventDefinition": "cancel",
+    "terminateEventDefinition": "terminate",
+}
+ALLOWED_EVENTS = {
+    ("startEvent", "process"): {"none", "message"},
+    ("startEvent", "subProcess"): {"none"},
+    ("startEvent", "eventSubProcess"): {"message", "timer", "error", "escalation"},
+    ("endEvent", None): {"none", "terminate", "error", "escalation"},
+    ("intermediateCatchEvent", None): {"message", "timer"},
+    ("intermediateThrowEvent", None): {"none"},
+    ("boundaryEvent", None): {"message", "timer", "error", "escalation"},
+}
+ACTIVITIES = {"userTask", "serviceTask", "scriptTask", "task", "callActivity", "subProcess"}
+RESERVED_IDS = {"Start", "End", "Root", "StartEventSplit", "StartEventJoin"}
+RESERVED_SUFFIXES = (".EndJoin", ".BoundaryEventSplit", ".BoundaryEventJoin", " [child]")
+
+
+def is_reserved_id(element_id: str) -> bool:
+    """Ids SpiffWorkflow uses for its own internal task specs."""
+    return element_id in RESERVED_IDS or element_id.endswith(RESERVED_SUFFIXES)
+
+
+class Reporter(Protocol):
+    """What the rules need from the validator."""
+
+    topics: dict[str, Any]
+    messages: dict[str, str | None]
+
+    def error(self, element_id: str | None, message: str) -> None:
+        """Record a problem."""
+
+
+def b(tag: str) -> str:
+    """A BPMN tag name."""
+    return f"{{{BPMN}}}{tag}"
+
+
+def c(tag: str) -> str:
+    """A Camunda tag or attribute name."""
+    return f"{{{CAMUNDA}}}{tag}"
+
+
+def local(el: Any) -> str | None:
+    """Local name of a BPMN element, None for other namespaces and comments."""
+    if not isinstance(el.tag, str):
+        return None
+    qname = etree.QName(el)
+    return qname.localname if qname.namespace == BPMN else None
+
+
+def _check(report: Reporter, element_id: str, what: str, text: str | None) -> None:
+    """Report a parameter-style value (`${}` or literal) that would fail at run time."""
+    problem = check_parameter(text)
+    if problem:
+        report.error(element_id, f"{what}: {problem}")
+
+
+def camunda_properties(el: Any) -> dict[str, str]:
+    """The `camunda:properties` of an element (name -> value)."""
+    nodes = el.findall(f"{b('extensionElements')}/{c('properties')}/{c('property')}")
+    return {node.get("name"): node.get("value") for node in nodes}
+
+
+def _io_parameters(el: Any, tag: str) -> list[Any]:
+    """`camunda:inputOutput` parameters of an element."""
+    return el.findall(f"{b('extensionElements')}/{c('inputOutput')}/{c(tag)}")
+
+
+def check_service_task(report: Reporter, el: Any) -> str | None:
+    """External task with a known topic and valid parameters; return the topic."""
+    element_id = el.get("id")
+    kind, topic = el.get(c("type")), (el.get(c("topic")) or "").strip()
+    if kind != "external" or any(el.get(c(a)) for a in ("class", "expression", "delegateExpression")):
+        report.error(
+            element_id, 'only external service tasks are supported: set camunda:type="external" and a topic'
+        )
+    if not topic:
+        report.error(element_id, "the service task has no topic (camunda:topic)")
+        return None
+    if topic not in report.topics:
+        known = ", ".join(sorted(report.topics)) or "none"
+        report.error(element_id, f"unknown topic {topic!r} (known topics: {known})")
+        return topic
+    _check_parameters(report, el, as_topic_spec(topic, report.topics[topic]))
+    return topic
+
+
+def _check_parameters(report: Reporter, el: Any, spec: Any) -> None:
+    """Input parameters: known names, no duplicates, text values, required ones present."""
+    element_id, seen = el.get("id"), set()
+    for param in _io_parameters(el, "inputParameter"):
+        name = param.get("name")
+        if name in seen:
+            report.error(element_id, f"parameter {name!r} is given twice")
+        seen.add(name)
+        if name not in spec.params:
+            report.error(
+                element_id, f"topic {spec.name} has no parameter {name!r} (allowed: {', '.join(spec.params)})"
+            )
+        if len(param):
+            report.error(
+                element_id, f"parameter {name!r}: only text values are supported (no map, list or script)"
+            )
+        _check(report, element_id, f"parameter {name!r}", param.text)
+    for name in sorted(spec.required - seen):
+        report.error(element_id, f"topic {spec.name} needs the parameter {name!r}")
+    for param in _io_parameters(el, "outputParameter"):
+        if not (param.get("name") or "").isidentifier():
+            report.error(element_id, f"output parameter {param.get('name')!r} needs a variable name")
+        _check(report, element_id, f"output parameter {param.get('name')!r}", param.text)
+
+
+def _field_from_xml(node: Any) -> FieldDef:
+    """A FieldDef from a `camunda:formField` element."""
+    constraints = [
+        (v.get("name"), v.get("config")) for v in node.findall(f"{c('validation')}/{c('constraint')}")
+    ]
+    options = [(v.get("id"), v.get("name")) for v in node.findall(c("value"))]
+    properties = {p.get("id"): p.get("value") for p in node.findall(f"{c('properties')}/{c('property')}")}
+    return FieldDef(
+        node.get("id"),
+        node.get("type"),
+        node.get("label"),
+        node.get("defaultValue"),
+        constraints,
+        options,
+        properties,
+    )
+
+
+def check_user_task(report: Reporter, el: Any) -> None:
+    """Form definition and assignment expressions of a user task."""
+    element_id = el.get("id")
+    if el.get(c("formKey")) or el.get(c("formRef")):
+        report.error(
+            element_id, "external forms (camunda:formKey/formRef) are not supported: use camunda:formData"
+        )
+    fields = [
+        _field_from_xml(n) for n in el.findall(f"{b('extensionElements')}/{c('formData')}/{c('formField')}")
+    ]
+    for problem in check_form(fields):
+        report.error(element_id, problem)
+    for attribute in ASSIGNMENT:
+        text = el.get(c(attribute))
+        if text is None:
+            continue
+        items = [text] if is_expression(text) or not attribute.startswith("candidate") else text.split(",")
+        for item in items:
+            _check(report, element_id, f"camunda:{attribute}", item)
+        if attribute == "priority" and not is_expression(text) and not text.strip().lstrip("-").isdigit():
+            report.error(element_id, f"camunda:priority {text!r} is not a whole number")
+
+
+def check_script_task(report: Reporter, el: Any) -> None:
+    """Python scripts only, inline, compiling in the sandbox."""
+    element_id = el.get("id")
+    script_format = (el.get("scriptFormat") or "").strip().lower()
+    if script_format not in PYTHON_FORMATS:
+        report.error(
+            element_id, f"script format {el.get('scriptFormat')!r} is not supported: scripts are Python"
+        )
+    if el.get(c("resource")):
+        report.error(element_id, "external script resources are not supported: write the script inline")
+    script = el.find(b("script"))
+    if script is None or not (script.text or "").strip():
+        report.error(element_id, "the script task has no script")
+        return
+    try:
+        compile_script(script.text)
+    except SandboxError as exc:
+        report.error(element_id, f"script: {exc.message}")
+
+
+def check_condition(report: Reporter, flow: Any, source_kind: str | None) -> bool:
+    """A flow's condition compiles and sits on a gateway; return whether it has one."""
+    condition = flow.find(b("conditionExpression"))
+    if condition is None:
+        return False
+    flow_id = flow.get("id")
+    language = (condition.get("language") or "").strip().lower()
+    if language not in PYTHON_FORMATS or condition.get(c("resource")):
+        report.error(
+            flow_id,
+            f"condition language {condition.get('language')!r} is not supported: conditions are Python",
+        )
+    if source_kind not in ("exclusiveGateway", "inclusiveGateway"):
+        report.error(
+            flow_id, "conditions are only evaluated on flows leaving exclusive or inclusive gateways"
+        )
+    problem = check_expression(condition.text)
+    if problem:
+        report.error(flow_id, f"condition: {problem}")
+    return True
+
+
+def _check_timer_literal(kind: str, text: str) -> str | None:
+    """Parse a literal timer the way the engine will; return a problem or None."""
+    try:
+        if kind == "timeDate":
+            TimerEventDefinition.get_datetime(text)
+        elif kind == "timeDuration":
+            TimerEventDefinition.parse_iso_duration(text)
+        else:
+            TimerEventDefinition.parse_iso_recurring_interval(text)
+    except Exception:  # noqa: BLE001 - SpiffWorkflow raises bare Exceptions here
+        expected = {"timeDate": "an ISO 8601 date-time", "timeDuration": "an ISO 8601 duration such as PT5M"}
+        return f"{text!r} is not {expected.get(kind, 'an ISO 8601 repeating interval such as R3/PT10M')}"
+    return None
+
+
+def check_timer(report: Reporter, element_id: str, definition: Any) -> None:
+    """Exactly one of timeDate/timeDuration/timeCycle, a valid literal or a compiling `${}`."""
+    parts = [child for child in definition if local(child) in ("timeDate", "timeDuration", "timeCycle")]
+    if len(parts) != 1:
+        report.error(element_id, "a timer needs exactly one of timeDate, timeDuration or timeCycle")
+        return
+    kind, text = local(parts[0]), (parts[0].text or "").strip()
+    if not text:
+        report.error(element_id, f"the timer's {kind} is empty")
+    elif is_expression(text) or "${" in text:
+        _check(report, element_id, f"timer {kind}", text)
+    else:
+        problem = _check_timer_literal(kind, text)
+        if problem:
+            report.error(element_id, f"timer {kind}: {problem}")
+
+
+def check_message(report: Reporter, element_id: str, definition: Any) -> str | None:
+    """A message event refers to a named bpmn:message; return the message name."""
+    ref = definition.get("messageRef")
+    if not ref or ref not in report.messages:
+        report.error(element_id, f"the message event refers to no known message ({ref!r})")
+        return None
+    name = report.messages[ref]
+    if not name:
+        report.error(element_id, f"the message {ref!r} has no name")
+    return name
+
+
+def check_call_activity(report: Reporter, el: Any, known_processes: set[str]) -> str | None:
+    """A call activity names a process of this file or of the caller's available processes."""
+    called = (el.get("calledElement") or "").strip()
+    if not called:
+        report.error(el.get("id"), "the call activity has no called process (calledElement)")
+        return None
+    if "${" in called:
+        report.error(el.get("id"), "called processes must be named literally, not by an expression")
+        return None
+    if called not in known_processes:
+        report.error(el.get("id"), f"the called process {called!r} is neither in this file nor deployed")
+    return called
+
+
+LOOP_EXPRESSIONS = (
+    ("standardLoopCharacteristics", "loopCondition"),
+    ("multiInstanceLoopCharacteristics", "loopCardinality"),
+    ("multiInstanceLoopCharacteristics", "completionCondition"),
+)
+
+
+def check_loop(report: Reporter, el: Any) -> None:
+    """Loop and multi-instance expressions compile."""
+    for outer, inner in LOOP_EXPRESSIONS:
+        for node in el.findall(f"{b(outer)}/{b(inner)}"):
+            problem = check_expression(node.text)
+            if problem:
+                report.error(el.get("id"), f"{inner}: {problem}")
