@@ -10,6 +10,8 @@ from __future__ import annotations
 
 SCHEMA = "https://unpkg.com/@camunda/element-templates-json-schema/resources/schema.json"
 TEMPLATE_PREFIX = "flowdesk."
+GROUPS = [{"id": "activity", "label": "Activity"}, {"id": "parameters", "label": "Parameters"},
+          {"id": "result", "label": "Result"}]
 TYPE_HINTS = {
     "integer": "a number or ${...}", "number": "a number or ${...}", "boolean": "true or false",
     "list": 'e.g. ${["a@example.com"]}', "object": 'e.g. ${{"status": "JUNK"}}',
@@ -37,7 +39,7 @@ def _parameter(param: dict) -> dict:
         "label": _label(param["name"]),
         "type": "Text" if param["type"] in ("object", "list") else "String",
         "description": description,
-        "binding": {"type": "camunda:inputParameter", "name": param["name"]},
+        "binding": {"type": "camunda:inputParameter", "name": param["name"]}, "group": "parameters",
     }
     if param["required"]:
         prop["constraints"] = {"notEmpty": True}
@@ -50,7 +52,7 @@ def template_for(doc: dict) -> dict:
     properties = [
         {"type": "Hidden", "value": "external", "binding": {"type": "property", "name": "camunda:type"}},
         {"label": "Activity (topic)", "type": "String", "value": topic, "editable": False,
-         "binding": {"type": "property", "name": "camunda:topic"}},
+         "binding": {"type": "property", "name": "camunda:topic"}, "group": "activity"},
     ]
     properties += [_parameter(p) for p in doc["parameters"]]
     result = doc.get("result")
@@ -60,11 +62,12 @@ def template_for(doc: dict) -> dict:
             "description": f"The process variable that receives {result['description'][:1].lower()}"
                            f"{result['description'][1:]}",
             "binding": {"type": "camunda:outputParameter", "source": "${" + result["variable"] + "}"},
+            "group": "result",
         })
     return {
         "$schema": SCHEMA, "id": TEMPLATE_PREFIX + topic, "name": template_name(topic),
         "description": doc["description"], "appliesTo": ["bpmn:ServiceTask"],
-        "properties": properties,
+        "groups": GROUPS, "properties": properties,
     }
 
 

@@ -83,8 +83,8 @@ def open_group(page: Page, title: str) -> None:
 
 
 def edit_in_designer(page: Page) -> None:
-    """Rename a task and fix a gateway condition through the properties panel; the server
-    refuses the broken condition first and the designer marks the flow it names."""
+    """Rename a task, apply an activity template and edit a gateway condition through the
+    properties panel; the server refuses the broken condition and the designer marks the flow."""
     page.click("#open-designer")
     expect(page.locator("#fd-modeler")).to_have_attribute("data-state", "ready")
     select_element(page, "Activity_Call")
@@ -92,6 +92,17 @@ def edit_in_designer(page: Page) -> None:
     name.fill("Call the customer now")
     name.press("Tab")
     page.wait_for_timeout(300)  # web-modeler gotcha 7: let the panel commit before changing selection
+    # The service task becomes the "Add comment" activity, picked from the element templates.
+    select_element(page, "Activity_Note")
+    page.locator("#fd-properties").get_by_role("button", name="Select").click()
+    page.locator(".djs-popup.element-template-chooser").get_by_text("Add comment", exact=True).click()
+    expect(page.locator("#fd-properties .bio-properties-panel-header-type")).to_have_text(
+        re.compile("add comment", re.I))
+    expect(page.locator("#fd-properties").get_by_label("Activity (topic)")).to_have_value("crm.add_comment")
+    text = page.locator("#fd-properties").get_by_label("Text", exact=True)
+    text.fill('${"Outcome: " + outcome}')
+    text.press("Tab")
+    page.wait_for_timeout(300)
     select_element(page, "Flow_Good")
     open_group(page, "Condition")
     condition = panel_field(page, "conditionExpression")
@@ -188,7 +199,7 @@ def test_designer_trigger_inbox_and_instance_diagram(live_server, engine_worker,
 
     # The record page lists the finished process; its diagram shows the path taken.
     page.goto(lead_url)
-    expect(page.locator(".fd-entry", has_text="Call outcome: Signed the contract")).to_be_visible()
+    expect(page.locator(".fd-entry", has_text="Outcome: Signed the contract")).to_be_visible()
     page.locator("#processes a", has_text="Lead review").click()
     expect(page.locator('[data-status="completed"]').first).to_be_visible()
     expect(page.locator("#diagram")).to_have_attribute("data-state", "ready")

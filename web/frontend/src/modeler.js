@@ -20,9 +20,14 @@ import "bpmn-js-element-templates/dist/assets/element-templates.css";
 import "@bpmn-io/element-template-chooser/dist/element-template-chooser.css";
 import "./modeler.css";
 
+import { fitDiagram } from "./fit.js";
 import { newDiagram, showProblems, clearProblems } from "./modeler-problems.js";
 
 const root = document.getElementById("fd-modeler");
+// Panel groups open from the start: the name, and an applied activity template's parameters.
+const OPEN_GROUPS = Object.fromEntries(["general", "ElementTemplates__CustomProperties-activity",
+  "ElementTemplates__CustomProperties-parameters", "ElementTemplates__CustomProperties-result"]
+  .map((id) => [id, { open: true }]));
 
 function csrfToken() {
   const meta = document.querySelector('meta[name="csrf-token"]');
@@ -49,17 +54,11 @@ async function loadXml() {
   return response.text();
 }
 
-// Fit the diagram with a margin (the palette sits on the left), never enlarged beyond 100 %.
-function fitDiagram(canvas) {
-  canvas.zoom("fit-viewport", "auto");
-  canvas.zoom(Math.min(canvas.zoom() * 0.85, 1), "auto");
-}
-
 async function importInto(modeler, xml) {
   clearProblems(modeler);
   try {
     const { warnings } = await modeler.importXML(xml);
-    fitDiagram(modeler.get("canvas"));
+    fitDiagram(modeler.get("canvas"), { left: 130, right: 40, top: 40, bottom: 40 });
     root.dataset.state = "ready";
     setStatus(warnings.length ? `Opened with ${warnings.length} warning(s)` : "Ready");
   } catch (err) {
@@ -122,7 +121,7 @@ async function start() {
   const templates = root.dataset.templatesUrl ? await fetchJson(root.dataset.templatesUrl) : [];
   const modeler = new BpmnModeler({
     container: "#fd-canvas",
-    propertiesPanel: { parent: "#fd-properties", layout: { groups: { general: { open: true } } } },
+    propertiesPanel: { parent: "#fd-properties", layout: { groups: OPEN_GROUPS } },
     additionalModules: [
       BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, CamundaPlatformPropertiesProviderModule,
       CamundaBehaviorsModule, ElementTemplatesPropertiesProviderModule, ElementTemplateChooserModule,

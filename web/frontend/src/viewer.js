@@ -3,6 +3,8 @@
 // (so paths and their arrowheads are coloured), marker classes are added after it.
 import NavigatedViewer from "bpmn-js/lib/NavigatedViewer";
 
+import { fitDiagram } from "./fit.js";
+
 import "bpmn-js/dist/assets/diagram-js.css";
 import "bpmn-js/dist/assets/bpmn-js.css";
 import "./viewer.css";
@@ -69,8 +71,7 @@ function colour(xml, info) {
 }
 
 function fit(canvas) {
-  canvas.zoom("fit-viewport", "auto");
-  canvas.zoom(Math.min(canvas.zoom() * 0.92, 1), "auto");
+  fitDiagram(canvas, { left: 30, right: 30, top: 30, bottom: 30 });
 }
 
 async function show(container) {
