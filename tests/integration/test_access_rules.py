@@ -233,3 +233,16 @@ def test_rights_are_loaded_once_per_request_and_again_for_the_next(api, api_for,
     r = client.patch(f"/leads/{lead}", {"source": "mail"})
     assert r.status_code == 403 and r.json["error"] == "Missing right: edit lead (status NEW)"
     assert loads.count(user.id) == 2
+
+
+def test_department_level_covers_each_of_the_users_departments_but_not_their_sub_departments(api, api_for):
+    world = build_world(api)
+    deps = world.departments
+    r = api.post("/roles", {"name": "Department reader", "matrix": {"lead": {"read": "department"}}})
+    reader = make_person("reader", None)
+    api.patch(f"/users/{reader.id}", {"department_ids": [deps["sales"].id, deps["sales_b"].id]})
+    assign(api, r.json["id"], user_id=reader.id)
+    client = api_for(reader)
+    assert _ids(client, "leads") == world.ids("lead", {"head_sales", "manager_b"})
+    api.patch(f"/roles/{r.json['id']}", {"matrix": {"lead": {"read": "department_tree"}}})
+    assert _ids(client, "leads") == world.ids("lead", {"head_sales", "manager_a", "manager_b"})
