@@ -99,10 +99,7 @@ def load_rights(user: object) -> Rights:
     if rights.full:
         return rights
     reached = _assignments_reaching(user.id, rights.departments)
-    if not reached:
-        defaults = db.session.scalars(select(Role.id).where(Role.is_default.is_(True))).all()
-        reached = [(role_id, "default", "") for role_id in defaults]
-    rights.grants = _grants(reached)
+    rights.grants = _grants(reached) if reached else _grants([], defaults=True)
     return rights
 
 
@@ -111,39 +108,49 @@ def _assignments_reaching(user_id: int, departments: list[tuple[int, str, str]])
     my_ids = {dep_id for dep_id, _, _ in departments}
     my_paths = [path for _, _, path in departments]
     groups = select(WorkgroupMember.workgroup_id).where(WorkgroupMember.user_id == user_id)
+    a = RoleAssignment
     rows = db.session.execute(
-        select(RoleAssignment, Department.name, Department.path, Workgroup.name)
-        .outerjoin(Department, Department.id == RoleAssignment.department_id)
-        .outerjoin(Workgroup, Workgroup.id == RoleAssignment.workgroup_id)
-        .where(or_(RoleAssignment.user_id == user_id, RoleAssignment.department_id.is_not(None),
-                   RoleAssignment.workgroup_id.in_(groups)))
-        .order_by(RoleAssignment.id))
+        select(a.role_id, a.user_id, a.department_id, a.include_subdepartments, a.workgroup_id,
+               Department.name, Department.path, Workgroup.name)
+        .outerjoin(Department, Department.id == a.department_id)
+        .outerjoin(Workgroup, Workgroup.id == a.workgroup_id)
+        .where(or_(a.user_id == user_id, a.department_id.is_not(None), a.workgroup_id.in_(groups)))
+        .order_by(a.id))
     reached = []
-    for assignment, dep_name, dep_path, group_name in rows:
-        if assignment.user_id is not None:
-            reached.append((assignment.role_id, "user", ""))
-        elif assignment.workgroup_id is not None:
-            reached.append((assignment.role_id, "workgroup", group_name))
-        elif assignment.department_id in my_ids or (
-                assignment.include_subdepartments and any(p.startswith(dep_path) for p in my_paths)):
-            reached.append((assignment.role_id, "department", dep_name))
+    for role_id, to_user, dep_id, with_subs, group_id, dep_name, dep_path, group_name in rows:
+        if to_user is not None:
+            reached.append((role_id, "user", ""))
+        elif group_id is not None:
+            reached.append((role_id, "workgroup", group_name))
+        elif dep_id in my_ids or (with_subs and any(p.startswith(dep_path) for p in my_paths)):
+            reached.append((role_id, "department", dep_name))
     return reached
 
 
-def _grants(reached: list[tuple]) -> list[Grant]:
+def _grants(reached: list[tuple], *, defaults: bool = False) -> list[Grant]:
+    """The roles reached (or, with `defaults`, the default roles) with their cells, in one query."""
     role_ids = {role_id for role_id, _, _ in reached}
-    if not role_ids:
+    if not role_ids and not defaults:
         return []
-    roles = {r.id: r for r in db.session.scalars(select(Role).where(Role.id.in_(role_ids)))}
-    cells: dict[int, dict] = {role_id: {} for role_id in role_ids}
-    for perm in db.session.scalars(select(RolePermission).where(RolePermission.role_id.in_(role_ids))):
-        cell = cells[perm.role_id].setdefault((perm.entity, perm.action), {})
-        cell[perm.status] = RANK.get(perm.level, NONE)
+    which = Role.is_default.is_(True) if defaults else Role.id.in_(role_ids)
+    rows = db.session.execute(
+        select(Role.id, Role.name, Role.can_change_settings, RolePermission.entity, RolePermission.action,
+               RolePermission.status, RolePermission.level)
+        .outerjoin(RolePermission, RolePermission.role_id == Role.id).where(which).order_by(Role.id))
+    roles: dict[int, tuple[str, bool]] = {}
+    cells: dict[int, dict] = {}
+    for role_id, name, settings, entity, action, status, level in rows:
+        roles[role_id] = (name, settings)
+        if entity is not None:
+            cell = cells.setdefault(role_id, {}).setdefault((entity, action), {})
+            cell[status] = RANK.get(level, NONE)
+    if defaults:
+        reached = [(role_id, "default", "") for role_id in roles]
     grants, seen = [], set()
     for role_id, via, via_name in reached:
         if role_id in seen or role_id not in roles:
             continue  # the first route to a role explains it
         seen.add(role_id)
-        role = roles[role_id]
-        grants.append(Grant(role.id, role.name, via, via_name, role.can_change_settings, cells[role_id]))
+        name, settings = roles[role_id]
+        grants.append(Grant(role_id, name, via, via_name, settings, cells.get(role_id, {})))
     return grants
