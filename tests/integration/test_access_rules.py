@@ -246,3 +246,17 @@ def test_department_level_covers_each_of_the_users_departments_but_not_their_sub
     assert _ids(client, "leads") == world.ids("lead", {"head_sales", "manager_b"})
     api.patch(f"/roles/{r.json['id']}", {"matrix": {"lead": {"read": "department_tree"}}})
     assert _ids(client, "leads") == world.ids("lead", {"head_sales", "manager_a", "manager_b"})
+
+
+def test_own_tasks_are_those_one_is_responsible_for_observes_or_created(api, api_for):  # noqa: ANN001
+    me, other = make_person("me", None), make_person("other", None)
+    responsible = api.post("/tasks", {"title": "mine", "responsible_id": me.id}).json["id"]
+    observed = api.post("/tasks", {"title": "watching", "responsible_id": other.id,
+                                   "observer_ids": [me.id]}).json["id"]
+    foreign = api.post("/tasks", {"title": "theirs", "responsible_id": other.id}).json["id"]
+    client = api_for(me)
+    created = client.post("/tasks", {"title": "delegated", "responsible_id": other.id}).json["id"]
+    assert _ids(client, "tasks") == {responsible, observed, created}
+    assert client.get(f"/tasks/{foreign}").status_code == 404
+    assert client.patch(f"/tasks/{observed}", {"description": "seen"}).status_code == 200
+    assert _ids(api_for(other), "tasks") == {observed, foreign, created}
