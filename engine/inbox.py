@@ -108,13 +108,15 @@ def _log_notes(instance: object, row: HumanTask, assignment: Assignment) -> None
 
 
 def _responsible_of(instance: object) -> int | None:
-    """The current responsible of the instance's record (not the snapshot in the variables)."""
+    """The record's current responsible (not the snapshot in the variables), else the initiator."""
     from crm.entities import ENTITIES
 
-    if instance.entity not in ENTITIES or instance.entity_id is None:
-        return None
-    record = db.session.get(ENTITIES[instance.entity].model, instance.entity_id)
-    return record.responsible_id if record is not None else None
+    record = None
+    if instance.entity in ENTITIES and instance.entity_id is not None:
+        record = db.session.get(ENTITIES[instance.entity].model, instance.entity_id)
+    if record is not None and record.responsible_id:
+        return record.responsible_id
+    return instance.on_behalf_of_id or instance.started_by_id
 
 
 def _due(raw: object) -> datetime | None:

@@ -42,8 +42,20 @@ def send(params: dict, ctx: ActivityContext) -> dict:
         get_record(entity, record_id, actor=ctx.actor)
     except ServiceError as exc:
         raise fail(topic, "id", exc.message) from exc
+    return {"mail": deliver(template, entity, record_id, recipients(entity, record_id), actor=ctx.actor)}
+
+
+def recipients(entity: str, record_id: int) -> list[str]:
+    """The record's first address; a deal's comes from its contact, else its company."""
     emails = _emails(entity, record_id)
-    return {"mail": deliver(template, entity, record_id, emails[:1], actor=ctx.actor)}
+    if not emails and entity == "deal":
+        from crm.models import Deal
+
+        deal = db.session.get(Deal, record_id)
+        for other, other_id in (("contact", deal.contact_id), ("company", deal.company_id)):
+            if other_id and not emails:
+                emails = _emails(other, other_id)
+    return emails[:1]
 
 
 TOPICS: tuple[Topic, ...] = (

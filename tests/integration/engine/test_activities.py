@@ -215,6 +215,17 @@ def test_mail_send_is_logged_as_not_sent(run, lead):
     assert db.session.scalar(select(func.count(TimelineEntry.id)).where(TimelineEntry.kind == "mail")) == 1
 
 
+def test_mail_about_a_deal_goes_to_its_contact(run, admin):
+    contact = create_record("contact", {"last_name": "Lee", "emails": ["lee@acme.test"]}, actor=admin)
+    deal = create_record("deal", {"title": "D", "contact_id": contact.id}, actor=admin)
+    result = run("mail.send", {"template": "Offer", "entity": "deal", "id": deal.id})
+    assert result["mail"]["to"] == ["lee@acme.test"]
+    bare = create_record("deal", {"title": "No contact"}, actor=admin)
+    result = run("mail.send", {"template": "Offer", "entity": "deal", "id": bare.id}, uuid="task-2")
+    assert result["mail"]["to"] == [] and "no e-mail address" in db.session.get(
+        TimelineEntry, result["mail"]["entry_id"]).data["reason"]
+
+
 def test_process_without_record_needs_explicit_references(run, admin):
     bare = make_instance(None, None, key="bare", on_behalf_of_id=admin.id)
     needs_entity = "crm.add_comment: parameter 'entity': This parameter is required"

@@ -140,6 +140,11 @@ def test_no_assignment_goes_to_the_record_responsible(open_task, org):
     assert open_task(lane="Nowhere").assignee_id == org["cid"].id
 
 
+def test_without_a_record_the_initiator_gets_the_task(open_task, org):
+    bare = make_instance(None, None, key="bare", on_behalf_of_id=org["dan"].id)
+    assert open_task(inst=bare).assignee_id == org["dan"].id
+
+
 def test_unknown_assignee_goes_to_candidates_and_is_logged(open_task, org, instance):
     row = open_task(assignee="ghost@example.com", candidate_groups=f"department:{org['sales'].id}")
     assert row.assignee_id is None and candidates(row)[1] == [f"department:{org['sales'].id}"]
