@@ -50,6 +50,10 @@ def instance_view(instance_id: int):  # noqa: ANN201
         if title:
             record = {"label": ENTITIES[instance.entity].label, "title": title,
                       "url": record_url(instance.entity, instance.entity_id)}
+    for entry in detail["log"]:  # "completed Activity_Review" reads better as the element's name
+        element = entry["element_id"]
+        if element and names.get(element) and entry["message"]:
+            entry["message"] = entry["message"].replace(element, names[element])
     states = {"task_states": detail["task_states"], "error_element": instance.error_element}
     variables = {k: json.dumps(v, ensure_ascii=False, indent=1 if isinstance(v, (dict, list)) else None)
                  for k, v in sorted(detail["variables"].items())}

@@ -38,7 +38,7 @@ function setStatus(text, tone = "muted") {
   const status = document.getElementById("modeler-status");
   if (!status) return;
   status.textContent = text;
-  status.className = `fd-small text-${tone === "muted" ? "secondary" : tone}`;
+  status.className = `fd-small text-${tone === "muted" ? "secondary" : `${tone}-emphasis`}`;
 }
 
 async function fetchJson(url) {
