@@ -3,6 +3,8 @@ subprocesses on the test database (SQLite file or PostgreSQL), with a test consu
 in the worker (tests/support/consumers.py)."""
 from __future__ import annotations
 
+import json
+import urllib.request
 from collections import Counter
 from pathlib import Path
 
@@ -12,7 +14,7 @@ from sqlalchemy import func, select, update
 from crm.events import OutboxDelivery, OutboxEvent, record_event
 from extensions import db
 from tests.support.outbox_probe import CONSUMER, consumer_log
-from tests.support.services import celery_publishing_to, wait_until
+from tests.support.services import GunicornServer, celery_publishing_to, wait_until
 
 pytestmark = pytest.mark.services
 DEADLINE = 90.0  # generous: CI machines are shared; nothing here asserts timing
@@ -162,3 +164,18 @@ def test_no_event_is_lost_when_processes_die(api, rig):
     assert tries[0][2] == doomed.proc.pid and tries[-1][2] == rescuer.proc.pid
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(consumer_log)) == len(events)
+
+
+def test_scaled_out_gunicorn_web_and_celery_worker(api, rig, tmp_path):
+    """The scaled-out mode: gunicorn web processes kick a separate worker through Redis."""
+    rig.worker()
+    with GunicornServer(rig.cluster.env, tmp_path) as web:
+        req = urllib.request.Request(
+            f"{web.url}/api/v1/leads", data=json.dumps({"title": "Via gunicorn"}).encode(), method="POST",
+            headers={"Authorization": f"Bearer {api.token}", "Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            assert resp.status == 201
+            lead_id = json.loads(resp.read())["id"]
+        events = rig.wait_all_delivered()
+    created = [e for e in events if e.type == "lead.created" and e.entity_id == lead_id]
+    assert len(created) == 1 and rig.log_counts()[created[0].id] == 1

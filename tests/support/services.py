@@ -224,6 +224,42 @@ class CeleryCluster:
             proc.stop()
 
 
+# --- the web app under gunicorn ---------------------------------------------------------
+
+class GunicornServer:
+    """`gunicorn 'app:create_app()'` as a subprocess, as in the scaled-out mode."""
+
+    host = "127.0.0.1"
+
+    def __init__(self, env: dict[str, str], workdir: Path, workers: int = 2) -> None:
+        self.port = free_port()
+        self.env = {**os.environ, "FLOWDESK_INSTANCE": str(workdir), "SECRET_KEY": "test", **env}
+        self.log_path = workdir / f"gunicorn-{self.port}.log"
+        self.workers = workers
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def __enter__(self) -> GunicornServer:
+        cmd = [sys.executable, "-m", "gunicorn", "-w", str(self.workers), "-b", f"{self.host}:{self.port}",
+               "app:create_app()"]
+        with open(self.log_path, "wb") as log:
+            self.proc = subprocess.Popen(cmd, cwd=BASE_DIR, env=self.env, stdout=log,
+                                         stderr=subprocess.STDOUT, start_new_session=True)
+        wait_until(self._ready, START_TIMEOUT, what="gunicorn")
+        return self
+
+    def _ready(self) -> bool:
+        if self.proc.poll() is not None:
+            raise AssertionError(f"gunicorn exited:\n{self.log_path.read_text(errors='replace')}")
+        return _port_open(self.port)
+
+    def __exit__(self, *exc: object) -> None:
+        stop_process(self.proc)
+
+
 # --- IMAP: Dovecot ----------------------------------------------------------------------
 
 DOVECOT_CONF = """\
