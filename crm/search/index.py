@@ -2,8 +2,23 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import datetime
 
-from sqlalchemy import TextClause, delete, exists, func, literal_column, or_, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Insert,
+    Text,
+    TextClause,
+    bindparam,
+    delete,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -17,6 +32,7 @@ from org.models import utcnow
 from org.signals import department_moved, user_departments_changed
 
 BATCH = 500
+REBUILD_BATCH = 2000
 ATTRIBUTES = ("responsible_id", "dept_path", "status", "created_by_id")
 # A change of these renames what other records show (a contact's company, a deal's contact).
 DEPENDENTS = {"company": {"title": (("contact", "company_id"), ("deal", "company_id"))},
@@ -29,36 +45,44 @@ def _postgres() -> bool:
     return db.engine.dialect.name == "postgresql"
 
 
-def _tsv(doc: Document):  # noqa: ANN202
+def _tsv() -> ColumnElement:
+    """Title words weighted A, body words B, from the folded texts bound as :ft and :fb."""
     simple = literal_column("'simple'::regconfig")
     weight_a, weight_b = literal_column("'A'"), literal_column("'B'")
-    return func.setweight(func.to_tsvector(simple, index_text(doc.title)), weight_a).op("||")(
-        func.setweight(func.to_tsvector(simple, index_text(doc.body)), weight_b))
+    return func.setweight(func.to_tsvector(simple, bindparam("ft", type_=Text)), weight_a).op("||")(
+        func.setweight(func.to_tsvector(simple, bindparam("fb", type_=Text)), weight_b))
 
 
-def _values(doc: Document, postgres: bool) -> dict:
+def _params(doc: Document, postgres: bool, now: datetime) -> dict:
     row = {"id": doc_id(doc.entity, doc.record_id), "entity": doc.entity, "record_id": doc.record_id,
-           "title": doc.title, "body": doc.body, "updated_at": utcnow(),
+           "title": doc.title, "body": doc.body, "updated_at": now,
            **{name: getattr(doc, name) for name in ATTRIBUTES}}
     if postgres:
-        row["tsv"] = _tsv(doc)
+        row["ft"], row["fb"] = index_text(doc.title), index_text(doc.body)
     return row
 
 
+def _upsert_statement(postgres: bool) -> Insert:
+    table = SearchDocument.__table__
+    names = ["id", "entity", "record_id", "title", "body", "updated_at", *ATTRIBUTES]
+    values = {n: bindparam(n, type_=table.c[n].type) for n in names}
+    if postgres:
+        values["tsv"] = _tsv()
+    stmt = (pg_insert if postgres else sqlite_insert)(table).values(values)
+    new = stmt.excluded
+    changed = [table.c[n].is_distinct_from(new[n]) for n in ("title", "body", *ATTRIBUTES)]
+    updated = ["title", "body", "updated_at", *ATTRIBUTES] + (["tsv"] if postgres else [])
+    return stmt.on_conflict_do_update(index_elements=["id"], set_={n: new[n] for n in updated},
+                                      where=or_(*changed))
+
+
 def upsert_documents(docs: list[Document]) -> None:
-    """Insert or refresh rows; a row whose content did not change is left alone."""
+    """Insert or refresh rows (one statement, many parameter sets); unchanged rows stay as they are."""
     if not docs:
         return
     postgres = _postgres()
-    stmt = (pg_insert if postgres else sqlite_insert)(SearchDocument.__table__)
-    stmt = stmt.values([_values(d, postgres) for d in docs])
-    new = stmt.excluded
-    table = SearchDocument.__table__
-    changed = [table.c[n].is_distinct_from(new[n]) for n in ("title", "body", *ATTRIBUTES)]
-    names = ["title", "body", "updated_at", *ATTRIBUTES] + (["tsv"] if postgres else [])
-    stmt = stmt.on_conflict_do_update(index_elements=["id"], set_={n: new[n] for n in names},
-                                      where=or_(*changed))
-    db.session.execute(stmt)
+    now = utcnow()
+    db.session.execute(_upsert_statement(postgres), [_params(d, postgres, now) for d in docs])
 
 
 def delete_documents(entity: str, record_ids: Iterable[int]) -> None:
@@ -117,17 +141,17 @@ def rebuild(progress: Progress | None = None, entities: Iterable[str] = ENTITIES
     """Re-read every record (batch by batch, a commit each) and drop rows of vanished records."""
     counts: dict[str, int] = {}
     for entity in entities:
-        model = MODELS[entity]
-        total = db.session.scalar(select(func.count()).select_from(model)) or 0
+        table = MODELS[entity].__table__
+        total = db.session.scalar(select(func.count()).select_from(table)) or 0
         done, last = 0, 0
         while True:
-            ids = list(db.session.scalars(select(model.id).where(model.id > last)
-                                          .order_by(model.id).limit(BATCH)))
-            if not ids:
+            rows = list(db.session.execute(select(table).where(table.c.id > last)
+                                           .order_by(table.c.id).limit(REBUILD_BATCH)))
+            if not rows:
                 break
-            reindex(entity, ids)
+            upsert_documents(build_documents(entity, rows))
             db.session.commit()
-            done, last = done + len(ids), ids[-1]
+            done, last = done + len(rows), rows[-1].id
             if progress:
                 progress(entity, done, total)
         _drop_orphans(entity)

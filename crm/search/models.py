@@ -45,8 +45,8 @@ class SearchDocument(db.Model):
 
     __table_args__ = (
         UniqueConstraint("entity", "record_id", name="uq_search_document_record"),
-        Index("ix_search_document_responsible_id", "responsible_id"),
-        Index("ix_search_document_dept_path", "dept_path",
+        Index("ix_search_document_responsible_id_id", "responsible_id", "id"),
+        Index("ix_search_document_dept_path_id", "dept_path", "id",
               postgresql_ops={"dept_path": "varchar_pattern_ops"}),
         Index("ix_search_document_tsv", "tsv", postgresql_using="gin"),
     )

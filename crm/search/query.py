@@ -1,28 +1,37 @@
 """Searching: prefix match over the index, only readable records, ranked among capped candidates.
 
-Rights are applied in SQL through crm.access, per entity, in one UNION ALL query:
-- every branch joins the candidate back to its record table and applies `access.scope`, so
-  what a user sees follows the records' current responsible/department/status, and a deleted
-  record vanishes at once, even before the index catches up;
-- on PostgreSQL the branch also applies `access.condition` to the attributes copied into
-  search_document, which lets the planner combine the GIN index with the department/responsible
-  indexes (a bitmap AND) instead of joining every match; the copies only ever narrow further.
-Each branch keeps the newest CANDIDATES matches (by record id, which the indexes give in order)
-and only those are ranked (bm25 / ts_rank), so a common word costs no more than a rare one.
+Rights are applied in SQL through crm.access, per entity, in one UNION ALL query, and every
+candidate is joined back to its record table through `access.scope`: what a user finds follows
+the records as they are now (responsible, department, status), and a deleted or reassigned
+record drops out at once, before the index hears of it.
+- SQLite: the FTS5 match drives (FTS5 cannot filter on other columns anyway); each branch walks
+  the entity's matches newest first, joins the record and keeps the first CANDIDATES readable ones.
+- PostgreSQL: each branch first picks the newest CANDIDATES matches among the rows whose copied
+  access attributes pass `access.condition` (one table, so the planner can use the responsible/
+  department indexes or the GIN index, whichever is selective), then joins those to the record
+  table through `access.scope`. A copy that lags (until the relay runs) can hide a record, never
+  show one. Whether the GIN index is worth reading depends on how common the words are, which
+  PostgreSQL misjudges for prefix queries (it reads a 200,000-entry posting list in ~40 ms to
+  intersect it with a manager's 2,000 rows): a 1,000-row sample decides, and for a common word the
+  match is written as ts_match_vq() so the planner walks the rights index or the newest rows.
+Only the candidates are ranked (bm25 / ts_rank), so a common word costs no more than a rare one.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Select,
+    bindparam,
     column,
     func,
     literal_column,
     select,
     table,
+    text,
     union_all,
 )
 
@@ -35,11 +44,15 @@ from org.actors import Actor
 
 CANDIDATES = 200
 MAX_LIMIT = 50
+SAMPLE_ROWS, SAMPLE_FROM = 1000, 50_000  # PostgreSQL: sample the index once it has 50,000 rows
+COMMON_SHARE = 0.02  # a word in 2% of the sample: read the newest rows, not its GIN posting list
+COPIES = ("responsible_id", "dept_path", "status", "created_by_id")
 TITLE_WEIGHT, BODY_WEIGHT = 10.0, 1.0  # bm25 column weights on SQLite (A/B weights on PostgreSQL)
 
 _fts = table("search_fts", column("rowid", BigInteger))
 FTS = literal_column("search_fts")
 SIMPLE = literal_column("'simple'::regconfig")
+_estimate: list[float] = [0.0, -1e9]  # PostgreSQL: [rows in search_document, when read]
 
 
 @dataclass
@@ -58,11 +71,12 @@ class SearchResult:
     hits: list[Hit] = field(default_factory=list)
 
 
-def _condition_on_copies(actor: Actor, entity: str) -> ColumnElement:
-    s = SearchDocument
-    return access.condition(actor, entity, "read", responsible=s.responsible_id, dept_path=s.dept_path,
-                            status=s.status if entity in access.STATUS_FIELDS else None,
-                            record_id=s.record_id, created_by=s.created_by_id)
+def _condition_on_copies(actor: Actor, entity: str, rows: object) -> ColumnElement:
+    """access.condition over the access attributes copied into the index (`rows`: the table or a CTE)."""
+    c = rows.c
+    return access.condition(actor, entity, "read", responsible=c.responsible_id, dept_path=c.dept_path,
+                            status=c.status if entity in access.STATUS_FIELDS else None,
+                            record_id=c.record_id, created_by=c.created_by_id)
 
 
 def _sqlite_branch(entity: str, match: str, actor: Actor) -> Select:
@@ -76,46 +90,91 @@ def _sqlite_branch(entity: str, match: str, actor: Actor) -> Select:
     return access.scope(stmt, entity, "read", actor).order_by(_fts.c.rowid.desc()).limit(CANDIDATES)
 
 
-def _postgres_branch(entity: str, query: ColumnElement, actor: Actor, prefilter: bool) -> Select:
+def _postgres_branch(entity: str, rows: object, match: ColumnElement | None, actor: Actor) -> Select:
+    """The newest CANDIDATES readable matches of one entity among `rows`, joined to the records."""
     low, high = id_range(entity)
+    newest = select(rows.c.id, rows.c.record_id).where(rows.c.id.between(low, high),
+                                                      _condition_on_copies(actor, entity, rows))
+    if match is not None:
+        newest = newest.where(match)
+    candidates = newest.order_by(rows.c.id.desc()).limit(CANDIDATES).subquery()
     model = MODELS[entity]
+    stmt = select(candidates.c.id.label("doc_id")).join(model, model.id == candidates.c.record_id)
+    return access.scope(stmt, entity, "read", actor)
+
+
+def _index_rows() -> float:
+    """PostgreSQL's row estimate for the index table, re-read once a minute."""
+    now = time.monotonic()
+    if now - _estimate[1] > 60:
+        rows = db.session.scalar(text("SELECT reltuples FROM pg_class "
+                                      "WHERE oid = 'search_document'::regclass"))
+        _estimate[:] = [float(rows or 0), now]
+    return _estimate[0]
+
+
+def _common_words(query: str) -> bool:
+    """Whether at least COMMON_SHARE of a fixed ~1,000-row sample of the index matches."""
+    rows = _index_rows()
+    if rows < SAMPLE_FROM:
+        return False  # small (or never analysed): the planner's own choice is cheap either way
+    sample = text("SELECT count(*), count(*) FILTER (WHERE tsv @@ to_tsquery('simple', :q)) "
+                  "FROM search_document TABLESAMPLE SYSTEM (CAST(:pct AS real)) REPEATABLE (7)")
+    seen, hits = db.session.execute(sample, {"q": query, "pct": 100.0 * SAMPLE_ROWS / rows}).one()
+    return hits >= COMMON_SHARE * max(seen, 1)
+
+
+def _postgres_ranked(terms: list[str], entities: list[str], actor: Actor, limit: int,
+                     strategy: str) -> list[tuple[int, float]]:
+    raw = tsquery(terms)
+    query = func.to_tsquery(SIMPLE, bindparam("tsq", raw))
     s = SearchDocument
-    stmt = (select(s.id.label("doc_id")).select_from(s).join(model, model.id == s.record_id)
-            .where(s.id.between(low, high), s.tsv.op("@@")(query)))
-    if prefilter:
-        stmt = stmt.where(_condition_on_copies(actor, entity))
-    return access.scope(stmt, entity, "read", actor).order_by(s.id.desc()).limit(CANDIDATES)
+    if strategy == "gin" or (strategy == "auto" and not _common_words(raw)):
+        # A rare word: its few matches from the GIN index, read once (the CTE is a fence: left to
+        # itself, the planner would walk the id index instead, misjudging a prefix as common).
+        rows, match = select(s.id, s.record_id, *[getattr(s, c) for c in COPIES]).where(
+            s.tsv.op("@@")(query)).cte("matched").prefix_with("MATERIALIZED"), None
+    else:
+        # A common word: walk the rights index or the newest rows and check each (no GIN).
+        rows, match = s.__table__, func.ts_match_vq(s.tsv, query)
+    found = union_all(*[select(_postgres_branch(e, rows, match, actor).subquery())
+                        for e in entities]).subquery()
+    score = func.ts_rank(s.tsv, query)
+    stmt = select(s.id, score).join(found, found.c.doc_id == s.id).order_by(score.desc(), s.id.desc())
+    # Each branch reads a few hundred rows: starting parallel workers would cost more (tens of ms
+    # on a busy machine). SET LOCAL lasts until the transaction (the request's) ends.
+    db.session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+    return [(int(i), float(sc)) for i, sc in db.session.execute(stmt.limit(limit))]
 
 
-def _ranked(terms: list[str], actor: Actor, limit: int, prefilter: bool) -> list[tuple[int, float]]:
+def _sqlite_ranked(terms: list[str], entities: list[str], actor: Actor,
+                   limit: int) -> list[tuple[int, float]]:
+    match = fts5_query(terms)
+    found = union_all(*[select(_sqlite_branch(e, match, actor).subquery()) for e in entities]).subquery()
+    stmt = (select(found.c.doc_id, -found.c.score)  # bm25: lower is better
+            .order_by(found.c.score, found.c.doc_id.desc()).limit(limit))
+    return [(int(i), float(sc)) for i, sc in db.session.execute(stmt)]
+
+
+def _ranked(terms: list[str], actor: Actor, limit: int, strategy: str) -> list[tuple[int, float]]:
     """(document id, score) of the best `limit` readable matches, best first."""
     entities = [e for e in ENTITIES if access.can(actor, e, "read")]
     if not entities:
         return []
     if db.engine.dialect.name == "postgresql":
-        query = func.to_tsquery(SIMPLE, tsquery(terms))
-        branches = [select(_postgres_branch(e, query, actor, prefilter).subquery()) for e in entities]
-        found = union_all(*branches).subquery()
-        s = SearchDocument
-        score = func.ts_rank(s.tsv, query)
-        stmt = (select(s.id, score).join(found, found.c.doc_id == s.id)
-                .order_by(score.desc(), s.id.desc()).limit(limit))
-    else:
-        match = fts5_query(terms)
-        branches = [select(_sqlite_branch(e, match, actor).subquery()) for e in entities]
-        found = union_all(*branches).subquery()
-        stmt = (select(found.c.doc_id, -found.c.score)  # bm25: lower is better
-                .order_by(found.c.score, found.c.doc_id.desc()).limit(limit))
-    return [(int(i), float(sc)) for i, sc in db.session.execute(stmt)]
+        return _postgres_ranked(terms, entities, actor, limit, strategy)
+    return _sqlite_ranked(terms, entities, actor, limit)
 
 
-def search_records(q: str, *, actor: Actor, limit: int = 20, prefilter: bool = True) -> SearchResult:
-    """The records `actor` may read that contain every typed word as a word prefix, best first."""
+def search_records(q: str, *, actor: Actor, limit: int = 20, strategy: str = "auto") -> SearchResult:
+    """The records `actor` may read that contain every typed word as a word prefix, best first.
+
+    `strategy` ("auto", or "gin"/"scan" to force a PostgreSQL plan) exists for bench/search.py."""
     terms = query_words(q or "")
     result = SearchResult(query=q or "", terms=terms)
     if not terms:
         return result
-    ranked = _ranked(terms, actor, max(1, min(limit, MAX_LIMIT)), prefilter)
+    ranked = _ranked(terms, actor, max(1, min(limit, MAX_LIMIT)), strategy)
     if not ranked:
         return result
     s = SearchDocument

@@ -64,6 +64,9 @@ def snippet(title: str, body: str, terms: list[str]) -> str:
     """The body line that matched (cut around the first match), or the first line."""
     lines = [ln for ln in (body or "").splitlines() if ln.strip()]
     for line in lines:
+        folded = fold(line)
+        if not any(t in folded for t in terms):
+            continue
         spans = _matches(line, terms)
         if spans:
             start = max(0, spans[0][0] - SNIPPET_CHARS // 3)

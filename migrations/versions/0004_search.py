@@ -48,8 +48,9 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_search_document")),
         sa.UniqueConstraint("entity", "record_id", name="uq_search_document_record"),
     )
-    op.create_index("ix_search_document_responsible_id", "search_document", ["responsible_id"])
-    op.create_index("ix_search_document_dept_path", "search_document", ["dept_path"],
+    # With the id: a rights filter reaches one entity's id range, newest first, inside the index.
+    op.create_index("ix_search_document_responsible_id_id", "search_document", ["responsible_id", "id"])
+    op.create_index("ix_search_document_dept_path_id", "search_document", ["dept_path", "id"],
                     postgresql_ops={"dept_path": "varchar_pattern_ops"})
     if postgres:
         op.create_index("ix_search_document_tsv", "search_document", ["tsv"], postgresql_using="gin")
