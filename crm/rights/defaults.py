@@ -1,7 +1,7 @@
 """The four roles every portal starts with, seeded by migration 0003_access and editable."""
 from __future__ import annotations
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert
 from sqlalchemy.engine import Connection
 
 from crm.rights.models import ACTIONS, ENTITIES, Role, RolePermission
@@ -36,14 +36,6 @@ def seed_default_roles(conn: Connection) -> None:
             {"role_id": role_id, "entity": e, "action": a, "status": None, "level": level}
             for (e, a), level in cells.items()
         ])
-
-
-def ensure_default_roles(conn: Connection) -> bool:
-    """Seed the default roles when there are no roles at all (first start); True if seeded."""
-    if conn.execute(select(Role.__table__.c.id).limit(1)).first() is not None:
-        return False
-    seed_default_roles(conn)
-    return True
 
 
 def reset_roles(conn: Connection) -> None:
