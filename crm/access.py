@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from flask import g, has_request_context, request
+from flask import g, has_app_context, has_request_context, request
 from sqlalchemy import (
     Boolean,
     ColumnElement,
@@ -63,7 +63,8 @@ def rights_of(actor: Actor) -> Rights:
 
 def forget() -> None:
     """Drop cached rights (roles, assignments or memberships changed in this request)."""
-    g.pop("_access_rights", None)
+    if has_app_context():
+        g.pop("_access_rights", None)
 
 
 @user_departments_changed.connect
