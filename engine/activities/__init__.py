@@ -13,6 +13,7 @@ from sqlalchemy import select
 from engine.activities import crm_records, crm_tasks, mail
 from engine.activities.base import ActivityContext, ActivityError, Param, Topic, given
 from engine.models import ActivityRun
+from engine.spiff.data import DataError, json_clean
 from engine.spiff.topics import TopicSpec
 from extensions import db
 
@@ -65,8 +66,6 @@ def dispatch(topic: str, params: dict, ctx: ActivityContext) -> dict | None:
         raise ActivityError(f"Unknown activity topic {topic!r}")
     params = dict(params or {})
     _check_params(spec, params)
-    from engine.spiff.data import DataError, json_clean
-
     with db.session.begin_nested():  # a failing handler leaves nothing behind
         result = spec.handler(params, ctx)
         try:
