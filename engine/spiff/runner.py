@@ -23,9 +23,9 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine.spiff import serializer as _ser
 from engine.spiff import snapshot
-from engine.spiff.data import clean_mapping, json_clean
+from engine.spiff.data import DataError, clean_mapping, json_clean
 from engine.spiff.expressions import evaluate_condition
-from engine.spiff.forms import coerce_form_data
+from engine.spiff.forms import FormDataError, coerce_form_data
 from engine.spiff.parser import FlowdeskParser
 from engine.spiff.sandbox import DEFAULT_TIMEOUT, SandboxError
 from engine.spiff.script_engine import FlowdeskScriptEngine
@@ -203,7 +203,10 @@ def complete_user_task(workflow: BpmnWorkflow, task_id: str, data: dict[str, Any
     if not (task.task_spec.manual and task.has_state(TaskState.READY)):
         raise RunnerError(f"task {task_id} is not an open user task")
     fields = snapshot.form_fields(task)
-    values = clean_mapping(dict(data or {}))
+    try:
+        values = clean_mapping(dict(data or {}))
+    except DataError as exc:
+        raise FormDataError({"data": str(exc)}) from None
     if fields:
         defaults = snapshot.opened_task_state(task)["defaults"]
         values = coerce_form_data(fields, values, defaults)
@@ -223,18 +226,32 @@ def fire_due_timers(workflow: BpmnWorkflow) -> list[str]:
     ]
 
 
-def _condition_holds(
-    task: Any, payload: Any, result_variable: str, extra: dict[str, Any] | None = None
-) -> bool:
-    """Evaluate a message wait's `condition` with the payload and fresh `extra` variables in scope."""
-    condition = ((task.task_spec.extensions or {}).get("properties") or {}).get("condition")
+def _condition_holds(owner: Any, scope: dict[str, Any]) -> bool:
+    """Evaluate a message wait's `condition` property (false when it fails)."""
+    condition = snapshot.properties_of(owner).get("condition")
     if not condition:
         return True
-    variables = {**task.data, **(extra or {}), START_EVENT_VARIABLE: payload, result_variable: payload}
     try:
-        return evaluate_condition(condition, variables)
+        return evaluate_condition(condition, scope)
     except SandboxError:
         return False
+
+
+def _catcher(task: Any, name: str, payload: Any, extra: dict[str, Any]) -> tuple[BpmnEvent, Any] | None:
+    """(event, element spec) for a task waiting for `name` whose condition holds.
+
+    The condition sees the task data, the delivered `variables` and the payload as `event`.
+    """
+    for definition, owner in snapshot.listened(task):
+        if isinstance(definition, MessageEventDefinition) and definition.name == name:
+            result_variable = getattr(definition, "result_var", None) or START_EVENT_VARIABLE
+            event = _message_event(name, payload, result_variable)
+            if not task.task_spec.catches(task, event):
+                continue
+            scope = {**task.data, **extra, START_EVENT_VARIABLE: payload, result_variable: payload}
+            if _condition_holds(owner, scope):
+                return event, owner
+    return None
 
 
 def deliver_message(
@@ -243,24 +260,21 @@ def deliver_message(
     """Deliver a message to the tasks waiting for it (and whose condition holds).
 
     The payload is stored under the catch event's `camunda:resultVariable`, else `event`;
-    `variables` (e.g. a fresh `record`) are set on the catching task. Returns the element
-    ids that caught it (empty: nobody was waiting). Call `advance` afterwards.
+    `variables` (e.g. a fresh `record`) are set on the catching task and seen by the
+    `condition` property. Returns the element ids that caught it (empty: nobody was
+    waiting or no condition held). Call `advance` afterwards.
     """
     clean_payload = json_clean(payload)
     extra = clean_mapping(dict(variables or {}))
     caught = []
     for task in list(workflow.event_manager.tasks.values()):
-        definition = task.task_spec.event_definition
-        result_variable = getattr(definition, "result_var", None) or START_EVENT_VARIABLE
-        event = _message_event(name, clean_payload, result_variable)
-        if not task.task_spec.catches(task, event) or not _condition_holds(
-            task, clean_payload, result_variable, extra
-        ):
+        found = _catcher(task, name, clean_payload, extra)
+        if found is None:
             continue
-        task.task_spec.catch(task, event)
+        task.task_spec.catch(task, found[0])
         task.task_spec._update(task)
         task.data.update(extra)
-        caught.append(task.task_spec.bpmn_id)
+        caught.append(found[1].bpmn_id)
     return caught
 
 

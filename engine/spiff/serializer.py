@@ -9,8 +9,9 @@ subprocess specs. The serializer's default version string is kept (gotcha 6).
 
 from __future__ import annotations
 
-import functools
 import json
+import threading
+from collections import OrderedDict
 from typing import Any
 from uuid import UUID
 
@@ -53,21 +54,36 @@ class StateOnlyWorkflowConverter(BpmnWorkflowConverter):
         return workflow
 
 
-@functools.lru_cache(maxsize=1)
+_local = threading.local()
+SPEC_CACHE_SIZE = 32
+
+
+def _build(with_spec: bool) -> BpmnWorkflowSerializer:
+    """A serializer on a copy of the Camunda config plus our task spec converter."""
+    config = dict(CAMUNDA_CONFIG)
+    config[ExternalServiceTask] = ExternalServiceTaskConverter
+    if not with_spec:
+        config[BpmnWorkflow] = StateOnlyWorkflowConverter
+    return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
+
+
+def _per_thread(name: str, factory: Any) -> Any:
+    """One object per thread: SpiffWorkflow's registry keeps a mode flag while it serializes."""
+    value = getattr(_local, name, None)
+    if value is None:
+        value = factory()
+        setattr(_local, name, value)
+    return value
+
+
 def serializer() -> BpmnWorkflowSerializer:
-    """The state serializer (Camunda config + our task spec + state-only workflow converter)."""
-    config = dict(CAMUNDA_CONFIG)
-    config[ExternalServiceTask] = ExternalServiceTaskConverter
-    config[BpmnWorkflow] = StateOnlyWorkflowConverter
-    return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
+    """The state serializer (spec left out), one per thread."""
+    return _per_thread("state", lambda: _build(with_spec=False))
 
 
-@functools.lru_cache(maxsize=1)
 def full_serializer() -> BpmnWorkflowSerializer:
-    """A stock serializer that embeds the spec (for exports and size comparisons)."""
-    config = dict(CAMUNDA_CONFIG)
-    config[ExternalServiceTask] = ExternalServiceTaskConverter
-    return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
+    """A stock serializer that embeds the spec (exports, size comparisons), one per thread."""
+    return _per_thread("full", lambda: _build(with_spec=True))
 
 
 def _check_version(dct: dict[str, Any]) -> None:
@@ -99,10 +115,16 @@ def deserialize_spec(blob: str) -> tuple[Any, dict[str, Any]]:
     return spec, subprocess_specs
 
 
-@functools.lru_cache(maxsize=64)
 def cached_spec(blob: str) -> tuple[Any, dict[str, Any]]:
-    """`deserialize_spec`, cached by blob: specs are not changed by running workflows."""
-    return deserialize_spec(blob)
+    """`deserialize_spec`, cached by blob per thread (specs are shared by that thread's instances)."""
+    cache: OrderedDict[str, tuple[Any, dict[str, Any]]] = _per_thread("specs", OrderedDict)
+    if blob in cache:
+        cache.move_to_end(blob)
+        return cache[blob]
+    cache[blob] = deserialize_spec(blob)
+    while len(cache) > SPEC_CACHE_SIZE:
+        cache.popitem(last=False)
+    return cache[blob]
 
 
 def serialize_state(workflow: BpmnWorkflow) -> str:

@@ -178,41 +178,53 @@ def _timer_due(definition: Any, task: Any) -> str | None:
     return to_utc_iso(value) if value else None
 
 
-def _definitions(task: Any) -> list[Any]:
-    """The event definitions a waiting task listens for."""
+def listened(task: Any) -> list[tuple[Any, Any]]:
+    """(event definition, owning spec) pairs a waiting task listens for.
+
+    An event-based gateway holds its targets' definitions, in the order of its outputs.
+    """
     definition = task.task_spec.event_definition
-    if isinstance(definition, MultipleEventDefinition):
-        return list(definition.event_definitions)
-    return [definition]
+    if not isinstance(definition, MultipleEventDefinition):
+        return [(definition, task.task_spec)]
+    outputs = list(task.task_spec.outputs)
+    owners = outputs if len(outputs) == len(definition.event_definitions) else []
+    return [
+        (item, owners[index] if owners else task.task_spec)
+        for index, item in enumerate(definition.event_definitions)
+    ]
+
+
+def properties_of(spec: Any) -> dict[str, str]:
+    """The camunda properties kept in a spec's extensions."""
+    return dict((getattr(spec, "extensions", None) or {}).get("properties") or {})
+
+
+def _wait(task: Any, definition: Any, owner: Any) -> tuple[str, dict[str, Any]] | None:
+    """('timer' | 'message', description) for one definition a waiting task listens for."""
+    base = {"task_id": str(task.id), "element_id": owner.bpmn_id, "name": owner.bpmn_name}
+    if isinstance(definition, TimerEventDefinition):
+        return "timer", {**base, "kind": type(definition).__name__, "due": _timer_due(definition, task)}
+    if isinstance(definition, MessageEventDefinition):
+        return "message", {
+            **base,
+            "message": definition.name,
+            "condition": properties_of(owner).get("condition"),
+            "result_variable": getattr(definition, "result_var", None),
+        }
+    return None
 
 
 def waits(workflow: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(timers, message waits) of the tasks waiting for events."""
-    timers, messages = [], []
+    found: dict[str, list[dict[str, Any]]] = {"timer": [], "message": []}
     for task in list(workflow.event_manager.tasks.values()):
         if not task.has_state(TaskState.WAITING):
             continue
-        base = {
-            "task_id": str(task.id),
-            "element_id": task.task_spec.bpmn_id,
-            "name": task.task_spec.bpmn_name,
-        }
-        properties = (task.task_spec.extensions or {}).get("properties") or {}
-        for definition in _definitions(task):
-            if isinstance(definition, TimerEventDefinition):
-                timers.append(
-                    {**base, "kind": type(definition).__name__, "due": _timer_due(definition, task)}
-                )
-            elif isinstance(definition, MessageEventDefinition):
-                messages.append(
-                    {
-                        **base,
-                        "message": definition.name,
-                        "condition": properties.get("condition"),
-                        "result_variable": getattr(definition, "result_var", None),
-                    }
-                )
-    return timers, messages
+        for definition, owner in listened(task):
+            entry = _wait(task, definition, owner)
+            if entry is not None:
+                found[entry[0]].append(entry[1])
+    return found["timer"], found["message"]
 
 
 def errors(workflow: Any) -> list[dict[str, Any]]:

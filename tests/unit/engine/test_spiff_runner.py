@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from engine.spiff.forms import FormDataError
 from engine.spiff.runner import (
     RunnerError,
     SerializationError,
@@ -176,6 +177,10 @@ def test_message_catch_event_receives_deal_updated() -> None:
     workflow = reload(workflow, blob)
     assert deliver_message(workflow, "deal.created", {"changes": {}}) == []
     assert deliver_message(workflow, "deal.updated", {"changes": {"stage": ["NEW", "OFFER"]}}) == []
+    fresh = {"record": {"id": 5, "stage": "WON"}}
+    assert deliver_message(workflow, "deal.updated", {"changes": {}}, fresh) == [], (
+        "the condition reads event"
+    )
     assert advance(workflow, Recorder()).status == "waiting"
     caught = deliver_message(
         workflow,
@@ -402,3 +407,88 @@ def test_instances_share_a_cached_spec_without_interfering() -> None:
     advance(first, one)
     advance(second, two)
     assert (one.calls[0][1], two.calls[0][1]) == ({"title": "Task 2"}, {"title": "Task 4"})
+
+
+def test_event_based_gateway_reports_its_target_events() -> None:
+    body = [
+        start("Begin"),
+        '<bpmn:eventBasedGateway id="Race" />',
+        '<bpmn:intermediateCatchEvent id="Updated" name="Updated"><bpmn:extensionElements>'
+        '<camunda:properties><camunda:property name="condition" value="${event.ok}" /></camunda:properties>'
+        "</bpmn:extensionElements>"
+        '<bpmn:messageEventDefinition id="Md" messageRef="Msg" /></bpmn:intermediateCatchEvent>',
+        timer("Later", "timeDuration", "PT1H"),
+        end("ByMessage"),
+        end("ByTimer"),
+        chain("Begin", "Race"),
+        flow("Flow_message", "Race", "Updated"),
+        flow("Flow_timer", "Race", "Later"),
+        chain("Updated", "ByMessage"),
+        chain("Later", "ByTimer"),
+    ]
+    blob = build(body, extra=message("Msg", "deal.updated"))
+    workflow = begin(blob)
+    result = advance(workflow, Recorder())
+    assert [t["element_id"] for t in result.timers] == ["Later"]
+    assert [(m["element_id"], m["condition"]) for m in result.messages] == [("Updated", "${event.ok}")]
+    workflow = reload(workflow, blob)
+    assert deliver_message(workflow, "deal.updated", {"ok": False}) == []
+    assert deliver_message(workflow, "deal.updated", {"ok": True}) == ["Updated"]
+    assert advance(workflow, Recorder()).status == "completed"
+    assert get_task_states(workflow)["ByMessage"] == "completed"
+
+
+def test_message_condition_sees_the_delivered_variables() -> None:
+    body = [
+        start("Begin"),
+        '<bpmn:intermediateCatchEvent id="WaitWon"><bpmn:extensionElements><camunda:properties>'
+        '<camunda:property name="condition" value="record.stage == \'WON\'" /></camunda:properties>'
+        '</bpmn:extensionElements><bpmn:messageEventDefinition id="Md" messageRef="Msg" />'
+        "</bpmn:intermediateCatchEvent>",
+        end("Done"),
+        chain("Begin", "WaitWon", "Done"),
+    ]
+    workflow = begin(build(body, extra=message("Msg", "deal.updated")), {"record": {"id": 5, "stage": "NEW"}})
+    advance(workflow, Recorder())
+    assert deliver_message(workflow, "deal.updated", {}, {"record": {"id": 5, "stage": "OFFER"}}) == []
+    assert deliver_message(workflow, "deal.updated", {}, {"record": {"id": 5, "stage": "WON"}}) == ["WaitWon"]
+    assert advance(workflow, Recorder()).data["record"]["stage"] == "WON"
+
+
+def test_free_user_task_data_must_be_json_clean() -> None:
+    body = [start("Begin"), user_task("Confirm"), end("Done"), chain("Begin", "Confirm", "Done")]
+    workflow = begin(build(body))
+    [task] = advance(workflow, Recorder()).user_tasks
+    with pytest.raises(FormDataError):
+        complete_user_task(workflow, task["task_id"], {"typename": "BpmnWorkflow"})
+    assert complete_user_task(workflow, task["task_id"], {"note": "ok", "tags": {"b", "a"}}) == {
+        "note": "ok",
+        "tags": ["a", "b"],
+    }
+    assert advance(workflow, Recorder()).data["tags"] == ["a", "b"]
+
+
+def test_workers_in_threads_do_not_share_serializer_state() -> None:
+    import threading
+
+    blob = build(ERRORS)
+    failures: list[BaseException] = []
+
+    def work(offset: int) -> None:
+        try:
+            for number in range(15):
+                workflow = begin(blob, {"record": {"id": offset * 100 + number}})
+                advance(workflow, Recorder({"task_id": number}))
+                state = serialize_state(workflow)
+                serialize_full(workflow)
+                reloaded = deserialize_state(state, blob)
+                assert workflow_data(reloaded)["counter"] == (offset * 100 + number) * 2
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=work, args=(offset,)) for offset in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert failures == []
