@@ -1,1 +1,14 @@
-"""SpiffWorkflow adapter: sandbox, BPMN parser, validation and runner (the only SpiffWorkflow user)."""
+"""SpiffWorkflow adapter: the only package that imports SpiffWorkflow (pure library, no Flask/DB).
+
+Modules:
+* sandbox (+ sandbox_guards): RestrictedPython evaluate/execute with a time limit; Record.
+* expressions: Camunda `${...}` conventions (is_expression, strip_expression, parameter_value).
+* data: json_clean / clean_mapping (task data must be JSON-clean; `typename` is reserved).
+* topics: TopicSpec and STANDARD_TOPICS (external service-task topics and their parameters).
+* parser: FlowdeskParser (Camunda 7 dialect + external tasks, assignment, literal timers).
+* specs: ExternalServiceTask (calls the platform's handler; failures become task errors).
+* validation (+ validation_rules, paths, forms): validate_bpmn collects every upload problem.
+* serializer: spec stored once per version, instance state without the spec.
+* runner (+ snapshot, script_engine): new_workflow, advance, complete_user_task, timers,
+  messages, retries, task states for diagram colouring.
+"""

@@ -17,8 +17,10 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.control import BpmnStartTask, StartEventSplit
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.exceptions import WorkflowException
+from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from engine.spiff import serializer as _ser
@@ -146,21 +148,51 @@ def advance(workflow: BpmnWorkflow, service_handler: ServiceHandler | None) -> S
             workflow.do_engine_steps()
             if not workflow.get_tasks(state=TaskState.READY, manual=False):
                 break
-    except WorkflowException as exc:
-        _record_exception(exc)
+    except Exception as exc:  # a script, condition, timer... failed: the task goes to ERROR
+        _record_failure(exc)
     finally:
         engine.service_handler = None
     return step_result(workflow)
 
 
-def _record_exception(exc: WorkflowException) -> None:
-    """Mark the failing task ERROR and keep the message on it; re-raise when no task is known."""
-    task = getattr(exc, "task", None)
+def _record_failure(exc: Exception, fallback: Any = None) -> None:
+    """Put the failing task in ERROR with a message; re-raise when no task can be found."""
+    task = getattr(exc, "task", None) if isinstance(exc, WorkflowException) else None
+    if task is not None:
+        _mark_error(task, exc.args[0] if exc.args else type(exc).__name__)
+        return
+    task = _failing_task(exc) or fallback
     if task is None:
         raise exc
+    _mark_error(task, _describe_failure(task, exc))
+
+
+def _failing_task(exc: Exception) -> Any:
+    """The innermost task being worked on where `exc` was raised (from the traceback), if any."""
+    found, frames = None, exc.__traceback__
+    while frames is not None:
+        for name in ("my_task", "task"):
+            value = frames.tb_frame.f_locals.get(name)
+            if isinstance(value, Task):
+                found = value
+        frames = frames.tb_next
+    return found
+
+
+def _describe_failure(task: Any, exc: Exception) -> str:
+    """A message for an unexpected failure; timers get a hint about their expected value."""
+    definition = getattr(task.task_spec, "event_definition", None)
+    if isinstance(definition, TimerEventDefinition):
+        expression = definition.expression
+        return f"the timer {expression!r} did not give an ISO 8601 date, duration or cycle ({exc})"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _mark_error(task: Any, detail: str) -> None:
+    """Put a task in ERROR (and out of the event waits) with a message naming its element."""
     if not task.has_state(TaskState.ERROR):
         task.error()
-    detail = exc.args[0] if exc.args else type(exc).__name__
+    task.workflow.top_workflow.event_manager.remove_task(task)
     task._set_internal_data(error=f"{snapshot.element_label(task)}: {detail}")
 
 
@@ -282,9 +314,13 @@ def retry_errored(workflow: BpmnWorkflow) -> list[str]:
     """Reset every errored task so that the next `advance` runs it again (data kept)."""
     reset = []
     for task in workflow.get_tasks(state=TaskState.ERROR):
-        if task.has_state(TaskState.ERROR):
+        if not task.has_state(TaskState.ERROR):
+            continue
+        try:
             workflow.reset_from_task_id(task.id)
-            reset.append(getattr(task.task_spec, "bpmn_id", None) or task.task_spec.name)
+        except Exception as exc:  # it fails again at once (e.g. a timer value): ERROR again
+            _record_failure(exc, fallback=task)
+        reset.append(getattr(task.task_spec, "bpmn_id", None) or task.task_spec.name)
     return reset
 
 

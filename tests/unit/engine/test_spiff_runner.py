@@ -492,3 +492,22 @@ def test_workers_in_threads_do_not_share_serializer_state() -> None:
     for thread in threads:
         thread.join(timeout=60)
     assert failures == []
+
+
+@pytest.mark.parametrize("delay", ["5 minutes", 5, None])
+def test_a_timer_expression_with_a_bad_value_is_an_element_error(delay: object) -> None:
+    body = [
+        start("Begin"),
+        timer("Wait", "timeDuration", "${delay}"),
+        end("Done"),
+        chain("Begin", "Wait", "Done"),
+    ]
+    blob = build(body)
+    workflow = begin(blob, {"delay": delay})
+    result = advance(workflow, Recorder())
+    [error] = result.errors
+    assert error["element_id"] == "Wait" and "did not give an ISO 8601" in error["message"]
+    workflow = reload(workflow, blob)
+    assert advance(workflow, Recorder()).status == "error"
+    assert retry_errored(workflow) == ["Wait"]
+    assert advance(workflow, Recorder()).errors[0]["element_id"] == "Wait"
