@@ -72,6 +72,8 @@ def _register_parts(app: Flask) -> None:
     import embedded  # noqa: F401  (the embedded broker's purge task)
     import engine.models  # noqa: F401
     import engine.tasks  # noqa: F401  (registers Celery tasks)
+    import mail.models  # noqa: F401
+    import mail.tasks  # noqa: F401  (registers Celery tasks)
     import org.models  # noqa: F401
     import web
     from cli import register_cli

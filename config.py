@@ -64,6 +64,11 @@ class Config:
         # A running instance untouched this long lost its kick or its worker: beat re-dispatches it.
         self.ENGINE_STALE_SECONDS = float(os.environ.get("FLOWDESK_ENGINE_STALE_SECONDS", "60"))
         self.API_PAGE_MAX = 200
+        # Mail (mail/config.py lists every MAIL_* setting with its meaning and default).
+        self.MAIL_RATE_PER_MINUTE = int(os.environ.get("FLOWDESK_MAIL_RATE_PER_MINUTE", "60"))
+        self.MAIL_MAX_BYTES = int(os.environ.get("FLOWDESK_MAIL_MAX_BYTES", 25 * 1024 * 1024))
+        self.MAIL_MAX_PARTS = int(os.environ.get("FLOWDESK_MAIL_MAX_PARTS", "500"))
+        self.MAIL_POLL_SECONDS = float(os.environ.get("FLOWDESK_MAIL_POLL_SECONDS", "60"))
         self.WTF_CSRF_TIME_LIMIT = None
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"

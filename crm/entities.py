@@ -9,7 +9,7 @@ from crm.models import MODELS
 @dataclass(frozen=True)
 class Field:
     name: str
-    kind: str  # str | text | decimal | currency | ref | emails | phones | status
+    kind: str  # str | text | decimal | currency | ref | emails | phones | status | bool
     label: str
     required: bool = False
     max_length: int | None = None
@@ -48,6 +48,7 @@ EMAILS = Field("emails", "emails", "E-mails")
 PHONES = Field("phones", "phones", "Phones")
 AMOUNT = Field("amount", "decimal", "Amount", sortable=True)
 CURRENCY = Field("currency", "currency", "Currency", max_length=3)
+DO_NOT_EMAIL = Field("do_not_email", "bool", "Do not email")  # bulk mail skips the record
 
 ENTITIES: dict[str, Entity] = {
     "lead": Entity("lead", "leads", "Lead", (
@@ -55,17 +56,17 @@ ENTITIES: dict[str, Entity] = {
         _s("last_name", "Last name", length=100), _s("company_name", "Company name"),
         EMAILS, PHONES, Field("status", "status", "Status", sortable=True),
         _s("source", "Source", length=100), AMOUNT, CURRENCY,
-        Field("comments", "text", "Comments"), RESPONSIBLE,
+        Field("comments", "text", "Comments"), RESPONSIBLE, DO_NOT_EMAIL,
     ), status_field="status"),
     "contact": Entity("contact", "contacts", "Contact", (
         _s("first_name", "First name", length=100, sortable=True),
         _s("last_name", "Last name", required=True, length=100, sortable=True),
         EMAILS, PHONES, _s("position", "Position", length=200),
-        Field("company_id", "ref", "Company", ref="company"), RESPONSIBLE,
+        Field("company_id", "ref", "Company", ref="company"), RESPONSIBLE, DO_NOT_EMAIL,
     ), title_fields=("first_name", "last_name")),
     "company": Entity("company", "companies", "Company", (
         _s("title", "Title", required=True, sortable=True), EMAILS, PHONES,
-        _s("industry", "Industry", length=100, sortable=True), RESPONSIBLE,
+        _s("industry", "Industry", length=100, sortable=True), RESPONSIBLE, DO_NOT_EMAIL,
     )),
     "deal": Entity("deal", "deals", "Deal", (
         _s("title", "Title", required=True, sortable=True), Field("stage", "status", "Stage", sortable=True),

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from extensions import db
@@ -46,6 +46,7 @@ class Lead(RecordMixin, db.Model):
     amount: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
     currency: Mapped[str] = mapped_column(String(3), default="")
     comments: Mapped[str] = mapped_column(Text, default="")
+    do_not_email: Mapped[bool] = mapped_column(default=False, server_default=false())  # bulk mail skips it
 
 
 class Company(RecordMixin, db.Model):
@@ -55,6 +56,7 @@ class Company(RecordMixin, db.Model):
     title: Mapped[str] = mapped_column(String(255))
     industry: Mapped[str] = mapped_column(String(100), default="")
     lead_id: Mapped[int | None] = mapped_column(ForeignKey("lead.id", ondelete="SET NULL"))
+    do_not_email: Mapped[bool] = mapped_column(default=False, server_default=false())  # bulk mail skips it
 
 
 class Contact(RecordMixin, db.Model):
@@ -68,6 +70,7 @@ class Contact(RecordMixin, db.Model):
         ForeignKey("company.id", ondelete="SET NULL"), index=True
     )
     lead_id: Mapped[int | None] = mapped_column(ForeignKey("lead.id", ondelete="SET NULL"))
+    do_not_email: Mapped[bool] = mapped_column(default=False, server_default=false())  # bulk mail skips it
 
 
 class Deal(RecordMixin, db.Model):

@@ -63,6 +63,8 @@ def _convert(spec: Entity, f: Field, raw: object) -> object:
         return _phones(raw)
     if f.kind == "status":
         return _status(spec.name, raw)
+    if f.kind == "bool":
+        return _bool(raw)
     raise ValueError(f"Unsupported field kind {f.kind}")
 
 
@@ -110,6 +112,17 @@ def _ref(f: Field, raw: object) -> int | None:
     if row is None or (f.ref == "user" and (row.is_system or not row.active)):
         raise ValueError(f"No {f.ref} {ref_id}")
     return ref_id
+
+
+def _bool(raw: object) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw if raw is not None else "").strip().lower()
+    if text in ("true", "1", "yes", "on"):
+        return True
+    if text in ("false", "0", "no", "off", ""):
+        return False
+    raise ValueError("Expected true or false")
 
 
 def _list(raw: object) -> list:

@@ -32,6 +32,9 @@ def field_schema(spec: Entity, f: Field, *, for_input: bool) -> dict:
         out = {"type": "array", "items": items}
         if f.kind == "emails":
             out["description"] = "Stored lower-cased, duplicates dropped"
+    elif f.kind == "bool":
+        out = {"type": "boolean"} if not for_input else {
+            "type": ["boolean", "string"], "description": "true/false (or the texts yes/no/1/0)"}
     elif f.kind == "status":
         out = {"type": "string", "enum": status_codes(spec.name),
                "description": "Values come from the status list (data; companies add their own)"}

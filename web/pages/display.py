@@ -35,6 +35,8 @@ def display_value(spec: Entity, name: str, value: object, actor: Actor) -> tuple
         return str(value), None
     if f.kind == "status":
         return status_info(spec.name, str(value))["name"], None
+    if f.kind == "bool":
+        return ("yes" if value else "no"), None
     if f.kind == "ref" and f.ref == "user":
         user = user_by_id(int(value))
         return (user.full_name if user else f"user #{value}"), None

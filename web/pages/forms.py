@@ -52,6 +52,8 @@ def field_widgets(spec: Entity, values: dict, actor: Actor) -> list[dict]:
                   "choices": None}
         if f.kind == "status":
             widget["choices"] = [(s.code, s.name) for s in status_values(spec.name)]
+        elif f.kind == "bool":
+            widget["choices"] = [("False", "No"), ("True", "Yes")]
         elif f.kind == "ref" and f.ref == "user":
             users = users if users is not None else list_users()
             widget["choices"] = [(str(u.id), u.full_name) for u in users]

@@ -1,0 +1,1 @@
+"""Outgoing mail and templates, bulk send jobs, the Send&Save CRM mailbox, personal mailboxes."""

@@ -1,0 +1,1 @@
+"""Mail services: settings, templates, sending, jobs, ingest, personal mailboxes."""
