@@ -251,3 +251,42 @@ def test_query_syntax_is_plain_words(api):  # noqa: ANN001
         assert r.status_code == 200, (q, r.json)
     assert found(api, "o'bri") == [("lead", lead["id"])]
     assert found(api, "near(") == [("lead", lead["id"])]
+
+
+# ---- pages -------------------------------------------------------------------------------------
+
+def browser_for(app, user):  # noqa: ANN001, ANN201
+    """A test client with `user`'s session, as after logging in."""
+    from flask import g
+
+    g.pop("_login_user", None)  # the tests' app context outlives requests: forget the last user
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = user.get_id()
+        session["_fresh"] = True
+    return client
+
+
+def test_search_box_dropdown_and_results_page(app, api, admin):  # noqa: ANN001
+    lead = make(api, "leads", {"title": "Acme <b>rollout</b>", "comments": "call Acme's CTO"})
+    relay()
+    browser = browser_for(app, admin)
+    page = browser.get("/leads").get_data(as_text=True)
+    assert 'hx-get="/search/suggest"' in page and 'id="search-suggest"' in page
+    html = browser.get("/search/suggest?q=acm", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert f'href="/leads/{lead["id"]}"' in html and "Leads" in html
+    assert "<mark>Acme</mark> &lt;b&gt;rollout&lt;/b&gt;" in html  # highlighted, escaped
+    assert 'href="/search?q=acm"' in html
+    assert browser.get("/search/suggest?q=").get_data(as_text=True).strip() == ""
+    assert "Nothing found" in browser.get("/search/suggest?q=zzzz").get_data(as_text=True)
+    page = browser.get("/search?q=acme").get_data(as_text=True)
+    assert f'href="/leads/{lead["id"]}"' in page and "call <mark>Acme</mark>&#39;s CTO" in page
+    assert "Nothing found" in browser.get("/search?q=zzzz").get_data(as_text=True)
+
+
+def test_pages_show_only_readable_records(app, world):  # noqa: ANN001
+    for user in ("manager_a", "head_a"):
+        browser = browser_for(app, world.users[user])
+        html = browser.get("/search?q=lead").get_data(as_text=True)
+        for rid, owner, _, _ in world.records["lead"]:
+            assert (f'href="/leads/{rid}"' in html) == (owner in VISIBLE[user]["lead"]), (user, owner)

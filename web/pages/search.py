@@ -1,28 +1,40 @@
-"""The top bar's search box: records whose name matches, per type (full-text search comes later)."""
+"""The top bar's search box: full-text search over records as you type, and a results page."""
 from __future__ import annotations
 
 from flask import render_template, request
 
-from crm.entities import ENTITIES, record_title
-from crm.services.records import list_records
+from crm.search.query import search_records
+from crm.search.text import highlight
 from web.pages import pages
 from web.pages.common import me
-from web.pages.display import record_url
-from web.pages.lookups import status_info
-from web.pages.records import ICONS
+from web.search_results import result_groups, result_items
 
-PER_TYPE = 8
+ICONS = {"lead": "bi-funnel", "contact": "bi-person-vcard", "company": "bi-buildings", "deal": "bi-briefcase",
+         "task": "bi-check2-square"}
+PAGE_LIMIT, SUGGEST_LIMIT, MAX_QUERY = 50, 8, 200
+
+
+def _results(limit: int) -> tuple[str, list[str], list[dict]]:
+    q = request.args.get("q", "").strip()[:MAX_QUERY]
+    if not q:
+        return q, [], []
+    result = search_records(q, actor=me(), limit=limit)
+    items = result_items(result)
+    for item in items:
+        item["icon"] = ICONS[item["entity"]]
+        item["title_html"] = highlight(item["title"], result.terms)
+        item["snippet_html"] = highlight(item["snippet"], result.terms)
+    return q, result.terms, items
 
 
 @pages.get("/search")
 def search():  # noqa: ANN201
-    q = request.args.get("q", "").strip()
-    groups = []
-    if q:
-        for spec in ENTITIES.values():
-            page = list_records(spec.name, actor=me(), filters={"q": q}, limit=PER_TYPE)
-            items = [{"title": record_title(r), "url": record_url(spec.name, r.id),
-                      "status": status_info(spec.name, getattr(r, spec.status_field))
-                      if spec.status_field else None, "record": r} for r in page.items]
-            groups.append({"spec": spec, "icon": ICONS[spec.name], "records": items, "more": page.next})
-    return render_template("search.html", q=q, groups=groups)
+    q, _terms, items = _results(PAGE_LIMIT)
+    return render_template("search.html", q=q, groups=result_groups(items), count=len(items))
+
+
+@pages.get("/search/suggest")
+def search_suggest():  # noqa: ANN201
+    """The dropdown under the box (htmx): the best few hits, grouped by type."""
+    q, _terms, items = _results(SUGGEST_LIMIT)
+    return render_template("search/_suggest.html", q=q, groups=result_groups(items), count=len(items))
