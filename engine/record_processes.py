@@ -13,11 +13,12 @@ BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 
 
 def startable_processes(entity: str) -> list[dict]:
-    """Active processes whose newest version has a trigger for this record type (manual start)."""
+    """Active processes to start by hand on a record of this type: those whose newest version
+    has a trigger for the type, and those with no record trigger at all (a plain start event)."""
     out = []
     for version in active_versions():
         messages = [t["message"] for t in version.triggers or [] if t.get("entity") == entity]
-        if messages:
+        if messages or not version.triggers:
             out.append({"key": version.definition.key, "name": version.definition.name or version.name,
                         "version": version.number, "messages": messages})
     return sorted(out, key=lambda p: p["name"].lower())

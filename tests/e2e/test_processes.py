@@ -221,3 +221,64 @@ def stroke(page: Page, element_id: str) -> str:
     """The computed stroke colour of the element's shape (or path) in the SVG."""
     return element(page, element_id).locator(".djs-visual").evaluate(
         "v => getComputedStyle(v.querySelector('rect, circle, polygon, path')).stroke")
+
+
+def test_analyst_draws_a_process_and_starts_it_from_a_record(live_server, engine_worker, page, make_user):
+    from crm.services.records import create_record
+
+    analyst = make_user("analyst@example.com", admin=True, first_name="Ana", last_name="Lyst")
+    lead = create_record("lead", {"title": "Drawn order"}, actor=analyst)
+    login(page, live_server, "analyst@example.com")
+    page.goto(live_server + "/processes")
+    page.click("#new-diagram")
+    expect(page.locator("#fd-modeler")).to_have_attribute("data-state", "ready")
+
+    # Draw: start -> "Check the order" -> end, through the context pad.
+    select_element(page, "StartEvent_1")
+    page.locator('.djs-context-pad .entry[data-action="append.append-task"]').click()
+    page.keyboard.type("Check the order")
+    canvas = page.locator("#fd-canvas").bounding_box()
+    page.mouse.click(canvas["x"] + 200, canvas["y"] + canvas["height"] - 60)  # the background: the process
+    task = page.locator("#fd-canvas g.djs-shape", has_text="Check the order")
+    expect(task).to_have_count(1)
+    task.click()
+    page.locator('.djs-context-pad .entry[data-action="append.end-event"]').click()
+    # Name the process through the panel (its id becomes the process key).
+    page.mouse.click(canvas["x"] + 200, canvas["y"] + canvas["height"] - 60)
+    header = page.locator("#fd-properties .bio-properties-panel-header-type")
+    expect(header).to_have_text(re.compile("process", re.I))
+    for entry, value in (("name", "Order check"), ("id", "order_check")):
+        field = panel_field(page, entry)
+        field.fill(value)
+        field.press("Tab")
+        page.wait_for_timeout(300)
+    page.click("#modeler-save")
+    expect(page).to_have_url(re.compile(r"/processes/order_check$"))
+    expect(page.locator("#process-name")).to_have_text("Order check")
+    expect(page.locator("#trigger-list")).to_contain_text("Manual start only")
+
+    # Start it by hand from the lead's page; the panel shows it, then its coloured diagram.
+    page.goto(f"{live_server}/leads/{lead.id}")
+    page.click("#start-process")
+    page.click('[data-process="order_check"]')
+    expect(page.get_by_text("“Order check” started")).to_be_visible()
+    item = page.locator("#processes [data-instance]", has_text="Order check")
+    for _ in range(50):  # the engine thread runs it to its wait state within moments
+        if "Check the order" in (item.text_content() or ""):
+            break
+        page.wait_for_timeout(200)
+        page.reload()
+    expect(item).to_contain_text("Check the order")  # its current step
+    expect(item.locator('[data-status="waiting"]')).to_be_visible()
+    # A task without a form is simply marked done in the inbox.
+    page.locator(".fd-nav a", has_text="Inbox").click()
+    page.locator("#inbox-list a", has_text="Check the order").click()
+    expect(page.get_by_text("This task has no form")).to_be_visible()
+    page.click("#complete-task")
+    expect(page.get_by_text("“Check the order” done.")).to_be_visible()
+    page.goto(f"{live_server}/leads/{lead.id}")
+    expect(item.locator('[data-status="completed"]')).to_be_visible()
+    item.get_by_role("link", name="Order check").click()
+    expect(page.locator("#diagram")).to_have_attribute("data-state", "ready")
+    expect(page.locator("#diagram g.djs-element.fd-completed")).to_have_count(5)  # 3 shapes, 2 flows
+    expect(page.locator("#diagram g.djs-element.fd-current")).to_have_count(0)

@@ -393,6 +393,7 @@ def test_someone_elses_task_cannot_be_opened_or_completed(web, app, admin, make_
 def test_record_page_starts_a_process_and_shows_its_current_step(web, admin):
     deployed(web)
     upload(web, chain("contact_only", user_task("Call", "Call"), message="contact.created"))
+    upload(web, chain("by_hand", user_task("Look", "Look"), message=None, name="By hand"))
     web.post("/processes/lead_review/active", data={"active": "0"})
     lead_id = new_lead(admin, "Manual lead")
     run_pending()
@@ -400,7 +401,7 @@ def test_record_page_starts_a_process_and_shows_its_current_step(web, admin):
     web.post("/processes/lead_review/active", data={"active": "1"})
     page = text(web.get(f"/leads/{lead_id}"))
     assert 'id="processes"' in page and 'data-process="lead_review"' in page
-    assert 'data-process="contact_only"' not in page
+    assert 'data-process="contact_only"' not in page and 'data-process="by_hand"' in page
     assert "No process has run on this lead" in page
     r = web.post(f"/leads/{lead_id}/processes/start", data={"key": "lead_review"})
     assert r.status_code == 302 and r.headers["Location"] == f"/leads/{lead_id}#processes"

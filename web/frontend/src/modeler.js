@@ -60,6 +60,7 @@ async function importInto(modeler, xml) {
     const { warnings } = await modeler.importXML(xml);
     fitDiagram(modeler.get("canvas"), { left: 130, right: 40, top: 40, bottom: 40 });
     root.dataset.state = "ready";
+    delete root.dataset.dirty;
     setStatus(warnings.length ? `Opened with ${warnings.length} warning(s)` : "Ready");
   } catch (err) {
     root.dataset.state = "failed";
@@ -81,6 +82,7 @@ async function save(modeler) {
   const answer = await response.json().catch(() => ({ error: `HTTP ${response.status}` }));
   if (response.ok) {
     root.dataset.state = "saved";
+    delete root.dataset.dirty;
     setStatus(`Saved as version ${answer.version}`, "success");
     window.location.assign(answer.url);
     return;
@@ -111,10 +113,21 @@ function wireButtons(modeler) {
   const file = document.getElementById("modeler-file");
   file.addEventListener("change", async () => {
     if (!file.files.length) return;
+    const name = file.files[0].name;
     await importInto(modeler, await file.files[0].text());
     file.value = "";
+    if (root.dataset.state === "ready") {
+      root.dataset.dirty = "1";
+      setStatus(`Opened ${name}: not saved yet`, "warning");
+    }
   });
-  modeler.on("commandStack.changed", () => setStatus("Unsaved changes", "warning"));
+  modeler.on("commandStack.changed", () => {
+    root.dataset.dirty = "1";
+    setStatus("Unsaved changes", "warning");
+  });
+  window.addEventListener("beforeunload", (event) => {
+    if (root.dataset.dirty === "1") event.preventDefault();
+  });
 }
 
 async function start() {
