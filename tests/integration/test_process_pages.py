@@ -291,6 +291,7 @@ def test_inbox_form_shows_errors_inline_then_opens_the_next_task(web, admin):
     listing = text(web.get("/inbox"))
     assert f'data-task="{task.id}"' in listing and "Review lead" in listing and "Inbox lead" in listing
     assert badge(listing) == "1"
+    assert badge(text(web.get("/inbox/badge"))) == "1"  # what htmx refreshes the navigation with
     page = text(web.get(f"/inbox/{task.id}"))
     assert '<select class="form-select " id="tf-decision" name="decision"' in page
     assert re.search(r'type="number" step="1" id="tf-budget" name="budget" value=""\s+'
