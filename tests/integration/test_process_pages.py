@@ -415,3 +415,23 @@ def test_record_page_starts_a_process_and_shows_its_current_step(web, admin):
     r = web.post(f"/leads/{lead_id}/processes/start", data={"key": "contact_only"})
     assert r.status_code == 302
     assert "cannot be started by hand on a lead" in text(web.get(f"/leads/{lead_id}"))
+
+
+def test_task_form_shows_typed_defaults_and_read_only_fields(web, admin):
+    fields = ('<camunda:formField id="when" label="When" type="date" defaultValue="31/12/2024" />'
+              '<camunda:formField id="ok" label="OK" type="boolean" defaultValue="true" />'
+              '<camunda:formField id="code" label="Code" type="string" defaultValue="A-7">'
+              '<camunda:validation><camunda:constraint name="readonly" /></camunda:validation>'
+              '</camunda:formField>')
+    upload(web, chain("defaults", user_task("Fill", "Fill", fields=fields)))
+    new_lead(admin)
+    run_pending()
+    task = open_task()
+    page = text(web.get(f"/inbox/{task.id}"))
+    assert 'type="date" id="tf-when" name="when" value="2024-12-31"' in page
+    assert re.search(r'id="tf-ok" name="ok" value="true"\s+checked', page)
+    assert re.search(r'id="tf-code" name="code" value="A-7" disabled', page)
+    r = web.post(f"/inbox/{task.id}/complete", data={"when": "2025-01-02", "ok": "false"})
+    assert r.status_code == 302
+    db.session.refresh(task)
+    assert task.data == {"when": "2025-01-02", "ok": False, "code": "A-7"}

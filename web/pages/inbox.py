@@ -8,6 +8,7 @@ from markupsafe import Markup
 from crm.entities import ENTITIES
 from crm.services.records import get_record
 from engine import inbox as svc
+from engine.forms import coerce_default
 from engine.inbox_view import inbox_counts, next_task_for, tasks_to_dicts
 from errors import Conflict, Forbidden, NotFound, ValidationError
 from web.pages import pages
@@ -80,9 +81,11 @@ def _task_page(row: object, values: dict, errors: dict, status: int = 200):  # n
 
 
 def _initial(field: dict, task: dict) -> object:
+    """What a field shows first: the value entered (a done task), else its default as typed
+    (a Camunda dd/MM/yyyy date default becomes the ISO date a date input shows)."""
     if task["data"] and field["id"] in task["data"]:
         return task["data"][field["id"]]
-    return field.get("default")
+    return coerce_default(field)
 
 
 def _record_panel(row: object) -> dict | None:
