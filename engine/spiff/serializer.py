@@ -115,9 +115,21 @@ def deserialize_spec(blob: str) -> tuple[Any, dict[str, Any]]:
     return spec, subprocess_specs
 
 
+_generation = [0]
+
+
+def _spec_cache() -> OrderedDict[str, tuple[Any, dict[str, Any]]]:
+    """This thread's spec cache, emptied when `cached_spec.cache_clear()` was called since."""
+    cache: OrderedDict[str, tuple[Any, dict[str, Any]]] = _per_thread("specs", OrderedDict)
+    if getattr(_local, "generation", None) != _generation[0]:
+        cache.clear()
+        _local.generation = _generation[0]
+    return cache
+
+
 def cached_spec(blob: str) -> tuple[Any, dict[str, Any]]:
     """`deserialize_spec`, cached by blob per thread (specs are shared by that thread's instances)."""
-    cache: OrderedDict[str, tuple[Any, dict[str, Any]]] = _per_thread("specs", OrderedDict)
+    cache = _spec_cache()
     if blob in cache:
         cache.move_to_end(blob)
         return cache[blob]
@@ -125,6 +137,14 @@ def cached_spec(blob: str) -> tuple[Any, dict[str, Any]]:
     while len(cache) > SPEC_CACHE_SIZE:
         cache.popitem(last=False)
     return cache[blob]
+
+
+def _clear_spec_caches() -> None:
+    """Forget every thread's cached specs (as `functools.lru_cache` would)."""
+    _generation[0] += 1
+
+
+cached_spec.cache_clear = _clear_spec_caches  # type: ignore[attr-defined]
 
 
 def serialize_state(workflow: BpmnWorkflow) -> str:

@@ -403,6 +403,8 @@ def test_instances_share_a_cached_spec_without_interfering() -> None:
     blob = build(ERRORS)
     first, second = begin(blob, {"record": {"id": 1}}), begin(blob, {"record": {"id": 2}})
     assert first.spec is second.spec
+    cached_spec.cache_clear()
+    assert begin(blob).spec is not first.spec
     one, two = Recorder({"task_id": 1}), Recorder({"task_id": 2})
     advance(first, one)
     advance(second, two)
