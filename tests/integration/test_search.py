@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from jsonschema import Draft202012Validator
 
 from crm.events import relay_pending
 from tests.support.access_world import ENTITIES, build_world, role_id
@@ -43,6 +44,9 @@ def test_prefix_match_as_you_type(api):  # noqa: ANN001
     assert item["title"] == "Acme Industries"
     assert item["url"].endswith(f"/leads/{lead['id']}")
     assert r.json["groups"] == [{"entity": "lead", "label": "Leads", "items": [item]}]
+    doc = api.get("/openapi.json").json  # the answer is what the API document promises
+    schema = {**doc["components"]["schemas"]["SearchResults"], "components": doc["components"]}
+    Draft202012Validator(schema).validate(r.json)
 
 
 def test_better_match_ranks_first(api):  # noqa: ANN001

@@ -6,7 +6,8 @@ from flask import g, jsonify, request
 from crm.search.query import MAX_LIMIT, search_records
 from errors import ValidationError
 from web.api import api
-from web.search_results import result_groups, result_items
+from web.api.openapi import op, param, ref, register_paths
+from web.search_results import LABELS, result_groups, result_items
 
 MAX_QUERY = 200
 
@@ -27,3 +28,34 @@ def search():  # noqa: ANN201
     result = search_records(q, actor=g.actor, limit=int(raw_limit))
     items = result_items(result)
     return jsonify({"query": q, "terms": result.terms, "items": items, "groups": result_groups(items)})
+
+
+HIT = {"type": "object", "additionalProperties": False,
+       "required": ["entity", "id", "title", "snippet", "url", "score"],
+       "properties": {"entity": {"type": "string", "enum": list(LABELS)}, "id": {"type": "integer"},
+                      "title": {"type": "string"},
+                      "snippet": {"type": "string",
+                                  "description": "The body line that matched, as plain text"},
+                      "url": {"type": "string", "description": "The record's page"},
+                      "score": {"type": "number", "description": "Higher is better"}}}
+register_paths({"/search": {"get": op(
+    "Search records", tag="Search", operation_id="search", response=ref("SearchResults"),
+    errors=("401", "422"),
+    description="Leads, contacts, companies, deals and tasks the caller may read whose names, titles, "
+                "e-mails, phones, company names, comments or task texts contain every typed word as a "
+                "word prefix, best match first (ranked among the newest matches of each type).",
+    params=[param("q", schema={"type": "string", "minLength": 1, "maxLength": MAX_QUERY}, required=True,
+                  description="What was typed, e.g. \"acm\" finds Acme"),
+            param("limit", schema={"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 20})])}},
+    schemas={"SearchHit": HIT, "SearchResults": {
+        "type": "object", "additionalProperties": False, "required": ["query", "terms", "items", "groups"],
+        "properties": {
+            "query": {"type": "string"},
+            "terms": {"type": "array", "items": {"type": "string"},
+                      "description": "The words matched as prefixes (accents and case folded)"},
+            "items": {"type": "array", "items": ref("SearchHit")},
+            "groups": {"type": "array", "description": "The same hits per record type, best type first",
+                       "items": {"type": "object", "additionalProperties": False,
+                                 "required": ["entity", "label", "items"],
+                                 "properties": {"entity": {"type": "string"}, "label": {"type": "string"},
+                                                "items": {"type": "array", "items": ref("SearchHit")}}}}}}})
