@@ -16,8 +16,6 @@ from web.pages.common import me
 from web.pages.display import record_url
 from web.pages.lookups import titles_by_id, users_by_id
 
-STATUS_TONES = {"running": "primary", "waiting": "info", "completed": "success", "error": "danger",
-                "suspended": "warning", "terminated": "secondary"}
 ACTIONS = {"retry": svc.retry_instance, "suspend": svc.suspend_instance,
            "resume": svc.resume_instance, "terminate": svc.terminate_instance}
 DONE = {"retry": "The instance runs again from the failed step.", "suspend": "The instance is suspended.",
@@ -59,7 +57,7 @@ def instance_view(instance_id: int):  # noqa: ANN201
                  for k, v in sorted(detail["variables"].items())}
     return render_template(
         "processes/instance.html", instance=instance, detail=detail, names=names, users=users,
-        record=record, states_json=states, variables=variables, tone=STATUS_TONES.get(instance.status),
+        record=record, states_json=states, variables=variables,
         actions=allowed_actions(instance.status) if svc.may_control(instance, me()) else [],
         current=[names.get(e, e) for e in detail["current_elements"]])
 
