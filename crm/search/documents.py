@@ -100,16 +100,17 @@ def load_rows(entity: str, ids: list[int]) -> list[Row]:
 def build_documents(entity: str, rows: list[Row]) -> list[Document]:
     """Documents for many records of one type (table rows), with a fixed number of queries."""
     ids = [r.id for r in rows]
+    fields = set(rows[0]._fields) if rows else set()
     related = {
         "emails": emails_of(entity, ids) if entity != "task" else {},
-        "company": _names("company", {getattr(r, "company_id", None) for r in rows}),
-        "contact": _names("contact", {getattr(r, "contact_id", None) for r in rows}),
+        "company": _names("company", {r.company_id for r in rows}) if "company_id" in fields else {},
+        "contact": _names("contact", {r.contact_id for r in rows}) if "contact_id" in fields else {},
     }
     comments = comments_of(entity, ids)
     docs = []
     for r in rows:
         lines = [s.strip() for s in _lines(r, entity, related) + comments.get(r.id, []) if s and s.strip()]
-        status = r.stage if entity == "deal" else getattr(r, "status", None)
+        status = r.stage if entity == "deal" else (r.status if "status" in fields else None)
         docs.append(Document(entity, r.id, title_of(entity, r), "\n".join(lines)[:MAX_BODY],
                              r.responsible_id, r.dept_path or "", status, r.created_by_id))
     return docs
