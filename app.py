@@ -43,6 +43,11 @@ def _init_extensions(app: Flask) -> None:
     celery.conf.beat_schedule["engine-timers"] = {
         "task": "engine.fire_due_timers",
         "schedule": timedelta(seconds=app.config.get("ENGINE_TIMER_SECONDS", 2))}
+    celery.conf.beat_schedule["mail-poll"] = {  # CRM mailbox when due, stalled send jobs
+        "task": "mail.poll_due", "schedule": timedelta(seconds=app.config.get("MAIL_POLL_SECONDS", 60))}
+    celery.conf.beat_schedule["mail-unread"] = {  # unread counts of personal mailboxes
+        "task": "mail.refresh_unread",
+        "schedule": timedelta(seconds=app.config.get("MAIL_UNREAD_SECONDS", 300))}
     if celery.conf.broker_url.startswith("sqla+"):  # embedded broker keeps consumed rows
         celery.conf.beat_schedule["broker-purge"] = {"task": "flowdesk.purge_broker",
                                                      "schedule": timedelta(minutes=1)}

@@ -1,34 +1,24 @@
 """The mail.send activity: a template sent to the record's address.
 
-SEAM: until the mail issue adds outgoing mail, `deliver` only logs a "mail" entry on the
-record's timeline marked as not sent and records `<entity>.mail_requested`. The mail issue
-replaces `deliver` with real sending (rendering the template, queueing the message after the
-commit) and keeps its signature and result shape.
+`deliver` queues a one-recipient send job in the runtime's transaction (mail.outgoing); a worker
+renders and sends it after the commit, honours the record's "do not email" flag, and logs the
+sent mail on the record's timeline with an `email.sent` event. A retried step returns the
+stored result (the dispatcher), so the mail is queued once per task.
 """
 from __future__ import annotations
 
-from crm.events import record_event
-from crm.services.records import _emails, get_record
-from crm.services.timeline import add_entry
+from crm.services.records import get_record
 from engine.activities.base import ActivityContext, Param, Topic, fail, given
 from engine.activities.crm_records import RECORD_PARAMS, record_ref
 from errors import ServiceError
-from extensions import db
 from org.actors import Actor
 
-NOT_SENT = "outgoing mail is not set up yet"
 
+def deliver(template: str, entity: str, record_id: int, *, actor: Actor) -> dict:
+    """Queue `template` about a record; {"template", "to", "sent": False, "status": "queued", "job_id"}."""
+    from mail.outgoing import queue_template_mail
 
-def deliver(template: str, entity: str, record_id: int, to: list[str], *, actor: Actor) -> dict:
-    """SEAM for the mail issue: send `template` to `to` about a record; here it only logs."""
-    reason = NOT_SENT if to else "the record has no e-mail address"
-    entry = add_entry(entity, record_id, "mail", actor=actor,
-                      summary=f"Mail from template {template!r} not sent: {reason}",
-                      data={"template": template, "to": to, "sent": False, "reason": reason})
-    record_event(f"{entity}.mail_requested", entity, record_id,
-                 {"template": [None, template], "to": [None, to], "sent": [None, False]}, actor=actor)
-    db.session.flush()
-    return {"template": template, "to": to, "sent": False, "entry_id": entry.id}
+    return queue_template_mail(template, entity, record_id, actor=actor)
 
 
 def send(params: dict, ctx: ActivityContext) -> dict:
@@ -42,26 +32,25 @@ def send(params: dict, ctx: ActivityContext) -> dict:
         get_record(entity, record_id, actor=ctx.actor)
     except ServiceError as exc:
         raise fail(topic, "id", exc.message) from exc
-    return {"mail": deliver(template, entity, record_id, recipients(entity, record_id), actor=ctx.actor)}
+    try:
+        return {"mail": deliver(template, entity, record_id, actor=ctx.actor)}
+    except ServiceError as exc:
+        raise fail(topic, "template", exc.fields.get("template", exc.message)) from exc
 
 
 def recipients(entity: str, record_id: int) -> list[str]:
     """The record's first address; a deal's comes from its contact, else its company."""
-    emails = _emails(entity, record_id)
-    if not emails and entity == "deal":
-        from crm.models import Deal
+    from mail.services.recipients import addresses_for
 
-        deal = db.session.get(Deal, record_id)
-        for other, other_id in (("contact", deal.contact_id), ("company", deal.company_id)):
-            if other_id and not emails:
-                emails = _emails(other, other_id)
-    return emails[:1]
+    return addresses_for(entity, record_id)
 
 
 TOPICS: tuple[Topic, ...] = (
-    Topic("mail.send", "Send a mail from a template to the record's e-mail address (logged on the "
-          "record's timeline; until outgoing mail is set up it is logged as not sent).",
+    Topic("mail.send", "Send a mail from a template to the record's e-mail address (sent by a worker "
+          "after the step commits, logged on the record's timeline with an email.sent event; skipped "
+          "when the record is marked do not email or has no address).",
           (Param("template", "The mail template's name", required=True),) + RECORD_PARAMS,
           "mail", send,
-          result_description='{"template", "to", "sent", "entry_id"}'),
+          result_description='{"template", "to", "sent": false, "status": "queued", "job_id", '
+                             '"entry_id": null} -- GET /api/v1/jobs/<job_id> shows the result'),
 )
