@@ -8,9 +8,9 @@ from email.utils import formataddr, formatdate, make_msgid
 from sqlalchemy import select
 
 from crm.serialize import json_value
-from errors import ValidationError
+from errors import Conflict, ValidationError
 from extensions import db
-from mail import crypto
+from mail import crypto, kick
 from mail.config import setting
 from mail.models import Mailbox, MailSetting
 from mail.services.common import Checker, require_admin
@@ -218,3 +218,21 @@ def _patterns(check: Checker, raw: object) -> dict[str, str]:
     if len({p.lower() for p in merged.values()}) < len(merged):
         check.errors["subject_patterns"] = "Each record type needs its own expression"
     return out
+
+
+def request_poll(*, actor: Actor) -> dict:
+    """Poll the CRM mailbox now (the backoff is skipped): queued for a worker after the commit."""
+    require_admin(actor)
+    box = crm_mailbox()
+    if box is None or not box.host:
+        raise Conflict("The CRM mailbox is not configured")
+    box.next_attempt_at = None
+    kick.after_commit("mail.poll_mailbox", box.id, True)
+    db.session.commit()
+    return {"queued": True, **crm_mailbox_settings()}
+
+
+def settings_for(name: str, *, actor: Actor) -> dict:
+    """"smtp" or "crm-mailbox" settings for an administrator."""
+    require_admin(actor)
+    return smtp_settings() if name == "smtp" else crm_mailbox_settings()
