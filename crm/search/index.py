@@ -8,7 +8,6 @@ from sqlalchemy import (
     ColumnElement,
     Insert,
     Text,
-    TextClause,
     bindparam,
     delete,
     exists,
@@ -25,7 +24,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from crm.attributes import dept_path_for
 from crm.events import OutboxEvent
 from crm.search.documents import ENTITIES, MODELS, Document, build_documents, load_rows
-from crm.search.models import SearchDocument, doc_id
+from crm.search.models import SearchDocument, doc_id, fts_table
 from crm.search.text import index_text
 from extensions import db
 from org.models import utcnow
@@ -166,9 +165,21 @@ def rebuild(progress: Progress | None = None, entities: Iterable[str] = ENTITIES
         db.session.execute(text("CREATE INDEX IF NOT EXISTS ix_search_document_tsv "
                                 "ON search_document USING gin (tsv)"))
     else:
-        db.session.execute(_fts_command("optimize"))  # merge the FTS5 segments
+        for entity in entities:
+            _refill_fts(entity)
     db.session.commit()
     return counts
+
+
+def _refill_fts(entity: str) -> None:
+    """SQLite: derive the entity's FTS5 table from search_document again (repairs it after a
+    restore that left it behind), in one pass, then merge its segments."""
+    name = fts_table(entity)
+    db.session.execute(text(f"INSERT INTO {name}({name}) VALUES ('delete-all')"))
+    db.session.execute(text(f"INSERT INTO {name}(rowid, title, body) SELECT id, title, body "
+                            "FROM search_document WHERE entity = :entity"), {"entity": entity})
+    db.session.execute(text(f"INSERT INTO {name}({name}) VALUES ('optimize')"))
+    db.session.commit()
 
 
 def _drop_orphans(entity: str) -> None:
@@ -176,7 +187,3 @@ def _drop_orphans(entity: str) -> None:
     db.session.execute(delete(SearchDocument).where(
         SearchDocument.entity == entity, ~exists().where(model.id == SearchDocument.record_id)))
     db.session.commit()
-
-
-def _fts_command(command: str) -> TextClause:
-    return text("INSERT INTO search_fts(search_fts) VALUES (:command)").bindparams(command=command)

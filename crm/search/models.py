@@ -19,13 +19,20 @@ def doc_id(entity: str, record_id: int) -> int:
     return (ENTITY_CODES[entity] << ID_SHIFT) | record_id
 
 
+def fts_table(entity: str) -> str:
+    """SQLite: the entity's contentless FTS5 table (migration 0004_search), fed by triggers."""
+    if entity not in ENTITY_CODES:
+        raise KeyError(entity)
+    return f"search_fts_{entity}"
+
+
 def id_range(entity: str) -> tuple[int, int]:
     low = ENTITY_CODES[entity] << ID_SHIFT
     return low, low + (1 << ID_SHIFT) - 1
 
 
 class SearchDocument(db.Model):
-    """Written only by crm.search.index; on SQLite an FTS5 table indexes title and body."""
+    """Written only by crm.search.index; on SQLite FTS5 tables (one per entity) index title and body."""
 
     __tablename__ = "search_document"
 

@@ -5,7 +5,9 @@ candidate is joined back to its record table through `access.scope`: what a user
 the records as they are now (responsible, department, status), and a deleted or reassigned
 record drops out at once, before the index hears of it.
 - SQLite: the FTS5 match drives (FTS5 cannot filter on other columns anyway); each branch walks
-  the entity's matches newest first, joins the record and keeps the first CANDIDATES readable ones.
+  its entity's FTS5 table newest first, joins the record and keeps the first CANDIDATES readable
+  ones. (One table per entity: a prefix beyond the prefix indexes merges the postings of every
+  matching word before the first row comes out, so five branches over one table paid it 5 times.)
 - PostgreSQL: each branch first picks the newest CANDIDATES matches among the rows whose copied
   access attributes pass `access.condition` (one table, so the planner can use the responsible/
   department indexes or the GIN index, whichever is selective), then joins those to the record
@@ -37,7 +39,7 @@ from sqlalchemy import (
 
 from crm import access
 from crm.search.documents import ENTITIES, MODELS
-from crm.search.models import SearchDocument, id_range
+from crm.search.models import SearchDocument, fts_table, id_range
 from crm.search.text import fts5_query, query_words, snippet, tsquery
 from extensions import db
 from org.actors import Actor
@@ -49,10 +51,8 @@ COMMON_SHARE = 0.02  # a word in 2% of the sample: read the newest rows, not its
 COPIES = ("responsible_id", "dept_path", "status", "created_by_id")
 TITLE_WEIGHT, BODY_WEIGHT = 10.0, 1.0  # bm25 column weights on SQLite (A/B weights on PostgreSQL)
 
-_fts = table("search_fts", column("rowid", BigInteger))
-FTS = literal_column("search_fts")
 SIMPLE = literal_column("'simple'::regconfig")
-_estimate: list[float] = [0.0, -1e9]  # PostgreSQL: [rows in search_document, when read]
+_estimates: dict[str, tuple[float, float]] = {}  # PostgreSQL: url -> (rows in search_document, when)
 
 
 @dataclass
@@ -80,14 +80,15 @@ def _condition_on_copies(actor: Actor, entity: str, rows: object) -> ColumnEleme
 
 
 def _sqlite_branch(entity: str, match: str, actor: Actor) -> Select:
-    low, high = id_range(entity)
+    low, _high = id_range(entity)
     model = MODELS[entity]
-    score = func.bm25(FTS, TITLE_WEIGHT, BODY_WEIGHT).label("score")
+    name = fts_table(entity)
+    fts, fts_name = table(name, column("rowid", BigInteger)), literal_column(name)
+    score = func.bm25(fts_name, TITLE_WEIGHT, BODY_WEIGHT).label("score")
     # `model.id = rowid - low` can only be used from the FTS side: the full-text match drives.
-    stmt = (select(_fts.c.rowid.label("doc_id"), score).select_from(_fts)
-            .join(model, model.id == _fts.c.rowid - low)
-            .where(FTS.op("MATCH")(match), _fts.c.rowid.between(low, high)))
-    return access.scope(stmt, entity, "read", actor).order_by(_fts.c.rowid.desc()).limit(CANDIDATES)
+    stmt = (select(fts.c.rowid.label("doc_id"), score).select_from(fts)
+            .join(model, model.id == fts.c.rowid - low).where(fts_name.op("MATCH")(match)))
+    return access.scope(stmt, entity, "read", actor).order_by(fts.c.rowid.desc()).limit(CANDIDATES)
 
 
 def _postgres_branch(entity: str, rows: object, match: ColumnElement | None, actor: Actor) -> Select:
@@ -104,13 +105,14 @@ def _postgres_branch(entity: str, rows: object, match: ColumnElement | None, act
 
 
 def _index_rows() -> float:
-    """PostgreSQL's row estimate for the index table, re-read once a minute."""
-    now = time.monotonic()
-    if now - _estimate[1] > 60:
-        rows = db.session.scalar(text("SELECT reltuples FROM pg_class "
-                                      "WHERE oid = 'search_document'::regclass"))
-        _estimate[:] = [float(rows or 0), now]
-    return _estimate[0]
+    """PostgreSQL's row estimate for the index table, re-read once a minute (per database)."""
+    now, key = time.monotonic(), str(db.engine.url)
+    rows, read_at = _estimates.get(key, (0.0, -1e9))
+    if now - read_at > 60:
+        rows = float(db.session.scalar(text("SELECT reltuples FROM pg_class "
+                                            "WHERE oid = 'search_document'::regclass")) or 0)
+        _estimates[key] = (rows, now)
+    return rows
 
 
 def _common_words(query: str) -> bool:

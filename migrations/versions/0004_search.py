@@ -5,9 +5,10 @@ Revises: 0001_foundation
 
 One row per indexed record, id = entity code << 40 | record id (so one entity is one id
 range), carrying copies of the record's access attributes (responsible, department path,
-status, creator) that crm.access.condition filters on. SQLite: an external-content FTS5 table
-over search_document kept in step by triggers (so deleting rows, as the tests' wipe does,
-also empties the index). PostgreSQL: a tsvector column with a GIN index.
+status, creator) that crm.access.condition filters on. SQLite: one contentless FTS5 table per
+entity (a prefix query merges the postings of one entity, not of all five), kept in step with
+search_document by triggers (so deleting rows, as the tests' wipe does, also empties them).
+PostgreSQL: a tsvector column with a GIN index.
 """
 import sqlalchemy as sa
 from alembic import op
@@ -18,14 +19,18 @@ down_revision = "0001_foundation"
 branch_labels = None
 depends_on = None
 
-FTS_DELETE = ("INSERT INTO search_fts(search_fts, rowid, title, body) "
+ENTITIES = ("lead", "contact", "company", "deal", "task")
+FTS = ("CREATE VIRTUAL TABLE search_fts_{e} USING fts5(title, body, content='', prefix='2 3', "
+       "tokenize='unicode61 remove_diacritics 2')")
+FTS_INSERT = "INSERT INTO search_fts_{e}(rowid, title, body) VALUES (new.id, new.title, new.body);"
+FTS_DELETE = ("INSERT INTO search_fts_{e}(search_fts_{e}, rowid, title, body) "
               "VALUES ('delete', old.id, old.title, old.body);")
-FTS_TRIGGERS = {
-    "search_document_ai": "AFTER INSERT ON search_document BEGIN "
-    "INSERT INTO search_fts(rowid, title, body) VALUES (new.id, new.title, new.body); END",
-    "search_document_ad": f"AFTER DELETE ON search_document BEGIN {FTS_DELETE} END",
-    "search_document_au": f"AFTER UPDATE OF title, body ON search_document BEGIN {FTS_DELETE} "
-    "INSERT INTO search_fts(rowid, title, body) VALUES (new.id, new.title, new.body); END",
+ON = "ON search_document WHEN {row}.entity = '{e}' BEGIN "
+FTS_TRIGGERS = {  # name (with {e}) -> body; one contentless FTS5 table per entity
+    "search_fts_{e}_ai": "AFTER INSERT " + ON.replace("{row}", "new") + FTS_INSERT + " END",
+    "search_fts_{e}_ad": "AFTER DELETE " + ON.replace("{row}", "old") + FTS_DELETE + " END",
+    "search_fts_{e}_au": "AFTER UPDATE OF title, body " + ON.replace("{row}", "new") + FTS_DELETE + " "
+                         + FTS_INSERT + " END",
 }
 
 
@@ -55,16 +60,16 @@ def upgrade():
     if postgres:
         op.create_index("ix_search_document_tsv", "search_document", ["tsv"], postgresql_using="gin")
         return
-    op.execute(
-        "CREATE VIRTUAL TABLE search_fts USING fts5(title, body, content='search_document', "
-        "content_rowid='id', prefix='2 3', tokenize='unicode61 remove_diacritics 2')")
-    for name, body in FTS_TRIGGERS.items():
-        op.execute(f"CREATE TRIGGER {name} {body}")
+    for e in ENTITIES:
+        op.execute(FTS.format(e=e))
+        for name, body in FTS_TRIGGERS.items():
+            op.execute(f"CREATE TRIGGER {name.format(e=e)} {body.format(e=e)}")
 
 
 def downgrade():
     if op.get_bind().dialect.name != "postgresql":
-        for name in FTS_TRIGGERS:
-            op.execute(f"DROP TRIGGER IF EXISTS {name}")
-        op.execute("DROP TABLE IF EXISTS search_fts")
+        for e in ENTITIES:
+            for name in FTS_TRIGGERS:
+                op.execute(f"DROP TRIGGER IF EXISTS {name.format(e=e)}")
+            op.execute(f"DROP TABLE IF EXISTS search_fts_{e}")
     op.drop_table("search_document")
