@@ -171,6 +171,7 @@ def time_rights(app: object, user_id: int, runs: int) -> list[float]:
 
 def rank_everything(app: object, q: str, runs: int) -> list[float]:
     """No cap, no rights: rank every match and keep the best 20 (what the design avoids)."""
+    from crm.search.models import fts_table
     from crm.search.text import fts5_query, query_words, tsquery
     from extensions import db
 
@@ -181,8 +182,10 @@ def rank_everything(app: object, q: str, runs: int) -> list[float]:
             sql = text("SELECT id FROM search_document WHERE tsv @@ to_tsquery('simple', :q) ORDER BY "
                        "ts_rank(tsv, to_tsquery('simple', :q)) DESC LIMIT 20").bindparams(q=tsquery(terms))
         else:
-            sql = text("SELECT rowid FROM search_fts WHERE search_fts MATCH :q "
-                       "ORDER BY bm25(search_fts, 10.0, 1.0) LIMIT 20").bindparams(q=fts5_query(terms))
+            union = " UNION ALL ".join(
+                f"SELECT rowid, bm25({t}, 10.0, 1.0) AS score FROM {t} WHERE {t} MATCH :q"
+                for t in (fts_table(e) for e in SHARES))
+            sql = text(f"SELECT rowid FROM ({union}) ORDER BY score LIMIT 20").bindparams(q=fts5_query(terms))
         for i in range(runs + 1):
             started = time.perf_counter()
             db.session.execute(sql).all()
@@ -193,6 +196,7 @@ def rank_everything(app: object, q: str, runs: int) -> list[float]:
 
 
 def matches(app: object, q: str) -> int:
+    from crm.search.models import fts_table
     from crm.search.text import fts5_query, query_words, tsquery
     from extensions import db
 
@@ -201,8 +205,8 @@ def matches(app: object, q: str) -> int:
         if db.engine.dialect.name == "postgresql":
             sql = text("SELECT count(*) FROM search_document WHERE tsv @@ to_tsquery('simple', :q)")
             return db.session.scalar(sql.bindparams(q=tsquery(terms)))
-        sql = text("SELECT count(*) FROM search_fts WHERE search_fts MATCH :q")
-        return db.session.scalar(sql.bindparams(q=fts5_query(terms)))
+        return sum(db.session.scalar(text(f"SELECT count(*) FROM {t} WHERE {t} MATCH :q"),
+                                     {"q": fts5_query(terms)}) for t in (fts_table(e) for e in SHARES))
 
 
 def main() -> None:
