@@ -13,6 +13,19 @@ from crm.services.records import create_record
 from tests.support.services import SmtpRecorder, SmtpServer, wait_until
 
 
+@pytest.fixture
+def api(admin, client):
+    """The administrator's API client, its token in admin mode (administrator rights apply)."""
+    from extensions import db
+    from org.services.tokens import issue_token
+    from tests.support.api import ApiClient
+
+    token, row = issue_token(admin)
+    row.admin_mode = True
+    db.session.commit()
+    return ApiClient(client, token)
+
+
 class RefusingRecorder(SmtpRecorder):
     """Keeps what it receives; refuses RCPT for the addresses in `refuse` with a 550 answer."""
 
