@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import Row, select
 
@@ -27,6 +28,7 @@ class Document:
     dept_path: str
     status: str | None
     created_by_id: int | None
+    source_updated_at: datetime | None = None
 
 
 def phone_variants(phone: str) -> list[str]:
@@ -112,5 +114,5 @@ def build_documents(entity: str, rows: list[Row]) -> list[Document]:
         lines = [s.strip() for s in _lines(r, entity, related) + comments.get(r.id, []) if s and s.strip()]
         status = r.stage if entity == "deal" else (r.status if "status" in fields else None)
         docs.append(Document(entity, r.id, title_of(entity, r), "\n".join(lines)[:MAX_BODY],
-                             r.responsible_id, r.dept_path or "", status, r.created_by_id))
+                             r.responsible_id, r.dept_path or "", status, r.created_by_id, r.updated_at))
     return docs

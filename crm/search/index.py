@@ -8,6 +8,7 @@ from sqlalchemy import (
     ColumnElement,
     Insert,
     Text,
+    and_,
     bindparam,
     delete,
     exists,
@@ -55,6 +56,7 @@ def _tsv() -> ColumnElement:
 def _params(doc: Document, postgres: bool, now: datetime) -> dict:
     row = {"id": doc_id(doc.entity, doc.record_id), "entity": doc.entity, "record_id": doc.record_id,
            "title": doc.title, "body": doc.body, "updated_at": now,
+           "source_updated_at": doc.source_updated_at,
            **{name: getattr(doc, name) for name in ATTRIBUTES}}
     if postgres:
         row["ft"], row["fb"] = index_text(doc.title), index_text(doc.body)
@@ -63,16 +65,19 @@ def _params(doc: Document, postgres: bool, now: datetime) -> dict:
 
 def _upsert_statement(postgres: bool) -> Insert:
     table = SearchDocument.__table__
-    names = ["id", "entity", "record_id", "title", "body", "updated_at", *ATTRIBUTES]
+    names = ["id", "entity", "record_id", "title", "body", "updated_at", "source_updated_at", *ATTRIBUTES]
     values = {n: bindparam(n, type_=table.c[n].type) for n in names}
     if postgres:
         values["tsv"] = _tsv()
     stmt = (pg_insert if postgres else sqlite_insert)(table).values(values)
     new = stmt.excluded
-    changed = [table.c[n].is_distinct_from(new[n]) for n in ("title", "body", *ATTRIBUTES)]
-    updated = ["title", "body", "updated_at", *ATTRIBUTES] + (["tsv"] if postgres else [])
+    changed = or_(*[table.c[n].is_distinct_from(new[n]) for n in ("title", "body", *ATTRIBUTES)])
+    seen = table.c.source_updated_at
+    not_older = or_(seen.is_(None), new.source_updated_at.is_(None), new.source_updated_at >= seen)
+    updated = ["title", "body", "updated_at", "source_updated_at", *ATTRIBUTES]
+    updated += ["tsv"] if postgres else []
     return stmt.on_conflict_do_update(index_elements=["id"], set_={n: new[n] for n in updated},
-                                      where=or_(*changed))
+                                      where=and_(changed, not_older))
 
 
 def upsert_documents(docs: list[Document]) -> None:

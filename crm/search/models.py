@@ -49,6 +49,8 @@ class SearchDocument(db.Model):
     status: Mapped[str | None] = mapped_column(String(32))
     created_by_id: Mapped[int | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The record's updated_at when read: an older read never overwrites a newer one (two workers).
+    source_updated_at: Mapped[datetime | None]
 
     __table_args__ = (
         UniqueConstraint("entity", "record_id", name="uq_search_document_record"),

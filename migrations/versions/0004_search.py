@@ -50,6 +50,7 @@ def upgrade():
         sa.Column("status", sa.String(length=32), nullable=True),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("source_updated_at", sa.DateTime(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_search_document")),
         sa.UniqueConstraint("entity", "record_id", name="uq_search_document_record"),
     )

@@ -124,6 +124,23 @@ def test_redelivered_events_change_nothing(api):  # noqa: ANN001
     assert found(api, "twice") == [("lead", lead["id"])]
 
 
+def test_an_older_read_never_overwrites_a_newer_one(api):  # noqa: ANN001
+    """Two workers re-reading one record: the one that read it earlier may commit last."""
+    from datetime import timedelta
+
+    from crm.search.documents import build_documents, load_rows
+    from crm.search.index import upsert_documents
+    from extensions import db
+
+    lead = make(api, "leads", {"title": "Current title"})
+    relay()
+    stale = build_documents("lead", load_rows("lead", [lead["id"]]))[0]
+    stale.title, stale.source_updated_at = "Stale title", stale.source_updated_at - timedelta(seconds=1)
+    upsert_documents([stale])
+    db.session.commit()
+    assert found(api, "stale") == [] and found(api, "current") == [("lead", lead["id"])]
+
+
 # ---- rights ----------------------------------------------------------------------------------
 
 SALES = {"manager_a", "manager_b", "head_sales"}
