@@ -89,7 +89,7 @@ class Rights:
 
 
 def load_rights(user: object) -> Rights:
-    """Departments, workgroups, assignments and permissions of `user`, in four queries."""
+    """Departments, workgroups, assignments and permissions of `user`, in three queries."""
     rights = Rights(user_id=user.id, full=bool(getattr(user, "is_admin", False)))
     rights.departments = [tuple(row) for row in db.session.execute(
         select(Department.id, Department.name, Department.path)
