@@ -15,7 +15,11 @@ from mail.models import Mailbox
 
 
 class MailboxUnavailable(Exception):
-    """The server cannot be reached, refused the login, or has no such folder."""
+    """The server cannot be reached, refused the login, or has no such folder (`field` says which)."""
+
+    def __init__(self, message: str, field: str = "host") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 NETWORK_ERRORS = (OSError, socket.timeout, ssl.SSLError, IMAPClientError)
@@ -27,7 +31,7 @@ def connect(box: Mailbox, *, password: str | None = None) -> Iterator[IMAPClient
     try:
         secret = crypto.decrypt(box.password_enc) if password is None else password
     except crypto.SecretUnreadable as exc:
-        raise MailboxUnavailable(str(exc)) from None
+        raise MailboxUnavailable(str(exc), "password") from None
     client = _open(box, secret)
     try:
         yield client
@@ -57,7 +61,7 @@ def _open(box: Mailbox, secret: str) -> IMAPClient:
             client.shutdown()
         except Exception:  # noqa: BLE001
             pass
-        raise MailboxUnavailable(f"Login as {box.username} refused: {_text(exc)}") from None
+        raise MailboxUnavailable(f"Login as {box.username} refused: {_text(exc)}", "password") from None
     return client
 
 
@@ -71,4 +75,4 @@ def select(client: IMAPClient, folder: str, *, readonly: bool = False) -> dict:
     try:
         return client.select_folder(folder, readonly=readonly)
     except NETWORK_ERRORS as exc:
-        raise MailboxUnavailable(f"Cannot open the folder {folder!r}: {_text(exc)}") from None
+        raise MailboxUnavailable(f"Cannot open the folder {folder!r}: {_text(exc)}", "folder") from None

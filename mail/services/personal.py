@@ -64,8 +64,7 @@ def save_mailbox(data: dict, *, actor: Actor) -> Mailbox:
             unread = _unseen(client, box.folder)
     except imap.MailboxUnavailable as exc:
         db.session.rollback()
-        field = "password" if "refused" in str(exc) else ("folder" if "folder" in str(exc) else "host")
-        raise ValidationError.from_fields({field: str(exc)}) from None
+        raise ValidationError.from_fields({exc.field: str(exc)}) from None
     _set_unread(box, unread)
     db.session.add(box)
     db.session.commit()
@@ -81,7 +80,7 @@ def _unseen(client: object, folder: str) -> int:
     try:
         return int(client.folder_status(folder, [b"UNSEEN"])[b"UNSEEN"])
     except imap.NETWORK_ERRORS as exc:
-        raise imap.MailboxUnavailable(f"Cannot open the folder {folder!r}: {exc}") from None
+        raise imap.MailboxUnavailable(f"Cannot open the folder {folder!r}: {exc}", "folder") from None
 
 
 def _set_unread(box: Mailbox, unread: int | None, error: str = "") -> None:
