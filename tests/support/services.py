@@ -45,6 +45,18 @@ def wait_until(check: Callable[[], object], timeout: float = START_TIMEOUT, inte
         time.sleep(interval)
 
 
+def die_with_parent() -> None:
+    """Popen preexec_fn: the child gets SIGTERM if the test process dies without teardown."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+# Popen options for every service: its own process group, and gone with the test process.
+CHILD = {"start_new_session": True, "preexec_fn": die_with_parent}
+
+
 def _port_open(port: int) -> bool:
     try:
         socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
@@ -175,7 +187,7 @@ class CeleryProcess:
     def start(self) -> CeleryProcess:
         log = open(self.log_path, "wb")  # noqa: SIM115  (owned by the child)
         self.proc = subprocess.Popen(self.command(), cwd=BASE_DIR, env=self.env, stdout=log,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
+                                     stderr=subprocess.STDOUT, **CHILD)
         log.close()
         marker = "ready." if self.kind == "worker" else "beat: Starting"
         wait_until(lambda: self._alive_and_logged(marker), START_TIMEOUT, what=f"celery {self.kind} start")
@@ -247,7 +259,7 @@ class GunicornServer:
                "app:create_app()"]
         with open(self.log_path, "wb") as log:
             self.proc = subprocess.Popen(cmd, cwd=BASE_DIR, env=self.env, stdout=log,
-                                         stderr=subprocess.STDOUT, start_new_session=True)
+                                         stderr=subprocess.STDOUT, **CHILD)
         wait_until(self._ready, START_TIMEOUT, what="gunicorn")
         return self
 
@@ -322,7 +334,7 @@ class Dovecot:
         shutil.chown(self.dir / "mail", "mail", "mail")
         self.proc = subprocess.Popen([shutil.which("dovecot") or "/usr/sbin/dovecot", "-F", "-c", str(conf)],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                     start_new_session=True)
+                                     **CHILD)
         wait_until(lambda: self._ready(), 20, what="dovecot")
         return self
 
@@ -428,7 +440,7 @@ class Radicale:
         (self.dir / "users").touch()
         self.proc = subprocess.Popen([sys.executable, "-m", "radicale", "--config", str(conf)],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                     start_new_session=True)
+                                     **CHILD)
         wait_until(lambda: self._ready(), 30, what="radicale")
         return self
 
