@@ -23,6 +23,9 @@ NAV = [
              ("pages.record_list", {"plural": "companies"}, "Companies", "bi-buildings"),
              ("pages.record_list", {"plural": "deals"}, "Deals", "bi-briefcase"),
              ("pages.task_list", {}, "Tasks", "bi-check2-square")]),
+    ("Mail", [("pages.my_mail", {}, "My mail", "bi-envelope"),
+              ("pages.mail_unassigned", {}, "CRM mailbox", "bi-inboxes"),
+              ("pages.mail_templates", {}, "Mail templates", "bi-file-earmark-text")]),
     ("Processes", [("pages.inbox", {}, "Inbox", "bi-inbox"),
                    ("pages.process_list", {}, "Processes", "bi-bezier2"),
                    ("pages.activity_docs", {}, "Activities", "bi-gear-wide-connected")]),
@@ -124,7 +127,8 @@ def nav_active(endpoint: str, args: dict) -> bool:
     """Whether a navigation link points at the current page (or its sub-pages)."""
     if endpoint == "pages.record_list":
         return request.view_args is not None and request.view_args.get("plural") == args.get("plural")
-    prefixes = {"pages.task_list": "/tasks", "pages.employees": "/company/employees",
+    prefixes = {"pages.my_mail": "/mail/inbox", "pages.mail_unassigned": "/mail/unassigned",
+                "pages.mail_templates": "/mail/templates", "pages.task_list": "/tasks", "pages.employees": "/company/employees",
                 "pages.departments": "/company/departments", "pages.inbox": "/inbox",
                 "pages.activity_docs": "/processes/activities"}
     if endpoint == "pages.process_list":
