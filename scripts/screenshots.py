@@ -72,6 +72,14 @@ def serve(app):  # noqa: ANN001, ANN201
     return server, f"http://127.0.0.1:{server.server_port}"
 
 
+def switch_admin_mode(page) -> None:  # noqa: ANN001
+    """Toggle admin mode through the user menu (when the portal has one)."""
+    if page.locator("#admin-mode-switch").count():
+        page.click("#user-menu")
+        page.click("#admin-mode-switch")
+        page.wait_for_load_state()
+
+
 def shoot(base: str, facts: dict) -> None:
     from playwright.sync_api import expect, sync_playwright
 
@@ -86,6 +94,7 @@ def shoot(base: str, facts: dict) -> None:
         page.click("form button[type=submit]")
         expect(page.locator("#user-menu")).to_be_visible()
 
+        switch_admin_mode(page)  # designing processes is an administrator's job, in admin mode
         page.goto(base + "/processes/lead_review/versions/1/edit")
         expect(page.locator("#fd-modeler")).to_have_attribute("data-state", "ready")
         box = page.locator('#fd-canvas g.djs-element[data-element-id="Activity_Note"]').bounding_box()
@@ -94,6 +103,7 @@ def shoot(base: str, facts: dict) -> None:
         page.wait_for_timeout(400)
         page.screenshot(path=str(OUT / "designer.png"))
 
+        switch_admin_mode(page)  # the rest as an ordinary user sees it
         page.goto(base + f"/processes/instances/{facts['instance']}")
         expect(page.locator("#diagram")).to_have_attribute("data-state", "ready")
         page.wait_for_timeout(300)
