@@ -110,5 +110,21 @@ def _links(data: dict, actor: Actor) -> list[dict]:
     if isinstance(task_id, int):
         links.append({"label": "Task", "title": str(data.get("title") or f"#{task_id}"),
                       "url": url_for("pages.task_view", task_id=task_id)})
+    return links + _mail_links(data)
+
+
+def _mail_links(data: dict) -> list[dict]:
+    """A received mail: the message page and its attachments; a sent one: its send job."""
+    links = []
+    if isinstance(data.get("mail_id"), int):
+        links.append({"label": "Mail", "title": "open" + (" (formatted)" if data.get("has_html") else ""),
+                      "url": url_for("pages.mail_message", mail_id=data["mail_id"])})
+        for item in data.get("attachments") or []:
+            if isinstance(item, dict) and isinstance(item.get("id"), int):
+                links.append({"label": "Attachment", "title": str(item.get("filename") or item["id"]),
+                              "url": url_for("pages.mail_attachment", attachment_id=item["id"], download=1)})
+    if isinstance(data.get("job_id"), int) and data.get("direction") == "out":
+        links.append({"label": "Sent with", "title": str(data.get("template") or "a template"),
+                      "url": url_for("pages.mail_job", job_id=data["job_id"])})
     return links
 

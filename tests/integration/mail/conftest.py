@@ -10,7 +10,8 @@ from imapclient import IMAPClient
 from imapclient.exceptions import LoginError
 
 from crm.services.records import create_record
-from tests.support.services import SmtpRecorder, SmtpServer, wait_until
+from tests.support.mail_servers import SmtpRecorder, SmtpServer
+from tests.support.services import wait_until
 
 
 @pytest.fixture
