@@ -64,6 +64,10 @@ class Config:
         # A running instance untouched this long lost its kick or its worker: beat re-dispatches it.
         self.ENGINE_STALE_SECONDS = float(os.environ.get("FLOWDESK_ENGINE_STALE_SECONDS", "60"))
         self.API_PAGE_MAX = 200
+        # Invitation and set-password links expire after this many days.
+        self.INVITATION_DAYS = float(os.environ.get("FLOWDESK_INVITATION_DAYS", "7"))
+        # The portal's address for links in mails sent outside a web request (CLI, workers).
+        self.BASE_URL = os.environ.get("FLOWDESK_BASE_URL", "http://localhost:5000")
         # Mail (mail/config.py lists every MAIL_* setting with its meaning and default).
         self.MAIL_RATE_PER_MINUTE = int(os.environ.get("FLOWDESK_MAIL_RATE_PER_MINUTE", "60"))
         self.MAIL_MAX_BYTES = int(os.environ.get("FLOWDESK_MAIL_MAX_BYTES", 25 * 1024 * 1024))

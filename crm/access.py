@@ -34,7 +34,7 @@ from errors import Forbidden, NotFound
 from extensions import db
 from org.actors import Actor, ProcessActor
 from org.models import Department
-from org.signals import department_moved, user_departments_changed
+from org.signals import department_moved, user_departments_changed, workgroups_changed
 
 PATH_RE = re.compile(r"^(/\d+)+/$")
 
@@ -69,6 +69,7 @@ def forget() -> None:
 
 @user_departments_changed.connect
 @department_moved.connect
+@workgroups_changed.connect
 def _forget_on_org_change(sender: object, **_: object) -> None:
     if has_request_context():
         forget()

@@ -11,6 +11,7 @@ from engine.models import ACTIVE_STATUSES, ProcessDefinition, ProcessInstance, P
 from errors import Forbidden, NotFound, ServiceError, ValidationError
 from extensions import db
 from org.actors import Actor, ProcessActor, actor_user
+from org.admin import acts_as_admin, has_admin_rights
 
 RECORD_ENTITIES = ("lead", "contact", "company", "deal", "task")
 TRIGGER_ACTIONS = ("created", "updated")
@@ -36,8 +37,9 @@ def require_designer(actor: Actor) -> None:
     """Uploading and changing processes needs the process-designer right (admins for now)."""
     if isinstance(actor, ProcessActor) or actor_user(actor).is_system:
         return
-    if not getattr(actor, "is_admin", False):
-        raise Forbidden("Missing right: design processes")
+    if not acts_as_admin(actor):
+        raise Forbidden("Missing right: design processes" + (
+            " (switch admin mode on)" if has_admin_rights(actor) else ""))
 
 
 def known_topics() -> dict:

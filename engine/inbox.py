@@ -17,10 +17,12 @@ from engine.models import HumanTask, HumanTaskCandidate, InstanceEvent
 from errors import Conflict, Forbidden, NotFound, ValidationError
 from extensions import db
 from org.actors import Actor, actor_user
-from org.models import utcnow
+from org.admin import acts_as_admin
+from org.models import User, utcnow
+from org.signals import user_dismissed
 
 __all__ = ["claim_task", "complete_task", "get_task", "list_inbox", "may_work", "release_task",
-           "sync_human_tasks", "task_to_dict"]
+           "release_tasks_of", "sync_human_tasks", "task_to_dict"]
 
 
 # ---- written by the runtime -------------------------------------------------------------
@@ -182,7 +184,7 @@ def get_task(task_id: int, *, actor: Actor) -> HumanTask:
     row = _load(task_id)
     user = actor_user(actor)
     if not (may_work(row, user) or row.completed_by_id == user.id or row.claimed_by_id == user.id
-            or user.is_admin):
+            or acts_as_admin(user)):
         raise Forbidden("This task is not yours")
     return row
 
@@ -267,3 +269,41 @@ def complete_task(task_id: int, data: object, *, actor: Actor) -> HumanTask:
 def _event(row: HumanTask, kind: str, user: object, message: str) -> None:
     db.session.add(InstanceEvent(instance_id=row.instance_id, kind=kind, element_id=row.element_id,
                                  actor_id=user.id, message=message, data={"task_uuid": row.task_uuid}))
+
+
+# ---- people who leave ---------------------------------------------------------------------
+
+def release_tasks_of(user_id: int, *, actor_id: int | None = None) -> list[HumanTask]:
+    """A dismissed user's open tasks go back to their other candidates, or (with none) to the
+    user's department head; they stop being a candidate. Each move is logged; the caller commits."""
+    from org.services.departments import head_for
+
+    user = db.session.get(User, user_id)
+    db.session.execute(delete(HumanTaskCandidate).where(HumanTaskCandidate.user_id == user_id))
+    rows = list(db.session.scalars(select(HumanTask).where(
+        HumanTask.assignee_id == user_id, HumanTask.state == "open").order_by(HumanTask.id)))
+    head = head_for(user) if rows else None
+    for row in rows:
+        has_candidates = db.session.scalar(select(HumanTaskCandidate.id).where(
+            HumanTaskCandidate.human_task_id == row.id).limit(1)) is not None
+        row.claimed_by_id = row.claimed_at = None
+        if has_candidates:
+            row.assignee_id = None
+            where = "went back to its candidates"
+        elif head is not None:
+            row.assignee_id = head.id
+            where = f"went to the department head {head.full_name}"
+        else:
+            row.assignee_id = None
+            where = "has no candidates and no department head: only administrators see it"
+        db.session.add(InstanceEvent(
+            instance_id=row.instance_id, kind="task_reassigned", element_id=row.element_id,
+            actor_id=actor_id, message=f"{user.full_name} was dismissed: {row.name} {where}",
+            data={"task_uuid": row.task_uuid, "from_user_id": user_id, "assignee_id": row.assignee_id}))
+    db.session.flush()
+    return rows
+
+
+@user_dismissed.connect
+def _on_user_dismissed(sender: object, user_id: int, actor_id: int | None = None, **_: object) -> None:
+    release_tasks_of(user_id, actor_id=actor_id)

@@ -14,6 +14,7 @@ from engine.models import HumanTask, HumanTaskCandidate, ProcessDefinition, Proc
 from errors import Forbidden, ValidationError
 from extensions import db
 from org.actors import Actor, actor_user
+from org.admin import acts_as_admin
 from org.models import User
 
 SCOPES = ("mine", "groups", "all")
@@ -48,7 +49,7 @@ def inbox_condition(actor: Actor, scopes: set[str], state: str = "open"):  # noq
         raise ValidationError.from_fields({"state": f"Must be one of {', '.join(STATES)}"})
     user = actor_user(actor)
     if "all" in scopes:
-        if not user.is_admin:
+        if not acts_as_admin(user):
             raise Forbidden("Only administrators can list every task")
         return HumanTask.id.is_not(None)
     parts = []

@@ -21,6 +21,7 @@ from engine.runtime import commit_or_conflict, schedule_run
 from errors import Conflict, Forbidden, NotFound, ValidationError
 from extensions import db
 from org.actors import Actor, actor_user
+from org.admin import acts_as_admin
 from org.models import utcnow
 
 FINISHED = ("completed", "terminated")
@@ -41,7 +42,7 @@ def _can_read_record(entity: str | None, entity_id: int | None, actor: Actor) ->
 def may_read(instance: ProcessInstance, actor: Actor) -> bool:
     """Admins, the starter, and whoever may read the record the instance is about."""
     user = actor_user(actor)
-    if user.is_admin or instance.started_by_id == user.id:
+    if acts_as_admin(user) or instance.started_by_id == user.id:
         return True
     return _can_read_record(instance.entity, instance.entity_id, actor)
 
@@ -49,7 +50,7 @@ def may_read(instance: ProcessInstance, actor: Actor) -> bool:
 def may_control(instance: ProcessInstance, actor: Actor) -> bool:
     """Retry, suspend, resume and terminate: admins and the person who started it."""
     user = actor_user(actor)
-    return bool(user.is_admin or instance.started_by_id == user.id)
+    return bool(acts_as_admin(user) or instance.started_by_id == user.id)
 
 
 def get_instance(instance_id: int, *, actor: Actor) -> ProcessInstance:
@@ -86,7 +87,7 @@ def list_instances(*, actor: Actor, entity: str | None = None, entity_id: Any = 
     if key:
         query = query.join(ProcessVersion).join(ProcessDefinition).where(ProcessDefinition.key == key)
     user = actor_user(actor)
-    if not user.is_admin:
+    if not acts_as_admin(user):
         readable = entity_id is not None and _can_read_record(entity, int(entity_id), actor)
         if not readable:
             query = query.where(or_(ProcessInstance.started_by_id == user.id,

@@ -41,6 +41,9 @@ class User(UserMixin, db.Model):
     # Bumped on dismissal or password change: sessions carry it and die when it moves.
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Invited, not joined yet (inactive until the invitation is accepted).
+    pending: Mapped[bool] = mapped_column(default=False)
+    dismissed_at: Mapped[datetime | None]
 
     memberships: Mapped[list[DepartmentMember]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
@@ -54,6 +57,13 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active and not self.is_system
+
+    @property
+    def state(self) -> str:
+        """active, pending (invited, not joined yet) or dismissed."""
+        if self.active:
+            return "active"
+        return "pending" if self.pending else "dismissed"
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}"
@@ -120,3 +130,39 @@ class ApiToken(db.Model):
     admin_mode: Mapped[bool] = mapped_column(default=False)
 
     user: Mapped[User] = relationship()
+
+
+class Invitation(db.Model):
+    """A single-use link to join the portal (kind "invite") or to set a first password ("welcome")."""
+
+    __tablename__ = "invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(320))
+    kind: Mapped[str] = mapped_column(String(16), default="invite")
+    invited_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
+    # Only a SHA-256 of the token is stored; a resend replaces it, so the old link dies.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    send_error: Mapped[str | None] = mapped_column(String(500))
+    accepted_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id])
+
+    def state_at(self, now: datetime) -> str:
+        """pending, accepted, expired or revoked."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.accepted_at is not None:
+            return "accepted"
+        return "expired" if self.expires_at <= now else "pending"
+
+    @property
+    def state(self) -> str:
+        return self.state_at(utcnow())

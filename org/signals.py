@@ -10,3 +10,8 @@ _signals = Namespace()
 user_departments_changed = _signals.signal("user-departments-changed")
 # Sent with department_id after a department moved in the tree (paths rewritten).
 department_moved = _signals.signal("department-moved")
+# Sent inside the transaction, with user_id and actor_id, when a user is dismissed; the engine
+# hands their open inbox tasks back to the candidates or to their department head.
+user_dismissed = _signals.signal("user-dismissed")
+# Sent after workgroup memberships changed (roles reach people through workgroups).
+workgroups_changed = _signals.signal("workgroups-changed")

@@ -78,11 +78,16 @@ def admin(make_user):  # noqa: ANN001, ANN201
 
 @pytest.fixture
 def api_for(client):  # noqa: ANN001, ANN201
-    """An API client holding a token of the given user."""
+    """An API client holding a token of the given user (administrators' tokens in admin mode,
+    unless admin_mode=False)."""
+    from extensions import db
     from org.services.tokens import issue_token
 
-    def make(user) -> ApiClient:  # noqa: ANN001
-        token, _ = issue_token(user)
+    def make(user, *, admin_mode: bool = True) -> ApiClient:  # noqa: ANN001
+        token, row = issue_token(user)
+        if admin_mode and user.is_admin:
+            row.admin_mode = True
+            db.session.commit()
         return ApiClient(client, token)
 
     return make

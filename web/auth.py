@@ -1,16 +1,44 @@
-"""Session login for pages and bearer tokens for the API."""
+"""Session login for pages and bearer tokens for the API; admin mode per session or token."""
 from __future__ import annotations
 
-from flask import Flask, g, request
+from flask import Flask, g, request, session
+from flask_login import user_logged_in, user_logged_out
 
 from errors import Unauthorized
 from extensions import db, login_manager
+from org import admin as admin_mode
 from org.models import User
+
+# The session key holding admin mode: the user's "id:session_version" while it is on, so it
+# never carries over to another account or survives a password change or dismissal.
+ADMIN_MODE_KEY = "admin_mode"
 
 
 def init_login(app: Flask) -> None:
     login_manager.login_view = "pages.login"
     login_manager.login_message_category = "warning"
+    app.before_request(_start_request)
+    app.teardown_request(_end_request)
+
+
+def _start_request() -> None:
+    """Every request starts with nobody in admin mode, until a loader below says otherwise.
+
+    The user is loaded afresh too: an app context shared by several requests (tests, or a
+    request pushed inside another context) must not reuse the previous request's user."""
+    g.pop("_login_user", None)
+    admin_mode.enter_request(None, False)
+
+
+def _end_request(_exc: BaseException | None = None) -> None:
+    admin_mode.leave_request()
+
+
+@user_logged_in.connect
+@user_logged_out.connect
+def _admin_mode_ends(_app: Flask, **_: object) -> None:
+    """Logging in or out always starts with admin mode off."""
+    session.pop(ADMIN_MODE_KEY, None)
 
 
 @login_manager.user_loader
@@ -23,7 +51,17 @@ def _load_user(user_id: str) -> User | None:
     user = db.session.get(User, uid)
     if user is None or user.session_version != version or not user.is_active:
         return None
+    admin_mode.enter_request(user.id, session.get(ADMIN_MODE_KEY) == user.get_id())
     return user
+
+
+def set_session_admin_mode(user: User, on: bool) -> None:
+    """Switch admin mode for this browser session (the caller checked the user may)."""
+    if on:
+        session[ADMIN_MODE_KEY] = user.get_id()
+    else:
+        session.pop(ADMIN_MODE_KEY, None)
+    admin_mode.enter_request(user.id, on)
 
 
 def bearer_user() -> User:
@@ -38,4 +76,5 @@ def bearer_user() -> User:
     if found is None:
         raise Unauthorized("Invalid or revoked token")
     g.api_token = found[1]
+    admin_mode.enter_request(found[0].id, found[1].admin_mode)
     return found[0]

@@ -126,3 +126,15 @@ def _rewrite_subtree(old: str, new: str, department_id: int) -> None:
         row.path = new + row.path[len(old):]
     db.session.flush()
     department_moved.send(None, department_id=department_id, old_path=old, new_path=new)
+
+
+def head_for(user: User) -> User | None:
+    """The active head of the user's primary department, going up the tree past the user
+    themselves and past heads who are not active; None when there is none."""
+    dep = user.primary_department
+    while dep is not None:
+        head = dep.head
+        if head is not None and head.id != user.id and head.is_active:
+            return head
+        dep = dep.parent
+    return None

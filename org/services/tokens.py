@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from errors import NotFound
 from extensions import db
+from org.admin import acts_as_admin
 from org.models import ApiToken, User, utcnow
 
 
@@ -39,7 +40,20 @@ def list_tokens(user: User) -> list[ApiToken]:
 
 def revoke_token(token_id: int, *, actor: User) -> None:
     row = db.session.get(ApiToken, token_id)
-    if row is None or (row.user_id != actor.id and not actor.is_admin):
+    if row is None or (row.user_id != actor.id and not acts_as_admin(actor)):
         raise NotFound(f"No token {token_id}")
     row.revoked_at = utcnow()
     db.session.commit()
+
+
+def set_token_admin_mode(row: ApiToken, on: bool, *, actor: User) -> ApiToken:
+    """Admin mode for every call made with this token, until switched off (administrators only)."""
+    from org import admin
+
+    if row.user_id != actor.id:
+        raise NotFound(f"No token {row.id}")
+    admin.require_can_switch(actor, on)
+    row.admin_mode = bool(on)
+    db.session.commit()
+    admin.enter_request(actor.id, row.admin_mode)
+    return row

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationError
+from errors import Conflict, NotFound, Unauthorized, ValidationError
 from extensions import db
-from org.models import Department, DepartmentMember, User, valid_id
+from org import admin as admin_rules
+from org.models import ApiToken, Department, DepartmentMember, User, valid_id
 from org.passwords import hash_password, verify_password
 from org.signals import user_departments_changed
 
@@ -21,9 +22,15 @@ def normalise_email(email: str) -> str:
 
 
 def require_admin(actor: User | None) -> None:
-    """Operators on the CLI pass actor=None; everyone else must be an administrator."""
-    if actor is not None and not getattr(actor, "is_admin", False):
-        raise Forbidden("Administrator rights are required")
+    """Operators on the CLI pass actor=None; everyone else must be an administrator in admin mode."""
+    admin_rules.require_admin(actor)
+
+
+def other_active_admin_exists(user_id: int) -> bool:
+    """Whether an active administrator other than `user_id` remains."""
+    return db.session.scalar(
+        select(User.id).where(User.is_admin.is_(True), User.active.is_(True), User.is_system.is_(False),
+                              User.id != user_id).limit(1)) is not None
 
 
 def _check_user_fields(email: str, password: str | None) -> dict[str, str]:
@@ -111,11 +118,20 @@ def update_user(user_id: int, data: dict, *, actor: User) -> User:
         user.password_hash = hash_password(data["password"])
         user.session_version += 1  # sessions opened with the old password end
     if "is_admin" in data:
-        user.is_admin = bool(data["is_admin"])
+        set_admin_flag(user, bool(data["is_admin"]))
     if "department_ids" in data:
         set_user_departments(user, list(data["department_ids"] or []))
     db.session.commit()
     return user
+
+
+def set_admin_flag(user: User, flag: bool) -> None:
+    """Grant or revoke administrator rights (the caller checked the last-administrator rule).
+
+    Revoking also switches admin mode off on the user's API tokens."""
+    user.is_admin = flag
+    if not flag:
+        db.session.execute(update(ApiToken).where(ApiToken.user_id == user.id).values(admin_mode=False))
 
 
 def _check_update(user: User, data: dict) -> dict[str, str]:
@@ -126,9 +142,8 @@ def _check_update(user: User, data: dict) -> dict[str, str]:
         errors.update(_check_user_fields(email, None))
     if "password" in data and len(data["password"] or "") < MIN_PASSWORD:
         errors["password"] = f"Use at least {MIN_PASSWORD} characters"
-    if user.is_admin and "is_admin" in data and not data["is_admin"] and not db.session.scalar(
-            select(User.id).where(User.is_admin.is_(True), User.active.is_(True),
-                                  User.is_system.is_(False), User.id != user.id).limit(1)):
+    if (user.is_admin and "is_admin" in data and not data["is_admin"]
+            and not other_active_admin_exists(user.id)):
         errors["is_admin"] = "The last administrator cannot lose administrator rights"
     return errors
 
@@ -173,10 +188,30 @@ def find_user(ref: int | str) -> User | None:
     return None if user is None or user.is_system else user
 
 
-def list_users(*, active: bool | None = True) -> list[User]:
-    query = select(User).where(User.is_system.is_(False)).order_by(User.last_name, User.id)
-    if active is not None:
+USER_STATES = ("active", "pending", "dismissed")
+
+
+def list_users(*, active: bool | None = True, state: str | None = None, q: str = "",
+               department_path: str | None = None) -> list[User]:
+    """People by `active` flag or `state` (active, pending, dismissed); `q` searches names, e-mail,
+    position; `department_path` keeps members of that department and its sub-departments."""
+    query = select(User).where(User.is_system.is_(False)).order_by(User.last_name, User.first_name, User.id)
+    if state is not None:
+        if state not in USER_STATES:
+            raise ValidationError.from_fields({"state": f"One of {', '.join(USER_STATES)}"})
+        query = query.where(User.active.is_(state == "active"))
+        if state != "active":
+            query = query.where(User.pending.is_(state == "pending"))
+    elif active is not None:
         query = query.where(User.active.is_(active))
+    for word in (q or "").lower().split()[:5]:
+        like = f"%{word.replace('%', '').replace('_', '')}%"
+        query = query.where(func.lower(User.first_name).like(like) | func.lower(User.last_name).like(like)
+                            | func.lower(User.email).like(like) | func.lower(User.position).like(like))
+    if department_path:
+        members = select(DepartmentMember.user_id).join(Department).where(
+            Department.path.startswith(department_path))
+        query = query.where(User.id.in_(members))
     return list(db.session.scalars(query))
 
 

@@ -56,6 +56,10 @@ def login(page: Page, base: str, email: str) -> None:
     page.fill("#password", "password123")
     page.click("form button[type=submit]")
     expect(page.locator("#user-menu")).to_be_visible()
+    if page.locator("#admin-mode-switch").count():  # administrators design processes in admin mode
+        page.click("#user-menu")
+        page.click("#admin-mode-switch")
+        expect(page.locator("#admin-mode-banner")).to_be_visible()
 
 
 def logout(page: Page) -> None:

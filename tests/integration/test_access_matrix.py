@@ -151,6 +151,8 @@ def _login(app, user):  # noqa: ANN001, ANN202
     with client.session_transaction() as session:
         session["_user_id"] = user.get_id()
         session["_fresh"] = True
+        if user.is_admin:  # administrators work in admin mode here (org.admin)
+            session["admin_mode"] = user.get_id()
     return client
 
 

@@ -40,8 +40,10 @@ def test_everyone_reads_users(api, member_api, admin, member):
         "position": "Sales",
         "is_admin": False,
         "active": True,
+        "state": "active",
         "department_ids": [],
         "created_at": mia["created_at"],
+        "dismissed_at": None,
     }
     assert "password_hash" not in r.get_data(as_text=True)
     assert member_api.get(f"/users/{admin.id}").json["is_admin"] is True

@@ -18,8 +18,9 @@ def login(client, email: str, password: str = "password123") -> None:
 
 @pytest.fixture
 def web(client, admin):
-    """A test client with the administrator logged in."""
+    """A test client with the administrator logged in, in admin mode."""
     login(client, admin.email)
+    assert client.post("/admin-mode", data={"on": "1"}).status_code == 302
     return client
 
 

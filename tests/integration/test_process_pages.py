@@ -28,6 +28,8 @@ class Browser:
         with self.client.session_transaction() as session:
             session["_user_id"] = user.get_id()
             session["_fresh"] = True
+            if user.is_admin:  # administrators work in admin mode here (org.admin)
+                session["admin_mode"] = user.get_id()
 
     def _call(self, method: str, *args: object, **kw: object):  # noqa: ANN202
         from flask import g

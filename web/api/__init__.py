@@ -57,4 +57,5 @@ def page_args() -> tuple[int, str | None]:
 from web.api import access, activities, auth, export, inbox, openapi, org, records, tasks  # noqa: E402,F401  (routes)
 from web.api import search  # noqa: E402,F401  (routes)
 from web.api import instances, processes  # noqa: E402,F401  (engine routes)
+from web.api import portal, portal_docs, workgroups  # noqa: E402,F401  (company portal routes)
 from web.api import mail, settings  # noqa: E402,F401  (mail routes)

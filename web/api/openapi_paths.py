@@ -113,11 +113,16 @@ def _org_paths() -> dict:
     admin = "Administrators only."
     return {
         "/users": {
-            "get": op("List users", tag="Users", operation_id="list_users", params=[active],
-                      response=ref("UserList")),
+            "get": op("List users", tag="Users", operation_id="list_users", response=ref("UserList"),
+                      params=[active, param("state", schema={"enum": ["active", "pending", "dismissed"]}),
+                              param("q", description="Words in names, e-mail or position"),
+                              param("department_id", schema={"type": "integer"},
+                                    description="Members of the department and its sub-departments")]),
             "post": op("Create a user", tag="Users", operation_id="create_user", status="201",
                        description=admin,
-                       body={"allOf": [ref("UserInput"), {"required": ["email", "password"]}]},
+                       body={"oneOf": [
+                           {"allOf": [ref("UserInput"), {"required": ["email", "password"]}]},
+                           {"allOf": [ref("UserInput"), {"required": ["email", "password_link"]}]}]},
                        response=ref("User")),
         },
         "/users/{user_id}": {

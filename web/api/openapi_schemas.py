@@ -119,13 +119,18 @@ def _org_schemas() -> dict:
                  "last_name": {"type": "string"}, "full_name": {"type": "string"},
                  "position": {"type": "string"}, "is_admin": {"type": "boolean"},
                  "active": {"type": "boolean"},
+                 "state": {"enum": ["active", "pending", "dismissed"],
+                           "description": "pending: invited, not joined yet"},
                  "department_ids": {"type": "array", "items": ID, "description": "The primary one first"},
-                 "created_at": DATETIME})
+                 "created_at": DATETIME, "dismissed_at": NULLABLE_DATETIME})
     user_input = _obj({"email": {"type": "string", "format": "email"},
                        "password": {"type": "string", "minLength": 8},
                        "first_name": {"type": ["string", "null"]}, "last_name": {"type": ["string", "null"]},
                        "position": {"type": ["string", "null"]}, "is_admin": {"type": "boolean"},
-                       "department_ids": {"type": "array", "items": ID}}, required=[])
+                       "department_ids": {"type": "array", "items": ID},
+                       "password_link": {"type": "boolean", "description": (
+                           "Add a colleague without a password: they get a mail with a link to set one")}},
+                      required=[])
     member = _obj({"user_id": ID, "full_name": {"type": "string"}, "email": {"type": "string"},
                    "is_primary": {"type": "boolean"}})
     department = _obj({"id": ID, "name": {"type": "string"}, "parent_id": NULLABLE_ID, "head_id": NULLABLE_ID,
@@ -137,7 +142,8 @@ def _org_schemas() -> dict:
                   "last_used_at": NULLABLE_DATETIME})
     new_token = _obj({**token["properties"], "token": {
         "type": "string", "description": "Shown in this answer only; only a hash is stored"}})
-    return {"User": user, "UserInput": user_input, "UserList": items_of("User"),
+    me = _obj({**user["properties"], "admin_mode": {"type": "boolean"}})
+    return {"User": user, "Me": me, "UserInput": user_input, "UserList": items_of("User"),
             "DepartmentMember": member, "Department": department, "DepartmentInput": department_input,
             "DepartmentList": items_of("Department"), "ApiToken": token, "NewApiToken": new_token,
             "ApiTokenList": items_of("ApiToken")}

@@ -13,6 +13,7 @@ from web.api import api, json_body
 
 USER_TEXT = ("email", "password", "first_name", "last_name", "position")
 USER_FIELDS = (*USER_TEXT, "is_admin", "department_ids")
+COLLEAGUE_FIELDS = ("email", "first_name", "last_name", "position", "department_ids", "password_link")
 DEPARTMENT_FIELDS = ("name", "parent_id", "head_id")
 
 
@@ -21,9 +22,9 @@ def user_to_dict(user: User) -> dict:
     return {
         "id": user.id, "email": user.email, "first_name": user.first_name,
         "last_name": user.last_name, "full_name": user.full_name, "position": user.position,
-        "is_admin": user.is_admin, "active": user.active,
+        "is_admin": user.is_admin, "active": user.active, "state": user.state,
         "department_ids": [m.department_id for m in memberships],
-        "created_at": json_value(user.created_at),
+        "created_at": json_value(user.created_at), "dismissed_at": json_value(user.dismissed_at),
     }
 
 
@@ -70,11 +71,21 @@ def _user_data(data: dict) -> dict:
 
 @api.get("/users")
 def list_users():  # noqa: ANN201
-    """People in the portal; `?active=false` lists dismissed ones, `?active=all` everyone."""
+    """People in the portal; `?active=false` lists inactive ones, `?active=all` everyone;
+    `?state=active|pending|dismissed`, `?q=` (names, e-mail, position), `?department_id=` (with
+    its sub-departments) narrow the list."""
     raw = request.args.get("active", "true").lower()
     if raw not in ("true", "false", "all"):
         raise ValidationError.from_fields({"active": "Use true, false or all"})
-    users = user_svc.list_users(active=None if raw == "all" else raw == "true")
+    path = None
+    if request.args.get("department_id"):
+        ref = request.args["department_id"]
+        path = dep_svc.get_department(int(ref)).path if valid_id(ref) else None
+        if path is None:
+            raise ValidationError.from_fields({"department_id": "Expected a department id"})
+    users = user_svc.list_users(active=None if raw == "all" else raw == "true",
+                                state=request.args.get("state") or None, q=request.args.get("q", ""),
+                                department_path=path)
     return jsonify({"items": [user_to_dict(u) for u in users]})
 
 
@@ -86,7 +97,10 @@ def get_user(user_id: int):  # noqa: ANN201
 @api.post("/users")
 def create_user():  # noqa: ANN201
     user_svc.require_admin(g.actor)
-    data = _user_data(json_body())
+    body = json_body()
+    if body.get("password_link") is True:  # add a colleague: they get a link to set a password
+        return _add_colleague(body)
+    data = _user_data(body)
     if not data.get("email") or not data.get("password"):
         raise ValidationError.from_fields(
             {k: "This field is required" for k in ("email", "password") if not data.get(k)})
@@ -94,6 +108,19 @@ def create_user():  # noqa: ANN201
         data["email"], data["password"], actor=g.actor, first_name=data.get("first_name") or "",
         last_name=data.get("last_name") or "", position=data.get("position") or "",
         is_admin=data.get("is_admin", False), department_ids=data.get("department_ids"))
+    return jsonify(user_to_dict(user)), 201
+
+
+def _add_colleague(body: dict):  # noqa: ANN202
+    from org.services.invitations import add_colleague
+
+    data = _parse(body, COLLEAGUE_FIELDS, text=USER_TEXT, flags=("password_link",),
+                  id_lists=("department_ids",))
+    if not data.get("email"):
+        raise ValidationError.from_fields({"email": "This field is required"})
+    if len(data.get("department_ids") or []) > 1:
+        raise ValidationError.from_fields({"department_ids": "Give one department (or none)"})
+    user = add_colleague({**data, "department_id": (data.get("department_ids") or [None])[0]}, actor=g.actor)
     return jsonify(user_to_dict(user)), 201
 
 
@@ -105,7 +132,10 @@ def update_user(user_id: int):  # noqa: ANN201
 
 @api.get("/me")
 def me():  # noqa: ANN201
-    return jsonify(user_to_dict(g.actor))
+    """The caller, with whether admin mode is on for this token."""
+    from org.admin import admin_mode_on
+
+    return jsonify({**user_to_dict(g.actor), "admin_mode": admin_mode_on(g.actor)})
 
 
 @api.get("/me/tokens")

@@ -12,18 +12,21 @@ def register_pages(app: Flask) -> None:
         activities,
         auth,
         company,
+        directory,
         home,
         inbox,
         instances,
         mail,
         mail_personal,
         mail_settings,
+        portal,
         processes,
         profile,
         record_edit,
         records,
         search,
         tasks,
+        workgroups,
     )
     from web.pages.common import install
 

@@ -39,9 +39,11 @@ def _seed_demo(admin: User) -> None:
     if not current_app.config.get("DEMO_DATA"):
         return
     from demo import seed_demo_data
+    from org.admin import as_operator
 
     try:
-        current_app.logger.info(seed_demo_data(admin))
+        with as_operator():  # setting the portal up, as `flask user create` would
+            current_app.logger.info(seed_demo_data(admin))
     except ServiceError as exc:  # demo data is a convenience; never block the first login
         current_app.logger.warning("demo data not loaded: %s", exc.message)
 
@@ -68,7 +70,8 @@ def login():  # noqa: ANN201
         else:
             login_user(user, remember=bool(request.form.get("remember")))
             return redirect(_safe_next(request.args.get("next")))
-    return render_template("auth/login.html", error=error, form=request.form), (401 if error else 200)
+    form = request.form if request.method == "POST" else {"email": request.args.get("email", "")}
+    return render_template("auth/login.html", error=error, form=form), (401 if error else 200)
 
 
 @pages.post("/logout")

@@ -15,7 +15,7 @@ from extensions import db, login_manager
 from org.models import User
 from web.pages import pages
 
-PUBLIC_ENDPOINTS = {"pages.setup", "pages.login"}
+PUBLIC_ENDPOINTS = {"pages.setup", "pages.login", "pages.invitation_accept"}
 
 NAV = [
     ("CRM", [("pages.record_list", {"plural": "leads"}, "Leads", "bi-funnel"),
@@ -30,7 +30,8 @@ NAV = [
                    ("pages.process_list", {}, "Processes", "bi-bezier2"),
                    ("pages.activity_docs", {}, "Activities", "bi-gear-wide-connected")]),
     ("Company", [("pages.employees", {}, "Employees", "bi-people"),
-                 ("pages.departments", {}, "Departments", "bi-diagram-3")]),
+                 ("pages.departments", {}, "Departments", "bi-diagram-3"),
+                 ("pages.workgroup_list", {}, "Workgroups", "bi-people-fill")]),
 ]
 
 
@@ -128,9 +129,9 @@ def nav_active(endpoint: str, args: dict) -> bool:
     if endpoint == "pages.record_list":
         return request.view_args is not None and request.view_args.get("plural") == args.get("plural")
     prefixes = {"pages.my_mail": "/mail/inbox", "pages.mail_unassigned": "/mail/unassigned",
-                "pages.mail_templates": "/mail/templates",
-                "pages.task_list": "/tasks", "pages.employees": "/company/employees",
+                "pages.mail_templates": "/mail/templates", "pages.task_list": "/tasks", "pages.employees": "/company/employees",
                 "pages.departments": "/company/departments", "pages.inbox": "/inbox",
+                "pages.workgroup_list": "/workgroups",
                 "pages.activity_docs": "/processes/activities"}
     if endpoint == "pages.process_list":
         return request.path.startswith("/processes") and not request.path.startswith("/processes/activities")

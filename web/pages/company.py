@@ -1,22 +1,51 @@
-"""The company: employees and the department tree; administrators add people and departments."""
+"""The company: the employee directory (active, pending, inactive; search; department tree) and
+departments; administrators add people (with a password, or a link to set one) and departments."""
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from sqlalchemy import func, select
 
 from errors import ValidationError
-from org.services.departments import create_department, list_departments
-from org.services.users import create_user, list_users, require_admin
+from extensions import db
+from org.models import Invitation, User
+from org.services.departments import create_department, find_department, list_departments
+from org.services.invitations import add_colleague
+from org.services.users import USER_STATES, create_user, list_users, require_admin
 from web.pages import pages
 from web.pages.common import me
 
 
 @pages.get("/company/employees")
 def employees():  # noqa: ANN201
-    q = request.args.get("q", "").strip().lower()
-    people = list_users()
-    if q:
-        people = [u for u in people if q in f"{u.full_name} {u.email} {u.position}".lower()]
-    return render_template("company/employees.html", people=people, q=q)
+    """The directory: a tab per state, a search box, the department tree as a filter."""
+    state = request.args.get("state", "active")
+    state = state if state in USER_STATES else "active"
+    q = request.args.get("q", "").strip()
+    ref = request.args.get("department", "")
+    dep = find_department(int(ref)) if ref.isdigit() else None
+    people = list_users(state=state, q=q, department_path=dep.path if dep else None)
+    return render_template("company/employees.html", people=people, q=q, state=state, department=dep,
+                           tree=_tree(), counts=_state_counts(), invitations=_latest_invitations(people))
+
+
+def _state_counts() -> dict[str, int]:
+    rows = db.session.execute(select(User.active, User.pending, func.count()).where(
+        User.is_system.is_(False)).group_by(User.active, User.pending))
+    counts = dict.fromkeys(USER_STATES, 0)
+    for active, pending, n in rows:
+        counts["active" if active else "pending" if pending else "dismissed"] += n
+    return counts
+
+
+def _latest_invitations(people: list[User]) -> dict[int, Invitation]:
+    """The newest invitation of each pending person shown."""
+    ids = [u.id for u in people if u.pending]
+    found: dict[int, Invitation] = {}
+    if ids:
+        query = select(Invitation).where(Invitation.user_id.in_(ids)).order_by(Invitation.id)
+        for row in db.session.scalars(query):
+            found[row.user_id] = row
+    return found
 
 
 def _tree() -> list[dict]:
@@ -57,16 +86,22 @@ def employee_new():  # noqa: ANN201
     errors: dict = {}
     if request.method == "POST":
         form = request.form
+        dep_id = int(form["department_id"]) if form.get("department_id", "").isdigit() else None
         try:
-            user = create_user(
-                form.get("email", ""), form.get("password") or None, actor=me(),
-                first_name=form.get("first_name", ""), last_name=form.get("last_name", ""),
-                position=form.get("position", ""), is_admin=bool(form.get("is_admin")),
-                department_id=int(form["department_id"]) if form.get("department_id", "").isdigit() else None)
+            if form.get("password"):
+                user = create_user(
+                    form.get("email", ""), form["password"], actor=me(),
+                    first_name=form.get("first_name", ""), last_name=form.get("last_name", ""),
+                    position=form.get("position", ""), is_admin=bool(form.get("is_admin")),
+                    department_id=dep_id)
+            else:  # no password: they get a mail with a link to set one
+                user = add_colleague({**form.to_dict(), "department_id": dep_id,
+                                      "is_admin": bool(form.get("is_admin"))}, actor=me())
         except ValidationError as exc:
             errors = exc.fields or {"_": exc.message}
         else:
-            flash(f"{user.full_name} was added.", "success")
-            return redirect(url_for("pages.employees"))
+            flash(f"{user.full_name} was added." if form.get("password") else
+                  f"{user.full_name} was added and got a mail with a link to set a password.", "success")
+            return redirect(url_for("pages.person", user_id=user.id))
     return render_template("company/employee_form.html", errors=errors, form=request.form,
                            tree=_tree()), (422 if errors else 200)

@@ -1,0 +1,29 @@
+"""System mails (invitations, password links): plain text through the configured SMTP server.
+
+Until an administrator configures SMTP (mail settings), the message goes to the log, as every
+outgoing mail does. `install()` makes this the transport of org's system mails (org.notify),
+so org never imports mail.
+"""
+from __future__ import annotations
+
+from email.utils import make_msgid
+
+
+def send_system_mail(to: str, subject: str, body: str) -> str:
+    """Send one plain-text mail now; returns the server's answer, raises SendFailed if refused."""
+    from mail.services.sending import build_message
+    from mail.services.settings import smtp_config
+    from mail.smtp import Transport
+
+    config = smtp_config()
+    domain = (config.from_address if config else "flowdesk@localhost").rsplit("@", 1)[-1]
+    msg = build_message(config, to, subject, body, make_msgid(domain=domain))
+    with Transport(config) as transport:
+        return transport.send(msg, to)
+
+
+def install() -> None:
+    """Route org's system mails through this module."""
+    from org import notify
+
+    notify.use_transport(send_system_mail)

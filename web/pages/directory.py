@@ -1,0 +1,63 @@
+"""A person's profile in the directory, and what administrators do there: dismiss, hire,
+grant, revoke or pass on administrator rights."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from sqlalchemy import select
+
+from extensions import db
+from org.models import Invitation
+from org.services import admins, employment
+from org.services.departments import head_for
+from org.services.users import get_user
+from org.workgroups import Workgroup, WorkgroupMember
+from web.pages import pages
+from web.pages.common import me
+
+
+@pages.get("/company/employees/<int:user_id>")
+def person(user_id: int):  # noqa: ANN201
+    user = get_user(user_id)
+    groups = list(db.session.scalars(select(Workgroup).join(WorkgroupMember).where(
+        WorkgroupMember.user_id == user.id).order_by(Workgroup.name)))
+    invitation = db.session.scalar(select(Invitation).where(Invitation.user_id == user.id)
+                                   .order_by(Invitation.id.desc()).limit(1))
+    memberships = sorted(user.memberships, key=lambda m: (not m.is_primary, m.id))
+    return render_template("company/person.html", user=user, memberships=memberships,
+                           manager=head_for(user), groups=groups, invitation=invitation)
+
+
+def _done(user_id: int, message: str):  # noqa: ANN202
+    flash(message, "success")
+    return redirect(url_for("pages.person", user_id=user_id))
+
+
+@pages.post("/company/employees/<int:user_id>/dismiss")
+def person_dismiss(user_id: int):  # noqa: ANN201
+    user = employment.dismiss_user(user_id, actor=me())
+    return _done(user_id, f"{user.full_name} was dismissed: they can no longer log in, and their open "
+                          "tasks went back to the candidates or to their department head.")
+
+
+@pages.post("/company/employees/<int:user_id>/hire")
+def person_hire(user_id: int):  # noqa: ANN201
+    user = employment.hire_user(user_id, actor=me())
+    return _done(user_id, f"{user.full_name} is active again.")
+
+
+@pages.post("/company/employees/<int:user_id>/admin-rights")
+def person_grant_admin(user_id: int):  # noqa: ANN201
+    user = admins.grant_admin(user_id, actor=me())
+    return _done(user_id, f"{user.full_name} is now an administrator.")
+
+
+@pages.post("/company/employees/<int:user_id>/admin-rights/revoke")
+def person_revoke_admin(user_id: int):  # noqa: ANN201
+    user = admins.revoke_admin(user_id, actor=me())
+    return _done(user_id, f"{user.full_name} is no longer an administrator.")
+
+
+@pages.post("/company/employees/<int:user_id>/admin-rights/transfer")
+def person_transfer_admin(user_id: int):  # noqa: ANN201
+    user = admins.transfer_admin(user_id, actor=me())
+    return _done(user_id, f"You passed the administrator role on to {user.full_name}.")
