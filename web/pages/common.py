@@ -129,7 +129,8 @@ def nav_active(endpoint: str, args: dict) -> bool:
     if endpoint == "pages.record_list":
         return request.view_args is not None and request.view_args.get("plural") == args.get("plural")
     prefixes = {"pages.my_mail": "/mail/inbox", "pages.mail_unassigned": "/mail/unassigned",
-                "pages.mail_templates": "/mail/templates", "pages.task_list": "/tasks", "pages.employees": "/company/employees",
+                "pages.mail_templates": "/mail/templates",
+                "pages.task_list": "/tasks", "pages.employees": "/company/employees",
                 "pages.departments": "/company/departments", "pages.inbox": "/inbox",
                 "pages.workgroup_list": "/workgroups",
                 "pages.activity_docs": "/processes/activities"}
