@@ -29,10 +29,12 @@ def _templates_and_sending(c: DocClient, contact_id: int) -> None:
                                              "body": "x"}).json["id"]
     c.call("get", "/mail/templates")
     c.call("get", "/mail/templates/{template_id}", template_id=tid)
-    c.call("patch", "/mail/templates/{template_id}", {"body": "Dear {{ contact.first_name }}"}, template_id=tid)
+    c.call("patch", "/mail/templates/{template_id}", {"body": "Dear {{ contact.first_name }}"},
+           template_id=tid)
     c.call("post", "/mail/templates/{template_id}/preview", {"entity": "contact", "id": contact_id},
            template_id=tid)
-    c.call("post", "/mail/templates/preview", {"entity": "contact", "id": contact_id, "subject": "s", "body": "b"})
+    c.call("post", "/mail/templates/preview",
+           {"entity": "contact", "id": contact_id, "subject": "s", "body": "b"})
     assert c.call("post", "/mail/templates", {"name": "E", "subject": "{{ x.__class__ }}"}).status_code == 422
     job = c.call("post", "/mail/send", {"template_id": tid, "entity": "contact", "ids": [contact_id]}).json
     from mail.services.sending import run_job
@@ -49,7 +51,7 @@ def _templates_and_sending(c: DocClient, contact_id: int) -> None:
 def _received(c: DocClient, crm_box, lead_id: int) -> None:
     crm_box.append(message(sender="nobody@nowhere.test", subject="Unassigned",
                            attachments=[("a.txt", b"attached", "text/plain")]))
-    crm_box.append(b"From: x@y.test\r\nSubject: deep\r\n" + b"Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+    crm_box.append(b"From: x@y.test\r\nSubject: many\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
                    + b"--b\r\nContent-Type: text/plain\r\n\r\nx\r\n" * 600 + b"--b--\r\n")
     poll()
     (mail,) = c.call("get", "/mail/unassigned").json["items"]
@@ -84,6 +86,6 @@ def test_mail_endpoints_answer_as_documented(api, doc, admin, smtp, imap_user):
     _personal(c, imap_user)
     r = api.get(f"/mail/attachments/{c.api.get('/mail/messages/1').json['attachments'][0]['id']}")
     assert r.status_code == 200 and r.data == b"attached"
-    mail_paths = {(p, m) for p, item in doc["paths"].items() for m in item
-                  if p.startswith(("/mail", "/jobs", "/settings/smtp", "/settings/crm-mailbox", "/me/mailbox"))}
+    prefixes = ("/mail", "/jobs", "/settings/smtp", "/settings/crm-mailbox", "/me/mailbox")
+    mail_paths = {(p, m) for p, item in doc["paths"].items() for m in item if p.startswith(prefixes)}
     assert mail_paths - c.used == {("/mail/attachments/{attachment_id}", "get")}
