@@ -97,7 +97,13 @@ def broker_transport_options(url: str) -> dict:
 
 
 def sqlite_engine_options(uri: str) -> dict:
-    """SQLite needs a busy timeout: web and worker threads share one file."""
+    """SQLite: a busy timeout (web and worker threads share one file) and IMMEDIATE writes.
+
+    pysqlite reads outside a transaction and opens one just before the first write; with
+    "IMMEDIATE" that BEGIN takes the write lock (waiting up to the timeout), so a write never
+    fails at once with "database is locked" because another thread committed after it read.
+    """
     if uri.startswith("sqlite"):
-        return {"connect_args": {"timeout": 30, "check_same_thread": False}}
+        return {"connect_args": {"timeout": 30, "check_same_thread": False,
+                                 "isolation_level": "IMMEDIATE"}}
     return {"pool_pre_ping": True}

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, event, select
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, event, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from extensions import db
@@ -122,8 +122,14 @@ def relay_pending(limit: int = 100) -> int:
     """Deliver undelivered events; returns how many became fully delivered."""
     done = 0
     for event_id in pending_event_ids(limit):
-        if deliver_event(event_id):
-            done += 1
+        try:
+            if deliver_event(event_id):
+                done += 1
+        except Exception:
+            # A database error (lock, lost connection) on one event must not poison the
+            # session for the rest; the sweep tries this one again.
+            log.exception("relaying event %s failed", event_id)
+            db.session.rollback()
     return done
 
 
@@ -132,6 +138,11 @@ def deliver_event(event_id: int) -> bool:
     query = select(OutboxEvent).where(OutboxEvent.id == event_id)
     if db.engine.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)  # another worker has it
+    else:
+        # SQLite: a no-op write takes the write lock first, so the consumers' savepoints run
+        # inside one transaction whose reads cannot go stale under another writer.
+        db.session.execute(update(OutboxEvent).where(OutboxEvent.id == event_id)
+                           .values(attempts=OutboxEvent.attempts))
     row = db.session.scalar(query)
     if row is None or row.delivered_at is not None:
         db.session.rollback()

@@ -47,15 +47,11 @@ def create_database() -> tuple[str, callable]:
 def wipe(db) -> None:  # noqa: ANN001
     """Empty every table but the seeded ones, between tests."""
     tables = [t for t in db.metadata.sorted_tables if t.name not in KEEP_TABLES]
-    with db.engine.begin() as conn:
-        if db.engine.dialect.name == "postgresql":
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as conn:
             _wipe_postgres(conn, tables)
-        else:
-            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
-            for t in reversed(tables):
-                conn.execute(t.delete())
-            conn.exec_driver_sql("DELETE FROM sqlite_sequence") if _has_sequence(conn) else None
-            conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+    else:
+        _wipe_sqlite(db, tables)
     with db.engine.begin() as conn:  # seeded roles a test may have changed: the defaults again
         from crm.rights.defaults import reset_roles
 
@@ -84,6 +80,18 @@ def _wipe_postgres(conn, tables) -> None:  # noqa: ANN001
         conn.exec_driver_sql(f"SELECT {resets}")
 
 
-def _has_sequence(conn) -> bool:  # noqa: ANN001
-    return bool(conn.exec_driver_sql(
-        "SELECT 1 FROM sqlite_master WHERE name='sqlite_sequence'").fetchone())
+def _wipe_sqlite(db, tables) -> None:  # noqa: ANN001
+    """On the raw connection: PRAGMA foreign_keys is a no-op inside a transaction."""
+    raw = db.engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        cur.execute("PRAGMA foreign_keys=OFF")
+        cur.execute("BEGIN IMMEDIATE")
+        for t in reversed(tables):
+            cur.execute(f'DELETE FROM "{t.name}"')
+        if cur.execute("SELECT 1 FROM sqlite_master WHERE name='sqlite_sequence'").fetchone():
+            cur.execute("DELETE FROM sqlite_sequence")
+        cur.execute("COMMIT")
+        cur.execute("PRAGMA foreign_keys=ON")
+    finally:
+        raw.close()
