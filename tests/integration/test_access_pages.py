@@ -67,3 +67,9 @@ def test_access_pages_need_the_settings_right(app, api):  # noqa: ANN001
     holder = make_person("holder", None)
     assign(api, "administrator", user_id=holder.id)
     assert _browser(app, holder).get("/settings/roles").status_code == 200
+
+
+def test_settings_link_only_for_those_who_may_change_settings(app, admin):  # noqa: ANN001
+    manager = make_person("plain", None)
+    assert 'href="/settings/roles"' in _browser(app, admin).get("/").get_data(as_text=True)
+    assert 'href="/settings/roles"' not in _browser(app, manager).get("/").get_data(as_text=True)

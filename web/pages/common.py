@@ -32,6 +32,7 @@ NAV = [
     ("Company", [("pages.employees", {}, "Employees", "bi-people"),
                  ("pages.departments", {}, "Departments", "bi-diagram-3"),
                  ("pages.workgroup_list", {}, "Workgroups", "bi-people-fill")]),
+    ("Settings", [("pages.access_roles", {}, "Access rights", "bi-shield-lock")]),
 ]
 
 
@@ -158,8 +159,17 @@ def can(entity: str, action: str, record: object | None = None) -> bool:
     return current_user.is_authenticated and access.can(me(), entity, action, record)
 
 
+def _nav() -> list:
+    """The navigation; the Settings section only for those who may change settings."""
+    from crm import access
+
+    if current_user.is_authenticated and access.can_change_settings(me()):
+        return NAV
+    return [(section, links) for section, links in NAV if section != "Settings"]
+
+
 def _globals() -> dict:
-    return {"nav": NAV, "me": current_user, "asset": asset, "nav_active": nav_active, "url_with": url_with,
+    return {"nav": _nav(), "me": current_user, "asset": asset, "nav_active": nav_active, "url_with": url_with,
             "can": can}
 
 
