@@ -179,6 +179,8 @@ def _sync_waits(instance: ProcessInstance, messages: list[dict], variables: dict
     db.session.execute(delete(MessageWait).where(MessageWait.instance_id == instance.id))
     for msg in messages:
         entity, _, _action = msg["name"].partition(".")
+        if msg["name"] in spiff.RECORD_MESSAGES:  # email.received: about the instance's own record
+            entity = instance.entity
         entity_id = instance.entity_id if entity == instance.entity else variables.get(f"{entity}_id")
         db.session.add(MessageWait(
             instance_id=instance.id, element_id=msg["element_id"], message_name=msg["name"],

@@ -14,6 +14,9 @@ log = logging.getLogger(__name__)
 
 RECORD_ACTIONS = ("created", "updated")
 RECORD_ENTITIES = ("lead", "contact", "company", "deal", "task")
+# Events about a record of any type (the mail package records them); a start event's optional
+# camunda property "entity" narrows the trigger to one type.
+RECORD_MESSAGES = ("email.received", "email.sent")
 
 
 class TaskNotOpen(Exception):
@@ -76,9 +79,11 @@ def _triggers(result: Any) -> list[dict]:
         start = start if isinstance(start, dict) else vars(start)
         message = start.get("message") or start.get("name")
         entity, _, action = str(message).partition(".")
-        if entity not in RECORD_ENTITIES or action not in RECORD_ACTIONS:
-            continue
         props = start.get("properties") or {}
+        if message in RECORD_MESSAGES:
+            entity = props.get("entity") if props.get("entity") in RECORD_ENTITIES else None
+        elif entity not in RECORD_ENTITIES or action not in RECORD_ACTIONS:
+            continue
         fields = props.get("fields")
         out.append({
             "message": message, "entity": entity, "action": action,

@@ -59,6 +59,8 @@ def start_triggered(event: OutboxEvent) -> list[ProcessInstance]:
         for trigger in version.triggers:
             if trigger.get("message") != event.type or not _fields_match(trigger, event):
                 continue
+            if trigger.get("entity") and trigger["entity"] != event.entity:
+                continue  # email.received narrowed to one record type
             if record is None:
                 record = load_record_dict(event.entity, event.entity_id)
                 if record is None:
