@@ -36,6 +36,8 @@ class MailSetting(db.Model):
 
 
 class MailTemplate(db.Model):
+    """A mail template: subject and body with placeholders rendered in the sandbox (mail/render.py)."""
+
     __tablename__ = "mail_template"
 
     id: Mapped[int] = mapped_column(primary_key=True)

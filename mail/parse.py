@@ -36,6 +36,8 @@ class ParseFailure(Exception):
 
 @dataclass
 class Attachment:
+    """A part kept as an attachment: its name, type, bytes and Content-ID (for cid: images)."""
+
     filename: str
     content_type: str
     data: bytes
@@ -48,6 +50,8 @@ class Attachment:
 
 @dataclass
 class Parsed:
+    """What a message says: addresses lower-cased, text and HTML bodies decoded, attachments."""
+
     message_id: str = ""
     subject: str = ""
     from_addr: str = ""
@@ -114,6 +118,7 @@ def parse_headers(raw_headers: bytes) -> Parsed:
 
 
 def headers_of(msg: EmailMessage) -> Parsed:
+    """The envelope fields of a parsed message (each read on its own, never raising)."""
     name, address = _sender(msg)
     return Parsed(message_id=clean(header(msg, "Message-ID").strip(), 500), subject=clean(
         " ".join(header(msg, "Subject").split()), 1000), from_addr=address, from_name=clean(name, 255),

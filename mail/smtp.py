@@ -16,6 +16,8 @@ DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
 
 @dataclass(frozen=True)
 class SmtpConfig:
+    """The SMTP server to use, the password decrypted."""
+
     host: str
     port: int
     security: str

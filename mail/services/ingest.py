@@ -18,6 +18,7 @@ from mail.services.store import existing, failed_row, file_message, fill
 
 
 def too_large(size: int) -> str | None:
+    """Why a message of `size` bytes is not fetched (MAIL_MAX_BYTES), or None."""
     limit = int(setting("MAIL_MAX_BYTES"))
     if size > limit:
         return f"The message is {size:,} bytes, over the limit of {limit:,} (MAIL_MAX_BYTES)"

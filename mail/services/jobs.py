@@ -107,6 +107,7 @@ def get_job(job_id: int, *, actor: Actor) -> Job:
 
 def job_items(job: Job, *, status: str | None = None, limit: int = 200,
               after_id: int | None = None) -> list[JobItem]:
+    """A job's items in order, optionally one status only, after an item id."""
     query = select(JobItem).where(JobItem.job_id == job.id)
     if status:
         if status not in ITEM_RESULTS:
@@ -142,6 +143,7 @@ def retry_failed(job_id: int, *, actor: Actor) -> Job:
 
 
 def job_to_dict(job: Job) -> dict:
+    """The job as GET /jobs/<id> shows it (progress = processed / total)."""
     processed = job.done + job.failed + job.skipped
     return {"id": job.id, "kind": job.kind, "status": job.status, "total": job.total, "done": job.done,
             "failed": job.failed, "skipped": job.skipped, "processed": processed,
@@ -152,6 +154,7 @@ def job_to_dict(job: Job) -> dict:
 
 
 def item_to_dict(item: JobItem) -> dict:
+    """One recipient's result as the API shows it."""
     return {"id": item.id, "entity": item.entity, "record_id": item.record_id, "email": item.email,
             "status": item.status, "reason": item.reason, "message_id": item.message_id,
             "attempts": item.attempts, "subject": item.subject, "entry_id": item.entry_id,

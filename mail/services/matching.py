@@ -30,6 +30,8 @@ ADDRESS_ENTITIES = ("lead", "contact", "company")
 
 @dataclass(frozen=True)
 class Target:
+    """A record a message is filed on, and the rule that found it."""
+
     entity: str
     record_id: int
     rule: str

@@ -33,10 +33,12 @@ LIST_LIMIT = 50
 
 
 def key_of(user_id: int) -> str:
+    """The mailbox key of a user's personal mailbox."""
     return f"user:{user_id}"
 
 
 def my_mailbox(actor: Actor) -> Mailbox | None:
+    """The actor's own mailbox, or None."""
     return db.session.scalar(select(Mailbox).where(Mailbox.key == key_of(actor_user(actor).id)))
 
 
@@ -72,6 +74,7 @@ def save_mailbox(data: dict, *, actor: Actor) -> Mailbox:
 
 
 def detach_mailbox(*, actor: Actor) -> None:
+    """Remove the actor's mailbox (mail already logged from it stays on the records)."""
     db.session.delete(_require_mailbox(actor))
     db.session.commit()
 
@@ -108,6 +111,7 @@ def refresh_unread(box_id: int) -> int | None:
 
 
 def personal_mailbox_ids() -> list[int]:
+    """Every personal mailbox (the unread-count task visits each)."""
     return list(db.session.scalars(select(Mailbox.id).where(Mailbox.kind == "personal").order_by(Mailbox.id)))
 
 
@@ -231,6 +235,7 @@ def log_message(uid: int, *, actor: Actor) -> dict:
 
 
 def mailbox_to_dict(box: Mailbox | None) -> dict:
+    """The mailbox as GET /me/mailbox shows it (never the password)."""
     if box is None:
         return {"attached": False}
     return {"attached": True, "host": box.host, "port": box.port, "tls": box.tls, "user": box.username,

@@ -40,6 +40,7 @@ def lease(box_id: int, now: datetime) -> bool:
 
 
 def release(box: Mailbox) -> None:
+    """Give the poll lease back."""
     box.lease_until = None
     db.session.commit()
 
@@ -173,6 +174,7 @@ def record_failure(box: Mailbox, error: str, now: datetime) -> None:
 
 
 def record_success(box: Mailbox, now: datetime) -> None:
+    """State "ok": the failure count, last error and backoff cleared."""
     box.state, box.last_error, box.failures = "ok", "", 0
     box.next_attempt_at, box.last_poll_at, box.last_success_at, box.lease_until = None, now, now, None
     db.session.commit()

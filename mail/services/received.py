@@ -53,6 +53,7 @@ def get_message(mail_id: object, *, actor: Actor) -> MailMessage:
 
 
 def may_read(row: MailMessage, actor: Actor) -> bool:
+    """Whether the actor may read the message (see the module docstring)."""
     if is_admin(actor):
         return True
     if row.status == "failed":
@@ -71,10 +72,12 @@ def _readable(link: MailLink, actor: Actor) -> bool:
 
 
 def links_of(row: MailMessage) -> list[MailLink]:
+    """The records a message is filed on."""
     return list(db.session.scalars(select(MailLink).where(MailLink.mail_id == row.id).order_by(MailLink.id)))
 
 
 def attachments_of(row: MailMessage) -> list[MailAttachment]:
+    """A message's attachments in their order."""
     return list(db.session.scalars(select(MailAttachment).where(MailAttachment.mail_id == row.id)
                                    .order_by(MailAttachment.position)))
 

@@ -25,6 +25,7 @@ class Recipient:
 
 
 def load(entity: str, record_id: int) -> object | None:
+    """A record by type and id (no access check: callers check)."""
     spec = ENTITIES.get(entity)
     return db.session.get(spec.model, record_id) if spec else None
 
@@ -65,6 +66,7 @@ def addresses_for(entity: str, record_id: int) -> list[str]:
 
 
 def user_context(user: User | None) -> dict:
+    """What a template calls `user`: the sender's name and address."""
     if user is None or user.is_system:
         return {"full_name": "", "first_name": "", "last_name": "", "email": "", "position": ""}
     return {"full_name": user.full_name, "first_name": user.first_name, "last_name": user.last_name,

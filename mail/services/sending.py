@@ -143,6 +143,7 @@ def _result(job: Job, item: JobItem, status: str, reason: str) -> None:
 
 def build_message(config: SmtpConfig | None, to: str, subject: str, body: str,
                   message_id: str) -> EmailMessage:
+    """A plain-text message from the configured sender with the given Message-ID."""
     msg = EmailMessage()
     sender = config.from_address if config else "flowdesk@localhost"
     msg["From"] = formataddr((config.from_name, sender)) if config and config.from_name else sender

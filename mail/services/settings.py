@@ -115,6 +115,7 @@ def send_test_mail(to: object, *, actor: Actor) -> dict:
 # ---- the CRM mailbox -----------------------------------------------------------------------
 
 def crm_mailbox() -> Mailbox | None:
+    """The CRM mailbox row, or None before it is configured."""
     return db.session.scalar(select(Mailbox).where(Mailbox.key == CRM_KEY))
 
 

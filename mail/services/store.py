@@ -27,6 +27,7 @@ TIMELINE_BODY_MAX = 20_000
 
 
 def attachment_path(sha256: str) -> str:
+    """Where the bytes with this SHA-256 are stored."""
     return os.path.join(attachment_dir(), sha256[:2], sha256)
 
 
@@ -44,6 +45,7 @@ def save_attachment_bytes(attachment: Attachment) -> str:
 
 
 def existing(parsed: Parsed) -> MailMessage | None:
+    """The message already kept with the same Message-ID and content."""
     return db.session.scalar(select(MailMessage).where(MailMessage.dedup_key == parsed.dedup_key))
 
 

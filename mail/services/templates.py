@@ -20,10 +20,12 @@ MAX_BODY = 100_000
 
 
 def list_templates() -> list[MailTemplate]:
+    """Every template by name (anyone may pick one to send)."""
     return list(db.session.scalars(select(MailTemplate).order_by(MailTemplate.name)))
 
 
 def get_template(template_id: object) -> MailTemplate:
+    """A template by id (404 when unknown)."""
     template = db.session.get(MailTemplate, int(template_id)) if valid_id(template_id) else None
     if template is None:
         raise NotFound(f"No mail template {template_id}")
@@ -31,6 +33,7 @@ def get_template(template_id: object) -> MailTemplate:
 
 
 def template_by_name(name: str) -> MailTemplate | None:
+    """A template by its unique name (the mail.send activity names it)."""
     return db.session.scalar(select(MailTemplate).where(MailTemplate.name == name))
 
 
@@ -63,6 +66,7 @@ def create_template(data: dict, *, actor: Actor) -> MailTemplate:
 
 
 def update_template(template_id: object, data: dict, *, actor: Actor) -> MailTemplate:
+    """Change name, subject or body (checked by the sandbox again)."""
     require_admin(actor, "edit mail templates")
     template = get_template(template_id)
     for name, value in _values(data, partial=True).items():
@@ -81,6 +85,7 @@ def _save(template: MailTemplate) -> MailTemplate:
 
 
 def delete_template(template_id: object, *, actor: Actor) -> None:
+    """Delete a template (jobs still queued with it fail their items with the reason)."""
     require_admin(actor, "edit mail templates")
     db.session.delete(get_template(template_id))
     db.session.commit()
@@ -116,6 +121,7 @@ def preview(data: dict, *, actor: Actor, template_id: object = None) -> dict:
 
 
 def template_to_dict(template: MailTemplate) -> dict:
+    """The template as the API shows it."""
     return {"id": template.id, "name": template.name, "subject": template.subject, "body": template.body,
             "created_by_id": template.created_by_id, "created_at": json_value(template.created_at),
             "updated_at": json_value(template.updated_at)}
