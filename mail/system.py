@@ -16,10 +16,21 @@ def send_system_mail(to: str, subject: str, body: str) -> str:
     from mail.smtp import Transport
 
     config = smtp_config()
+    _end_read()
     domain = (config.from_address if config else "flowdesk@localhost").rsplit("@", 1)[-1]
     msg = build_message(config, to, subject, body, make_msgid(domain=domain))
     with Transport(config) as transport:
         return transport.send(msg, to)
+
+
+def _end_read() -> None:
+    """End the session's read-only transaction before talking to the network (on SQLite every
+    transaction holds the write lock); with changes pending, the caller's transaction stays."""
+    from extensions import db
+
+    session = db.session
+    if not (session.new or session.dirty or session.deleted):
+        session.commit()
 
 
 def install() -> None:

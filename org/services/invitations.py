@@ -74,8 +74,7 @@ def invite_people(emails: object, *, actor: User) -> list[Invitation]:
         token = _new_token(row)
         db.session.add(row)
         sent.append((row, token))
-    db.session.commit()
-    _deliver(sent, actor)
+    _commit_and_send(sent, actor)
     return [row for row, _ in sent]
 
 
@@ -134,8 +133,7 @@ def add_colleague(data: dict, *, actor: User | None) -> User:
                      invited_by_id=getattr(actor, "id", None))
     token = _new_token(row)
     db.session.add(row)
-    db.session.commit()
-    _deliver([(row, token)], actor)
+    _commit_and_send([(row, token)], actor)
     return user
 
 
@@ -178,8 +176,7 @@ def resend_invitation(invitation_id: int, *, actor: User) -> Invitation:
     if not row.user.active and not row.user.pending:
         raise Conflict(f"{row.email} was dismissed; hire them again first")
     token = _new_token(row)
-    db.session.commit()
-    _deliver([(row, token)], actor)
+    _commit_and_send([(row, token)], actor)
     return row
 
 
@@ -275,13 +272,19 @@ def _close_others(user_id: int, keep_id: int, now: datetime) -> None:
 
 # ---- mails --------------------------------------------------------------------------------
 
-def _deliver(sent: list[tuple[Invitation, str]], actor: User | None) -> None:
-    """Send each link (after the commit) and record the outcome on the invitation."""
+def _commit_and_send(sent: list[tuple[Invitation, str]], actor: User | None) -> None:
+    """Commit, then send each link and record the outcome on its invitation.
+
+    The texts are written before the commit, so no transaction of ours is open while the
+    SMTP server talks (an SQLite write transaction would hold the file's lock)."""
+    db.session.flush()
     inviter = actor.full_name if actor is not None else "An administrator"
-    for row, token in sent:
-        subject, body = _compose(row, token, inviter)
-        ok, answer = notify.send_mail(row.email, subject, body)
-        row.sent_at, row.send_error = (utcnow(), None) if ok else (None, answer)
+    mails = [(row.id, row.email, *_compose(row, token, inviter)) for row, token in sent]
+    db.session.commit()
+    results = [(row_id, *notify.send_mail(to, subject, body)) for row_id, to, subject, body in mails]
+    for row_id, ok, answer in results:
+        db.session.execute(update(Invitation).where(Invitation.id == row_id).values(
+            sent_at=utcnow() if ok else None, send_error=None if ok else answer))
     db.session.commit()
 
 
