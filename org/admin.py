@@ -57,10 +57,6 @@ def as_operator() -> Iterator[None]:
         _mode.reset(token)
 
 
-def in_request() -> bool:
-    return _mode.get() is not None
-
-
 def has_admin_rights(actor: object | None) -> bool:
     """Whether the actor holds administrator rights at all (admin mode on or off)."""
     if isinstance(actor, ProcessActor):

@@ -154,13 +154,6 @@ def list_invitations(*, actor: User, state: str | None = None) -> list[Invitatio
     return rows
 
 
-def get_invitation(invitation_id: int, *, actor: User) -> Invitation:
-    row = db.session.get(Invitation, invitation_id)
-    if row is None or not (acts_as_admin(actor) or row.invited_by_id == actor.id):
-        raise NotFound(f"No invitation {invitation_id}")
-    return row
-
-
 def _require_manager(row: Invitation, actor: User, what: str) -> None:
     if not (acts_as_admin(actor) or row.invited_by_id == getattr(actor, "id", None)):
         raise Forbidden(f"Only an administrator or the person who sent the invitation can {what} it")

@@ -91,3 +91,22 @@ def test_session_admin_mode_is_for_administrators_and_their_session_only(client,
     client.post("/logout")
     login(client, member)
     assert client.get("/company/employees/new").status_code == 403
+
+
+def test_outside_a_request_administrators_act_as_operators(admin, member):
+    """CLI commands, workers and scripts have no session to switch: administrators keep their rights."""
+    from org import admin as rules
+
+    assert rules.acts_as_admin(admin) and not rules.acts_as_admin(member)
+    rules.enter_request(admin.id, False)  # as the web layer does for a request
+    try:
+        assert not rules.acts_as_admin(admin) and rules.has_admin_rights(admin)
+        with rules.as_operator():
+            assert rules.acts_as_admin(admin)
+        rules.enter_request(admin.id, True)
+        assert rules.acts_as_admin(admin) and rules.admin_mode_on(admin)
+        rules.enter_request(member.id, True)  # someone else's request
+        assert not rules.acts_as_admin(admin)
+    finally:
+        rules.leave_request()
+    assert rules.acts_as_admin(admin) and rules.acts_as_admin(None)
