@@ -58,12 +58,15 @@ def fill(row: MailMessage, parsed: Parsed) -> None:
     row.body_text, row.body_html = parsed.text, clean(sanitize(parsed.html))
     row.reason, row.raw = "", None
     db.session.flush()
+    row.filled_attachments = []  # not a column: what link_to_record lists without a query
     for position, attachment in enumerate(parsed.attachments):
-        db.session.add(MailAttachment(
+        stored = MailAttachment(
             mail_id=row.id, filename=clean(attachment.filename, 255) or f"part-{position}",
             content_type=attachment.content_type[:255], size=len(attachment.data),
             sha256=save_attachment_bytes(attachment), content_id=attachment.content_id[:255],
-            position=position))
+            position=position)
+        db.session.add(stored)
+        row.filled_attachments.append(stored)
 
 
 def file_message(row: MailMessage, parsed: Parsed, box: Mailbox | None) -> None:
@@ -73,7 +76,7 @@ def file_message(row: MailMessage, parsed: Parsed, box: Mailbox | None) -> None:
         targets = [Target("lead", _new_lead(parsed).id, "new_lead")]
     row.status = "logged" if targets else "unassigned"
     for target in targets:
-        link_to_record(row, target.entity, target.record_id, target.rule, actor=None)
+        link_to_record(row, target.entity, target.record_id, target.rule, actor=None, fresh=True)
 
 
 def _new_lead(parsed: Parsed) -> object:
@@ -86,14 +89,18 @@ def _new_lead(parsed: Parsed) -> object:
 
 
 def link_to_record(row: MailMessage, entity: str, record_id: int, rule: str, *,
-                   actor: Actor | None) -> MailLink | None:
-    """A timeline entry and an `email.received` event for the record, once per (message, record)."""
-    found = db.session.scalar(select(MailLink).where(
-        MailLink.mail_id == row.id, MailLink.entity == entity, MailLink.record_id == record_id))
-    if found is not None:
+                   actor: Actor | None, fresh: bool = False) -> MailLink | None:
+    """A timeline entry and an `email.received` event for the record, once per (message, record).
+
+    `fresh`: the message row was filled in this transaction, so it has no links yet."""
+    if not fresh and db.session.scalar(select(MailLink.id).where(
+            MailLink.mail_id == row.id, MailLink.entity == entity, MailLink.record_id == record_id)):
         return None
-    attachments = list(db.session.scalars(select(MailAttachment).where(MailAttachment.mail_id == row.id)
-                                          .order_by(MailAttachment.position)))
+    attachments = getattr(row, "filled_attachments", None)
+    if attachments is None:
+        attachments = list(db.session.scalars(select(MailAttachment).where(
+            MailAttachment.mail_id == row.id).order_by(MailAttachment.position)))
+    db.session.flush()  # attachment ids
     entry = add_entry(entity, record_id, "mail", actor=actor, summary=f"Mail received: {row.subject}",
                       body=(row.body_text or "")[:TIMELINE_BODY_MAX], data={
                           "direction": "in", "mail_id": row.id, "from": row.from_addr,
