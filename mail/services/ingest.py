@@ -16,6 +16,9 @@ from mail.models import Mailbox, MailMessage, MailSeen
 from mail.parse import Parsed, ParseFailure, parse, parse_headers
 from mail.services.store import existing, failed_row, file_message, fill
 
+# Set while the poll files a message in its own savepoint (one savepoint per message, not two).
+OUTER_SAVEPOINT = "mail_outer_savepoint"
+
 
 def too_large(size: int) -> str | None:
     """Why a message of `size` bytes is not fetched (MAIL_MAX_BYTES), or None."""
@@ -63,15 +66,19 @@ def file_parsed(box: Mailbox | None, parsed: Parsed, location: dict, *, source: 
         return found
     row = MailMessage(mailbox_id=box.id if box else None, source=source, status="unassigned",
                       logged_by_id=logged_by_id, **location)
-    try:
-        with db.session.begin_nested():
-            db.session.add(row)
-            fill(row, parsed)
-    except IntegrityError:  # another worker filed the same message a moment ago
-        found = existing(parsed)
-        if found is None:
-            raise
-        return found
+    if db.session.info.get(OUTER_SAVEPOINT):  # the poll's savepoint undoes it and tries again
+        db.session.add(row)
+        fill(row, parsed)
+    else:
+        try:
+            with db.session.begin_nested():
+                db.session.add(row)
+                fill(row, parsed)
+        except IntegrityError:  # another worker filed the same message a moment ago
+            found = existing(parsed)
+            if found is None:
+                raise
+            return found
     if source == "crm":
         file_message(row, parsed, box)
     return row

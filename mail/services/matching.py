@@ -67,10 +67,30 @@ def records_with(addresses: list[str], rule: str) -> list[Target]:
     return [Target(entity, record_id, rule) for entity, record_id in rows]
 
 
+PORTAL_CACHE = "mail_portal_addresses"
+
+
+def portal_addresses() -> set[str]:
+    """Every active user's address, lower-cased (a poll loads it once: see `remember_portal_users`)."""
+    return {e.lower() for e in db.session.scalars(select(User.email).where(
+        User.active.is_(True), User.is_system.is_(False)))}
+
+
+def remember_portal_users(on: bool) -> None:
+    """Keep the portal's addresses for the rest of this poll (on) or forget them (off)."""
+    if on:
+        db.session.info[PORTAL_CACHE] = portal_addresses()
+    else:
+        db.session.info.pop(PORTAL_CACHE, None)
+
+
 def is_portal_user(address: str) -> bool:
     """Whether an active (non-system) user of the portal has this address."""
     if not address:
         return False
+    cached = db.session.info.get(PORTAL_CACHE)
+    if cached is not None:
+        return address.lower() in cached
     return bool(db.session.scalar(select(User.id).where(
         func.lower(User.email) == address.lower(), User.active.is_(True),
         User.is_system.is_(False)).limit(1)))

@@ -15,12 +15,14 @@ import logging
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from extensions import db
 from mail import imap
 from mail.config import setting
-from mail.models import Mailbox, MailCursor
-from mail.services.ingest import process, seen_uids, too_large
+from mail.models import Mailbox, MailCursor, MailMessage
+from mail.services.ingest import OUTER_SAVEPOINT, process, seen_uids, too_large
+from mail.services.matching import remember_portal_users
 from mail.services.store import failed_row
 from org.models import utcnow
 
@@ -56,6 +58,7 @@ def poll_mailbox(box_id: int, *, now: datetime | None = None, force: bool = Fals
     if not lease(box.id, now):
         return {"skipped": "busy"}
     summary = {"new": 0, "seen": 0, "failed": 0}
+    remember_portal_users(True)
     try:
         with imap.connect(box) as client:
             info = imap.select(client, box.folder)
@@ -68,6 +71,8 @@ def poll_mailbox(box_id: int, *, now: datetime | None = None, force: bool = Fals
         db.session.rollback()
         release(box)
         raise
+    finally:
+        remember_portal_users(False)
     record_success(box, utcnow())
     return {**summary, "state": "ok"}
 
@@ -139,8 +144,7 @@ def _one(box: Mailbox, folder: str, uidvalidity: int, uid: int, size: int, raw: 
          raw_headers: bytes | None, summary: dict) -> None:
     """One message in its own savepoint; a failure it causes becomes failed mail, never a lost one."""
     try:
-        with db.session.begin_nested():
-            row = process(box, folder, uidvalidity, uid, size=size, raw=raw, raw_headers=raw_headers)
+        row = _filed(box, folder, uidvalidity, uid, size, raw, raw_headers)
     except Exception as exc:  # noqa: BLE001  (a bug or a database refusal for this message only)
         log.exception("mailbox %s: message UID %s could not be filed", box.id, uid)
         with db.session.begin_nested():
@@ -151,6 +155,22 @@ def _one(box: Mailbox, folder: str, uidvalidity: int, uid: int, size: int, raw: 
             db.session.add(MailSeen(mailbox_id=box.id, folder=folder, uidvalidity=uidvalidity, uid=uid,
                                     mail_id=row.id))
     summary["failed" if row.status == "failed" else "new"] += 1
+
+
+def _filed(box: Mailbox, folder: str, uidvalidity: int, uid: int, size: int, raw: bytes | None,
+           raw_headers: bytes | None) -> MailMessage:
+    """process() in a savepoint; a duplicate another worker filed meanwhile is found on the retry."""
+    db.session.info[OUTER_SAVEPOINT] = True
+    try:
+        for attempt in (0, 1):
+            try:
+                with db.session.begin_nested():
+                    return process(box, folder, uidvalidity, uid, size=size, raw=raw, raw_headers=raw_headers)
+            except IntegrityError:
+                if attempt:
+                    raise
+    finally:
+        db.session.info.pop(OUTER_SAVEPOINT, None)
 
 
 def mark_processed(client: object, uids: list[int]) -> None:

@@ -126,3 +126,22 @@ def test_backfill_reports_progress_batch_by_batch(monkeypatch, api, app, crm_box
     assert progress == [(2, 5), (4, 5), (5, 5)]
     state = api.get("/settings/crm-mailbox").json
     assert state["backfill"] == {"total": 5, "done": 5} and state["state"] == "ok"
+
+
+def test_a_copy_filed_by_another_worker_meanwhile_is_not_doubled(monkeypatch, crm_box, contact):
+    from mail.services import ingest
+
+    msg = message(sender="lee@acme.test", subject="Race")
+    crm_box.append(msg)
+    poll()
+    crm_box.append(msg)
+    real_existing, calls = ingest.existing, []
+
+    def blind_once(parsed):  # noqa: ANN001, ANN202
+        calls.append(1)
+        return None if len(calls) == 1 else real_existing(parsed)  # the insert then hits the unique key
+
+    monkeypatch.setattr(ingest, "existing", blind_once)
+    assert poll() == {"new": 1, "seen": 0, "failed": 0, "state": "ok"}
+    assert len(calls) == 2  # the savepoint was rolled back and the message filed again
+    assert count(MailMessage) == 1 and mail_entries() == 1 and count(MailSeen) == 2
