@@ -18,7 +18,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -26,27 +25,12 @@ os.environ.setdefault("FLOWDESK_INSTANCE", tempfile.mkdtemp(prefix="flowdesk-ben
 
 from sqlalchemy import text  # noqa: E402
 
+from bench._support import bench_app, make_database, p95  # noqa: E402
+
 DIVISIONS, TEAMS, PEOPLE_PER_TEAM = 10, 5, 10
 STATUSES = ("NEW", "IN_PROCESS", "PROCESSED", "CONVERTED", "JUNK")
-PG_ADMIN = os.environ.get("FLOWDESK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
-def make_database(kind: str) -> tuple[str, callable]:
-    if kind == "sqlite":
-        folder = tempfile.mkdtemp(prefix="flowdesk-bench-db-")
-        return f"sqlite:///{folder}/bench.sqlite", lambda: None
-    import psycopg
-
-    name = f"flowdesk_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-    def drop() -> None:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    base = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
-    return f"{base}/{name}", drop
 
 
 def build_org(admin: object) -> dict:
@@ -157,9 +141,6 @@ def stmt_for(app: object, user_id: int, filters: dict) -> object:
         return select_records("lead", actor=user, filters=dict(filters)).order_by(Lead.id.desc()).limit(51)
 
 
-def p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
 
 
 def main() -> None:
@@ -171,17 +152,12 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the database and print its URL")
     args = parser.parse_args()
 
-    from app import create_app
-    from config import sqlite_engine_options
     from extensions import db
     from org.services.users import create_user
-    from runner import prepare_database
 
     url, drop = make_database(args.db)
     try:
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "OUTBOX_KICK": "none", "EMBEDDED_WORKER": False,
-                          "DEMO_DATA": False, "SQLALCHEMY_ENGINE_OPTIONS": sqlite_engine_options(url)})
-        prepare_database(app)
+        app = bench_app(url)
         with app.app_context():
             admin = create_user("admin@bench.test", None, actor=None, is_admin=True)
             users = build_org(admin)

@@ -23,40 +23,14 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("FLOWDESK_INSTANCE", tempfile.mkdtemp(prefix="flowdesk-bench-"))
 
-PG_ADMIN = os.environ.get("FLOWDESK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+from bench._support import bench_app, make_database, pct  # noqa: E402
+
 PROCESS = Path(__file__).resolve().parent.parent / "processes" / "process_lead.bpmn"
-
-
-def make_database(kind: str) -> tuple[str, callable]:
-    """A new SQLite file or PostgreSQL database, and how to drop it."""
-    if kind == "sqlite":
-        folder = tempfile.mkdtemp(prefix="flowdesk-bench-db-")
-        return f"sqlite:///{folder}/bench.sqlite", lambda: None
-    import psycopg
-
-    name = f"flowdesk_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-    def drop() -> None:
-        """Drop the benchmark database."""
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    base = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
-    return f"{base}/{name}", drop
-
-
-def pct(values: list[float], q: float) -> float:
-    """The q-quantile of `values`."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
 def one_lead(user: object, n: int) -> tuple[float, float, float, int]:
@@ -147,16 +121,11 @@ def row(label: str, values: list[float]) -> str:
 
 def run(kind: str, runs: int, batch: int, warmup: int) -> None:
     """Measure on one database kind and print the figures."""
-    from app import create_app
-    from config import sqlite_engine_options
     from org.services.users import create_user
-    from runner import prepare_database
 
     url, drop = make_database(kind)
     try:
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "OUTBOX_KICK": "none", "EMBEDDED_WORKER": False,
-                          "DEMO_DATA": False, "SQLALCHEMY_ENGINE_OPTIONS": sqlite_engine_options(url)})
-        prepare_database(app)  # migrations and the standard processes, as on first start
+        app = bench_app(url)  # migrations and the standard processes, as on first start
         with app.app_context():
             user = create_user("bench@example.com", None, actor=None, is_admin=True)
             times = latency(user, runs, warmup)

@@ -31,7 +31,8 @@ os.environ.setdefault("FLOWDESK_INSTANCE", tempfile.mkdtemp(prefix="flowdesk-ben
 
 from sqlalchemy import text  # noqa: E402
 
-from bench.access_lists import build_org, make_database, p95  # noqa: E402
+from bench._support import bench_app, make_database, p95  # noqa: E402
+from bench.access_lists import build_org  # noqa: E402
 
 VOCABULARY = 50_000
 SHARES = {"lead": 0.4, "contact": 0.2, "company": 0.1, "deal": 0.2, "task": 0.1}
@@ -217,17 +218,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()
 
-    from app import create_app
-    from config import sqlite_engine_options
     from extensions import db
     from org.services.users import create_user
-    from runner import prepare_database
 
     url, drop = make_database(args.db)
     try:
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "OUTBOX_KICK": "none", "EMBEDDED_WORKER": False,
-                          "DEMO_DATA": False, "SQLALCHEMY_ENGINE_OPTIONS": sqlite_engine_options(url)})
-        prepare_database(app)
+        app = bench_app(url)
         with app.app_context():
             admin = create_user("admin@bench.test", None, actor=None, is_admin=True)
             users = build_org(admin)
