@@ -71,6 +71,21 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+def include_name(name, type_, parent_names):
+    """Autogenerate ignores the FTS5 search tables (and their shadow tables): 0004_search owns them."""
+    return not (type_ == "table" and name and name.startswith("search_fts_"))
+
+
+POSTGRES_ONLY_INDEXES = {"ix_search_document_tsv"}  # GIN, created by 0004_search on PostgreSQL
+
+
+def include_object(obj, name, type_, reflected, compare_to):
+    """Indexes that exist only on PostgreSQL are not differences on SQLite."""
+    if type_ == "index" and name in POSTGRES_ONLY_INDEXES:
+        return get_engine().dialect.name == "postgresql"
+    return True
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -92,6 +107,8 @@ def run_migrations_online():
     conf_args = current_app.extensions['migrate'].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
+    conf_args.setdefault("include_name", include_name)
+    conf_args.setdefault("include_object", include_object)
 
     connectable = get_engine()
 
