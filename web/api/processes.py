@@ -70,8 +70,10 @@ def start_process(key: str):  # noqa: ANN201
 _TAG = "Processes"
 _KEY = param("key", "path", description="The BPMN process id")
 _TRIGGER = {"type": "object", "properties": {
-    "message": {"type": "string", "description": "<entity>.created or <entity>.updated"},
-    "entity": {"type": "string"}, "action": {"enum": ["created", "updated"]},
+    "message": {"type": "string", "description": "<entity>.created, <entity>.updated, email.received "
+                                                 "or email.sent"},
+    "entity": {"type": ["string", "null"], "description": "null: email.* on a record of any type"},
+    "action": {"enum": ["created", "updated", "received", "sent"]},
     "fields": {"type": ["array", "null"], "items": {"type": "string"},
                "description": "updated: start only when one of these fields changed"},
     "condition": {"type": ["string", "null"], "description": "expression over `record`"},
