@@ -17,7 +17,7 @@ def prepare_database(app: Flask) -> None:
     from flask_migrate import upgrade
 
     with app.app_context():
-        upgrade(revision="heads")
+        upgrade()
     _install_standard_processes(app)
 
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0002_engine'
-down_revision = '0001_foundation'
+down_revision = "0001_foundation"
 branch_labels = None
 depends_on = None
 

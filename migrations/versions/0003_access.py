@@ -1,13 +1,13 @@
 """access rights: roles, permission matrix, assignments, workgroups; rights-filter indexes
 
 Revision ID: 0003_access
-Revises: 0001_foundation
+Revises: 0002_engine
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0003_access"
-down_revision = "0001_foundation"
+down_revision = "0002_engine"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """global search: search_document (+ FTS5 index on SQLite, tsvector + GIN on PostgreSQL)
 
 Revision ID: 0004_search
-Revises: 0001_foundation
+Revises: 0003_access
 
 One row per indexed record, id = entity code << 40 | record id (so one entity is one id
 range), carrying copies of the record's access attributes (responsible, department path,
@@ -15,7 +15,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0004_search"
-down_revision = "0001_foundation"
+down_revision = "0003_access"
 branch_labels = None
 depends_on = None
 

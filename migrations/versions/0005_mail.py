@@ -1,7 +1,7 @@
 """mail: settings, templates, send jobs, mailboxes, cursors, received mail; do_not_email on records
 
 Revision ID: 0005_mail
-Revises: 0001_foundation
+Revises: 0004_search
 
 Received mail is deduplicated twice: mail_seen is unique per (mailbox, folder, UIDVALIDITY,
 UID), mail_message per dedup_key = sha256(Message-ID + content hash). lead, contact and company
@@ -11,7 +11,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "0005_mail"
-down_revision = "0001_foundation"
+down_revision = "0004_search"
 branch_labels = None
 depends_on = None
 

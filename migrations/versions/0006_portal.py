@@ -1,7 +1,7 @@
 """company portal: invitations, pending and dismissed users, workgroup settings and invitations
 
 Revision ID: 0006_portal
-Revises: 0001_foundation
+Revises: 0005_mail
 Depends on: 0003_access (which created workgroup and workgroup_member)
 
 user_account gets `pending` (invited, not joined yet; false for existing rows) and
@@ -12,9 +12,9 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_portal"
-down_revision = "0001_foundation"
+down_revision = "0005_mail"
 branch_labels = None
-depends_on = "0003_access"
+depends_on = None
 
 
 def upgrade():
