@@ -52,7 +52,7 @@ web/static/dist/.stamp: $(FRONTEND)/node_modules/.package-lock.json $(wildcard $
 
 assets: web/static/dist/.stamp
 
-bench: deps
+bench: dev-deps system-deps
 	$(PY) -m bench
 
 clean:
