@@ -8,6 +8,7 @@ import io
 import pytest
 
 from tests.support.access_world import DEAL_STAGES, ENTITIES, LEAD_STATUSES, OWNERS, PLURALS, build_world
+from tests.support.browser import session_client
 
 ALL = set(OWNERS)
 SALES = {"manager_a", "manager_b", "head_sales"}
@@ -143,17 +144,7 @@ def test_delete(world, clients):  # noqa: ANN001
 
 
 def _login(app, user):  # noqa: ANN001, ANN202
-    """A browser with `user`'s session (as after logging in)."""
-    from flask import g
-
-    g.pop("_login_user", None)  # the tests' app context outlives requests: forget the last user
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
-        if user.is_admin:  # administrators work in admin mode here (org.admin)
-            session["admin_mode"] = user.get_id()
-    return client
+    return session_client(app, user)
 
 
 def test_html_pages(app, world, admin):  # noqa: ANN001

@@ -2,19 +2,11 @@
 from __future__ import annotations
 
 from tests.support.access_world import assign, make_person, role_id
+from tests.support.browser import session_client
 
 
 def _browser(app, user):  # noqa: ANN001, ANN202
-    from flask import g
-
-    g.pop("_login_user", None)  # the tests' app context outlives requests: forget the last user
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
-        if user.is_admin:  # administrators work in admin mode here (org.admin)
-            session["admin_mode"] = user.get_id()
-    return client
+    return session_client(app, user)
 
 
 def test_roles_pages_edit_the_matrix_and_assignments(app, admin, api):  # noqa: ANN001

@@ -6,6 +6,7 @@ from jsonschema import Draft202012Validator
 
 from crm.events import relay_pending
 from tests.support.access_world import ENTITIES, build_world, role_id
+from tests.support.browser import session_client
 
 
 def relay() -> None:
@@ -277,15 +278,8 @@ def test_query_syntax_is_plain_words(api):  # noqa: ANN001
 # ---- pages -------------------------------------------------------------------------------------
 
 def browser_for(app, user):  # noqa: ANN001, ANN201
-    """A test client with `user`'s session, as after logging in."""
-    from flask import g
-
-    g.pop("_login_user", None)  # the tests' app context outlives requests: forget the last user
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
-    return client
+    """A test client with `user`'s session (administrators outside admin mode)."""
+    return session_client(app, user, admin_mode=False)
 
 
 def test_search_box_dropdown_and_results_page(app, api, admin):  # noqa: ANN001
