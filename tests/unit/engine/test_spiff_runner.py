@@ -1,11 +1,9 @@
-"""engine.spiff.runner with inline diagrams: timers, messages, errors and retries, state storage."""
+"""engine.spiff.runner with inline diagrams: service tasks, errors, scripts, assignment, state."""
 
 from __future__ import annotations
 
 import json
-import time
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 
@@ -16,186 +14,17 @@ from engine.spiff.runner import (
     advance,
     cached_spec,
     complete_user_task,
-    deliver_message,
     deserialize_state,
-    fire_due_timers,
     get_task_states,
     load_spec,
     new_workflow,
     retry_errored,
     serialize_full,
-    serialize_spec,
     serialize_state,
     workflow_data,
 )
-from engine.spiff.specs import TaskContext
 from tests.unit.engine.spiff_diagrams import chain, document, end, flow, message, service, start, user_task
-
-
-def build(body: list[str], extra: str = "") -> str:
-    """Parse an inline diagram and return its spec blob."""
-    spec, subprocess_specs = load_spec(document("\n".join(body), extra=extra), "test_process")
-    return serialize_spec(spec, subprocess_specs)
-
-
-def begin(
-    blob: str,
-    variables: dict[str, Any] | None = None,
-    message_name: str | None = None,
-    payload: dict[str, Any] | None = None,
-) -> Any:
-    """A new workflow from a spec blob."""
-    spec, subprocess_specs = cached_spec(blob)
-    return new_workflow(spec, subprocess_specs, variables or {"record": {"id": 5}}, message_name, payload)
-
-
-def reload(workflow: Any, blob: str) -> Any:
-    """Save and load a workflow the way the platform does."""
-    return deserialize_state(serialize_state(workflow), blob)
-
-
-def timer(event_id: str, kind: str, text: str, attached_to: str | None = None) -> str:
-    """A timer catch (or boundary) event."""
-    tag = "boundaryEvent" if attached_to else "intermediateCatchEvent"
-    attached = f' attachedToRef="{attached_to}"' if attached_to else ""
-    return (
-        f'<bpmn:{tag} id="{event_id}"{attached}><bpmn:timerEventDefinition><bpmn:{kind}>{text}</bpmn:{kind}>'
-        f"</bpmn:timerEventDefinition></bpmn:{tag}>"
-    )
-
-
-class Recorder:
-    """A service handler recording its calls; optionally failing."""
-
-    def __init__(self, result: dict[str, Any] | None = None, fail: Exception | None = None) -> None:
-        self.result, self.fail = result, fail
-        self.calls: list[tuple[str, dict[str, Any], TaskContext]] = []
-
-    def __call__(self, topic: str, params: dict[str, Any], context: TaskContext) -> dict[str, Any] | None:
-        self.calls.append((topic, params, context))
-        if self.fail is not None:
-            raise self.fail
-        return self.result
-
-
-BOUNDARY = [
-    start("Begin", "Created"),
-    user_task("Work", "Do the work"),
-    timer("Timeout", "timeDuration", "PT0.1S", attached_to="Work"),
-    service("Escalate", "crm.add_comment", {"entity": "deal", "id": "${record.id}", "text": "Late"}),
-    end("Done"),
-    end("Escalated"),
-    chain("Begin", "Work", "Done"),
-    chain("Timeout", "Escalate", "Escalated"),
-]
-
-
-def test_boundary_timer_fires_after_its_due_time_also_after_reload() -> None:
-    blob = build(BOUNDARY, extra=message("Created", "deal.created"))
-    workflow = begin(blob, message_name="deal.created", payload={"type": "deal.created"})
-    handler = Recorder({"comment_id": 1})
-    result = advance(workflow, handler)
-    assert [t["element_id"] for t in result.user_tasks] == ["Work"]
-    [due] = result.timers
-    assert due["element_id"] == "Timeout" and due["kind"] == "DurationTimerEventDefinition"
-    assert datetime.fromisoformat(due["due"]) - datetime.now(UTC) < timedelta(seconds=1)
-    assert fire_due_timers(workflow) == []
-    time.sleep(0.15)
-    workflow = reload(workflow, blob)
-    assert fire_due_timers(workflow) == ["Timeout"]
-    result = advance(workflow, handler)
-    assert result.status == "completed" and result.user_tasks == [] and result.timers == []
-    assert [(topic, params) for topic, params, _ in handler.calls] == [
-        ("crm.add_comment", {"entity": "deal", "id": 5, "text": "Late"})
-    ]
-    states = get_task_states(workflow)
-    assert states["Work"] == "cancelled" and states["Escalated"] == "completed"
-
-
-def test_timer_due_time_can_be_moved_by_the_platform() -> None:
-    body = [start("Begin"), timer("Wait", "timeDuration", "P1D"), end("Done"), chain("Begin", "Wait", "Done")]
-    blob = build(body)
-    workflow = begin(blob)
-    result = advance(workflow, Recorder())
-    [due] = result.timers
-    assert datetime.fromisoformat(due["due"]) > datetime.now(UTC) + timedelta(hours=23)
-    assert fire_due_timers(workflow) == []
-    task = workflow.get_task_from_id(__import__("uuid").UUID(due["task_id"]))
-    task.internal_data["event_value"] = (datetime.now(UTC) - timedelta(seconds=1)).isoformat()
-    workflow = reload(workflow, blob)
-    assert fire_due_timers(workflow) == ["Wait"]
-    assert advance(workflow, Recorder()).status == "completed"
-
-
-@pytest.mark.parametrize(
-    "kind, text, in_future",
-    [
-        ("timeDate", "2000-01-01T00:00:00Z", False),
-        ("timeDate", "${record.follow_up}", True),
-        ("timeDuration", '${"PT" + str(record.minutes) + "M"}', True),
-        ("timeCycle", "R2/PT10M", True),
-    ],
-)
-def test_timer_kinds(kind: str, text: str, in_future: bool) -> None:
-    body = [start("Begin"), timer("Wait", kind, text), end("Done"), chain("Begin", "Wait", "Done")]
-    later = (datetime.now(UTC) + timedelta(days=2)).isoformat()
-    workflow = begin(build(body), {"record": {"id": 5, "minutes": 30, "follow_up": later}})
-    result = advance(workflow, Recorder())
-    if in_future:
-        [due] = result.timers
-        assert datetime.fromisoformat(due["due"]) > datetime.now(UTC) + timedelta(minutes=5)
-    else:
-        assert result.status == "completed"
-
-
-WAIT_FOR_UPDATE = [
-    start("Begin"),
-    '<bpmn:intermediateCatchEvent id="WaitWon" name="Deal won?"><bpmn:extensionElements><camunda:properties>'
-    '<camunda:property name="condition" value="${event.changes.stage[1] == \'WON\'}" />'
-    "</camunda:properties></bpmn:extensionElements>"
-    '<bpmn:messageEventDefinition id="Md" messageRef="Updated" /></bpmn:intermediateCatchEvent>',
-    service("Thank", "mail.send", {"template": "thanks", "entity": "deal", "id": "${record.id}"}),
-    end("Done"),
-    chain("Begin", "WaitWon", "Thank", "Done"),
-]
-
-
-def test_message_catch_event_receives_deal_updated() -> None:
-    blob = build(WAIT_FOR_UPDATE, extra=message("Updated", "deal.updated"))
-    workflow = begin(blob, {"record": {"id": 5, "stage": "NEW"}})
-    result = advance(workflow, Recorder())
-    assert result.messages == [
-        {
-            "task_id": result.messages[0]["task_id"],
-            "element_id": "WaitWon",
-            "name": "Deal won?",
-            "message": "deal.updated",
-            "condition": "${event.changes.stage[1] == 'WON'}",
-            "result_variable": None,
-        }
-    ]
-    workflow = reload(workflow, blob)
-    assert deliver_message(workflow, "deal.created", {"changes": {}}) == []
-    assert deliver_message(workflow, "deal.updated", {"changes": {"stage": ["NEW", "OFFER"]}}) == []
-    fresh = {"record": {"id": 5, "stage": "WON"}}
-    assert deliver_message(workflow, "deal.updated", {"changes": {}}, fresh) == [], (
-        "the condition reads event"
-    )
-    assert advance(workflow, Recorder()).status == "waiting"
-    caught = deliver_message(
-        workflow,
-        "deal.updated",
-        {"changes": {"stage": ["OFFER", "WON"]}},
-        {"record": {"id": 5, "stage": "WON"}},
-    )
-    assert caught == ["WaitWon"]
-    handler = Recorder({"mail_id": 3})
-    result = advance(workflow, handler)
-    assert result.status == "completed"
-    assert handler.calls[0][:2] == ("mail.send", {"template": "thanks", "entity": "deal", "id": 5})
-    assert result.data["event"] == {"changes": {"stage": ["OFFER", "WON"]}}
-    assert result.data["record"]["stage"] == "WON" and result.data["mail_id"] == 3
-
+from tests.unit.engine.spiff_support import BOUNDARY, Recorder, begin, build, reload
 
 ERRORS = [
     start("Begin"),
@@ -411,52 +240,6 @@ def test_instances_share_a_cached_spec_without_interfering() -> None:
     assert (one.calls[0][1], two.calls[0][1]) == ({"title": "Task 2"}, {"title": "Task 4"})
 
 
-def test_event_based_gateway_reports_its_target_events() -> None:
-    body = [
-        start("Begin"),
-        '<bpmn:eventBasedGateway id="Race" />',
-        '<bpmn:intermediateCatchEvent id="Updated" name="Updated"><bpmn:extensionElements>'
-        '<camunda:properties><camunda:property name="condition" value="${event.ok}" /></camunda:properties>'
-        "</bpmn:extensionElements>"
-        '<bpmn:messageEventDefinition id="Md" messageRef="Msg" /></bpmn:intermediateCatchEvent>',
-        timer("Later", "timeDuration", "PT1H"),
-        end("ByMessage"),
-        end("ByTimer"),
-        chain("Begin", "Race"),
-        flow("Flow_message", "Race", "Updated"),
-        flow("Flow_timer", "Race", "Later"),
-        chain("Updated", "ByMessage"),
-        chain("Later", "ByTimer"),
-    ]
-    blob = build(body, extra=message("Msg", "deal.updated"))
-    workflow = begin(blob)
-    result = advance(workflow, Recorder())
-    assert [t["element_id"] for t in result.timers] == ["Later"]
-    assert [(m["element_id"], m["condition"]) for m in result.messages] == [("Updated", "${event.ok}")]
-    workflow = reload(workflow, blob)
-    assert deliver_message(workflow, "deal.updated", {"ok": False}) == []
-    assert deliver_message(workflow, "deal.updated", {"ok": True}) == ["Updated"]
-    assert advance(workflow, Recorder()).status == "completed"
-    assert get_task_states(workflow)["ByMessage"] == "completed"
-
-
-def test_message_condition_sees_the_delivered_variables() -> None:
-    body = [
-        start("Begin"),
-        '<bpmn:intermediateCatchEvent id="WaitWon"><bpmn:extensionElements><camunda:properties>'
-        '<camunda:property name="condition" value="record.stage == \'WON\'" /></camunda:properties>'
-        '</bpmn:extensionElements><bpmn:messageEventDefinition id="Md" messageRef="Msg" />'
-        "</bpmn:intermediateCatchEvent>",
-        end("Done"),
-        chain("Begin", "WaitWon", "Done"),
-    ]
-    workflow = begin(build(body, extra=message("Msg", "deal.updated")), {"record": {"id": 5, "stage": "NEW"}})
-    advance(workflow, Recorder())
-    assert deliver_message(workflow, "deal.updated", {}, {"record": {"id": 5, "stage": "OFFER"}}) == []
-    assert deliver_message(workflow, "deal.updated", {}, {"record": {"id": 5, "stage": "WON"}}) == ["WaitWon"]
-    assert advance(workflow, Recorder()).data["record"]["stage"] == "WON"
-
-
 def test_free_user_task_data_must_be_json_clean() -> None:
     body = [start("Begin"), user_task("Confirm"), end("Done"), chain("Begin", "Confirm", "Done")]
     workflow = begin(build(body))
@@ -494,22 +277,3 @@ def test_workers_in_threads_do_not_share_serializer_state() -> None:
     for thread in threads:
         thread.join(timeout=60)
     assert failures == []
-
-
-@pytest.mark.parametrize("delay", ["5 minutes", 5, None])
-def test_a_timer_expression_with_a_bad_value_is_an_element_error(delay: object) -> None:
-    body = [
-        start("Begin"),
-        timer("Wait", "timeDuration", "${delay}"),
-        end("Done"),
-        chain("Begin", "Wait", "Done"),
-    ]
-    blob = build(body)
-    workflow = begin(blob, {"delay": delay})
-    result = advance(workflow, Recorder())
-    [error] = result.errors
-    assert error["element_id"] == "Wait" and "did not give an ISO 8601" in error["message"]
-    workflow = reload(workflow, blob)
-    assert advance(workflow, Recorder()).status == "error"
-    assert retry_errored(workflow) == ["Wait"]
-    assert advance(workflow, Recorder()).errors[0]["element_id"] == "Wait"
