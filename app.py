@@ -70,14 +70,14 @@ def _sqlite_pragmas() -> None:
 
 
 def _register_parts(app: Flask) -> None:
-    import crm.attributes  # noqa: F401  (subscribes to org signals)
-    import crm.events  # noqa: F401  (models)
-    import crm.models  # noqa: F401
+    import crm.attributes
+    import crm.events
+    import crm.models
     import crm.tasks  # noqa: F401  (registers Celery tasks)
     import embedded  # noqa: F401  (the embedded broker's purge task)
-    import engine.models  # noqa: F401
+    import engine.models
     import engine.tasks  # noqa: F401  (registers Celery tasks)
-    import mail.models  # noqa: F401
+    import mail.models
     import mail.tasks  # noqa: F401  (registers Celery tasks)
     import org.models  # noqa: F401
     import web

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 log = logging.getLogger(__name__)
 
 SQLA_PREFIX = "sqla+"
-POLL_SECONDS = 0.2  # latency vs idle CPU (notes/embedded-mode.md: 0.1-0.25 s)
+POLL_SECONDS = 0.2  # latency vs idle CPU (docs/facts/embedded-mode.md: 0.1-0.25 s)
 _engines: dict[str, Engine] = {}
 
 
@@ -27,7 +27,7 @@ class EmbeddedCelery:
         self.beat = None
 
     def start(self) -> None:
-        """Start worker and beat threads (notes/embedded-mode.md, gotchas 1, 3, 5)."""
+        """Start worker and beat threads (docs/facts/embedded-mode.md, gotchas 1, 3, 5)."""
         from celery.beat import EmbeddedService
         from kombu.transport import sqlalchemy as kombu_sqla
 

@@ -23,9 +23,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("FLOWDESK_INSTANCE", tempfile.mkdtemp(prefix="flowdesk-bench-"))
 
-from sqlalchemy import text  # noqa: E402
+from sqlalchemy import text
 
-from bench._support import bench_app, make_database, p95  # noqa: E402
+from bench._support import bench_app, make_database, p95
 
 DIVISIONS, TEAMS, PEOPLE_PER_TEAM = 10, 5, 10
 STATUSES = ("NEW", "IN_PROCESS", "PROCESSED", "CONVERTED", "JUNK")

@@ -12,7 +12,7 @@ times, per lead, the three transactions of the path without the broker hop:
 then a sustained run (a batch of leads created, relayed and stepped back to back), and beside
 them the raw SpiffWorkflow time for the same diagram in the same process: new workflow, start
 message, advance to the user task (service handler stubbed), serialize the state. The broker
-hop (kick -> worker) is not included: see shared/notes/embedded-mode.md for that figure.
+hop (kick -> worker) is not included: see docs/facts/embedded-mode.md for that figure.
 Never part of the test run.
 """
 from __future__ import annotations
@@ -28,7 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("FLOWDESK_INSTANCE", tempfile.mkdtemp(prefix="flowdesk-bench-"))
 
-from bench._support import bench_app, make_database, pct  # noqa: E402
+from bench._support import bench_app, make_database, pct
 
 PROCESS = Path(__file__).resolve().parent.parent / "processes" / "process_lead.bpmn"
 

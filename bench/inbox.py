@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("FLOWDESK_INSTANCE", tempfile.mkdtemp(prefix="flowdesk-bench-"))
 
-from sqlalchemy import insert  # noqa: E402
+from sqlalchemy import insert
 
 DEPARTMENTS, PEOPLE = 20, 25
 BATCH = 5000

@@ -29,7 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("FLOWDESK_INSTANCE", tempfile.mkdtemp(prefix="flowdesk-bench-"))
 
-from bench.access_lists import make_database, p95  # noqa: E402
+from bench.access_lists import make_database, p95
 
 CONTACTS = 1000
 

@@ -29,10 +29,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("FLOWDESK_INSTANCE", tempfile.mkdtemp(prefix="flowdesk-bench-"))
 
-from sqlalchemy import text  # noqa: E402
+from sqlalchemy import text
 
-from bench._support import bench_app, make_database, p95  # noqa: E402
-from bench.access_lists import build_org  # noqa: E402
+from bench._support import bench_app, make_database, p95
+from bench.access_lists import build_org
 
 VOCABULARY = 50_000
 SHARES = {"lead": 0.4, "contact": 0.2, "company": 0.1, "deal": 0.2, "task": 0.1}

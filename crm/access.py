@@ -29,7 +29,7 @@ from sqlalchemy.sql.elements import True_
 
 from crm.models import MODELS, CrmTask, TaskObserver
 from crm.rights.matrix import ALL, DEPARTMENT, NONE, OWN, Rights, load_rights
-from crm.rights.models import ACTIONS, LEVELS, STATUS_FIELDS  # noqa: F401  (re-exported)
+from crm.rights.models import ACTIONS, LEVELS, STATUS_FIELDS
 from errors import Forbidden, NotFound
 from extensions import db
 from org.actors import Actor, ProcessActor

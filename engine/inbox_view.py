@@ -43,7 +43,7 @@ def list_inbox(actor: Actor, *, scope: str | None = "mine,groups", state: str = 
     return paginate(stmt, HumanTask, "-id", None, limit, cursor, db.session)
 
 
-def inbox_condition(actor: Actor, scopes: set[str], state: str = "open"):  # noqa: ANN201
+def inbox_condition(actor: Actor, scopes: set[str], state: str = "open"):
     """The WHERE clause for the scopes; "all" is for administrators only."""
     if state not in STATES:
         raise ValidationError.from_fields({"state": f"Must be one of {', '.join(STATES)}"})
@@ -62,7 +62,7 @@ def inbox_condition(actor: Actor, scopes: set[str], state: str = "open"):  # noq
     return or_(*parts)
 
 
-def _candidate_ids(user: User):  # noqa: ANN202
+def _candidate_ids(user: User):
     keys = user_group_keys(user)
     who = HumanTaskCandidate.user_id == user.id
     if keys:

@@ -113,7 +113,7 @@ def _advance_and_store(instance: ProcessInstance, wf: Any, completed: tuple[str,
     _log_status(instance, result)
 
 
-def _service_handler(instance: ProcessInstance):  # noqa: ANN202
+def _service_handler(instance: ProcessInstance):
     """The callback the runner calls for a service task: the activities registry."""
     def handle(topic: str, params: dict, task_uuid: str, element_id: str) -> dict | None:
         """Run the topic's activity for this task."""

@@ -38,10 +38,10 @@ def connect(box: Mailbox, *, password: str | None = None) -> Iterator[IMAPClient
     finally:
         try:
             client.logout()
-        except Exception:  # noqa: BLE001  (the connection may already be gone)
+        except Exception:
             try:
                 client.shutdown()
-            except Exception:  # noqa: BLE001
+            except Exception:
                 pass
 
 
@@ -59,7 +59,7 @@ def _open(box: Mailbox, secret: str) -> IMAPClient:
     except NETWORK_ERRORS as exc:
         try:
             client.shutdown()
-        except Exception:  # noqa: BLE001
+        except Exception:
             pass
         raise MailboxUnavailable(f"Login as {box.username} refused: {_text(exc)}", "password") from None
     return client

@@ -104,7 +104,7 @@ def parse(raw: bytes, *, max_parts: int) -> Parsed:
         raise ParseFailure("The MIME structure is nested too deeply to parse") from None
     except MemoryError:
         raise ParseFailure("The message needs too much memory to parse") from None
-    except Exception as exc:  # noqa: BLE001  (any parser failure is a failed mail, never a crash)
+    except Exception as exc:
         raise ParseFailure(f"The message cannot be parsed: {type(exc).__name__}: {clean(exc, 300)}") from None
     return parsed
 
@@ -113,7 +113,7 @@ def parse_headers(raw_headers: bytes) -> Parsed:
     """Only the headers (for an oversized message that is not fetched whole); never raises."""
     try:
         return headers_of(BytesHeaderParser(policy=policy.default).parsebytes(raw_headers))
-    except Exception:  # noqa: BLE001
+    except Exception:
         return Parsed()
 
 
@@ -130,7 +130,7 @@ def header(msg: EmailMessage, name: str) -> str:
     try:
         value = msg.get(name)
         return "" if value is None else clean(value)
-    except Exception:  # noqa: BLE001
+    except Exception:
         raw = next((v for k, v in msg.raw_items() if k.lower() == name.lower()), "")
         return _loose(raw)
 
@@ -138,7 +138,7 @@ def header(msg: EmailMessage, name: str) -> str:
 def _loose(raw: str) -> str:
     try:
         return clean(make_header(decode_header(raw)))
-    except Exception:  # noqa: BLE001
+    except Exception:
         return clean(raw)
 
 
@@ -146,7 +146,7 @@ def addresses(msg: EmailMessage, name: str) -> list[str]:
     """Lower-cased valid addresses of a header, each once."""
     try:
         values = [clean(v) for v in (msg.get_all(name) or [])]
-    except Exception:  # noqa: BLE001
+    except Exception:
         values = [_loose(v) for k, v in msg.raw_items() if k.lower() == name.lower()]
     out: list[str] = []
     for _display, addr in getaddresses(values):
@@ -216,10 +216,10 @@ def _attachment(part: EmailMessage, ctype: str, filename: str, position: int) ->
     return Attachment(filename or f"part-{position}.{extension}", clean(ctype, 255), data, content_id)
 
 
-def _safe(fn, default):  # noqa: ANN001, ANN202
+def _safe(fn, default):  # noqa: ANN001
     try:
         return fn()
-    except Exception:  # noqa: BLE001
+    except Exception:
         return default
 
 

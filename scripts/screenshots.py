@@ -25,7 +25,7 @@ DIAGRAM = DIAGRAM.replace(b'camunda:topic="crm.add_comment">', b'camunda:topic="
 PASSWORD = "screenshots-only"
 
 
-def build_app():  # noqa: ANN201
+def build_app():
     from app import create_app
     from config import sqlite_engine_options
     from runner import prepare_database
@@ -64,7 +64,7 @@ def seed(app) -> dict:  # noqa: ANN001
         return {"instance": review.instance_id, "task": call.id, "email": admin.email}
 
 
-def serve(app):  # noqa: ANN001, ANN201
+def serve(app):  # noqa: ANN001
     from werkzeug.serving import make_server
 
     server = make_server("127.0.0.1", 0, app, threaded=True)

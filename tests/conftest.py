@@ -8,20 +8,20 @@ import pytest
 
 os.environ.setdefault("FLOWDESK_INSTANCE", tempfile.mkdtemp(prefix="flowdesk-instance-"))
 
-from tests.support.api import ApiClient  # noqa: E402
-from tests.support.databases import backend, create_database, wipe  # noqa: E402
-from tests.support.services import celery_cluster, dovecot, radicale, redis_broker, smtp_server  # noqa: E402, F401  (fixtures)
+from tests.support.api import ApiClient
+from tests.support.databases import backend, create_database, wipe
+from tests.support.services import celery_cluster, dovecot, radicale, redis_broker, smtp_server  # noqa: F401  (fixtures)
 
 
 @pytest.fixture(scope="session")
-def database_url():  # noqa: ANN201
+def database_url():
     url, cleanup = create_database()
     yield url
     cleanup()
 
 
 @pytest.fixture(scope="session")
-def _migrated_app(database_url):  # noqa: ANN001, ANN202
+def _migrated_app(database_url):
     from app import create_app
     from runner import prepare_database
 
@@ -35,7 +35,7 @@ def _migrated_app(database_url):  # noqa: ANN001, ANN202
 
 
 @pytest.fixture
-def app(_migrated_app):  # noqa: ANN001, ANN201
+def app(_migrated_app):
     from extensions import db
 
     with _migrated_app.app_context():
@@ -45,23 +45,23 @@ def app(_migrated_app):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def client(app):  # noqa: ANN001, ANN201
+def client(app):
     return app.test_client()
 
 
 @pytest.fixture
-def runner(app):  # noqa: ANN001, ANN201
+def runner(app):
     return app.test_cli_runner()
 
 
 @pytest.fixture
-def make_user(app):  # noqa: ANN001, ANN201
+def make_user(app):
     from org.services.users import create_user
 
     counter = iter(range(1, 10_000))
 
     def make(email: str | None = None, *, admin: bool = False, department_id: int | None = None,
-             **kw: object):  # noqa: ANN202
+             **kw: object):
         n = next(counter)
         return create_user(email or f"user{n}@example.com", "password123", actor=None,
                            is_admin=admin, department_id=department_id,
@@ -72,18 +72,18 @@ def make_user(app):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def admin(make_user):  # noqa: ANN001, ANN201
+def admin(make_user):
     return make_user("admin@example.com", admin=True, first_name="Ada", last_name="Admin")
 
 
 @pytest.fixture
-def api_for(client):  # noqa: ANN001, ANN201
+def api_for(client):
     """An API client holding a token of the given user (administrators' tokens in admin mode,
     unless admin_mode=False)."""
     from extensions import db
     from org.services.tokens import issue_token
 
-    def make(user, *, admin_mode: bool = True) -> ApiClient:  # noqa: ANN001
+    def make(user, *, admin_mode: bool = True) -> ApiClient:
         token, row = issue_token(user)
         if admin_mode and user.is_admin:
             row.admin_mode = True
@@ -94,9 +94,9 @@ def api_for(client):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def api(admin, api_for):  # noqa: ANN001, ANN201
+def api(admin, api_for):
     return api_for(admin)
 
 
-def pytest_report_header(config) -> str:  # noqa: ANN001
+def pytest_report_header(config) -> str:
     return f"flowdesk database backend: {backend()}"

@@ -51,7 +51,7 @@ def default_responsible(ctx: ActivityContext) -> int | None:
     return ctx.actor.on_behalf_of_id
 
 
-def _create(spec: Entity):  # noqa: ANN202
+def _create(spec: Entity):
     topic = f"crm.create_{spec.name}"
 
     def handle(params: dict, ctx: ActivityContext) -> dict:

@@ -2,7 +2,7 @@
 
 Used at upload: SpiffWorkflow's time grows faster than linearly with path length, its
 parser recurses once per sequential element, and tasks deeper than 1,000 in the task tree
-are never run (see notes/spiffworkflow.md, gotcha 8). Iterative, so deep graphs are safe.
+are never run (see docs/facts/spiffworkflow.md, gotcha 8). Iterative, so deep graphs are safe.
 """
 
 from __future__ import annotations

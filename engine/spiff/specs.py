@@ -64,7 +64,7 @@ class ExternalServiceTask(ServiceTask):
         """Call the handler; on failure record the error and return False (task → ERROR)."""
         try:
             self._call(my_task)
-        except Exception as exc:  # noqa: BLE001 - any handler failure becomes a task error
+        except Exception as exc:
             label = f"{self.bpmn_name!r} ({self.bpmn_id})" if self.bpmn_name else self.bpmn_id
             message = f"Service task {label}, topic {self.topic}: {type(exc).__name__}: {exc}"
             my_task._set_internal_data(error=message)

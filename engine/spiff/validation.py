@@ -149,7 +149,7 @@ def _load(root: Any, result: ValidationResult) -> None:
         result.errors.append(
             {"element": result.process_id, "message": f"the process is too deep: {PATH_REASON}"}
         )
-    except Exception as exc:  # noqa: BLE001 - report anything the engine chokes on
+    except Exception as exc:
         result.errors.append({"element": None, "message": f"the engine could not load the diagram: {exc!r}"})
 
 

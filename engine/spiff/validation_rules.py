@@ -271,7 +271,7 @@ def _check_timer_literal(kind: str, text: str) -> str | None:
             TimerEventDefinition.parse_iso_duration(text)
         else:
             TimerEventDefinition.parse_iso_recurring_interval(text)
-    except Exception:  # noqa: BLE001 - SpiffWorkflow raises bare Exceptions here
+    except Exception:
         expected = {"timeDate": "an ISO 8601 date-time", "timeDuration": "an ISO 8601 duration such as PT5M"}
         return f"{text!r} is not {expected.get(kind, 'an ISO 8601 repeating interval such as R3/PT10M')}"
     return None

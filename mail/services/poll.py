@@ -145,7 +145,7 @@ def _one(box: Mailbox, folder: str, uidvalidity: int, uid: int, size: int, raw: 
     """One message in its own savepoint; a failure it causes becomes failed mail, never a lost one."""
     try:
         row = _filed(box, folder, uidvalidity, uid, size, raw, raw_headers)
-    except Exception as exc:  # noqa: BLE001  (a bug or a database refusal for this message only)
+    except Exception as exc:
         log.exception("mailbox %s: message UID %s could not be filed", box.id, uid)
         with db.session.begin_nested():
             row = failed_row(box, f"Internal error while filing the message: {type(exc).__name__}: {exc}",

@@ -19,7 +19,7 @@ CURRENT = "rgb(47, 107, 255)"
 class EngineDriver:
     """The worker of the live server: relays outbox events and runs instances in a thread."""
 
-    def __init__(self, app) -> None:  # noqa: ANN001
+    def __init__(self, app) -> None:
         self.app = app
         self.stop = threading.Event()
         self.failure: BaseException | None = None
@@ -41,7 +41,7 @@ class EngineDriver:
 
 
 @pytest.fixture
-def engine_worker(app, live_server):  # noqa: ANN001, ANN201
+def engine_worker(app, live_server):
     driver = EngineDriver(app)
     driver.thread.start()
     yield driver
@@ -68,7 +68,7 @@ def logout(page: Page) -> None:
     expect(page).to_have_url(re.compile(r"/login$"))
 
 
-def panel_field(page: Page, entry_id: str):  # noqa: ANN201
+def panel_field(page: Page, entry_id: str):
     """A field of the bpmn-js properties panel, by its entry id ("name", "conditionExpression")."""
     return page.locator(f"#fd-properties #bio-properties-panel-{entry_id}")
 
@@ -217,7 +217,7 @@ def test_designer_trigger_inbox_and_instance_diagram(live_server, engine_worker,
     expect(page.locator("#instance-log li[data-kind=completed]")).to_have_count(1)
 
 
-def element(page: Page, element_id: str):  # noqa: ANN201
+def element(page: Page, element_id: str):
     return page.locator(f'#diagram g.djs-element[data-element-id="{element_id}"]')
 
 

@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 pytestmark = pytest.mark.e2e
 
 
-def test_search_box_suggests_as_you_type(page: Page, live_server, admin) -> None:  # noqa: ANN001
+def test_search_box_suggests_as_you_type(page: Page, live_server, admin) -> None:
     from crm.events import relay_pending
     from crm.services.records import create_record
 

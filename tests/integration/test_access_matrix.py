@@ -27,27 +27,27 @@ PATCH = {"lead": {"source": "checked"}, "deal": {"currency": "EUR"}, "contact": 
 
 
 @pytest.fixture
-def world(api, make_user):  # noqa: ANN001, ANN201
+def world(api, make_user):
     return build_world(api, make_user)
 
 
 @pytest.fixture
-def clients(world, api, api_for):  # noqa: ANN001, ANN201
+def clients(world, api, api_for):
     out = {name: api_for(user) for name, user in world.users.items()}
     out["admin"] = api
     return out
 
 
-def _expected(world, user: str, entity: str) -> set[int]:  # noqa: ANN001
+def _expected(world, user: str, entity: str) -> set[int]:
     return world.ids(entity, VISIBLE[user][entity])
 
 
-def _statuses_covered(world) -> None:  # noqa: ANN001
+def _statuses_covered(world) -> None:
     assert {s for _, _, s, _ in world.records["lead"]} == set(LEAD_STATUSES)
     assert {s for _, _, s, _ in world.records["deal"]} == set(DEAL_STAGES)
 
 
-def test_lists_and_reads_by_id(world, clients):  # noqa: ANN001
+def test_lists_and_reads_by_id(world, clients):
     _statuses_covered(world)
     for user, client in clients.items():
         for entity in ENTITIES:
@@ -60,7 +60,7 @@ def test_lists_and_reads_by_id(world, clients):  # noqa: ANN001
                 assert code == (200 if rid in expected else 404), (user, entity, owner, status)
 
 
-def test_edits(world, clients):  # noqa: ANN001
+def test_edits(world, clients):
     for user, client in clients.items():
         for entity in ENTITIES:
             expected = _expected(world, user, entity)
@@ -69,7 +69,7 @@ def test_edits(world, clients):  # noqa: ANN001
                 assert r.status_code == (200 if rid in expected else 404), (user, entity, owner, status)
 
 
-def test_timeline_and_comments_follow_the_record(world, clients):  # noqa: ANN001
+def test_timeline_and_comments_follow_the_record(world, clients):
     client = clients["manager_a"]
     for entity in ("lead", "deal", "contact", "company"):
         for rid, owner, _, _ in world.records[entity][:6]:
@@ -83,7 +83,7 @@ def _csv_ids(text: str) -> set[int]:
     return {int(row["id"]) for row in csv.DictReader(io.StringIO(text))}
 
 
-def test_export(world, clients):  # noqa: ANN001
+def test_export(world, clients):
     for user, client in clients.items():
         for entity in ENTITIES:
             r = client.get(f"/{PLURALS[entity]}/export?format=csv")
@@ -96,7 +96,7 @@ def _new(entity: str, owner_id: int, n: str) -> dict:
     return {title: f"new {entity} {n}", "responsible_id": owner_id}
 
 
-def test_add(world, clients):  # noqa: ANN001
+def test_add(world, clients):
     for user, client in clients.items():
         for entity in ENTITIES:
             for owner in OWNERS:
@@ -108,7 +108,7 @@ def test_add(world, clients):  # noqa: ANN001
                     assert r.json["error"].startswith(f"Missing right: add {entity}")
 
 
-def test_import_is_all_or_nothing_within_the_import_right(world, clients):  # noqa: ANN001
+def test_import_is_all_or_nothing_within_the_import_right(world, clients):
     for user, client in clients.items():
         for entity in ENTITIES:
             title = {"contact": "last_name"}.get(entity, "title")
@@ -128,7 +128,7 @@ def test_import_is_all_or_nothing_within_the_import_right(world, clients):  # no
                 assert r.status_code == 201 and r.json["created"] == len(OWNERS), (user, entity, r.json)
 
 
-def test_delete(world, clients):  # noqa: ANN001
+def test_delete(world, clients):
     deleted: set[tuple[str, int]] = set()
     for user in ("manager_a", "manager_b", "head_a", "head_sales", "ceo", "administrator", "admin"):
         for entity in ENTITIES:
@@ -143,11 +143,11 @@ def test_delete(world, clients):  # noqa: ANN001
     assert len(deleted) == sum(len(v) for v in world.records.values())
 
 
-def _login(app, user):  # noqa: ANN001, ANN202
+def _login(app, user):
     return session_client(app, user)
 
 
-def test_html_pages(app, world, admin):  # noqa: ANN001
+def test_html_pages(app, world, admin):
     users = {**world.users, "admin": admin}
     for user, account in users.items():
         browser = _login(app, account)

@@ -5,11 +5,11 @@ from tests.support.access_world import assign, make_person, role_id
 from tests.support.browser import session_client
 
 
-def _browser(app, user):  # noqa: ANN001, ANN202
+def _browser(app, user):
     return session_client(app, user)
 
 
-def test_roles_pages_edit_the_matrix_and_assignments(app, admin, api):  # noqa: ANN001
+def test_roles_pages_edit_the_matrix_and_assignments(app, admin, api):
     browser = _browser(app, admin)
     html = browser.get("/settings/roles").get_data(as_text=True)
     for name in ("Manager", "Head of department", "Chief executive", "Administrator"):
@@ -40,7 +40,7 @@ def test_roles_pages_edit_the_matrix_and_assignments(app, admin, api):  # noqa: 
     assert api.get(f"/roles/{rid}").status_code == 404
 
 
-def test_explain_page(app, admin, api):  # noqa: ANN001
+def test_explain_page(app, admin, api):
     manager, other = make_person("manager", None), make_person("other", None)
     lead = api.post("/leads", {"title": "x", "responsible_id": other.id}).json["id"]
     browser = _browser(app, admin)
@@ -50,7 +50,7 @@ def test_explain_page(app, admin, api):  # noqa: ANN001
     assert browser.get("/settings/access/explain?user=999&entity=lead").status_code == 422
 
 
-def test_access_pages_need_the_settings_right(app, api):  # noqa: ANN001
+def test_access_pages_need_the_settings_right(app, api):
     manager = make_person("manager", None)
     browser = _browser(app, manager)
     for url in ("/settings/roles", f"/settings/roles/{role_id('manager')}", "/settings/access/explain"):
@@ -61,7 +61,7 @@ def test_access_pages_need_the_settings_right(app, api):  # noqa: ANN001
     assert _browser(app, holder).get("/settings/roles").status_code == 200
 
 
-def test_settings_link_only_for_those_who_may_change_settings(app, admin):  # noqa: ANN001
+def test_settings_link_only_for_those_who_may_change_settings(app, admin):
     manager = make_person("plain", None)
     assert 'href="/settings/roles"' in _browser(app, admin).get("/").get_data(as_text=True)
     assert 'href="/settings/roles"' not in _browser(app, manager).get("/").get_data(as_text=True)

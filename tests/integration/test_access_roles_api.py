@@ -6,7 +6,7 @@ from tests.support.access_world import assign, build_world, make_person, role_id
 DEFAULT_KEYS = ["manager", "head_of_department", "chief_executive", "administrator"]
 
 
-def test_default_roles_are_seeded_with_their_matrices(api):  # noqa: ANN001
+def test_default_roles_are_seeded_with_their_matrices(api):
     roles = api.get("/roles").json["items"]
     assert [r["key"] for r in roles] == DEFAULT_KEYS
     by_key = {r["key"]: r for r in roles}
@@ -20,7 +20,7 @@ def test_default_roles_are_seeded_with_their_matrices(api):  # noqa: ANN001
     assert [r["is_default"] for r in roles] == [True, False, False, False]
 
 
-def test_create_update_and_assign_roles(api):  # noqa: ANN001
+def test_create_update_and_assign_roles(api):
     r = api.post("/roles", {"name": "Auditor", "matrix": {"deal": {"read": "all", "export": "department"}}})
     assert r.status_code == 201, r.json
     role = r.json
@@ -48,7 +48,7 @@ def test_create_update_and_assign_roles(api):  # noqa: ANN001
     assert [a["id"] for a in api.get(f"/roles/{role['id']}").json["assignments"]] == [a2.json["id"]]
 
 
-def test_bad_role_input_names_the_field(api):  # noqa: ANN001
+def test_bad_role_input_names_the_field(api):
     matrix = {"lead": {"read": "most"}, "ship": {}, "deal": {"fly": "all"}}
     r = api.post("/roles", {"name": "", "matrix": matrix})
     assert r.status_code == 422
@@ -72,7 +72,7 @@ def test_bad_role_input_names_the_field(api):  # noqa: ANN001
     assert api.get(f"/roles/{rid}").json["name"] == "Manager"
 
 
-def test_writes_need_the_change_access_settings_right(api, api_for):  # noqa: ANN001
+def test_writes_need_the_change_access_settings_right(api, api_for):
     manager, admin_role_holder = make_person("manager", None), make_person("settings", None)
     assign(api, "administrator", user_id=admin_role_holder.id)
     client = api_for(manager)
@@ -93,7 +93,7 @@ def test_writes_need_the_change_access_settings_right(api, api_for):  # noqa: AN
     assert holder.get("/access/me").json["can_change_settings"] is True
 
 
-def test_explain(api, api_for):  # noqa: ANN001
+def test_explain(api, api_for):
     world = build_world(api)
     u, deps = world.users, world.departments
     lead_a = min(world.ids("lead", {"manager_a"}))
@@ -131,7 +131,7 @@ def test_explain(api, api_for):  # noqa: ANN001
     assert api.get(f"/access/explain?user={u['ceo'].id}&entity=lead&id=99999").status_code == 404
 
 
-def test_explain_names_the_department_assignment(api):  # noqa: ANN001
+def test_explain_names_the_department_assignment(api):
     world = build_world(api)
     newcomer = make_person("newcomer", world.departments["sales_b"].id)
     assign(api, "head_of_department", department_id=world.departments["sales"].id,
@@ -142,7 +142,7 @@ def test_explain_names_the_department_assignment(api):  # noqa: ANN001
     assert r["department"]["name"] == "Sales B" and "belongs to the user's department Sales B" in r["reason"]
 
 
-def test_answers_match_the_openapi_document(api, client):  # noqa: ANN001
+def test_answers_match_the_openapi_document(api, client):
     from jsonschema import Draft202012Validator
 
     doc = client.get("/api/v1/openapi.json").json

@@ -8,13 +8,13 @@ from org.workgroups import Workgroup, WorkgroupMember
 from tests.support.access_world import assign, build_world, make_person, role_id
 
 
-def _ids(client, plural: str) -> set[int]:  # noqa: ANN001
+def _ids(client, plural: str) -> set[int]:
     r = client.get(f"/{plural}{'&' if '?' in plural else '?'}limit=100")
     assert r.status_code == 200, r.json
     return {item["id"] for item in r.json["items"]}
 
 
-def _deal(api, owner, stage: str, title: str = "") -> int:  # noqa: ANN001
+def _deal(api, owner, stage: str, title: str = "") -> int:
     r = api.post("/deals", {"title": title or f"{stage} deal", "stage": stage, "responsible_id": owner.id})
     assert r.status_code == 201, r.json
     return r.json["id"]
@@ -46,7 +46,7 @@ def test_per_status_levels_read_won_deals_company_wide_edit_only_own_open_ones(a
     assert _ids(client, "leads") == set()
 
 
-def test_per_status_add_right_checks_the_new_records_status(api, api_for):  # noqa: ANN001
+def test_per_status_add_right_checks_the_new_records_status(api, api_for):
     r = api.post("/roles", {"name": "Intake", "matrix": {"lead": {"read": "own", "add": "own"}},
                             "status_levels": {"lead": {"add": {"CONVERTED": "none"}}}})
     user = make_person("intake", None)
@@ -57,7 +57,7 @@ def test_per_status_add_right_checks_the_new_records_status(api, api_for):  # no
     assert r.status_code == 403 and r.json["error"] == "Missing right: add lead (status CONVERTED)"
 
 
-def test_department_assignment_with_and_without_subdepartments(api, api_for):  # noqa: ANN001
+def test_department_assignment_with_and_without_subdepartments(api, api_for):
     world = build_world(api)
     newcomer = make_person("newcomer", world.departments["sales_a"].id)
     client = api_for(newcomer)
@@ -68,7 +68,7 @@ def test_department_assignment_with_and_without_subdepartments(api, api_for):  #
     assert _ids(client, "leads") == world.ids("lead")
 
 
-def test_workgroup_assignment(api, api_for):  # noqa: ANN001
+def test_workgroup_assignment(api, api_for):
     world = build_world(api)
     group = Workgroup(name="Key accounts", owner_id=world.users["ceo"].id)
     db.session.add(group)
@@ -82,7 +82,7 @@ def test_workgroup_assignment(api, api_for):  # noqa: ANN001
     assert _ids(client, "leads") == world.ids("lead", {"manager_b"})  # Sales B has no one else
 
 
-def test_default_role_is_for_users_without_roles(api, api_for):  # noqa: ANN001
+def test_default_role_is_for_users_without_roles(api, api_for):
     user, colleague = make_person("plain", None), make_person("colleague", None)
     own = api.post("/leads", {"title": "mine", "responsible_id": user.id}).json["id"]
     api.post("/leads", {"title": "theirs", "responsible_id": colleague.id})
@@ -99,7 +99,7 @@ def test_default_role_is_for_users_without_roles(api, api_for):  # noqa: ANN001
     assert len(_ids(client, "leads")) == 2
 
 
-def test_an_assigned_role_replaces_the_default(api, api_for):  # noqa: ANN001
+def test_an_assigned_role_replaces_the_default(api, api_for):
     r = api.post("/roles", {"name": "Readers of companies", "matrix": {"company": {"read": "all"}}})
     user = make_person("reader", None)
     own = api.post("/leads", {"title": "mine", "responsible_id": user.id}).json["id"]
@@ -109,7 +109,7 @@ def test_an_assigned_role_replaces_the_default(api, api_for):  # noqa: ANN001
     assert _ids(client, "leads") == set()
 
 
-def test_user_moved_to_another_department_sees_its_records_at_once(api, api_for):  # noqa: ANN001
+def test_user_moved_to_another_department_sees_its_records_at_once(api, api_for):
     world = build_world(api)
     head = world.users["head_a"]
     client = api_for(head)
@@ -121,7 +121,7 @@ def test_user_moved_to_another_department_sees_its_records_at_once(api, api_for)
     assert client.get(f"/leads/{min(a_leads)}").status_code == 404
 
 
-def test_records_follow_their_responsible_to_a_new_department(api, api_for):  # noqa: ANN001
+def test_records_follow_their_responsible_to_a_new_department(api, api_for):
     world = build_world(api)
     manager_a = world.users["manager_a"]
     head_a = api_for(world.users["head_a"])
@@ -135,7 +135,7 @@ def test_records_follow_their_responsible_to_a_new_department(api, api_for):  # 
     assert _ids(api_for(manager_a), "deals") == a_deals  # own records stay own
 
 
-def test_department_moved_in_the_tree(api, api_for):  # noqa: ANN001
+def test_department_moved_in_the_tree(api, api_for):
     world = build_world(api)
     r = api.post("/departments", {"name": "Support", "parent_id": world.departments["company"].id})
     support = r.json["id"]
@@ -151,7 +151,7 @@ def test_department_moved_in_the_tree(api, api_for):  # noqa: ANN001
     assert _ids(api_for(world.users["head_a"]), "leads") == a_leads  # Sales A's own head still sees them
 
 
-def test_processes_act_with_their_own_identity(api):  # noqa: ANN001
+def test_processes_act_with_their_own_identity(api):
     from crm.models import Lead
     from crm.services.records import create_record
     from org.actors import ProcessActor
@@ -168,7 +168,7 @@ def test_processes_act_with_their_own_identity(api):  # noqa: ANN001
     assert entry["data"]["on_behalf_of_id"] == world.users["manager_a"].id
 
 
-def test_conversion_needs_edit_on_the_lead_and_add_on_each_new_type(api, api_for):  # noqa: ANN001
+def test_conversion_needs_edit_on_the_lead_and_add_on_each_new_type(api, api_for):
     r = api.post("/roles", {"name": "Lead worker", "matrix": {
         "lead": {"read": "own", "edit": "own"}, "contact": {"read": "own", "add": "own"}}})
     user = make_person("worker", None)
@@ -184,7 +184,7 @@ def test_conversion_needs_edit_on_the_lead_and_add_on_each_new_type(api, api_for
     assert client.post(f"/leads/{other}/convert", {"contact": True}).status_code == 404
 
 
-def test_export_and_import_rights_and_errors(api, api_for):  # noqa: ANN001
+def test_export_and_import_rights_and_errors(api, api_for):
     r = api.post("/roles", {"name": "Viewer", "matrix": {"lead": {"read": "all"}}})
     user = make_person("viewer", None)
     assign(api, r.json["id"], user_id=user.id)
@@ -206,7 +206,7 @@ def test_export_and_import_rights_and_errors(api, api_for):  # noqa: ANN001
     assert api.get("/leads").json["items"] == []
 
 
-def test_export_then_import_round_trip(api):  # noqa: ANN001
+def test_export_then_import_round_trip(api):
     api.post("/leads", {"title": "Big, \"quoted\" order", "emails": ["a@example.com", "b@example.com"],
                         "phones": ["+1 555 0100"], "amount": "12.50", "status": "IN_PROCESS"})
     text = api.get("/leads/export?format=csv").get_data(as_text=True)
@@ -218,7 +218,7 @@ def test_export_then_import_round_trip(api):  # noqa: ANN001
     assert copy["phones"] == ["+1 555 0100"] and copy["amount"] == 12.5 and copy["status"] == "IN_PROCESS"
 
 
-def test_rights_are_loaded_once_per_request_and_again_for_the_next(api, api_for, monkeypatch):  # noqa: ANN001
+def test_rights_are_loaded_once_per_request_and_again_for_the_next(api, api_for, monkeypatch):
     import crm.access
 
     user = make_person("counted", None)
@@ -248,7 +248,7 @@ def test_department_level_covers_each_of_the_users_departments_but_not_their_sub
     assert _ids(client, "leads") == world.ids("lead", {"head_sales", "manager_a", "manager_b"})
 
 
-def test_own_tasks_are_those_one_is_responsible_for_observes_or_created(api, api_for):  # noqa: ANN001
+def test_own_tasks_are_those_one_is_responsible_for_observes_or_created(api, api_for):
     me, other = make_person("me", None), make_person("other", None)
     responsible = api.post("/tasks", {"title": "mine", "responsible_id": me.id}).json["id"]
     observed = api.post("/tasks", {"title": "watching", "responsible_id": other.id,

@@ -98,7 +98,7 @@ class EmbeddedServer:
 
 
 @pytest.fixture
-def instance(tmp_path):  # noqa: ANN201
+def instance(tmp_path):
     return tmp_path / "instance"
 
 

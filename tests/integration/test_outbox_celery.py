@@ -23,7 +23,7 @@ DEADLINE = 90.0  # generous: CI machines are shared; nothing here asserts timing
 class OutboxRig:
     """The test app kicks the relay through Redis; helpers read what the worker did."""
 
-    def __init__(self, app, cluster, workdir: Path) -> None:  # noqa: ANN001
+    def __init__(self, app, cluster, workdir: Path) -> None:
         self.app = app
         self.cluster = cluster
         self.attempts_path = workdir / "attempts.log"
@@ -33,10 +33,10 @@ class OutboxRig:
                     "FLOWDESK_TEST_TASKS": str(self.tasks_path),
                     "FLOWDESK_OUTBOX_SWEEP": "1"}
 
-    def worker(self, **env: str):  # noqa: ANN201
+    def worker(self, **env: str):
         return self.cluster.worker(**self.env, **env)
 
-    def beat(self):  # noqa: ANN201
+    def beat(self):
         return self.cluster.beat(**self.env)
 
     def events(self) -> list[OutboxEvent]:
@@ -77,7 +77,7 @@ class OutboxRig:
 
 
 @pytest.fixture
-def rig(app, celery_cluster, redis_broker, tmp_path):  # noqa: ANN201
+def rig(app, celery_cluster, redis_broker, tmp_path):
     consumer_log.create(db.engine, checkfirst=True)
     with db.engine.begin() as conn:
         conn.execute(consumer_log.delete())

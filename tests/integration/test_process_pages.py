@@ -23,7 +23,7 @@ class Browser:
     """A test client logged in as one user; it forgets the previous request's user first
     (the tests' app context, and so flask-login's cached user in `g`, outlives requests)."""
 
-    def __init__(self, app, user) -> None:  # noqa: ANN001
+    def __init__(self, app, user) -> None:
         self.client = app.test_client()
         with self.client.session_transaction() as session:
             session["_user_id"] = user.get_id()
@@ -31,43 +31,43 @@ class Browser:
             if user.is_admin:  # administrators work in admin mode here (org.admin)
                 session["admin_mode"] = user.get_id()
 
-    def _call(self, method: str, *args: object, **kw: object):  # noqa: ANN202
+    def _call(self, method: str, *args: object, **kw: object):
         from flask import g
 
         g.pop("_login_user", None)
         return getattr(self.client, method)(*args, **kw)
 
-    def get(self, *args: object, **kw: object):  # noqa: ANN201
+    def get(self, *args: object, **kw: object):
         return self._call("get", *args, **kw)
 
-    def post(self, *args: object, **kw: object):  # noqa: ANN201
+    def post(self, *args: object, **kw: object):
         return self._call("post", *args, **kw)
 
 
 @pytest.fixture
-def web(app, admin):  # noqa: ANN001, ANN201
+def web(app, admin):
     return Browser(app, admin)
 
 
-def as_user(app, user):  # noqa: ANN001, ANN201
+def as_user(app, user):
     return Browser(app, user)
 
 
-def text(response) -> str:  # noqa: ANN001
+def text(response) -> str:
     return response.get_data(as_text=True)
 
 
-def upload(client, xml: bytes, url: str = "/processes/upload", **headers: str):  # noqa: ANN001, ANN201
+def upload(client, xml: bytes, url: str = "/processes/upload", **headers: str):
     return client.post(url, data={"file": (BytesIO(xml), "diagram.bpmn")},
                        content_type="multipart/form-data", headers=headers)
 
 
-def deployed(web) -> None:  # noqa: ANN001
+def deployed(web) -> None:
     r = upload(web, LEAD_REVIEW)
     assert r.status_code == 302, text(r)
 
 
-def new_lead(admin, title: str = "Acme order") -> int:  # noqa: ANN001
+def new_lead(admin, title: str = "Acme order") -> int:
     from crm.services.records import create_record
 
     return create_record("lead", {"title": title}, actor=admin).id

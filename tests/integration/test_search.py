@@ -14,25 +14,25 @@ def relay() -> None:
         pass
 
 
-def found(api, q: str, **params: object) -> list[tuple[str, int]]:  # noqa: ANN001
+def found(api, q: str, **params: object) -> list[tuple[str, int]]:
     r = api.get("/search", query_string={"q": q, **params})
     assert r.status_code == 200, r.json
     return [(item["entity"], item["id"]) for item in r.json["items"]]
 
 
-def titles(api, q: str) -> list[str]:  # noqa: ANN001
+def titles(api, q: str) -> list[str]:
     r = api.get("/search", query_string={"q": q})
     assert r.status_code == 200, r.json
     return [item["title"] for item in r.json["items"]]
 
 
-def make(api, plural: str, data: dict) -> dict:  # noqa: ANN001
+def make(api, plural: str, data: dict) -> dict:
     r = api.post(f"/{plural}", data)
     assert r.status_code == 201, r.json
     return r.json
 
 
-def test_prefix_match_as_you_type(api):  # noqa: ANN001
+def test_prefix_match_as_you_type(api):
     lead = make(api, "leads", {"title": "Acme Industries"})
     make(api, "leads", {"title": "Globex"})
     relay()
@@ -50,7 +50,7 @@ def test_prefix_match_as_you_type(api):  # noqa: ANN001
     Draft202012Validator(schema).validate(r.json)
 
 
-def test_better_match_ranks_first(api):  # noqa: ANN001
+def test_better_match_ranks_first(api):
     in_comment = make(api, "leads", {"title": "Quarterly order", "comments": "asked about zorblax"})
     in_title = make(api, "leads", {"title": "Zorblax rollout"})
     newer = make(api, "deals", {"title": "Unrelated deal"})
@@ -61,7 +61,7 @@ def test_better_match_ranks_first(api):  # noqa: ANN001
     assert set(hits[1:]) == {("lead", in_comment["id"]), ("deal", newer["id"])}
 
 
-def test_emails_phones_company_names_comments_and_tasks_are_found(api):  # noqa: ANN001
+def test_emails_phones_company_names_comments_and_tasks_are_found(api):
     company = make(api, "companies", {"title": "Umbrella Corporation", "phones": ["+1 (555) 010-0199"]})
     contact = make(api, "contacts", {"first_name": "Jane", "last_name": "Doe", "company_id": company["id"],
                                      "emails": ["Jane.Doe@initech.example"]})
@@ -86,7 +86,7 @@ def test_emails_phones_company_names_comments_and_tasks_are_found(api):  # noqa:
     assert "<" not in r.json["items"][0]["snippet"] and "widgets" in r.json["items"][0]["snippet"]
 
 
-def test_updates_and_deletes_follow_after_relay(api):  # noqa: ANN001
+def test_updates_and_deletes_follow_after_relay(api):
     company = make(api, "companies", {"title": "Initrode"})
     contact = make(api, "contacts", {"last_name": "Lumbergh", "company_id": company["id"]})
     lead = make(api, "leads", {"title": "Old name"})
@@ -108,7 +108,7 @@ def test_updates_and_deletes_follow_after_relay(api):  # noqa: ANN001
                              .where(SearchDocument.entity == "lead")) == 0
 
 
-def test_redelivered_events_change_nothing(api):  # noqa: ANN001
+def test_redelivered_events_change_nothing(api):
     from crm.events import OutboxEvent
     from crm.search.index import on_event
     from crm.search.models import SearchDocument
@@ -125,7 +125,7 @@ def test_redelivered_events_change_nothing(api):  # noqa: ANN001
     assert found(api, "twice") == [("lead", lead["id"])]
 
 
-def test_an_older_read_never_overwrites_a_newer_one(api):  # noqa: ANN001
+def test_an_older_read_never_overwrites_a_newer_one(api):
     """Two workers re-reading one record: the one that read it earlier may commit last."""
     from datetime import timedelta
 
@@ -155,18 +155,18 @@ VISIBLE = {  # whose records each default role reads in the test world (tests/su
 
 
 @pytest.fixture
-def world(api, make_user):  # noqa: ANN001, ANN201
+def world(api, make_user):
     w = build_world(api, make_user)
     relay()
     return w
 
 
-def searched(client, entity: str) -> set[int]:  # noqa: ANN001
+def searched(client, entity: str) -> set[int]:
     """Ids of `entity` records the client finds by the word every such title starts with."""
     return {i for e, i in found(client, entity, limit=50) if e == entity}
 
 
-def test_search_shows_only_readable_records(world, api_for):  # noqa: ANN001
+def test_search_shows_only_readable_records(world, api_for):
     for user, rights in VISIBLE.items():
         client = api_for(world.users[user])
         for entity in ENTITIES:
@@ -174,7 +174,7 @@ def test_search_shows_only_readable_records(world, api_for):  # noqa: ANN001
 
 
 @pytest.mark.parametrize("strategy", ["gin", "scan"])
-def test_both_postgresql_plans_apply_the_same_rights(app, world, strategy):  # noqa: ANN001
+def test_both_postgresql_plans_apply_the_same_rights(app, world, strategy):
     """Rare words read the GIN index, common ones walk the rights index: same answers (SQLite: FTS5)."""
     from crm.search.query import search_records
 
@@ -186,7 +186,7 @@ def test_both_postgresql_plans_apply_the_same_rights(app, world, strategy):  # n
                 (strategy, user, entity)
 
 
-def test_per_status_rights_apply(world, api, api_for):  # noqa: ANN001
+def test_per_status_rights_apply(world, api, api_for):
     r = api.patch(f"/roles/{role_id('manager')}", {"status_levels": {"deal": {"read": {"WON": "all"}}}})
     assert r.status_code == 200, r.json
     won = {rid for rid, _, status, _ in world.records["deal"] if status == "WON"}
@@ -194,7 +194,7 @@ def test_per_status_rights_apply(world, api, api_for):  # noqa: ANN001
     assert searched(api_for(world.users["manager_a"]), "deal") == expected
 
 
-def test_a_reassigned_record_never_leaks_to_its_old_owner(world, api, api_for):  # noqa: ANN001
+def test_a_reassigned_record_never_leaks_to_its_old_owner(world, api, api_for):
     a, b = world.users["manager_a"], world.users["manager_b"]
     lead_id = next(rid for rid, owner, _, _ in world.records["lead"] if owner == "manager_a")
     assert api.patch(f"/leads/{lead_id}", {"responsible_id": b.id}).status_code == 200
@@ -204,7 +204,7 @@ def test_a_reassigned_record_never_leaks_to_its_old_owner(world, api, api_for): 
     assert lead_id in searched(api_for(b), "lead")
 
 
-def test_moved_user_immediately_changes_what_heads_find(world, api, api_for):  # noqa: ANN001
+def test_moved_user_immediately_changes_what_heads_find(world, api, api_for):
     head_a = api_for(world.users["head_a"])
     mine = world.ids("lead", {"manager_a"})
     assert searched(head_a, "lead") == mine
@@ -217,7 +217,7 @@ def test_moved_user_immediately_changes_what_heads_find(world, api, api_for):  #
     assert searched(head_a, "lead") == world.ids("lead", {"manager_b"})
 
 
-def test_moved_department_keeps_search_in_step(world, api, api_for):  # noqa: ANN001
+def test_moved_department_keeps_search_in_step(world, api, api_for):
     head_sales = api_for(world.users["head_sales"])
     assert searched(head_sales, "lead") == world.ids("lead", SALES)
     r = api.patch(f"/departments/{world.departments['sales_b'].id}",
@@ -228,7 +228,7 @@ def test_moved_department_keeps_search_in_step(world, api, api_for):  # noqa: AN
 
 # ---- rebuild and input -------------------------------------------------------------------------
 
-def test_rebuild_indexes_existing_records_and_drops_stale_rows(api, runner):  # noqa: ANN001
+def test_rebuild_indexes_existing_records_and_drops_stale_rows(api, runner):
     from crm.events import OutboxEvent
     from crm.search.documents import Document
     from crm.search.index import upsert_documents
@@ -259,13 +259,13 @@ def test_rebuild_indexes_existing_records_and_drops_stale_rows(api, runner):  # 
 @pytest.mark.parametrize("params, field", [({}, "q"), ({"q": "  "}, "q"), ({"q": "x" * 201}, "q"),
                                            ({"q": "acme", "limit": "0"}, "limit"),
                                            ({"q": "acme", "limit": "many"}, "limit")])
-def test_bad_input_names_the_field(api, params, field):  # noqa: ANN001
+def test_bad_input_names_the_field(api, params, field):
     r = api.get("/search", query_string=params)
     assert r.status_code == 422
     assert field in r.json["fields"]
 
 
-def test_query_syntax_is_plain_words(api):  # noqa: ANN001
+def test_query_syntax_is_plain_words(api):
     lead = make(api, "leads", {"title": "O'Brien & Sons (NEAR) \"quoted\""})
     relay()
     for q in ('o"brien', "near(", "sons*", "-quoted", "AND OR NOT", "o'bri"):
@@ -277,12 +277,12 @@ def test_query_syntax_is_plain_words(api):  # noqa: ANN001
 
 # ---- pages -------------------------------------------------------------------------------------
 
-def browser_for(app, user):  # noqa: ANN001, ANN201
+def browser_for(app, user):
     """A test client with `user`'s session (administrators outside admin mode)."""
     return session_client(app, user, admin_mode=False)
 
 
-def test_search_box_dropdown_and_results_page(app, api, admin):  # noqa: ANN001
+def test_search_box_dropdown_and_results_page(app, api, admin):
     lead = make(api, "leads", {"title": "Acme <b>rollout</b>", "comments": "call Acme's CTO"})
     relay()
     browser = browser_for(app, admin)
@@ -299,7 +299,7 @@ def test_search_box_dropdown_and_results_page(app, api, admin):  # noqa: ANN001
     assert "Nothing found" in browser.get("/search?q=zzzz").get_data(as_text=True)
 
 
-def test_pages_show_only_readable_records(app, world):  # noqa: ANN001
+def test_pages_show_only_readable_records(app, world):
     for user in ("manager_a", "head_a"):
         browser = browser_for(app, world.users[user])
         html = browser.get("/search?q=lead").get_data(as_text=True)

@@ -35,7 +35,7 @@ def role_id(key: str) -> int:
     return db.session.scalar(db.select(Role.id).where(Role.key == key))
 
 
-def assign(api, key_or_id: str | int, **target: object) -> dict:  # noqa: ANN001
+def assign(api, key_or_id: str | int, **target: object) -> dict:
     """Give a role (by key or id) to a user, department or workgroup through the API."""
     rid = key_or_id if isinstance(key_or_id, int) else role_id(key_or_id)
     r = api.post(f"/roles/{rid}/assignments", target)
@@ -51,7 +51,7 @@ def make_person(name: str, department_id: int | None) -> object:
                        first_name=name, last_name="Tester")
 
 
-def build_world(api, make_user=None) -> World:  # noqa: ANN001
+def build_world(api, make_user=None) -> World:
     """Company > Sales > Sales A / Sales B; a user per role; records of every type per owner."""
     world = World()
     company = create_department("Company", actor=None)
@@ -70,7 +70,7 @@ def build_world(api, make_user=None) -> World:  # noqa: ANN001
     return world
 
 
-def _records_of(api, world: World, owner: str) -> None:  # noqa: ANN001
+def _records_of(api, world: World, owner: str) -> None:
     uid = world.users[owner].id
     made = {
         "lead": [({"title": f"lead of {owner} {s}", "status": s}, s) for s in LEAD_STATUSES],

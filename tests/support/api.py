@@ -12,21 +12,21 @@ class ApiClient:
     def _headers(self) -> dict:
         return {"Authorization": f"Bearer {self.token}"} if self.token else {}
 
-    def call(self, method: str, path: str, json: object = None, **kw: object):  # noqa: ANN201
+    def call(self, method: str, path: str, json: object = None, **kw: object):
         url = path if path.startswith("/api/") else f"/api/v1{path}"
         return self.client.open(url, method=method, json=json, headers=self._headers(), **kw)
 
-    def get(self, path: str, **kw: object):  # noqa: ANN201
+    def get(self, path: str, **kw: object):
         return self.call("GET", path, **kw)
 
-    def post(self, path: str, json: object = None, **kw: object):  # noqa: ANN201
+    def post(self, path: str, json: object = None, **kw: object):
         return self.call("POST", path, json=json, **kw)
 
-    def patch(self, path: str, json: object = None, **kw: object):  # noqa: ANN201
+    def patch(self, path: str, json: object = None, **kw: object):
         return self.call("PATCH", path, json=json, **kw)
 
-    def put(self, path: str, json: object = None, **kw: object):  # noqa: ANN201
+    def put(self, path: str, json: object = None, **kw: object):
         return self.call("PUT", path, json=json, **kw)
 
-    def delete(self, path: str, **kw: object):  # noqa: ANN201
+    def delete(self, path: str, **kw: object):
         return self.call("DELETE", path, **kw)

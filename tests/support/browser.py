@@ -5,7 +5,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 
-def session_client(app: Flask, user, *, admin_mode: bool | None = None) -> FlaskClient:  # noqa: ANN001
+def session_client(app: Flask, user, *, admin_mode: bool | None = None) -> FlaskClient:
     """Log `user` in; administrators work in admin mode unless `admin_mode=False` (org.admin)."""
     from flask import g
 

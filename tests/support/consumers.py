@@ -24,7 +24,7 @@ def _append(env_name: str, line: str) -> None:
             fh.write(line + "\n")
 
 
-def record(event) -> None:  # noqa: ANN001
+def record(event) -> None:
     """The consumer: note the attempt, maybe hang, then write one row."""
     from extensions import db
 
@@ -36,7 +36,7 @@ def record(event) -> None:  # noqa: ANN001
 
 
 @task_postrun.connect(weak=False)
-def _task_done(task_id: str | None = None, task=None, retval=None, **_kw: object) -> None:  # noqa: ANN001
+def _task_done(task_id: str | None = None, task=None, retval=None, **_kw: object) -> None:
     _append("FLOWDESK_TEST_TASKS", f"{task_id} {getattr(task, 'name', '?')} {retval!r}")
 
 

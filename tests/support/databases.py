@@ -17,7 +17,7 @@ def backend() -> str:
 
 
 def ensure_postgres() -> None:
-    """Start the machine's PostgreSQL if it is down (notes/test-services.md)."""
+    """Start the machine's PostgreSQL if it is down (docs/facts/test-services.md)."""
     try:
         psycopg.connect(PG_ADMIN_URL, connect_timeout=3).close()
     except psycopg.OperationalError:
@@ -44,7 +44,7 @@ def create_database() -> tuple[str, callable]:
     return f"sqlite:///{folder}/test.sqlite", lambda: None
 
 
-def wipe(db) -> None:  # noqa: ANN001
+def wipe(db) -> None:
     """Empty every table but the seeded ones, between tests."""
     tables = [t for t in db.metadata.sorted_tables if t.name not in KEEP_TABLES]
     if db.engine.dialect.name == "postgresql":
@@ -61,7 +61,7 @@ def wipe(db) -> None:  # noqa: ANN001
 _pg_sequences: list[str] = []
 
 
-def _wipe_postgres(conn, tables) -> None:  # noqa: ANN001
+def _wipe_postgres(conn, tables) -> None:
     """DELETE with FK triggers off, then restart the id sequences.
 
     TRUNCATE measured 940 ms per test over 28 tables, DELETE 11 ms.
@@ -80,7 +80,7 @@ def _wipe_postgres(conn, tables) -> None:  # noqa: ANN001
         conn.exec_driver_sql(f"SELECT {resets}")
 
 
-def _wipe_sqlite(db, tables) -> None:  # noqa: ANN001
+def _wipe_sqlite(db, tables) -> None:
     """On the raw connection: PRAGMA foreign_keys is a no-op inside a transaction."""
     raw = db.engine.raw_connection()
     try:

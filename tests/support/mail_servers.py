@@ -1,6 +1,6 @@
 """Mail and calendar servers for tests: Dovecot (IMAP), aiosmtpd (SMTP), Radicale (CalDAV).
 
-Facts behind the settings: shared/notes/test-services.md. Fixtures: tests/support/services.py.
+Facts behind the settings: docs/facts/test-services.md. Fixtures: tests/support/services.py.
 """
 from __future__ import annotations
 
@@ -103,7 +103,7 @@ class SmtpRecorder:
     def __init__(self) -> None:
         self.messages: list[dict] = []
 
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: ANN001, N802
+    async def handle_DATA(self, server, session, envelope) -> str:
         self.messages.append({"mail_from": envelope.mail_from, "rcpt_tos": list(envelope.rcpt_tos),
                               "data": envelope.original_content or envelope.content})
         return "250 Message accepted for delivery"

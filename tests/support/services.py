@@ -2,7 +2,7 @@
 those and for the mail/calendar servers of tests/support/mail_servers.py.
 
 Each starter is usable on its own; the fixtures at the bottom are imported by
-tests/conftest.py. Facts behind the settings: shared/notes/test-services.md.
+tests/conftest.py. Facts behind the settings: docs/facts/test-services.md.
 """
 from __future__ import annotations
 
@@ -156,7 +156,7 @@ def celery_publishing_to(broker: RedisBroker) -> Iterator[None]:
         celery.conf.broker_url, celery.conf.broker_transport_options = saved
 
 
-def _reset_broker_pools(celery) -> None:  # noqa: ANN001
+def _reset_broker_pools(celery) -> None:
     if celery._pool is not None:
         celery._pool.force_close_all()
         celery._pool = None
@@ -184,7 +184,7 @@ class CeleryProcess:
         return base + ["-s", str(self.workdir / f"beat-{uuid.uuid4().hex[:6]}"), *self.args]
 
     def start(self) -> CeleryProcess:
-        log = open(self.log_path, "wb")  # noqa: SIM115  (owned by the child)
+        log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(self.command(), cwd=BASE_DIR, env=self.env, stdout=log,
                                      stderr=subprocess.STDOUT, **CHILD)
         log.close()
@@ -274,14 +274,14 @@ class GunicornServer:
 # --- fixtures (imported by tests/conftest.py) -------------------------------------------
 
 @pytest.fixture
-def redis_broker():  # noqa: ANN201
+def redis_broker():
     """A Redis broker namespace of this test's own (stale tasks never cross tests)."""
     with redis_broker_running() as broker:
         yield broker
 
 
 @pytest.fixture
-def celery_cluster(database_url, redis_broker, tmp_path):  # noqa: ANN001, ANN201
+def celery_cluster(database_url, redis_broker, tmp_path):
     """Start real `celery -A app worker|beat` subprocesses on the test database and broker."""
     cluster = CeleryCluster(database_url, redis_broker, tmp_path)
     try:
@@ -291,7 +291,7 @@ def celery_cluster(database_url, redis_broker, tmp_path):  # noqa: ANN001, ANN20
 
 
 @pytest.fixture(scope="session")
-def dovecot():  # noqa: ANN201
+def dovecot():
     from tests.support.mail_servers import Dovecot
 
     with Dovecot() as server:
@@ -299,7 +299,7 @@ def dovecot():  # noqa: ANN201
 
 
 @pytest.fixture
-def smtp_server():  # noqa: ANN201
+def smtp_server():
     from tests.support.mail_servers import SmtpServer
 
     with SmtpServer() as server:
@@ -307,7 +307,7 @@ def smtp_server():  # noqa: ANN201
 
 
 @pytest.fixture(scope="session")
-def radicale():  # noqa: ANN201
+def radicale():
     from tests.support.mail_servers import Radicale
 
     with Radicale() as server:

@@ -23,13 +23,13 @@ def _authenticate() -> None:
 
 
 @api.errorhandler(ServiceError)
-def _service_error(exc: ServiceError):  # noqa: ANN202
+def _service_error(exc: ServiceError):
     db.session.rollback()
     return jsonify(exc.to_dict()), exc.status
 
 
 @api.errorhandler(HTTPException)
-def _http_error(exc: HTTPException):  # noqa: ANN202
+def _http_error(exc: HTTPException):
     db.session.rollback()
     return jsonify({"error": exc.description or exc.name}), exc.code
 

@@ -10,7 +10,7 @@ from web.api import api, json_body
 
 
 @api.post("/auth/token", endpoint="issue_token")
-def issue_token_view():  # noqa: ANN201
+def issue_token_view():
     data = json_body()
     missing = {k: "This field is required" for k in ("email", "password") if not data.get(k)}
     if missing:

@@ -13,7 +13,7 @@ ROUTE = "/<any(leads,contacts,companies,deals,tasks):plural>"
 
 
 @api.get(ROUTE + "/export")
-def export_records(plural: str):  # noqa: ANN201
+def export_records(plural: str):
     """The records one may read and export as CSV; list filters apply (`?status=NEW`)."""
     fmt = request.args.get("format", "csv")
     if fmt != "csv":
@@ -26,13 +26,13 @@ def export_records(plural: str):  # noqa: ANN201
         "Content-Disposition": f'attachment; filename="{plural}.csv"'})
 
 
-def _chain(first: str, rest):  # noqa: ANN001, ANN202
+def _chain(first: str, rest):  # noqa: ANN001
     yield first
     yield from rest
 
 
 @api.post(ROUTE + "/import")
-def import_records(plural: str):  # noqa: ANN201
+def import_records(plural: str):
     """Create records from a CSV (body text/csv, or a multipart `file`); all rows or none."""
     upload = request.files.get("file")
     raw = upload.read() if upload is not None else request.get_data()

@@ -11,7 +11,7 @@ from web.api.openapi import op, page_of, param, path_id, ref, register_paths
 
 
 @api.get("/inbox")
-def inbox_list():  # noqa: ANN201
+def inbox_list():
     limit, cursor = page_args()
     entity_id = request.args.get("entity_id")
     if entity_id is not None and not entity_id.isdigit():
@@ -23,27 +23,27 @@ def inbox_list():  # noqa: ANN201
 
 
 @api.get("/inbox/counts")
-def inbox_count():  # noqa: ANN201
+def inbox_count():
     return jsonify(inbox_counts(g.actor))
 
 
 @api.get("/inbox/<int:task_id>")
-def inbox_item(task_id: int):  # noqa: ANN201
+def inbox_item(task_id: int):
     return jsonify(inbox.task_to_dict(inbox.get_task(task_id, actor=g.actor), actor=g.actor))
 
 
 @api.post("/inbox/<int:task_id>/claim")
-def inbox_claim(task_id: int):  # noqa: ANN201
+def inbox_claim(task_id: int):
     return jsonify(inbox.task_to_dict(inbox.claim_task(task_id, actor=g.actor), actor=g.actor))
 
 
 @api.post("/inbox/<int:task_id>/release")
-def inbox_release(task_id: int):  # noqa: ANN201
+def inbox_release(task_id: int):
     return jsonify(inbox.task_to_dict(inbox.release_task(task_id, actor=g.actor), actor=g.actor))
 
 
 @api.post("/inbox/<int:task_id>/complete")
-def inbox_complete(task_id: int):  # noqa: ANN201
+def inbox_complete(task_id: int):
     body = json_body()
     data = body.get("data", {})
     if not isinstance(data, dict):

@@ -10,7 +10,7 @@ from web.api.openapi import op, page_of, param, path_id, ref, register_paths
 
 
 @api.get("/process-instances")
-def list_instances():  # noqa: ANN201
+def list_instances():
     args = request.args
     limit, cursor = page_args()
     if cursor is not None and not cursor.isdigit():
@@ -24,7 +24,7 @@ def list_instances():  # noqa: ANN201
 
 
 @api.get("/process-instances/<int:instance_id>")
-def get_instance(instance_id: int):  # noqa: ANN201
+def get_instance(instance_id: int):
     instance = svc.get_instance(instance_id, actor=g.actor)
     return jsonify(svc.instance_detail(instance, actor=g.actor))
 
@@ -36,7 +36,7 @@ ACTIONS = {
 
 
 @api.post("/process-instances/<int:instance_id>/<any(retry,suspend,resume,terminate):action>")
-def control_instance(instance_id: int, action: str):  # noqa: ANN201
+def control_instance(instance_id: int, action: str):
     instance = ACTIONS[action](instance_id, actor=g.actor)
     return jsonify(svc.instance_to_dict(instance))
 

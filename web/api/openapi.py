@@ -118,5 +118,5 @@ def build_document() -> dict:
 
 
 @api.get("/openapi.json", endpoint="openapi")
-def openapi_json():  # noqa: ANN201
+def openapi_json():
     return jsonify(build_document())

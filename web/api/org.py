@@ -70,7 +70,7 @@ def _user_data(data: dict) -> dict:
 
 
 @api.get("/users")
-def list_users():  # noqa: ANN201
+def list_users():
     """People in the portal; `?active=false` lists inactive ones, `?active=all` everyone;
     `?state=active|pending|dismissed`, `?q=` (names, e-mail, position), `?department_id=` (with
     its sub-departments) narrow the list."""
@@ -90,12 +90,12 @@ def list_users():  # noqa: ANN201
 
 
 @api.get("/users/<int:user_id>")
-def get_user(user_id: int):  # noqa: ANN201
+def get_user(user_id: int):
     return jsonify(user_to_dict(user_svc.get_user(user_id)))
 
 
 @api.post("/users")
-def create_user():  # noqa: ANN201
+def create_user():
     user_svc.require_admin(g.actor)
     body = json_body()
     if body.get("password_link") is True:  # add a colleague: they get a link to set a password
@@ -111,7 +111,7 @@ def create_user():  # noqa: ANN201
     return jsonify(user_to_dict(user)), 201
 
 
-def _add_colleague(body: dict):  # noqa: ANN202
+def _add_colleague(body: dict):
     from org.services.invitations import add_colleague
 
     data = _parse(body, COLLEAGUE_FIELDS, text=USER_TEXT, flags=("password_link",),
@@ -125,13 +125,13 @@ def _add_colleague(body: dict):  # noqa: ANN202
 
 
 @api.patch("/users/<int:user_id>")
-def update_user(user_id: int):  # noqa: ANN201
+def update_user(user_id: int):
     user = user_svc.update_user(user_id, _user_data(json_body()), actor=g.actor)
     return jsonify(user_to_dict(user))
 
 
 @api.get("/me")
-def me():  # noqa: ANN201
+def me():
     """The caller, with whether admin mode is on for this token."""
     from org.admin import admin_mode_on
 
@@ -139,12 +139,12 @@ def me():  # noqa: ANN201
 
 
 @api.get("/me/tokens")
-def list_my_tokens():  # noqa: ANN201
+def list_my_tokens():
     return jsonify({"items": [token_to_dict(t) for t in token_svc.list_tokens(g.actor)]})
 
 
 @api.post("/me/tokens")
-def create_my_token():  # noqa: ANN201
+def create_my_token():
     """A new personal token; the token itself is in this answer only."""
     data = _parse(json_body(), ("name",), text=("name",))
     name = (data.get("name") or "").strip()
@@ -155,18 +155,18 @@ def create_my_token():  # noqa: ANN201
 
 
 @api.delete("/me/tokens/<int:token_id>")
-def revoke_my_token(token_id: int):  # noqa: ANN201
+def revoke_my_token(token_id: int):
     token_svc.revoke_token(token_id, actor=g.actor)
     return "", 204
 
 
 @api.get("/departments")
-def list_departments():  # noqa: ANN201
+def list_departments():
     return jsonify({"items": [department_to_dict(d) for d in dep_svc.list_departments()]})
 
 
 @api.get("/departments/<int:department_id>")
-def get_department(department_id: int):  # noqa: ANN201
+def get_department(department_id: int):
     return jsonify(department_to_dict(dep_svc.get_department(department_id)))
 
 
@@ -175,7 +175,7 @@ def _department_data(data: dict) -> dict:
 
 
 @api.post("/departments")
-def create_department():  # noqa: ANN201
+def create_department():
     user_svc.require_admin(g.actor)
     data = _department_data(json_body())
     dep = dep_svc.create_department(str(data.get("name") or ""), actor=g.actor,
@@ -184,13 +184,13 @@ def create_department():  # noqa: ANN201
 
 
 @api.patch("/departments/<int:department_id>")
-def update_department(department_id: int):  # noqa: ANN201
+def update_department(department_id: int):
     user_svc.require_admin(g.actor)
     dep = dep_svc.update_department(department_id, _department_data(json_body()), actor=g.actor)
     return jsonify(department_to_dict(dep))
 
 
 @api.delete("/departments/<int:department_id>")
-def delete_department(department_id: int):  # noqa: ANN201
+def delete_department(department_id: int):
     dep_svc.delete_department(department_id, actor=g.actor)
     return "", 204

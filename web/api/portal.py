@@ -30,7 +30,7 @@ def _items(rows: list) -> dict:
 
 
 @api.post("/invitations")
-def create_invitations():  # noqa: ANN201
+def create_invitations():
     """Invite one or many addresses; each gets a mail with a single-use link."""
     data = json_body()
     unknown = {k: "Unknown field" for k in data if k != "emails"}
@@ -40,49 +40,49 @@ def create_invitations():  # noqa: ANN201
 
 
 @api.get("/invitations")
-def list_invitations():  # noqa: ANN201
+def list_invitations():
     state = request.args.get("state") or None
     return jsonify(_items(invitation_svc.list_invitations(actor=g.actor, state=state)))
 
 
 @api.post("/invitations/<int:invitation_id>/resend")
-def resend_invitation(invitation_id: int):  # noqa: ANN201
+def resend_invitation(invitation_id: int):
     return jsonify(invitation_to_dict(invitation_svc.resend_invitation(invitation_id, actor=g.actor)))
 
 
 @api.delete("/invitations/<int:invitation_id>")
-def revoke_invitation(invitation_id: int):  # noqa: ANN201
+def revoke_invitation(invitation_id: int):
     return jsonify(invitation_to_dict(invitation_svc.revoke_invitation(invitation_id, actor=g.actor)))
 
 
 @api.post("/users/<int:user_id>/dismiss")
-def dismiss_user(user_id: int):  # noqa: ANN201
+def dismiss_user(user_id: int):
     return jsonify(user_to_dict(employment_svc.dismiss_user(user_id, actor=g.actor)))
 
 
 @api.post("/users/<int:user_id>/hire")
-def hire_user(user_id: int):  # noqa: ANN201
+def hire_user(user_id: int):
     return jsonify(user_to_dict(employment_svc.hire_user(user_id, actor=g.actor)))
 
 
 @api.post("/users/<int:user_id>/admin-rights")
-def grant_admin(user_id: int):  # noqa: ANN201
+def grant_admin(user_id: int):
     return jsonify(user_to_dict(admin_svc.grant_admin(user_id, actor=g.actor)))
 
 
 @api.delete("/users/<int:user_id>/admin-rights")
-def revoke_admin(user_id: int):  # noqa: ANN201
+def revoke_admin(user_id: int):
     return jsonify(user_to_dict(admin_svc.revoke_admin(user_id, actor=g.actor)))
 
 
 @api.post("/users/<int:user_id>/admin-rights/transfer")
-def transfer_admin(user_id: int):  # noqa: ANN201
+def transfer_admin(user_id: int):
     """Pass the administrator role on: the user gets it, the caller gives theirs up."""
     return jsonify(user_to_dict(admin_svc.transfer_admin(user_id, actor=g.actor)))
 
 
 @api.post("/me/admin-mode")
-def switch_admin_mode():  # noqa: ANN201
+def switch_admin_mode():
     """Admin mode for the token making this call, until switched off."""
     data = json_body()
     errors = {k: "Unknown field" for k in data if k != "on"}

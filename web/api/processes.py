@@ -12,7 +12,7 @@ from web.api.openapi import items_of, op, param, ref, register_paths
 
 
 @api.post("/processes")
-def upload_process():  # noqa: ANN201
+def upload_process():
     limit = current_app.config.get("BPMN_MAX_BYTES", 5 * 1024 * 1024)
     if request.content_length is not None and request.content_length > limit + 64 * 1024:
         raise deploy.PayloadTooLarge(f"The file is larger than the limit of {limit} bytes",
@@ -26,41 +26,41 @@ def upload_process():  # noqa: ANN201
 
 
 @api.get("/processes")
-def list_processes():  # noqa: ANN201
+def list_processes():
     return jsonify({"items": deploy.list_processes(entity=request.args.get("entity") or None)})
 
 
 @api.get("/processes/<key>")
-def get_process(key: str):  # noqa: ANN201
+def get_process(key: str):
     return jsonify(deploy.definition_to_dict(deploy.get_definition(key)))
 
 
 @api.get("/processes/<key>/versions/<int:number>/bpmn")
-def process_bpmn(key: str, number: int):  # noqa: ANN201
+def process_bpmn(key: str, number: int):
     version = deploy.get_version(key, number)
     return Response(version.bpmn, mimetype="application/xml", headers={
         "Content-Disposition": f'attachment; filename="{key}-v{number}.bpmn"'})
 
 
 @api.post("/processes/<key>/activate")
-def activate_process(key: str):  # noqa: ANN201
+def activate_process(key: str):
     return jsonify(deploy.definition_to_dict(deploy.set_active(key, True, actor=g.actor)))
 
 
 @api.post("/processes/<key>/deactivate")
-def deactivate_process(key: str):  # noqa: ANN201
+def deactivate_process(key: str):
     return jsonify(deploy.definition_to_dict(deploy.set_active(key, False, actor=g.actor)))
 
 
 @api.put("/processes/<key>/triggers")
-def put_triggers(key: str):  # noqa: ANN201
+def put_triggers(key: str):
     body = json_body()
     version = deploy.update_triggers(key, body.get("triggers"), actor=g.actor)
     return jsonify(deploy.version_to_dict(version))
 
 
 @api.post("/processes/<key>/start")
-def start_process(key: str):  # noqa: ANN201
+def start_process(key: str):
     body = json_body()
     instance = start_manually(key, body.get("entity"), body.get("id"), body.get("variables"),
                               actor=g.actor)

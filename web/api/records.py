@@ -21,7 +21,7 @@ def _entity(plural: str) -> str:
 
 
 @api.get("/<any(leads,contacts,companies,deals):plural>")
-def list_records(plural: str):  # noqa: ANN201
+def list_records(plural: str):
     entity = _entity(plural)
     limit, cursor = page_args()
     filters = {k: v for k, v in request.args.items() if k not in LIST_PARAMS}
@@ -31,43 +31,43 @@ def list_records(plural: str):  # noqa: ANN201
 
 
 @api.post("/<any(leads,contacts,companies,deals):plural>")
-def create_record(plural: str):  # noqa: ANN201
+def create_record(plural: str):
     record = svc.create_record(_entity(plural), json_body(), actor=g.actor)
     return jsonify(record_to_dict(record)), 201
 
 
 @api.get("/<any(leads,contacts,companies,deals):plural>/<int:record_id>")
-def get_record(plural: str, record_id: int):  # noqa: ANN201
+def get_record(plural: str, record_id: int):
     return jsonify(record_to_dict(svc.get_record(_entity(plural), record_id, actor=g.actor)))
 
 
 @api.patch("/<any(leads,contacts,companies,deals):plural>/<int:record_id>")
-def update_record(plural: str, record_id: int):  # noqa: ANN201
+def update_record(plural: str, record_id: int):
     record = svc.update_record(_entity(plural), record_id, json_body(), actor=g.actor)
     return jsonify(record_to_dict(record))
 
 
 @api.delete("/<any(leads,contacts,companies,deals):plural>/<int:record_id>")
-def delete_record(plural: str, record_id: int):  # noqa: ANN201
+def delete_record(plural: str, record_id: int):
     svc.delete_record(_entity(plural), record_id, actor=g.actor)
     return "", 204
 
 
 @api.get("/<any(leads,contacts,companies,deals):plural>/<int:record_id>/timeline")
-def record_timeline(plural: str, record_id: int):  # noqa: ANN201
+def record_timeline(plural: str, record_id: int):
     entries = list_timeline(_entity(plural), record_id, actor=g.actor,
                             before_id=request.args.get("before", type=int))
     return jsonify({"items": [entry_to_dict(e) for e in entries]})
 
 
 @api.post("/<any(leads,contacts,companies,deals):plural>/<int:record_id>/comments")
-def comment_record(plural: str, record_id: int):  # noqa: ANN201
+def comment_record(plural: str, record_id: int):
     entry = add_comment(_entity(plural), record_id, str(json_body().get("text") or ""), actor=g.actor)
     return jsonify(entry_to_dict(entry)), 201
 
 
 @api.post("/leads/<int:lead_id>/convert")
-def convert(lead_id: int):  # noqa: ANN201
+def convert(lead_id: int):
     data = json_body()
     result = convert_lead(lead_id, contact=bool(data.get("contact")), company=bool(data.get("company")),
                           deal=bool(data.get("deal")), actor=g.actor)

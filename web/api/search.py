@@ -13,7 +13,7 @@ MAX_QUERY = 200
 
 
 @api.get("/search")
-def search():  # noqa: ANN201
+def search():
     q = request.args.get("q", "")
     raw_limit = request.args.get("limit", "20")
     errors = {}

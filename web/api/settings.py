@@ -9,32 +9,32 @@ from web.api.mail_docs import register_settings_docs
 
 
 @api.get("/settings/smtp")
-def get_smtp():  # noqa: ANN201
+def get_smtp():
     return jsonify(svc.settings_for("smtp", actor=g.actor))
 
 
 @api.put("/settings/smtp")
-def put_smtp():  # noqa: ANN201
+def put_smtp():
     return jsonify(svc.save_smtp(json_body(), actor=g.actor))
 
 
 @api.post("/settings/smtp/test")
-def test_smtp():  # noqa: ANN201
+def test_smtp():
     return jsonify(svc.send_test_mail(json_body().get("to"), actor=g.actor))
 
 
 @api.get("/settings/crm-mailbox")
-def get_crm_mailbox():  # noqa: ANN201
+def get_crm_mailbox():
     return jsonify(svc.settings_for("crm-mailbox", actor=g.actor))
 
 
 @api.put("/settings/crm-mailbox")
-def put_crm_mailbox():  # noqa: ANN201
+def put_crm_mailbox():
     return jsonify(svc.save_crm_mailbox(json_body(), actor=g.actor))
 
 
 @api.post("/settings/crm-mailbox/poll")
-def poll_crm_mailbox():  # noqa: ANN201
+def poll_crm_mailbox():
     """Queue a poll now (ignoring the backoff); 202 with the mailbox's current state."""
     return jsonify(svc.request_poll(actor=g.actor)), 202
 

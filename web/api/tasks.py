@@ -11,7 +11,7 @@ LIST_PARAMS = {"limit", "cursor", "sort"}
 
 
 @api.get("/tasks")
-def list_tasks():  # noqa: ANN201
+def list_tasks():
     limit, cursor = page_args()
     filters = {k: v for k, v in request.args.items() if k not in LIST_PARAMS}
     page = svc.list_tasks(actor=g.actor, filters=filters, sort=request.args.get("sort", "-id"),
@@ -20,7 +20,7 @@ def list_tasks():  # noqa: ANN201
 
 
 @api.post("/tasks")
-def create_task():  # noqa: ANN201
+def create_task():
     """One task (its JSON), or with `per_record` one task per record ({"items": [...]})."""
     data = json_body()
     tasks = svc.create_task(data, actor=g.actor)
@@ -30,17 +30,17 @@ def create_task():  # noqa: ANN201
 
 
 @api.get("/tasks/<int:task_id>")
-def get_task(task_id: int):  # noqa: ANN201
+def get_task(task_id: int):
     return jsonify(task_to_dict(svc.get_task(task_id, actor=g.actor), actor=g.actor))
 
 
 @api.patch("/tasks/<int:task_id>")
-def update_task(task_id: int):  # noqa: ANN201
+def update_task(task_id: int):
     task = svc.update_task(task_id, json_body(), actor=g.actor)
     return jsonify(task_to_dict(task, actor=g.actor))
 
 
 @api.delete("/tasks/<int:task_id>")
-def delete_task(task_id: int):  # noqa: ANN201
+def delete_task(task_id: int):
     svc.delete_task(task_id, actor=g.actor)
     return "", 204

@@ -43,7 +43,7 @@ def _invitations(rows: list[WorkgroupInvitation]) -> dict:
 
 
 @api.get("/workgroups")
-def list_workgroups():  # noqa: ANN201
+def list_workgroups():
     """Every workgroup; `?mine=true` only those the caller belongs to."""
     mine = request.args.get("mine", "false").lower()
     if mine not in ("true", "false"):
@@ -53,59 +53,59 @@ def list_workgroups():  # noqa: ANN201
 
 
 @api.post("/workgroups")
-def create_workgroup():  # noqa: ANN201
+def create_workgroup():
     return jsonify(workgroup_to_dict(svc.create_workgroup(json_body(), actor=g.actor))), 201
 
 
 @api.get("/workgroups/<int:workgroup_id>")
-def get_workgroup(workgroup_id: int):  # noqa: ANN201
+def get_workgroup(workgroup_id: int):
     return jsonify(workgroup_to_dict(svc.get_workgroup(workgroup_id, actor=g.actor)))
 
 
 @api.patch("/workgroups/<int:workgroup_id>")
-def update_workgroup(workgroup_id: int):  # noqa: ANN201
+def update_workgroup(workgroup_id: int):
     return jsonify(workgroup_to_dict(svc.update_workgroup(workgroup_id, json_body(), actor=g.actor)))
 
 
 @api.delete("/workgroups/<int:workgroup_id>")
-def delete_workgroup(workgroup_id: int):  # noqa: ANN201
+def delete_workgroup(workgroup_id: int):
     svc.delete_workgroup(workgroup_id, actor=g.actor)
     return "", 204
 
 
 @api.get("/workgroups/<int:workgroup_id>/members")
-def list_members(workgroup_id: int):  # noqa: ANN201
+def list_members(workgroup_id: int):
     group = svc.get_workgroup(workgroup_id, actor=g.actor)
     return jsonify({"items": [member_to_dict(group, m) for m in group.members]})
 
 
 @api.delete("/workgroups/<int:workgroup_id>/members/<int:user_id>")
-def remove_member(workgroup_id: int, user_id: int):  # noqa: ANN201
+def remove_member(workgroup_id: int, user_id: int):
     """Remove a member (owner, administrators) or leave the group (yourself)."""
     svc.remove_member(workgroup_id, user_id, actor=g.actor)
     return "", 204
 
 
 @api.get("/workgroups/<int:workgroup_id>/moderators")
-def list_moderators(workgroup_id: int):  # noqa: ANN201
+def list_moderators(workgroup_id: int):
     group = svc.get_workgroup(workgroup_id, actor=g.actor)
     return jsonify({"items": [member_to_dict(group, m) for m in group.members if m.is_moderator]})
 
 
 @api.put("/workgroups/<int:workgroup_id>/moderators/<int:user_id>")
-def add_moderator(workgroup_id: int, user_id: int):  # noqa: ANN201
+def add_moderator(workgroup_id: int, user_id: int):
     member = svc.set_moderator(workgroup_id, user_id, True, actor=g.actor)
     return jsonify(member_to_dict(member.workgroup, member))
 
 
 @api.delete("/workgroups/<int:workgroup_id>/moderators/<int:user_id>")
-def remove_moderator(workgroup_id: int, user_id: int):  # noqa: ANN201
+def remove_moderator(workgroup_id: int, user_id: int):
     svc.set_moderator(workgroup_id, user_id, False, actor=g.actor)
     return "", 204
 
 
 @api.get("/workgroups/<int:workgroup_id>/invitations")
-def list_group_invitations(workgroup_id: int):  # noqa: ANN201
+def list_group_invitations(workgroup_id: int):
     """Pending invitations; `?state=accepted|declined|revoked|all` for others."""
     state = request.args.get("state", "pending")
     if state not in ("pending", "accepted", "declined", "revoked", "all"):
@@ -115,7 +115,7 @@ def list_group_invitations(workgroup_id: int):  # noqa: ANN201
 
 
 @api.post("/workgroups/<int:workgroup_id>/invitations")
-def invite_members(workgroup_id: int):  # noqa: ANN201
+def invite_members(workgroup_id: int):
     data = json_body()
     unknown = {k: "Unknown field" for k in data if k != "user_ids"}
     if unknown:
@@ -124,24 +124,24 @@ def invite_members(workgroup_id: int):  # noqa: ANN201
 
 
 @api.delete("/workgroups/<int:workgroup_id>/invitations/<int:invitation_id>")
-def revoke_group_invitation(workgroup_id: int, invitation_id: int):  # noqa: ANN201
+def revoke_group_invitation(workgroup_id: int, invitation_id: int):
     row = svc.revoke_group_invitation(workgroup_id, invitation_id, actor=g.actor)
     return jsonify(invitation_to_dict(row))
 
 
 @api.post("/workgroups/<int:workgroup_id>/invitations/<int:invitation_id>/accept")
-def accept_group_invitation(workgroup_id: int, invitation_id: int):  # noqa: ANN201
+def accept_group_invitation(workgroup_id: int, invitation_id: int):
     row = svc.answer_invitation(workgroup_id, invitation_id, True, actor=g.actor)
     return jsonify(invitation_to_dict(row))
 
 
 @api.post("/workgroups/<int:workgroup_id>/invitations/<int:invitation_id>/decline")
-def decline_group_invitation(workgroup_id: int, invitation_id: int):  # noqa: ANN201
+def decline_group_invitation(workgroup_id: int, invitation_id: int):
     row = svc.answer_invitation(workgroup_id, invitation_id, False, actor=g.actor)
     return jsonify(invitation_to_dict(row))
 
 
 @api.get("/me/workgroup-invitations")
-def my_workgroup_invitations():  # noqa: ANN201
+def my_workgroup_invitations():
     """Pending invitations into workgroups for the caller to accept or decline."""
     return jsonify(_invitations(svc.my_invitations(actor=g.actor)))

@@ -30,14 +30,14 @@ def _statuses() -> dict[str, list[StatusValue]]:
 
 
 @pages.get("/settings/roles")
-def access_roles():  # noqa: ANN201
+def access_roles():
     rules.require_settings(me())
     roles = [svc.role_to_dict(r) for r in svc.list_roles(actor=me())]
     return render_template("access/roles.html", roles=roles, levels=LEVEL_LABELS)
 
 
 @pages.post("/settings/roles")
-def access_role_create():  # noqa: ANN201
+def access_role_create():
     try:
         role = svc.create_role({"name": request.form.get("name", "")}, actor=me())
     except ValidationError as exc:
@@ -47,7 +47,7 @@ def access_role_create():  # noqa: ANN201
     return redirect(url_for("pages.access_role", role_id=role.id))
 
 
-def _role_page(role_id: int, errors: dict | None = None, status: int = 200):  # noqa: ANN202
+def _role_page(role_id: int, errors: dict | None = None, status: int = 200):
     role = svc.role_to_dict(svc.get_role(role_id, actor=me()))
     return render_template(
         "access/role.html", role=role, entities=ENTITIES, actions=ACTIONS, levels=LEVELS,
@@ -57,7 +57,7 @@ def _role_page(role_id: int, errors: dict | None = None, status: int = 200):  # 
 
 
 @pages.get("/settings/roles/<int:role_id>")
-def access_role(role_id: int):  # noqa: ANN201
+def access_role(role_id: int):
     rules.require_settings(me())
     return _role_page(role_id)
 
@@ -76,7 +76,7 @@ def _submitted_matrix(form: dict) -> dict:
 
 
 @pages.post("/settings/roles/<int:role_id>")
-def access_role_save(role_id: int):  # noqa: ANN201
+def access_role_save(role_id: int):
     try:
         svc.update_role(role_id, _submitted_matrix(request.form), actor=me())
     except ValidationError as exc:
@@ -86,14 +86,14 @@ def access_role_save(role_id: int):  # noqa: ANN201
 
 
 @pages.post("/settings/roles/<int:role_id>/delete")
-def access_role_delete(role_id: int):  # noqa: ANN201
+def access_role_delete(role_id: int):
     svc.delete_role(role_id, actor=me())
     flash("Role deleted.", "success")
     return redirect(url_for("pages.access_roles"))
 
 
 @pages.post("/settings/roles/<int:role_id>/assignments")
-def access_assignment_add(role_id: int):  # noqa: ANN201
+def access_assignment_add(role_id: int):
     form = request.form
     target = form.get("target", "")
     data: dict = {}
@@ -112,14 +112,14 @@ def access_assignment_add(role_id: int):  # noqa: ANN201
 
 
 @pages.post("/settings/roles/<int:role_id>/assignments/<int:assignment_id>/delete")
-def access_assignment_remove(role_id: int, assignment_id: int):  # noqa: ANN201
+def access_assignment_remove(role_id: int, assignment_id: int):
     svc.remove_assignment(role_id, assignment_id, actor=me())
     flash("Assignment removed.", "success")
     return redirect(url_for("pages.access_role", role_id=role_id) + "#assignments")
 
 
 @pages.get("/settings/access/explain")
-def access_explain():  # noqa: ANN201
+def access_explain():
     rules.require_settings(me())
     args = request.args
     answer, errors = None, {}

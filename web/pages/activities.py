@@ -8,5 +8,5 @@ from web.pages import pages
 
 
 @pages.get("/processes/activities")
-def activity_docs():  # noqa: ANN201
+def activity_docs():
     return render_template("processes/activities.html", topics=topic_docs())

@@ -13,7 +13,7 @@ from web.pages import pages
 
 
 @pages.route("/setup", methods=["GET", "POST"])
-def setup():  # noqa: ANN201
+def setup():
     """On an empty database: the first account, which becomes the administrator."""
     if has_users():
         return redirect(url_for("pages.login"))
@@ -56,7 +56,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @pages.route("/login", methods=["GET", "POST"])
-def login():  # noqa: ANN201
+def login():
     if not has_users():
         return redirect(url_for("pages.setup"))
     if current_user.is_authenticated and request.method == "GET":
@@ -75,7 +75,7 @@ def login():  # noqa: ANN201
 
 
 @pages.post("/logout")
-def logout():  # noqa: ANN201
+def logout():
     logout_user()
     flash("You have been logged out.", "info")
     return redirect(url_for("pages.login"))

@@ -46,7 +46,7 @@ def is_htmx() -> bool:
 
 
 @pages.before_request
-def _require_login():  # noqa: ANN202
+def _require_login():
     """Every page but the first-account and login pages needs a session."""
     if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
         return None
@@ -58,18 +58,18 @@ def _require_login():  # noqa: ANN202
 
 
 @pages.errorhandler(ServiceError)
-def _service_error(exc: ServiceError):  # noqa: ANN202
+def _service_error(exc: ServiceError):
     db.session.rollback()
     return render_template("errors/error.html", code=exc.status, message=exc.message), exc.status
 
 
 @pages.errorhandler(CSRFError)
-def _csrf_error(exc: CSRFError):  # noqa: ANN202
+def _csrf_error(exc: CSRFError):
     message = "This form has expired or was sent from elsewhere. Go back, reload the page and try again."
     return render_template("errors/error.html", code=400, message=message), 400
 
 
-def _not_found(exc: Exception):  # noqa: ANN202
+def _not_found(exc: Exception):
     if request.path.startswith("/api/"):
         return jsonify({"error": "Not found"}), 404
     return render_template("errors/error.html", code=404, message="This page does not exist."), 404

@@ -16,7 +16,7 @@ from web.pages.common import me
 
 
 @pages.get("/company/employees")
-def employees():  # noqa: ANN201
+def employees():
     """The directory: a tab per state, a search box, the department tree as a filter."""
     state = request.args.get("state", "active")
     state = state if state in USER_STATES else "active"
@@ -58,12 +58,12 @@ def _tree() -> list[dict]:
 
 
 @pages.get("/company/departments")
-def departments():  # noqa: ANN201
+def departments():
     return render_template("company/departments.html", tree=_tree())
 
 
 @pages.route("/company/departments/new", methods=["GET", "POST"])
-def department_new():  # noqa: ANN201
+def department_new():
     require_admin(me())
     errors: dict = {}
     if request.method == "POST":
@@ -81,7 +81,7 @@ def department_new():  # noqa: ANN201
 
 
 @pages.route("/company/employees/new", methods=["GET", "POST"])
-def employee_new():  # noqa: ANN201
+def employee_new():
     require_admin(me())
     errors: dict = {}
     if request.method == "POST":

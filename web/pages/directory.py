@@ -16,7 +16,7 @@ from web.pages.common import me
 
 
 @pages.get("/company/employees/<int:user_id>")
-def person(user_id: int):  # noqa: ANN201
+def person(user_id: int):
     user = get_user(user_id)
     groups = list(db.session.scalars(select(Workgroup).join(WorkgroupMember).where(
         WorkgroupMember.user_id == user.id).order_by(Workgroup.name)))
@@ -27,37 +27,37 @@ def person(user_id: int):  # noqa: ANN201
                            manager=head_for(user), groups=groups, invitation=invitation)
 
 
-def _done(user_id: int, message: str):  # noqa: ANN202
+def _done(user_id: int, message: str):
     flash(message, "success")
     return redirect(url_for("pages.person", user_id=user_id))
 
 
 @pages.post("/company/employees/<int:user_id>/dismiss")
-def person_dismiss(user_id: int):  # noqa: ANN201
+def person_dismiss(user_id: int):
     user = employment.dismiss_user(user_id, actor=me())
     return _done(user_id, f"{user.full_name} was dismissed: they can no longer log in, and their open "
                           "tasks went back to the candidates or to their department head.")
 
 
 @pages.post("/company/employees/<int:user_id>/hire")
-def person_hire(user_id: int):  # noqa: ANN201
+def person_hire(user_id: int):
     user = employment.hire_user(user_id, actor=me())
     return _done(user_id, f"{user.full_name} is active again.")
 
 
 @pages.post("/company/employees/<int:user_id>/admin-rights")
-def person_grant_admin(user_id: int):  # noqa: ANN201
+def person_grant_admin(user_id: int):
     user = admins.grant_admin(user_id, actor=me())
     return _done(user_id, f"{user.full_name} is now an administrator.")
 
 
 @pages.post("/company/employees/<int:user_id>/admin-rights/revoke")
-def person_revoke_admin(user_id: int):  # noqa: ANN201
+def person_revoke_admin(user_id: int):
     user = admins.revoke_admin(user_id, actor=me())
     return _done(user_id, f"{user.full_name} is no longer an administrator.")
 
 
 @pages.post("/company/employees/<int:user_id>/admin-rights/transfer")
-def person_transfer_admin(user_id: int):  # noqa: ANN201
+def person_transfer_admin(user_id: int):
     user = admins.transfer_admin(user_id, actor=me())
     return _done(user_id, f"You passed the administrator role on to {user.full_name}.")

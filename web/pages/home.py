@@ -24,7 +24,7 @@ def _open_filter(entity: str) -> dict:
 
 
 @pages.get("/")
-def home():  # noqa: ANN201
+def home():
     if not has_users():
         return redirect(url_for("pages.setup"))
     if not current_user.is_authenticated:

@@ -49,12 +49,12 @@ def _inbox_globals() -> dict:
 
 
 @pages.get("/inbox/badge")
-def inbox_badge_fragment():  # noqa: ANN201
+def inbox_badge_fragment():
     return inbox_badge()
 
 
 @pages.get("/inbox")
-def inbox():  # noqa: ANN201
+def inbox():
     tab = request.args.get("tab", "mine")
     tab = tab if tab in {t[0] for t in TABS} else "mine"
     scope, state = ("mine", "completed") if tab == "done" else (tab, "open")
@@ -68,12 +68,12 @@ def inbox():  # noqa: ANN201
 
 
 @pages.get("/inbox/<int:task_id>")
-def inbox_task(task_id: int):  # noqa: ANN201
+def inbox_task(task_id: int):
     row = svc.get_task(task_id, actor=me())
     return _task_page(row, {}, {})
 
 
-def _task_page(row: object, values: dict, errors: dict, status: int = 200):  # noqa: ANN202
+def _task_page(row: object, values: dict, errors: dict, status: int = 200):
     task = svc.task_to_dict(row, actor=me())
     fields = [{**f, "value": values.get(f["id"], _initial(f, task))} for f in task["form"]]
     return render_template("inbox/task.html", task=task, fields=fields, errors=errors,
@@ -105,7 +105,7 @@ def _record_panel(row: object) -> dict | None:
 
 
 @pages.post("/inbox/<int:task_id>/claim")
-def inbox_claim(task_id: int):  # noqa: ANN201
+def inbox_claim(task_id: int):
     try:
         svc.claim_task(task_id, actor=me())
     except (Conflict, Forbidden) as exc:
@@ -116,7 +116,7 @@ def inbox_claim(task_id: int):  # noqa: ANN201
 
 
 @pages.post("/inbox/<int:task_id>/release")
-def inbox_release(task_id: int):  # noqa: ANN201
+def inbox_release(task_id: int):
     try:
         svc.release_task(task_id, actor=me())
     except (Conflict, Forbidden) as exc:
@@ -141,7 +141,7 @@ def form_values(fields: list[dict]) -> dict:
 
 
 @pages.post("/inbox/<int:task_id>/complete")
-def inbox_complete(task_id: int):  # noqa: ANN201
+def inbox_complete(task_id: int):
     """Complete the task; field errors come back inline; the instance's next task of mine opens."""
     row = svc.get_task(task_id, actor=me())
     instance_id, name = row.instance_id, row.name

@@ -37,7 +37,7 @@ def allowed_actions(status: str) -> list[str]:
 
 
 @pages.get("/processes/instances/<int:instance_id>")
-def instance_view(instance_id: int):  # noqa: ANN201
+def instance_view(instance_id: int):
     instance = svc.get_instance(instance_id, actor=me())
     detail = svc.instance_detail(instance, actor=me())
     names = element_names(instance.version.bpmn)
@@ -63,14 +63,14 @@ def instance_view(instance_id: int):  # noqa: ANN201
 
 
 @pages.post("/processes/instances/<int:instance_id>/<any(retry,suspend,resume,terminate):action>")
-def instance_action(instance_id: int, action: str):  # noqa: ANN201
+def instance_action(instance_id: int, action: str):
     ACTIONS[action](instance_id, actor=me())
     flash(DONE[action], "success")
     return redirect(url_for("pages.instance_view", instance_id=instance_id))
 
 
 @pages.post("/<any(leads,contacts,companies,deals):plural>/<int:record_id>/processes/start")
-def record_start_process(plural: str, record_id: int):  # noqa: ANN201
+def record_start_process(plural: str, record_id: int):
     """The record page's "Start process" menu: start the chosen process on this record."""
     spec = BY_PLURAL.get(plural) or abort(404)
     key = request.form.get("key", "")

@@ -23,7 +23,7 @@ def _ids() -> list[int]:
 
 
 @pages.route("/mail/send", methods=["GET", "POST"])
-def mail_send():  # noqa: ANN201
+def mail_send():
     """Choose a template for the records selected in a list (or one record), then start the job."""
     entity = request.values.get("entity", "")
     if entity not in MAIL_ENTITIES:
@@ -43,13 +43,13 @@ def mail_send():  # noqa: ANN201
 
 
 @pages.get("/mail/jobs/<int:job_id>")
-def mail_job(job_id: int):  # noqa: ANN201
+def mail_job(job_id: int):
     job = jobs.get_job(job_id, actor=me())
     return render_template("mail/job.html", job=job, info=jobs.job_to_dict(job), items=_item_rows(job))
 
 
 @pages.get("/mail/jobs/<int:job_id>/progress")
-def mail_job_progress(job_id: int):  # noqa: ANN201
+def mail_job_progress(job_id: int):
     """The progress card (htmx polls it until the job is done)."""
     job = jobs.get_job(job_id, actor=me())
     return render_template("mail/_job_progress.html", job=job, info=jobs.job_to_dict(job),
@@ -64,7 +64,7 @@ def _item_rows(job: object) -> list[dict]:
 
 
 @pages.post("/mail/jobs/<int:job_id>/retry")
-def mail_job_retry(job_id: int):  # noqa: ANN201
+def mail_job_retry(job_id: int):
     jobs.retry_failed(job_id, actor=me())
     flash("The failed messages will be sent again.", "success")
     return redirect(url_for("pages.mail_job", job_id=job_id))
@@ -73,7 +73,7 @@ def mail_job_retry(job_id: int):  # noqa: ANN201
 # ---- received mail -------------------------------------------------------------------------
 
 @pages.get("/mail/unassigned")
-def mail_unassigned():  # noqa: ANN201
+def mail_unassigned():
     page = received.list_messages("unassigned", actor=me(), limit=50,
                                   cursor=request.args.get("cursor") or None)
     return render_template("mail/received_list.html", kind="unassigned", page=page,
@@ -81,13 +81,13 @@ def mail_unassigned():  # noqa: ANN201
 
 
 @pages.get("/mail/failed")
-def mail_failed():  # noqa: ANN201
+def mail_failed():
     page = received.list_messages("failed", actor=me(), limit=50, cursor=request.args.get("cursor") or None)
     return render_template("mail/received_list.html", kind="failed", page=page, entities=[])
 
 
 @pages.post("/mail/failed/<int:mail_id>/retry")
-def mail_failed_retry(mail_id: int):  # noqa: ANN201
+def mail_failed_retry(mail_id: int):
     try:
         row = received.retry_failed(mail_id, actor=me())
     except Conflict as exc:
@@ -101,7 +101,7 @@ def mail_failed_retry(mail_id: int):  # noqa: ANN201
 
 
 @pages.post("/mail/messages/<int:mail_id>/attach")
-def mail_attach(mail_id: int):  # noqa: ANN201
+def mail_attach(mail_id: int):
     record_id = request.form.get("record_id", "").strip()
     data = {"entity": request.form.get("entity", ""),
             "id": int(record_id) if record_id.isdigit() else record_id}
@@ -115,7 +115,7 @@ def mail_attach(mail_id: int):  # noqa: ANN201
 
 
 @pages.get("/mail/messages/<int:mail_id>")
-def mail_message(mail_id: int):  # noqa: ANN201
+def mail_message(mail_id: int):
     row = received.get_message(mail_id, actor=me())
     info = received.message_to_dict(row, actor=me(), full=True)
     _, blocked = for_display(row.body_html or "", {}, allow_remote=False)
@@ -127,7 +127,7 @@ def mail_message(mail_id: int):  # noqa: ANN201
 
 
 @pages.get("/mail/messages/<int:mail_id>/body")
-def mail_message_body(mail_id: int):  # noqa: ANN201
+def mail_message_body(mail_id: int):
     """The body as its own document for a sandboxed frame: sanitised HTML, remote images only if asked."""
     row = received.get_message(mail_id, actor=me())
     allow = request.args.get("images") == "1"
@@ -149,7 +149,7 @@ def _body_html(row: MailMessage, allow_remote: bool) -> str | None:
 
 
 @pages.get("/mail/attachments/<int:attachment_id>")
-def mail_attachment(attachment_id: int):  # noqa: ANN201
+def mail_attachment(attachment_id: int):
     found, path = received.attachment_file(attachment_id, actor=me())
     inline = found.content_type in INLINE_IMAGES and request.args.get("download") != "1"
     response = send_file(path, mimetype=found.content_type if inline else "application/octet-stream",

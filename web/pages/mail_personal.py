@@ -36,13 +36,13 @@ def _mail_globals() -> dict:
     return {"mail_badge": mail_badge}
 
 
-def _box_form(box: object | None, errors: dict | None = None, status: int = 200):  # noqa: ANN202
+def _box_form(box: object | None, errors: dict | None = None, status: int = 200):
     return render_template("mail/mailbox.html", box=box, info=personal.mailbox_to_dict(box),
                            errors=errors or {}, form=request.form, messages=None, problem=None), status
 
 
 @pages.get("/mail/inbox")
-def my_mail():  # noqa: ANN201
+def my_mail():
     box = personal.my_mailbox(me())
     if box is None or request.args.get("edit"):
         return _box_form(box)
@@ -56,7 +56,7 @@ def my_mail():  # noqa: ANN201
 
 
 @pages.post("/mail/mailbox")
-def my_mailbox_save():  # noqa: ANN201
+def my_mailbox_save():
     data = {k: request.form.get(k, "") for k in ("host", "port", "tls", "user", "folder")}
     data["password"] = request.form.get("password") or None
     try:
@@ -68,14 +68,14 @@ def my_mailbox_save():  # noqa: ANN201
 
 
 @pages.post("/mail/mailbox/detach")
-def my_mailbox_detach():  # noqa: ANN201
+def my_mailbox_detach():
     personal.detach_mailbox(actor=me())
     flash("Your mailbox was detached.", "success")
     return redirect(url_for("pages.my_mail"))
 
 
 @pages.get("/mail/inbox/<int:uid>")
-def my_mail_read(uid: int):  # noqa: ANN201
+def my_mail_read(uid: int):
     try:
         message = personal.read_message(uid, actor=me())
     except NotFound:
@@ -92,7 +92,7 @@ def my_mail_read(uid: int):  # noqa: ANN201
 
 
 @pages.post("/mail/inbox/<int:uid>/log")
-def my_mail_log(uid: int):  # noqa: ANN201
+def my_mail_log(uid: int):
     try:
         result = personal.log_message(uid, actor=me())
     except ValidationError as exc:

@@ -14,19 +14,19 @@ from web.pages.common import me
 
 
 def _settings_page(smtp_errors: dict | None = None, crm_errors: dict | None = None, test: dict | None = None,
-                   status: int = 200):  # noqa: ANN202
+                   status: int = 200):
     return render_template("mail/settings.html", smtp=svc.settings_for("smtp", actor=me()),
                            crm=svc.settings_for("crm-mailbox", actor=me()), smtp_errors=smtp_errors or {},
                            crm_errors=crm_errors or {}, test=test, form=request.form), status
 
 
 @pages.get("/settings/mail")
-def mail_settings():  # noqa: ANN201
+def mail_settings():
     return _settings_page()
 
 
 @pages.get("/settings/mail/state")
-def mail_settings_state():  # noqa: ANN201
+def mail_settings_state():
     """The CRM mailbox's state card (htmx refreshes it while a poll or back-fill runs)."""
     return render_template("mail/_mailbox_state.html", crm=svc.settings_for("crm-mailbox", actor=me()))
 
@@ -37,7 +37,7 @@ def _form_password() -> str | None:
 
 
 @pages.post("/settings/mail/smtp")
-def mail_settings_smtp():  # noqa: ANN201
+def mail_settings_smtp():
     names = ("host", "port", "security", "user", "from_address", "from_name")
     data = {k: request.form.get(k, "") for k in names}
     data["password"] = "" if request.form.get("clear_password") else _form_password()
@@ -50,7 +50,7 @@ def mail_settings_smtp():  # noqa: ANN201
 
 
 @pages.post("/settings/mail/smtp/test")
-def mail_settings_test():  # noqa: ANN201
+def mail_settings_test():
     try:
         result = svc.send_test_mail(request.form.get("to", ""), actor=me())
     except ValidationError as exc:
@@ -59,7 +59,7 @@ def mail_settings_test():  # noqa: ANN201
 
 
 @pages.post("/settings/mail/crm-mailbox")
-def mail_settings_crm():  # noqa: ANN201
+def mail_settings_crm():
     form = request.form
     data = {k: form.get(k, "") for k in ("host", "port", "tls", "user", "folder", "address", "unmatched")}
     data["password"] = _form_password()
@@ -75,7 +75,7 @@ def mail_settings_crm():  # noqa: ANN201
 
 
 @pages.post("/settings/mail/crm-mailbox/poll")
-def mail_settings_poll():  # noqa: ANN201
+def mail_settings_poll():
     svc.request_poll(actor=me())
     flash("The CRM mailbox will be read now.", "success")
     return redirect(url_for("pages.mail_settings"))
@@ -84,18 +84,18 @@ def mail_settings_poll():  # noqa: ANN201
 # ---- templates -----------------------------------------------------------------------------
 
 @pages.get("/mail/templates")
-def mail_templates():  # noqa: ANN201
+def mail_templates():
     return render_template("mail/templates.html", templates=tpl.list_templates())
 
 
 def _template_form(template: object | None, errors: dict | None = None, preview: dict | None = None,
-                   status: int = 200):  # noqa: ANN202
+                   status: int = 200):
     return render_template("mail/template_form.html", template=template, errors=errors or {}, preview=preview,
                            form=request.form, entities=[ENTITIES[e] for e in MAIL_ENTITIES]), status
 
 
 @pages.route("/mail/templates/new", methods=["GET", "POST"])
-def mail_template_new():  # noqa: ANN201
+def mail_template_new():
     require_admin(me(), "edit mail templates")
     if request.method == "GET":
         return _template_form(None)
@@ -112,7 +112,7 @@ def _template_data() -> dict:
 
 
 @pages.route("/mail/templates/<int:template_id>", methods=["GET", "POST"])
-def mail_template_edit(template_id: int):  # noqa: ANN201
+def mail_template_edit(template_id: int):
     template = tpl.get_template(template_id)
     if request.method == "GET":
         return _template_form(template)
@@ -125,7 +125,7 @@ def mail_template_edit(template_id: int):  # noqa: ANN201
 
 
 @pages.post("/mail/templates/<int:template_id>/preview")
-def mail_template_preview(template_id: int):  # noqa: ANN201
+def mail_template_preview(template_id: int):
     """Render the subject and body in the form against the chosen record (unsaved text too)."""
     template = tpl.get_template(template_id)
     data = {"entity": request.form.get("entity", ""), "id": request.form.get("record_id", "").strip(),
@@ -140,7 +140,7 @@ def mail_template_preview(template_id: int):  # noqa: ANN201
 
 
 @pages.post("/mail/templates/<int:template_id>/delete")
-def mail_template_delete(template_id: int):  # noqa: ANN201
+def mail_template_delete(template_id: int):
     tpl.delete_template(template_id, actor=me())
     flash("Template deleted.", "success")
     return redirect(url_for("pages.mail_templates"))

@@ -49,7 +49,7 @@ def _back(default: str = "pages.home") -> str:
 
 
 @pages.post("/admin-mode")
-def admin_mode_switch():  # noqa: ANN201
+def admin_mode_switch():
     """Switch admin mode on or off for this session (it ends with the session)."""
     on = request.form.get("on") == "1"
     require_can_switch(me(), on)
@@ -62,7 +62,7 @@ def admin_mode_switch():  # noqa: ANN201
 # ---- invitations ----------------------------------------------------------------------------
 
 @pages.get("/company/invitations")
-def invitations():  # noqa: ANN201
+def invitations():
     state = request.args.get("state") or None
     rows = svc.list_invitations(actor=me(), state=state if state in ("pending", "accepted", "expired",
                                                                       "revoked") else None)
@@ -70,7 +70,7 @@ def invitations():  # noqa: ANN201
 
 
 @pages.post("/company/invitations")
-def invitations_send():  # noqa: ANN201
+def invitations_send():
     raw = request.form.get("emails", "")
     emails = [e for e in raw.replace(",", " ").replace(";", " ").split() if e]
     try:
@@ -87,7 +87,7 @@ def invitations_send():  # noqa: ANN201
 
 
 @pages.post("/company/invitations/<int:invitation_id>/resend")
-def invitation_resend(invitation_id: int):  # noqa: ANN201
+def invitation_resend(invitation_id: int):
     row = svc.resend_invitation(invitation_id, actor=me())
     flash(f"A new link was sent to {row.email}; the old one no longer works."
           if not row.send_error else f"The mail to {row.email} could not be sent: {row.send_error}",
@@ -96,7 +96,7 @@ def invitation_resend(invitation_id: int):  # noqa: ANN201
 
 
 @pages.post("/company/invitations/<int:invitation_id>/revoke")
-def invitation_revoke(invitation_id: int):  # noqa: ANN201
+def invitation_revoke(invitation_id: int):
     row = svc.revoke_invitation(invitation_id, actor=me())
     flash(f"The invitation of {row.email} was revoked.", "success")
     return redirect(_back("pages.invitations"))
@@ -105,7 +105,7 @@ def invitation_revoke(invitation_id: int):  # noqa: ANN201
 # ---- accepting (public) ---------------------------------------------------------------------
 
 @pages.route("/invitation/<token>", methods=["GET", "POST"])
-def invitation_accept(token: str):  # noqa: ANN201
+def invitation_accept(token: str):
     """Set name and password through a link; then log in."""
     try:
         row = svc.invitation_for_token(token)

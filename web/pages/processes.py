@@ -24,17 +24,17 @@ def can_design() -> bool:
 
 
 @pages.get("/processes")
-def process_list():  # noqa: ANN201
+def process_list():
     return _list_page()
 
 
-def _list_page(problems: list[dict] | None = None, status: int = 200):  # noqa: ANN202
+def _list_page(problems: list[dict] | None = None, status: int = 200):
     return render_template("processes/list.html", processes=deploy.list_processes(),
                            can_design=can_design(), problems=problems or []), status
 
 
 @pages.get("/processes/element-templates.json")
-def process_element_templates():  # noqa: ANN201
+def process_element_templates():
     """The activities as Camunda 7 element templates, for the modeler's properties panel."""
     return jsonify(element_templates())
 
@@ -57,7 +57,7 @@ def _problems(exc: ServiceError) -> list[dict]:
 
 
 @pages.post("/processes/upload")
-def process_upload():  # noqa: ANN201
+def process_upload():
     """A .bpmn file from the list page (Camunda Modeler's files too) becomes a new version."""
     try:
         version = deploy.deploy_process(_uploaded_bytes(), actor=me())
@@ -68,7 +68,7 @@ def process_upload():  # noqa: ANN201
 
 
 @pages.post("/processes/deploy")
-def process_deploy():  # noqa: ANN201
+def process_deploy():
     """The modeler's "Save as new version": JSON in, JSON out (errors name their elements)."""
     try:
         version = deploy.deploy_process(_uploaded_bytes(), actor=me())
@@ -85,14 +85,14 @@ def _require_design() -> None:
 
 
 @pages.get("/processes/new")
-def process_new():  # noqa: ANN201
+def process_new():
     _require_design()
     return render_template("processes/designer.html", definition=None, version=None,
                            xml_url=None)
 
 
 @pages.get(f"/processes/{KEY}/versions/<int:number>/edit")
-def process_edit(key: str, number: int):  # noqa: ANN201
+def process_edit(key: str, number: int):
     _require_design()
     version = deploy.get_version(key, number)
     return render_template("processes/designer.html", definition=version.definition, version=version,
@@ -100,14 +100,14 @@ def process_edit(key: str, number: int):  # noqa: ANN201
 
 
 @pages.get(f"/processes/{KEY}/versions/<int:number>/bpmn")
-def process_bpmn(key: str, number: int):  # noqa: ANN201
+def process_bpmn(key: str, number: int):
     version = deploy.get_version(key, number)
     return Response(version.bpmn, mimetype="application/xml", headers={
         "Content-Disposition": f'attachment; filename="{key}-v{number}.bpmn"'})
 
 
 @pages.get(f"/processes/{KEY}")
-def process_view(key: str):  # noqa: ANN201
+def process_view(key: str):
     definition = deploy.get_definition(key)
     info = next(p for p in deploy.list_processes() if p["key"] == key)
     instances = list_instances(actor=me(), key=key, limit=25)
@@ -119,7 +119,7 @@ def process_view(key: str):  # noqa: ANN201
 
 
 @pages.get(f"/processes/{KEY}/versions/<int:number>")
-def process_version(key: str, number: int):  # noqa: ANN201
+def process_version(key: str, number: int):
     version = deploy.get_version(key, number)
     latest = deploy.latest_version(version.definition)
     return render_template("processes/version.html", version=version, definition=version.definition,
@@ -128,7 +128,7 @@ def process_version(key: str, number: int):  # noqa: ANN201
 
 
 @pages.post(f"/processes/{KEY}/active")
-def process_active(key: str):  # noqa: ANN201
+def process_active(key: str):
     active = request.form.get("active") == "1"
     deploy.set_active(key, active, actor=me())
     flash("The process is active: its triggers start instances." if active
@@ -137,7 +137,7 @@ def process_active(key: str):  # noqa: ANN201
 
 
 @pages.route(f"/processes/{KEY}/triggers", methods=["GET", "POST"])
-def process_triggers(key: str):  # noqa: ANN201
+def process_triggers(key: str):
     """The message start triggers of the newest version: changed fields and a condition."""
     _require_design()
     version = deploy.latest_version(deploy.get_definition(key))

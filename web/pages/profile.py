@@ -10,19 +10,19 @@ from web.pages import pages
 from web.pages.common import me
 
 
-def _render(errors: dict | None = None, new_token: str | None = None, status: int = 200):  # noqa: ANN202
+def _render(errors: dict | None = None, new_token: str | None = None, status: int = 200):
     user = me()
     return render_template("profile.html", user=user, tokens=list_tokens(user), errors=errors or {},
                            new_token=new_token, form=request.form if errors else None), status
 
 
 @pages.get("/profile")
-def profile():  # noqa: ANN201
+def profile():
     return _render()
 
 
 @pages.post("/profile")
-def profile_save():  # noqa: ANN201
+def profile_save():
     data = {k: request.form.get(k, "") for k in ("first_name", "last_name", "position")}
     try:
         update_user(me().id, data, actor=me())
@@ -33,14 +33,14 @@ def profile_save():  # noqa: ANN201
 
 
 @pages.post("/profile/tokens")
-def token_issue():  # noqa: ANN201
+def token_issue():
     """Issue a token and show it in this answer only: it is never stored in clear."""
     token, _ = issue_token(me(), request.form.get("name", "").strip()[:200])
     return _render(new_token=token)
 
 
 @pages.post("/profile/tokens/<int:token_id>/revoke")
-def token_revoke(token_id: int):  # noqa: ANN201
+def token_revoke(token_id: int):
     revoke_token(token_id, actor=me())
     flash("The token was revoked; programs using it can no longer call the API.", "success")
     return redirect(url_for("pages.profile"))

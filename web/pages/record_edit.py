@@ -13,7 +13,7 @@ from web.pages.forms import field_widgets, form_data, record_values
 from web.pages.records import ICONS, PLURAL, spec_for
 
 
-def _render_form(spec: Entity, record: object | None, values: dict, errors: dict, status: int = 200):  # noqa: ANN202
+def _render_form(spec: Entity, record: object | None, values: dict, errors: dict, status: int = 200):
     general = {k: v for k, v in errors.items() if spec.field(k) is None}
     return render_template(
         "records/form.html", spec=spec, record=record, icon=ICONS[spec.name], errors=errors,
@@ -22,7 +22,7 @@ def _render_form(spec: Entity, record: object | None, values: dict, errors: dict
 
 
 @pages.route(f"/{PLURAL}/new", methods=["GET", "POST"])
-def record_new(plural: str):  # noqa: ANN201
+def record_new(plural: str):
     spec = spec_for(plural)
     if request.method == "GET":
         values = {f.name: request.args.get(f.name, "") for f in spec.fields}
@@ -38,7 +38,7 @@ def record_new(plural: str):  # noqa: ANN201
 
 
 @pages.route(f"/{PLURAL}/<int:record_id>/edit", methods=["GET", "POST"])
-def record_edit(plural: str, record_id: int):  # noqa: ANN201
+def record_edit(plural: str, record_id: int):
     spec = spec_for(plural)
     record = get_record(spec.name, record_id, actor=me(), action="edit")
     if request.method == "GET":
@@ -52,7 +52,7 @@ def record_edit(plural: str, record_id: int):  # noqa: ANN201
 
 
 @pages.route("/leads/<int:lead_id>/convert", methods=["GET", "POST"])
-def lead_convert(lead_id: int):  # noqa: ANN201
+def lead_convert(lead_id: int):
     """Choose which of contact, company and deal to create from the lead."""
     lead = get_record("lead", lead_id, actor=me())
     error, status = None, 200

@@ -60,7 +60,7 @@ def _list_filters(spec: Entity) -> dict:
 
 
 @pages.get(f"/{PLURAL}")
-def record_list(plural: str):  # noqa: ANN201
+def record_list(plural: str):
     spec = spec_for(plural)
     filters, sort = _list_filters(spec), request.args.get("sort", "-id")
     try:
@@ -96,7 +96,7 @@ def _rows(spec: Entity, records: list) -> list[dict]:
 
 
 @pages.get(f"/{PLURAL}/<int:record_id>")
-def record_view(plural: str, record_id: int):  # noqa: ANN201
+def record_view(plural: str, record_id: int):
     spec = spec_for(plural)
     record = get_record(spec.name, record_id, actor=me())
     return render_template("records/view.html", **_record_context(spec, record))
@@ -126,7 +126,7 @@ def _timeline(spec: Entity, record_id: int) -> list[dict]:
 
 
 @pages.post(f"/{PLURAL}/<int:record_id>/comments")
-def record_comment(plural: str, record_id: int):  # noqa: ANN201
+def record_comment(plural: str, record_id: int):
     """Add a comment; htmx gets the refreshed timeline, plain forms a redirect."""
     spec = spec_for(plural)
     error = None
@@ -144,7 +144,7 @@ def record_comment(plural: str, record_id: int):  # noqa: ANN201
 
 
 @pages.post(f"/{PLURAL}/<int:record_id>/status")
-def record_status(plural: str, record_id: int):  # noqa: ANN201
+def record_status(plural: str, record_id: int):
     """Move a lead or deal to another status/stage from the pipeline bar."""
     spec = spec_for(plural)
     if not spec.status_field:
@@ -157,7 +157,7 @@ def record_status(plural: str, record_id: int):  # noqa: ANN201
 
 
 @pages.post(f"/{PLURAL}/<int:record_id>/delete")
-def record_delete(plural: str, record_id: int):  # noqa: ANN201
+def record_delete(plural: str, record_id: int):
     spec = spec_for(plural)
     record = get_record(spec.name, record_id, actor=me())
     title = record_title(record)

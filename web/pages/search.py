@@ -28,13 +28,13 @@ def _results(limit: int) -> tuple[str, list[str], list[dict]]:
 
 
 @pages.get("/search")
-def search():  # noqa: ANN201
+def search():
     q, _terms, items = _results(PAGE_LIMIT)
     return render_template("search.html", q=q, groups=result_groups(items), count=len(items))
 
 
 @pages.get("/search/suggest")
-def search_suggest():  # noqa: ANN201
+def search_suggest():
     """The dropdown under the box (htmx): the best few hits, grouped by type."""
     q, _terms, items = _results(SUGGEST_LIMIT)
     return render_template("search/_suggest.html", q=q, groups=result_groups(items), count=len(items))

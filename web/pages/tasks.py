@@ -53,7 +53,7 @@ def record_task_rows(entity_name: str, record_id: int) -> list[dict]:
 
 
 @pages.get("/tasks")
-def task_list():  # noqa: ANN201
+def task_list():
     role = request.args.get("role", "responsible")
     role = role if role in {t[0] for t in TABS} else "responsible"
     status = "done" if request.args.get("status") == "done" else "open"
@@ -102,7 +102,7 @@ def _requested_links() -> list[tuple[str, int]]:
     return out
 
 
-def _task_form(task: CrmTask | None, values: dict, errors: dict, links: list, status: int = 200):  # noqa: ANN202
+def _task_form(task: CrmTask | None, values: dict, errors: dict, links: list, status: int = 200):
     titles = {}
     for name in ENTITIES:
         ids = [i for e, i in links if e == name]
@@ -122,7 +122,7 @@ def _submitted() -> dict:
 
 
 @pages.route("/tasks/new", methods=["GET", "POST"])
-def task_new():  # noqa: ANN201
+def task_new():
     links = _requested_links()
     if request.method == "GET":
         if request.args.get("entity") and not links:
@@ -146,7 +146,7 @@ def task_new():  # noqa: ANN201
 
 
 @pages.get("/tasks/<int:task_id>")
-def task_view(task_id: int):  # noqa: ANN201
+def task_view(task_id: int):
     task = get_task(task_id, actor=me())
     observers = users_by_id(observer_ids(task.id))
     creator = users_by_id([task.created_by_id]).get(task.created_by_id)
@@ -155,7 +155,7 @@ def task_view(task_id: int):  # noqa: ANN201
 
 
 @pages.route("/tasks/<int:task_id>/edit", methods=["GET", "POST"])
-def task_edit(task_id: int):  # noqa: ANN201
+def task_edit(task_id: int):
     task = get_task(task_id, actor=me(), action="edit")
     links = task_links(task.id)
     if request.method == "GET":
@@ -174,7 +174,7 @@ def task_edit(task_id: int):  # noqa: ANN201
 
 
 @pages.post("/tasks/<int:task_id>/<any(complete,reopen):action>")
-def task_status(task_id: int, action: str):  # noqa: ANN201
+def task_status(task_id: int, action: str):
     task = (complete_task if action == "complete" else reopen_task)(task_id, actor=me())
     flash(f"Task “{task.title}” {'completed' if action == 'complete' else 'reopened'}.", "success")
     back = request.form.get("next", "")

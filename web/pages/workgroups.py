@@ -13,7 +13,7 @@ POLICY_LABELS = {"owner": "Only the owner", "owner_and_moderators": "The owner a
                  "all_members": "All members"}
 
 
-def _to_group(workgroup_id: int, message: str, tone: str = "success"):  # noqa: ANN202
+def _to_group(workgroup_id: int, message: str, tone: str = "success"):
     flash(message, tone)
     return redirect(url_for("pages.workgroup_view", workgroup_id=workgroup_id))
 
@@ -23,14 +23,14 @@ def _form_data() -> dict:
 
 
 @pages.get("/workgroups")
-def workgroup_list():  # noqa: ANN201
+def workgroup_list():
     mine = request.args.get("mine") == "1"
     return render_template("workgroups/list.html", groups=svc.list_workgroups(actor=me(), mine=mine),
                            mine=mine, invitations=svc.my_invitations(actor=me()))
 
 
 @pages.route("/workgroups/new", methods=["GET", "POST"])
-def workgroup_new():  # noqa: ANN201
+def workgroup_new():
     errors: dict = {}
     if request.method == "POST":
         try:
@@ -44,11 +44,11 @@ def workgroup_new():  # noqa: ANN201
 
 
 @pages.get("/workgroups/<int:workgroup_id>")
-def workgroup_view(workgroup_id: int):  # noqa: ANN201
+def workgroup_view(workgroup_id: int):
     return _view(workgroup_id)
 
 
-def _view(workgroup_id: int, errors: dict | None = None, status: int = 200):  # noqa: ANN202
+def _view(workgroup_id: int, errors: dict | None = None, status: int = 200):
     group = svc.get_workgroup(workgroup_id, actor=me())
     member_ids = {m.user_id for m in group.members}
     pending = svc.list_group_invitations(workgroup_id, actor=me())
@@ -62,7 +62,7 @@ def _view(workgroup_id: int, errors: dict | None = None, status: int = 200):  # 
 
 
 @pages.post("/workgroups/<int:workgroup_id>")
-def workgroup_save(workgroup_id: int):  # noqa: ANN201
+def workgroup_save(workgroup_id: int):
     data = _form_data()
     if request.form.get("owner_id", "").isdigit():
         data["owner_id"] = int(request.form["owner_id"])
@@ -74,14 +74,14 @@ def workgroup_save(workgroup_id: int):  # noqa: ANN201
 
 
 @pages.post("/workgroups/<int:workgroup_id>/delete")
-def workgroup_delete(workgroup_id: int):  # noqa: ANN201
+def workgroup_delete(workgroup_id: int):
     svc.delete_workgroup(workgroup_id, actor=me())
     flash("Workgroup deleted.", "success")
     return redirect(url_for("pages.workgroup_list"))
 
 
 @pages.post("/workgroups/<int:workgroup_id>/members/<int:user_id>/remove")
-def workgroup_member_remove(workgroup_id: int, user_id: int):  # noqa: ANN201
+def workgroup_member_remove(workgroup_id: int, user_id: int):
     svc.remove_member(workgroup_id, user_id, actor=me())
     if user_id == me().id:
         flash("You left the workgroup.", "success")
@@ -90,14 +90,14 @@ def workgroup_member_remove(workgroup_id: int, user_id: int):  # noqa: ANN201
 
 
 @pages.post("/workgroups/<int:workgroup_id>/moderators/<int:user_id>")
-def workgroup_moderator(workgroup_id: int, user_id: int):  # noqa: ANN201
+def workgroup_moderator(workgroup_id: int, user_id: int):
     on = request.form.get("on") == "1"
     member = svc.set_moderator(workgroup_id, user_id, on, actor=me())
     return _to_group(workgroup_id, f"{member.user.full_name} is {'now' if on else 'no longer'} a moderator.")
 
 
 @pages.post("/workgroups/<int:workgroup_id>/invitations")
-def workgroup_invite(workgroup_id: int):  # noqa: ANN201
+def workgroup_invite(workgroup_id: int):
     ids = [int(v) for v in request.form.getlist("user_ids") if v.isdigit()]
     try:
         rows = svc.invite_members(workgroup_id, ids, actor=me())
@@ -107,13 +107,13 @@ def workgroup_invite(workgroup_id: int):  # noqa: ANN201
 
 
 @pages.post("/workgroups/<int:workgroup_id>/invitations/<int:invitation_id>/revoke")
-def workgroup_invitation_revoke(workgroup_id: int, invitation_id: int):  # noqa: ANN201
+def workgroup_invitation_revoke(workgroup_id: int, invitation_id: int):
     svc.revoke_group_invitation(workgroup_id, invitation_id, actor=me())
     return _to_group(workgroup_id, "Invitation revoked.")
 
 
 @pages.post("/workgroups/<int:workgroup_id>/invitations/<int:invitation_id>/<any(accept, decline):answer>")
-def workgroup_invitation_answer(workgroup_id: int, invitation_id: int, answer: str):  # noqa: ANN201
+def workgroup_invitation_answer(workgroup_id: int, invitation_id: int, answer: str):
     row = svc.answer_invitation(workgroup_id, invitation_id, answer == "accept", actor=me())
     if answer == "accept":
         return _to_group(workgroup_id, f"You joined {row.workgroup.name}.")

@@ -84,7 +84,7 @@ def review_lead(process_id: str = "lead_review", message: str = "lead.created", 
                  message=message, **kw)
 
 
-def upload(api, xml: bytes, filename: str = "diagram.bpmn"):  # noqa: ANN001, ANN201
+def upload(api, xml: bytes, filename: str = "diagram.bpmn"):
     """POST /api/v1/processes with the diagram as multipart field `file`."""
     return api.post("/processes", data={"file": (BytesIO(xml), filename)},
                     content_type="multipart/form-data")

@@ -8,7 +8,7 @@ from extensions import db
 from tests.integration.engine.diagrams import upload
 
 
-def deploy(api, xml: bytes) -> dict:  # noqa: ANN001
+def deploy(api, xml: bytes) -> dict:
     """Upload a diagram through the API; it must be accepted."""
     resp = upload(api, xml)
     assert resp.status_code == 201, resp.get_json()
@@ -54,7 +54,7 @@ def count(model: type, *where: object) -> int:
     return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
-def create_lead(api, title: str = "Acme order", **fields: object) -> dict:  # noqa: ANN001
+def create_lead(api, title: str = "Acme order", **fields: object) -> dict:
     resp = api.post("/leads", {"title": title, **fields})
     assert resp.status_code == 201, resp.get_json()
     return resp.get_json()

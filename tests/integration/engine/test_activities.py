@@ -32,7 +32,7 @@ def run(lead, admin):
     """dispatch(topic, params) as a service task of an instance about `lead` (task uuid `uuid`)."""
     instance = make_instance("lead", lead.id, on_behalf_of_id=admin.id, depth=0)
 
-    def call(topic, params, uuid="task-1", inst=None):  # noqa: ANN202
+    def call(topic, params, uuid="task-1", inst=None):
         return dispatch(topic, params, make_context(inst or instance, uuid, "Activity_1"))
 
     call.instance = instance

@@ -7,7 +7,7 @@ from types import ModuleType
 import pytest
 from sqlalchemy import select
 
-import engine.models  # noqa: F401  (tables known to the wipe)
+import engine.models
 from crm.services.records import create_record
 from engine.inbox import sync_human_tasks
 from engine.models import HumanTask, HumanTaskCandidate, InstanceEvent
@@ -53,7 +53,7 @@ def open_task(instance, lead):
     """Write an open user task through sync_human_tasks, as the runtime does."""
     counter = iter(range(1, 1000))
 
-    def make(inst=None, **attrs) -> HumanTask:  # noqa: ANN003
+    def make(inst=None, **attrs) -> HumanTask:
         inst = inst or instance
         n = next(counter)
         task = {"task_uuid": f"uuid-{n}", "element_id": f"Task_{n}", "name": f"Qualify {n}",
@@ -73,7 +73,7 @@ def runtime(monkeypatch):
     """The runtime's complete_user_task, recorded: it closes the task like the real one."""
     calls = []
 
-    def complete_user_task(instance_id, task_uuid, data, *, actor):  # noqa: ANN202
+    def complete_user_task(instance_id, task_uuid, data, *, actor):
         calls.append((instance_id, task_uuid, data, actor.id))
         inst = db.session.get(engine.models.ProcessInstance, instance_id)
         sync_human_tasks(inst, [], {}, completed_uuids=[task_uuid])
@@ -92,7 +92,7 @@ def candidates(row: HumanTask) -> tuple[list, list]:
     return [c.user_id for c in rows if c.user_id], [c.group_key for c in rows if c.group_key]
 
 
-def ids(response) -> list[int]:  # noqa: ANN001
+def ids(response) -> list[int]:
     assert response.status_code == 200, response.json
     return [item["id"] for item in response.json["items"]]
 
@@ -224,7 +224,7 @@ def only_ann_reads_leads(org, monkeypatch):
 
     real = crm.access.can
 
-    def can(actor, entity, action, record=None):  # noqa: ANN202
+    def can(actor, entity, action, record=None):
         if entity == "lead" and not getattr(actor, "is_admin", False):
             return getattr(actor, "id", None) == org["ann"].id
         return real(actor, entity, action, record)

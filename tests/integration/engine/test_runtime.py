@@ -71,7 +71,7 @@ def test_second_of_two_concurrent_steps_is_dropped_and_retried(api, monkeypatch)
     before = (instance.state, instance.lock_version)
     original = runtime.spiff.advance
 
-    def advance_then_lose_the_race(wf, handler):  # noqa: ANN001, ANN202
+    def advance_then_lose_the_race(wf, handler):
         result = original(wf, handler)
         _bump_lock(instance.id)
         return result
@@ -105,7 +105,7 @@ def test_worker_killed_mid_step_leaves_instance_as_it_was(api, monkeypatch):
     state, lock = instance.state, instance.lock_version
     original = activities.dispatch
 
-    def dispatch_then_die(topic, params, ctx):  # noqa: ANN001, ANN202
+    def dispatch_then_die(topic, params, ctx):
         original(topic, params, ctx)
         raise WorkerKilled
 

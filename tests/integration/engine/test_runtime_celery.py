@@ -19,7 +19,7 @@ ENV = {"FLOWDESK_OUTBOX_SWEEP": "1", "FLOWDESK_ENGINE_TIMER_SECONDS": "1",
 
 
 @pytest.fixture
-def kicking(app, redis_broker):  # noqa: ANN001, ANN201
+def kicking(app, redis_broker):
     """The test app publishes its after-commit kicks to the test's Redis broker."""
     app.config["OUTBOX_KICK"] = "celery"
     try:

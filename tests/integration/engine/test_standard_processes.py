@@ -13,13 +13,13 @@ from extensions import db
 from tests.integration.engine.runtime_support import count, create_lead, drive, instances, only_instance
 
 
-def _inbox(client) -> list[dict]:  # noqa: ANN001
+def _inbox(client) -> list[dict]:
     resp = client.get("/inbox")
     assert resp.status_code == 200, resp.get_json()
     return resp.get_json()["items"]
 
 
-def _decide(client, name: str, data: dict) -> None:  # noqa: ANN001
+def _decide(client, name: str, data: dict) -> None:
     """Complete the single open inbox item called `name`, then let the engine run."""
     items = [i for i in _inbox(client) if i["name"] == name]
     assert len(items) == 1, [i["name"] for i in _inbox(client)]
@@ -90,7 +90,7 @@ def test_process_lead_junk(api, api_for, make_user):
     assert only_instance().status == "completed"
 
 
-def _stage(api, deal_id: int) -> str:  # noqa: ANN001
+def _stage(api, deal_id: int) -> str:
     return api.get(f"/deals/{deal_id}").get_json()["stage"]
 
 

@@ -42,7 +42,7 @@ def _timers(instance_id: int) -> list[EngineTimer]:
     return list(db.session.scalars(select(EngineTimer).where(EngineTimer.instance_id == instance_id)))
 
 
-def _sleep_until(moment) -> None:  # noqa: ANN001
+def _sleep_until(moment) -> None:
     time.sleep(max(0.0, (moment - utcnow()).total_seconds()) + 0.3)
 
 

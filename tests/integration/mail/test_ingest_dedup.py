@@ -82,7 +82,7 @@ def test_flags_are_set_only_after_the_commit_and_a_crash_before_it_loses_nothing
     uid = crm_box.append(message(sender="lee@acme.test", subject="Crash"))
     real_batch = poll_module._batch
 
-    def crash(*args, **kwargs):  # noqa: ANN202
+    def crash(*args, **kwargs):
         real_batch(*args, **kwargs)
         raise RuntimeError("worker killed before the commit")
 
@@ -96,7 +96,7 @@ def test_flags_are_set_only_after_the_commit_and_a_crash_before_it_loses_nothing
     committed_when_flagged = []
     real_mark = poll_module.mark_processed
 
-    def mark(client, uids):  # noqa: ANN001, ANN202
+    def mark(client, uids):
         with db.engine.connect() as other:  # another connection sees only committed rows
             committed_when_flagged.append(other.execute(text("SELECT COUNT(*) FROM mail_seen")).scalar())
         real_mark(client, uids)
@@ -115,7 +115,7 @@ def test_backfill_reports_progress_batch_by_batch(monkeypatch, api, app, crm_box
     progress = []
     real_mark = poll_module.mark_processed
 
-    def mark(client, uids):  # noqa: ANN001, ANN202
+    def mark(client, uids):
         with db.engine.connect() as other:
             progress.append(tuple(other.execute(text(
                 "SELECT backfill_done, backfill_total FROM mailbox WHERE key = 'crm'")).one()))
@@ -137,7 +137,7 @@ def test_a_copy_filed_by_another_worker_meanwhile_is_not_doubled(monkeypatch, cr
     crm_box.append(msg)
     real_existing, calls = ingest.existing, []
 
-    def blind_once(parsed):  # noqa: ANN001, ANN202
+    def blind_once(parsed):
         calls.append(1)
         return None if len(calls) == 1 else real_existing(parsed)  # the insert then hits the unique key
 

@@ -147,7 +147,7 @@ def test_my_mail_badge_comes_from_the_cache_and_mail_logs_with_one_click(client,
     assert wrong.status_code == 422 and "refused" in text(wrong)
     assert client.post("/mail/mailbox", data=form).status_code == 302
 
-    def no_imap(*args, **kwargs):  # noqa: ANN202
+    def no_imap(*args, **kwargs):
         raise AssertionError("a page render talked to the IMAP server")
 
     monkeypatch.setattr(imap, "connect", no_imap)

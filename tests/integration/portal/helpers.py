@@ -31,5 +31,5 @@ def login(client, user, password: str = "password123") -> None:
     assert r.status_code == 302 and "/login" not in r.headers["Location"], r.get_data(as_text=True)[-500:]
 
 
-def admin_mode(client, on: bool = True):  # noqa: ANN201
+def admin_mode(client, on: bool = True):
     return client.post("/admin-mode", data={"on": "1" if on else "0"})

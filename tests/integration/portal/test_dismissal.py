@@ -30,7 +30,7 @@ def team(make_user):
                              department_id=sales.id)}
 
 
-def _task(instance, n: int, **attrs) -> HumanTask:  # noqa: ANN003
+def _task(instance, n: int, **attrs) -> HumanTask:
     others = [{"task_uuid": r.task_uuid, "element_id": r.element_id} for r in db.session.scalars(
         select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.state == "open"))]
     task = {"task_uuid": f"uuid-{n}", "element_id": f"Task_{n}", "name": f"Task {n}", "form": [], **attrs}

@@ -10,7 +10,7 @@ from org.models import Invitation, User, utcnow
 from tests.integration.portal.helpers import body_of, login, mails_to, token_in
 
 
-def _accept(client, token: str, **form):  # noqa: ANN003, ANN202
+def _accept(client, token: str, **form):
     data = {"first_name": "Nina", "last_name": "New", "password": "s3cret-pass",
             "password_confirm": "s3cret-pass"}
     return client.post(f"/invitation/{token}", data={**data, **form})

@@ -15,7 +15,7 @@ GROUPS = {"sales": ["department:4"], "4": ["department:4"], "board": ["workgroup
 
 @pytest.fixture(autouse=True)
 def directory(monkeypatch):
-    def find(ref):  # noqa: ANN001, ANN202
+    def find(ref):
         if isinstance(ref, bool):
             return None
         for uid, email in USERS.items():

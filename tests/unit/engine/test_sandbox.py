@@ -163,7 +163,7 @@ def test_time_limit_in_expressions_and_worker_threads() -> None:
 def test_previous_trace_function_is_restored() -> None:
     calls: list[str] = []
 
-    def tracer(frame, event, arg):  # noqa: ANN202
+    def tracer(frame, event, arg):
         calls.append(event)
         return None
 

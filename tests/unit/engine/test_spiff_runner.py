@@ -268,7 +268,7 @@ def test_workers_in_threads_do_not_share_serializer_state() -> None:
                 serialize_full(workflow)
                 reloaded = deserialize_state(state, blob)
                 assert workflow_data(reloaded)["counter"] == (offset * 100 + number) * 2
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             failures.append(exc)
 
     threads = [threading.Thread(target=work, args=(offset,)) for offset in range(4)]
