@@ -47,22 +47,26 @@ def _listeners(node: Any, tag: str) -> dict[str, list[dict[str, Any]]]:
 
 
 def mapping_value(node: Any) -> dict[str, Any]:
-    """The value of an input/output parameter, a list item or a map entry."""
+    """The value of an input/output parameter, a list value or a map entry."""
     children = [child for child in node if isinstance(child.tag, str)]
-    if not children:
-        return {"kind": "text", "text": node.text or ""} if (node.text or "").strip() else {"kind": "null"}
-    child = children[0]
+    if children:
+        return element_value(children[0])
+    return {"kind": "text", "text": node.text or ""} if (node.text or "").strip() else {"kind": "null"}
+
+
+def element_value(child: Any) -> dict[str, Any]:
+    """A `camunda:script`, `camunda:list`, `camunda:map` or `camunda:value` element as a value."""
     tag = etree.QName(child).localname
     if tag == "script":
         return {"kind": "script", "format": child.get("scriptFormat"), "source": child.text or ""}
     if tag == "list":
-        return {"kind": "list", "items": [mapping_value(item) for item in child if isinstance(item.tag, str)]}
+        return {"kind": "list", "items": [element_value(item) for item in child if isinstance(item.tag, str)]}
     if tag == "map":
         return {
             "kind": "map",
             "entries": [[e.get("key"), mapping_value(e)] for e in child.findall(cam("entry"))],
         }
-    return {"kind": "text", "text": child.text or ""}
+    return mapping_value(child)
 
 
 def _parameters(node: Any, tag: str) -> list[list[Any]]:

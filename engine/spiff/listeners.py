@@ -154,7 +154,7 @@ def remember_error(task: Any, event: Any) -> None:
     """Keep the caught error's code and message until the catching event runs."""
     definition = getattr(event, "event_definition", None)
     if hooks_of(task.task_spec).get("error_variables") and definition is not None:
-        message = getattr(definition, "description", None) or getattr(definition, "name", None)
+        message = getattr(definition, "name", None)
         task._set_internal_data(caught_error={"code": getattr(definition, "code", None), "message": message})
 
 

@@ -111,22 +111,28 @@ def check_process_listeners(report: Any, process: Any) -> None:
 def _check_value(report: Any, element_id: str, what: str, node: Any) -> None:
     """A mapping value: text or `${}`, a script, or a (nested) list or map."""
     children = [child for child in node if isinstance(child.tag, str)]
-    if not children:
-        problem = check_parameter(node.text)
-        if problem:
-            report.error(element_id, f"{what}: {problem}")
+    if children:
+        _check_element(report, element_id, what, children[0])
         return
-    child = children[0]
+    problem = check_parameter(node.text)
+    if problem:
+        report.error(element_id, f"{what}: {problem}")
+
+
+def _check_element(report: Any, element_id: str, what: str, child: Any) -> None:
+    """A `camunda:script`, `camunda:list`, `camunda:map` or `camunda:value` element."""
     if child.tag == _cam("script"):
         problem = check_script(child.text, child.get("scriptFormat"), child.get("resource"))
         if problem:
             report.error(element_id, f"{what}: {problem}")
     elif child.tag == _cam("list"):
         for index, item in enumerate(c for c in child if isinstance(c.tag, str)):
-            _check_value(report, element_id, f"{what}[{index}]", item)
+            _check_element(report, element_id, f"{what}[{index}]", item)
     elif child.tag == _cam("map"):
         for entry in child.findall(_cam("entry")):
             _check_value(report, element_id, f"{what}[{entry.get('key')!r}]", entry)
+    elif child.tag == _cam("value"):
+        _check_value(report, element_id, what, child)
     else:
         report.error(element_id, f"{what}: unsupported value element {child.tag!r}")
 
