@@ -39,6 +39,7 @@ from SpiffWorkflow.bpmn.specs.defaults import (
     StartEvent,
     SubWorkflowTask,
 )
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask as AnySubWorkflow
 from SpiffWorkflow.camunda.specs.business_rule_task import BusinessRuleTask
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 from SpiffWorkflow.util.task import TaskState
@@ -64,7 +65,7 @@ class HookMixin:
 
     def _on_ready(self, my_task: Any) -> None:
         """Start the activity (subprocesses start in `copy_data` instead)."""
-        if not isinstance(self, SubWorkflowTask):
+        if not isinstance(self, AnySubWorkflow):
             first = not my_task.internal_data.get(STARTED_KEY)
             _start(my_task)
             if first and isinstance(self, UserTask):
@@ -120,7 +121,7 @@ BASES = (
 
 def _mixin(base: type) -> type:
     """The mixin a stock class needs."""
-    if issubclass(base, SubWorkflowTask):
+    if issubclass(base, AnySubWorkflow):
         return SubWorkflowHookMixin
     if hasattr(base, "catch"):
         return CatchHookMixin

@@ -118,6 +118,54 @@ def test_task_listeners_set_the_assignee_and_run_on_assignment_and_complete() ->
     assert done.data["log"][-1] == "complete" and done.data["final"] == 42
 
 
+def taken(flow_id: str, target: str, entry: str, condition: str = "") -> str:
+    """A flow from the gateway Gw with a take listener logging `entry`."""
+    expression = f"<bpmn:conditionExpression>{condition}</bpmn:conditionExpression>" if condition else ""
+    return (
+        f'<bpmn:sequenceFlow id="{flow_id}" sourceRef="Gw" targetRef="{target}">'
+        f"<{EXT}>{listener('take', log(entry))}</{EXT}>{expression}</bpmn:sequenceFlow>"
+    )
+
+
+def test_take_listeners_run_only_on_the_flow_a_gateway_takes() -> None:
+    blob = build(
+        [
+            start("Begin"),
+            '<bpmn:exclusiveGateway id="Gw" default="F3" />',
+            end("A"),
+            end("B"),
+            flow("F1", "Begin", "Gw"),
+            taken("F2", "A", "to-a", "x == 1"),
+            taken("F3", "B", "to-b"),
+        ]
+    )
+    for x, want in ((1, ["to-a"]), (2, ["to-b"])):
+        result = advance(begin(blob, {"x": x}), None)
+        assert result.status == "completed", result.errors
+        assert result.data["log"] == want
+
+
+SUBPROCESS = (
+    f'<bpmn:subProcess id="Sub"><{EXT}><camunda:inputOutput>'
+    '<camunda:inputParameter name="inner">${x + 1}</camunda:inputParameter>'
+    '<camunda:outputParameter name="out">${got}</camunda:outputParameter></camunda:inputOutput>'
+    + listener("start", log("sub-start"))
+    + listener("end", log("sub-end"))
+    + f"</{EXT}>"
+    '<bpmn:startEvent id="SS" /><bpmn:scriptTask id="In"><bpmn:script>got = inner * 10</bpmn:script>'
+    '</bpmn:scriptTask><bpmn:endEvent id="SE" /><bpmn:sequenceFlow id="s1" sourceRef="SS" targetRef="In" />'
+    '<bpmn:sequenceFlow id="s2" sourceRef="In" targetRef="SE" /></bpmn:subProcess>'
+)
+
+
+def test_a_subprocess_passes_its_locals_to_its_children_and_maps_outputs_back() -> None:
+    blob = build([start("Begin"), SUBPROCESS, end("Done"), chain("Begin", "Sub", "Done")])
+    result = advance(begin(blob, {"x": 1}), None)
+    assert result.status == "completed", result.errors
+    assert result.data["out"] == 20 and "inner" not in result.data
+    assert result.data["log"] == ["sub-start", "sub-end"]
+
+
 def test_expression_and_python_listeners_use_execution() -> None:
     python = '<camunda:script scriptFormat="python">execution.setVariable("py", 1)</camunda:script>'
     task = (
