@@ -106,9 +106,9 @@ class CatchHookMixin(HookMixin):
     """Catching events remember a caught error for `camunda:errorCodeVariable`."""
 
     def catch(self, my_task: Any, event: Any) -> None:
-        """Catch as usual, keeping the error's code and message."""
-        listeners.remember_error(my_task, event)
+        """Catch as usual (a start event may reset itself first), keeping the error's code and message."""
         super().catch(my_task, event)  # type: ignore[misc]
+        listeners.remember_error(my_task, event)
 
 
 BASES = (

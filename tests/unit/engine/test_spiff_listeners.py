@@ -5,7 +5,7 @@ from __future__ import annotations
 from engine.spiff.runner import advance, complete_user_task
 from engine.spiff.validation import validate_bpmn
 from tests.unit.engine.spiff_diagrams import chain, document, end, flow, start
-from tests.unit.engine.spiff_support import begin, build, reload
+from tests.unit.engine.spiff_support import Recorder, begin, build, reload
 
 EXT = "bpmn:extensionElements"
 
@@ -259,3 +259,21 @@ def test_supported_listeners_and_mappings_validate_cleanly() -> None:
         [start("Begin"), IO_TASK.replace("Calc", "C2"), end("Done"), chain("Begin", "C2", "Done")]
     )
     assert refusals(body) == []
+
+
+def test_an_external_service_task_keeps_its_parameters_and_runs_its_listeners() -> None:
+    body = (
+        '<camunda:inputOutput><camunda:inputParameter name="id">${record["id"]}</camunda:inputParameter>'
+        "</camunda:inputOutput>"
+        + listener("end", 'execution.setVariable("after", execution.getVariable("task_id"));')
+    )
+    task = (
+        '<bpmn:serviceTask id="Call" camunda:type="external" camunda:topic="crm.create_task">'
+        f"<{EXT}>{body}</{EXT}></bpmn:serviceTask>"
+    )
+    blob = build([start("Begin"), task, end("Done"), chain("Begin", "Call", "Done")])
+    recorder = Recorder({"task_id": 12})
+    result = advance(begin(blob, {"record": {"id": 5}}), recorder)
+    assert result.status == "completed", result.errors
+    assert recorder.calls[0][1] == {"id": 5}
+    assert (result.data["task_id"], result.data["after"]) == (12, 12)
