@@ -277,3 +277,12 @@ def test_an_external_service_task_keeps_its_parameters_and_runs_its_listeners() 
     assert result.status == "completed", result.errors
     assert recorder.calls[0][1] == {"id": 5}
     assert (result.data["task_id"], result.data["after"]) == (12, 12)
+
+
+def test_a_python_task_listener_sets_the_assignee() -> None:
+    body = '<camunda:script scriptFormat="python">task.setAssignee("carl@example.com")</camunda:script>'
+    listened = f'<camunda:taskListener event="create">{body}</camunda:taskListener>'
+    task = f'<bpmn:userTask id="Review"><{EXT}>{listened}</{EXT}></bpmn:userTask>'
+    blob = build([start("Begin"), task, end("Done"), chain("Begin", "Review", "Done")])
+    result = advance(begin(blob, {}), None)
+    assert result.user_tasks[0]["assignee"] == "carl@example.com"
