@@ -1,4 +1,4 @@
-"""JavaScript for scripts, listeners and mapping values, in an embedded QuickJS engine.
+"""JavaScript for scripts, listeners and mapping values, in QuickJS (docs/facts/quickjs.md).
 
 Each run gets a fresh QuickJS context with a time limit and a memory limit and nothing
 of the host: no modules, no files, no network, no callbacks into Python (QuickJS refuses

@@ -58,7 +58,7 @@ def test_js_and_ecmascript_are_the_same_language() -> None:
 def test_an_endless_javascript_loop_stops_at_the_time_limit_naming_the_element() -> None:
     began = time.monotonic()
     result, _ = run_script("while (true) {}")
-    assert time.monotonic() - began < 5
+    assert time.monotonic() - began < 10  # a CPU-time limit: wall time grows with the load
     assert result.status == "error"
     message = result.errors[0]["message"]
     assert "Calc" in message and "time limit of 1 s exceeded" in message
