@@ -10,9 +10,11 @@ Moments (SpiffWorkflow task life cycle):
   inputs, then `start` listeners; user tasks then `assignment` (if an assignee is set)
   and `create` task listeners;
 * user task completed (`_run`, after the form data is stored): `complete` task listeners;
-* end (`_on_complete_hook`): error variables, `end` listeners, outputs, then the `take`
-  listeners of the flows leaving towards the tasks that will run;
-* a user task cancelled while open: `delete` task listeners.
+* end (`_run`, once the element's own work succeeded, before it completes): error
+  variables, `end` listeners, outputs, then the `take` listeners of the flows leaving
+  towards the tasks that will run;
+* a user task cancelled while open: `delete` task listeners (their variable changes go
+  with the cancelled branch).
 """
 
 from __future__ import annotations
@@ -58,38 +60,47 @@ def _start(task: Any) -> None:
     task._set_internal_data(**{STARTED_KEY: True})
     io_mapping.apply_inputs(task)
     listeners.fire_execution(task, "start")
+    if isinstance(task.task_spec, UserTask):
+        listeners.start_user_task(task)
+
+
+def _end(task: Any) -> None:
+    """Error variables, end listeners, outputs, then the take listeners of the flows taken."""
+    listeners.set_error_variables(task)
+    listeners.fire_execution(task, "end")
+    io_mapping.apply_outputs(task)
+    listeners.fire_take(task)
 
 
 class HookMixin:
-    """Runs the element's hooks at the moments listed in the module docstring."""
+    """Runs the element's hooks at the moments listed in the module docstring.
+
+    A failing hook puts the task in ERROR with a message naming the element, whichever
+    caller (advance, message delivery, timers) moved the task.
+    """
 
     def _on_ready(self, my_task: Any) -> None:
         """Start the activity (subprocesses start in `copy_data` instead)."""
-        if not isinstance(self, AnySubWorkflow):
-            first = not my_task.internal_data.get(STARTED_KEY)
-            _start(my_task)
-            if first and isinstance(self, UserTask):
-                listeners.start_user_task(my_task)
-        super()._on_ready(my_task)  # type: ignore[misc]
+        if isinstance(self, AnySubWorkflow) or listeners.guarded(my_task, _start):
+            super()._on_ready(my_task)  # type: ignore[misc]
+        else:
+            my_task.error()
 
     def _run(self, my_task: Any) -> Any:
-        """A user task's `complete` task listeners run before it completes."""
-        if isinstance(self, UserTask):
-            listeners.fire_task(my_task, "complete")
-        return super()._run(my_task)  # type: ignore[misc]
-
-    def _on_complete_hook(self, my_task: Any) -> None:
-        """Error variables, end listeners, outputs and take listeners."""
-        super()._on_complete_hook(my_task)  # type: ignore[misc]
-        listeners.set_error_variables(my_task)
-        listeners.fire_execution(my_task, "end")
-        io_mapping.apply_outputs(my_task)
-        listeners.fire_take(my_task)
+        """`complete` task listeners, the element's own work, then the end hooks."""
+        if isinstance(self, UserTask) and not listeners.guarded(
+            my_task, lambda task: listeners.fire_task(task, "complete")
+        ):
+            return False
+        result = super()._run(my_task)  # type: ignore[misc]
+        if result is True and not listeners.guarded(my_task, _end):
+            return False
+        return result
 
     def _on_cancel(self, my_task: Any) -> None:
-        """An open user task that is cancelled runs its `delete` task listeners."""
+        """An open user task that is cancelled runs its `delete` task listeners (errors ignored)."""
         if isinstance(self, UserTask) and my_task.has_state(TaskState.READY):
-            listeners.fire_task(my_task, "delete")
+            listeners.guarded(my_task, lambda task: listeners.fire_task(task, "delete"))
         super()._on_cancel(my_task)  # type: ignore[misc]
 
 

@@ -18,7 +18,7 @@ from SpiffWorkflow.util.task import TaskState
 from engine.spiff.expressions import parameter_value
 from engine.spiff.sandbox import SandboxError
 from engine.spiff.scripting import ScriptError, ScriptOutcome, delegates, normal_format, run_script
-from engine.spiff.snapshot import opened_task_state
+from engine.spiff.snapshot import element_label, opened_task_state
 
 HOOKS_KEY = "hooks"
 TAKEN = (TaskState.FUTURE, TaskState.READY, TaskState.WAITING, TaskState.STARTED)
@@ -27,6 +27,17 @@ TAKEN = (TaskState.FUTURE, TaskState.READY, TaskState.WAITING, TaskState.STARTED
 def hooks_of(spec: Any) -> dict[str, Any]:
     """The hooks the parser kept for a spec (empty when none)."""
     return dict((getattr(spec, "extensions", None) or {}).get(HOOKS_KEY) or {})
+
+
+def guarded(task: Any, hook: Any) -> bool:
+    """Run `hook(task)`; on failure record the error on the task (named) and return False."""
+    try:
+        hook(task)
+    except WorkflowTaskException as exc:
+        task._set_internal_data(error=f"{element_label(task)}: {exc.args[0] if exc.args else exc}")
+        task.workflow.top_workflow.event_manager.remove_task(task)
+        return False
+    return True
 
 
 def timeout_of(task: Any) -> float:

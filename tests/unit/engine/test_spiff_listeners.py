@@ -286,3 +286,16 @@ def test_a_python_task_listener_sets_the_assignee() -> None:
     blob = build([start("Begin"), task, end("Done"), chain("Begin", "Review", "Done")])
     result = advance(begin(blob, {}), None)
     assert result.user_tasks[0]["assignee"] == "carl@example.com"
+
+
+def test_a_failing_complete_listener_errors_the_user_task_instead_of_raising() -> None:
+    listened = listener("complete", 'if (answer > 1) { throw new Error("too big"); }', "taskListener")
+    task = f'<bpmn:userTask id="Review"><{EXT}>{listened}</{EXT}></bpmn:userTask>'
+    blob = build([start("Begin"), task, end("Done"), chain("Begin", "Review", "Done")])
+    workflow = begin(blob, {})
+    open_task = advance(workflow, None).user_tasks[0]
+    complete_user_task(workflow, open_task["task_id"], {"answer": 2})
+    result = advance(workflow, None)
+    assert result.status == "error"
+    assert result.errors[0]["element_id"] == "Review"
+    assert "complete listener failed: Error: too big" in result.errors[0]["message"]
