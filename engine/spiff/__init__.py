@@ -9,6 +9,9 @@ Modules:
 * specs: ExternalServiceTask (calls the platform's handler; failures become task errors).
 * validation (+ validation_rules, paths, forms): validate_bpmn collects every upload problem.
 * serializer: spec stored once per version, instance state without the spec.
+* hooked (+ hook_parse, listeners, io_mapping): execution/task listeners, camunda:inputOutput
+  and error variables on the elements that declare them; validation_hooks checks them.
+* scripting (+ javascript): Python and JavaScript (QuickJS) scripts with `execution`/`task`.
 * runner (+ snapshot, script_engine): new_workflow, advance, complete_user_task, timers,
   messages, retries, task states for diagram colouring.
 """

@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
+from SpiffWorkflow.bpmn.parser.ProcessParser import ProcessParser
 from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent, IntermediateCatchEvent, StartEvent
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.camunda.parser.event_parsers import (
@@ -29,6 +30,7 @@ from SpiffWorkflow.camunda.parser.event_parsers import (
 from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser, UserTaskParser
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 
+from engine.spiff import hooked
 from engine.spiff.expressions import is_expression, strip_expression
 from engine.spiff.specs import ExternalServiceTask
 from engine.spiff.xmlsafe import parse_xml
@@ -123,8 +125,18 @@ class FlowdeskBoundaryEventParser(_CatchEventMixin, CamundaBoundaryEventParser):
     """Boundary events."""
 
 
+class FlowdeskProcessParser(ProcessParser):
+    """Elements with listeners, input/output mappings or error variables get hooked specs."""
+
+    def parse_node(self, node: Any) -> Any:
+        """Parse a flow node (see engine.spiff.hooked)."""
+        return hooked.parse_node(self, node)
+
+
 class FlowdeskParser(CamundaParser):
     """The Camunda 7 dialect as Flowdesk runs it."""
+
+    PROCESS_PARSER_CLASS = FlowdeskProcessParser
 
     OVERRIDE_PARSER_CLASSES = {
         **CamundaParser.OVERRIDE_PARSER_CLASSES,

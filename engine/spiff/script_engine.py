@@ -9,6 +9,7 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
 from engine.spiff.expressions import strip_expression
+from engine.spiff.listeners import run_script_task
 from engine.spiff.sandbox import DEFAULT_TIMEOUT, SandboxError, compile_expression, evaluate, execute
 from engine.spiff.specs import ServiceHandler
 
@@ -66,7 +67,7 @@ class FlowdeskScriptEngine(PythonScriptEngine):
     def execute(self, task: Any, script: str, external_context: dict[str, Any] | None = None) -> bool:
         """Run a script task's script; a failure carries the sandbox's message (with the line)."""
         try:
-            return self.environment.execute(script, task.data, external_context)
+            return run_script_task(self, task, script, external_context)
         except SandboxError as exc:
             raise WorkflowTaskException(f"script failed: {exc.message}", task=task, exception=exc) from exc
 

@@ -31,6 +31,7 @@ from engine.spiff.parser import FlowdeskParser
 from engine.spiff.paths import longest_path
 from engine.spiff.serializer import serialize_spec
 from engine.spiff.topics import TopicSpec
+from engine.spiff.validation_hooks import check_hooks, check_listeners, check_process_listeners
 from engine.spiff.validation_rules import (
     ACTIVITIES,
     ALLOWED_EVENTS,
@@ -181,6 +182,7 @@ class _Validator:
         for process_id, process in self.processes.items():
             if process is main or process.get("isExecutable") == "true" or process_id in called:
                 self._container(process, "process")
+                check_process_listeners(self, process)
 
     def _check_ids(self) -> None:
         """Element ids must be unique across the document."""
@@ -218,6 +220,7 @@ class _Validator:
                 continue
             if kind == "sequenceFlow":
                 flows.append(el)
+                check_listeners(self, el, kind)
                 continue
             nodes[el.get("id")] = el
             if kind in FLOW_NODES:
@@ -258,6 +261,7 @@ class _Validator:
             self._container(el, "eventSubProcess" if el.get("triggeredByEvent") == "true" else "subProcess")
         if kind in ACTIVITIES:
             rules.check_loop(self, el)
+        check_hooks(self, el, kind)
 
     def _event(self, el: Any, kind: str, scope: str) -> None:
         """Allowed event definitions for this kind of event, each checked."""

@@ -9,8 +9,8 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 
 from engine.spiff.expressions import check_expression, check_parameter, is_expression
 from engine.spiff.forms import FieldDef, check_form
-from engine.spiff.sandbox import SandboxError, compile_script
 from engine.spiff.topics import as_topic_spec
+from engine.spiff.validation_hooks import check_script
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
@@ -221,23 +221,15 @@ def check_user_task(report: Reporter, el: Any) -> None:
 
 
 def check_script_task(report: Reporter, el: Any) -> None:
-    """Python scripts only, inline, compiling in the sandbox."""
-    element_id = el.get("id")
-    script_format = (el.get("scriptFormat") or "").strip().lower()
-    if script_format not in PYTHON_FORMATS:
-        report.error(
-            element_id, f"script format {el.get('scriptFormat')!r} is not supported: scripts are Python"
-        )
-    if el.get(c("resource")):
-        report.error(element_id, "external script resources are not supported: write the script inline")
-    script = el.find(b("script"))
-    if script is None or not (script.text or "").strip():
+    """Inline Python or JavaScript that compiles; other formats are refused naming the format."""
+    element_id, script = el.get("id"), el.find(b("script"))
+    source = script.text if script is not None else None
+    if not (source or "").strip():
         report.error(element_id, "the script task has no script")
-        return
-    try:
-        compile_script(script.text)
-    except SandboxError as exc:
-        report.error(element_id, f"script: {exc.message}")
+        source = "pass"
+    problem = check_script(source, el.get("scriptFormat"), el.get(c("resource")))
+    if problem:
+        report.error(element_id, problem if "supported" in problem else f"script: {problem}")
 
 
 def check_condition(report: Reporter, flow: Any, source_kind: str | None) -> bool:

@@ -59,8 +59,8 @@ def test_many_problems_are_collected_at_once() -> None:
         '<bpmn:serviceTask id="S3" camunda:class="com.example.Delegate" />',
         '<bpmn:complexGateway id="Complex" />',
         '<bpmn:manualTask id="Manual" />',
-        '<bpmn:scriptTask id="Js" scriptFormat="javascript">'
-        "<bpmn:script>var x = 1;</bpmn:script></bpmn:scriptTask>",
+        '<bpmn:scriptTask id="Gr" scriptFormat="groovy">'
+        "<bpmn:script>def x = 1</bpmn:script></bpmn:scriptTask>",
         '<bpmn:scriptTask id="Imp"><bpmn:script>import os</bpmn:script></bpmn:scriptTask>',
         '<bpmn:exclusiveGateway id="Gw" default="Flow_elsewhere" />',
         user_task("U", attrs='camunda:assignee="${record.}" camunda:candidateGroups="sales, ${1 +}"'),
@@ -89,7 +89,7 @@ def test_many_problems_are_collected_at_once() -> None:
         ("S3", "has no topic"),
         ("Complex", "complex gateways are not supported"),
         ("Manual", "manual tasks"),
-        ("Js", "script format 'javascript'"),
+        ("Gr", "script format 'groovy' is not supported: use python or javascript"),
         ("Imp", "Imports are not allowed"),
         ("Gw", "default flow 'Flow_elsewhere' does not leave this gateway"),
         ("U", "camunda:assignee: Line 1: SyntaxError"),
