@@ -8,13 +8,13 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
-from engine.spiff.expressions import strip_expression
-from engine.spiff.sandbox import DEFAULT_TIMEOUT, SandboxError, compile_expression, evaluate, execute
+from engine.spiff.expressions import check_expression, evaluate_expression
+from engine.spiff.sandbox import DEFAULT_TIMEOUT, SandboxError, execute
 from engine.spiff.specs import ServiceHandler
 
 
 class SandboxEnvironment(BasePythonScriptEngineEnvironment):
-    """A script environment that evaluates `${}`-stripped expressions and scripts in the sandbox."""
+    """A script environment: JUEL for `${}`/`#{}` expressions, the sandbox for bare Python and scripts."""
 
     def __init__(self, timeout: float = DEFAULT_TIMEOUT) -> None:
         super().__init__({})
@@ -23,9 +23,9 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
     def evaluate(
         self, expression: str, context: dict[str, Any], external_context: dict[str, Any] | None = None
     ) -> Any:
-        """Evaluate a (possibly `${}`-wrapped) expression with the task data in scope."""
+        """Evaluate an expression with the task data in scope (`execution.setVariable` writes it)."""
         variables = {**(external_context or {}), **context}
-        return evaluate(strip_expression(expression), variables, self.timeout)
+        return evaluate_expression(expression, variables, self.timeout, writable=context)
 
     def execute(
         self, script: str, context: dict[str, Any], external_context: dict[str, Any] | None = None
@@ -71,5 +71,7 @@ class FlowdeskScriptEngine(PythonScriptEngine):
             raise WorkflowTaskException(f"script failed: {exc.message}", task=task, exception=exc) from exc
 
     def validate(self, expression: str) -> None:
-        """Compile an expression through the sandbox (raises SandboxError)."""
-        compile_expression(strip_expression(expression))
+        """Parse an expression (JUEL, or bare Python); raise SandboxError when it does not parse."""
+        problem = check_expression(expression)
+        if problem:
+            raise SandboxError(problem)
