@@ -7,8 +7,9 @@ from typing import Any
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+from SpiffWorkflow.bpmn.specs.defaults import ExclusiveGateway, InclusiveGateway
 
-from engine.spiff.expressions import check_expression, evaluate_expression
+from engine.spiff.expressions import check_expression, evaluate_condition, evaluate_expression
 from engine.spiff.sandbox import DEFAULT_TIMEOUT, SandboxError, execute
 from engine.spiff.specs import ServiceHandler
 
@@ -26,6 +27,13 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         """Evaluate an expression with the task data in scope (`execution.setVariable` writes it)."""
         variables = {**(external_context or {}), **context}
         return evaluate_expression(expression, variables, self.timeout, writable=context)
+
+    def evaluate_condition(
+        self, expression: str, context: dict[str, Any], external_context: dict[str, Any] | None = None
+    ) -> bool:
+        """Evaluate a sequence-flow condition (JUEL must yield a Boolean, as in Camunda)."""
+        variables = {**(external_context or {}), **context}
+        return evaluate_condition(expression, variables, self.timeout, writable=context)
 
     def execute(
         self, script: str, context: dict[str, Any], external_context: dict[str, Any] | None = None
@@ -58,6 +66,9 @@ class FlowdeskScriptEngine(PythonScriptEngine):
     def evaluate(self, task: Any, expression: str, external_context: dict[str, Any] | None = None) -> Any:
         """Evaluate an expression for a task; a failure names the expression and the reason."""
         try:
+            # A gateway evaluates nothing but the conditions of its outgoing flows.
+            if isinstance(task.task_spec, (ExclusiveGateway, InclusiveGateway)):
+                return self.environment.evaluate_condition(expression, task.data, external_context)
             return self.environment.evaluate(expression, task.data, external_context)
         except SandboxError as exc:
             message = f"expression {expression.strip()!r} failed: {exc.message}"
