@@ -72,11 +72,22 @@ def negate(value: Any) -> Any:
     raise JuelError(f"Cannot apply '-' to {to_string(value)!r} of type {java_type(value)}")
 
 
+def _doubles(left: Any, right: Any) -> bool:
+    """Compare as Double: a Double on either side, or a number against decimal text.
+
+    Flowdesk stores decimal fields as text (`"1500.00"`) where Camunda keeps a BigDecimal,
+    which EL compares numerically; so decimal text meeting a number compares as a Double.
+    """
+    if isinstance(left, float) or isinstance(right, float):
+        return True
+    return (is_number(left) or is_number(right)) and (is_floaty(left) or is_floaty(right))
+
+
 def compare(operator: str, left: Any, right: Any) -> bool:
     """`< > <= >=`: false with null; Double, then Long, then String comparison, then natural order."""
     if left is None or right is None:
         return False
-    if isinstance(left, float) or isinstance(right, float):
+    if _doubles(left, right):
         a, b = to_double(left), to_double(right)
     elif is_number(left) or is_number(right):
         a, b = to_long(left), to_long(right)
@@ -96,7 +107,7 @@ def equals(left: Any, right: Any) -> bool:
     """`==`: null only equals null; Double, Long, Boolean, then String coercion; else equality."""
     if left is None or right is None:
         return left is None and right is None
-    if isinstance(left, float) or isinstance(right, float):
+    if _doubles(left, right):
         return to_double(left) == to_double(right)
     if is_number(left) or is_number(right):
         return to_long(left) == to_long(right)

@@ -45,6 +45,7 @@ def value(text: str, variables: dict[str, Any] | None = None) -> Any:
         ("${amount <= 1500}", True), ("${amount le 1499}", False), ("${count < 10}", True),
         ("${'abc' < 'abd'}", True), ("${rate < 1}", True), ("${nothing < 1}", False),
         ("${nothing >= nothing}", False), ("${false < true}", True),
+        ("${'1500.00' > 1000}", True), ("${'1500.00' == 1500}", True), ("${'10' < '9'}", True),
         # logic, both spellings, short-circuit
         ("${approved && !rejected}", True), ("${approved and not rejected}", True),
         ("${rejected || approved}", True), ("${rejected or rejected}", False),
