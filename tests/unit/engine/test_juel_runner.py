@@ -7,10 +7,11 @@ from typing import Any
 
 import pytest
 
-from engine.spiff.runner import advance
+from engine.spiff.runner import advance, deliver_message
 from engine.spiff.topics import STANDARD_TOPICS
 from engine.spiff.validation import validate_bpmn
-from tests.unit.engine.spiff_diagrams import chain, document, end, flow, service, start, user_task
+from engine.triggers import condition_holds
+from tests.unit.engine.spiff_diagrams import chain, document, end, flow, message, service, start, user_task
 from tests.unit.engine.spiff_support import Recorder, begin, build, timer
 
 
@@ -138,3 +139,23 @@ def test_deployment_refuses_unparsable_juel_naming_the_element() -> None:
     assert ("U", f"camunda:assignee: expected a property name {end_of} (at column 5)") in found
     other = validate_bpmn(document("\n".join(gateway("${x}", language="javascript"))), STANDARD_TOPICS)
     assert any("condition language 'javascript' is not supported" in e["message"] for e in other.errors)
+
+
+def test_message_and_trigger_conditions_are_juel() -> None:
+    body = [
+        start("Begin"),
+        '<bpmn:intermediateCatchEvent id="WaitWon"><bpmn:extensionElements><camunda:properties>'
+        "<camunda:property name=\"condition\" value=\"#{event.changes.stage[1] eq 'WON' and not empty "
+        'event.changes.stage[0]}" /></camunda:properties></bpmn:extensionElements>'
+        '<bpmn:messageEventDefinition id="Md" messageRef="Updated" /></bpmn:intermediateCatchEvent>',
+        end("Done"),
+        chain("Begin", "WaitWon", "Done"),
+    ]
+    workflow = begin(build(body, extra=message("Updated", "deal.updated")), {"record": {"id": 5}})
+    advance(workflow, Recorder())
+    assert deliver_message(workflow, "deal.updated", {"changes": {"stage": [None, "WON"]}}) == []
+    assert deliver_message(workflow, "deal.updated", {"changes": {"stage": ["NEW", "WON"]}}) == ["WaitWon"]
+    assert condition_holds("${record.amount gt 1000 && record.title.startsWith('A')}",
+                           {"amount": "1500.00", "title": "Acme"})
+    assert not condition_holds("${record.amount gt 1000}", {"amount": 999})
+    assert not condition_holds("${record.nope.size() gt 1}", {"amount": 999})  # an error counts as false
