@@ -36,9 +36,13 @@ class Template:
     def value(self, variables: Mapping[str, Any], writable: dict[str, Any] | None = None) -> Any:
         """Evaluate: the value of a single expression, else the parts joined as text."""
         evaluator = Evaluator(self.source, variables, writable)
-        if self.single:
-            return evaluator.value(self.parts[0])  # type: ignore[arg-type]
-        return "".join(p if isinstance(p, str) else to_string(evaluator.value(p)) for p in self.parts)
+        try:
+            if self.single:
+                return evaluator.value(self.parts[0])  # type: ignore[arg-type]
+            return "".join(p if isinstance(p, str) else to_string(evaluator.value(p)) for p in self.parts)
+        except (TypeError, ValueError, LookupError, ArithmeticError, RecursionError) as exc:
+            # A value the rules did not foresee (an unhashable map key...): an expression error.
+            raise JuelError(f"{self.source}: {type(exc).__name__}: {exc}") from exc
 
     def condition(self, variables: Mapping[str, Any], writable: dict[str, Any] | None = None) -> bool:
         """Evaluate as a condition: Camunda insists on a Boolean result."""

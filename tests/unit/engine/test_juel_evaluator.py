@@ -165,6 +165,13 @@ def test_no_way_into_python(text: str, message: str) -> None:
     assert message in caught.value.message
 
 
+def test_unforeseen_values_are_expression_errors() -> None:
+    with pytest.raises(JuelError, match="TypeError: unhashable"):
+        value("${record[items]}")
+    with pytest.raises(JuelError, match="TypeError"):
+        value("${record.containsKey(items)}")
+
+
 def test_growth_is_capped() -> None:
     nested = "${" + "text" + ".concat(text)" * 3 + ".replace(' ', text)" * 6 + "}"
     with pytest.raises(JuelError, match="longer than"):
