@@ -18,6 +18,7 @@ import functools
 from typing import Any
 
 from engine.spiff.juel import JuelError, Template, compile_template, has_expression
+from engine.spiff.juel.lint import lint
 from engine.spiff.juel.template import OPENERS, closing_brace
 from engine.spiff.sandbox import DEFAULT_TIMEOUT, SandboxError, compile_expression, evaluate
 
@@ -118,10 +119,10 @@ def check_expression(text: str | None) -> str | None:
     if not has_expression(text):
         return check_python(text)
     try:
-        _compiled(text.strip())
+        compiled = _compiled(text.strip())
     except JuelError as exc:
         return exc.message
-    return None
+    return lint(compiled) if isinstance(compiled, Template) else None
 
 
 def check_python(text: str | None) -> str | None:

@@ -93,6 +93,18 @@ def test_checks_for_upload() -> None:
     assert "is not closed" in check_parameter("${record")
     assert check_expression("${decision == 'x'}") is None
     assert "SyntaxError" in check_expression("decision ==")  # bare text is Python
+
+
+def test_arithmetic_on_text_literals_is_refused_at_upload() -> None:
+    # Parses as JUEL, but `+` is numeric in EL: it could only ever fail at run time.
+    assert check_parameter('${"Lead " + record.title}') == (
+        "'+' is numeric in JUEL and 'Lead ' is not a number "
+        "(to join text write `Lead ${x}` or `${a.concat(b)}`) (at column 11)"
+    )
+    assert "'-' is numeric in JUEL and 'true' is not a number" in check_expression("${a ? 1 : -true}")
+    assert "'*' is numeric" in check_expression("#{n * 'x'}")
+    assert check_parameter('${"1" + n}') is None and check_parameter("${n + 1}") is None
+    assert check_parameter("Lead ${record.title}") is None
     assert check_expression("a == 1") is None
     assert check_expression("") == "the expression is empty"
 
