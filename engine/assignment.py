@@ -90,8 +90,10 @@ def _items(task: dict, variables: dict, out: Assignment, what: str, *names: str)
 
 
 def is_expression(text: str) -> bool:
-    text = text.strip()
-    return text.startswith("${") and text.endswith("}")
+    """True when the whole text is one `${...}` / `#{...}` (JUEL) expression."""
+    from engine.spiff.expressions import is_expression as whole_expression
+
+    return whole_expression(text)
 
 
 def split_list(text: str) -> list[str]:
@@ -111,12 +113,12 @@ def split_list(text: str) -> list[str]:
 
 
 def evaluate_expression(text: str, variables: dict) -> object:
-    """The value of `${...}` (sandboxed), or the text itself when it is a literal."""
+    """The value of a `${...}` (JUEL) expression, or the text itself when it is a literal."""
     if not is_expression(text):
         return text
-    from engine.spiff.sandbox import evaluate
+    from engine.spiff.expressions import parameter_value
 
-    return evaluate(text.strip()[2:-1], dict(variables))
+    return parameter_value(text.strip(), dict(variables))
 
 
 def _values(item: str, variables: dict, out: Assignment, what: str) -> list:

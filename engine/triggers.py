@@ -90,14 +90,14 @@ def _fields_match(trigger: dict, event: OutboxEvent) -> bool:
 
 def condition_holds(condition: str | None, record: dict, version: ProcessVersion | None = None,
                     trigger: dict | None = None, extra: dict | None = None) -> bool:
-    """Evaluate a trigger/wait condition over `record` in the sandbox; errors count as False."""
+    """Evaluate a trigger/wait condition over `record` (JUEL, or bare Python); errors count as False."""
     if not condition or not condition.strip():
         return True
-    from engine.spiff.expressions import strip_expression
-    from engine.spiff.sandbox import Record, SandboxError, evaluate
+    from engine.spiff.expressions import evaluate_condition
+    from engine.spiff.sandbox import Record, SandboxError
 
     try:
-        return bool(evaluate(strip_expression(condition), {"record": Record(record), **(extra or {})}))
+        return evaluate_condition(condition, {"record": Record(record), **(extra or {})})
     except SandboxError as exc:
         where = f"{version.definition.key} v{version.number}" if version else "wait"
         log.warning("condition %r of %s failed: %s", condition, where, exc.message)

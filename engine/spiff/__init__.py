@@ -2,7 +2,8 @@
 
 Modules:
 * sandbox (+ sandbox_guards): RestrictedPython evaluate/execute with a time limit; Record.
-* expressions: Camunda `${...}` conventions (is_expression, strip_expression, parameter_value).
+* expressions (+ juel, condition_language): `${...}`/`#{...}` are JUEL, evaluated by our own
+  parser and evaluator; Python only as the extension described in docs/expressions.md.
 * data: json_clean / clean_mapping (task data must be JSON-clean; `typename` is reserved).
 * topics: TopicSpec and STANDARD_TOPICS (external service-task topics and their parameters).
 * parser: FlowdeskParser (Camunda 7 dialect + external tasks, assignment, literal timers).

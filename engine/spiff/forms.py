@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from engine.spiff.data import RESERVED_KEY
-from engine.spiff.expressions import check_expression, is_expression
+from engine.spiff.expressions import check_expression, has_expression
 
 FIELD_TYPES = ("string", "long", "boolean", "date", "enum")
 CONSTRAINTS = ("required", "readonly", "minlength", "maxlength", "min", "max")
@@ -265,7 +265,7 @@ def _check_default(fdef: FieldDef) -> list[str]:
     """A literal default must be a valid value; an expression must compile."""
     if fdef.default is None or fdef.default == "":
         return []
-    if is_expression(fdef.default):
+    if has_expression(fdef.default):
         problem = check_expression(fdef.default)
         return [f"default value: {problem}"] if problem else []
     try:

@@ -8,7 +8,8 @@
   `priority` (raw text, `${...}` evaluated at run time), `lane` and `properties`
   (the `camunda:properties`).
 * Timers: literal text (`PT5M`, `2030-01-01T09:00:00Z`, `R3/PT10M`) is rewritten at parse
-  time to a quoted Python string; `${...}` is an expression (stripped to its source).
+  time to a quoted Python string; text with `${...}` / `#{...}` stays JUEL.
+* Conditions with `language="python"` lose their `${}` wrapper (engine.spiff.condition_language).
 * Catch events keep their `camunda:properties` in `spec.extensions["properties"]`; the
   property `condition` on a message catch event is the delivery condition.
 SpiffWorkflow's own class tables are copied, never mutated.
@@ -31,7 +32,8 @@ from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser, UserTaskPa
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 
 from engine.spiff import hooked
-from engine.spiff.expressions import is_expression, strip_expression
+from engine.spiff.condition_language import unwrap_python_conditions
+from engine.spiff.expressions import has_expression
 from engine.spiff.specs import ExternalServiceTask
 from engine.spiff.xmlsafe import parse_xml
 
@@ -52,10 +54,10 @@ def camunda_properties(parser: Any) -> dict[str, str]:
 
 
 def timer_expression(text: str | None) -> str:
-    """Rewrite timer text to Python source: `${x}` -> `x`, a literal -> a quoted string."""
+    """Rewrite timer text for the script engine: JUEL stays, a literal becomes a quoted string."""
     stripped = (text or "").strip()
-    if is_expression(stripped):
-        return strip_expression(stripped)
+    if has_expression(stripped):
+        return stripped
     if len(stripped) >= 2 and stripped[0] == stripped[-1] and stripped[0] in "'\"":
         return stripped
     return repr(stripped)
@@ -149,4 +151,6 @@ class FlowdeskParser(CamundaParser):
 
     def add_bpmn_bytes(self, xml: bytes | str, filename: str | None = None) -> None:
         """Parse an uploaded document safely and add it."""
-        self.add_bpmn_xml(parse_xml(xml), filename)
+        root = parse_xml(xml)
+        unwrap_python_conditions(root)
+        self.add_bpmn_xml(root, filename)

@@ -7,15 +7,16 @@ from typing import Any
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+from SpiffWorkflow.bpmn.specs.defaults import ExclusiveGateway, InclusiveGateway
 
-from engine.spiff.expressions import strip_expression
+from engine.spiff.expressions import check_expression, evaluate_condition, evaluate_expression
 from engine.spiff.listeners import run_script_task
-from engine.spiff.sandbox import DEFAULT_TIMEOUT, SandboxError, compile_expression, evaluate, execute
+from engine.spiff.sandbox import DEFAULT_TIMEOUT, SandboxError, execute
 from engine.spiff.specs import ServiceHandler
 
 
 class SandboxEnvironment(BasePythonScriptEngineEnvironment):
-    """A script environment that evaluates `${}`-stripped expressions and scripts in the sandbox."""
+    """A script environment: JUEL for `${}`/`#{}` expressions, the sandbox for bare Python and scripts."""
 
     def __init__(self, timeout: float = DEFAULT_TIMEOUT) -> None:
         super().__init__({})
@@ -24,9 +25,16 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
     def evaluate(
         self, expression: str, context: dict[str, Any], external_context: dict[str, Any] | None = None
     ) -> Any:
-        """Evaluate a (possibly `${}`-wrapped) expression with the task data in scope."""
+        """Evaluate an expression with the task data in scope (`execution.setVariable` writes it)."""
         variables = {**(external_context or {}), **context}
-        return evaluate(strip_expression(expression), variables, self.timeout)
+        return evaluate_expression(expression, variables, self.timeout, writable=context)
+
+    def evaluate_condition(
+        self, expression: str, context: dict[str, Any], external_context: dict[str, Any] | None = None
+    ) -> bool:
+        """Evaluate a sequence-flow condition (JUEL must yield a Boolean, as in Camunda)."""
+        variables = {**(external_context or {}), **context}
+        return evaluate_condition(expression, variables, self.timeout, writable=context)
 
     def execute(
         self, script: str, context: dict[str, Any], external_context: dict[str, Any] | None = None
@@ -59,6 +67,9 @@ class FlowdeskScriptEngine(PythonScriptEngine):
     def evaluate(self, task: Any, expression: str, external_context: dict[str, Any] | None = None) -> Any:
         """Evaluate an expression for a task; a failure names the expression and the reason."""
         try:
+            # A gateway evaluates nothing but the conditions of its outgoing flows.
+            if isinstance(task.task_spec, (ExclusiveGateway, InclusiveGateway)):
+                return self.environment.evaluate_condition(expression, task.data, external_context)
             return self.environment.evaluate(expression, task.data, external_context)
         except SandboxError as exc:
             message = f"expression {expression.strip()!r} failed: {exc.message}"
@@ -72,5 +83,7 @@ class FlowdeskScriptEngine(PythonScriptEngine):
             raise WorkflowTaskException(f"script failed: {exc.message}", task=task, exception=exc) from exc
 
     def validate(self, expression: str) -> None:
-        """Compile an expression through the sandbox (raises SandboxError)."""
-        compile_expression(strip_expression(expression))
+        """Parse an expression (JUEL, or bare Python); raise SandboxError when it does not parse."""
+        problem = check_expression(expression)
+        if problem:
+            raise SandboxError(problem)

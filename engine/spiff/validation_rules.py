@@ -7,7 +7,8 @@ from typing import Any, Protocol
 from lxml import etree
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
-from engine.spiff.expressions import check_expression, check_parameter, is_expression
+from engine.spiff.condition_language import condition_language
+from engine.spiff.expressions import check_expression, check_parameter, check_python, is_expression
 from engine.spiff.forms import FieldDef, check_form
 from engine.spiff.topics import as_topic_spec
 from engine.spiff.validation_hooks import check_script
@@ -238,17 +239,18 @@ def check_condition(report: Reporter, flow: Any, source_kind: str | None) -> boo
     if condition is None:
         return False
     flow_id = flow.get("id")
-    language = (condition.get("language") or "").strip().lower()
-    if language not in PYTHON_FORMATS or condition.get(c("resource")):
+    language = condition_language(condition)
+    if language not in ("juel", "python") or condition.get(c("resource")):
         report.error(
             flow_id,
-            f"condition language {condition.get('language')!r} is not supported: conditions are Python",
+            f"condition language {condition.get('language')!r} is not supported: "
+            'conditions are JUEL (or Python with language="python")',
         )
     if source_kind not in ("exclusiveGateway", "inclusiveGateway"):
         report.error(
             flow_id, "conditions are only evaluated on flows leaving exclusive or inclusive gateways"
         )
-    problem = check_expression(condition.text)
+    problem = (check_python if language == "python" else check_expression)(condition.text)
     if problem:
         report.error(flow_id, f"condition: {problem}")
     return True

@@ -104,7 +104,7 @@ def edit_in_designer(page: Page) -> None:
         re.compile("add comment", re.I))
     expect(page.locator("#fd-properties").get_by_label("Activity (topic)")).to_have_value("crm.add_comment")
     text = page.locator("#fd-properties").get_by_label("Text", exact=True)
-    text.fill('${"Outcome: " + outcome}')
+    text.fill("Outcome: ${outcome}")
     text.press("Tab")
     page.wait_for_timeout(300)
     select_element(page, "Flow_Good")

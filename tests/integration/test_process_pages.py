@@ -178,7 +178,7 @@ def test_a_task_written_as_its_template_would_deploys_and_runs(web, admin):
     """A service task as the "Add comment" template writes it: every parameter, the output."""
     body = ('<bpmn:extensionElements><camunda:inputOutput>'
             '<camunda:inputParameter name="entity" /><camunda:inputParameter name="id" />'
-            '<camunda:inputParameter name="text">${"Hello " + record.title}</camunda:inputParameter>'
+            '<camunda:inputParameter name="text">Hello ${record.title}</camunda:inputParameter>'
             '<camunda:outputParameter name="comment_id">${comment_id}</camunda:outputParameter>'
             '</camunda:inputOutput></bpmn:extensionElements>')
     step = ("serviceTask", "Comment", 'name="Comment" camunda:type="external" '

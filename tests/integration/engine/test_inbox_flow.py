@@ -54,7 +54,7 @@ BPMN = """<?xml version="1.0" encoding="UTF-8"?>
         camunda:topic="crm.add_comment">
       <bpmn:extensionElements>
         <camunda:inputOutput>
-          <camunda:inputParameter name="text">${"Decision: " + decision}</camunda:inputParameter>
+          <camunda:inputParameter name="text">Decision: ${decision}</camunda:inputParameter>
         </camunda:inputOutput>
       </bpmn:extensionElements>
       <bpmn:incoming>F2</bpmn:incoming>

@@ -135,7 +135,7 @@ def test_own_change_does_not_retrigger_the_same_process(api):
 
 SPAWNING = chain(
     "spawner",
-    service_task("Spawn", "crm.create_lead", title='${"Child of " + record.title}'),
+    service_task("Spawn", "crm.create_lead", title='Child of ${record.title}'),
     message="lead.created")
 
 

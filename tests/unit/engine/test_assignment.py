@@ -37,9 +37,9 @@ def test_split_keeps_commas_inside_expressions():
     assert is_expression(" ${x} ") and not is_expression("x}")
 
 
-def test_expressions_run_in_the_sandbox():
+def test_expressions_are_juel():
     assert evaluate_expression("${record.responsible_id}", VARS) == 2
-    assert evaluate_expression("${record['title'] + '!'}", VARS) == "Acme!"
+    assert evaluate_expression("#{record['title'].concat('!')}", VARS) == "Acme!"
     assert evaluate_expression("literal", VARS) == "literal"
     with pytest.raises(SandboxError):
         evaluate_expression("${().__class__}", VARS)
@@ -63,7 +63,10 @@ def test_unknown_assignee_with_candidates_goes_to_the_candidates():
     out = resolve_assignment({"assignee": "${record.nope}", "candidate_users": "2"}, VARS,
                              responsible_id=3)
     assert out.assignee_id is None and out.user_ids == [2]
-    assert "failed" in out.notes[0]
+    assert out.notes == ["The assignee ${record.nope} gave no user"]  # a missing map key is null
+    out = resolve_assignment({"assignee": "${nobody}", "candidate_users": "2"}, VARS, responsible_id=3)
+    assert out.assignee_id is None and out.user_ids == [2]
+    assert "failed" in out.notes[0] and "Cannot resolve identifier 'nobody'" in out.notes[0]
 
 
 def test_candidate_users_from_lists_and_expressions():

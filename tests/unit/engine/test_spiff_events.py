@@ -60,7 +60,7 @@ def test_timer_due_time_can_be_moved_by_the_platform() -> None:
     [
         ("timeDate", "2000-01-01T00:00:00Z", False),
         ("timeDate", "${record.follow_up}", True),
-        ("timeDuration", '${"PT" + str(record.minutes) + "M"}', True),
+        ("timeDuration", "PT${record.minutes}M", True),
         ("timeCycle", "R2/PT10M", True),
     ],
 )

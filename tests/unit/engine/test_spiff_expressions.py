@@ -32,6 +32,9 @@ RECORD = {"record": Record(id=7, title="ACME", responsible_id=3)}
         ("${}", False),
         ("Lead ${x}", False),
         ("${x} and more", False),
+        ("#{x}", True),
+        ("${a} ${b}", False),
+        ("${'}'}", True),
         (None, False),
         (5, False),
     ],
@@ -44,13 +47,20 @@ def test_strip_expression() -> None:
     assert strip_expression("${ record.title }") == "record.title"
     assert strip_expression('${{"status": "JUNK"}}') == '{"status": "JUNK"}'
     assert strip_expression("decision == 'x'") == "decision == 'x'"
+    assert strip_expression("#{ approved }") == "approved"
 
 
 def test_parameter_values() -> None:
-    assert parameter_value('${"Process lead: " + record.title}', RECORD) == "Process lead: ACME"
+    assert parameter_value("Process lead: ${record.title}", RECORD) == "Process lead: ACME"
     assert parameter_value("${record.responsible_id}", RECORD) == 3
+    assert parameter_value("#{record.responsible_id + 1}", RECORD) == 4
+    assert parameter_value("${true}", RECORD) is True
+    # Python where the body is not JUEL (a dict literal, a call): diagrams deployed before JUEL
     assert parameter_value('${{"status": "JUNK"}}', RECORD) == {"status": "JUNK"}
-    assert parameter_value("${True}", RECORD) is True
+    with pytest.raises(SandboxError, match="Cannot resolve identifier 'True'"):
+        parameter_value("${True}", RECORD)  # JUEL's literal is `true`; `True` is a variable name
+    with pytest.raises(SandboxError, match="Cannot coerce 'Lead ' of type String"):
+        parameter_value('${"Lead " + record.title}', RECORD)  # `+` is numeric in EL
     assert parameter_value("lead", RECORD) == "lead"
     assert parameter_value("PT5M", RECORD) == "PT5M"
     assert parameter_value(None, RECORD) is None
@@ -60,17 +70,41 @@ def test_parameter_values() -> None:
 def test_conditions_bare_or_wrapped() -> None:
     assert evaluate_condition('${decision == "junk"}', {"decision": "junk"}) is True
     assert evaluate_condition('decision == "junk"', {"decision": "keep"}) is False
-    assert evaluate_condition("${comment}", {"comment": ""}) is False
-    with pytest.raises(SandboxError):
+    assert evaluate_condition("#{!approved}", {"approved": False}) is True
+    assert evaluate_condition("${comment == ''}", {"comment": ""}) is True
+    with pytest.raises(SandboxError, match="returns non-Boolean"):
+        evaluate_condition("${comment}", {"comment": ""})  # Camunda wants a Boolean
+    with pytest.raises(SandboxError, match="returns null"):
+        evaluate_condition("${comment}", {"comment": None})
+    with pytest.raises(SandboxError, match="Unknown property used in expression: ..missing == 1."):
         evaluate_condition("${missing == 1}", {})
+    assert evaluate_condition("${bool(comment)}", {"comment": "x"}) is True  # Python: not JUEL
 
 
 def test_checks_for_upload() -> None:
     assert check_parameter("lead") is None
     assert check_parameter("${record.id}") is None
-    assert "SyntaxError" in check_parameter("${record.}")
-    assert "mixes text" in check_parameter("Lead ${record.title}")
+    assert check_parameter("${record.}") == (
+        "expected a property name but found the end of the expression (at column 10)"
+    )
+    assert check_parameter("Lead ${record.title}") is None
+    assert "(at column 15)" in check_parameter("Lead ${record.}")
     assert "__class__" in check_parameter("${record.__class__}")
+    assert "is not closed" in check_parameter("${record")
+    assert check_expression("${decision == 'x'}") is None
+    assert "SyntaxError" in check_expression("decision ==")  # bare text is Python
+
+
+def test_arithmetic_on_text_literals_is_refused_at_upload() -> None:
+    # Parses as JUEL, but `+` is numeric in EL: it could only ever fail at run time.
+    assert check_parameter('${"Lead " + record.title}') == (
+        "'+' is numeric in JUEL and 'Lead ' is not a number "
+        "(to join text write `Lead ${x}` or `${a.concat(b)}`) (at column 11)"
+    )
+    assert "'-' is numeric in JUEL and 'true' is not a number" in check_expression("${a ? 1 : -true}")
+    assert "'*' is numeric" in check_expression("#{n * 'x'}")
+    assert check_parameter('${"1" + n}') is None and check_parameter("${n + 1}") is None
+    assert check_parameter("Lead ${record.title}") is None
     assert check_expression("a == 1") is None
     assert check_expression("") == "the expression is empty"
 
