@@ -15,7 +15,7 @@ from typing import Any
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.util.task import TaskState
 
-from engine.spiff.expressions import parameter_value
+from engine.spiff.expressions import evaluate_expression
 from engine.spiff.sandbox import SandboxError
 from engine.spiff.scripting import ScriptError, ScriptOutcome, delegates, normal_format, run_script
 from engine.spiff.snapshot import element_label, opened_task_state
@@ -66,7 +66,8 @@ def run_body(
         if body.get("kind") == "expression":
             outcome = ScriptOutcome()
             scope = {**task.data, **delegates(task.data, outcome, context, task_info)}
-            parameter_value(body.get("text"), scope, timeout_of(task))
+            # JUEL resolves `execution` itself; its setVariable writes land in outcome.set.
+            evaluate_expression(body.get("text") or "", scope, timeout_of(task), writable=outcome.set)
         else:
             source = body.get("source") or ""
             outcome = run_script(
