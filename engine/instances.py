@@ -148,10 +148,19 @@ def resume_instance(instance_id: int, *, actor: Actor) -> ProcessInstance:
 
 
 def terminate_instance(instance_id: int, *, actor: Actor) -> ProcessInstance:
-    """Stop an instance for good: open tasks are cancelled, timers and waits dropped."""
+    """Stop an instance for good: open tasks are cancelled, timers and waits dropped, and the
+    child instances its call activities started are terminated with it."""
     instance = _require_control(instance_id, actor)
     if instance.status in FINISHED:
         raise Conflict(f"The instance is already {instance.status}")
+    _terminate(instance, actor, "Terminated")
+    commit_or_conflict()
+    return instance
+
+
+def _terminate(instance: ProcessInstance, actor: Actor, message: str) -> None:
+    from engine.calls import active_children
+
     now = utcnow()
     instance.status = "terminated"
     instance.completed_at = now
@@ -161,9 +170,9 @@ def terminate_instance(instance_id: int, *, actor: Actor) -> ProcessInstance:
     db.session.execute(delete(EngineTimer).where(
         EngineTimer.instance_id == instance.id, EngineTimer.fired_at.is_(None)))
     db.session.execute(delete(MessageWait).where(MessageWait.instance_id == instance.id))
-    _log(instance, "terminated", actor, "Terminated")
-    commit_or_conflict()
-    return instance
+    _log(instance, "terminated", actor, message)
+    for child in active_children(instance):
+        _terminate(child, actor, f"Terminated with its calling instance #{instance.id}")
 
 
 def instance_to_dict(instance: ProcessInstance) -> dict:
@@ -177,6 +186,7 @@ def instance_to_dict(instance: ProcessInstance) -> dict:
         "depth": instance.depth, "error_element": instance.error_element,
         "error_message": instance.error_message, "created_at": _iso(instance.created_at),
         "updated_at": _iso(instance.updated_at), "completed_at": _iso(instance.completed_at),
+        "parent_instance_id": instance.parent_instance_id, "parent_element_id": instance.parent_element_id,
     }
 
 
@@ -190,8 +200,11 @@ def instance_detail(instance: ProcessInstance, *, actor: Actor) -> dict:
         InstanceEvent.instance_id == instance.id).order_by(InstanceEvent.id))
     tasks = list(db.session.scalars(select(HumanTask).where(
         HumanTask.instance_id == instance.id).order_by(HumanTask.id)))
+    from engine.calls import links
+
     return {
         **instance_to_dict(instance),
+        **links(instance),
         "variables": spiff.variables(wf),
         "current_elements": spiff.current_elements(states),
         "task_states": states,

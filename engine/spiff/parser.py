@@ -29,6 +29,7 @@ from SpiffWorkflow.camunda.parser.event_parsers import (
 from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser, UserTaskParser
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 
+from engine.spiff.calls import ChildCallActivity, ChildCallActivityParser
 from engine.spiff.expressions import is_expression, strip_expression
 from engine.spiff.multi_instance import with_multi_instance
 from engine.spiff.specs import ExternalServiceTask
@@ -135,6 +136,7 @@ class FlowdeskParser(CamundaParser):
         full_tag("startEvent"): (FlowdeskStartEventParser, StartEvent),
         full_tag("intermediateCatchEvent"): (FlowdeskIntermediateCatchEventParser, IntermediateCatchEvent),
         full_tag("boundaryEvent"): (FlowdeskBoundaryEventParser, BoundaryEvent),
+        full_tag("callActivity"): (ChildCallActivityParser, ChildCallActivity),
     }, {full_tag(tag) for tag in LOOPABLE})
 
     def add_bpmn_bytes(self, xml: bytes | str, filename: str | None = None) -> None:

@@ -209,7 +209,9 @@ def step_result(workflow: BpmnWorkflow) -> StepResult:
     else:
         status = "waiting"
     thrown = [
-        {"name": e.event_definition.name, "payload": json_clean(e.payload)} for e in workflow.get_events()
+        {"name": e.event_definition.name, "code": getattr(e.event_definition, "code", None),
+         "kind": type(e.event_definition).__name__, "payload": json_clean(e.payload)}
+        for e in workflow.get_events()
     ]
     return StepResult(
         status, snapshot.user_tasks(workflow), timers, messages, errors, workflow_data(workflow), thrown

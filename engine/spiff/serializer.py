@@ -22,6 +22,7 @@ from SpiffWorkflow.bpmn.serializer.migration.version_migration import MIGRATIONS
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 
+from engine.spiff.calls import ChildCallActivity, ChildCallActivityConverter
 from engine.spiff.multi_instance import CONVERTERS as MULTI_INSTANCE_CONVERTERS
 from engine.spiff.specs import ExternalServiceTask, ExternalServiceTaskConverter
 
@@ -64,6 +65,7 @@ def _build(with_spec: bool) -> BpmnWorkflowSerializer:
     config = dict(CAMUNDA_CONFIG)
     config[ExternalServiceTask] = ExternalServiceTaskConverter
     config.update(MULTI_INSTANCE_CONVERTERS)
+    config[ChildCallActivity] = ChildCallActivityConverter
     if not with_spec:
         config[BpmnWorkflow] = StateOnlyWorkflowConverter
     return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
