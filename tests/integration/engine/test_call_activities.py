@@ -21,7 +21,7 @@ from tests.support.browser import session_client
 
 def call(element_id: str, called: str, attrs: str = "", mappings: str = "", loop: str = "") -> tuple:
     """A call activity step for `chain`."""
-    body = f"{loop}<bpmn:extensionElements>{mappings}</bpmn:extensionElements>"
+    body = f"<bpmn:extensionElements>{mappings}</bpmn:extensionElements>{loop}"
     return ("callActivity", element_id, f'calledElement="{called}" {attrs}', body)
 
 
@@ -189,6 +189,22 @@ def test_terminating_the_parent_terminates_its_children_and_depth_is_bounded(api
 
 def _mi(attrs: str) -> str:
     return f"<bpmn:multiInstanceLoopCharacteristics {attrs} />"
+
+
+def test_a_multi_instance_call_starts_one_child_per_item(api):
+    deploy(api, process("double", script_task("Twice", "twice = n * 2")))
+    mappings = '<camunda:in source="n" target="n" /><camunda:out source="twice" target="last" />'
+    loop = _mi('camunda:collection="ns" camunda:elementVariable="n"')
+    fan = call("Call", "double", "", mappings, loop)
+    deploy(api, chain("fan", script_task("Make", "ns = [1, 2, 3]"), fan, user_task("Hold", "Hold")))
+    create_lead(api)
+    drive()
+    parent = only_instance(parent_instance_id=None)
+    children = instances(parent_instance_id=parent.id)
+    assert [c.status for c in children] == ["completed"] * 3
+    assert len({c.parent_task_uuid for c in children}) == 3
+    assert detail(api, parent.id)["variables"]["last"] in (2, 4, 6)
+    assert [t.element_id for t in open_tasks(parent.id)] == ["Hold"]
 
 
 def test_parallel_multi_instance_of_a_thousand_items_through_the_step_path(api):
