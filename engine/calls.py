@@ -156,6 +156,25 @@ def _resume_parent(child: ProcessInstance, wf: Any, result: Any) -> None:
 
 # ---- terminate, links ---------------------------------------------------------------------
 
+def child_terminated(child: ProcessInstance) -> None:
+    """A child terminated on its own: its caller gets an incident at the call activity (retry
+    starts a new child), rather than waiting for ever."""
+    from engine.spiff import calls as spiff_calls
+
+    parent = db.session.get(ProcessInstance, child.parent_instance_id) if child.parent_instance_id else None
+    if parent is None or parent.status in ("completed", "terminated"):
+        return
+    pwf = spiff.load(parent)
+    if spiff_calls.waiting_child(pwf, child.parent_task_uuid) != child.id:
+        return
+    spiff_calls.fail_call(pwf, child.parent_task_uuid, f"the called instance #{child.id} was terminated")
+    parent.state = spiff.dump(pwf)
+    parent.status, parent.error_element = "error", child.parent_element_id
+    parent.error_message = spiff_errors(pwf)[0]["message"]
+    db.session.add(InstanceEvent(instance_id=parent.id, kind="error", element_id=parent.error_element,
+                                 message=parent.error_message))
+
+
 def active_children(instance: ProcessInstance) -> list[ProcessInstance]:
     """Child instances not finished yet."""
     return list(db.session.scalars(select(ProcessInstance).where(

@@ -154,6 +154,9 @@ def terminate_instance(instance_id: int, *, actor: Actor) -> ProcessInstance:
     if instance.status in FINISHED:
         raise Conflict(f"The instance is already {instance.status}")
     _terminate(instance, actor, "Terminated")
+    from engine.calls import child_terminated
+
+    child_terminated(instance)
     commit_or_conflict()
     return instance
 

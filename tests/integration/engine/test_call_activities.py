@@ -93,6 +93,8 @@ def _which(n: int, tag: str) -> bytes:
 def test_bindings_latest_version_and_version_tag(api):
     deploy(api, _which(1, "release-1"))
     deploy(api, _which(2, "release-2"))
+    tags = [v["version_tag"] for v in api.get("/processes/helper").get_json()["versions"]]
+    assert tags == ["release-1", "release-2"], "camunda:versionTag is kept on each version"
     out = '<camunda:out variables="all" />'
     bindings = {
         "latest": "", "version": 'camunda:calledElementBinding="version" camunda:calledElementVersion="1"',
@@ -174,11 +176,23 @@ def test_terminating_the_parent_terminates_its_children_and_depth_is_bounded(api
     child = only_instance(parent_instance_id=parent.id)
     assert child.status == "terminated" and open_tasks(child.id) == []
 
+    create_lead(api, "Alone")
+    drive()
+    caller = instances(parent_instance_id=None, status="waiting")[0]
+    lone = only_instance(parent_instance_id=caller.id)
+    assert api.post(f"/process-instances/{lone.id}/terminate").status_code == 200
+    db.session.expire_all()
+    caller = db.session.get(ProcessInstance, caller.id)
+    assert caller.status == "error" and f"#{lone.id} was terminated" in caller.error_message
+    assert api.post(f"/process-instances/{caller.id}/retry").status_code == 200
+    drive()
+    assert len(instances(parent_instance_id=caller.id, status="waiting")) == 1, "retry started a new child"
+
     app.config["ENGINE_MAX_CALL_DEPTH"] = 2
     try:
         deploy(api, process("looping", ("callActivity", "Again", 'calledElement="looping"', "")))
         deploy(api, chain("starter", call("Call", "looping")))
-        create_lead(api, "Second")
+        create_lead(api, "Deep")
         drive()
     finally:
         app.config["ENGINE_MAX_CALL_DEPTH"] = 10
