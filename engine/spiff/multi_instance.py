@@ -124,8 +124,8 @@ class CamundaMultiInstance:
 
     def _update_hook(self, my_task: Any) -> bool | None:
         """Start the instances (or complete at once when there are none)."""
-        if my_task.has_state(TaskState.STARTED):
-            return False
+        if my_task.has_state(TaskState.STARTED | TaskState.READY) and "count" in my_task.internal_data:
+            return my_task.has_state(TaskState.READY)  # running or done: never start over
         BpmnTaskSpec._update_hook(self, my_task)  # type: ignore[arg-type]
         items = self._items(my_task)
         my_task.internal_data.update(merged=[], count=len(items), completed=0)
