@@ -44,6 +44,7 @@ def after_advance(instance: ProcessInstance, wf: Any, result: Any) -> None:
                 result.error = (call["element_id"], f"Call activity {call['element_id']}: {message}")
             continue
         spiff_calls.mark_called(wf, call["task_id"], child.id)
+    _terminate_cancelled(instance, wf)
     if result.error is None and any(e["element_id"] for e in spiff_errors(wf)):
         first = spiff_errors(wf)[0]
         result.error = (first["element_id"], first["message"])
@@ -51,6 +52,18 @@ def after_advance(instance: ProcessInstance, wf: Any, result: Any) -> None:
         result.completed = False
     elif result.completed and instance.parent_instance_id is not None:
         _resume_parent(instance, wf, result)
+
+
+def _terminate_cancelled(instance: ProcessInstance, wf: Any) -> None:
+    """A call activity interrupted (boundary event, completion condition) ends its child too."""
+    from engine.instances import FINISHED, terminate_tree
+    from engine.spiff import calls as spiff_calls
+
+    for child_id in spiff_calls.cancelled_calls(wf):
+        child = db.session.get(ProcessInstance, child_id)
+        if child is not None and child.status not in FINISHED:
+            terminate_tree(child, None, f"Terminated: the call activity of instance #{instance.id} was "
+                                        "interrupted")
 
 
 def spiff_errors(wf: Any) -> list[dict]:

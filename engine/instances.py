@@ -102,10 +102,10 @@ def _require_control(instance_id: int, actor: Actor) -> ProcessInstance:
     return instance
 
 
-def _log(instance: ProcessInstance, kind: str, actor: Actor, message: str) -> None:
-    user = actor_user(actor)
-    db.session.add(InstanceEvent(instance_id=instance.id, kind=kind, actor_id=user.id,
-                                 on_behalf_of_id=user.id, message=message))
+def _log(instance: ProcessInstance, kind: str, actor: Actor | None, message: str) -> None:
+    user_id = actor_user(actor).id if actor is not None else None
+    db.session.add(InstanceEvent(instance_id=instance.id, kind=kind, actor_id=user_id,
+                                 on_behalf_of_id=user_id, message=message))
 
 
 def retry_instance(instance_id: int, *, actor: Actor) -> ProcessInstance:
@@ -153,7 +153,7 @@ def terminate_instance(instance_id: int, *, actor: Actor) -> ProcessInstance:
     instance = _require_control(instance_id, actor)
     if instance.status in FINISHED:
         raise Conflict(f"The instance is already {instance.status}")
-    _terminate(instance, actor, "Terminated")
+    terminate_tree(instance, actor, "Terminated")
     from engine.calls import child_terminated
 
     child_terminated(instance)
@@ -161,7 +161,8 @@ def terminate_instance(instance_id: int, *, actor: Actor) -> ProcessInstance:
     return instance
 
 
-def _terminate(instance: ProcessInstance, actor: Actor, message: str) -> None:
+def terminate_tree(instance: ProcessInstance, actor: Actor | None, message: str) -> None:
+    """Terminate an instance and its active children (no access check; the caller commits)."""
     from engine.calls import active_children
 
     now = utcnow()
@@ -175,7 +176,7 @@ def _terminate(instance: ProcessInstance, actor: Actor, message: str) -> None:
     db.session.execute(delete(MessageWait).where(MessageWait.instance_id == instance.id))
     _log(instance, "terminated", actor, message)
     for child in active_children(instance):
-        _terminate(child, actor, f"Terminated with its calling instance #{instance.id}")
+        terminate_tree(child, actor, f"Terminated with its calling instance #{instance.id}")
 
 
 def instance_to_dict(instance: ProcessInstance) -> dict:

@@ -167,6 +167,17 @@ def fail_call(workflow: Any, task_id: str, message: str) -> None:
     _fail(_task(workflow, task_id), message)
 
 
+def cancelled_calls(workflow: Any) -> list[int]:
+    """Children of call tasks cancelled meanwhile (a boundary event, a completion condition);
+    each is reported once."""
+    children = []
+    for task in _call_tasks(workflow, TaskState.CANCELLED):
+        value = task.internal_data.pop(CALL_KEY, None)
+        if isinstance(value, int):
+            children.append(value)
+    return children
+
+
 def waiting_child(workflow: Any, task_id: str) -> int | None:
     """The child instance id a STARTED call task waits for, if any."""
     task = _task(workflow, task_id)

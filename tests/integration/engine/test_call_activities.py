@@ -201,6 +201,29 @@ def test_terminating_the_parent_terminates_its_children_and_depth_is_bounded(api
     assert "call depth limit of 2" in deepest.error_message
 
 
+def test_an_interrupted_call_activity_terminates_its_child(api):
+    deploy(api, APPROVAL)
+    timeout = ('<bpmn:boundaryEvent id="Timeout" attachedToRef="Call"><bpmn:timerEventDefinition>'
+               "<bpmn:timeDuration>PT0.5S</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:boundaryEvent>"
+               '<bpmn:userTask id="Late" name="Late" /><bpmn:endEvent id="LateEnd" />'
+               '<bpmn:sequenceFlow id="T1" sourceRef="Timeout" targetRef="Late" />'
+               '<bpmn:sequenceFlow id="T2" sourceRef="Late" targetRef="LateEnd" />')
+    mappings = '<camunda:in source="amount" target="amount" />'
+    steps = (script_task("Prepare", "amount = 1"), call("Call", "approval", "", mappings))
+    deploy(api, chain("impatient", *steps, extra=timeout))
+    create_lead(api)
+    drive()
+    parent = only_instance(parent_instance_id=None)
+    child = only_instance(parent_instance_id=parent.id)
+    assert child.status == "waiting"
+    time.sleep(0.6)
+    drive()
+    db.session.expire_all()
+    assert [t.element_id for t in open_tasks(parent.id)] == ["Late"]
+    assert db.session.get(ProcessInstance, child.id).status == "terminated"
+    assert open_tasks(child.id) == []
+
+
 def _mi(attrs: str) -> str:
     return f"<bpmn:multiInstanceLoopCharacteristics {attrs} />"
 
