@@ -5,7 +5,8 @@ asks the platform for a child instance (`pending_calls`); the platform starts th
 records its id (`mark_called`), and when the child completes hands back its variables
 (`finish_call`) or the BPMN error it ended with (`throw_child_error`).
 
-Attributes kept: `calledElement` (literal), `camunda:calledElementBinding` (latest |
+Attributes kept: `calledElement` (a key, or `${...}` evaluated when the call runs),
+`camunda:calledElementBinding` (latest |
 deployment | version | versionTag), `camunda:calledElementVersion`,
 `camunda:calledElementVersionTag`, and the `camunda:in` / `camunda:out` mappings
 (`source`, `sourceExpression`, `target`, `variables="all"`, `businessKey`, `local`).
@@ -25,7 +26,7 @@ from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser
 from SpiffWorkflow.util.task import TaskState
 
 from engine.spiff.data import json_clean
-from engine.spiff.expressions import parameter_value
+from engine.spiff.expressions import is_expression, parameter_value
 from engine.spiff.sandbox import SandboxError
 
 CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
@@ -100,7 +101,20 @@ class ChildCallActivityConverter(BpmnTaskSpecConverter):
         return self.task_spec_from_dict(dct)
 
 
-def map_variables(mappings: list[dict], source: dict[str, Any]) -> dict[str, Any]:
+def _called_element(text: str, variables: dict[str, Any]) -> str:
+    """The called process key: literal, or `${...}` evaluated with the caller's variables."""
+    if not is_expression(text):
+        return text
+    try:
+        key = parameter_value(text, variables)
+    except SandboxError as exc:
+        raise CallError(f"calledElement {text!r}: {exc.message}") from None
+    if not isinstance(key, str) or not key.strip():
+        raise CallError(f"calledElement {text!r} gave {key!r}, not a process key")
+    return key.strip()
+
+
+def map_variables(mappings: list[dict], source: dict[str, Any], tag: str = "in") -> dict[str, Any]:
     """Apply `camunda:in` or `camunda:out` mappings to `source` variables (CallError on failure)."""
     out: dict[str, Any] = {}
     for item in mappings:
@@ -110,7 +124,7 @@ def map_variables(mappings: list[dict], source: dict[str, Any]) -> dict[str, Any
             try:
                 out[item["target"]] = parameter_value(item["sourceExpression"], source)
             except SandboxError as exc:
-                raise CallError(f"{item['sourceExpression']!r}: {exc.message}") from None
+                raise CallError(f"camunda:{tag} {item['sourceExpression']!r}: {exc.message}") from None
         elif item.get("target") and item.get("source"):
             if item["source"] in source:  # Camunda maps a missing variable to nothing
                 out[item["target"]] = source[item["source"]]
@@ -137,12 +151,13 @@ def pending_calls(workflow: Any) -> list[dict[str, Any]]:
             continue
         spec = task.task_spec
         try:
+            called = _called_element(spec.called_element, task.data)
             variables = map_variables(spec.in_mappings, dict(task.data))
         except CallError as exc:
-            _fail(task, f"camunda:in {exc}")
+            _fail(task, str(exc))
             continue
         found.append({"task_id": str(task.id), "element_id": spec.bpmn_id,
-                      "called_element": spec.called_element, "binding": spec.binding,
+                      "called_element": called, "binding": spec.binding,
                       "version": spec.version, "version_tag": spec.version_tag,
                       "variables": variables})
     return found
@@ -191,9 +206,9 @@ def finish_call(workflow: Any, task_id: str, child_variables: dict[str, Any]) ->
     if not task.has_state(TaskState.STARTED):
         return False
     try:
-        task.data.update(map_variables(task.task_spec.out_mappings, child_variables))
+        task.data.update(map_variables(task.task_spec.out_mappings, child_variables, "out"))
     except CallError as exc:
-        _fail(task, f"camunda:out {exc}")
+        _fail(task, str(exc))
         return True
     task.internal_data.pop(CALL_KEY, None)
     task.complete()

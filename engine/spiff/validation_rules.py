@@ -312,13 +312,16 @@ def check_call_activity(report: Reporter, el: Any, known_processes: set[str]) ->
     if not called:
         report.error(el.get("id"), "the call activity has no called process (calledElement)")
         return None
-    if "${" in called:
-        report.error(el.get("id"), "called processes must be named literally, not by an expression")
-        return None
     _check_binding(report, el)
     for tag in ("in", "out"):
         for node in el.findall(f"{b('extensionElements')}/{c(tag)}"):
             _check_mapping(report, el.get("id"), tag, node)
+    for java in ("variableMappingClass", "variableMappingDelegateExpression"):
+        if el.get(c(java)):
+            report.error(el.get("id"), f"camunda:{java} (Java) is not supported: use camunda:in/out")
+    if "${" in called:  # evaluated when the call runs
+        _check(report, el.get("id"), "calledElement", called)
+        return None
     # Another file's process is resolved when the call runs (Camunda's way): a missing one
     # is then an incident naming this element, so it may be deployed after the caller.
     return called

@@ -95,3 +95,15 @@ def test_a_failing_in_mapping_errors_the_call_and_a_multi_instance_call_asks_for
         calls.mark_called(wf, item["task_id"], number)
         calls.finish_call(wf, item["task_id"], {})
     assert advance(wf, None).status == "completed"
+
+
+def test_called_element_may_be_an_expression_evaluated_when_the_call_runs() -> None:
+    blob = build([start("Begin"), '<bpmn:callActivity id="Call" calledElement="${kind + \'_flow\'}" />',
+                  end("Done"), chain("Begin", "Call", "Done")])
+    wf = begin(blob, {"kind": "refund"})
+    advance(wf, None)
+    assert [p["called_element"] for p in calls.pending_calls(wf)] == ["refund_flow"]
+    wf = begin(blob, {"kind": 5})
+    advance(wf, None)
+    assert calls.pending_calls(wf) == []
+    assert "calledElement" in advance(wf, None).errors[0]["message"]

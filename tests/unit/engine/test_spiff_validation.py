@@ -340,6 +340,11 @@ def test_call_activity_bindings_and_mappings_are_checked() -> None:
     bad_version = 'camunda:calledElementBinding="version" camunda:calledElementVersion="x"'
     assert has(problems(simple(*call(bad_version))), "Call", "is not a version number")
     assert has(problems(simple(*call("", '<camunda:in source="a" />'))), "Call", "camunda:in needs a target")
+    java = 'camunda:variableMappingClass="com.example.Mapping"'
+    assert has(problems(simple(*call(java))), "Call", "(Java)")
+    by_expression = simple(*call("")).replace(b'calledElement="billing"', b'calledElement="${kind +}"')
+    assert has(problems(by_expression), "Call", "calledElement")
+    assert problems(by_expression.replace(b"${kind +}", b"${kind}")) == []
     assert has(problems(simple(*call("", '<camunda:out sourceExpression="${x +}" target="y" />'))),
                "Call", "camunda:out y")
 
