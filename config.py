@@ -60,6 +60,8 @@ class Config:
         self.BPMN_MAX_BYTES = int(os.environ.get("FLOWDESK_BPMN_MAX_BYTES", 5 * 1024 * 1024))
         # Chains of processes triggering processes stop at this depth (with a log entry).
         self.ENGINE_MAX_DEPTH = int(os.environ.get("FLOWDESK_ENGINE_MAX_DEPTH", "5"))
+        # Call activities nest child instances at most this deep (deeper: an incident).
+        self.ENGINE_MAX_CALL_DEPTH = int(os.environ.get("FLOWDESK_ENGINE_MAX_CALL_DEPTH", "10"))
         self.ENGINE_TIMER_SECONDS = float(os.environ.get("FLOWDESK_ENGINE_TIMER_SECONDS", "2"))
         # A running instance untouched this long lost its kick or its worker: beat re-dispatches it.
         self.ENGINE_STALE_SECONDS = float(os.environ.get("FLOWDESK_ENGINE_STALE_SECONDS", "60"))

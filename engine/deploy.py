@@ -86,6 +86,9 @@ def _prepare_version(data: bytes) -> ProcessVersion:
     )
     db.session.add(version)
     db.session.flush()
+    from engine.calls import deploy_file_processes
+
+    deploy_file_processes(data, version)  # its version tag; the file's called processes
     return version
 
 
@@ -270,4 +273,5 @@ def version_to_dict(version: ProcessVersion) -> dict:
         "process_id": version.process_id, "sha256": version.bpmn_sha256,
         "triggers": version.triggers, "created_at": version.created_at.isoformat() + "Z",
         "created_by_id": version.created_by_id, "size": len(version.bpmn),
+        "version_tag": version.version_tag,
     }

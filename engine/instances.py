@@ -102,10 +102,10 @@ def _require_control(instance_id: int, actor: Actor) -> ProcessInstance:
     return instance
 
 
-def _log(instance: ProcessInstance, kind: str, actor: Actor, message: str) -> None:
-    user = actor_user(actor)
-    db.session.add(InstanceEvent(instance_id=instance.id, kind=kind, actor_id=user.id,
-                                 on_behalf_of_id=user.id, message=message))
+def _log(instance: ProcessInstance, kind: str, actor: Actor | None, message: str) -> None:
+    user_id = actor_user(actor).id if actor is not None else None
+    db.session.add(InstanceEvent(instance_id=instance.id, kind=kind, actor_id=user_id,
+                                 on_behalf_of_id=user_id, message=message))
 
 
 def retry_instance(instance_id: int, *, actor: Actor) -> ProcessInstance:
@@ -148,10 +148,23 @@ def resume_instance(instance_id: int, *, actor: Actor) -> ProcessInstance:
 
 
 def terminate_instance(instance_id: int, *, actor: Actor) -> ProcessInstance:
-    """Stop an instance for good: open tasks are cancelled, timers and waits dropped."""
+    """Stop an instance for good: open tasks are cancelled, timers and waits dropped, and the
+    child instances its call activities started are terminated with it."""
     instance = _require_control(instance_id, actor)
     if instance.status in FINISHED:
         raise Conflict(f"The instance is already {instance.status}")
+    terminate_tree(instance, actor, "Terminated")
+    from engine.calls import child_terminated
+
+    child_terminated(instance)
+    commit_or_conflict()
+    return instance
+
+
+def terminate_tree(instance: ProcessInstance, actor: Actor | None, message: str) -> None:
+    """Terminate an instance and its active children (no access check; the caller commits)."""
+    from engine.calls import active_children
+
     now = utcnow()
     instance.status = "terminated"
     instance.completed_at = now
@@ -161,9 +174,9 @@ def terminate_instance(instance_id: int, *, actor: Actor) -> ProcessInstance:
     db.session.execute(delete(EngineTimer).where(
         EngineTimer.instance_id == instance.id, EngineTimer.fired_at.is_(None)))
     db.session.execute(delete(MessageWait).where(MessageWait.instance_id == instance.id))
-    _log(instance, "terminated", actor, "Terminated")
-    commit_or_conflict()
-    return instance
+    _log(instance, "terminated", actor, message)
+    for child in active_children(instance):
+        terminate_tree(child, actor, f"Terminated with its calling instance #{instance.id}")
 
 
 def instance_to_dict(instance: ProcessInstance) -> dict:
@@ -177,6 +190,7 @@ def instance_to_dict(instance: ProcessInstance) -> dict:
         "depth": instance.depth, "error_element": instance.error_element,
         "error_message": instance.error_message, "created_at": _iso(instance.created_at),
         "updated_at": _iso(instance.updated_at), "completed_at": _iso(instance.completed_at),
+        "parent_instance_id": instance.parent_instance_id, "parent_element_id": instance.parent_element_id,
     }
 
 
@@ -190,8 +204,11 @@ def instance_detail(instance: ProcessInstance, *, actor: Actor) -> dict:
         InstanceEvent.instance_id == instance.id).order_by(InstanceEvent.id))
     tasks = list(db.session.scalars(select(HumanTask).where(
         HumanTask.instance_id == instance.id).order_by(HumanTask.id)))
+    from engine.calls import links
+
     return {
         **instance_to_dict(instance),
+        **links(instance),
         "variables": spiff.variables(wf),
         "current_elements": spiff.current_elements(states),
         "task_states": states,

@@ -46,6 +46,8 @@ class ProcessVersion(db.Model):
     spec_blob: Mapped[str] = mapped_column(Text, deferred=True)
     # [{message, entity, action, fields, condition, element_id}]
     triggers: Mapped[list] = mapped_column(JSON, default=list)
+    # camunda:versionTag of the process (call activities may bind to it)
+    version_tag: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
@@ -74,6 +76,11 @@ class ProcessInstance(db.Model):
     started_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     on_behalf_of_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     depth: Mapped[int] = mapped_column(default=0)
+    # A call activity's child: the calling instance, the call task and its element.
+    parent_instance_id: Mapped[int | None] = mapped_column(
+        ForeignKey("process_instance.id", ondelete="SET NULL"), index=True)
+    parent_task_uuid: Mapped[str | None] = mapped_column(String(36))
+    parent_element_id: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     completed_at: Mapped[datetime | None]

@@ -102,6 +102,9 @@ def run_instance(instance_id: int) -> str | None:
 def _advance_and_store(instance: ProcessInstance, wf: Any, completed: tuple[str, ...] = ()) -> None:
     """Run the engine to the next wait state and write everything it produced."""
     result = spiff.advance(wf, _service_handler(instance))
+    from engine.calls import after_advance
+
+    after_advance(instance, wf, result)  # call activities: start children, resume the caller
     instance.state = spiff.dump(wf)
     _set_status(instance, result)  # before the queries below autoflush: one UPDATE per step
     variables = spiff.variables(wf)

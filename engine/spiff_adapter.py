@@ -46,6 +46,7 @@ class Step:
     error: tuple[str | None, str] | None
     completed: bool
     log: list[dict] = field(default_factory=list)
+    thrown: list[dict] = field(default_factory=list)
 
 
 def validate(data: bytes, topics: dict) -> Validation:
@@ -199,7 +200,7 @@ def advance(wf: Any, handler: Any) -> Step:
         messages=[{"element_id": m["element_id"], "name": m["message"], "condition": m.get("condition")}
                   for m in result.messages if m.get("message")],
         error=error, completed=result.status == "completed",
-        log=_step_log(wf, done_before, data_before, result.data),
+        log=_step_log(wf, done_before, data_before, result.data), thrown=result.thrown,
     )
 
 

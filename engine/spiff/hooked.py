@@ -162,5 +162,13 @@ def parse_node(process_parser: ProcessParser, node: Any) -> Any:
     np = node_parser(process_parser, spec_class, node, process_parser.nsmap, lane=process_parser.lane)
     result = np.parse_node()
     if hooks:
-        np.task.extensions = {**(np.task.extensions or {}), listeners.HOOKS_KEY: hooks}
+        target = _hooked_spec(process_parser, np.task)
+        target.extensions = {**(target.extensions or {}), listeners.HOOKS_KEY: hooks}
     return result
+
+
+def _hooked_spec(process_parser: ProcessParser, spec: Any) -> Any:
+    """The spec that runs the element: a multi-instance wrapper's inner activity, else `spec`."""
+    if not hasattr(spec, "extensions") and isinstance(getattr(spec, "task_spec", None), str):
+        return process_parser.spec.task_specs[spec.task_spec]
+    return spec

@@ -32,11 +32,14 @@ from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser, UserTaskPa
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 
 from engine.spiff import hooked
+from engine.spiff.calls import ChildCallActivity, ChildCallActivityParser
 from engine.spiff.condition_language import unwrap_python_conditions
 from engine.spiff.expressions import has_expression
+from engine.spiff.multi_instance import with_multi_instance
 from engine.spiff.specs import ExternalServiceTask
 from engine.spiff.xmlsafe import parse_xml
 
+LOOPABLE = ("userTask", "serviceTask", "scriptTask", "task", "subProcess", "callActivity")
 ASSIGNMENT_ATTRIBUTES = {
     "assignee": "assignee",
     "candidateUsers": "candidate_users",
@@ -140,14 +143,15 @@ class FlowdeskParser(CamundaParser):
 
     PROCESS_PARSER_CLASS = FlowdeskProcessParser
 
-    OVERRIDE_PARSER_CLASSES = {
+    OVERRIDE_PARSER_CLASSES = with_multi_instance({
         **CamundaParser.OVERRIDE_PARSER_CLASSES,
         full_tag("serviceTask"): (ExternalServiceTaskParser, ExternalServiceTask),
         full_tag("userTask"): (FlowdeskUserTaskParser, UserTask),
         full_tag("startEvent"): (FlowdeskStartEventParser, StartEvent),
         full_tag("intermediateCatchEvent"): (FlowdeskIntermediateCatchEventParser, IntermediateCatchEvent),
         full_tag("boundaryEvent"): (FlowdeskBoundaryEventParser, BoundaryEvent),
-    }
+        full_tag("callActivity"): (ChildCallActivityParser, ChildCallActivity),
+    }, {full_tag(tag) for tag in LOOPABLE})
 
     def add_bpmn_bytes(self, xml: bytes | str, filename: str | None = None) -> None:
         """Parse an uploaded document safely and add it."""

@@ -28,6 +28,7 @@ from engine.spiff import snapshot
 from engine.spiff.data import DataError, clean_mapping, json_clean
 from engine.spiff.expressions import evaluate_condition
 from engine.spiff.forms import FormDataError, coerce_form_data
+from engine.spiff.multi_instance import prune_finished
 from engine.spiff.parser import FlowdeskParser
 from engine.spiff.sandbox import DEFAULT_TIMEOUT, SandboxError
 from engine.spiff.script_engine import FlowdeskScriptEngine
@@ -122,7 +123,7 @@ def new_workflow(
     workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=FlowdeskScriptEngine(timeout))
     workflow.task_tree.data.update(seed)
     _prime(workflow)
-    for task in workflow.get_tasks(state=TaskState.WAITING | TaskState.READY | TaskState.FUTURE):
+    for task in workflow.get_tasks(state=TaskState.WAITING | TaskState.READY):
         task.data.update(seed)
     if start_message is not None:
         event = _message_event(start_message, payload, START_EVENT_VARIABLE)
@@ -152,6 +153,7 @@ def advance(workflow: BpmnWorkflow, service_handler: ServiceHandler | None) -> S
         _record_failure(exc)
     finally:
         engine.service_handler = None
+    prune_finished(workflow)
     return step_result(workflow)
 
 
@@ -207,7 +209,9 @@ def step_result(workflow: BpmnWorkflow) -> StepResult:
     else:
         status = "waiting"
     thrown = [
-        {"name": e.event_definition.name, "payload": json_clean(e.payload)} for e in workflow.get_events()
+        {"name": e.event_definition.name, "code": getattr(e.event_definition, "code", None),
+         "kind": type(e.event_definition).__name__, "payload": json_clean(e.payload)}
+        for e in workflow.get_events()
     ]
     return StepResult(
         status, snapshot.user_tasks(workflow), timers, messages, errors, workflow_data(workflow), thrown

@@ -22,7 +22,9 @@ from SpiffWorkflow.bpmn.serializer.migration.version_migration import MIGRATIONS
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 
+from engine.spiff.calls import ChildCallActivity, ChildCallActivityConverter
 from engine.spiff.hooked import register_converters
+from engine.spiff.multi_instance import CONVERTERS as MULTI_INSTANCE_CONVERTERS
 from engine.spiff.specs import ExternalServiceTask, ExternalServiceTaskConverter
 
 VERSION_KEY = BpmnWorkflowSerializer.VERSION_KEY
@@ -63,7 +65,9 @@ def _build(with_spec: bool) -> BpmnWorkflowSerializer:
     """A serializer on a copy of the Camunda config plus our task spec converter."""
     config = dict(CAMUNDA_CONFIG)
     config[ExternalServiceTask] = ExternalServiceTaskConverter
-    register_converters(config)
+    config.update(MULTI_INSTANCE_CONVERTERS)
+    config[ChildCallActivity] = ChildCallActivityConverter
+    register_converters(config)  # last: hooked classes reuse their base's converter
     if not with_spec:
         config[BpmnWorkflow] = StateOnlyWorkflowConverter
     return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))

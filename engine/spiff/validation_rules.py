@@ -301,17 +301,52 @@ def check_message(report: Reporter, element_id: str, definition: Any) -> str | N
 
 
 def check_call_activity(report: Reporter, el: Any, known_processes: set[str]) -> str | None:
-    """A call activity names a process of this file or of the caller's available processes."""
+    """A call activity names its called process literally (any deployed process, any file)."""
     called = (el.get("calledElement") or "").strip()
     if not called:
         report.error(el.get("id"), "the call activity has no called process (calledElement)")
         return None
-    if "${" in called:
-        report.error(el.get("id"), "called processes must be named literally, not by an expression")
+    _check_binding(report, el)
+    for tag in ("in", "out"):
+        for node in el.findall(f"{b('extensionElements')}/{c(tag)}"):
+            _check_mapping(report, el.get("id"), tag, node)
+    for java in ("variableMappingClass", "variableMappingDelegateExpression"):
+        if el.get(c(java)):
+            report.error(el.get("id"), f"camunda:{java} (Java) is not supported: use camunda:in/out")
+    if "${" in called:  # evaluated when the call runs
+        _check(report, el.get("id"), "calledElement", called)
         return None
-    if called not in known_processes:
-        report.error(el.get("id"), f"the called process {called!r} is neither in this file nor deployed")
+    # Another file's process is resolved when the call runs (Camunda's way): a missing one
+    # is then an incident naming this element, so it may be deployed after the caller.
     return called
+
+
+CALL_BINDINGS = {"latest": None, "deployment": None, "version": "calledElementVersion",
+                 "versionTag": "calledElementVersionTag"}
+
+
+def _check_binding(report: Reporter, el: Any) -> None:
+    binding = el.get(c("calledElementBinding")) or "latest"
+    if binding not in CALL_BINDINGS:
+        report.error(el.get("id"), f"camunda:calledElementBinding {binding!r} is not one of "
+                     + ", ".join(CALL_BINDINGS))
+        return
+    needed = CALL_BINDINGS[binding]
+    value = (el.get(c(needed)) or "").strip() if needed else None
+    if needed and not value:
+        report.error(el.get("id"), f'calledElementBinding="{binding}" needs camunda:{needed}')
+    elif binding == "version" and not value.isdigit():
+        report.error(el.get("id"), f"camunda:calledElementVersion {value!r} is not a version number")
+
+
+def _check_mapping(report: Reporter, element_id: str, tag: str, node: Any) -> None:
+    if node.get("variables") == "all" or node.get("businessKey") is not None:
+        return
+    if not node.get("target") or not (node.get("source") or node.get("sourceExpression")):
+        report.error(element_id, f"camunda:{tag} needs a target and a source or sourceExpression "
+                     '(or variables="all")')
+    elif node.get("sourceExpression") is not None:
+        _check(report, element_id, f"camunda:{tag} {node.get('target')}", node.get("sourceExpression"))
 
 
 LOOP_EXPRESSIONS = (
@@ -328,3 +363,21 @@ def check_loop(report: Reporter, el: Any) -> None:
             problem = check_expression(node.text)
             if problem:
                 report.error(el.get("id"), f"{inner}: {problem}")
+    for node in el.findall(b("multiInstanceLoopCharacteristics")):
+        _check_multi_instance(report, el.get("id"), node)
+
+
+def _check_multi_instance(report: Reporter, element_id: str, node: Any) -> None:
+    """Camunda 7 multi-instance: a collection (name or `${...}`) or a loopCardinality."""
+    collection = (node.get(c("collection")) or "").strip()
+    if node.find(b("loopDataInputRef")) is not None:
+        report.error(element_id, "loopDataInputRef is not supported: use camunda:collection")
+    if not collection and node.find(b("loopCardinality")) is None:
+        report.error(element_id, "a multi-instance needs camunda:collection or loopCardinality")
+    if collection and is_expression(collection):
+        _check(report, element_id, "camunda:collection", collection)
+    elif collection and not collection.isidentifier():
+        report.error(element_id, f"camunda:collection {collection!r} is neither a variable name nor ${{...}}")
+    element = node.get(c("elementVariable"))
+    if element is not None and not element.isidentifier():
+        report.error(element_id, f"camunda:elementVariable {element!r} is not a variable name")

@@ -52,8 +52,17 @@ _INSTANCE = {"type": "object", "properties": {
     "started_by_id": {"type": ["integer", "null"]}, "on_behalf_of_id": {"type": ["integer", "null"]},
     "depth": {"type": "integer"}, "error_element": {"type": ["string", "null"]},
     "error_message": {"type": ["string", "null"]}, "created_at": {"type": "string"},
-    "updated_at": {"type": "string"}, "completed_at": {"type": ["string", "null"]}}}
+    "updated_at": {"type": "string"}, "completed_at": {"type": ["string", "null"]},
+    "parent_instance_id": {"type": ["integer", "null"],
+                           "description": "the instance whose call activity started it"},
+    "parent_element_id": {"type": ["string", "null"], "description": "that call activity's element id"}}}
+_LINK = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "key": {"type": "string"}, "version": {"type": "integer"},
+    "name": {"type": "string"}, "status": {"type": "string"},
+    "element_id": {"type": "string", "description": "children: the call activity that started it"}}}
 _DETAIL = {"allOf": [ref("ProcessInstance"), {"type": "object", "properties": {
+    "parent": {"oneOf": [_LINK, {"type": "null"}]},
+    "children": {"type": "array", "items": _LINK, "description": "instances its call activities started"},
     "variables": {"type": "object"},
     "current_elements": {"type": "array", "items": {"type": "string"}},
     "task_states": {"type": "object", "additionalProperties": {

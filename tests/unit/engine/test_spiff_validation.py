@@ -68,7 +68,7 @@ def test_many_problems_are_collected_at_once() -> None:
         "</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>",
         '<bpmn:intermediateCatchEvent id="T2"><bpmn:timerEventDefinition><bpmn:timeDuration>${delay +}'
         "</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>",
-        '<bpmn:callActivity id="Call" calledElement="elsewhere" />',
+        '<bpmn:callActivity id="Call" calledElement="elsewhere" camunda:calledElementBinding="version" />',
         end("Finish"),
         flow("F1", "Begin", "S1"),
         flow("F2", "Nowhere", "Gw"),
@@ -95,7 +95,7 @@ def test_many_problems_are_collected_at_once() -> None:
         ("U", "camunda:candidateGroups: expected a value"),
         ("T1", "'5 minutes' is not an ISO 8601 duration"),
         ("T2", "timer timeDuration: expected a value"),
-        ("Call", "'elsewhere' is neither in this file nor deployed"),
+        ("Call", 'calledElementBinding="version" needs camunda:calledElementVersion'),
         ("F2", "sourceRef 'Nowhere'"),
         ("F3", "targetRef 'Missing'"),
         ("F4", "condition: expected a value but found the end of the expression (at column 7)"),
@@ -311,7 +311,7 @@ def test_call_activities() -> None:
     result = validate_bpmn(simple(*body, extra=called), STANDARD_TOPICS)
     assert result.errors == [] and result.called_processes == ["helper"]
     spec, subprocess_specs = deserialize_spec(result.spec_blob)
-    assert set(subprocess_specs) == {"helper"}
+    assert subprocess_specs == {}, "called processes run as child instances, never inlined"
     not_executable = simple(*body, extra=called.replace('isExecutable="true"', 'isExecutable="false"'))
     assert has(problems(not_executable), "Call", "must be executable")
     outside = [
@@ -320,9 +320,47 @@ def test_call_activities() -> None:
         end("Finish"),
         chain("Begin", "Call", "Finish"),
     ]
-    assert has(problems(simple(*outside)), "Call", "'billing' is neither in this file nor deployed")
-    deployed = validate_bpmn(simple(*outside), STANDARD_TOPICS, available_processes={"billing"})
-    assert deployed.errors == [] and deployed.spec_blob is None, "the deployer builds it with the library"
+    deployed = validate_bpmn(simple(*outside), STANDARD_TOPICS)
+    assert deployed.errors == [] and deployed.spec_blob, "another file's process is resolved at run time"
+
+
+def test_call_activity_bindings_and_mappings_are_checked() -> None:
+    def call(attrs: str, mappings: str = "") -> list[str]:
+        return [start("Begin"), f'<bpmn:callActivity id="Call" calledElement="billing" {attrs}>'
+                f"<bpmn:extensionElements>{mappings}</bpmn:extensionElements></bpmn:callActivity>",
+                end("Finish"), chain("Begin", "Call", "Finish")]
+
+    ok = call('camunda:calledElementBinding="versionTag" camunda:calledElementVersionTag="v1"',
+              '<camunda:in source="a" target="b" /><camunda:in variables="all" />'
+              '<camunda:in businessKey="${record.id}" />'
+              '<camunda:out sourceExpression="${x + 1}" target="y" />')
+    assert problems(simple(*ok)) == []
+    assert has(problems(simple(*call('camunda:calledElementBinding="newest"'))), "Call", "is not one of")
+    bad_version = 'camunda:calledElementBinding="version" camunda:calledElementVersion="x"'
+    assert has(problems(simple(*call(bad_version))), "Call", "is not a version number")
+    assert has(problems(simple(*call("", '<camunda:in source="a" />'))), "Call", "camunda:in needs a target")
+    java = 'camunda:variableMappingClass="com.example.Mapping"'
+    assert has(problems(simple(*call(java))), "Call", "(Java)")
+    by_expression = simple(*call("")).replace(b'calledElement="billing"', b'calledElement="${kind +}"')
+    assert has(problems(by_expression), "Call", "calledElement")
+    assert problems(by_expression.replace(b"${kind +}", b"${kind}")) == []
+    assert has(problems(simple(*call("", '<camunda:out sourceExpression="${x +}" target="y" />'))),
+               "Call", "camunda:out y")
+
+
+def test_multi_instance_attributes_are_checked() -> None:
+    def work(characteristics: str) -> str:
+        return simple(start("Begin"), f'<bpmn:task id="Work">{characteristics}</bpmn:task>', end("Finish"),
+                      chain("Begin", "Work", "Finish"))
+
+    assert problems(work('<bpmn:multiInstanceLoopCharacteristics camunda:collection="${items}" '
+                         'camunda:elementVariable="item" />')) == []
+    empty = "<bpmn:multiInstanceLoopCharacteristics />"
+    assert has(problems(work(empty)), "Work", "needs camunda:collection")
+    assert has(problems(work('<bpmn:multiInstanceLoopCharacteristics camunda:collection="${items +}" />')),
+               "Work", "camunda:collection")
+    assert has(problems(work('<bpmn:multiInstanceLoopCharacteristics camunda:collection="a b" />')),
+               "Work", "neither a variable name")
 
 
 def test_duplicate_and_reserved_ids() -> None:
