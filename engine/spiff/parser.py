@@ -112,7 +112,12 @@ class _CatchEventMixin:
 
 
 class FlowdeskStartEventParser(_CatchEventMixin, CamundaStartEventParser):
-    """Start events."""
+    """Start events; `interrupting` matters for event subprocesses."""
+
+    def parse_extensions(self, node: Any = None) -> dict[str, Any]:
+        """Keep camunda properties and isInterrupting (true unless "false")."""
+        interrupting = (self.node.get("isInterrupting") or "true").lower() != "false"
+        return {**super().parse_extensions(node), "interrupting": interrupting}
 
 
 class FlowdeskIntermediateCatchEventParser(_CatchEventMixin, CamundaIntermediateCatchEventParser):

@@ -1,0 +1,77 @@
+"""Event subprocesses through the runner: message and timer, interrupting and not (Camunda 7)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from engine.spiff.runner import advance, complete_user_task, deliver_message, fire_due_timers, get_task_states
+from tests.unit.engine.spiff_diagrams import chain, end, message, start, user_task
+from tests.unit.engine.spiff_support import Recorder, begin, build, reload
+
+MESSAGE = '<bpmn:messageEventDefinition id="EspDef" messageRef="Ping" />'
+TIMER = '<bpmn:timerEventDefinition><bpmn:timeDuration>PT0.1S</bpmn:timeDuration></bpmn:timerEventDefinition>'
+
+
+def event_subprocess(definition: str, interrupting: bool) -> str:
+    """An event subprocess whose start event has `definition`, leading to a user task."""
+    flag = "true" if interrupting else "false"
+    return (
+        f'<bpmn:subProcess id="Esp" triggeredByEvent="true"><bpmn:startEvent id="EspStart" '
+        f'isInterrupting="{flag}">{definition}</bpmn:startEvent>'
+        f'{user_task("Handle")}{end("EspEnd")}{chain("EspStart", "Handle", "EspEnd")}</bpmn:subProcess>'
+    )
+
+
+def started(definition: str, interrupting: bool) -> tuple[object, str]:
+    body = [start("Begin"), user_task("Work"), end("Done"), chain("Begin", "Work", "Done"),
+            event_subprocess(definition, interrupting)]
+    blob = build(body, extra=message("Ping", "ping"))
+    workflow = begin(blob)
+    advance(workflow, Recorder())
+    return reload(workflow, blob), blob
+
+
+def trigger(workflow: object, definition: str) -> None:
+    if definition is MESSAGE:
+        assert deliver_message(workflow, "ping", {"n": 1}) == ["EspStart"]
+    else:
+        time.sleep(0.15)
+        assert fire_due_timers(workflow) == ["EspStart"]
+
+
+def open_ids(result: object) -> list[str]:
+    return sorted(t["element_id"] for t in result.user_tasks)
+
+
+@pytest.mark.parametrize("definition", [MESSAGE, TIMER], ids=["message", "timer"])
+def test_interrupting_event_subprocess_cancels_the_open_user_task(definition: str) -> None:
+    workflow, blob = started(definition, interrupting=True)
+    trigger(workflow, definition)
+    result = advance(workflow, Recorder())
+    assert open_ids(result) == ["Handle"] and result.timers == [] and result.messages == []
+    assert get_task_states(workflow)["Work"] == "cancelled"
+    workflow = reload(workflow, blob)
+    complete_user_task(workflow, result.user_tasks[0]["task_id"], {})
+    assert advance(workflow, Recorder()).status == "completed"
+
+
+@pytest.mark.parametrize("definition", [MESSAGE, TIMER], ids=["message", "timer"])
+def test_non_interrupting_event_subprocess_runs_beside_the_user_task(definition: str) -> None:
+    workflow, blob = started(definition, interrupting=False)
+    trigger(workflow, definition)
+    result = advance(workflow, Recorder())
+    assert open_ids(result) == ["Handle", "Work"]
+    for task in result.user_tasks:
+        complete_user_task(workflow, task["task_id"], {})
+    assert advance(reload(workflow, blob), Recorder()).status == "completed"
+
+
+def test_message_event_subprocess_is_reported_as_a_message_wait() -> None:
+    body = [start("Begin"), user_task("Work"), end("Done"), chain("Begin", "Work", "Done"),
+            event_subprocess(MESSAGE, True)]
+    workflow = begin(build(body, extra=message("Ping", "ping")))
+    result = advance(workflow, Recorder())
+    assert [(m["element_id"], m["message"]) for m in result.messages] == [("EspStart", "ping")]
+    assert deliver_message(workflow, "other", {}) == []
