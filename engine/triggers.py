@@ -133,16 +133,17 @@ def start_instance(version: ProcessVersion, entity: str | None, entity_id: int |
                    record: dict | None, start_message: str | None, event: dict | None,
                    initiator: int | None, start_event_id: str | None = None, depth: int = 0,
                    variables: dict | None = None, element_id: str | None = None,
+                   start_kind: str = "message", business_key: str | None = None,
                    ) -> ProcessInstance | None:
     """Create an instance ready to run (in the caller's transaction); None if already started."""
     from engine.runtime import new_instance_state, schedule_run
 
     data = {**(variables or {}), "record": record, "event": event, "initiator": initiator}
-    state = new_instance_state(version, data, start_message)
+    state = new_instance_state(version, data, start_message, start_kind)
     instance = ProcessInstance(
         version_id=version.id, status="running", entity=entity, entity_id=entity_id,
         start_event_id=start_event_id, state=state, started_by_id=initiator,
-        on_behalf_of_id=initiator, depth=depth)
+        on_behalf_of_id=initiator, depth=depth, business_key=business_key)
     try:
         with db.session.begin_nested():
             db.session.add(instance)

@@ -109,15 +109,22 @@ def _scope_interrupted(workflow: Any) -> bool:
     return any(t.internal_data.get(INTERRUPTED_KEY) for t, _ in _started_event_subprocesses(workflow))
 
 
-def trigger_waits(workflow: Any) -> list[dict[str, Any]]:
-    """Message waits of the event subprocesses that a message would start."""
+def pending_trigger_starts(workflow: Any) -> list[Any]:
+    """Start event specs of event subprocesses an outside event would start now."""
     if workflow.is_completed() or _scope_interrupted(workflow):
         return []
+    return [start for _name, start in _trigger_starts(workflow)]
+
+
+def trigger_waits(workflow: Any) -> list[dict[str, Any]]:
+    """Message waits of the event subprocesses that a message would start, and signal waits."""
+    from engine.spiff.event_starts import signal_waits
+
     # SpiffWorkflow connects a triggered event subprocess to Start for good (in the shared
     # spec), after which new instances wait at its start event like any catch event.
     listening = {t.task_spec.bpmn_id for t in workflow.event_manager.tasks.values()}
-    waits = []
-    for _name, start in _trigger_starts(workflow):
+    waits = signal_waits(workflow)
+    for start in pending_trigger_starts(workflow):
         definition = start.event_definition
         if isinstance(definition, MessageEventDefinition) and start.bpmn_id not in listening:
             waits.append({

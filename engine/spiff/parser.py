@@ -19,10 +19,13 @@ from __future__ import annotations
 from typing import Any
 
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
-from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent, IntermediateCatchEvent, StartEvent
+from SpiffWorkflow.bpmn.parser.event_parsers import ReceiveTaskParser
+from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent, IntermediateCatchEvent, ReceiveTask, StartEvent
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimeDateEventDefinition
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.camunda.parser.event_parsers import (
     CamundaBoundaryEventParser,
+    CamundaEventDefinitionParser,
     CamundaIntermediateCatchEventParser,
     CamundaStartEventParser,
 )
@@ -33,6 +36,7 @@ from engine.spiff.expressions import is_expression, strip_expression
 from engine.spiff.specs import ExternalServiceTask
 from engine.spiff.xmlsafe import parse_xml
 
+NEVER = "9999-12-31T00:00:00+00:00"
 ASSIGNMENT_ATTRIBUTES = {
     "assignee": "assignee",
     "candidateUsers": "candidate_users",
@@ -112,12 +116,32 @@ class _CatchEventMixin:
 
 
 class FlowdeskStartEventParser(_CatchEventMixin, CamundaStartEventParser):
-    """Start events; `interrupting` matters for event subprocesses."""
+    """Start events; `interrupting` matters for event subprocesses.
+
+    A process's own timer start events are scheduled by the platform (engine.timer_starts,
+    from `extensions["timer_start"]`), so their timer inside a workflow never falls due.
+    """
+
+    def _timer_start(self) -> dict[str, str] | None:
+        parts = self.xpath("./bpmn:timerEventDefinition/*")
+        if not parts or self.node.getparent().tag != full_tag("process"):
+            return None
+        return {"kind": parts[0].tag.rpartition("}")[2], "text": (parts[0].text or "").strip()}
+
+    def parse_timer_event(self, event: Any) -> Any:
+        """Event subprocess timers as usual; process timer starts: a date that never comes."""
+        if self._timer_start() is None:
+            return super().parse_timer_event(event)
+        return TimeDateEventDefinition(self.node.get("id"), repr(NEVER))
 
     def parse_extensions(self, node: Any = None) -> dict[str, Any]:
-        """Keep camunda properties and isInterrupting (true unless "false")."""
+        """Keep camunda properties, isInterrupting (true unless "false") and a timer start."""
         interrupting = (self.node.get("isInterrupting") or "true").lower() != "false"
-        return {**super().parse_extensions(node), "interrupting": interrupting}
+        extensions = {**super().parse_extensions(node), "interrupting": interrupting}
+        timer_start = self._timer_start()
+        if timer_start is not None:
+            extensions["timer_start"] = timer_start
+        return extensions
 
 
 class FlowdeskIntermediateCatchEventParser(_CatchEventMixin, CamundaIntermediateCatchEventParser):
@@ -126,6 +150,14 @@ class FlowdeskIntermediateCatchEventParser(_CatchEventMixin, CamundaIntermediate
 
 class FlowdeskBoundaryEventParser(_CatchEventMixin, CamundaBoundaryEventParser):
     """Boundary events."""
+
+
+class FlowdeskReceiveTaskParser(_CatchEventMixin, CamundaEventDefinitionParser, ReceiveTaskParser):
+    """Receive tasks wait for a Camunda-dialect message (as intermediate catch events do)."""
+
+    def create_task(self) -> Any:
+        """Build the spec with the Camunda message definition."""
+        return ReceiveTaskParser.create_task(self)
 
 
 class FlowdeskParser(CamundaParser):
@@ -138,6 +170,7 @@ class FlowdeskParser(CamundaParser):
         full_tag("startEvent"): (FlowdeskStartEventParser, StartEvent),
         full_tag("intermediateCatchEvent"): (FlowdeskIntermediateCatchEventParser, IntermediateCatchEvent),
         full_tag("boundaryEvent"): (FlowdeskBoundaryEventParser, BoundaryEvent),
+        full_tag("receiveTask"): (FlowdeskReceiveTaskParser, ReceiveTask),
     }
 
     def add_bpmn_bytes(self, xml: bytes | str, filename: str | None = None) -> None:

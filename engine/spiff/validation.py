@@ -26,6 +26,7 @@ from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 
 from engine.spiff import validation_rules as rules
+from engine.spiff.event_rules import check_timer_start
 from engine.spiff.expressions import check_expression
 from engine.spiff.parser import FlowdeskParser
 from engine.spiff.paths import longest_path
@@ -254,6 +255,10 @@ class _Validator:
                 self.error(el.get("id"), message)
             if called and called not in self.result.called_processes:
                 self.result.called_processes.append(called)
+        elif kind == "receiveTask":
+            name = rules.check_message(self, element_id, el)
+            if name:
+                self.result.message_catches.append((element_id, name))
         elif kind == "subProcess":
             self._container(el, "eventSubProcess" if el.get("triggeredByEvent") == "true" else "subProcess")
         if kind in ACTIVITIES:
@@ -274,7 +279,9 @@ class _Validator:
                 f"{found} {kind}s{where} are not supported (allowed: {', '.join(sorted(allowed))})",
             )
             return
-        if found == "timer":
+        if found == "timer" and kind == "startEvent" and scope == "process":
+            check_timer_start(self, element_id, definitions[0])
+        elif found == "timer":
             rules.check_timer(self, element_id, definitions[0])
         elif found == "message":
             self._message(el, kind, scope, definitions[0])
