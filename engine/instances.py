@@ -174,7 +174,8 @@ def instance_to_dict(instance: ProcessInstance) -> dict:
         "name": version.name, "status": instance.status, "entity": instance.entity,
         "entity_id": instance.entity_id, "start_event_id": instance.start_event_id,
         "started_by_id": instance.started_by_id, "on_behalf_of_id": instance.on_behalf_of_id,
-        "depth": instance.depth, "error_element": instance.error_element,
+        "depth": instance.depth, "business_key": instance.business_key,
+        "error_element": instance.error_element,
         "error_message": instance.error_message, "created_at": _iso(instance.created_at),
         "updated_at": _iso(instance.updated_at), "completed_at": _iso(instance.completed_at),
     }

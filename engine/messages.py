@@ -110,17 +110,14 @@ def start_versions(name: str, kind: str) -> list[ProcessVersion]:
 
 def start_by_event(version: ProcessVersion, name: str, kind: str, variables: dict, *,
                    initiator: int | None, business_key: str | None = None,
-                   start_event_id: str | None = None) -> ProcessInstance | None:
-    """Start an instance of `version` through its `kind` start event `name`."""
+                   start_event_id: str | None = None, depth: int = 0) -> ProcessInstance | None:
+    """Start an instance of `version` through its `kind` start event `name` (a timer: its element)."""
     from engine.triggers import start_instance
 
-    instance = start_instance(
+    return start_instance(
         version, None, None, record=None, start_message=name, start_kind=kind,
         event={"type": kind, "name": name, "variables": variables}, initiator=initiator,
-        variables=variables, start_event_id=start_event_id)
-    if instance is not None and business_key:
-        instance.business_key = business_key
-    return instance
+        variables=variables, start_event_id=start_event_id, business_key=business_key, depth=depth)
 
 
 def correlate_message(name: Any, *, business_key: Any = None, correlation: Any = None,

@@ -50,7 +50,8 @@ _INSTANCE = {"type": "object", "properties": {
     "entity": {"type": ["string", "null"]}, "entity_id": {"type": ["integer", "null"]},
     "start_event_id": {"type": ["string", "null"], "description": "the outbox event that started it"},
     "started_by_id": {"type": ["integer", "null"]}, "on_behalf_of_id": {"type": ["integer", "null"]},
-    "depth": {"type": "integer"}, "error_element": {"type": ["string", "null"]},
+    "depth": {"type": "integer"}, "business_key": {"type": ["string", "null"]},
+    "error_element": {"type": ["string", "null"]},
     "error_message": {"type": ["string", "null"]}, "created_at": {"type": "string"},
     "updated_at": {"type": "string"}, "completed_at": {"type": ["string", "null"]}}}
 _DETAIL = {"allOf": [ref("ProcessInstance"), {"type": "object", "properties": {
