@@ -86,6 +86,9 @@ def _prepare_version(data: bytes) -> ProcessVersion:
     )
     db.session.add(version)
     db.session.flush()
+    from engine.timer_starts import schedule_version
+
+    schedule_version(version)  # replaces the older versions' timer start schedules
     return version
 
 

@@ -347,10 +347,17 @@ def run_pending(max_rounds: int = 50, now: datetime | None = None) -> int:
         for instance_id in due_timer_instances(now):
             fire_timers(instance_id, now)
             moved += 1
+        moved += _fire_timer_starts(now)
         steps += len(ids)
         if not moved and not ids:
             break
     return steps
+
+
+def _fire_timer_starts(now: datetime | None) -> int:
+    from engine.timer_starts import fire_due_timer_starts
+
+    return fire_due_timer_starts(now)
 
 
 def stale_running(older_than: datetime, limit: int = 200) -> list[int]:

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnEvent
@@ -121,3 +122,55 @@ def fire_start_event(workflow: Any, kind: str, name: str | None, variables: dict
         spec._update(task)
         return spec.bpmn_id
     raise StartFailed(f"the process has no {kind} start event {name!r}")
+
+
+def _utc_naive(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        return value
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def _parse_date(text: str) -> datetime:
+    return _utc_naive(datetime.fromisoformat(text.strip().replace("Z", "+00:00")))
+
+
+def _duration(text: str, start: datetime) -> timedelta:
+    parsed = TimerEventDefinition.parse_iso_duration(text)
+    return TimerEventDefinition.get_timedelta_from_start(parsed, start.replace(tzinfo=UTC))
+
+
+def _cycle(text: str) -> tuple[int | None, datetime | None, str]:
+    """(repetitions or None for unbounded, optional start date, duration text) of `R3/PT10M`."""
+    parts = text.strip().upper().lstrip("R").split("/")
+    repetitions = int(parts[0]) if parts[0] else None
+    start = _parse_date(parts[1]) if len(parts) == 3 else None
+    return repetitions, start, parts[-1]
+
+
+def first_due(kind: str, text: str, now: datetime) -> tuple[datetime | None, int | None]:
+    """(first due time, repetitions left) of a timer start deployed at `now` (naive UTC)."""
+    from croniter import croniter
+
+    if kind == "date":
+        return _parse_date(text), 1
+    if kind == "duration":
+        return now + _duration(text, now), 1
+    if kind == "cron":
+        return _utc_naive(croniter(" ".join(text.split()[:6]), now, second_at_beginning=True)
+                          .get_next(datetime)), None
+    repetitions, start, duration = _cycle(text)
+    return (start or now + _duration(duration, now)), repetitions
+
+
+def next_due(kind: str, text: str, after: datetime,
+             remaining: int | None) -> tuple[datetime | None, int | None]:
+    """The due time after `after` and the repetitions left then (None, 0: no more)."""
+    from croniter import croniter
+
+    if kind == "cron":
+        return _utc_naive(croniter(" ".join(text.split()[:6]), after, second_at_beginning=True)
+                          .get_next(datetime)), None
+    if kind != "cycle" or remaining == 1:
+        return None, 0
+    _repetitions, _start, duration = _cycle(text)
+    return after + _duration(duration, after), (None if remaining is None else remaining - 1)

@@ -84,3 +84,20 @@ def test_receive_task_waits_for_its_message() -> None:
     result = advance(workflow, Recorder())
     assert [(m["element_id"], m["message"]) for m in result.messages] == [("Receive", "invoice.paid")]
     assert deliver_message(reload(workflow, blob), "invoice.paid", {"amount": 5}) == ["Receive"]
+
+
+def test_timer_start_due_times_as_camunda_computes_them() -> None:
+    from datetime import datetime
+
+    now = datetime(2026, 12, 4, 5, 0, 0)
+    assert event_starts.first_due("cron", "0 0 9 * * ?", now) == (datetime(2026, 12, 4, 9), None)
+    assert event_starts.next_due("cron", "0 0 9 * * ?", datetime(2026, 12, 4, 9), None) == (
+        datetime(2026, 12, 5, 9), None)
+    assert event_starts.first_due("cycle", "R3/PT10M", now) == (datetime(2026, 12, 4, 5, 10), 3)
+    assert event_starts.next_due("cycle", "R3/PT10M", datetime(2026, 12, 4, 5, 10), 3) == (
+        datetime(2026, 12, 4, 5, 20), 2)
+    assert event_starts.next_due("cycle", "R3/PT10M", datetime(2026, 12, 4, 5, 30), 1) == (None, 0)
+    assert event_starts.next_due("cycle", "R/PT1H", now, None) == (datetime(2026, 12, 4, 6), None)
+    assert event_starts.first_due("duration", "PT5M", now) == (datetime(2026, 12, 4, 5, 5), 1)
+    assert event_starts.first_due("date", "2027-01-01T10:00:00+01:00", now) == (datetime(2027, 1, 1, 9), 1)
+    assert event_starts.next_due("date", "2027-01-01T10:00:00Z", now, 1) == (None, 0)
