@@ -126,3 +126,23 @@ def test_interrupting_timer_event_subprocess_cancels_the_user_task_row(api):
     assert handle.element_id == "Handle" and handle.created_at <= utcnow()
     assert api.post(f"/inbox/{handle.id}/complete", {"data": {}}).status_code == 200
     assert db.session.get(ProcessInstance, instance_id).status == "completed"
+
+
+def test_repeating_non_interrupting_timer_boundary_fires_each_time(api):
+    body = (event("startEvent", "Begin") + task("Work")
+            + event("boundaryEvent", "Remind", timer("timeCycle", "R2/PT1S"),
+                    'attachedToRef="Work" cancelActivity="false"')
+            + '<bpmn:scriptTask id="Count" scriptFormat="python"><bpmn:script>reminded = True'
+              "</bpmn:script></bpmn:scriptTask>"
+            + event("endEvent", "Done") + event("endEvent", "Nudged")
+            + flows("Begin", "Work", "Done") + flows("Remind", "Count", "Nudged"))
+    deploy(api, process("reminders", body))
+    instance_id = _start(api, "reminders", create_lead(api))
+    drive()
+    for _ in range(3):
+        time.sleep(1.05)
+        drive()
+    assert [t.element_id for t in open_tasks(instance_id)] == ["Work"]
+    log = api.get(f"/process-instances/{instance_id}").get_json()["log"]
+    assert sum(1 for e in log if e["kind"] == "timer") == 2
+    assert [e["element_id"] for e in log if e["kind"] == "task_completed"].count("Count") == 2, log

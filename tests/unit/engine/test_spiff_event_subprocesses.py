@@ -75,3 +75,24 @@ def test_message_event_subprocess_is_reported_as_a_message_wait() -> None:
     result = advance(workflow, Recorder())
     assert [(m["element_id"], m["message"]) for m in result.messages] == [("EspStart", "ping")]
     assert deliver_message(workflow, "other", {}) == []
+
+
+def test_repeating_non_interrupting_timer_boundary_fires_each_time() -> None:
+    from tests.unit.engine.spiff_diagrams import service
+
+    body = [start("Begin"), user_task("Work"),
+            '<bpmn:boundaryEvent id="Remind" attachedToRef="Work" cancelActivity="false">'
+            "<bpmn:timerEventDefinition><bpmn:timeCycle>R3/PT0.1S</bpmn:timeCycle>"
+            "</bpmn:timerEventDefinition></bpmn:boundaryEvent>",
+            service("Nudge", "crm.add_comment", {"text": "late"}), end("Done"), end("Nudged"),
+            chain("Begin", "Work", "Done"), chain("Remind", "Nudge", "Nudged")]
+    blob = build(body)
+    workflow, handler = begin(blob), Recorder({"comment_id": 1})
+    assert [t["element_id"] for t in advance(workflow, handler).timers] == ["Remind"]
+    for _ in range(4):
+        time.sleep(0.12)
+        workflow = reload(workflow, blob)
+        fire_due_timers(workflow)
+        result = advance(workflow, handler)
+        assert open_ids(result) == ["Work"]
+    assert len(handler.calls) == 3 and result.timers == []
