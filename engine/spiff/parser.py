@@ -19,12 +19,27 @@ from __future__ import annotations
 from typing import Any
 
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
-from SpiffWorkflow.bpmn.parser.event_parsers import ReceiveTaskParser
-from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent, IntermediateCatchEvent, ReceiveTask, StartEvent
+from SpiffWorkflow.bpmn.parser.event_parsers import (
+    CONDITIONAL_EVENT_XPATH,
+    ERROR_EVENT_XPATH,
+    ESCALATION_EVENT_XPATH,
+    MESSAGE_EVENT_XPATH,
+    SIGNAL_EVENT_XPATH,
+    TIMER_EVENT_XPATH,
+    ReceiveTaskParser,
+)
+from SpiffWorkflow.bpmn.specs.defaults import (
+    BoundaryEvent,
+    EndEvent,
+    IntermediateCatchEvent,
+    ReceiveTask,
+    StartEvent,
+)
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimeDateEventDefinition
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.camunda.parser.event_parsers import (
     CamundaBoundaryEventParser,
+    CamundaEndEventParser,
     CamundaEventDefinitionParser,
     CamundaIntermediateCatchEventParser,
     CamundaStartEventParser,
@@ -32,11 +47,14 @@ from SpiffWorkflow.camunda.parser.event_parsers import (
 from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser, UserTaskParser
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 
+from engine.spiff.event_definitions import error_extensions, flowdesk_error
 from engine.spiff.expressions import is_expression, strip_expression
 from engine.spiff.specs import ExternalServiceTask
 from engine.spiff.xmlsafe import parse_xml
 
 NEVER = "9999-12-31T00:00:00+00:00"
+START_DEFINITIONS = [MESSAGE_EVENT_XPATH, SIGNAL_EVENT_XPATH, TIMER_EVENT_XPATH, CONDITIONAL_EVENT_XPATH,
+                     ERROR_EVENT_XPATH, ESCALATION_EVENT_XPATH]
 ASSIGNMENT_ATTRIBUTES = {
     "assignee": "assignee",
     "candidateUsers": "candidate_users",
@@ -101,7 +119,19 @@ class FlowdeskUserTaskParser(UserTaskParser):
         return extensions
 
 
-class _CatchEventMixin:
+class _ErrorEventMixin:
+    """Error definitions that carry code and message to camunda:errorCodeVariable/errorMessageVariable."""
+
+    def parse_error_event(self, error_event: Any) -> Any:
+        """Parse as SpiffWorkflow does, as our definition class."""
+        return flowdesk_error(super().parse_error_event(error_event))  # type: ignore[misc]
+
+    def parse_extensions(self, node: Any = None) -> dict[str, Any]:
+        """Add the error attributes to the other extensions."""
+        return {**super().parse_extensions(node), **error_extensions(self)}  # type: ignore[misc]
+
+
+class _CatchEventMixin(_ErrorEventMixin):
     """Timer rewrite and camunda properties for catching events."""
 
     def parse_timer_event(self, event: Any) -> Any:
@@ -111,8 +141,8 @@ class _CatchEventMixin:
         return definition
 
     def parse_extensions(self, node: Any = None) -> dict[str, Any]:
-        """Keep camunda properties (e.g. a message `condition`)."""
-        return {"properties": camunda_properties(self)}
+        """Keep camunda properties (e.g. a message `condition`) and error variables."""
+        return {"properties": camunda_properties(self), **error_extensions(self)}
 
 
 class FlowdeskStartEventParser(_CatchEventMixin, CamundaStartEventParser):
@@ -121,6 +151,14 @@ class FlowdeskStartEventParser(_CatchEventMixin, CamundaStartEventParser):
     A process's own timer start events are scheduled by the platform (engine.timer_starts,
     from `extensions["timer_start"]`), so their timer inside a workflow never falls due.
     """
+
+    def create_task(self) -> Any:
+        """SpiffWorkflow's start parser skips error and escalation definitions (an event
+        subprocess on them would start at once): read those too."""
+        definition = self.get_event_definition(START_DEFINITIONS)
+        task = self._create_task(definition)
+        self.spec.start.connect(task)
+        return task
 
     def _timer_start(self) -> dict[str, str] | None:
         parts = self.xpath("./bpmn:timerEventDefinition/*")
@@ -152,6 +190,10 @@ class FlowdeskBoundaryEventParser(_CatchEventMixin, CamundaBoundaryEventParser):
     """Boundary events."""
 
 
+class FlowdeskEndEventParser(_ErrorEventMixin, CamundaEndEventParser):
+    """End events: error ends carry their error's camunda:errorMessage."""
+
+
 class FlowdeskReceiveTaskParser(_CatchEventMixin, CamundaEventDefinitionParser, ReceiveTaskParser):
     """Receive tasks wait for a Camunda-dialect message (as intermediate catch events do)."""
 
@@ -171,6 +213,7 @@ class FlowdeskParser(CamundaParser):
         full_tag("intermediateCatchEvent"): (FlowdeskIntermediateCatchEventParser, IntermediateCatchEvent),
         full_tag("boundaryEvent"): (FlowdeskBoundaryEventParser, BoundaryEvent),
         full_tag("receiveTask"): (FlowdeskReceiveTaskParser, ReceiveTask),
+        full_tag("endEvent"): (FlowdeskEndEventParser, EndEvent),
     }
 
     def add_bpmn_bytes(self, xml: bytes | str, filename: str | None = None) -> None:

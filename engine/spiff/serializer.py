@@ -20,8 +20,10 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.serializer.migration.version_migration import MIGRATIONS
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import ErrorEventDefinition
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 
+from engine.spiff.event_definitions import FlowdeskErrorEventDefinition
 from engine.spiff.specs import ExternalServiceTask, ExternalServiceTaskConverter
 
 VERSION_KEY = BpmnWorkflowSerializer.VERSION_KEY
@@ -62,6 +64,7 @@ def _build(with_spec: bool) -> BpmnWorkflowSerializer:
     """A serializer on a copy of the Camunda config plus our task spec converter."""
     config = dict(CAMUNDA_CONFIG)
     config[ExternalServiceTask] = ExternalServiceTaskConverter
+    config[FlowdeskErrorEventDefinition] = config[ErrorEventDefinition]
     if not with_spec:
         config[BpmnWorkflow] = StateOnlyWorkflowConverter
     return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
