@@ -9,6 +9,13 @@ from croniter import croniter
 from engine.spiff.validation_rules import Reporter, local
 
 TIMER_PARTS = ("timeDate", "timeDuration", "timeCycle")
+# Why the engine refuses these (checked in SpiffWorkflow 3.2.0's source).
+REFUSAL_HINTS = {
+    "conditional": "; SpiffWorkflow evaluates a conditional event only when something refreshes its "
+                   "waits, not on every variable change as Camunda does: use a message, signal or gateway",
+    "compensation": "; SpiffWorkflow 3.2.0 has no compensation: model the undo steps explicitly",
+    "cancel": "; cancel events belong to transactions, which are not supported",
+}
 
 
 def is_cron(text: str) -> bool:

@@ -219,3 +219,10 @@ class FlowdeskParser(CamundaParser):
     def add_bpmn_bytes(self, xml: bytes | str, filename: str | None = None) -> None:
         """Parse an uploaded document safely and add it."""
         self.add_bpmn_xml(parse_xml(xml), filename)
+
+    def add_bpmn_xml(self, bpmn: Any, filename: str | None = None) -> None:
+        """Add a parsed document, its link events rewritten to flows first."""
+        from engine.spiff.links import rewrite_links
+
+        rewrite_links(bpmn)
+        super().add_bpmn_xml(bpmn, filename)

@@ -26,8 +26,9 @@ from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 
 from engine.spiff import validation_rules as rules
-from engine.spiff.event_rules import check_timer_start
+from engine.spiff.event_rules import REFUSAL_HINTS, check_timer_start
 from engine.spiff.expressions import check_expression
+from engine.spiff.links import check_links
 from engine.spiff.parser import FlowdeskParser
 from engine.spiff.paths import longest_path
 from engine.spiff.serializer import serialize_spec
@@ -227,6 +228,7 @@ class _Validator:
                 reason = UNSUPPORTED.get(kind, f"bpmn:{kind} is not supported by the engine")
                 self.error(el.get("id"), reason)
         self._flows(flows, nodes)
+        check_links(self, container)
         self._boundaries(nodes)
         self._path(container, nodes, flows)
 
@@ -276,7 +278,8 @@ class _Validator:
             where = f" in a {scope}" if kind == "startEvent" else ""
             self.error(
                 element_id,
-                f"{found} {kind}s{where} are not supported (allowed: {', '.join(sorted(allowed))})",
+                f"{found} {kind}s{where} are not supported (allowed: {', '.join(sorted(allowed))})"
+                + REFUSAL_HINTS.get(found, ""),
             )
             return
         if found == "timer" and kind == "startEvent" and scope == "process":

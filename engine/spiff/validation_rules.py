@@ -75,8 +75,8 @@ ALLOWED_EVENTS = {
     ("startEvent", "subProcess"): {"none"},
     ("startEvent", "eventSubProcess"): {"message", "timer", "error", "escalation", "signal"},
     ("endEvent", None): {"none", "terminate", "error", "escalation", "signal"},
-    ("intermediateCatchEvent", None): {"message", "timer", "signal"},
-    ("intermediateThrowEvent", None): {"none", "signal", "escalation"},
+    ("intermediateCatchEvent", None): {"message", "timer", "signal", "link"},
+    ("intermediateThrowEvent", None): {"none", "signal", "escalation", "link"},
     ("boundaryEvent", None): {"message", "timer", "error", "escalation", "signal"},
 }
 ACTIVITIES = {"userTask", "serviceTask", "scriptTask", "receiveTask", "task", "callActivity", "subProcess"}

@@ -94,3 +94,16 @@ def test_inclusive_gateway_takes_every_true_branch_or_the_default(x: int, expect
     for task in result.user_tasks:
         complete_user_task(workflow, task["task_id"], {})
     assert advance(workflow, Recorder()).status == "completed"
+
+
+def test_link_events_continue_at_the_catch_of_the_same_name() -> None:
+    body = [start("Begin"), '<bpmn:intermediateThrowEvent id="GoOn"><bpmn:linkEventDefinition name="Page2" />'
+            "</bpmn:intermediateThrowEvent>",
+            '<bpmn:intermediateCatchEvent id="Page2In"><bpmn:linkEventDefinition name="Page2" />'
+            "</bpmn:intermediateCatchEvent>", user_task("Later"), end("Done"),
+            chain("Begin", "GoOn"), chain("Page2In", "Later", "Done")]
+    workflow = begin(build(body))
+    result = advance(workflow, Recorder())
+    assert [t["element_id"] for t in result.user_tasks] == ["Later"]
+    states = get_task_states(workflow)
+    assert states["GoOn"] == "completed" and states["Page2In"] == "completed"

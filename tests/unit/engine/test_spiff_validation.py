@@ -144,7 +144,7 @@ def test_unsupported_events_and_compensation() -> None:
         "</bpmn:timeCycle>"
         "</bpmn:timerEventDefinition></bpmn:startEvent>",
         '<bpmn:intermediateThrowEvent id="Signal">'
-        "<bpmn:linkEventDefinition /></bpmn:intermediateThrowEvent>",
+        '<bpmn:linkEventDefinition name="Nowhere" /></bpmn:intermediateThrowEvent>',
         '<bpmn:intermediateThrowEvent id="Throw"><bpmn:messageEventDefinition messageRef="M" />'
         "</bpmn:intermediateThrowEvent>",
         user_task("Work"),
@@ -166,7 +166,7 @@ def test_unsupported_events_and_compensation() -> None:
     found = problems(xml)
     for element, text in [
         ("TimerStart", "a timer start event cannot use expressions"),
-        ("Signal", "link intermediateThrowEvents are not supported"),
+        ("Signal", "no link catch event named 'Nowhere'"),
         ("Throw", "message intermediateThrowEvents are not supported"),
         ("Comp", "compensation boundaryEvents are not supported"),
         ("Undo", "compensation is not supported"),
@@ -175,6 +175,8 @@ def test_unsupported_events_and_compensation() -> None:
         ("Rules", "business rule"),
         ("Tx", "transactions"),
         ("Cond", "conditional intermediateCatchEvents are not supported"),
+        ("Cond", "not on every variable change as Camunda does"),
+        ("Comp", "has no compensation"),
         ("Orphan", "not to an activity"),
     ]:
         assert has(found, element, text), (element, found)
