@@ -78,9 +78,15 @@ def apply_interrupts(workflow: Any) -> list[str]:
     return interrupted
 
 
-def is_event_subprocess(spec: Any) -> bool:
-    """The Camunda parser builds event subprocesses as call activities; only they hang off Start."""
-    return isinstance(spec, SubWorkflowTask) and any(isinstance(i, BpmnStartTask) for i in spec.inputs)
+def is_event_subprocess(task: Any) -> bool:
+    """The Camunda parser builds event subprocesses as call activities: they hang off Start
+    (timer ones) or are its trigger specs (the others; once triggered, SpiffWorkflow connects
+    them in the spec of that process only, so a fresh spec elsewhere still lists them here)."""
+    spec = task.task_spec
+    if not isinstance(spec, SubWorkflowTask):
+        return False
+    return spec.name in task.workflow.spec.start.trigger_specs or any(
+        isinstance(i, BpmnStartTask) for i in spec.inputs)
 
 
 def _started_event_subprocesses(workflow: Any) -> list[tuple[Any, Any]]:
@@ -88,7 +94,7 @@ def _started_event_subprocesses(workflow: Any) -> list[tuple[Any, Any]]:
     found = []
     for task_id, subworkflow in list(workflow.subprocesses.items()):
         task = workflow.get_task_from_id(task_id)
-        if task is not None and is_event_subprocess(task.task_spec) and not task.has_state(
+        if task is not None and is_event_subprocess(task) and not task.has_state(
             TaskState.FINISHED_MASK
         ):
             found.append((task, subworkflow))

@@ -96,3 +96,17 @@ def test_repeating_non_interrupting_timer_boundary_fires_each_time() -> None:
         result = advance(workflow, handler)
         assert open_ids(result) == ["Work"]
     assert len(handler.calls) == 3 and result.timers == []
+
+
+def test_message_event_subprocess_interrupts_when_another_process_runs_the_step() -> None:
+    """The message is delivered in the web process; a worker with its own, freshly parsed spec
+    (SpiffWorkflow connects a triggered event subprocess into the spec it ran on) advances it."""
+    from engine.spiff import serializer
+    from engine.spiff.runner import deserialize_spec, serialize_state
+
+    workflow, blob = started(MESSAGE, interrupting=True)
+    trigger(workflow, MESSAGE)
+    spec, subprocess_specs = deserialize_spec(blob)  # not the cached spec the delivery mutated
+    worker_copy = serializer.deserialize_state(serialize_state(workflow), spec, subprocess_specs)
+    result = advance(worker_copy, Recorder())
+    assert open_ids(result) == ["Handle"]
