@@ -2,17 +2,18 @@
 
 Supported (everything else is refused with the element id and a reason):
 * processes: one executable main process (others in the file may be called by it);
-* events: start none/message (event subprocess: message/timer/error/escalation), end
-  none/terminate/error/escalation, intermediate catch message/timer, intermediate throw
-  none, boundary message/timer/error/escalation;
+* events: start none/message/signal/timer (date, duration, ISO cycle, Camunda cron; event
+  subprocess: message/timer/error/escalation/signal), end none/terminate/error/escalation/
+  signal, intermediate catch message/timer/signal/link, intermediate throw none/signal/
+  escalation/link, boundary message/timer/error/escalation/signal;
 * activities: userTask (camunda:formData forms), serviceTask (external, known topic),
-  scriptTask (Python), task, callActivity (literal calledElement), subProcess (embedded
-  and event subprocesses), loops and multi-instance;
+  scriptTask (Python), receiveTask (a message), task, callActivity (literal calledElement),
+  subProcess (embedded and event subprocesses), loops and multi-instance;
 * gateways: exclusive, inclusive, parallel, event-based.
-Refused: complex gateways, manual/send/receive/business-rule tasks, transactions,
-ad-hoc subprocesses, compensation, signal, conditional, link and cancel events, data
-stores, message throw events (use a service task), timer start events (processes start
-on record events or by hand), DOCTYPE/entities, and paths longer than MAX_PATH steps.
+Refused: complex gateways, manual/send/business-rule tasks, transactions, ad-hoc
+subprocesses, compensation, conditional and cancel events, data stores, message throw
+events (use a service task), expressions in timer start events, link throws without their
+catch, DOCTYPE/entities, and paths longer than MAX_PATH steps.
 """
 
 from __future__ import annotations
