@@ -146,3 +146,24 @@ def test_repeating_non_interrupting_timer_boundary_fires_each_time(api):
     log = api.get(f"/process-instances/{instance_id}").get_json()["log"]
     assert sum(1 for e in log if e["kind"] == "timer") == 2
     assert [e["element_id"] for e in log if e["kind"] == "task_completed"].count("Count") == 2, log
+
+
+def test_receive_task_and_message_boundary_take_named_messages(api):
+    body = (event("startEvent", "Begin") + '<bpmn:receiveTask id="AwaitInvoice" messageRef="M_invoice" />'
+            + task("Approve") + event("boundaryEvent", "Withdrawn", message_ref("withdrawn"),
+                                      'attachedToRef="Approve"')
+            + event("endEvent", "Done") + event("endEvent", "Dropped")
+            + flows("Begin", "AwaitInvoice", "Approve", "Done") + flows("Withdrawn", "Dropped"))
+    deploy(api, process("invoices", body, messages=("invoice", "withdrawn")))
+    instance_id = _start(api, "invoices", create_lead(api), "I-1")
+    drive()
+    assert api.post("/messages", {"name": "withdrawn", "business_key": "I-1"}).status_code == 404
+    resp = api.post("/messages", {"name": "invoice", "business_key": "I-1", "variables": {"total": 9}})
+    assert resp.get_json()["instances"][0]["element_id"] == "AwaitInvoice"
+    drive()
+    (approve,) = open_tasks(instance_id)
+    resp = api.post("/messages", {"name": "withdrawn", "business_key": "I-1"})
+    assert resp.get_json()["instances"][0]["element_id"] == "Withdrawn"
+    drive()
+    assert db.session.get(HumanTask, approve.id).state == "cancelled"
+    assert db.session.get(ProcessInstance, instance_id).status == "completed"

@@ -101,3 +101,19 @@ def test_timer_start_due_times_as_camunda_computes_them() -> None:
     assert event_starts.first_due("duration", "PT5M", now) == (datetime(2026, 12, 4, 5, 5), 1)
     assert event_starts.first_due("date", "2027-01-01T10:00:00+01:00", now) == (datetime(2027, 1, 1, 9), 1)
     assert event_starts.next_due("date", "2027-01-01T10:00:00Z", now, 1) == (None, 0)
+
+
+def test_signal_event_subprocess_starts_on_the_signal() -> None:
+    esp = ('<bpmn:subProcess id="OnPrices" triggeredByEvent="true">'
+           + signal_event("startEvent", "PricesStart", 'isInterrupting="false"')
+           + user_task("Reprice") + end("EspEnd") + chain("PricesStart", "Reprice", "EspEnd")
+           + "</bpmn:subProcess>")
+    body = [start("Begin"), user_task("Work"), end("Done"), chain("Begin", "Work", "Done"), esp]
+    blob = build(body, extra=SIGNAL)
+    workflow = begin(blob)
+    result = advance(workflow, Recorder())
+    assert [(m["element_id"], m["kind"]) for m in result.messages] == [("PricesStart", "signal")]
+    workflow = reload(workflow, blob)
+    assert event_starts.deliver_signal(workflow, "prices.changed", {"rate": 1}) == ["PricesStart"]
+    result = advance(workflow, Recorder())
+    assert sorted(t["element_id"] for t in result.user_tasks) == ["Reprice", "Work"]
