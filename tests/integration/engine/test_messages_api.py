@@ -70,7 +70,7 @@ def test_a_user_cannot_reach_instances_they_cannot_read(api, api_for, make_user)
     assert api.post("/messages", {"name": "payment", "business_key": "A-1"}).status_code == 200
 
 
-def test_message_start_event_starts_the_process_with_the_business_key(api):
+def test_message_start_event_starts_the_process_with_the_business_key(api, app, admin):
     body = (event("startEvent", "Placed", message_ref("order.placed")) + task("Pack")
             + event("endEvent", "Done") + flows("Placed", "Pack", "Done"))
     deploy(api, process("orders", body, messages=("order.placed",)))
@@ -83,6 +83,10 @@ def test_message_start_event_starts_the_process_with_the_business_key(api):
     assert instance.status == "waiting" and instance.business_key == "B-1"
     assert [t.element_id for t in open_tasks(instance.id)] == ["Pack"]
     assert api.get(f"/process-instances/{instance.id}").get_json()["variables"]["n"] == 3
+    from tests.support.browser import session_client
+
+    page = session_client(app, admin, admin_mode=True).get(f"/processes/instances/{instance.id}")
+    assert page.status_code == 200 and b"Pack" in page.data  # an instance about no record renders
 
 
 def test_message_event_subprocess_interrupts_and_closes_the_user_task(api):
