@@ -20,11 +20,13 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
 from SpiffWorkflow.bpmn.parser.event_parsers import (
+    CANCEL_EVENT_XPATH,
     CONDITIONAL_EVENT_XPATH,
     ERROR_EVENT_XPATH,
     ESCALATION_EVENT_XPATH,
     MESSAGE_EVENT_XPATH,
     SIGNAL_EVENT_XPATH,
+    TERMINATION_EVENT_XPATH,
     TIMER_EVENT_XPATH,
     ReceiveTaskParser,
 )
@@ -55,6 +57,8 @@ from engine.spiff.xmlsafe import parse_xml
 NEVER = "9999-12-31T00:00:00+00:00"
 START_DEFINITIONS = [MESSAGE_EVENT_XPATH, SIGNAL_EVENT_XPATH, TIMER_EVENT_XPATH, CONDITIONAL_EVENT_XPATH,
                      ERROR_EVENT_XPATH, ESCALATION_EVENT_XPATH]
+END_DEFINITIONS = [MESSAGE_EVENT_XPATH, CANCEL_EVENT_XPATH, ERROR_EVENT_XPATH, ESCALATION_EVENT_XPATH,
+                   TERMINATION_EVENT_XPATH, SIGNAL_EVENT_XPATH]
 ASSIGNMENT_ATTRIBUTES = {
     "assignee": "assignee",
     "candidateUsers": "candidate_users",
@@ -191,7 +195,14 @@ class FlowdeskBoundaryEventParser(_CatchEventMixin, CamundaBoundaryEventParser):
 
 
 class FlowdeskEndEventParser(_ErrorEventMixin, CamundaEndEventParser):
-    """End events: error ends carry their error's camunda:errorMessage."""
+    """End events: error ends carry their error's camunda:errorMessage; signal ends throw
+    (SpiffWorkflow's end parser skips signal definitions: they would end silently)."""
+
+    def create_task(self) -> Any:
+        """Read the end event's definition, signals included."""
+        task = self._create_task(self.get_event_definition(END_DEFINITIONS))
+        task.connect(self.spec.end)
+        return task
 
 
 class FlowdeskReceiveTaskParser(_CatchEventMixin, CamundaEventDefinitionParser, ReceiveTaskParser):

@@ -48,6 +48,10 @@ def test_thrown_signals_are_reported_and_signal_starts_are_known() -> None:
     assert advance(workflow, Recorder()).status == "completed"
     assert event_starts.thrown_signals(workflow, done_before) == [
         {"name": "prices.changed", "element_id": "Announce"}]
+    ending = begin(build([start("Begin"), signal_event("endEvent", "Shout"), chain("Begin", "Shout")],
+                         extra=SIGNAL))
+    assert advance(ending, Recorder()).status == "completed"
+    assert event_starts.thrown_signals(ending, set()) == [{"name": "prices.changed", "element_id": "Shout"}]
     spec, subs = load_spec(document("\n".join(
         [signal_event("startEvent", "OnPrices"), user_task("Review"), end("Done"),
          chain("OnPrices", "Review", "Done")]), extra=SIGNAL), "test_process")
