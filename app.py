@@ -75,6 +75,7 @@ def _register_parts(app: Flask) -> None:
     import crm.models
     import crm.tasks  # noqa: F401  (registers Celery tasks)
     import embedded  # noqa: F401  (the embedded broker's purge task)
+    import engine.event_models
     import engine.models
     import engine.tasks  # noqa: F401  (registers Celery tasks)
     import mail.models

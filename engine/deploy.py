@@ -89,6 +89,10 @@ def _prepare_version(data: bytes) -> ProcessVersion:
     from engine.calls import deploy_file_processes
 
     deploy_file_processes(data, version)  # its version tag; the file's called processes
+
+    from engine.timer_starts import schedule_version
+
+    schedule_version(version)  # replaces the older versions' timer start schedules
     return version
 
 

@@ -84,6 +84,8 @@ class ProcessInstance(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     completed_at: Mapped[datetime | None]
+    # Camunda's business key: set at start or by the first message correlated with one.
+    business_key: Mapped[str | None] = mapped_column(String(255), index=True)
 
     version: Mapped[ProcessVersion] = relationship()
 
@@ -173,6 +175,8 @@ class MessageWait(db.Model):
     entity: Mapped[str | None] = mapped_column(String(16))
     entity_id: Mapped[int | None]
     condition: Mapped[str | None] = mapped_column(Text)
+    # "message" (record events and named messages) or "signal" (broadcast to every catch).
+    kind: Mapped[str] = mapped_column(String(16), default="message", server_default="message")
 
     __table_args__ = (
         Index("ix_message_wait_lookup", "message_name", "entity", "entity_id"),

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine import spiff_adapter as spiff
+from engine.messages import is_record_message
 from engine.models import (
     EngineTimer,
     HumanTask,
@@ -69,9 +70,10 @@ def _forget_after_rollback(session: Session) -> None:
 
 # ---- steps ------------------------------------------------------------------------------
 
-def new_instance_state(version: ProcessVersion, data: dict, start_message: str | None) -> str:
+def new_instance_state(version: ProcessVersion, data: dict, start_message: str | None,
+                       start_kind: str = "message") -> str:
     """The serialized state of a new workflow of `version`, started, not yet advanced."""
-    return spiff.new_state(version, data, start_message)
+    return spiff.new_state(version, data, start_message, start_kind)
 
 
 def run_instance(instance_id: int) -> str | None:
@@ -114,6 +116,10 @@ def _advance_and_store(instance: ProcessInstance, wf: Any, completed: tuple[str,
     _sync_timers(instance, result.timers)
     _sync_waits(instance, result.messages, variables)
     _log_status(instance, result)
+    if result.signals:
+        from engine.signals import broadcast_thrown
+
+        broadcast_thrown(instance, result.signals)
 
 
 def _service_handler(instance: ProcessInstance):
@@ -185,10 +191,12 @@ def _sync_waits(instance: ProcessInstance, messages: list[dict], variables: dict
         if msg["name"] in spiff.RECORD_MESSAGES:  # email.received: about the instance's own record
             entity = instance.entity
         entity_id = instance.entity_id if entity == instance.entity else variables.get(f"{entity}_id")
+        if not is_record_message(msg["name"]) or msg.get("kind", "message") != "message":
+            entity = entity_id = None  # a named message or a signal: not about a record
         db.session.add(MessageWait(
-            instance_id=instance.id, element_id=msg["element_id"], message_name=msg["name"],
+            instance_id=instance.id, element_id=msg["element_id"], message_name=msg["name"][:100],
             entity=entity, entity_id=entity_id if isinstance(entity_id, int) else None,
-            condition=msg.get("condition")))
+            condition=msg.get("condition"), kind=msg.get("kind", "message")))
 
 
 def _mark_failed(instance_id: int, element_id: str | None, message: str) -> str | None:
@@ -342,10 +350,17 @@ def run_pending(max_rounds: int = 50, now: datetime | None = None) -> int:
         for instance_id in due_timer_instances(now):
             fire_timers(instance_id, now)
             moved += 1
+        moved += _fire_timer_starts(now)
         steps += len(ids)
         if not moved and not ids:
             break
     return steps
+
+
+def _fire_timer_starts(now: datetime | None) -> int:
+    from engine.timer_starts import fire_due_timer_starts
+
+    return fire_due_timer_starts(now)
 
 
 def stale_running(older_than: datetime, limit: int = 200) -> list[int]:

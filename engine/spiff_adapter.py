@@ -47,6 +47,7 @@ class Step:
     completed: bool
     log: list[dict] = field(default_factory=list)
     thrown: list[dict] = field(default_factory=list)
+    signals: list[dict] = field(default_factory=list)
 
 
 def validate(data: bytes, topics: dict) -> Validation:
@@ -124,13 +125,22 @@ def forget_specs() -> None:
     _SPECS.clear()
 
 
-def new_state(version: Any, data: dict, start_message: str | None) -> str:
-    """A new workflow of `version` with `data` seeded and its start message sent."""
+def new_state(version: Any, data: dict, start_message: str | None, start_kind: str = "message") -> str:
+    """A new workflow of `version` with `data` seeded and its start message (signal, timer) sent."""
     from engine.spiff import runner
 
     spec, subprocess_specs = version_spec(version)
     event = data.get("event")
     variables = {k: v for k, v in data.items() if k != "event"}
+    if start_kind != "message":
+        from engine.spiff import event_starts
+
+        wf = runner.new_workflow(spec, subprocess_specs, variables, None, event)
+        try:
+            event_starts.fire_start_event(wf, start_kind, start_message, variables)
+        except event_starts.StartFailed as exc:
+            raise NotStartable(str(exc)) from None
+        return runner.serialize_state(wf)
     wf = runner.new_workflow(spec, subprocess_specs, variables, start_message, event)
     if start_message is None:
         from SpiffWorkflow.util.task import TaskState
@@ -197,11 +207,33 @@ def advance(wf: Any, handler: Any) -> Step:
     return Step(
         user_tasks=[_user_task(t) for t in result.user_tasks],
         timers=[_timer(t) for t in result.timers if t.get("due")],
-        messages=[{"element_id": m["element_id"], "name": m["message"], "condition": m.get("condition")}
-                  for m in result.messages if m.get("message")],
+        messages=[{"element_id": m["element_id"], "name": m["message"], "condition": m.get("condition"),
+                   "kind": m.get("kind", "message")} for m in result.messages if m.get("message")],
+        signals=_thrown_signals(wf, done_before),
         error=error, completed=result.status == "completed",
         log=_step_log(wf, done_before, data_before, result.data), thrown=result.thrown,
     )
+
+
+def _thrown_signals(wf: Any, done_before: set) -> list[dict]:
+    """Signals thrown in the step, for the platform to broadcast to other instances."""
+    from engine.spiff import event_starts
+
+    return event_starts.thrown_signals(wf, done_before)
+
+
+def start_event_names(version: Any, kind: str) -> set[str]:
+    """Names of the version's `kind` (message, signal) start events."""
+    from engine.spiff import event_starts
+
+    return event_starts.start_event_names(version_spec(version)[0], kind)
+
+
+def timer_starts(version: Any) -> list[dict]:
+    """The version's timer start events: [{element_id, kind, expression}]."""
+    from engine.spiff import event_starts
+
+    return event_starts.timer_starts(version_spec(version)[0])
 
 
 def _completed_ids(wf: Any) -> set:
@@ -261,10 +293,15 @@ def fire_due_timers(wf: Any, now: datetime | None = None) -> list[str]:
     return runner.fire_due_timers(wf)
 
 
-def deliver_message(wf: Any, name: str, payload: dict, fresh: dict | None = None) -> list[str]:
-    """Deliver a record event to the catch events waiting for it; returns those that caught it."""
+def deliver_message(wf: Any, name: str, payload: dict, fresh: dict | None = None,
+                    kind: str = "message") -> list[str]:
+    """Deliver a message (or signal) to the events waiting for it; returns those that caught it."""
     from engine.spiff import runner
 
+    if kind == "signal":
+        from engine.spiff import event_starts
+
+        return event_starts.deliver_signal(wf, name, payload)
     return runner.deliver_message(wf, name, payload, fresh)
 
 

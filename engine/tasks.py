@@ -29,14 +29,25 @@ def fire_timers_task(instance_id: int) -> str | None:
     return fire_timers(instance_id)
 
 
+@shared_task(name="engine.fire_timer_start", ignore_result=True)
+def fire_timer_start_task(schedule_id: int) -> int | None:
+    """Start the instance of a due timer start event (once per due time)."""
+    from engine.timer_starts import fire_timer_start
+
+    return fire_timer_start(schedule_id)
+
+
 @shared_task(name="engine.fire_due_timers", ignore_result=True)
 def fire_due_timers() -> int:
     """Beat: dispatch instances with a due timer, and re-dispatch stale running instances."""
     from engine.runtime import due_timer_instances, stale_running
+    from engine.timer_starts import due_timer_starts
 
     due = due_timer_instances()
     for instance_id in due:
         fire_timers_task.delay(instance_id)
+    for schedule_id in due_timer_starts():
+        fire_timer_start_task.delay(schedule_id)
     stale_after = timedelta(seconds=current_app.config.get("ENGINE_STALE_SECONDS", 60))
     for instance_id in stale_running(utcnow() - stale_after):
         run_instance_task.delay(instance_id)

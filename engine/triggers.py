@@ -133,16 +133,17 @@ def start_instance(version: ProcessVersion, entity: str | None, entity_id: int |
                    record: dict | None, start_message: str | None, event: dict | None,
                    initiator: int | None, start_event_id: str | None = None, depth: int = 0,
                    variables: dict | None = None, element_id: str | None = None,
+                   start_kind: str = "message", business_key: str | None = None,
                    ) -> ProcessInstance | None:
     """Create an instance ready to run (in the caller's transaction); None if already started."""
     from engine.runtime import new_instance_state, schedule_run
 
     data = {**(variables or {}), "record": record, "event": event, "initiator": initiator}
-    state = new_instance_state(version, data, start_message)
+    state = new_instance_state(version, data, start_message, start_kind)
     instance = ProcessInstance(
         version_id=version.id, status="running", entity=entity, entity_id=entity_id,
         start_event_id=start_event_id, state=state, started_by_id=initiator,
-        on_behalf_of_id=initiator, depth=depth)
+        on_behalf_of_id=initiator, depth=depth, business_key=business_key)
     try:
         with db.session.begin_nested():
             db.session.add(instance)
@@ -185,7 +186,7 @@ def _task_dict(task: Any) -> dict:
 
 
 def start_manually(key: str, entity: str, record_id: Any, variables: Any, *,
-                   actor: Actor) -> ProcessInstance:
+                   actor: Actor, business_key: Any = None) -> ProcessInstance:
     """Start the newest version of an active process on a record the actor can read."""
     from engine.deploy import get_definition, latest_version
 
@@ -196,6 +197,8 @@ def start_manually(key: str, entity: str, record_id: Any, variables: Any, *,
         errors["id"] = "Expected the record's id (a number)"
     if variables is not None and not isinstance(variables, dict):
         errors["variables"] = "Expected an object of variables"
+    if business_key is not None and (not isinstance(business_key, str) or len(business_key) > 255):
+        errors["business_key"] = "Expected a string of at most 255 characters"
     if errors:
         raise ValidationError.from_fields(errors)
     variables = _clean_variables(variables or {})
@@ -210,7 +213,7 @@ def start_manually(key: str, entity: str, record_id: Any, variables: Any, *,
         instance = start_instance(
             version, entity, record_id, record=load_record_dict(entity, record_id),
             start_message=message, event={"type": "manual", "changes": {}}, initiator=user.id,
-            variables=variables, depth=getattr(actor, "depth", 0))
+            variables=variables, depth=getattr(actor, "depth", 0), business_key=business_key)
     except NotStartable:
         starts = ", ".join(t["message"] for t in version.triggers) or "a message"
         raise ValidationError.from_fields({"entity": (

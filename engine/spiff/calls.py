@@ -26,6 +26,7 @@ from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser
 from SpiffWorkflow.util.task import TaskState
 
 from engine.spiff.data import json_clean
+from engine.spiff.event_definitions import FlowdeskErrorEventDefinition
 from engine.spiff.expressions import is_expression, parameter_value
 from engine.spiff.sandbox import SandboxError
 
@@ -218,7 +219,7 @@ def finish_call(workflow: Any, task_id: str, child_variables: dict[str, Any]) ->
 def throw_child_error(workflow: Any, task_id: str, name: str | None, code: str | None) -> bool:
     """Throw the child's BPMN error at the call activity; False when no boundary event caught it."""
     task = _task(workflow, task_id)
-    event = BpmnEvent(ErrorEventDefinition(name, code=code), target=task.workflow)
+    event = BpmnEvent(FlowdeskErrorEventDefinition(name, code=code), target=task.workflow)
     caught = workflow.top_workflow.event_manager.catch(event)
     workflow.top_workflow.get_events()  # an uncaught copy must not linger in the state
     if not caught:

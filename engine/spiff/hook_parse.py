@@ -75,25 +75,12 @@ def _parameters(node: Any, tag: str) -> list[list[Any]]:
     return [[param.get("name"), mapping_value(param)] for param in params]
 
 
-def _error_variables(node: Any) -> dict[str, str]:
-    """errorCodeVariable / errorMessageVariable of an error event definition."""
-    definition = node.find(f"{{{BPMN}}}errorEventDefinition")
-    if definition is None:
-        return {}
-    names = {
-        "code": definition.get(cam("errorCodeVariable")),
-        "message": definition.get(cam("errorMessageVariable")),
-    }
-    return {key: value for key, value in names.items() if value}
-
-
 def read_hooks(node: Any, outgoing: list[Any], external_io: bool = False) -> dict[str, Any]:
     """Everything this module knows for one flow node (empty dict when it has none)."""
     hooks: dict[str, Any] = {
         "listeners": _listeners(node, "executionListener"),
         "task_listeners": _listeners(node, "taskListener"),
         "take": {},
-        "error_variables": _error_variables(node),
     }
     if not external_io:
         hooks["inputs"] = _parameters(node, "inputParameter")

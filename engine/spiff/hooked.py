@@ -47,6 +47,7 @@ from SpiffWorkflow.camunda.specs.user_task import UserTask
 from SpiffWorkflow.util.task import TaskState
 
 from engine.spiff import io_mapping, listeners
+from engine.spiff.calls import ChildCallActivity
 from engine.spiff.hook_parse import read_hooks
 from engine.spiff.specs import ExternalServiceTask
 
@@ -65,8 +66,7 @@ def _start(task: Any) -> None:
 
 
 def _end(task: Any) -> None:
-    """Error variables, end listeners, outputs, then the take listeners of the flows taken."""
-    listeners.set_error_variables(task)
+    """End listeners, outputs, then the take listeners of the flows taken."""
     listeners.fire_execution(task, "end")
     io_mapping.apply_outputs(task)
     listeners.fire_take(task)
@@ -113,19 +113,10 @@ class SubWorkflowHookMixin(HookMixin):
         super().copy_data(my_task, subworkflow)  # type: ignore[misc]
 
 
-class CatchHookMixin(HookMixin):
-    """Catching events remember a caught error for `camunda:errorCodeVariable`."""
-
-    def catch(self, my_task: Any, event: Any) -> None:
-        """Catch as usual (a start event may reset itself first), keeping the error's code and message."""
-        super().catch(my_task, event)  # type: ignore[misc]
-        listeners.remember_error(my_task, event)
-
-
 BASES = (
     UserTask, ScriptTask, NoneTask, ManualTask, SendTask, ReceiveTask, BusinessRuleTask,
-    ExternalServiceTask, CallActivity, SubWorkflowTask, EventSubprocess, StartEvent, EndEvent,
-    IntermediateCatchEvent, IntermediateThrowEvent, BoundaryEvent, ExclusiveGateway,
+    ExternalServiceTask, ChildCallActivity, CallActivity, SubWorkflowTask, EventSubprocess, StartEvent,
+    EndEvent, IntermediateCatchEvent, IntermediateThrowEvent, BoundaryEvent, ExclusiveGateway,
     InclusiveGateway, ParallelGateway, EventBasedGateway,
 )  # fmt: skip
 
@@ -134,8 +125,6 @@ def _mixin(base: type) -> type:
     """The mixin a stock class needs."""
     if issubclass(base, AnySubWorkflow):
         return SubWorkflowHookMixin
-    if hasattr(base, "catch"):
-        return CatchHookMixin
     return HookMixin
 
 

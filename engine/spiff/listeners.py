@@ -3,7 +3,7 @@
 What the parser keeps (engine.spiff.hook_parse) lives in `spec.extensions["hooks"]`:
 `listeners` (event -> bodies) for execution listeners (start, end), `task_listeners`
 (create, assignment, complete, delete), `take` (target element -> bodies of the flow's
-take listeners), `script_format` and `error_variables`. A body is
+take listeners) and `script_format` (error variables: engine.spiff.event_definitions). A body is
 `{"kind": "script", "format": ..., "source": ...}` or `{"kind": "expression", "text": ...}`.
 A failing listener raises WorkflowTaskException, which puts its task in ERROR.
 """
@@ -160,22 +160,3 @@ def run_script_task(engine: Any, task: Any, script: str, external: dict[str, Any
         engine.environment.execute(script, task.data, extra)
     outcome.apply(task.data)
     return True
-
-
-def remember_error(task: Any, event: Any) -> None:
-    """Keep the caught error's code and message until the catching event runs."""
-    definition = getattr(event, "event_definition", None)
-    if hooks_of(task.task_spec).get("error_variables") and definition is not None:
-        message = getattr(definition, "name", None)
-        task._set_internal_data(caught_error={"code": getattr(definition, "code", None), "message": message})
-
-
-def set_error_variables(task: Any) -> None:
-    """`camunda:errorCodeVariable` / `errorMessageVariable`: store the caught error's code and message."""
-    names = hooks_of(task.task_spec).get("error_variables") or {}
-    caught = task.internal_data.get("caught_error")
-    if not names or not caught:
-        return
-    for key in ("code", "message"):
-        if names.get(key):
-            task.data[names[key]] = caught.get(key)

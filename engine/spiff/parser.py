@@ -20,11 +20,31 @@ from __future__ import annotations
 from typing import Any
 
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
+from SpiffWorkflow.bpmn.parser.event_parsers import (
+    CANCEL_EVENT_XPATH,
+    CONDITIONAL_EVENT_XPATH,
+    ERROR_EVENT_XPATH,
+    ESCALATION_EVENT_XPATH,
+    MESSAGE_EVENT_XPATH,
+    SIGNAL_EVENT_XPATH,
+    TERMINATION_EVENT_XPATH,
+    TIMER_EVENT_XPATH,
+    ReceiveTaskParser,
+)
 from SpiffWorkflow.bpmn.parser.ProcessParser import ProcessParser
-from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent, IntermediateCatchEvent, StartEvent
+from SpiffWorkflow.bpmn.specs.defaults import (
+    BoundaryEvent,
+    EndEvent,
+    IntermediateCatchEvent,
+    ReceiveTask,
+    StartEvent,
+)
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimeDateEventDefinition
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.camunda.parser.event_parsers import (
     CamundaBoundaryEventParser,
+    CamundaEndEventParser,
+    CamundaEventDefinitionParser,
     CamundaIntermediateCatchEventParser,
     CamundaStartEventParser,
 )
@@ -34,12 +54,18 @@ from SpiffWorkflow.camunda.specs.user_task import UserTask
 from engine.spiff import hooked
 from engine.spiff.calls import ChildCallActivity, ChildCallActivityParser
 from engine.spiff.condition_language import unwrap_python_conditions
+from engine.spiff.event_definitions import error_extensions, flowdesk_error
 from engine.spiff.expressions import has_expression
 from engine.spiff.multi_instance import with_multi_instance
 from engine.spiff.specs import ExternalServiceTask
 from engine.spiff.xmlsafe import parse_xml
 
 LOOPABLE = ("userTask", "serviceTask", "scriptTask", "task", "subProcess", "callActivity")
+NEVER = "9999-12-31T00:00:00+00:00"
+START_DEFINITIONS = [MESSAGE_EVENT_XPATH, SIGNAL_EVENT_XPATH, TIMER_EVENT_XPATH, CONDITIONAL_EVENT_XPATH,
+                     ERROR_EVENT_XPATH, ESCALATION_EVENT_XPATH]
+END_DEFINITIONS = [MESSAGE_EVENT_XPATH, CANCEL_EVENT_XPATH, ERROR_EVENT_XPATH, ESCALATION_EVENT_XPATH,
+                   TERMINATION_EVENT_XPATH, SIGNAL_EVENT_XPATH]
 ASSIGNMENT_ATTRIBUTES = {
     "assignee": "assignee",
     "candidateUsers": "candidate_users",
@@ -104,7 +130,19 @@ class FlowdeskUserTaskParser(UserTaskParser):
         return extensions
 
 
-class _CatchEventMixin:
+class _ErrorEventMixin:
+    """Error definitions that carry code and message to camunda:errorCodeVariable/errorMessageVariable."""
+
+    def parse_error_event(self, error_event: Any) -> Any:
+        """Parse as SpiffWorkflow does, as our definition class."""
+        return flowdesk_error(super().parse_error_event(error_event))  # type: ignore[misc]
+
+    def parse_extensions(self, node: Any = None) -> dict[str, Any]:
+        """Add the error attributes to the other extensions."""
+        return {**super().parse_extensions(node), **error_extensions(self)}  # type: ignore[misc]
+
+
+class _CatchEventMixin(_ErrorEventMixin):
     """Timer rewrite and camunda properties for catching events."""
 
     def parse_timer_event(self, event: Any) -> Any:
@@ -114,12 +152,45 @@ class _CatchEventMixin:
         return definition
 
     def parse_extensions(self, node: Any = None) -> dict[str, Any]:
-        """Keep camunda properties (e.g. a message `condition`)."""
-        return {"properties": camunda_properties(self)}
+        """Keep camunda properties (e.g. a message `condition`) and error variables."""
+        return {"properties": camunda_properties(self), **error_extensions(self)}
 
 
 class FlowdeskStartEventParser(_CatchEventMixin, CamundaStartEventParser):
-    """Start events."""
+    """Start events; `interrupting` matters for event subprocesses.
+
+    A process's own timer start events are scheduled by the platform (engine.timer_starts,
+    from `extensions["timer_start"]`), so their timer inside a workflow never falls due.
+    """
+
+    def create_task(self) -> Any:
+        """SpiffWorkflow's start parser skips error and escalation definitions (an event
+        subprocess on them would start at once): read those too."""
+        definition = self.get_event_definition(START_DEFINITIONS)
+        task = self._create_task(definition)
+        self.spec.start.connect(task)
+        return task
+
+    def _timer_start(self) -> dict[str, str] | None:
+        parts = self.xpath("./bpmn:timerEventDefinition/*")
+        if not parts or self.node.getparent().tag != full_tag("process"):
+            return None
+        return {"kind": parts[0].tag.rpartition("}")[2], "text": (parts[0].text or "").strip()}
+
+    def parse_timer_event(self, event: Any) -> Any:
+        """Event subprocess timers as usual; process timer starts: a date that never comes."""
+        if self._timer_start() is None:
+            return super().parse_timer_event(event)
+        return TimeDateEventDefinition(self.node.get("id"), repr(NEVER))
+
+    def parse_extensions(self, node: Any = None) -> dict[str, Any]:
+        """Keep camunda properties, isInterrupting (true unless "false") and a timer start."""
+        interrupting = (self.node.get("isInterrupting") or "true").lower() != "false"
+        extensions = {**super().parse_extensions(node), "interrupting": interrupting}
+        timer_start = self._timer_start()
+        if timer_start is not None:
+            extensions["timer_start"] = timer_start
+        return extensions
 
 
 class FlowdeskIntermediateCatchEventParser(_CatchEventMixin, CamundaIntermediateCatchEventParser):
@@ -138,6 +209,25 @@ class FlowdeskProcessParser(ProcessParser):
         return hooked.parse_node(self, node)
 
 
+class FlowdeskEndEventParser(_ErrorEventMixin, CamundaEndEventParser):
+    """End events: error ends carry their error's camunda:errorMessage; signal ends throw
+    (SpiffWorkflow's end parser skips signal definitions: they would end silently)."""
+
+    def create_task(self) -> Any:
+        """Read the end event's definition, signals included."""
+        task = self._create_task(self.get_event_definition(END_DEFINITIONS))
+        task.connect(self.spec.end)
+        return task
+
+
+class FlowdeskReceiveTaskParser(_CatchEventMixin, CamundaEventDefinitionParser, ReceiveTaskParser):
+    """Receive tasks wait for a Camunda-dialect message (as intermediate catch events do)."""
+
+    def create_task(self) -> Any:
+        """Build the spec with the Camunda message definition."""
+        return ReceiveTaskParser.create_task(self)
+
+
 class FlowdeskParser(CamundaParser):
     """The Camunda 7 dialect as Flowdesk runs it."""
 
@@ -151,6 +241,8 @@ class FlowdeskParser(CamundaParser):
         full_tag("intermediateCatchEvent"): (FlowdeskIntermediateCatchEventParser, IntermediateCatchEvent),
         full_tag("boundaryEvent"): (FlowdeskBoundaryEventParser, BoundaryEvent),
         full_tag("callActivity"): (ChildCallActivityParser, ChildCallActivity),
+        full_tag("receiveTask"): (FlowdeskReceiveTaskParser, ReceiveTask),
+        full_tag("endEvent"): (FlowdeskEndEventParser, EndEvent),
     }, {full_tag(tag) for tag in LOOPABLE})
 
     def add_bpmn_bytes(self, xml: bytes | str, filename: str | None = None) -> None:
@@ -158,3 +250,10 @@ class FlowdeskParser(CamundaParser):
         root = parse_xml(xml)
         unwrap_python_conditions(root)
         self.add_bpmn_xml(root, filename)
+
+    def add_bpmn_xml(self, bpmn: Any, filename: str | None = None) -> None:
+        """Add a parsed document, its link events rewritten to flows first."""
+        from engine.spiff.links import rewrite_links
+
+        rewrite_links(bpmn)
+        super().add_bpmn_xml(bpmn, filename)

@@ -23,6 +23,7 @@ from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
+from engine.spiff import events as _events
 from engine.spiff import serializer as _ser
 from engine.spiff import snapshot
 from engine.spiff.data import DataError, clean_mapping, json_clean
@@ -147,6 +148,8 @@ def advance(workflow: BpmnWorkflow, service_handler: ServiceHandler | None) -> S
     try:
         for _ in range(MAX_ROUNDS):
             workflow.do_engine_steps()
+            if _events.apply_interrupts(workflow):
+                continue
             if not workflow.get_tasks(state=TaskState.READY, manual=False):
                 break
     except Exception as exc:  # a script, condition, timer... failed: the task goes to ERROR
@@ -201,6 +204,7 @@ def _mark_error(task: Any, detail: str) -> None:
 def step_result(workflow: BpmnWorkflow) -> StepResult:
     """Describe the workflow's current waits, errors and data."""
     timers, messages = snapshot.waits(workflow)
+    messages += _events.trigger_waits(workflow)
     errors = snapshot.errors(workflow)
     if errors:
         status = "error"
@@ -302,6 +306,7 @@ def deliver_message(
     """
     clean_payload = json_clean(payload)
     extra = clean_mapping(dict(variables or {}))
+    _events.start_triggered(workflow, MessageEventDefinition(name))
     caught = []
     for task in list(workflow.event_manager.tasks.values()):
         found = _catcher(task, name, clean_payload, extra)

@@ -2,17 +2,18 @@
 
 Supported (everything else is refused with the element id and a reason):
 * processes: one executable main process (others in the file may be called by it);
-* events: start none/message (event subprocess: message/timer/error/escalation), end
-  none/terminate/error/escalation, intermediate catch message/timer, intermediate throw
-  none, boundary message/timer/error/escalation;
+* events: start none/message/signal/timer (date, duration, ISO cycle, Camunda cron; event
+  subprocess: message/timer/error/escalation/signal), end none/terminate/error/escalation/
+  signal, intermediate catch message/timer/signal/link, intermediate throw none/signal/
+  escalation/link, boundary message/timer/error/escalation/signal;
 * activities: userTask (camunda:formData forms), serviceTask (external, known topic),
-  scriptTask (Python), task, callActivity (literal calledElement), subProcess (embedded
-  and event subprocesses), loops and multi-instance;
+  scriptTask (Python), receiveTask (a message), task, callActivity (literal calledElement),
+  subProcess (embedded and event subprocesses), loops and multi-instance;
 * gateways: exclusive, inclusive, parallel, event-based.
-Refused: complex gateways, manual/send/receive/business-rule tasks, transactions,
-ad-hoc subprocesses, compensation, signal, conditional, link and cancel events, data
-stores, message throw events (use a service task), timer start events (processes start
-on record events or by hand), DOCTYPE/entities, and paths longer than MAX_PATH steps.
+Refused: complex gateways, manual/send/business-rule tasks, transactions, ad-hoc
+subprocesses, compensation, conditional and cancel events, data stores, message throw
+events (use a service task), expressions in timer start events, link throws without their
+catch, DOCTYPE/entities, and paths longer than MAX_PATH steps.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 
 from engine.spiff import validation_rules as rules
+from engine.spiff.event_rules import REFUSAL_HINTS, check_timer_start
 from engine.spiff.expressions import check_expression
+from engine.spiff.links import check_links
 from engine.spiff.parser import FlowdeskParser
 from engine.spiff.paths import longest_path
 from engine.spiff.serializer import serialize_spec
@@ -229,6 +232,7 @@ class _Validator:
                 reason = UNSUPPORTED.get(kind, f"bpmn:{kind} is not supported by the engine")
                 self.error(el.get("id"), reason)
         self._flows(flows, nodes)
+        check_links(self, container)
         self._boundaries(nodes)
         self._path(container, nodes, flows)
 
@@ -257,6 +261,10 @@ class _Validator:
                 self.error(el.get("id"), message)
             if called and called not in self.result.called_processes:
                 self.result.called_processes.append(called)
+        elif kind == "receiveTask":
+            name = rules.check_message(self, element_id, el)
+            if name:
+                self.result.message_catches.append((element_id, name))
         elif kind == "subProcess":
             self._container(el, "eventSubProcess" if el.get("triggeredByEvent") == "true" else "subProcess")
         if kind in ACTIVITIES:
@@ -275,10 +283,13 @@ class _Validator:
             where = f" in a {scope}" if kind == "startEvent" else ""
             self.error(
                 element_id,
-                f"{found} {kind}s{where} are not supported (allowed: {', '.join(sorted(allowed))})",
+                f"{found} {kind}s{where} are not supported (allowed: {', '.join(sorted(allowed))})"
+                + REFUSAL_HINTS.get(found, ""),
             )
             return
-        if found == "timer":
+        if found == "timer" and kind == "startEvent" and scope == "process":
+            check_timer_start(self, element_id, definitions[0])
+        elif found == "timer":
             rules.check_timer(self, element_id, definitions[0])
         elif found == "message":
             self._message(el, kind, scope, definitions[0])

@@ -28,6 +28,7 @@ FLOW_NODES = {
     "userTask",
     "serviceTask",
     "scriptTask",
+    "receiveTask",
     "task",
     "callActivity",
     "subProcess",
@@ -54,7 +55,6 @@ UNSUPPORTED = {
     "manualTask": "manual tasks cannot be tracked: use a user task (with a form) instead",
     "businessRuleTask": "business rule (DMN) tasks are not supported",
     "sendTask": "send tasks are not supported: use an external service task (e.g. mail.send)",
-    "receiveTask": "receive tasks are not supported: use an intermediate message catch event",
     "transaction": "transactions (and compensation) are not supported",
     "adHocSubProcess": "ad-hoc subprocesses are not supported",
     "dataStoreReference": "data stores are not supported",
@@ -72,15 +72,15 @@ EVENT_KINDS = {
     "terminateEventDefinition": "terminate",
 }
 ALLOWED_EVENTS = {
-    ("startEvent", "process"): {"none", "message"},
+    ("startEvent", "process"): {"none", "message", "signal", "timer"},
     ("startEvent", "subProcess"): {"none"},
-    ("startEvent", "eventSubProcess"): {"message", "timer", "error", "escalation"},
-    ("endEvent", None): {"none", "terminate", "error", "escalation"},
-    ("intermediateCatchEvent", None): {"message", "timer"},
-    ("intermediateThrowEvent", None): {"none"},
-    ("boundaryEvent", None): {"message", "timer", "error", "escalation"},
+    ("startEvent", "eventSubProcess"): {"message", "timer", "error", "escalation", "signal"},
+    ("endEvent", None): {"none", "terminate", "error", "escalation", "signal"},
+    ("intermediateCatchEvent", None): {"message", "timer", "signal", "link"},
+    ("intermediateThrowEvent", None): {"none", "signal", "escalation", "link"},
+    ("boundaryEvent", None): {"message", "timer", "error", "escalation", "signal"},
 }
-ACTIVITIES = {"userTask", "serviceTask", "scriptTask", "task", "callActivity", "subProcess"}
+ACTIVITIES = {"userTask", "serviceTask", "scriptTask", "receiveTask", "task", "callActivity", "subProcess"}
 RESERVED_IDS = {"Start", "End", "Root", "StartEventSplit", "StartEventJoin"}
 RESERVED_SUFFIXES = (".EndJoin", ".BoundaryEventSplit", ".BoundaryEventJoin", " [child]")
 

@@ -59,6 +59,7 @@ from web.api import (  # noqa: E402,F401  (routes)
     access,
     activities,
     auth,
+    events,
     export,
     inbox,
     instances,

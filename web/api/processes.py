@@ -63,7 +63,7 @@ def put_triggers(key: str):
 def start_process(key: str):
     body = json_body()
     instance = start_manually(key, body.get("entity"), body.get("id"), body.get("variables"),
-                              actor=g.actor)
+                              actor=g.actor, business_key=body.get("business_key"))
     return jsonify(instance_to_dict(instance)), 201
 
 
@@ -128,5 +128,7 @@ register_paths({
         params=[_KEY], status="201", response=ref("ProcessInstance"),
         body={"type": "object", "required": ["entity", "id"], "properties": {
             "entity": {"type": "string"}, "id": {"type": "integer"},
-            "variables": {"type": "object", "description": "extra process variables"}}})},
+            "variables": {"type": "object", "description": "extra process variables"},
+            "business_key": {"type": "string", "maxLength": 255,
+                             "description": "Camunda's business key, for message correlation"}}})},
 }, schemas={"Process": _PROCESS, "ProcessVersion": _VERSION, "ProcessTrigger": _TRIGGER})

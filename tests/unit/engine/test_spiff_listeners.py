@@ -208,7 +208,8 @@ def test_error_code_and_message_variables_are_set_when_the_error_is_caught() -> 
             chain("Begin", "Sub", "Done"),
             chain("Caught", "Handled"),
         ],
-        extra='<bpmn:error id="Err" name="Payment refused" errorCode="PAY-42" />',
+        extra=('<bpmn:error id="Err" name="Refused" errorCode="PAY-42" '
+               'camunda:errorMessage="Payment refused" />'),
     )
     result = advance(begin(blob, {}), None)
     assert result.status == "completed", result.errors

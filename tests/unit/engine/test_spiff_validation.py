@@ -139,10 +139,11 @@ def test_not_bpmn_and_no_executable_process() -> None:
 
 def test_unsupported_events_and_compensation() -> None:
     xml = simple(
-        '<bpmn:startEvent id="TimerStart"><bpmn:timerEventDefinition><bpmn:timeCycle>R/PT1H</bpmn:timeCycle>'
+        '<bpmn:startEvent id="TimerStart"><bpmn:timerEventDefinition><bpmn:timeCycle>${every}'
+        "</bpmn:timeCycle>"
         "</bpmn:timerEventDefinition></bpmn:startEvent>",
         '<bpmn:intermediateThrowEvent id="Signal">'
-        "<bpmn:signalEventDefinition /></bpmn:intermediateThrowEvent>",
+        '<bpmn:linkEventDefinition name="Nowhere" /></bpmn:intermediateThrowEvent>',
         '<bpmn:intermediateThrowEvent id="Throw"><bpmn:messageEventDefinition messageRef="M" />'
         "</bpmn:intermediateThrowEvent>",
         user_task("Work"),
@@ -163,16 +164,18 @@ def test_unsupported_events_and_compensation() -> None:
     )
     found = problems(xml)
     for element, text in [
-        ("TimerStart", "timer startEvents in a process are not supported"),
-        ("Signal", "signal intermediateThrowEvents are not supported"),
+        ("TimerStart", "a timer start event cannot use expressions"),
+        ("Signal", "no link catch event named 'Nowhere'"),
         ("Throw", "message intermediateThrowEvents are not supported"),
         ("Comp", "compensation boundaryEvents are not supported"),
         ("Undo", "compensation is not supported"),
         ("Send", "send tasks are not supported"),
-        ("Receive", "receive tasks are not supported"),
+        ("Receive", "the message event refers to no known message"),
         ("Rules", "business rule"),
         ("Tx", "transactions"),
         ("Cond", "conditional intermediateCatchEvents are not supported"),
+        ("Cond", "not on every variable change as Camunda does"),
+        ("Comp", "has no compensation"),
         ("Orphan", "not to an activity"),
     ]:
         assert has(found, element, text), (element, found)
