@@ -214,7 +214,7 @@ def step_result(workflow: BpmnWorkflow) -> StepResult:
         status = "waiting"
     thrown = [
         {"name": e.event_definition.name, "code": getattr(e.event_definition, "code", None),
-         "kind": type(e.event_definition).__name__, "payload": json_clean(e.payload)}
+         "kind": _event_kind(e.event_definition), "payload": json_clean(e.payload)}
         for e in workflow.get_events()
     ]
     return StepResult(
@@ -358,3 +358,11 @@ def workflow_data(workflow: BpmnWorkflow) -> dict[str, Any]:
     for task in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.ERROR):
         data.update(task.data)
     return json_clean(data)
+
+
+def _event_kind(definition: Any) -> str:
+    """SpiffWorkflow's name of the event's kind (our subclasses report their stock class)."""
+    for cls in type(definition).__mro__:
+        if cls.__module__.startswith("SpiffWorkflow"):
+            return cls.__name__
+    return type(definition).__name__
