@@ -24,6 +24,7 @@ test-postgresql:
 
 lint:
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)

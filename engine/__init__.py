@@ -1,1 +1,12 @@
-"""Flowdesk process engine."""
+"""Flowdesk process engine.
+
+Other packages (the web layer) may import the modules in PUBLIC_MODULES; `engine.spiff`,
+the one place that speaks SpiffWorkflow, and the runtime's internals are the engine's own
+(tests/unit/test_public_surface.py and the import-linter contracts in pyproject.toml).
+"""
+
+PUBLIC_MODULES = (
+    "engine.activities", "engine.deploy", "engine.element_templates", "engine.forms", "engine.inbox",
+    "engine.inbox_view", "engine.instances", "engine.messages", "engine.models",
+    "engine.record_processes", "engine.runtime", "engine.signals", "engine.triggers",
+)

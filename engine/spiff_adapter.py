@@ -143,12 +143,10 @@ def new_state(version: Any, data: dict, start_message: str | None, start_kind: s
         return runner.serialize_state(wf)
     wf = runner.new_workflow(spec, subprocess_specs, variables, start_message, event)
     if start_message is None:
-        from SpiffWorkflow.util.task import TaskState
+        from engine.spiff import progress
 
-        if not wf.get_tasks(state=TaskState.READY):
+        if not progress.seed_ready_tasks(wf, event):
             raise NotStartable("the process starts only on a message")
-        for task in wf.get_tasks(state=TaskState.READY | TaskState.FUTURE):
-            task.data.setdefault("event", event)
     return runner.serialize_state(wf)
 
 
@@ -237,32 +235,18 @@ def timer_starts(version: Any) -> list[dict]:
 
 
 def _completed_ids(wf: Any) -> set:
-    from SpiffWorkflow.util.task import TaskState
+    from engine.spiff import progress
 
-    return {t.id for t in wf.get_tasks(state=TaskState.COMPLETED)}
+    return progress.completed_task_ids(wf)
 
 
 def _step_log(wf: Any, done_before: set, data_before: dict, data_after: dict) -> list[dict]:
     """Log entries: each element completed in the step, then the variables it changed."""
-    from SpiffWorkflow.util.task import TaskState
+    from engine.spiff import progress
 
-    entries = []
-    for task in wf.get_tasks(state=TaskState.COMPLETED):
-        element = getattr(task.task_spec, "bpmn_id", None)
-        if task.id in done_before or not element or task.task_spec.manual:
-            continue
-        label = getattr(task.task_spec, "bpmn_name", None) or element
-        entries.append({"kind": "task_completed", "element_id": element,
-                        "message": f"Completed {label}", "data": {"task_uuid": str(task.id)}})
-    changed = {k: v for k, v in data_after.items()
-               if k not in ("record", "event") and data_before.get(k, _MISSING) != v}
-    if changed:
-        entries.append({"kind": "data", "element_id": None, "message": "Variables changed: "
-                        + ", ".join(sorted(changed)), "data": changed})
-    return entries
+    return progress.step_log(wf, done_before, data_before, data_after)
 
 
-_MISSING = object()
 
 
 def _user_task(task: dict) -> dict:

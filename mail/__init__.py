@@ -1,1 +1,8 @@
-"""Outgoing mail and templates, bulk send jobs, the Send&Save CRM mailbox, personal mailboxes."""
+"""Outgoing mail and templates, bulk send jobs, the Send&Save CRM mailbox, personal mailboxes.
+
+Other packages may import the modules in PUBLIC_MODULES (and what lies under a listed
+package): the engine queues mail through `mail.outgoing` only. The protocol clients (SMTP,
+IMAP), the poller and the Celery tasks are mail's own (tests/unit/test_public_surface.py).
+"""
+
+PUBLIC_MODULES = ("mail.models", "mail.outgoing", "mail.sanitize", "mail.services")

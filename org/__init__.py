@@ -1,1 +1,10 @@
-"""Users, departments (a tree), API tokens: the company structure."""
+"""Users, departments (a tree), API tokens: the company structure.
+
+Other packages may import the modules in PUBLIC_MODULES (and what lies under a listed
+package); the rest is org's own. tests/unit/test_public_surface.py holds every package to it.
+"""
+
+PUBLIC_MODULES = (
+    "org.actors", "org.admin", "org.models", "org.notify", "org.services", "org.signals",
+    "org.workgroups",
+)

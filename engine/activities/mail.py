@@ -38,13 +38,6 @@ def send(params: dict, ctx: ActivityContext) -> dict:
         raise fail(topic, "template", exc.fields.get("template", exc.message)) from exc
 
 
-def recipients(entity: str, record_id: int) -> list[str]:
-    """The record's first address; a deal's comes from its contact, else its company."""
-    from mail.services.recipients import addresses_for
-
-    return addresses_for(entity, record_id)
-
-
 TOPICS: tuple[Topic, ...] = (
     Topic("mail.send", "Send a mail from a template to the record's e-mail address (sent by a worker "
           "after the step commits, logged on the record's timeline with an email.sent event; skipped "
