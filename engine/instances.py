@@ -30,10 +30,10 @@ FINISHED = ("completed", "terminated")
 def _can_read_record(entity: str | None, entity_id: int | None, actor: Actor) -> bool:
     if entity is None or entity_id is None:
         return False
-    from engine.triggers import _require_readable
+    from engine.triggers import require_readable
 
     try:
-        _require_readable(entity, entity_id, actor)
+        require_readable(entity, entity_id, actor)
     except (NotFound, Forbidden, ValidationError):
         return False
     return True

@@ -28,7 +28,7 @@ def is_record_message(name: str) -> bool:
 
 def _check_input(name: Any, business_key: Any, correlation: Any, variables: Any) -> dict:
     """Field errors of a correlation request, then the cleaned variables."""
-    from engine.triggers import _clean_variables
+    from engine.triggers import clean_variables
 
     errors = {}
     if not isinstance(name, str) or not name.strip() or len(name) > 100:
@@ -43,7 +43,7 @@ def _check_input(name: Any, business_key: Any, correlation: Any, variables: Any)
         errors["variables"] = "Expected an object of variables"
     if errors:
         raise ValidationError.from_fields(errors)
-    return _clean_variables(variables or {})
+    return clean_variables(variables or {})
 
 
 def waiting_instances(name: str, kind: str, business_key: str | None = None) -> list[ProcessInstance]:

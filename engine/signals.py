@@ -67,13 +67,13 @@ def broadcast_thrown(instance: ProcessInstance, signals: list[dict]) -> None:
 def send_signal(name: Any, variables: Any = None, *, actor: Actor) -> dict:
     """Broadcast a signal from outside: instances the actor may read, and signal starts."""
     from engine.instances import may_read
-    from engine.triggers import _clean_variables
+    from engine.triggers import clean_variables
 
     if not isinstance(name, str) or not name.strip() or len(name) > 100:
         raise ValidationError.from_fields({"name": "Name the signal (at most 100 characters)"})
     if variables is not None and not isinstance(variables, dict):
         raise ValidationError.from_fields({"variables": "Expected an object of variables"})
-    variables = _clean_variables(variables or {})
+    variables = clean_variables(variables or {})
     user = actor_user(actor)
     reached = _reach_waiting(name, variables, user.id, None, lambda i: may_read(i, actor))
     started = _start(name, variables, user.id, getattr(actor, "depth", 0))

@@ -201,8 +201,8 @@ def start_manually(key: str, entity: str, record_id: Any, variables: Any, *,
         errors["business_key"] = "Expected a string of at most 255 characters"
     if errors:
         raise ValidationError.from_fields(errors)
-    variables = _clean_variables(variables or {})
-    _require_readable(entity, record_id, actor)
+    variables = clean_variables(variables or {})
+    require_readable(entity, record_id, actor)
     definition = get_definition(key)
     version = latest_version(definition)
     if not definition.active or version is None:
@@ -222,7 +222,8 @@ def start_manually(key: str, entity: str, record_id: Any, variables: Any, *,
     return instance
 
 
-def _clean_variables(variables: dict) -> dict:
+def clean_variables(variables: dict) -> dict:
+    """Variables given to a start, message or signal: JSON values under names that are not reserved."""
     from engine.spiff.data import DataError, clean_mapping
 
     bad = [name for name in variables if name in RESERVED_VARIABLES or str(name).startswith("_")]
@@ -235,7 +236,7 @@ def _clean_variables(variables: dict) -> dict:
         raise ValidationError.from_fields({"variables": str(exc)}) from None
 
 
-def _require_readable(entity: str, record_id: int, actor: Actor) -> None:
+def require_readable(entity: str, record_id: int, actor: Actor) -> None:
     """The actor must be able to read the record the process will be about."""
     if entity == "task":
         from crm.services.tasks import get_task
