@@ -12,6 +12,7 @@ from errors import Forbidden, NotFound, ServiceError, ValidationError
 from extensions import db
 from org.actors import Actor, ProcessActor, actor_user
 from org.admin import acts_as_admin, has_admin_rights
+from org.rows import get_or_create
 
 RECORD_ENTITIES = ("lead", "contact", "company", "deal", "task")
 TRIGGER_ACTIONS = ("created", "updated")
@@ -107,12 +108,9 @@ def deploy_as_system(data: bytes, *, created_by_id: int | None) -> tuple[Process
 
 
 def _definition_for(key: str, name: str | None) -> ProcessDefinition:
-    definition = db.session.scalar(select(ProcessDefinition).where(ProcessDefinition.key == key))
-    if definition is None:
-        definition = ProcessDefinition(key=key, name=name or key, active=True)
-        db.session.add(definition)
-        db.session.flush()
-    elif name:
+    definition, created = get_or_create(ProcessDefinition, key=key,
+                                        defaults={"name": name or key, "active": True})
+    if name and not created:
         definition.name = name
     return definition
 
