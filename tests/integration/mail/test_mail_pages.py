@@ -13,7 +13,7 @@ from tests.support.services import free_port
 
 
 def login(client, user, *, admin_mode: bool = False) -> None:
-    r = client.post("/login", data={"email": user.email, "password": "password123"})
+    r = client.post("/login", data={"email": user.email, "password": "Quiet-bay-42"})
     assert r.status_code == 302, r.get_data(as_text=True)
     if admin_mode:
         with client.session_transaction() as session:
