@@ -113,7 +113,7 @@ def checked_addresses(host: str, port: int) -> list[tuple[int, str]]:
               if is_public(ipaddress.ip_address(ip)) or _allowed(name, ipaddress.ip_address(ip), entries)]
     if not usable:
         raise Refused(f"Connections to {host} are not allowed: it is a loopback, private or reserved "
-                      f"address (an administrator can allow it under Settings > Network)")
+                      f"address (an administrator can allow it in the network settings)")
     return usable
 
 
