@@ -10,6 +10,7 @@ from datetime import timedelta
 from flask import Flask
 
 import config as config_module
+import netguard
 from extensions import celery_init_app, csrf, db, login_manager, migrate
 
 
@@ -80,7 +81,9 @@ def _register_parts(app: Flask) -> None:
     import engine.tasks  # noqa: F401  (registers Celery tasks)
     import mail.models
     import mail.tasks  # noqa: F401  (registers Celery tasks)
-    import org.models  # noqa: F401
+    import org.models
+    import org.settings
+    import org.throttle
     import web
     from cli import register_cli
     from crm.kick import install_outbox_kick
@@ -88,6 +91,7 @@ def _register_parts(app: Flask) -> None:
     from engine.triggers import register as register_engine_consumer
     from mail.system import install as install_system_mail
 
+    netguard.add_allowed_source(org.settings.allowed_private_hosts)
     install_outbox_kick(app)
     install_system_mail()
     register_engine_consumer()

@@ -78,6 +78,18 @@ class Config:
         self.WTF_CSRF_TIME_LIMIT = None
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
+        # The "remember me" cookie is as guarded as the session's; behind HTTPS set
+        # FLOWDESK_SECURE_COOKIES=1 so neither cookie ever travels over plain HTTP.
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        secure = _bool("FLOWDESK_SECURE_COOKIES", False)
+        self.SESSION_COOKIE_SECURE = self.REMEMBER_COOKIE_SECURE = secure
+        # Failed logins: free ones per account / per address, then locks doubling from
+        # LOGIN_LOCK_SECONDS up to LOGIN_LOCK_MAX_SECONDS (org/throttle.py).
+        self.LOGIN_ACCOUNT_FREE = int(os.environ.get("FLOWDESK_LOGIN_ACCOUNT_FREE", "5"))
+        self.LOGIN_ADDRESS_FREE = int(os.environ.get("FLOWDESK_LOGIN_ADDRESS_FREE", "20"))
+        self.LOGIN_LOCK_SECONDS = int(os.environ.get("FLOWDESK_LOGIN_LOCK_SECONDS", "30"))
+        self.LOGIN_LOCK_MAX_SECONDS = int(os.environ.get("FLOWDESK_LOGIN_LOCK_MAX_SECONDS", "900"))
         self.TESTING = False
 
     @property

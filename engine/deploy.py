@@ -12,6 +12,7 @@ from errors import Forbidden, NotFound, ServiceError, ValidationError
 from extensions import db
 from org.actors import Actor, ProcessActor, actor_user
 from org.admin import acts_as_admin, has_admin_rights
+from org.rows import get_or_create
 
 RECORD_ENTITIES = ("lead", "contact", "company", "deal", "task")
 TRIGGER_ACTIONS = ("created", "updated")
@@ -107,12 +108,9 @@ def deploy_as_system(data: bytes, *, created_by_id: int | None) -> tuple[Process
 
 
 def _definition_for(key: str, name: str | None) -> ProcessDefinition:
-    definition = db.session.scalar(select(ProcessDefinition).where(ProcessDefinition.key == key))
-    if definition is None:
-        definition = ProcessDefinition(key=key, name=name or key, active=True)
-        db.session.add(definition)
-        db.session.flush()
-    elif name:
+    definition, created = get_or_create(ProcessDefinition, key=key,
+                                        defaults={"name": name or key, "active": True})
+    if name and not created:
         definition.name = name
     return definition
 
@@ -162,6 +160,10 @@ def set_active(key: str, active: bool, *, actor: Actor) -> ProcessDefinition:
     return definition
 
 
+TRIGGER_KEYS = {"element_id", "fields", "condition", "message", "entity", "action"}
+MAX_CONDITION = 2000
+
+
 def update_triggers(key: str, triggers: Any, *, actor: Actor) -> ProcessVersion:
     """Set the changed-field filters and conditions of the newest version's triggers."""
     require_designer(actor)
@@ -186,7 +188,10 @@ def _checked_trigger(item: Any, current: dict, where: str, errors: dict) -> dict
     if not isinstance(item, dict):
         errors[where] = "Expected an object"
         return None
-    trig = current.get(item.get("element_id"))
+    for name in set(item) - TRIGGER_KEYS:
+        errors[f"{where}.{name}"] = "Unknown field"
+    element_id = item.get("element_id")
+    trig = current.get(element_id) if isinstance(element_id, str) else None
     if trig is None:
         errors[f"{where}.element_id"] = (
             "No message start event with this id; one of: " + ", ".join(sorted(current)))
@@ -231,7 +236,12 @@ def condition_problem(condition: str) -> str | None:
     """Compile a trigger condition in the sandbox; return the problem or None."""
     from engine.spiff.expressions import check_expression
 
-    problem = check_expression(condition)
+    if len(condition) > MAX_CONDITION:
+        return f"Invalid condition: at most {MAX_CONDITION} characters"
+    try:
+        problem = check_expression(condition)
+    except (RecursionError, MemoryError):  # the parsers' recursion: say so instead of a 500
+        problem = "the expression nests too deeply"
     return f"Invalid condition: {problem}" if problem else None
 
 

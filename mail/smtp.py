@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import socket
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
+
+import netguard
 
 log = logging.getLogger("flowdesk.mail.outgoing")
 
@@ -48,6 +51,19 @@ def answer_of(code: int | None, resp: bytes | str) -> str:
     return f"{code} {text}".strip() if code else text
 
 
+class _GuardedSMTP(smtplib.SMTP):
+    """smtplib.SMTP whose socket goes through the outgoing-connection fence (netguard)."""
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        return netguard.create_connection(host, port, timeout)
+
+
+class _GuardedSMTPSSL(smtplib.SMTP_SSL):
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        sock = netguard.create_connection(host, port, timeout)
+        return self.context.wrap_socket(sock, server_hostname=self._host)  # the certificate names the host
+
+
 class Transport:
     """One SMTP connection reused for many messages; `send` returns the server's answer.
 
@@ -76,24 +92,37 @@ class Transport:
             self.conn = None
 
     def _connect(self) -> smtplib.SMTP:
+        """Connect and log in; errors never carry the server's own words (no banner, no port probe)."""
         cfg = self.config
         try:
             if cfg.security == "ssl":
-                conn = smtplib.SMTP_SSL(cfg.host, cfg.port, timeout=cfg.timeout,
-                                        context=ssl.create_default_context())
+                conn = _GuardedSMTPSSL(cfg.host, cfg.port, timeout=cfg.timeout,
+                                       context=ssl.create_default_context())
             else:
-                conn = smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout)
+                conn = _GuardedSMTP(cfg.host, cfg.port, timeout=cfg.timeout)
                 if cfg.security == "starttls":
                     conn.starttls(context=ssl.create_default_context())
             conn.ehlo_or_helo_if_needed()
-            if cfg.user:
-                conn.login(cfg.user, cfg.password)
-        except smtplib.SMTPResponseException as exc:
-            answer = answer_of(exc.smtp_code, exc.smtp_error)
-            raise SendFailed(answer, exc.smtp_code, connection=True) from exc
-        except (TimeoutError, smtplib.SMTPException, OSError, ssl.SSLError) as exc:
-            raise SendFailed(f"Cannot connect to {cfg.host}:{cfg.port}: {exc}", connection=True) from exc
+        except netguard.Refused as exc:
+            raise SendFailed(str(exc), connection=True) from None
+        except ssl.SSLCertVerificationError:
+            raise SendFailed(f"The certificate of {cfg.host} is not valid for it", connection=True) from None
+        except (TimeoutError, smtplib.SMTPException, OSError, ssl.SSLError):
+            raise SendFailed(str(netguard.cannot_connect(cfg.host, cfg.port)), connection=True) from None
+        if cfg.user:
+            self._login(conn)
         return conn
+
+    def _login(self, conn: smtplib.SMTP) -> None:
+        try:
+            conn.login(self.config.user, self.config.password)
+        except smtplib.SMTPResponseException as exc:
+            conn.close()
+            raise SendFailed(f"The server refused the login as {self.config.user}", exc.smtp_code,
+                             connection=True) from None
+        except (TimeoutError, smtplib.SMTPException, OSError) as exc:
+            conn.close()
+            raise SendFailed(f"The server refused the login as {self.config.user}", connection=True) from exc
 
     def send(self, msg: EmailMessage, rcpt: str) -> str:
         """Deliver `msg` to one recipient; SendFailed carries the server's refusal."""

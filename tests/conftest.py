@@ -7,6 +7,9 @@ import tempfile
 import pytest
 
 os.environ.setdefault("FLOWDESK_INSTANCE", tempfile.mkdtemp(prefix="flowdesk-instance-"))
+# The test mail and calendar servers (Dovecot, aiosmtpd, Radicale) listen on loopback, which the
+# outgoing-connection fence (netguard) refuses unless allowed; worker subprocesses inherit it.
+os.environ.setdefault("FLOWDESK_ALLOWED_PRIVATE_HOSTS", "127.0.0.1")
 
 from tests.support.api import ApiClient
 from tests.support.databases import backend, create_database, wipe
@@ -63,7 +66,7 @@ def make_user(app):
     def make(email: str | None = None, *, admin: bool = False, department_id: int | None = None,
              **kw: object):
         n = next(counter)
-        return create_user(email or f"user{n}@example.com", "password123", actor=None,
+        return create_user(email or f"user{n}@example.com", "Quiet-bay-42", actor=None,
                            is_admin=admin, department_id=department_id,
                            first_name=kw.pop("first_name", f"First{n}"),
                            last_name=kw.pop("last_name", f"Last{n}"), **kw)

@@ -21,9 +21,11 @@ class IdConverter(IntegerConverter):
 def register(app: Flask) -> None:
     from web.api import api
     from web.auth import init_login
+    from web.headers import init_headers
     from web.pages import register_pages
 
     app.url_map.converters["int"] = IdConverter  # before any route is added
     init_login(app)
+    init_headers(app)
     app.register_blueprint(api)
     register_pages(app)

@@ -116,3 +116,27 @@ def build_documents(entity: str, rows: list[Row]) -> list[Document]:
         docs.append(Document(entity, r.id, title_of(entity, r), "\n".join(lines)[:MAX_BODY],
                              r.responsible_id, r.dept_path or "", status, r.created_by_id, r.updated_at))
     return docs
+
+
+def hidden_names(entity: str, record_ids: list[int], actor: object) -> dict[int, set[str]]:
+    """Per record, the titles of the companies and contacts it points at that `actor` may not read:
+    a snippet must not show them (the index holds them for those who may)."""
+    if entity not in ("contact", "deal", "lead") or not record_ids:
+        return {}
+    from crm import access
+
+    rows = load_rows(entity, record_ids)
+    out: dict[int, set[str]] = {}
+    for target in ("company", "contact"):
+        column = f"{target}_id"
+        wanted = {getattr(r, column) for r in rows if getattr(r, column, None)}
+        if not wanted:
+            continue
+        model = MODELS[target]
+        hidden = {row.id: title_of(target, row) for row in db.session.scalars(
+            select(model).where(model.id.in_(wanted))) if not access.can(actor, target, "read", row)}
+        for r in rows:
+            if getattr(r, column, None) in hidden:
+                out.setdefault(r.id, set()).add(hidden[getattr(r, column)])
+    return out
+

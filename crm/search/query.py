@@ -38,7 +38,7 @@ from sqlalchemy import (
 )
 
 from crm import access
-from crm.search.documents import ENTITIES, MODELS
+from crm.search.documents import ENTITIES, MODELS, hidden_names
 from crm.search.models import SearchDocument, fts_table, id_range
 from crm.search.text import fts5_query, query_words, snippet, tsquery
 from extensions import db
@@ -182,8 +182,20 @@ def search_records(q: str, *, actor: Actor, limit: int = 20, strategy: str = "au
     s = SearchDocument
     rows = {r.id: r for r in db.session.execute(
         select(s.id, s.entity, s.record_id, s.title, s.body).where(s.id.in_([i for i, _ in ranked])))}
+    hidden = _hidden_names(list(rows.values()), actor)
     for doc, score in ranked:
         row = rows[doc]
-        result.hits.append(Hit(row.entity, row.record_id, row.title, snippet(row.title, row.body, terms),
-                               score))
+        body, names = row.body, hidden.get((row.entity, row.record_id))
+        if names:  # names of records the reader may not read
+            body = "\n".join(line for line in body.split("\n") if line not in names)
+        result.hits.append(Hit(row.entity, row.record_id, row.title, snippet(row.title, body, terms), score))
     return result
+
+
+def _hidden_names(rows: list, actor: Actor) -> dict[tuple[str, int], set[str]]:
+    out: dict[tuple[str, int], set[str]] = {}
+    for entity in {r.entity for r in rows}:
+        ids = [r.record_id for r in rows if r.entity == entity]
+        for record_id, names in hidden_names(entity, ids, actor).items():
+            out[entity, record_id] = names
+    return out

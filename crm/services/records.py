@@ -14,7 +14,7 @@ from crm.paging import Page, paginate
 from crm.serialize import json_value
 from crm.services.timeline import add_entry
 from crm.validation import Cleaned, clean
-from errors import NotFound, ValidationError
+from errors import Forbidden, NotFound, ValidationError
 from extensions import db
 from org.actors import Actor, actor_user
 from org.models import valid_id
@@ -59,6 +59,7 @@ def create_record(entity_name: str, data: dict, *, actor: Actor, commit: bool = 
     record.dept_path = dept_path_for(record.responsible_id)
     _apply_derived(spec, record)
     access.require(actor, spec.name, right, record)
+    _require_readable_refs(spec, cleaned.values, actor)
     db.session.add(record)
     db.session.flush()
     _set_emails(spec.name, record.id, cleaned.emails or [])
@@ -79,6 +80,7 @@ def update_record(entity_name: str, record_id: int, data: dict, *, actor: Actor,
     if cleaned.errors:
         raise ValidationError.from_fields(cleaned.errors)
     changes = _assign(spec, record, cleaned)
+    _require_new_state(spec, record, changes, actor)
     if changes:
         add_entry(spec.name, record.id, "changed", actor=actor,
                   summary="Changed " + ", ".join(sorted(changes)), data={"changes": changes})
@@ -108,6 +110,30 @@ def _assign(spec: Entity, record: object, cleaned: Cleaned) -> dict:
     if closed_before is not None and closed_before != record.closed:
         changes["closed"] = [closed_before, record.closed]
     return changes
+
+
+def _require_new_state(spec: Entity, record: object, changes: dict, actor: Actor) -> None:
+    """The edit right holds on the record as it would become too (new status or stage, new
+    responsible within the actor's scope), and changed references point at readable records."""
+    if not changes:
+        return
+    if not access.can(actor, spec.name, "edit", record):
+        raise Forbidden(access.missing_right(spec.name, "edit", record))
+    _require_readable_refs(spec, {k: getattr(record, k) for k in changes if hasattr(record, k)}, actor)
+
+
+def _require_readable_refs(spec: Entity, values: dict, actor: Actor) -> None:
+    """A reference to a record the actor may not read is refused like one to no record at all."""
+    errors: dict[str, str] = {}
+    for name, value in values.items():
+        f = spec.field(name)
+        if f is None or f.kind != "ref" or f.ref in (None, "user") or value is None:
+            continue
+        target = db.session.get(entity(f.ref).model, value)
+        if target is None or not access.can(actor, f.ref, "read", target):
+            errors[name] = f"No {f.ref} {value}"
+    if errors:
+        raise ValidationError.from_fields(errors)
 
 
 def _same(old: object, new: object) -> bool:

@@ -23,7 +23,7 @@ from mail.parse import Parsed, ParseFailure, parse, parse_headers
 from mail.services.common import Checker
 from mail.services.ingest import file_parsed, too_large
 from mail.services.matching import Target, records_with
-from mail.services.settings import apply_imap, imap_values, mailbox_state
+from mail.services.settings import PASSWORD_AGAIN, apply_imap, imap_values, mailbox_state, server_moved
 from mail.services.store import link_to_record
 from org.actors import Actor, actor_user
 from org.models import utcnow
@@ -59,6 +59,8 @@ def save_mailbox(data: dict, *, actor: Actor) -> Mailbox:
                                        subject_patterns={})
     if not box.password_enc and not data.get("password"):
         check.errors["password"] = "This field is required"
+    elif data.get("password") is None and server_moved(box, values):
+        check.errors["password"] = PASSWORD_AGAIN
     check.raise_if_any()
     apply_imap(box, values, data.get("password"))
     try:

@@ -25,6 +25,7 @@ from mail.services.ingest import OUTER_SAVEPOINT, process, seen_uids, too_large
 from mail.services.matching import remember_portal_users
 from mail.services.store import failed_row
 from org.models import utcnow
+from org.rows import get_or_create
 
 log = logging.getLogger(__name__)
 FLAGS = (b"\\Seen", b"$Flowdesk")
@@ -79,12 +80,9 @@ def poll_mailbox(box_id: int, *, now: datetime | None = None, force: bool = Fals
 
 def cursor_for(box: Mailbox, folder: str, uidvalidity: int) -> MailCursor:
     """The folder's cursor; reset to 0 when the server's UIDVALIDITY changed."""
-    cursor = db.session.scalar(select(MailCursor).where(MailCursor.mailbox_id == box.id,
-                                                        MailCursor.folder == folder))
-    if cursor is None:
-        cursor = MailCursor(mailbox_id=box.id, folder=folder, uidvalidity=uidvalidity, last_uid=0)
-        db.session.add(cursor)
-    elif cursor.uidvalidity != uidvalidity:
+    cursor, created = get_or_create(MailCursor, mailbox_id=box.id, folder=folder,
+                                    defaults={"uidvalidity": uidvalidity, "last_uid": 0})
+    if not created and cursor.uidvalidity != uidvalidity:
         log.warning("mailbox %s folder %r: UIDVALIDITY %s -> %s, reading it again (dedup keeps it single)",
                     box.id, folder, cursor.uidvalidity, uidvalidity)
         cursor.uidvalidity, cursor.last_uid = uidvalidity, 0

@@ -24,6 +24,8 @@ IMAP_PORTS = {"none": 143, "starttls": 143, "ssl": 993}
 UNMATCHED = ("keep", "create_lead")
 DEFAULT_PATTERNS = {"lead": "LID#<n>", "contact": "CID#<n>", "company": "COID#<n>", "deal": "DID#<n>"}
 PLACEHOLDER = "<n>"
+SECRET_BOUND = ("host", "port", "tls", "username")
+PASSWORD_AGAIN = "Enter the password again: the server or user changed"
 
 
 # ---- SMTP ----------------------------------------------------------------------------------
@@ -74,10 +76,15 @@ def save_smtp(data: dict, *, actor: Actor) -> dict:
     password = data.get("password")
     if password is not None and not isinstance(password, str):
         check.errors["password"] = "Expected text"
-    check.raise_if_any()
     row = _smtp_row() or MailSetting(name=SMTP, data={})
     old = dict(row.data or {})
-    values["password_enc"] = old.get("password_enc", "") if password is None else crypto.encrypt(password)
+    # The stored password belongs to one server and user: a new one never inherits it.
+    moved = any(old.get(k, "") != values[k] for k in ("host", "port", "security", "user"))
+    if password is None and moved and old.get("password_enc") and values["user"]:
+        check.errors["password"] = PASSWORD_AGAIN
+    check.raise_if_any()
+    kept = "" if moved else old.get("password_enc", "")
+    values["password_enc"] = kept if password is None else crypto.encrypt(password)
     row.data = values
     row.updated_by_id = actor_user(actor).id
     db.session.add(row)
@@ -184,10 +191,19 @@ def imap_values(check: Checker) -> dict:
             "folder": folder}
 
 
+def server_moved(box: Mailbox, values: dict) -> bool:
+    """Whether the stored password would go to another server or user than it was given for."""
+    return bool(box.password_enc) and any(getattr(box, k) != values[k] for k in SECRET_BOUND)
+
+
 def apply_imap(box: Mailbox, values: dict, password: object) -> None:
-    """Set the server fields; a new server, login or folder resets the state and the backoff."""
+    """Set the server fields; a new server, login or folder resets the state and the backoff.
+
+    A changed host, port, TLS mode or user needs the password again (never sent to the new one)."""
     if password is not None and not isinstance(password, str):
         raise ValidationError.from_fields({"password": "Expected text"})
+    if password is None and server_moved(box, values):
+        raise ValidationError.from_fields({"password": PASSWORD_AGAIN})
     changed = any(getattr(box, k) != values[k] for k in ("host", "port", "tls", "username", "folder"))
     for key in ("host", "port", "tls", "username", "folder"):
         setattr(box, key, values[key])

@@ -19,10 +19,10 @@ from extensions import db
 from org import notify
 from org.admin import acts_as_admin
 from org.models import Invitation, User, utcnow
-from org.passwords import hash_password
+from org.passwords import hash_password, password_problem
+from org.rows import get_or_create
 from org.services.users import (
     EMAIL_RE,
-    MIN_PASSWORD,
     _new_user,
     get_user,
     normalise_email,
@@ -64,11 +64,7 @@ def invite_people(emails: object, *, actor: User) -> list[Invitation]:
     addresses = _check_addresses(emails)
     sent: list[tuple[Invitation, str]] = []
     for email in addresses:
-        user = db.session.scalar(select(User).where(User.email == email))
-        if user is None:
-            user = User(email=email, active=False, pending=True)
-            db.session.add(user)
-            db.session.flush()
+        user, _created = get_or_create(User, email=email, defaults={"active": False, "pending": True})
         row = Invitation(user_id=user.id, email=email, kind="invite",
                          invited_by_id=getattr(actor, "id", None))
         token = _new_token(row)
@@ -250,8 +246,9 @@ def _accept_errors(data: dict) -> dict[str, str]:
         elif len(value.strip()) > 100:
             errors[name] = "At most 100 characters"
     password = data.get("password")
-    if not isinstance(password, str) or len(password) < MIN_PASSWORD:
-        errors["password"] = f"Use at least {MIN_PASSWORD} characters"
+    problem = password_problem(password)
+    if problem:
+        errors["password"] = problem
     elif "password_confirm" in data and data["password_confirm"] != password:
         errors["password_confirm"] = "The passwords differ"
     return errors

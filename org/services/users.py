@@ -8,13 +8,15 @@ from sqlalchemy import func, select, update
 from errors import Conflict, NotFound, Unauthorized, ValidationError
 from extensions import db
 from org import admin as admin_rules
+from org import throttle
 from org.models import ApiToken, Department, DepartmentMember, User, valid_id
-from org.passwords import hash_password, verify_password
+from org.passwords import MIN_LENGTH, dummy_hash, hash_password, password_problem, verify_password
+from org.rows import get_or_create
 from org.signals import user_departments_changed
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SYSTEM_EMAIL = "system@flowdesk.invalid"
-MIN_PASSWORD = 8
+MIN_PASSWORD = MIN_LENGTH
 
 
 def normalise_email(email: str) -> str:
@@ -39,8 +41,9 @@ def _check_user_fields(email: str, password: str | None) -> dict[str, str]:
         errors["email"] = "Enter a valid email address"
     elif db.session.scalar(select(User.id).where(User.email == email)):
         errors["email"] = "A user with this email already exists"
-    if password is not None and len(password) < MIN_PASSWORD:
-        errors["password"] = f"Use at least {MIN_PASSWORD} characters"
+    problem = password_problem(password, email) if password is not None else None
+    if problem:
+        errors["password"] = problem
     return errors
 
 
@@ -140,8 +143,9 @@ def _check_update(user: User, data: dict) -> dict[str, str]:
     email = normalise_email(data["email"]) if "email" in data else user.email
     if email != user.email:
         errors.update(_check_user_fields(email, None))
-    if "password" in data and len(data["password"] or "") < MIN_PASSWORD:
-        errors["password"] = f"Use at least {MIN_PASSWORD} characters"
+    problem = password_problem(data["password"], email) if "password" in data else None
+    if problem:
+        errors["password"] = problem
     if (user.is_admin and "is_admin" in data and not data["is_admin"]
             and not other_active_admin_exists(user.id)):
         errors["is_admin"] = "The last administrator cannot lose administrator rights"
@@ -165,11 +169,29 @@ def set_user_departments(user: User, department_ids: list[int]) -> None:
     user_departments_changed.send(user, user_id=user.id)
 
 
-def authenticate(email: str, password: str) -> User:
-    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
-    if user is None or not user.is_active or not verify_password(user.password_hash, password):
+def authenticate(email: str, password: str, *, address: str | None = None) -> User:
+    """The user with this e-mail and password; throttled per account and per `address`.
+
+    An unknown e-mail costs the same password check as a known one, so the time taken never
+    tells whether an account exists."""
+    email = normalise_email(email)
+    keys = throttle.keys_for(email, address)
+    throttle.check_allowed(keys)
+    user = db.session.scalar(select(User).where(User.email == email))
+    stored = user.password_hash if user is not None and user.password_hash else None
+    matches = verify_password(stored or dummy_hash(), password) and stored is not None
+    if not matches or not user.is_active:
+        locked = throttle.record_failure(keys)
+        if locked:
+            raise throttle.TooManyAttempts(locked)
         raise Unauthorized("Wrong email or password")
+    throttle.record_success(email)
     return user
+
+
+def end_sessions(user: User) -> None:
+    """Log the user out on the server: every session and remember-me cookie of theirs stops working."""
+    user.session_version += 1
 
 
 def get_user(user_id: int) -> User:
@@ -216,11 +238,7 @@ def list_users(*, active: bool | None = True, state: str | None = None, q: str =
 
 
 def system_user() -> User:
-    """The identity processes act with (created on first use)."""
-    user = db.session.scalar(select(User).where(User.email == SYSTEM_EMAIL))
-    if user is None:
-        user = User(email=SYSTEM_EMAIL, first_name="Flowdesk", last_name="Process", is_system=True,
-                    is_admin=True)
-        db.session.add(user)
-        db.session.flush()
+    """The identity processes act with (created on first use; several workers may race to it)."""
+    user, _created = get_or_create(User, email=SYSTEM_EMAIL, defaults={
+        "first_name": "Flowdesk", "last_name": "Process", "is_system": True, "is_admin": True})
     return user

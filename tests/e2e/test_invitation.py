@@ -40,7 +40,7 @@ def test_invite_a_colleague_who_joins_through_the_mailed_link(page: Page, live_s
 
     page.goto(live_server + "/login")
     page.fill("#email", admin_email)
-    page.fill("#password", "password123")
+    page.fill("#password", "Quiet-bay-42")
     page.click("form button[type=submit]")
     expect(page.locator("#user-menu")).to_be_visible()
 
@@ -66,7 +66,7 @@ def test_invite_a_colleague_who_joins_through_the_mailed_link(page: Page, live_s
     page.fill("#password", "short")
     page.fill("#password_confirm", "short")
     page.click("#invitation-submit")
-    expect(page.locator('[data-error-for="password"]')).to_have_text("Use at least 8 characters")
+    expect(page.locator('[data-error-for="password"]')).to_have_text("Use at least 10 characters")
     page.fill("#password", "zoe-secret-1")
     page.fill("#password_confirm", "zoe-secret-1")
     page.click("#invitation-submit")

@@ -53,7 +53,7 @@ def engine_worker(app, live_server):
 def login(page: Page, base: str, email: str) -> None:
     page.goto(base + "/login")
     page.fill("#email", email)
-    page.fill("#password", "password123")
+    page.fill("#password", "Quiet-bay-42")
     page.click("form button[type=submit]")
     expect(page.locator("#user-menu")).to_be_visible()
     if page.locator("#admin-mode-switch").count():  # administrators design processes in admin mode

@@ -20,7 +20,7 @@ def test_search_box_suggests_as_you_type(page: Page, live_server, admin) -> None
 
     page.goto(live_server + "/login")
     page.fill("#email", admin.email)
-    page.fill("#password", "password123")
+    page.fill("#password", "Quiet-bay-42")
     page.click("button[type=submit]")
     expect(page).not_to_have_url(re.compile(r"/login$"))
 

@@ -81,7 +81,7 @@ def test_clear_errors(runner, make_user):
     out = _fails(runner, "user", "create", "TAKEN@example.com", "--password", "secret-123")
     assert "already exists" in out
     out = _fails(runner, "user", "create", "y@example.com", "--password", "short")
-    assert "at least 8 characters" in out
+    assert "at least 10 characters" in out
     out = _fails(runner, "user", "create", "not-an-email", "--password", "secret-123")
     assert "email" in out
     assert "Missing option '--password'" in _fails(runner, "user", "create", "z@example.com")

@@ -209,7 +209,7 @@ def _org(c: DocClient) -> int:
         "/users",
         {
             "email": "neo@example.com",
-            "password": "password123",
+            "password": "Quiet-bay-42",
             "first_name": "Neo",
             "department_ids": [sales["id"]],
         },
@@ -239,7 +239,7 @@ def test_every_operation_answers_what_the_document_says(api, api_for, admin, doc
     _tasks(c, made, user_id)
     for plural, record in made.items():
         assert c.call("delete", f"/{plural}/{{record_id}}", record_id=record["id"]).status_code == 204
-    c.call("post", "/auth/token", {"email": "admin@example.com", "password": "password123"})
+    c.call("post", "/auth/token", {"email": "admin@example.com", "password": "Quiet-bay-42"})
     assert (
         c.call("post", "/auth/token", {"email": "admin@example.com", "password": "wrong"}).status_code == 401
     )

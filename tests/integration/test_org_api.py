@@ -79,7 +79,7 @@ def test_admin_creates_a_user_who_can_log_in(api, client):
 def test_non_admins_get_403_with_a_message(member_api, api, member):
     deps = _tree(api)
     for method, path, body in (
-        ("post", "/users", {"email": "x@example.com", "password": "password123"}),
+        ("post", "/users", {"email": "x@example.com", "password": "Quiet-bay-42"}),
         ("patch", f"/users/{member.id}", {"is_admin": True}),
         ("post", "/departments", {"name": "Mine"}),
         ("patch", f"/departments/{deps['sales']}", {"name": "Renamed"}),
@@ -96,16 +96,16 @@ def test_non_admins_get_403_with_a_message(member_api, api, member):
     "body, fields",
     [
         ({"email": "not-an-email", "password": "short"}, {"email", "password"}),
-        ({"email": "admin@EXAMPLE.com", "password": "password123"}, {"email"}),
-        ({"password": "password123"}, {"email"}),
+        ({"email": "admin@EXAMPLE.com", "password": "Quiet-bay-42"}, {"email"}),
+        ({"password": "Quiet-bay-42"}, {"email"}),
         ({"email": "a@b.cd"}, {"password"}),
         (
-            {"email": "a@b.cd", "password": "password123", "is_admin": "yes", "role": "x"},
+            {"email": "a@b.cd", "password": "Quiet-bay-42", "is_admin": "yes", "role": "x"},
             {"is_admin", "role"},
         ),
-        ({"email": "a@b.cd", "password": "password123", "department_ids": ["sales"]}, {"department_ids"}),
-        ({"email": "a@b.cd", "password": "password123", "department_ids": [999]}, {"department_ids"}),
-        ({"email": 5, "password": ["password123"]}, {"email", "password"}),
+        ({"email": "a@b.cd", "password": "Quiet-bay-42", "department_ids": ["sales"]}, {"department_ids"}),
+        ({"email": "a@b.cd", "password": "Quiet-bay-42", "department_ids": [999]}, {"department_ids"}),
+        ({"email": 5, "password": ["Quiet-bay-42"]}, {"email", "password"}),
     ],
 )
 def test_user_validation_errors(api, body, fields):

@@ -11,7 +11,7 @@ from extensions import db
 from org.models import Department, User
 
 
-def login(client, email: str, password: str = "password123") -> None:
+def login(client, email: str, password: str = "Quiet-bay-42") -> None:
     r = client.post("/login", data={"email": email, "password": password})
     assert r.status_code == 302, r.get_data(as_text=True)
 
@@ -47,8 +47,8 @@ def test_empty_database_sends_everyone_to_setup(client):
 def test_setup_shows_field_errors_then_creates_the_administrator(client):
     r = client.post("/setup", data={"email": "not-an-email", "password": "short"})
     assert r.status_code == 422
-    assert "Enter a valid email address" in text(r) and "Use at least 8 characters" in text(r)
-    r = client.post("/setup", data={"email": "Boss@Example.com", "password": "password123",
+    assert "Enter a valid email address" in text(r) and "Use at least 10 characters" in text(r)
+    r = client.post("/setup", data={"email": "Boss@Example.com", "password": "Quiet-bay-42",
                                     "first_name": "Bo", "last_name": "Ss"})
     assert r.status_code == 302 and r.headers["Location"] == "/"
     user = db.session.scalar(db.select(User).where(User.email == "boss@example.com"))
@@ -62,7 +62,7 @@ def test_setup_shows_field_errors_then_creates_the_administrator(client):
 def test_setup_loads_demo_data_when_configured(client, app):
     app.config["DEMO_DATA"] = True
     try:
-        r = client.post("/setup", data={"email": "boss@example.com", "password": "password123"})
+        r = client.post("/setup", data={"email": "boss@example.com", "password": "Quiet-bay-42"})
     finally:
         app.config["DEMO_DATA"] = False
     assert r.status_code == 302
@@ -103,10 +103,10 @@ def test_pages_need_a_login(client, admin):
 def test_login_logout(client, admin):
     r = client.post("/login", data={"email": admin.email, "password": "wrong-password"})
     assert r.status_code == 401 and "Wrong email or password" in text(r)
-    r = client.post("/login?next=/deals", data={"email": admin.email, "password": "password123"})
+    r = client.post("/login?next=/deals", data={"email": admin.email, "password": "Quiet-bay-42"})
     assert r.headers["Location"] == "/deals"
     r = client.post("/login?next=https://evil.example/",
-                    data={"email": admin.email, "password": "password123"})
+                    data={"email": admin.email, "password": "Quiet-bay-42"})
     assert r.headers["Location"] == "/"
     assert client.get("/leads").status_code == 200
     assert client.post("/logout").headers["Location"].endswith("/login")
@@ -116,12 +116,13 @@ def test_login_logout(client, admin):
 def test_forms_refuse_a_post_without_the_csrf_token(client, app, admin):
     app.config["WTF_CSRF_ENABLED"] = True
     try:
-        r = client.post("/login", data={"email": admin.email, "password": "password123"})
+        r = client.post("/login", data={"email": admin.email, "password": "Quiet-bay-42"})
         assert r.status_code == 400 and "expired" in text(r)
         page = text(client.get("/login"))
         token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
         assert 'name="csrf-token"' in page
-        r = client.post("/login", data={"email": admin.email, "password": "password123", "csrf_token": token})
+        r = client.post("/login", data={"email": admin.email, "password": "Quiet-bay-42",
+                                        "csrf_token": token})
         assert r.status_code == 302
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
@@ -307,7 +308,7 @@ def test_bulk_task_from_selected_records_and_my_task_lists(web, admin, make_user
     observer.password_hash = None  # log in as the observer with a fresh password
     from org.passwords import hash_password
 
-    observer.password_hash = hash_password("password123")
+    observer.password_hash = hash_password("Quiet-bay-42")
     db.session.commit()
     login(web, observer.email)
     assert "Call them" in text(web.get("/tasks?role=observer&status=done"))

@@ -320,7 +320,7 @@ def test_tokens_are_required(client, api):
     assert client.get("/api/v1/leads").status_code == 401
     r = client.get("/api/v1/leads", headers={"Authorization": "Bearer fd_wrong"})
     assert r.status_code == 401 and r.json["error"]
-    r = client.post("/api/v1/auth/token", json={"email": "admin@example.com", "password": "password123"})
+    r = client.post("/api/v1/auth/token", json={"email": "admin@example.com", "password": "Quiet-bay-42"})
     assert r.status_code == 201
     assert (
         client.get("/api/v1/leads", headers={"Authorization": f"Bearer {r.json['token']}"}).status_code == 200

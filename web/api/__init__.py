@@ -25,7 +25,8 @@ def _authenticate() -> None:
 @api.errorhandler(ServiceError)
 def _service_error(exc: ServiceError):
     db.session.rollback()
-    return jsonify(exc.to_dict()), exc.status
+    retry = getattr(exc, "retry_after", None)  # 429 for throttled logins
+    return jsonify(exc.to_dict()), exc.status, ({"Retry-After": str(retry)} if retry else {})
 
 
 @api.errorhandler(HTTPException)

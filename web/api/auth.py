@@ -1,7 +1,7 @@
 """POST /auth/token: trade e-mail and password for a bearer token."""
 from __future__ import annotations
 
-from flask import jsonify
+from flask import jsonify, request
 
 from errors import ValidationError
 from org.services.tokens import issue_token
@@ -15,7 +15,7 @@ def issue_token_view():
     missing = {k: "This field is required" for k in ("email", "password") if not data.get(k)}
     if missing:
         raise ValidationError.from_fields(missing)
-    user = authenticate(str(data["email"]), str(data["password"]))
+    user = authenticate(str(data["email"]), str(data["password"]), address=request.remote_addr)
     token, _row = issue_token(user, name=str(data.get("name") or "API"))
     return jsonify({"token": token, "user_id": user.id}), 201
 

@@ -1,11 +1,14 @@
-"""Mail settings (administrators): SMTP with a test mail, the Send&Save CRM mailbox, poll now."""
+"""Settings (administrators): SMTP with a test mail, the Send&Save CRM mailbox, poll now, the network."""
 from __future__ import annotations
 
 from flask import g, jsonify
 
+from extensions import db
 from mail.services import settings as svc
+from org import settings as org_settings
 from web.api import api, json_body
 from web.api.mail_docs import register_settings_docs
+from web.api.openapi import op, ref, register_paths
 
 
 @api.get("/settings/smtp")
@@ -39,4 +42,41 @@ def poll_crm_mailbox():
     return jsonify(svc.request_poll(actor=g.actor)), 202
 
 
+
+
+@api.get("/settings/network")
+def get_network():
+    return jsonify(org_settings.network_settings(actor=g.actor))
+
+
+@api.put("/settings/network")
+def put_network():
+    out = org_settings.save_network_settings(json_body(), actor=g.actor)
+    db.session.commit()
+    return jsonify(out)
+
+
+def _network_docs() -> None:
+    hosts = {"type": "array", "items": {"type": "string"}, "description": (
+        "Host names, addresses or CIDR networks (e.g. 10.0.0.0/8) outgoing connections (SMTP, IMAP, "
+        "CalDAV, HTTP) may reach although they are loopback, private or link-local")}
+    shown = {"type": "object", "additionalProperties": False,
+             "required": ["allowed_private_hosts", "environment"],
+             "properties": {"allowed_private_hosts": hosts, "environment": {
+                 "type": "array", "items": {"type": "string"},
+                 "description": "Entries of FLOWDESK_ALLOWED_PRIVATE_HOSTS (read-only)"}}}
+    given = {"type": "object", "additionalProperties": False, "required": ["allowed_private_hosts"],
+             "properties": {"allowed_private_hosts": hosts}}
+    tag = "Settings"
+    register_paths({"/settings/network": {
+        "get": op("Private hosts outgoing connections may reach (administrators)", tag=tag,
+                  operation_id="get_network_settings", response=ref("NetworkSettings"),
+                  errors=("401", "403")),
+        "put": op("Set the private hosts outgoing connections may reach (administrators)", tag=tag,
+                  operation_id="put_network_settings", body=ref("NetworkSettingsInput"),
+                  response=ref("NetworkSettings"), errors=("401", "403", "422"))}},
+        schemas={"NetworkSettings": shown, "NetworkSettingsInput": given})
+
+
 register_settings_docs()
+_network_docs()

@@ -7,8 +7,10 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_login import current_user, login_user, logout_user
 
 from errors import ServiceError
+from extensions import db
 from org.models import User
-from org.services.users import authenticate, create_first_admin, has_users
+from org.services.users import authenticate, create_first_admin, end_sessions, has_users
+from org.throttle import TooManyAttempts
 from web.pages import pages
 
 
@@ -61,21 +63,29 @@ def login():
         return redirect(url_for("pages.setup"))
     if current_user.is_authenticated and request.method == "GET":
         return redirect(_safe_next(request.args.get("next")))
-    error = None
+    error, status, headers = None, 200, {}
     if request.method == "POST":
         try:
-            user = authenticate(request.form.get("email", ""), request.form.get("password", ""))
+            user = authenticate(request.form.get("email", ""), request.form.get("password", ""),
+                                address=request.remote_addr)
         except ServiceError as exc:
-            error = exc.message
+            db.session.rollback()
+            error, status = exc.message, exc.status
+            if isinstance(exc, TooManyAttempts):
+                headers["Retry-After"] = str(exc.retry_after)
         else:
             login_user(user, remember=bool(request.form.get("remember")))
+            db.session.commit()
             return redirect(_safe_next(request.args.get("next")))
     form = request.form if request.method == "POST" else {"email": request.args.get("email", "")}
-    return render_template("auth/login.html", error=error, form=form), (401 if error else 200)
+    return render_template("auth/login.html", error=error, form=form), status, headers
 
 
 @pages.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        end_sessions(current_user)
+        db.session.commit()
     logout_user()
     flash("You have been logged out.", "info")
     return redirect(url_for("pages.login"))

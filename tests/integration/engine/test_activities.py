@@ -272,7 +272,7 @@ def test_topic_specs_drive_upload_validation():
 
 
 def test_activity_reference_page(client, admin):
-    r = client.post("/login", data={"email": admin.email, "password": "password123"})
+    r = client.post("/login", data={"email": admin.email, "password": "Quiet-bay-42"})
     assert r.status_code == 302
     page = client.get("/processes/activities").get_data(as_text=True)
     for doc in topic_docs():

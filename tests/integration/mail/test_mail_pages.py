@@ -13,7 +13,7 @@ from tests.support.services import free_port
 
 
 def login(client, user, *, admin_mode: bool = False) -> None:
-    r = client.post("/login", data={"email": user.email, "password": "password123"})
+    r = client.post("/login", data={"email": user.email, "password": "Quiet-bay-42"})
     assert r.status_code == 302, r.get_data(as_text=True)
     if admin_mode:
         with client.session_transaction() as session:
@@ -54,9 +54,13 @@ def test_settings_page_smtp_test_mail_and_mailbox_state(web, smtp, crm_box, api)
         "pattern_deal": "nope"})
     assert saved.status_code == 422 and "exactly once" in text(saved)
     crm_box.append(message(subject="x"))
-    assert web.post("/settings/mail/crm-mailbox", data={
-        "host": crm_box.dovecot.host, "port": str(crm_box.dovecot.port), "tls": "none", "user": crm_box.name,
-        "folder": "INBOX", "address": CRM_ADDRESS, "unmatched": "keep", "enabled": "1"}).status_code == 302
+    back = {"host": crm_box.dovecot.host, "port": str(crm_box.dovecot.port), "tls": "none",
+            "user": crm_box.name, "folder": "INBOX", "address": CRM_ADDRESS,
+            "unmatched": "keep", "enabled": "1"}
+    again = web.post("/settings/mail/crm-mailbox", data=back)  # another port: the password is asked again
+    assert again.status_code == 422 and "Enter the password again" in text(again)
+    saved = web.post("/settings/mail/crm-mailbox", data={**back, "password": crm_box.password})
+    assert saved.status_code == 302
     assert web.post("/settings/mail/crm-mailbox/poll").status_code == 302
     poll()
     page = text(web.get("/settings/mail"))

@@ -26,7 +26,7 @@ def token_in(msg: Message) -> str:
     return found.group(1)
 
 
-def login(client, user, password: str = "password123") -> None:
+def login(client, user, password: str = "Quiet-bay-42") -> None:
     r = client.post("/login", data={"email": user.email, "password": password})
     assert r.status_code == 302 and "/login" not in r.headers["Location"], r.get_data(as_text=True)[-500:]
 

@@ -7,11 +7,11 @@ from tests.integration.portal.helpers import admin_mode, login
 
 
 def test_the_first_account_is_the_portal_administrator(client):
-    r = client.post("/setup", data={"email": "first@example.com", "password": "password123"})
+    r = client.post("/setup", data={"email": "first@example.com", "password": "Quiet-bay-42"})
     assert r.status_code == 302
     first = db.session.scalar(db.select(User).where(User.email == "first@example.com"))
     assert first.is_admin and first.active
-    r = client.post("/setup", data={"email": "second@example.com", "password": "password123"})
+    r = client.post("/setup", data={"email": "second@example.com", "password": "Quiet-bay-42"})
     assert r.status_code == 302 and r.headers["Location"].endswith("/login")
     assert db.session.scalar(db.select(User).where(User.email == "second@example.com")) is None
 

@@ -53,8 +53,8 @@ def test_dismissal_ends_sessions_and_tokens_at_once(api, api_for, app, team):
     r = browser.get("/leads")
     assert r.status_code == 302 and "/login" in r.headers["Location"]
     assert lars_api.get("/me").status_code == 401
-    assert browser.post("/login", data={"email": lars.email, "password": "password123"}).status_code == 401
-    r = app.test_client().post("/api/v1/auth/token", json={"email": lars.email, "password": "password123"})
+    assert browser.post("/login", data={"email": lars.email, "password": "Quiet-bay-42"}).status_code == 401
+    r = app.test_client().post("/api/v1/auth/token", json={"email": lars.email, "password": "Quiet-bay-42"})
     assert r.status_code == 401
     assert db.session.scalar(select(ApiToken.revoked_at).where(ApiToken.user_id == lars.id)) is not None
 
