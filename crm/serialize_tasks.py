@@ -6,8 +6,8 @@ from collections import defaultdict
 from sqlalchemy import select
 
 from crm import access
-from crm.entities import record_title
-from crm.models import MODELS, CrmTask, TaskLink, TaskObserver
+from crm.entities import REGISTRY, record_title
+from crm.models import CrmTask, TaskLink, TaskObserver
 from crm.serialize import json_value
 from extensions import db
 from org.actors import Actor
@@ -43,7 +43,7 @@ def _titles(pairs: list[tuple[str, int]], actor: Actor | None) -> dict[tuple[str
         wanted[entity].add(record_id)
     found: dict[tuple[str, int], str] = {}
     for entity, ids in wanted.items():
-        model = MODELS[entity]
+        model = REGISTRY[entity].model
         for record in db.session.scalars(select(model).where(model.id.in_(ids))):
             if actor is None or access.can(actor, entity, "read", record):
                 found[(entity, record.id)] = record_title(record)
@@ -58,3 +58,9 @@ def _to_dict(task: CrmTask, observer_ids: list[int], links: list[dict]) -> dict:
         "created_by_id": task.created_by_id, "created_at": json_value(task.created_at),
         "updated_at": json_value(task.updated_at), "completed_at": json_value(task.completed_at),
     }
+
+
+def task_data(task: CrmTask) -> dict:
+    """Every column of the task, JSON-clean: the record a process started on a task sees."""
+    columns = task.__table__.columns.keys()
+    return {"entity": "task", **{name: json_value(getattr(task, name)) for name in columns}}

@@ -13,7 +13,6 @@ from extensions import db
 from org.actors import Actor, ProcessActor, actor_user
 from org.admin import acts_as_admin, has_admin_rights
 
-RECORD_ENTITIES = ("lead", "contact", "company", "deal", "task")
 TRIGGER_ACTIONS = ("created", "updated")
 
 

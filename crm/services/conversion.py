@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from crm import access
+from crm.entities import ENTITIES
 from crm.events import record_event
 from crm.models import Lead
 from crm.serialize import json_value
@@ -11,6 +12,7 @@ from errors import Conflict, ValidationError
 from extensions import db
 from org.actors import Actor
 
+TARGETS = ENTITIES["lead"].converts_to  # contact, company, deal: one flag of convert_lead each
 
 def convert_lead(lead_id: int, *, contact: bool, company: bool, deal: bool, actor: Actor,
                  commit: bool = True) -> dict:
@@ -19,11 +21,11 @@ def convert_lead(lead_id: int, *, contact: bool, company: bool, deal: bool, acto
     if lead.status == "CONVERTED":
         raise Conflict(f"Lead {lead.id} is already converted")
     if not (contact or company or deal):
-        raise ValidationError.from_fields({"contact": "Choose at least one of contact, company, deal"})
-    for entity, wanted in (("contact", contact), ("company", company), ("deal", deal)):
+        raise ValidationError.from_fields({"contact": f"Choose at least one of {', '.join(TARGETS)}"})
+    for entity, wanted in zip(TARGETS, (contact, company, deal), strict=True):
         if wanted:
             access.require(actor, entity, "add")
-    made = {"contact": None, "company": None, "deal": None}
+    made: dict = dict.fromkeys(TARGETS)
     emails = _emails("lead", lead.id)
     base = {"responsible_id": lead.responsible_id, "phones": list(lead.phones or [])}
     if company:
@@ -49,7 +51,7 @@ def convert_lead(lead_id: int, *, contact: bool, company: bool, deal: bool, acto
 
 def _make(entity: str, lead: Lead, actor: Actor, data: dict) -> object:
     record = create_record(entity, data, actor=actor, commit=False)
-    if entity in ("contact", "company"):
+    if "lead_id" in ENTITIES[entity].read_only:  # a deal has it among its fields, set above
         record.lead_id = lead.id
     add_entry(entity, record.id, "converted", actor=actor, summary=f"Created from lead #{lead.id}",
               data={"lead_id": lead.id})

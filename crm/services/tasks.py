@@ -5,6 +5,8 @@ from sqlalchemy import Select, delete, select
 
 from crm import access
 from crm.attributes import dept_path_for
+from crm.entities import entity as entity_spec
+from crm.entities import names
 from crm.events import record_event
 from crm.models import CrmTask, TaskLink, TaskObserver
 from crm.paging import Page, paginate
@@ -51,6 +53,11 @@ def create_task(data: dict, *, actor: Actor, commit: bool = True, right: str = "
     if commit:
         db.session.commit()
     return tasks
+
+
+def create_one_task(data: dict, *, actor: Actor, commit: bool = True, right: str = "add") -> CrmTask:
+    """The registry's create hook: one task (a CSV row)."""
+    return create_task(data, actor=actor, commit=commit, right=right)[0]
 
 
 def _insert(parsed: TaskInput, records: list[object], actor: Actor) -> CrmTask:
@@ -147,9 +154,14 @@ def list_tasks(*, actor: Actor, filters: dict | None = None, sort: str = "-id", 
     name = sort.lstrip("-")
     if name not in SORTABLE:
         raise ValidationError.from_fields({"sort": f"Sort by one of {', '.join(SORTABLE)}"})
-    stmt = access.scope(select(CrmTask), "task", "read", actor)
-    stmt = _filter(stmt, dict(filters or {}), actor_user(actor).id)
+    stmt = select_tasks(actor=actor, filters=filters)
     return paginate(stmt, CrmTask, sort, SORTABLE[name], limit, cursor, db.session)
+
+
+def select_tasks(*, actor: Actor, filters: dict | None = None, action: str = "read") -> Select:
+    """The tasks the actor may `action`, narrowed by the list filters (a Select to page or export)."""
+    stmt = access.scope(select(CrmTask), "task", action, actor)
+    return _filter(stmt, dict(filters or {}), actor_user(actor).id)
 
 
 def _filter(stmt: Select, filters: dict, me: int) -> Select:
@@ -183,14 +195,12 @@ def _filter(stmt: Select, filters: dict, me: int) -> Select:
 
 def _filter_record(stmt: Select, filters: dict, errors: dict[str, str]) -> Select:
     """`entity` + `record_id`: the tasks about one record."""
-    from crm.entities import entity as entity_spec
-
     if not filters.get("entity") and not filters.get("record_id"):
         return stmt
     try:
         name = entity_spec(str(filters.get("entity") or "")).name
     except KeyError:
-        errors["entity"] = "Name the record type: lead, contact, company or deal"
+        errors["entity"] = f"Name the record type: {names(records_only=True)}"
         return stmt
     raw = str(filters.get("record_id") or "")
     if not valid_id(raw):

@@ -198,7 +198,7 @@ def read_message(uid: int, *, actor: Actor) -> dict:
 
 
 def _targets(parsed: Parsed, actor: Actor) -> list[Target]:
-    """Records (lead, contact, company) among From/To/Cc, not the user's own, the actor may edit."""
+    """Records with e-mail addresses among From/To/Cc, not the user's own, the actor may edit."""
     own = actor_user(actor).email.lower()
     found = records_with([a for a in [parsed.from_addr, *parsed.to, *parsed.cc] if a != own], "personal")
     allowed = []

@@ -26,7 +26,7 @@ from mail.services.store import attachment_path, link_to_record
 from org.actors import Actor, actor_user
 from org.models import valid_id
 
-FILED_ENTITIES = ("lead", "contact", "company")
+FILED_ENTITIES = tuple(n for n, e in ENTITIES.items() if e.has_emails)
 
 
 def can_triage(actor: Actor) -> bool:

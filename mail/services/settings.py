@@ -7,6 +7,7 @@ from email.utils import formataddr, formatdate, make_msgid
 
 from sqlalchemy import select
 
+from crm.entities import ENTITIES
 from crm.serialize import json_value
 from errors import Conflict, ValidationError
 from extensions import db
@@ -22,7 +23,7 @@ CRM_KEY = "crm"
 TLS_MODES = ("none", "starttls", "ssl")
 IMAP_PORTS = {"none": 143, "starttls": 143, "ssl": 993}
 UNMATCHED = ("keep", "create_lead")
-DEFAULT_PATTERNS = {"lead": "LID#<n>", "contact": "CID#<n>", "company": "COID#<n>", "deal": "DID#<n>"}
+DEFAULT_PATTERNS = {n: e.mail_pattern for n, e in ENTITIES.items()}
 PLACEHOLDER = "<n>"
 
 

@@ -159,11 +159,9 @@ def _misc_schemas() -> dict:
                   "summary": {"type": "string"}, "body": {"type": "string"}, "data": {"type": "object"},
                   "created_at": DATETIME,
                   "actor": {"oneOf": [{"type": "null"}, _obj({"id": ID, "name": {"type": "string"}})]}})
-    convert = _obj({k: {"type": "boolean", "default": False} for k in ("contact", "company", "deal")},
-                   required=[])
-    converted = _obj({"contact": {"oneOf": [{"type": "null"}, ref("Contact")]},
-                      "company": {"oneOf": [{"type": "null"}, ref("Company")]},
-                      "deal": {"oneOf": [{"type": "null"}, ref("Deal")]}})
+    targets = ENTITIES["lead"].converts_to
+    convert = _obj({k: {"type": "boolean", "default": False} for k in targets}, required=[])
+    converted = _obj({k: {"oneOf": [{"type": "null"}, ref(ENTITIES[k].label)]} for k in targets})
     login = _obj({"email": {"type": "string"}, "password": {"type": "string"},
                   "name": {"type": "string", "description": "A label for the token"}},
                  required=["email", "password"])

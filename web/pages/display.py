@@ -99,8 +99,8 @@ def timeline_items(spec: Entity, entries: list[TimelineEntry], actor: Actor) -> 
 def _links(data: dict, actor: Actor) -> list[dict]:
     """Records an entry points at (conversion results, the source lead, a task)."""
     links = []
-    for entity in ("lead", "contact", "company", "deal"):
-        ref = data.get(entity) if entity != "lead" else data.get("lead_id")
+    for entity in ENTITIES:  # a conversion's results ("contact": 7), the source lead ("lead_id": 3)
+        ref = data.get(f"{entity}_id", data.get(entity))
         if isinstance(ref, int):
             title = titles_by_id(entity, [ref], actor).get(ref)
             if title:

@@ -69,7 +69,7 @@ def instance_action(instance_id: int, action: str):
     return redirect(url_for("pages.instance_view", instance_id=instance_id))
 
 
-@pages.post("/<any(leads,contacts,companies,deals):plural>/<int:record_id>/processes/start")
+@pages.post("/<records:plural>/<int:record_id>/processes/start")
 def record_start_process(plural: str, record_id: int):
     """The record page's "Start process" menu: start the chosen process on this record."""
     spec = BY_PLURAL.get(plural) or abort(404)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 
-from crm.entities import Entity, record_title
+from crm.entities import ENTITIES, Entity, record_title
 from crm.services.conversion import convert_lead
 from crm.services.records import create_record, get_record, update_record
 from errors import Conflict, ValidationError
@@ -57,7 +57,7 @@ def lead_convert(lead_id: int):
     lead = get_record("lead", lead_id, actor=me())
     error, status = None, 200
     if request.method == "POST":
-        chosen = {k: bool(request.form.get(k)) for k in ("contact", "company", "deal")}
+        chosen = {k: bool(request.form.get(k)) for k in ENTITIES["lead"].converts_to}
         try:
             made = convert_lead(lead_id, actor=me(), **chosen)
         except Conflict as exc:
