@@ -16,17 +16,21 @@ from functools import partial
 
 from crm.models import Company, Contact, CrmTask, Deal, Lead
 from crm.ownership import CREATOR_AND_OBSERVERS, Owners
+from crm.states import FieldKind
 
 
 @dataclass(frozen=True)
 class Field:
     name: str
-    kind: str  # str | text | decimal | currency | ref | emails | phones | status | bool
+    kind: FieldKind  # given as its string; an unknown kind fails at import
     label: str
     required: bool = False
     max_length: int | None = None
     ref: str | None = None  # the entity (or "user") a ref field points at
     sortable: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", FieldKind(self.kind))
 
 
 @dataclass(frozen=True)
@@ -93,7 +97,7 @@ class Entity:
 
     @property
     def has_emails(self) -> bool:
-        return any(f.kind == "emails" for f in self.fields)
+        return any(f.kind == FieldKind.EMAILS for f in self.fields)
 
     @property
     def export_columns(self) -> list[str]:

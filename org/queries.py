@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from extensions import db
 from org.models import Invitation, User
-from org.services.users import USER_STATES
+from org.states import UserState
 from org.workgroups import Workgroup, WorkgroupMember
 
 
@@ -23,9 +23,9 @@ def user_state_counts() -> dict[str, int]:
     """How many people are active, pending (invited) and dismissed; the system user not counted."""
     rows = db.session.execute(select(User.active, User.pending, func.count()).where(
         User.is_system.is_(False)).group_by(User.active, User.pending))
-    counts = dict.fromkeys(USER_STATES, 0)
+    counts = dict.fromkeys(UserState, 0)
     for active, pending, n in rows:
-        counts["active" if active else "pending" if pending else "dismissed"] += n
+        counts[UserState.ACTIVE if active else UserState.PENDING if pending else UserState.DISMISSED] += n
     return counts
 
 

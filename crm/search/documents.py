@@ -11,6 +11,7 @@ from sqlalchemy import Row, select
 from crm.entities import REGISTRY, Entity, record_title
 from crm.models import TimelineEntry
 from crm.serialize import emails_of
+from crm.states import FieldKind, TimelineKind
 from extensions import db
 
 MAX_COMMENTS = 50
@@ -49,7 +50,7 @@ def comments_of(entity: str, ids: list[int]) -> dict[int, list[str]]:
     rows = db.session.execute(
         select(TimelineEntry.record_id, TimelineEntry.body)
         .where(TimelineEntry.entity == entity, TimelineEntry.record_id.in_(ids),
-               TimelineEntry.kind == "comment")
+               TimelineEntry.kind == TimelineKind.COMMENT)
         .order_by(TimelineEntry.record_id, TimelineEntry.id.desc()))
     for record_id, body in rows:
         if len(found[record_id]) < MAX_COMMENTS:
@@ -66,7 +67,7 @@ def ref_lines(spec: Entity) -> dict[str, str]:
     out = {}
     for line in spec.search_lines:
         f = spec.field(line)
-        if f is not None and f.kind == "ref":
+        if f is not None and f.kind == FieldKind.REF:
             out[line] = f.ref
     return out
 

@@ -12,6 +12,7 @@ from crm.models import CrmTask, TaskLink, TaskObserver
 from crm.paging import Page, paginate
 from crm.serialize import json_value
 from crm.services.timeline import add_entry
+from crm.states import TaskStatus, TimelineKind
 from crm.task_input import TaskInput, load_linked, parse_task, user_id
 from errors import NotFound, ValidationError
 from extensions import db
@@ -65,11 +66,11 @@ def _insert(parsed: TaskInput, records: list[object], actor: Actor) -> CrmTask:
     task = CrmTask(**parsed.values)
     if "responsible_id" not in parsed.values:
         task.responsible_id = None if user.is_system else user.id
-    task.status = task.status or "open"
+    task.status = task.status or TaskStatus.OPEN
     task.description = task.description or ""
     task.created_by_id = user.id
     task.dept_path = dept_path_for(task.responsible_id)
-    if task.status == "done":
+    if task.status == TaskStatus.DONE:
         task.completed_at = utcnow()
     db.session.add(task)
     db.session.flush()
@@ -97,7 +98,7 @@ def update_task(task_id: int, data: dict, *, actor: Actor) -> CrmTask:
         raise ValidationError.from_fields(parsed.errors)
     changes = _assign(task, parsed)
     if "status" in changes:
-        done = task.status == "done"
+        done = task.status == TaskStatus.DONE
         task.completed_at = utcnow() if done else None
         for entity, record_id in task_links(task.id):
             _log(entity, record_id, task, "Task completed" if done else "Task reopened", actor)
@@ -125,11 +126,11 @@ def _assign(task: CrmTask, parsed: TaskInput) -> dict:
 
 
 def complete_task(task_id: int, *, actor: Actor) -> CrmTask:
-    return update_task(task_id, {"status": "done"}, actor=actor)
+    return update_task(task_id, {"status": TaskStatus.DONE}, actor=actor)
 
 
 def reopen_task(task_id: int, *, actor: Actor) -> CrmTask:
-    return update_task(task_id, {"status": "open"}, actor=actor)
+    return update_task(task_id, {"status": TaskStatus.OPEN}, actor=actor)
 
 
 def delete_task(task_id: int, *, actor: Actor) -> None:
@@ -177,7 +178,7 @@ def _filter(stmt: Select, filters: dict, me: int) -> Select:
         stmt = stmt.where(CrmTask.created_by_id == me)
     if filters.get("status"):
         statuses = str(filters["status"]).lower().split(",")
-        if set(statuses) - {"open", "done"}:
+        if set(statuses) - set(TaskStatus):
             errors["status"] = "Must be open, done or both (open,done)"
         stmt = stmt.where(CrmTask.status.in_(statuses))
     if filters.get("responsible_id"):
@@ -229,7 +230,7 @@ def _set_observers(task_id: int, ids: list[int]) -> None:
 
 def _log(entity: str, record_id: int, task: CrmTask, what: str, actor: Actor) -> None:
     """A "task" line on a linked record's timeline."""
-    add_entry(entity, record_id, "task", actor=actor, summary=f"{what}: {task.title}",
+    add_entry(entity, record_id, TimelineKind.TASK, actor=actor, summary=f"{what}: {task.title}",
               body=task.description or "",
               data={"task_id": task.id, "status": task.status, "title": task.title,
                     "deadline": json_value(task.deadline), "responsible_id": task.responsible_id})

@@ -11,6 +11,7 @@ from org import admin as admin_rules
 from org.models import ApiToken, Department, DepartmentMember, User, valid_id
 from org.passwords import hash_password, verify_password
 from org.signals import user_departments_changed
+from org.states import UserState
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SYSTEM_EMAIL = "system@flowdesk.invalid"
@@ -188,7 +189,7 @@ def find_user(ref: int | str) -> User | None:
     return None if user is None or user.is_system else user
 
 
-USER_STATES = ("active", "pending", "dismissed")
+USER_STATES = tuple(UserState)
 
 
 def list_users(*, active: bool | None = True, state: str | None = None, q: str = "",
@@ -199,9 +200,9 @@ def list_users(*, active: bool | None = True, state: str | None = None, q: str =
     if state is not None:
         if state not in USER_STATES:
             raise ValidationError.from_fields({"state": f"One of {', '.join(USER_STATES)}"})
-        query = query.where(User.active.is_(state == "active"))
-        if state != "active":
-            query = query.where(User.pending.is_(state == "pending"))
+        query = query.where(User.active.is_(state == UserState.ACTIVE))
+        if state != UserState.ACTIVE:
+            query = query.where(User.pending.is_(state == UserState.PENDING))
     elif active is not None:
         query = query.where(User.active.is_(active))
     for word in (q or "").lower().split()[:5]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from crm.entities import ENTITIES
+from mail.states import MailboxState
 from web.api.openapi import items_of, op, page_of, param, path_id, ref, register_paths
 
 ID = {"type": "integer", "minimum": 1}
@@ -27,7 +28,7 @@ def _obj(props: dict, required: list[str] | None = None, closed: bool = True) ->
     return out
 
 
-STATE = {"state": {"type": "string", "enum": ["new", "ok", "error"]}, "last_error": TEXT, "failures": INT,
+STATE = {"state": {"type": "string", "enum": list(MailboxState)}, "last_error": TEXT, "failures": INT,
          "next_attempt_at": TIME, "last_poll_at": TIME, "last_success_at": TIME,
          "backfill": _obj({"total": INT, "done": INT})}
 PATTERNS = _obj({k: TEXT for k in ENTITIES}, required=[])

@@ -9,6 +9,7 @@ from org.queries import latest_invitations, user_state_counts
 from org.services.departments import create_department, find_department, list_departments
 from org.services.invitations import add_colleague
 from org.services.users import USER_STATES, create_user, list_users, require_admin
+from org.states import UserState
 from web.pages import pages
 from web.pages.common import me
 
@@ -16,8 +17,8 @@ from web.pages.common import me
 @pages.get("/company/employees")
 def employees():
     """The directory: a tab per state, a search box, the department tree as a filter."""
-    state = request.args.get("state", "active")
-    state = state if state in USER_STATES else "active"
+    state = request.args.get("state", UserState.ACTIVE)
+    state = state if state in USER_STATES else UserState.ACTIVE
     q = request.args.get("q", "").strip()
     ref = request.args.get("department", "")
     dep = find_department(int(ref)) if ref.isdigit() else None

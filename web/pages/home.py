@@ -7,6 +7,7 @@ from flask_login import current_user
 from crm.entities import ENTITIES
 from crm.services.records import list_records
 from crm.services.tasks import list_tasks
+from crm.states import Semantic
 from org.services.users import has_users
 from web.pages import pages
 from web.pages.common import me
@@ -22,7 +23,7 @@ CARDS = [(n, f"Open {e.plural}" if e.status_field else e.label_plural)
 def _open_filter(entity: str) -> dict:
     """Leads in an open status, deals not closed; contacts and companies all count."""
     if entity == "lead":
-        return {"status": [s.code for s in status_values("lead") if s.semantic == "open"]}
+        return {"status": [s.code for s in status_values("lead") if s.semantic == Semantic.OPEN]}
     return {"closed": False} if entity == "deal" else {}
 
 

@@ -6,13 +6,15 @@ from flask import g
 from crm import queries
 from crm.entities import record_title
 from crm.models import StatusValue
+from crm.states import Semantic
 from org.actors import Actor
 from org.models import User
 from org.queries import users_by_ids
 
 # Badge colours for open statuses, by position in the list; closed ones by meaning.
 OPEN_TONES = ("primary", "info", "warning", "purple", "teal")
-SEMANTIC_TONES = {"won": "success", "converted": "success", "lost": "danger", "junk": "secondary"}
+SEMANTIC_TONES = {Semantic.WON: "success", Semantic.CONVERTED: "success", Semantic.LOST: "danger",
+                  Semantic.JUNK: "secondary"}
 
 
 def status_values(entity: str) -> list[StatusValue]:
@@ -30,9 +32,9 @@ def status_info(entity: str, code: str | None) -> dict:
         if value.code == code:
             tone = SEMANTIC_TONES.get(value.semantic) or OPEN_TONES[open_index % len(OPEN_TONES)]
             return {"code": code, "name": value.name, "tone": tone, "semantic": value.semantic}
-        if value.semantic == "open":
+        if value.semantic == Semantic.OPEN:
             open_index += 1
-    return {"code": code, "name": code or "", "tone": "secondary", "semantic": "open"}
+    return {"code": code, "name": code or "", "tone": "secondary", "semantic": Semantic.OPEN}
 
 
 def users_by_id(ids: set[int | None] | list[int | None]) -> dict[int, User]:
