@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from crm.entities import ENTITIES, Entity, names
 from crm.services import conversion, records
+from crm.states import FieldKind
 from engine.activities.base import (
     ActivityContext,
     Param,
@@ -75,13 +76,13 @@ def _create(spec: Entity):
 
 def _describe(f: object) -> str:
     text = f.label
-    if f.kind == "ref":
+    if f.kind == FieldKind.REF:
         text += f" ({'user' if f.ref == 'user' else f.ref} id)"
     if f.name == "responsible_id":
         text += "; defaults to the responsible of the process's record, else the process initiator"
-    if f.kind == "status":
+    if f.kind == FieldKind.STATUS:
         text += " (a code such as NEW)"
-    if f.kind in ("emails", "phones"):
+    if f.kind in (FieldKind.EMAILS, FieldKind.PHONES):
         text += " (a list, or a comma-separated text)"
     return text
 
