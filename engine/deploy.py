@@ -7,7 +7,8 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import func, select
 
-from engine.models import ACTIVE_STATUSES, ProcessDefinition, ProcessInstance, ProcessVersion
+from engine.models import ProcessDefinition, ProcessInstance, ProcessVersion
+from engine.states import ACTIVE_STATUSES
 from errors import Forbidden, NotFound, ServiceError, ValidationError
 from extensions import db
 from org.actors import Actor, ProcessActor, actor_user

@@ -18,6 +18,7 @@ from engine.models import (
     ProcessVersion,
 )
 from engine.spiff_adapter import NotStartable
+from engine.states import InstanceStatus
 from errors import NotFound, ValidationError
 from extensions import db
 from org.actors import Actor, actor_user
@@ -142,7 +143,7 @@ def start_instance(version: ProcessVersion, entity: str | None, entity_id: int |
     data = {**(variables or {}), "record": record, "event": event, "initiator": initiator}
     state = new_instance_state(version, data, start_message, start_kind)
     instance = ProcessInstance(
-        version_id=version.id, status="running", entity=entity, entity_id=entity_id,
+        version_id=version.id, status=InstanceStatus.RUNNING, entity=entity, entity_id=entity_id,
         start_event_id=start_event_id, state=state, started_by_id=initiator,
         on_behalf_of_id=initiator, depth=depth, business_key=business_key)
     try:
