@@ -5,9 +5,9 @@ from collections import defaultdict
 
 from sqlalchemy import select
 
-from crm import access
 from crm.entities import REGISTRY, record_title
 from crm.models import CrmTask, TaskLink, TaskObserver
+from crm.queries import titles_by_id
 from crm.serialize import json_value
 from extensions import db
 from org.actors import Actor
@@ -43,10 +43,13 @@ def _titles(pairs: list[tuple[str, int]], actor: Actor | None) -> dict[tuple[str
         wanted[entity].add(record_id)
     found: dict[tuple[str, int], str] = {}
     for entity, ids in wanted.items():
-        model = REGISTRY[entity].model
-        for record in db.session.scalars(select(model).where(model.id.in_(ids))):
-            if actor is None or access.can(actor, entity, "read", record):
-                found[(entity, record.id)] = record_title(record)
+        if actor is not None:
+            titles = titles_by_id(entity, ids, actor=actor)
+        else:
+            model = REGISTRY[entity].model  # no actor: every title (event payloads, processes)
+            rows = db.session.scalars(select(model).where(model.id.in_(ids)))
+            titles = {r.id: record_title(r) for r in rows}
+        found.update({(entity, i): title for i, title in titles.items()})
     return found
 
 
