@@ -5,13 +5,13 @@ status column, search body, who else owns a record, and the service hooks (dotte
 resolved on first use so services may import this module). Every list of entity types
 elsewhere derives from REGISTRY; adding an entity is one entry here plus what is really
 special about it (a migration, its FTS5 table, its own services if the generic record ones do
-not fit). docs/architecture.md walks through it.
+not fit). docs/entities.md walks through it.
 """
 from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 
 from crm.models import Company, Contact, CrmTask, Deal, Lead
@@ -82,7 +82,6 @@ class Entity:
     mail_pattern: str = ""  # default marker in mail subjects that files a reply on the record
     read_only: tuple[str, ...] = ()  # columns shown (API, export) but never set through the fields
     export_extra: tuple[str, ...] = ("created_by_id", "created_at", "updated_at")
-    extra: dict = field(default_factory=dict)
 
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)

@@ -1,5 +1,5 @@
-"""The read side of org: look-ups that pages and the API share (no access rules apply here:
-the directory is visible to every colleague)."""
+"""The read side of org: look-ups the pages need beside the services' list functions (no access
+rules apply here: the directory is visible to every colleague)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
