@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from crm.models import MODELS
+from crm.entities import REGISTRY
 from extensions import db
 from org.models import User
 from org.services.departments import create_department, find_department, update_department
@@ -34,7 +34,8 @@ LEADS = [("Website inquiry: bulk pricing", "Peter", "Wolf", "Wolf & Sons", "Webs
 
 
 def _has_crm_records() -> bool:
-    return any(db.session.scalar(select(func.count(model.id))) for model in MODELS.values())
+    models = [e.model for e in REGISTRY.values() if e.record]
+    return any(db.session.scalar(select(func.count(model.id))) for model in models)
 
 
 def _first_admin() -> User | None:

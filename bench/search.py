@@ -95,20 +95,21 @@ def load_records(db: object, rows: int, people: list) -> dict[str, int]:
 
 
 def _insert_sql(entity: str, n: int, owners: int, postgres: bool) -> str:
-    from crm.search.documents import MODELS
+    from crm.entities import REGISTRY
 
-    table = MODELS[entity].__tablename__
+    table = REGISTRY[entity].model.__table__
     columns, values = TABLES[entity]
     common = f"CASE WHEN g % 5 = 0 THEN ' {COMMON}' ELSE '' END"
     values = values.format(a="wa.word", b="wb.word", common=common, status=_case(STATUSES),
                            stage=_case(STAGES), false="false" if postgres else "0")
-    phones = "" if entity == "task" else ("'[]'::json, " if postgres else "'[]', ")
-    extra = ("" if entity == "task" else "phones, ") + \
+    has_phones = "phones" in table.c
+    phones = ("'[]'::json, " if postgres else "'[]', ") if has_phones else ""
+    extra = ("phones, " if has_phones else "") + \
         "created_at, updated_at, responsible_id, created_by_id, dept_path"
     source = f"generate_series(1, {n}) AS g" if postgres else "seq"
     prefix = "" if postgres else \
         f"WITH RECURSIVE seq(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM seq WHERE g < {n}) "
-    return (f"{prefix}INSERT INTO {table} ({columns}, {extra}) "
+    return (f"{prefix}INSERT INTO {table.name} ({columns}, {extra}) "
             f"SELECT {values}, {phones}CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, o.user_id, o.user_id, o.path "
             f"FROM {source} JOIN bench_owner o ON o.idx = g % {owners} "
             f"JOIN bench_word wa ON wa.idx = g % {VOCABULARY} "

@@ -17,7 +17,6 @@ from sqlalchemy import (
     String,
     and_,
     bindparam,
-    exists,
     false,
     func,
     literal_column,
@@ -27,9 +26,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import True_
 
-from crm.models import MODELS, CrmTask, TaskObserver
+from crm.entities import REGISTRY, STATUS_FIELDS
 from crm.rights.matrix import ALL, DEPARTMENT, NONE, OWN, Rights, load_rights
-from crm.rights.models import ACTIONS, LEVELS, STATUS_FIELDS
+from crm.rights.models import ACTIONS, LEVELS
 from errors import Forbidden, NotFound
 from extensions import db
 from org.actors import Actor, ProcessActor
@@ -40,7 +39,7 @@ PATH_RE = re.compile(r"^(/\d+)+/$")
 
 
 def model_of(entity: str) -> type:
-    return CrmTask if entity == "task" else MODELS[entity]
+    return REGISTRY[entity].model
 
 
 # ---- the actor's rights, loaded once per request -------------------------------------------
@@ -103,15 +102,8 @@ def _tree_roots(paths: list[str]) -> list[str]:
 
 def _own_sql(rights: Rights, entity: str, cols: dict) -> ColumnElement:
     own = cols["responsible"] == rights.user_id
-    if entity == "task":  # also the creator's and the observers' (when those columns are given)
-        parts = [own]
-        if cols.get("created_by") is not None:
-            parts.append(cols["created_by"] == rights.user_id)
-        if cols.get("id") is not None:
-            observed = select(TaskObserver.task_id).where(TaskObserver.user_id == rights.user_id)
-            parts.append(cols["id"].in_(observed))
-        own = or_(*parts)
-    return own
+    owners = REGISTRY[entity].owners  # e.g. a task's creator and observers
+    return or_(own, *owners.sql(rights.user_id, cols)) if owners else own
 
 
 SQLITE_PROBE_CAP = 2000
@@ -146,9 +138,9 @@ def _level_sql(rights: Rights, entity: str, level: int, cols: dict) -> ColumnEle
         dept = or_(*[_prefix(col, p) for p in _tree_roots(paths)])
     if db.engine.dialect.name == "sqlite" and not (level == DEPARTMENT and len(set(paths)) == 1):
         dept = _sqlite_hint(rights, dept, col)
-    # A record's dept_path is its responsible's department, so own records are already in;
-    # tasks are also "own" for their creator and observers.
-    return or_(dept, own) if entity == "task" else dept
+    # A record's dept_path is its responsible's department, so own records are already in,
+    # unless the entity has other owners (a task's creator and observers).
+    return or_(dept, own) if REGISTRY[entity].owners else dept
 
 
 def condition(actor: Actor, entity: str, action: str, *, responsible: ColumnElement,
@@ -207,15 +199,10 @@ def status_of(entity: str, record: object | None) -> str | None:
 
 
 def _is_own(rights: Rights, entity: str, record: object) -> bool:
-    me = rights.user_id
-    if record.responsible_id == me:
+    if record.responsible_id == rights.user_id:
         return True
-    if entity != "task":
-        return False
-    if record.created_by_id == me:
-        return True
-    return record.id is not None and bool(db.session.scalar(select(exists().where(
-        TaskObserver.task_id == record.id, TaskObserver.user_id == me))))
+    owners = REGISTRY[entity].owners
+    return owners is not None and owners.check(rights.user_id, record)
 
 
 def matching_department(rights: Rights, level: int, dept_path: str) -> tuple[int, str, str] | None:
@@ -293,12 +280,10 @@ def explain(user: Actor, entity: str, action: str, record: object | None = None)
 
 def effective_matrix(actor: Actor) -> dict:
     """The actor's level per entity and action (and per status where it differs)."""
-    from crm.rights.models import ENTITIES
-
     rights = rights_of(actor) if _active(actor) else Rights(user_id=0)
     matrix: dict = {}
     status_levels: dict = {}
-    for entity in ENTITIES:
+    for entity in REGISTRY:
         matrix[entity] = {}
         for action in ACTIONS:
             default = rights.level(entity, action, None)

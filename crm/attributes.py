@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, update
 
-from crm.models import MODELS, CrmTask
+from crm.entities import REGISTRY
 from extensions import db
 from org.models import User
 from org.signals import department_moved, user_departments_changed
@@ -18,7 +18,7 @@ def dept_path_for(user_id: int | None) -> str:
 
 
 def _tables() -> list[type]:
-    return [*MODELS.values(), CrmTask]
+    return [e.model for e in REGISTRY.values()]
 
 
 @user_departments_changed.connect

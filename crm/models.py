@@ -1,4 +1,5 @@
-"""CRM records (lead, contact, company, deal), their e-mail addresses and status lists."""
+"""CRM records and tasks, their e-mail addresses, status lists and timelines (the entity registry:
+crm/entities.py)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -178,5 +179,3 @@ class TaskLink(db.Model):
 
     __table_args__ = (Index("ix_task_link_record", "entity", "record_id"),)
 
-
-MODELS: dict[str, type] = {"lead": Lead, "contact": Contact, "company": Company, "deal": Deal}

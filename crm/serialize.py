@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from crm.entities import ENTITIES, record_title
 from crm.models import RecordEmail
+from crm.states import FieldKind
 from extensions import db
 
 
@@ -44,11 +45,9 @@ def record_to_dict(record: object, emails: list[str] | None = None) -> dict:
         emails = emails_of(spec.name, [record.id]).get(record.id, [])
     out: dict = {"id": record.id, "entity": spec.name, "display_title": record_title(record)}
     for f in spec.fields:
-        out[f.name] = emails if f.kind == "emails" else json_value(getattr(record, f.name))
-    if spec.name == "deal":
-        out["closed"] = record.closed
-    if spec.name in ("contact", "company"):
-        out["lead_id"] = record.lead_id
+        out[f.name] = emails if f.kind == FieldKind.EMAILS else json_value(getattr(record, f.name))
+    for name in spec.read_only:
+        out[name] = getattr(record, name)
     out["created_at"] = json_value(record.created_at)
     out["updated_at"] = json_value(record.updated_at)
     out["created_by_id"] = record.created_by_id

@@ -5,9 +5,9 @@ from collections import defaultdict
 
 from sqlalchemy import select
 
-from crm import access
-from crm.entities import record_title
-from crm.models import MODELS, CrmTask, TaskLink, TaskObserver
+from crm.entities import REGISTRY, record_title
+from crm.models import CrmTask, TaskLink, TaskObserver
+from crm.queries import titles_by_id
 from crm.serialize import json_value
 from extensions import db
 from org.actors import Actor
@@ -43,10 +43,13 @@ def _titles(pairs: list[tuple[str, int]], actor: Actor | None) -> dict[tuple[str
         wanted[entity].add(record_id)
     found: dict[tuple[str, int], str] = {}
     for entity, ids in wanted.items():
-        model = MODELS[entity]
-        for record in db.session.scalars(select(model).where(model.id.in_(ids))):
-            if actor is None or access.can(actor, entity, "read", record):
-                found[(entity, record.id)] = record_title(record)
+        if actor is not None:
+            titles = titles_by_id(entity, ids, actor=actor)
+        else:
+            model = REGISTRY[entity].model  # no actor: every title (event payloads, processes)
+            rows = db.session.scalars(select(model).where(model.id.in_(ids)))
+            titles = {r.id: record_title(r) for r in rows}
+        found.update({(entity, i): title for i, title in titles.items()})
     return found
 
 
@@ -58,3 +61,9 @@ def _to_dict(task: CrmTask, observer_ids: list[int], links: list[dict]) -> dict:
         "created_by_id": task.created_by_id, "created_at": json_value(task.created_at),
         "updated_at": json_value(task.updated_at), "completed_at": json_value(task.completed_at),
     }
+
+
+def task_data(task: CrmTask) -> dict:
+    """Every column of the task, JSON-clean: the record a process started on a task sees."""
+    columns = task.__table__.columns.keys()
+    return {"entity": "task", **{name: json_value(getattr(task, name)) for name in columns}}

@@ -5,13 +5,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from crm.entities import entity as entity_spec
+from crm.states import TaskStatus
 from errors import NotFound
 from extensions import db
 from org.models import User, valid_id
 
 TASK_FIELDS = ("title", "description", "deadline", "responsible_id", "observer_ids", "status",
                "links", "per_record")
-STATUSES = ("open", "done")
+STATUSES = tuple(TaskStatus)
 MAX_LINKS = 500
 MAX_OBSERVERS = 100
 DEADLINE_HINT = "Use an ISO date or date-time such as 2026-05-01 or 2026-05-01T17:00:00Z"

@@ -6,8 +6,9 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
 
-from crm.entities import Entity, Field
-from crm.models import MODELS, StatusValue
+from crm.entities import REGISTRY, Entity, Field
+from crm.models import StatusValue
+from crm.states import FieldKind
 from extensions import db
 from org.models import User, valid_id
 
@@ -43,7 +44,7 @@ def clean(spec: Entity, data: dict, *, partial: bool) -> Cleaned:
         except ValueError as exc:
             out.errors[f.name] = str(exc)
             continue
-        if f.kind == "emails":
+        if f.kind == FieldKind.EMAILS:
             out.emails = value
         else:
             out.values[f.name] = value
@@ -51,19 +52,19 @@ def clean(spec: Entity, data: dict, *, partial: bool) -> Cleaned:
 
 
 def _convert(spec: Entity, f: Field, raw: object) -> object:
-    if f.kind in ("str", "text", "currency"):
+    if f.kind in (FieldKind.STR, FieldKind.TEXT, FieldKind.CURRENCY):
         return _text(f, raw)
-    if f.kind == "decimal":
+    if f.kind == FieldKind.DECIMAL:
         return _decimal(raw)
-    if f.kind == "ref":
+    if f.kind == FieldKind.REF:
         return _ref(f, raw)
-    if f.kind == "emails":
+    if f.kind == FieldKind.EMAILS:
         return _emails(raw)
-    if f.kind == "phones":
+    if f.kind == FieldKind.PHONES:
         return _phones(raw)
-    if f.kind == "status":
+    if f.kind == FieldKind.STATUS:
         return _status(spec.name, raw)
-    if f.kind == "bool":
+    if f.kind == FieldKind.BOOL:
         return _bool(raw)
     raise ValueError(f"Unsupported field kind {f.kind}")
 
@@ -76,7 +77,7 @@ def _text(f: Field, raw: object) -> str:
     value = str(raw).strip()
     if f.required and not value:
         raise ValueError("This field is required")
-    if f.kind == "currency":
+    if f.kind == FieldKind.CURRENCY:
         value = value.upper()
         if value and not re.fullmatch(r"[A-Z]{3}", value):
             raise ValueError("Use a three-letter currency code such as EUR")
@@ -107,7 +108,7 @@ def _ref(f: Field, raw: object) -> int | None:
     ref_id = int(raw)
     if not valid_id(ref_id):
         raise ValueError(f"No {f.ref} {ref_id}")
-    model = User if f.ref == "user" else MODELS[f.ref]
+    model = User if f.ref == "user" else REGISTRY[f.ref].model
     row = db.session.get(model, ref_id)
     if row is None or (f.ref == "user" and (row.is_system or not row.active)):
         raise ValueError(f"No {f.ref} {ref_id}")

@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from engine import spiff_adapter as spiff
 from engine.models import InstanceEvent, ProcessDefinition, ProcessInstance, ProcessVersion
+from engine.states import FINISHED_STATUSES, InstanceStatus
 from extensions import db
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -139,7 +140,7 @@ def _resume_parent(child: ProcessInstance, wf: Any, result: Any) -> None:
     from engine.spiff import calls as spiff_calls
 
     parent = db.session.get(ProcessInstance, child.parent_instance_id)
-    if parent is None or parent.status in ("completed", "terminated"):
+    if parent is None or parent.status in (InstanceStatus.COMPLETED, InstanceStatus.TERMINATED):
         return
     pwf = spiff.load(parent)
     if spiff_calls.waiting_child(pwf, child.parent_task_uuid) != child.id:
@@ -158,12 +159,12 @@ def _resume_parent(child: ProcessInstance, wf: Any, result: Any) -> None:
                                  element_id=child.parent_element_id, message=message,
                                  data={"child_instance_id": child.id}))
     if not caught:
-        parent.status, parent.error_element = "error", child.parent_element_id
+        parent.status, parent.error_element = InstanceStatus.ERROR, child.parent_element_id
         parent.error_message = spiff_errors(pwf)[0]["message"]
         db.session.add(InstanceEvent(instance_id=parent.id, kind="error", element_id=parent.error_element,
                                      message=parent.error_message))
-    elif parent.status in ("waiting", "running"):
-        parent.status = "running"
+    elif parent.status in (InstanceStatus.WAITING, InstanceStatus.RUNNING):
+        parent.status = InstanceStatus.RUNNING
         schedule_run(parent.id)
 
 
@@ -175,14 +176,14 @@ def child_terminated(child: ProcessInstance) -> None:
     from engine.spiff import calls as spiff_calls
 
     parent = db.session.get(ProcessInstance, child.parent_instance_id) if child.parent_instance_id else None
-    if parent is None or parent.status in ("completed", "terminated"):
+    if parent is None or parent.status in (InstanceStatus.COMPLETED, InstanceStatus.TERMINATED):
         return
     pwf = spiff.load(parent)
     if spiff_calls.waiting_child(pwf, child.parent_task_uuid) != child.id:
         return
     spiff_calls.fail_call(pwf, child.parent_task_uuid, f"the called instance #{child.id} was terminated")
     parent.state = spiff.dump(pwf)
-    parent.status, parent.error_element = "error", child.parent_element_id
+    parent.status, parent.error_element = InstanceStatus.ERROR, child.parent_element_id
     parent.error_message = spiff_errors(pwf)[0]["message"]
     db.session.add(InstanceEvent(instance_id=parent.id, kind="error", element_id=parent.error_element,
                                  message=parent.error_message))
@@ -192,7 +193,7 @@ def active_children(instance: ProcessInstance) -> list[ProcessInstance]:
     """Child instances not finished yet."""
     return list(db.session.scalars(select(ProcessInstance).where(
         ProcessInstance.parent_instance_id == instance.id,
-        ProcessInstance.status.notin_(("completed", "terminated"))).order_by(ProcessInstance.id)))
+        ProcessInstance.status.notin_(FINISHED_STATUSES)).order_by(ProcessInstance.id)))
 
 
 def links(instance: ProcessInstance) -> dict:

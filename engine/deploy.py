@@ -7,14 +7,14 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import func, select
 
-from engine.models import ACTIVE_STATUSES, ProcessDefinition, ProcessInstance, ProcessVersion
+from engine.models import ProcessDefinition, ProcessInstance, ProcessVersion
+from engine.states import ACTIVE_STATUSES
 from errors import Forbidden, NotFound, ServiceError, ValidationError
 from extensions import db
 from org.actors import Actor, ProcessActor, actor_user
 from org.admin import acts_as_admin, has_admin_rights
 from org.rows import get_or_create
 
-RECORD_ENTITIES = ("lead", "contact", "company", "deal", "task")
 TRIGGER_ACTIONS = ("created", "updated")
 
 

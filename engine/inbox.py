@@ -14,6 +14,7 @@ from engine import forms
 from engine.assignment import Assignment, resolve_assignment, user_group_keys
 from engine.inbox_view import list_inbox, task_to_dict
 from engine.models import HumanTask, HumanTaskCandidate, InstanceEvent
+from engine.states import HumanTaskState
 from errors import Conflict, Forbidden, NotFound, ValidationError
 from extensions import db
 from org.actors import Actor, actor_user
@@ -44,14 +45,15 @@ def sync_human_tasks(instance: object, open_user_tasks: list[dict], variables: d
         row = rows.get(uuid)
         if row is None:
             row = _insert(instance, uuid, task, variables)
-        elif row.state != "open":
+        elif row.state != HumanTaskState.OPEN:
             _reopen(instance, row, task, variables)
         open_now.append(row)
     finished = set(completed_uuids)
     open_ids = {r.task_uuid for r in open_now}
     for row in rows.values():
-        if row.state == "open" and row.task_uuid not in open_ids:
-            close_row(row, "completed" if row.task_uuid in finished else "cancelled")
+        if row.state == HumanTaskState.OPEN and row.task_uuid not in open_ids:
+            done = row.task_uuid in finished
+            close_row(row, HumanTaskState.COMPLETED if done else HumanTaskState.CANCELLED)
     db.session.flush()
     return open_now
 
@@ -66,7 +68,7 @@ def _insert(instance: object, uuid: str, task: dict, variables: dict) -> HumanTa
         instance_id=instance.id, task_uuid=uuid, element_id=str(task.get("element_id") or ""),
         name=str(task.get("name") or task.get("element_id") or "")[:255],
         entity=instance.entity, entity_id=instance.entity_id,
-        form=normalise_form(task.get("form") or []), state="open",
+        form=normalise_form(task.get("form") or []), state=HumanTaskState.OPEN,
         due_at=_due(task.get("due_at") or task.get("due_date")),
     )
     db.session.add(row)
@@ -88,7 +90,7 @@ def _assign(instance: object, row: HumanTask, task: dict, variables: dict) -> No
 
 def _reopen(instance: object, row: HumanTask, task: dict, variables: dict) -> None:
     """A retried task that runs again (same uuid) is open again, assigned afresh."""
-    row.state = "open"
+    row.state = HumanTaskState.OPEN
     row.completed_at = row.completed_by_id = row.data = None
     row.claimed_at = row.claimed_by_id = None
     _assign(instance, row, task, variables)
@@ -203,7 +205,7 @@ def may_work(row: HumanTask, user: object) -> bool:
 
 def _require_open_and_mine(row: HumanTask, user: object) -> None:
     """409 for a closed task (whoever asks: a group's second taker learns it is done), else 403."""
-    if row.state != "open":
+    if row.state != HumanTaskState.OPEN:
         raise Conflict(f"The task is already {row.state}")
     if row.assignee_id is not None and row.assignee_id != user.id:
         raise Forbidden("The task is assigned to someone else")
@@ -229,7 +231,7 @@ def release_task(task_id: int, *, actor: Actor) -> HumanTask:
     """Give a claimed task back to its candidates."""
     user = actor_user(actor)
     row = _load(task_id, lock=True)
-    if row.state != "open":
+    if row.state != HumanTaskState.OPEN:
         raise Conflict(f"The task is already {row.state}")
     if row.claimed_by_id != user.id or row.assignee_id != user.id:
         raise Forbidden("Only the person who claimed the task can release it")
@@ -249,7 +251,7 @@ def complete_task(task_id: int, data: object, *, actor: Actor) -> HumanTask:
     result = forms.clean_form(row.form or [], data)
     if result.errors:
         raise ValidationError.from_fields(result.errors)
-    close_row(row, "completed")
+    close_row(row, HumanTaskState.COMPLETED)
     row.completed_by_id = user.id
     row.data = result.values
     if row.assignee_id is None:
@@ -281,7 +283,7 @@ def release_tasks_of(user_id: int, *, actor_id: int | None = None) -> list[Human
     user = db.session.get(User, user_id)
     db.session.execute(delete(HumanTaskCandidate).where(HumanTaskCandidate.user_id == user_id))
     rows = list(db.session.scalars(select(HumanTask).where(
-        HumanTask.assignee_id == user_id, HumanTask.state == "open").order_by(HumanTask.id)))
+        HumanTask.assignee_id == user_id, HumanTask.state == HumanTaskState.OPEN).order_by(HumanTask.id)))
     head = head_for(user) if rows else None
     for row in rows:
         has_candidates = db.session.scalar(select(HumanTaskCandidate.id).where(

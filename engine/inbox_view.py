@@ -11,6 +11,7 @@ from crm.paging import Page, paginate
 from crm.serialize import json_value
 from engine.assignment import user_group_keys
 from engine.models import HumanTask, HumanTaskCandidate, ProcessDefinition, ProcessInstance, ProcessVersion
+from engine.states import HumanTaskState
 from errors import Forbidden, ValidationError
 from extensions import db
 from org.actors import Actor, actor_user
@@ -18,7 +19,7 @@ from org.admin import acts_as_admin
 from org.models import User
 
 SCOPES = ("mine", "groups", "all")
-STATES = ("open", "completed", "cancelled", "all")
+STATES = (*HumanTaskState, "all")
 
 
 def parse_scope(scope: str | None) -> set[str]:
@@ -29,7 +30,7 @@ def parse_scope(scope: str | None) -> set[str]:
     return parts
 
 
-def list_inbox(actor: Actor, *, scope: str | None = "mine,groups", state: str = "open",
+def list_inbox(actor: Actor, *, scope: str | None = "mine,groups", state: str = HumanTaskState.OPEN,
                entity: str | None = None, entity_id: int | None = None, limit: int = 50,
                cursor: str | None = None) -> Page:
     """One page (newest first) of the actor's tasks and/or their groups' unclaimed tasks."""
@@ -43,7 +44,7 @@ def list_inbox(actor: Actor, *, scope: str | None = "mine,groups", state: str = 
     return paginate(stmt, HumanTask, "-id", None, limit, cursor, db.session)
 
 
-def inbox_condition(actor: Actor, scopes: set[str], state: str = "open"):
+def inbox_condition(actor: Actor, scopes: set[str], state: str = HumanTaskState.OPEN):
     """The WHERE clause for the scopes; "all" is for administrators only."""
     if state not in STATES:
         raise ValidationError.from_fields({"state": f"Must be one of {', '.join(STATES)}"})
@@ -55,7 +56,7 @@ def inbox_condition(actor: Actor, scopes: set[str], state: str = "open"):
     parts = []
     if "mine" in scopes:
         parts.append(HumanTask.assignee_id == user.id)
-        if state != "open":
+        if state != HumanTaskState.OPEN:
             parts.append(HumanTask.completed_by_id == user.id)
     if "groups" in scopes:
         parts.append(and_(HumanTask.assignee_id.is_(None), HumanTask.id.in_(_candidate_ids(user))))
@@ -75,7 +76,7 @@ def inbox_counts(actor: Actor) -> dict[str, int]:
     out = {}
     for scope in ("mine", "groups"):
         stmt = select(func.count(HumanTask.id)).where(
-            HumanTask.state == "open", inbox_condition(actor, {scope}))
+            HumanTask.state == HumanTaskState.OPEN, inbox_condition(actor, {scope}))
         out[scope] = db.session.scalar(stmt) or 0
     return out
 
@@ -105,7 +106,7 @@ def tasks_to_dicts(rows: list[HumanTask], *, actor: Actor) -> list[dict]:
             "created_at": json_value(r.created_at), "claimed_at": json_value(r.claimed_at),
             "due_at": json_value(r.due_at), "completed_at": json_value(r.completed_at),
             "completed_by": users.get(r.completed_by_id), "data": r.data,
-            "can_complete": r.state == "open" and _may(r, user, cand, keys),
+            "can_complete": r.state == HumanTaskState.OPEN and _may(r, user, cand, keys),
         })
     return out
 
@@ -167,6 +168,6 @@ def _processes(instance_ids: set[int]) -> dict[int, dict]:
 def next_task_for(actor: Actor, instance_id: int) -> HumanTask | None:
     """The oldest open task of the instance the actor may work on (opened after completing one)."""
     return db.session.scalar(
-        select(HumanTask).where(HumanTask.instance_id == instance_id, HumanTask.state == "open",
+        select(HumanTask).where(HumanTask.instance_id == instance_id, HumanTask.state == HumanTaskState.OPEN,
                                 inbox_condition(actor, {"mine", "groups"}))
         .order_by(HumanTask.id).limit(1))

@@ -18,13 +18,14 @@ from engine.models import (
     ProcessVersion,
 )
 from engine.runtime import commit_or_conflict, schedule_run
+from engine.states import FINISHED_STATUSES, HumanTaskState, InstanceStatus
 from errors import Conflict, Forbidden, NotFound, ValidationError
 from extensions import db
 from org.actors import Actor, actor_user
 from org.admin import acts_as_admin
 from org.models import utcnow
 
-FINISHED = ("completed", "terminated")
+FINISHED = FINISHED_STATUSES
 
 
 def _can_read_record(entity: str | None, entity_id: int | None, actor: Actor) -> bool:
@@ -111,12 +112,12 @@ def _log(instance: ProcessInstance, kind: str, actor: Actor | None, message: str
 def retry_instance(instance_id: int, *, actor: Actor) -> ProcessInstance:
     """Run an errored instance again from the element that failed."""
     instance = _require_control(instance_id, actor)
-    if instance.status != "error":
+    if instance.status != InstanceStatus.ERROR:
         raise Conflict(f"Only an instance in error can be retried (it is {instance.status})")
     wf = spiff.load(instance)
     spiff.retry_errored(wf)
     instance.state = spiff.dump(wf)
-    instance.status = "running"
+    instance.status = InstanceStatus.RUNNING
     _log(instance, "retried", actor, f"Retried after: {instance.error_message or 'error'}")
     instance.error_element = instance.error_message = None
     schedule_run(instance.id)
@@ -127,9 +128,9 @@ def retry_instance(instance_id: int, *, actor: Actor) -> ProcessInstance:
 def suspend_instance(instance_id: int, *, actor: Actor) -> ProcessInstance:
     """Pause an instance: no steps, timers or completions until it is resumed."""
     instance = _require_control(instance_id, actor)
-    if instance.status not in ("running", "waiting", "error"):
+    if instance.status not in (InstanceStatus.RUNNING, InstanceStatus.WAITING, InstanceStatus.ERROR):
         raise Conflict(f"A {instance.status} instance cannot be suspended")
-    instance.status = "suspended"
+    instance.status = InstanceStatus.SUSPENDED
     _log(instance, "suspended", actor, "Suspended")
     commit_or_conflict()
     return instance
@@ -138,9 +139,9 @@ def suspend_instance(instance_id: int, *, actor: Actor) -> ProcessInstance:
 def resume_instance(instance_id: int, *, actor: Actor) -> ProcessInstance:
     """Continue a suspended instance (a step brings it back to its wait state)."""
     instance = _require_control(instance_id, actor)
-    if instance.status != "suspended":
+    if instance.status != InstanceStatus.SUSPENDED:
         raise Conflict(f"Only a suspended instance can be resumed (it is {instance.status})")
-    instance.status = "running"
+    instance.status = InstanceStatus.RUNNING
     _log(instance, "resumed", actor, "Resumed")
     schedule_run(instance.id)
     commit_or_conflict()
@@ -166,11 +167,11 @@ def terminate_tree(instance: ProcessInstance, actor: Actor | None, message: str)
     from engine.calls import active_children
 
     now = utcnow()
-    instance.status = "terminated"
+    instance.status = InstanceStatus.TERMINATED
     instance.completed_at = now
     for row in db.session.scalars(select(HumanTask).where(
-            HumanTask.instance_id == instance.id, HumanTask.state == "open")):
-        row.state, row.completed_at = "cancelled", now
+            HumanTask.instance_id == instance.id, HumanTask.state == HumanTaskState.OPEN)):
+        row.state, row.completed_at = HumanTaskState.CANCELLED, now
     db.session.execute(delete(EngineTimer).where(
         EngineTimer.instance_id == instance.id, EngineTimer.fired_at.is_(None)))
     db.session.execute(delete(MessageWait).where(MessageWait.instance_id == instance.id))

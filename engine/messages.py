@@ -14,6 +14,7 @@ from sqlalchemy import delete, select
 
 from engine import spiff_adapter as spiff
 from engine.models import InstanceEvent, MessageWait, ProcessInstance, ProcessVersion
+from engine.states import InstanceStatus
 from errors import Conflict, NotFound, ValidationError
 from extensions import db
 from org.actors import Actor, actor_user
@@ -50,7 +51,7 @@ def waiting_instances(name: str, kind: str, business_key: str | None = None) -> 
     """Waiting instances with a wait for `name` of `kind`, oldest first."""
     query = (select(ProcessInstance).join(MessageWait, MessageWait.instance_id == ProcessInstance.id)
              .where(MessageWait.message_name == name, MessageWait.kind == kind,
-                    ProcessInstance.status == "waiting")
+                    ProcessInstance.status == InstanceStatus.WAITING)
              .distinct().order_by(ProcessInstance.id))
     if business_key is not None:
         query = query.where(ProcessInstance.business_key == business_key)
@@ -89,7 +90,7 @@ def deliver(instance: ProcessInstance, wf: Any, name: str, kind: str, variables:
     if not caught:
         return []
     instance.state = spiff.dump(wf)
-    instance.status = "running"
+    instance.status = InstanceStatus.RUNNING
     if business_key and not instance.business_key:
         instance.business_key = business_key
     db.session.execute(delete(MessageWait).where(MessageWait.instance_id == instance.id))

@@ -6,12 +6,12 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from engine.states import HumanTaskState, InstanceStatus
 from extensions import db
 from org.models import utcnow
 
-INSTANCE_STATUSES = ("running", "waiting", "completed", "error", "suspended", "terminated")
-ACTIVE_STATUSES = ("running", "waiting", "error", "suspended")
-HUMAN_TASK_STATES = ("open", "completed", "cancelled")
+INSTANCE_STATUSES = tuple(InstanceStatus)
+HUMAN_TASK_STATES = tuple(HumanTaskState)
 
 
 class ProcessDefinition(db.Model):

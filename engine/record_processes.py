@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from engine.instances import FINISHED, may_read
 from engine.models import EngineTimer, HumanTask, MessageWait, ProcessInstance, ProcessVersion
+from engine.states import HumanTaskState, InstanceStatus
 from engine.triggers import active_versions
 from extensions import db
 from org.actors import Actor
@@ -46,7 +47,8 @@ def current_steps(instances: list[ProcessInstance]) -> dict[int, list[str]]:
     by_id = {i.id: i for i in instances}
     for instance_id, name in db.session.execute(
             select(HumanTask.instance_id, HumanTask.name)
-            .where(HumanTask.instance_id.in_(ids), HumanTask.state == "open").order_by(HumanTask.id)):
+            .where(HumanTask.instance_id.in_(ids), HumanTask.state == HumanTaskState.OPEN)
+            .order_by(HumanTask.id)):
         out[instance_id].append(name)
     for instance_id, element in db.session.execute(
             select(EngineTimer.instance_id, EngineTimer.element_id)
@@ -58,7 +60,7 @@ def current_steps(instances: list[ProcessInstance]) -> dict[int, list[str]]:
         name = element_name(by_id[instance_id].version, element)
         out[instance_id].append(f"Waiting for {message}: {name}")
     for instance in instances:
-        if instance.status == "error" and instance.error_element:
+        if instance.status == InstanceStatus.ERROR and instance.error_element:
             out[instance.id].append("Failed at " + element_name(instance.version, instance.error_element))
     return out
 

@@ -29,6 +29,7 @@ from engine.models import (
     ProcessInstance,
     ProcessVersion,
 )
+from engine.states import HumanTaskState, InstanceStatus
 from errors import Conflict
 from extensions import db
 from org.actors import Actor, actor_user
@@ -79,7 +80,7 @@ def new_instance_state(version: ProcessVersion, data: dict, start_message: str |
 def run_instance(instance_id: int) -> str | None:
     """Advance a running instance to its next wait state; returns its new status."""
     instance = db.session.get(ProcessInstance, instance_id)
-    if instance is None or instance.status != "running":
+    if instance is None or instance.status != InstanceStatus.RUNNING:
         db.session.rollback()
         return None if instance is None else instance.status
     try:
@@ -142,13 +143,13 @@ def _sync_tasks(instance: ProcessInstance, result: Any, variables: dict,
 
 def _set_status(instance: ProcessInstance, result: Any) -> None:
     if result.error is not None:
-        instance.status = "error"
+        instance.status = InstanceStatus.ERROR
         instance.error_element, instance.error_message = result.error
     elif result.completed:
-        instance.status = "completed"
+        instance.status = InstanceStatus.COMPLETED
         instance.completed_at = utcnow()
     else:
-        instance.status = "waiting"
+        instance.status = InstanceStatus.WAITING
     instance.updated_at = utcnow()
 
 
@@ -204,7 +205,7 @@ def _mark_failed(instance_id: int, element_id: str | None, message: str) -> str 
     instance = db.session.get(ProcessInstance, instance_id)
     if instance is None:
         return None
-    instance.status = "error"
+    instance.status = InstanceStatus.ERROR
     instance.error_element, instance.error_message = element_id, message[:4000]
     db.session.add(InstanceEvent(instance_id=instance_id, kind="error", element_id=element_id,
                                  message=instance.error_message))
@@ -213,7 +214,7 @@ def _mark_failed(instance_id: int, element_id: str | None, message: str) -> str 
     except StaleDataError:
         db.session.rollback()
         return None
-    return "error"
+    return InstanceStatus.ERROR
 
 
 def _load_for_change(instance_id: int) -> ProcessInstance:
@@ -231,7 +232,7 @@ def complete_user_task(instance_id: int, task_uuid: str, data: dict, *, actor: A
     One transaction, committed here; a concurrent step of the same instance -> Conflict (409).
     """
     instance = _load_for_change(instance_id)
-    if instance.status != "waiting":
+    if instance.status != InstanceStatus.WAITING:
         raise Conflict(f"The process is {instance.status}, not waiting for this task")
     user = actor_user(actor)
     try:
@@ -244,7 +245,7 @@ def complete_user_task(instance_id: int, task_uuid: str, data: dict, *, actor: A
             instance_id=instance.id, kind="task_completed", element_id=element_id, actor_id=user.id,
             on_behalf_of_id=user.id, message=f"{user.full_name} completed {element_id}",
             data={"task_uuid": task_uuid, "data": data}))
-        instance.status = "running"
+        instance.status = InstanceStatus.RUNNING
         _advance_and_store(instance, wf, completed=(str(task_uuid),))
         db.session.commit()
     except StaleDataError:
@@ -268,7 +269,7 @@ def due_timer_instances(now: datetime | None = None, limit: int = 200) -> list[i
     """Ids of waiting instances with a timer due."""
     query = (select(EngineTimer.instance_id).join(ProcessInstance)
              .where(EngineTimer.fired_at.is_(None), EngineTimer.due_at <= (now or utcnow()),
-                    ProcessInstance.status == "waiting")
+                    ProcessInstance.status == InstanceStatus.WAITING)
              .group_by(EngineTimer.instance_id).order_by(EngineTimer.instance_id).limit(limit))
     return list(db.session.scalars(query))
 
@@ -276,7 +277,7 @@ def due_timer_instances(now: datetime | None = None, limit: int = 200) -> list[i
 def fire_timers(instance_id: int, now: datetime | None = None) -> str | None:
     """Fire the instance's due timers and run on; safe to call twice."""
     instance = db.session.get(ProcessInstance, instance_id)
-    if instance is None or instance.status != "waiting":
+    if instance is None or instance.status != InstanceStatus.WAITING:
         db.session.rollback()
         return None
     try:
@@ -285,7 +286,7 @@ def fire_timers(instance_id: int, now: datetime | None = None) -> str | None:
         if fired:
             db.session.add(InstanceEvent(instance_id=instance.id, kind="timer",
                                          message="Timer fired: " + ", ".join(fired)))
-        instance.status = "running"
+        instance.status = InstanceStatus.RUNNING
         _advance_and_store(instance, wf)
         db.session.commit()
     except StaleDataError:
@@ -310,7 +311,7 @@ def deliver_to_waits(event_row: Any) -> list[int]:
         if wait.instance_id == event_row.origin_instance_id or wait.instance_id in woken:
             continue
         instance = db.session.get(ProcessInstance, wait.instance_id)
-        if instance is None or instance.status != "waiting":
+        if instance is None or instance.status != InstanceStatus.WAITING:
             continue
         if record is None:
             record = load_record_dict(event_row.entity, event_row.entity_id) or {}
@@ -322,7 +323,7 @@ def deliver_to_waits(event_row: Any) -> list[int]:
         if not caught:
             continue
         instance.state = spiff.dump(wf)
-        instance.status = "running"
+        instance.status = InstanceStatus.RUNNING
         db.session.execute(delete(MessageWait).where(MessageWait.instance_id == instance.id))
         db.session.add(InstanceEvent(
             instance_id=instance.id, kind="message", element_id=caught[0],
@@ -344,7 +345,7 @@ def run_pending(max_rounds: int = 50, now: datetime | None = None) -> int:
         db.session.info.pop(RUN_KEY, None)
         moved = relay_pending(500)
         ids = list(db.session.scalars(select(ProcessInstance.id).where(
-            ProcessInstance.status == "running").order_by(ProcessInstance.id)))
+            ProcessInstance.status == InstanceStatus.RUNNING).order_by(ProcessInstance.id)))
         for instance_id in ids:
             run_instance(instance_id)
         for instance_id in due_timer_instances(now):
@@ -366,11 +367,11 @@ def _fire_timer_starts(now: datetime | None) -> int:
 def stale_running(older_than: datetime, limit: int = 200) -> list[int]:
     """Running instances not touched since `older_than` (a lost kick or a killed worker)."""
     return list(db.session.scalars(select(ProcessInstance.id).where(
-        ProcessInstance.status == "running", ProcessInstance.updated_at < older_than)
+        ProcessInstance.status == InstanceStatus.RUNNING, ProcessInstance.updated_at < older_than)
         .order_by(ProcessInstance.id).limit(limit)))
 
 
 def open_task_uuids(instance_id: int) -> list[str]:
     """Task uuids of the instance's open human tasks."""
     return list(db.session.scalars(select(HumanTask.task_uuid).where(
-        HumanTask.instance_id == instance_id, HumanTask.state == "open")))
+        HumanTask.instance_id == instance_id, HumanTask.state == HumanTaskState.OPEN)))

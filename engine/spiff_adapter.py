@@ -10,10 +10,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from crm.entities import REGISTRY
+
 log = logging.getLogger(__name__)
 
 RECORD_ACTIONS = ("created", "updated")
-RECORD_ENTITIES = ("lead", "contact", "company", "deal", "task")
+RECORD_ENTITIES = tuple(REGISTRY)
 # Events about a record of any type (the mail package records them); a start event's optional
 # camunda property "entity" narrows the trigger to one type.
 RECORD_MESSAGES = ("email.received", "email.sent")

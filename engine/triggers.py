@@ -8,6 +8,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from crm.entities import REGISTRY, names
 from crm.events import OutboxEvent, register_consumer
 from engine.models import (
     InstanceEvent,
@@ -17,6 +18,7 @@ from engine.models import (
     ProcessVersion,
 )
 from engine.spiff_adapter import NotStartable
+from engine.states import InstanceStatus
 from errors import NotFound, ValidationError
 from extensions import db
 from org.actors import Actor, actor_user
@@ -141,7 +143,7 @@ def start_instance(version: ProcessVersion, entity: str | None, entity_id: int |
     data = {**(variables or {}), "record": record, "event": event, "initiator": initiator}
     state = new_instance_state(version, data, start_message, start_kind)
     instance = ProcessInstance(
-        version_id=version.id, status="running", entity=entity, entity_id=entity_id,
+        version_id=version.id, status=InstanceStatus.RUNNING, entity=entity, entity_id=entity_id,
         start_event_id=start_event_id, state=state, started_by_id=initiator,
         on_behalf_of_id=initiator, depth=depth, business_key=business_key)
     try:
@@ -165,24 +167,9 @@ def load_record_dict(entity: str | None, entity_id: int | None) -> dict | None:
     """The record's fields as JSON-clean data, or None if it no longer exists."""
     if entity is None or entity_id is None:
         return None
-    if entity == "task":
-        from crm.models import CrmTask
-
-        task = db.session.get(CrmTask, entity_id)
-        return None if task is None else _task_dict(task)
-    from crm.entities import ENTITIES
-    from crm.serialize import record_to_dict
-
-    spec = ENTITIES.get(entity)
+    spec = REGISTRY.get(entity)
     record = db.session.get(spec.model, entity_id) if spec else None
-    return None if record is None else record_to_dict(record)
-
-
-def _task_dict(task: Any) -> dict:
-    from crm.serialize import json_value
-
-    columns = task.__table__.columns.keys()
-    return {"entity": "task", **{name: json_value(getattr(task, name)) for name in columns}}
+    return None if record is None else spec.hook("data")(record)
 
 
 def start_manually(key: str, entity: str, record_id: Any, variables: Any, *,
@@ -192,7 +179,7 @@ def start_manually(key: str, entity: str, record_id: Any, variables: Any, *,
 
     errors = {}
     if not isinstance(entity, str) or not entity:
-        errors["entity"] = "Name a record type (lead, contact, company, deal, task)"
+        errors["entity"] = f"Name a record type ({names()})"
     if not isinstance(record_id, int) or isinstance(record_id, bool):
         errors["id"] = "Expected the record's id (a number)"
     if variables is not None and not isinstance(variables, dict):
@@ -238,18 +225,10 @@ def clean_variables(variables: dict) -> dict:
 
 def require_readable(entity: str, record_id: int, actor: Actor) -> None:
     """The actor must be able to read the record the process will be about."""
-    if entity == "task":
-        from crm.services.tasks import get_task
-
-        get_task(record_id, actor=actor)
-        return
-    from crm.entities import ENTITIES
-    from crm.services.records import get_record
-
-    if entity not in ENTITIES:
+    if entity not in REGISTRY:
         raise ValidationError.from_fields({"entity": f"Unknown record type {entity!r}"})
     try:
-        get_record(entity, record_id, actor=actor)
+        REGISTRY[entity].hook("get")(record_id, actor=actor)
     except NotFound as exc:
         raise NotFound(exc.message) from None
 

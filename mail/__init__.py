@@ -5,4 +5,6 @@ package): the engine queues mail through `mail.outgoing` only. The protocol clie
 IMAP), the poller and the Celery tasks are mail's own (tests/unit/test_public_surface.py).
 """
 
-PUBLIC_MODULES = ("mail.models", "mail.outgoing", "mail.sanitize", "mail.services")
+PUBLIC_MODULES = (
+    "mail.models", "mail.outgoing", "mail.sanitize", "mail.services", "mail.states",
+)

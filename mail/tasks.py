@@ -8,6 +8,7 @@ from sqlalchemy import or_, select
 
 import mail.kick  # noqa: F401  (queues tasks after commits)
 from extensions import db
+from mail.states import OPEN_JOB_STATUSES
 from org.models import utcnow
 
 
@@ -50,7 +51,7 @@ def stalled_jobs(now: object) -> list[int]:
 
     grace = now - timedelta(seconds=30)
     return list(db.session.scalars(select(Job.id).where(
-        Job.status.in_(("queued", "running", "waiting")),
+        Job.status.in_(OPEN_JOB_STATUSES),
         or_(Job.lease_until.is_(None), Job.lease_until < now),
         or_(Job.next_run_at.is_(None), Job.next_run_at <= now),
         Job.created_at < grace).order_by(Job.id).limit(100)))

@@ -8,6 +8,7 @@ from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
+from org.states import InvitationState, UserState
 
 # Primary keys are INTEGER columns: a larger id cannot exist, and PostgreSQL refuses to compare it.
 MAX_ID = 2**31 - 1
@@ -62,8 +63,8 @@ class User(UserMixin, db.Model):
     def state(self) -> str:
         """active, pending (invited, not joined yet) or dismissed."""
         if self.active:
-            return "active"
-        return "pending" if self.pending else "dismissed"
+            return UserState.ACTIVE
+        return UserState.PENDING if self.pending else UserState.DISMISSED
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}"
@@ -158,10 +159,10 @@ class Invitation(db.Model):
     def state_at(self, now: datetime) -> str:
         """pending, accepted, expired or revoked."""
         if self.revoked_at is not None:
-            return "revoked"
+            return InvitationState.REVOKED
         if self.accepted_at is not None:
-            return "accepted"
-        return "expired" if self.expires_at <= now else "pending"
+            return InvitationState.ACCEPTED
+        return InvitationState.EXPIRED if self.expires_at <= now else InvitationState.PENDING
 
     @property
     def state(self) -> str:

@@ -4,20 +4,19 @@ from __future__ import annotations
 from flask import url_for
 from werkzeug.routing import BuildError
 
+from crm.entities import REGISTRY
 from crm.search.query import SearchResult
-
-PLURALS = {"lead": "leads", "contact": "contacts", "company": "companies", "deal": "deals", "task": "tasks"}
-LABELS = {"lead": "Leads", "contact": "Contacts", "company": "Companies", "deal": "Deals", "task": "Tasks"}
 
 
 def hit_url(entity: str, record_id: int) -> str:
-    """The record's page."""
+    """The record's page: the generic record page, or the entity's own `pages.<name>_view`."""
+    spec = REGISTRY[entity]
     try:
-        if entity == "task":
-            return url_for("pages.task_view", task_id=record_id)
-        return url_for("pages.record_view", plural=PLURALS[entity], record_id=record_id)
+        if spec.record:
+            return url_for("pages.record_view", plural=spec.plural, record_id=record_id)
+        return url_for(f"pages.{spec.name}_view", **{f"{spec.name}_id": record_id})
     except BuildError:  # pages not registered (an API-only deployment)
-        return f"/{PLURALS[entity]}/{record_id}"
+        return f"/{spec.plural}/{record_id}"
 
 
 def result_items(result: SearchResult) -> list[dict]:
@@ -29,7 +28,7 @@ def result_groups(items: list[dict]) -> list[dict]:
     """Hits per record type, the types ordered by their best hit."""
     groups: dict[str, dict] = {}
     for item in items:
-        group = groups.setdefault(item["entity"], {"entity": item["entity"], "label": LABELS[item["entity"]],
-                                                   "items": []})
+        label = REGISTRY[item["entity"]].label_plural
+        group = groups.setdefault(item["entity"], {"entity": item["entity"], "label": label, "items": []})
         group["items"].append(item)
     return list(groups.values())

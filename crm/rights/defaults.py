@@ -6,8 +6,6 @@ from sqlalchemy.engine import Connection
 
 from crm.rights.models import ACTIONS, ENTITIES, Role, RolePermission
 
-_RECORDS = ("lead", "contact", "company", "deal")
-
 
 def _matrix(levels: dict[str, str]) -> dict[tuple[str, str], str]:
     """Every action of each entity at the entity's level."""

@@ -4,16 +4,16 @@ from __future__ import annotations
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from crm.models import MODELS, CrmTask
+from crm.entities import REGISTRY, STATUS_FIELDS
 from extensions import db
 from org.workgroups import Workgroup  # noqa: F401  (assignments point at workgroups)
 
-ENTITIES = ("lead", "contact", "company", "deal", "task")
+ENTITIES = tuple(REGISTRY)
 ACTIONS = ("read", "add", "edit", "delete", "export", "import")
 # Ordered: each level's records include the previous level's.
 LEVELS = ("none", "own", "department", "department_tree", "all")
-# Entities whose rights may differ per status (lead status, deal stage) and that column.
-STATUS_FIELDS = {"lead": "status", "deal": "stage"}
+# STATUS_FIELDS (from the registry): entities whose rights may differ per status, and that column.
+__all__ = ["ACTIONS", "ENTITIES", "LEVELS", "STATUS_FIELDS", "Role", "RoleAssignment", "RolePermission"]
 
 
 class Role(db.Model):
@@ -81,7 +81,7 @@ class RoleAssignment(db.Model):
 def _access_indexes() -> None:
     """(responsible_id, id) and (dept_path, id) per record table: a rights-filtered page by id
     is one index range. PostgreSQL gets varchar_pattern_ops so `LIKE '/1/4/%'` uses it too."""
-    for model in [*MODELS.values(), CrmTask]:
+    for model in [e.model for e in REGISTRY.values()]:
         table = model.__table__
         if any(ix.name == f"ix_{table.name}_dept_path_id" for ix in table.indexes):
             continue

@@ -5,6 +5,8 @@ import time
 
 import click
 
+from crm.entities import REGISTRY
+
 
 @click.group("search", help="Manage the global search index.")
 def search_cli() -> None:
@@ -13,11 +15,10 @@ def search_cli() -> None:
 
 @search_cli.command("rebuild")
 @click.option("--entity", "entities", multiple=True,
-              type=click.Choice(["lead", "contact", "company", "deal", "task"]),
+              type=click.Choice(list(REGISTRY)),
               help="Only these record types (repeatable); default: all.")
 def rebuild_cmd(entities: tuple[str, ...]) -> None:
     """Re-read every record into the index and drop rows of records that no longer exist."""
-    from crm.search.documents import ENTITIES
     from crm.search.index import rebuild
 
     started = time.monotonic()
@@ -30,6 +31,6 @@ def rebuild_cmd(entities: tuple[str, ...]) -> None:
             pct = 100 * done // total if total else 100
             click.echo(f"  {entity}: {done}/{total} ({pct}%)")
 
-    counts = rebuild(progress, entities or ENTITIES)
+    counts = rebuild(progress, entities or tuple(REGISTRY))
     summary = ", ".join(f"{n} {e}" for e, n in counts.items())
     click.echo(f"Search index rebuilt: {summary} in {time.monotonic() - started:.1f} s")

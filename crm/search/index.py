@@ -23,8 +23,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from crm.attributes import dept_path_for
+from crm.entities import REGISTRY
 from crm.events import OutboxEvent
-from crm.search.documents import ENTITIES, MODELS, Document, build_documents, load_rows
+from crm.search.documents import Document, build_documents, load_rows, ref_lines
 from crm.search.models import SearchDocument, doc_id, fts_table
 from crm.search.text import index_text
 from extensions import db
@@ -34,9 +35,21 @@ from org.signals import department_moved, user_departments_changed
 BATCH = 500
 REBUILD_BATCH = 2000
 ATTRIBUTES = ("responsible_id", "dept_path", "status", "created_by_id")
+
+
+def _dependents_map() -> dict[str, dict[str, tuple[tuple[str, str], ...]]]:
+    """{entity: {title field: ((entity that shows it, its ref column), ...)}} from the search lines."""
+    out: dict[str, dict[str, tuple[tuple[str, str], ...]]] = {}
+    for spec in REGISTRY.values():
+        for column, target in ref_lines(spec).items():
+            for title_field in REGISTRY[target].title_fields:
+                fields = out.setdefault(target, {})
+                fields[title_field] = (*fields.get(title_field, ()), (spec.name, column))
+    return out
+
+
 # A change of these renames what other records show (a contact's company, a deal's contact).
-DEPENDENTS = {"company": {"title": (("contact", "company_id"), ("deal", "company_id"))},
-              "contact": {"first_name": (("deal", "contact_id"),), "last_name": (("deal", "contact_id"),)}}
+DEPENDENTS = _dependents_map()
 
 Progress = Callable[[str, int, int], None]
 
@@ -110,13 +123,13 @@ def _dependents(entity: str, record_id: int, changes: dict) -> None:
         if field not in changes:
             continue
         for target, column in targets:
-            model = MODELS[target]
+            model = REGISTRY[target].model
             reindex(target, db.session.scalars(select(model.id).where(getattr(model, column) == record_id)))
 
 
 def on_event(event: OutboxEvent) -> None:
     """The "search" outbox consumer: `<entity>.deleted` removes, anything else re-reads the record."""
-    if event.entity not in ENTITIES:
+    if event.entity not in REGISTRY:
         return
     if event.type == f"{event.entity}.deleted":
         delete_documents(event.entity, [event.entity_id])
@@ -141,7 +154,7 @@ def _department_moved(sender: object, old_path: str, new_path: str, **_: object)
                        .execution_options(synchronize_session=False))
 
 
-def rebuild(progress: Progress | None = None, entities: Iterable[str] = ENTITIES) -> dict[str, int]:
+def rebuild(progress: Progress | None = None, entities: Iterable[str] = tuple(REGISTRY)) -> dict[str, int]:
     """Re-read every record (batch by batch, a commit each) and drop rows of vanished records."""
     counts: dict[str, int] = {}
     postgres = _postgres()
@@ -151,7 +164,7 @@ def rebuild(progress: Progress | None = None, entities: Iterable[str] = ENTITIES
         db.session.execute(text("DROP INDEX IF EXISTS ix_search_document_tsv"))
         db.session.commit()
     for entity in entities:
-        table = MODELS[entity].__table__
+        table = REGISTRY[entity].model.__table__
         total = db.session.scalar(select(func.count()).select_from(table)) or 0
         done, last = 0, 0
         while True:
@@ -188,7 +201,7 @@ def _refill_fts(entity: str) -> None:
 
 
 def _drop_orphans(entity: str) -> None:
-    model = MODELS[entity]
+    model = REGISTRY[entity].model
     db.session.execute(delete(SearchDocument).where(
         SearchDocument.entity == entity, ~exists().where(model.id == SearchDocument.record_id)))
     db.session.commit()

@@ -7,11 +7,12 @@ from sqlalchemy import BigInteger, Index, Integer, String, Text, UniqueConstrain
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
+from crm.entities import REGISTRY
 from extensions import db
 from org.models import utcnow
 
 # Each entity owns one id range: id = code << 40 | record id (FTS5 scans a range natively).
-ENTITY_CODES = {"lead": 1, "contact": 2, "company": 3, "deal": 4, "task": 5}
+ENTITY_CODES = {e.name: e.search_code for e in REGISTRY.values()}
 ID_SHIFT = 40
 
 

@@ -38,7 +38,8 @@ from sqlalchemy import (
 )
 
 from crm import access
-from crm.search.documents import ENTITIES, MODELS, hidden_names
+from crm.entities import REGISTRY
+from crm.search.documents import hidden_names
 from crm.search.models import SearchDocument, fts_table, id_range
 from crm.search.text import fts5_query, query_words, snippet, tsquery
 from extensions import db
@@ -81,7 +82,7 @@ def _condition_on_copies(actor: Actor, entity: str, rows: object) -> ColumnEleme
 
 def _sqlite_branch(entity: str, match: str, actor: Actor) -> Select:
     low, _high = id_range(entity)
-    model = MODELS[entity]
+    model = REGISTRY[entity].model
     name = fts_table(entity)
     fts, fts_name = table(name, column("rowid", BigInteger)), literal_column(name)
     score = func.bm25(fts_name, TITLE_WEIGHT, BODY_WEIGHT).label("score")
@@ -99,7 +100,7 @@ def _postgres_branch(entity: str, rows: object, match: ColumnElement | None, act
     if match is not None:
         newest = newest.where(match)
     candidates = newest.order_by(rows.c.id.desc()).limit(CANDIDATES).subquery()
-    model = MODELS[entity]
+    model = REGISTRY[entity].model
     stmt = select(candidates.c.id.label("doc_id")).join(model, model.id == candidates.c.record_id)
     return access.scope(stmt, entity, "read", actor)
 
@@ -160,7 +161,7 @@ def _sqlite_ranked(terms: list[str], entities: list[str], actor: Actor,
 
 def _ranked(terms: list[str], actor: Actor, limit: int, strategy: str) -> list[tuple[int, float]]:
     """(document id, score) of the best `limit` readable matches, best first."""
-    entities = [e for e in ENTITIES if access.can(actor, e, "read")]
+    entities = [e for e in REGISTRY if access.can(actor, e, "read")]
     if not entities:
         return []
     if db.engine.dialect.name == "postgresql":

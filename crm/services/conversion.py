@@ -2,28 +2,31 @@
 from __future__ import annotations
 
 from crm import access
+from crm.entities import ENTITIES
 from crm.events import record_event
 from crm.models import Lead
 from crm.serialize import json_value
 from crm.services.records import _emails, create_record, get_record
 from crm.services.timeline import add_entry
+from crm.states import LEAD_CONVERTED, TimelineKind
 from errors import Conflict, ValidationError
 from extensions import db
 from org.actors import Actor
 
+TARGETS = ENTITIES["lead"].converts_to  # contact, company, deal: one flag of convert_lead each
 
 def convert_lead(lead_id: int, *, contact: bool, company: bool, deal: bool, actor: Actor,
                  commit: bool = True) -> dict:
     """Create the chosen records from the lead, mark it CONVERTED; refuse a second time."""
     lead: Lead = get_record("lead", lead_id, actor=actor, action="edit")
-    if lead.status == "CONVERTED":
+    if lead.status == LEAD_CONVERTED:
         raise Conflict(f"Lead {lead.id} is already converted")
     if not (contact or company or deal):
-        raise ValidationError.from_fields({"contact": "Choose at least one of contact, company, deal"})
-    for entity, wanted in (("contact", contact), ("company", company), ("deal", deal)):
+        raise ValidationError.from_fields({"contact": f"Choose at least one of {', '.join(TARGETS)}"})
+    for entity, wanted in zip(TARGETS, (contact, company, deal), strict=True):
         if wanted:
             access.require(actor, entity, "add")
-    made = {"contact": None, "company": None, "deal": None}
+    made: dict = dict.fromkeys(TARGETS)
     emails = _emails("lead", lead.id)
     base = {"responsible_id": lead.responsible_id, "phones": list(lead.phones or [])}
     if company:
@@ -49,19 +52,20 @@ def convert_lead(lead_id: int, *, contact: bool, company: bool, deal: bool, acto
 
 def _make(entity: str, lead: Lead, actor: Actor, data: dict) -> object:
     record = create_record(entity, data, actor=actor, commit=False)
-    if entity in ("contact", "company"):
+    if "lead_id" in ENTITIES[entity].read_only:  # a deal has it among its fields, set above
         record.lead_id = lead.id
-    add_entry(entity, record.id, "converted", actor=actor, summary=f"Created from lead #{lead.id}",
+    add_entry(entity, record.id, TimelineKind.CONVERTED, actor=actor, summary=f"Created from lead #{lead.id}",
               data={"lead_id": lead.id})
     return record
 
 
 def _mark_converted(lead: Lead, made: dict, actor: Actor) -> None:
     old = lead.status
-    lead.status = "CONVERTED"
+    lead.status = LEAD_CONVERTED
     links = {k: v.id for k, v in made.items() if v is not None}
     names = ", ".join(f"{k} #{v}" for k, v in links.items())
-    add_entry("lead", lead.id, "converted", actor=actor, summary=f"Converted into {names}", data=links)
-    record_event("lead.converted", "lead", lead.id, {"status": [old, "CONVERTED"], **{
+    add_entry("lead", lead.id, TimelineKind.CONVERTED, actor=actor, summary=f"Converted into {names}",
+              data=links)
+    record_event("lead.converted", "lead", lead.id, {"status": [old, LEAD_CONVERTED], **{
         f"{k}_id": [None, v] for k, v in links.items()}}, actor=actor)
-    record_event("lead.updated", "lead", lead.id, {"status": [old, "CONVERTED"]}, actor=actor)
+    record_event("lead.updated", "lead", lead.id, {"status": [old, LEAD_CONVERTED]}, actor=actor)

@@ -11,21 +11,19 @@ import csv
 import io
 from collections.abc import Iterator
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select
 
 from crm import access
-from crm.entities import ENTITIES
-from crm.models import CrmTask
+from crm.entities import REGISTRY
 from crm.serialize import emails_of, json_value
 from errors import ServiceError, ValidationError
 from extensions import db
-from org.actors import Actor, actor_user
+from org.actors import Actor
 
 BATCH = 1000
 MAX_IMPORT_ROWS = 10_000
-TASK_COLUMNS = ("title", "description", "deadline", "status", "responsible_id")
 # Columns an export writes that an import ignores, so an exported file imports again.
-READ_ONLY = {"id", "created_at", "updated_at", "created_by_id", "completed_at", "closed", "lead_id"}
+READ_ONLY = {"id", *{c for e in REGISTRY.values() for c in (*e.export_extra, *e.read_only)}}
 
 
 class ImportRejected(ValidationError):
@@ -41,44 +39,29 @@ class ImportRejected(ValidationError):
         return {**super().to_dict(), "rows": self.rows}
 
 
-def _columns(entity: str) -> list[str]:
-    if entity == "task":
-        return ["id", *TASK_COLUMNS, "created_by_id", "created_at", "completed_at"]
-    spec = ENTITIES[entity]
-    return ["id", *[f.name for f in spec.fields], "created_by_id", "created_at", "updated_at"]
-
-
 def _query(entity: str, filters: dict, actor: Actor) -> Select:
     """The rows the actor may read and export, with the list filters applied."""
-    if entity == "task":
-        from crm.services.tasks import _filter as task_filter
-
-        stmt = task_filter(select(CrmTask), dict(filters), actor_user(actor).id)
-    else:
-        from crm.services.records import select_records
-
-        stmt = select_records(entity, actor=actor, filters=filters)
-    stmt = access.scope(access.scope(stmt, entity, "read", actor), entity, "export", actor)
-    return stmt
+    stmt = REGISTRY[entity].hook("select")(actor=actor, filters=dict(filters))
+    return access.scope(stmt, entity, "export", actor)
 
 
 def export_csv(entity: str, *, actor: Actor, filters: dict | None = None) -> Iterator[str]:
     """Check the export right, then yield the CSV text in chunks (header first)."""
     access.require(actor, entity, "export")
     stmt = _query(entity, filters or {}, actor)
-    columns = _columns(entity)
-    model = access.model_of(entity)
-    return _stream(entity, stmt, model, columns)
+    return _stream(entity, stmt, REGISTRY[entity].export_columns)
 
 
-def _stream(entity: str, stmt: Select, model: type, columns: list[str]) -> Iterator[str]:
+def _stream(entity: str, stmt: Select, columns: list[str]) -> Iterator[str]:
+    spec = REGISTRY[entity]
+    model = spec.model
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(columns)
     last = 0
     while True:
         rows = list(db.session.scalars(stmt.where(model.id > last).order_by(model.id).limit(BATCH)))
-        emails = emails_of(entity, [r.id for r in rows]) if entity != "task" else {}
+        emails = emails_of(entity, [r.id for r in rows]) if spec.has_emails else {}
         for row in rows:
             writer.writerow([_cell(row, c, emails) for c in columns])
         yield buffer.getvalue()
@@ -116,20 +99,14 @@ def import_csv(entity: str, text: str, *, actor: Actor) -> list[int]:
 
 
 def _create(entity: str, data: dict, actor: Actor) -> object:
-    if entity == "task":
-        from crm.services.tasks import create_task
-
-        return create_task(data, actor=actor, commit=False, right="import")[0]
-    from crm.services.records import create_record
-
-    return create_record(entity, data, actor=actor, commit=False, right="import")
+    return REGISTRY[entity].hook("create")(data, actor=actor, commit=False, right="import")
 
 
 def _parse(entity: str, text: str) -> list[tuple[int, dict]]:
     """(row number, {column: value}) per non-empty row; empty cells are left out."""
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     header = [h.strip() for h in next(reader, [])]
-    allowed = set(TASK_COLUMNS) if entity == "task" else {f.name for f in ENTITIES[entity].fields}
+    allowed = {f.name for f in REGISTRY[entity].fields}
     unknown = [h for h in header if h and h not in allowed and h not in READ_ONLY]
     if not header or unknown:
         raise ValidationError.from_fields({"file": (

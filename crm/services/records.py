@@ -13,13 +13,12 @@ from crm.models import Deal, RecordEmail, StatusValue, TaskLink
 from crm.paging import Page, paginate
 from crm.serialize import json_value
 from crm.services.timeline import add_entry
+from crm.states import CLOSED_SEMANTICS, FieldKind, TimelineKind
 from crm.validation import Cleaned, clean
 from errors import Forbidden, NotFound, ValidationError
 from extensions import db
 from org.actors import Actor, actor_user
 from org.models import valid_id
-
-CLOSED_SEMANTICS = ("won", "lost")
 
 
 def spec_of(name: str) -> Entity:
@@ -63,7 +62,7 @@ def create_record(entity_name: str, data: dict, *, actor: Actor, commit: bool = 
     db.session.add(record)
     db.session.flush()
     _set_emails(spec.name, record.id, cleaned.emails or [])
-    add_entry(spec.name, record.id, "created", actor=actor, summary=f"{spec.label} created")
+    add_entry(spec.name, record.id, TimelineKind.CREATED, actor=actor, summary=f"{spec.label} created")
     record_event(f"{spec.name}.created", spec.name, record.id, _snapshot(spec, record, cleaned.emails),
                  actor=actor)
     if commit:
@@ -82,7 +81,7 @@ def update_record(entity_name: str, record_id: int, data: dict, *, actor: Actor,
     changes = _assign(spec, record, cleaned)
     _require_new_state(spec, record, changes, actor)
     if changes:
-        add_entry(spec.name, record.id, "changed", actor=actor,
+        add_entry(spec.name, record.id, TimelineKind.CHANGED, actor=actor,
                   summary="Changed " + ", ".join(sorted(changes)), data={"changes": changes})
         record_event(f"{spec.name}.updated", spec.name, record.id, changes, actor=actor)
     if commit:
@@ -194,17 +193,17 @@ def _filter(spec: Entity, stmt: Select, filters: dict) -> Select:
         elif name == "email":
             stmt = stmt.where(model.id.in_(select(RecordEmail.record_id).where(
                 RecordEmail.entity == spec.name, RecordEmail.email == str(raw).strip().lower())))
-        elif f is None or f.kind in ("emails", "phones", "text"):
+        elif f is None or f.kind in (FieldKind.EMAILS, FieldKind.PHONES, FieldKind.TEXT):
             errors[name] = "Cannot filter on this field"
-        elif f.kind == "ref" and raw not in ("", "null") and not valid_id(raw):
+        elif f.kind == FieldKind.REF and raw not in ("", "null") and not valid_id(raw):
             errors[name] = "Expected an id"
-        elif f.kind in ("ref", "decimal"):
+        elif f.kind in (FieldKind.REF, FieldKind.DECIMAL):
             try:
-                stmt = stmt.where(getattr(model, name) == (None if raw in ("", "null") else
-                                                           (int(raw) if f.kind == "ref" else Decimal(raw))))
+                number = int if f.kind == FieldKind.REF else Decimal
+                stmt = stmt.where(getattr(model, name) == (None if raw in ("", "null") else number(raw)))
             except (ValueError, ArithmeticError):
                 errors[name] = "Expected a number"
-        elif f.kind == "status":
+        elif f.kind == FieldKind.STATUS:
             stmt = stmt.where(getattr(model, name).in_(str(raw).upper().split(",")))
         else:
             stmt = stmt.where(getattr(model, name) == str(raw))
@@ -237,6 +236,6 @@ def _set_emails(entity_name: str, record_id: int, emails: list[str]) -> None:
 def _snapshot(spec: Entity, record: object, emails: list[str] | None) -> dict:
     """The created/deleted event's `changes`: every field as [None, value]."""
     out = {f.name: [None, json_value(getattr(record, f.name))]
-           for f in spec.fields if f.kind != "emails"}
+           for f in spec.fields if f.kind != FieldKind.EMAILS}
     out["emails"] = [None, list(emails or [])]
     return out

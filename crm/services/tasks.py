@@ -5,11 +5,14 @@ from sqlalchemy import Select, delete, select
 
 from crm import access
 from crm.attributes import dept_path_for
+from crm.entities import entity as entity_spec
+from crm.entities import names
 from crm.events import record_event
 from crm.models import CrmTask, TaskLink, TaskObserver
 from crm.paging import Page, paginate
 from crm.serialize import json_value
 from crm.services.timeline import add_entry
+from crm.states import TaskStatus, TimelineKind
 from crm.task_input import TaskInput, load_linked, parse_task, user_id
 from errors import NotFound, ValidationError
 from extensions import db
@@ -53,16 +56,21 @@ def create_task(data: dict, *, actor: Actor, commit: bool = True, right: str = "
     return tasks
 
 
+def create_one_task(data: dict, *, actor: Actor, commit: bool = True, right: str = "add") -> CrmTask:
+    """The registry's create hook: one task (a CSV row)."""
+    return create_task(data, actor=actor, commit=commit, right=right)[0]
+
+
 def _insert(parsed: TaskInput, records: list[object], actor: Actor) -> CrmTask:
     user = actor_user(actor)
     task = CrmTask(**parsed.values)
     if "responsible_id" not in parsed.values:
         task.responsible_id = None if user.is_system else user.id
-    task.status = task.status or "open"
+    task.status = task.status or TaskStatus.OPEN
     task.description = task.description or ""
     task.created_by_id = user.id
     task.dept_path = dept_path_for(task.responsible_id)
-    if task.status == "done":
+    if task.status == TaskStatus.DONE:
         task.completed_at = utcnow()
     db.session.add(task)
     db.session.flush()
@@ -90,7 +98,7 @@ def update_task(task_id: int, data: dict, *, actor: Actor) -> CrmTask:
         raise ValidationError.from_fields(parsed.errors)
     changes = _assign(task, parsed)
     if "status" in changes:
-        done = task.status == "done"
+        done = task.status == TaskStatus.DONE
         task.completed_at = utcnow() if done else None
         for entity, record_id in task_links(task.id):
             _log(entity, record_id, task, "Task completed" if done else "Task reopened", actor)
@@ -118,11 +126,11 @@ def _assign(task: CrmTask, parsed: TaskInput) -> dict:
 
 
 def complete_task(task_id: int, *, actor: Actor) -> CrmTask:
-    return update_task(task_id, {"status": "done"}, actor=actor)
+    return update_task(task_id, {"status": TaskStatus.DONE}, actor=actor)
 
 
 def reopen_task(task_id: int, *, actor: Actor) -> CrmTask:
-    return update_task(task_id, {"status": "open"}, actor=actor)
+    return update_task(task_id, {"status": TaskStatus.OPEN}, actor=actor)
 
 
 def delete_task(task_id: int, *, actor: Actor) -> None:
@@ -147,9 +155,14 @@ def list_tasks(*, actor: Actor, filters: dict | None = None, sort: str = "-id", 
     name = sort.lstrip("-")
     if name not in SORTABLE:
         raise ValidationError.from_fields({"sort": f"Sort by one of {', '.join(SORTABLE)}"})
-    stmt = access.scope(select(CrmTask), "task", "read", actor)
-    stmt = _filter(stmt, dict(filters or {}), actor_user(actor).id)
+    stmt = select_tasks(actor=actor, filters=filters)
     return paginate(stmt, CrmTask, sort, SORTABLE[name], limit, cursor, db.session)
+
+
+def select_tasks(*, actor: Actor, filters: dict | None = None, action: str = "read") -> Select:
+    """The tasks the actor may `action`, narrowed by the list filters (a Select to page or export)."""
+    stmt = access.scope(select(CrmTask), "task", action, actor)
+    return _filter(stmt, dict(filters or {}), actor_user(actor).id)
 
 
 def _filter(stmt: Select, filters: dict, me: int) -> Select:
@@ -165,7 +178,7 @@ def _filter(stmt: Select, filters: dict, me: int) -> Select:
         stmt = stmt.where(CrmTask.created_by_id == me)
     if filters.get("status"):
         statuses = str(filters["status"]).lower().split(",")
-        if set(statuses) - {"open", "done"}:
+        if set(statuses) - set(TaskStatus):
             errors["status"] = "Must be open, done or both (open,done)"
         stmt = stmt.where(CrmTask.status.in_(statuses))
     if filters.get("responsible_id"):
@@ -183,14 +196,12 @@ def _filter(stmt: Select, filters: dict, me: int) -> Select:
 
 def _filter_record(stmt: Select, filters: dict, errors: dict[str, str]) -> Select:
     """`entity` + `record_id`: the tasks about one record."""
-    from crm.entities import entity as entity_spec
-
     if not filters.get("entity") and not filters.get("record_id"):
         return stmt
     try:
         name = entity_spec(str(filters.get("entity") or "")).name
     except KeyError:
-        errors["entity"] = "Name the record type: lead, contact, company or deal"
+        errors["entity"] = f"Name the record type: {names(records_only=True)}"
         return stmt
     raw = str(filters.get("record_id") or "")
     if not valid_id(raw):
@@ -219,7 +230,7 @@ def _set_observers(task_id: int, ids: list[int]) -> None:
 
 def _log(entity: str, record_id: int, task: CrmTask, what: str, actor: Actor) -> None:
     """A "task" line on a linked record's timeline."""
-    add_entry(entity, record_id, "task", actor=actor, summary=f"{what}: {task.title}",
+    add_entry(entity, record_id, TimelineKind.TASK, actor=actor, summary=f"{what}: {task.title}",
               body=task.description or "",
               data={"task_id": task.id, "status": task.status, "title": task.title,
                     "deadline": json_value(task.deadline), "responsible_id": task.responsible_id})

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from crm import access
 from crm.models import TimelineEntry
 from crm.serialize import json_value
+from crm.states import TimelineKind
 from errors import ValidationError
 from extensions import db
 from org.actors import Actor, actor_user
@@ -50,7 +51,7 @@ def add_comment(entity: str, record_id: int, text: str, *, actor: Actor,
     text = (text or "").strip()
     if not text:
         raise ValidationError.from_fields({"text": "A comment cannot be empty"})
-    entry = add_entry(entity, record_id, "comment", actor=actor, summary="Comment", body=text)
+    entry = add_entry(entity, record_id, TimelineKind.COMMENT, actor=actor, summary="Comment", body=text)
     record_event(f"{entity}.commented", entity, record_id, {}, actor=actor)
     if commit:
         db.session.commit()

@@ -1,8 +1,9 @@
 """CRM record activities: create leads/contacts/companies/deals, update a record, convert a lead."""
 from __future__ import annotations
 
-from crm.entities import ENTITIES, Entity
+from crm.entities import ENTITIES, Entity, names
 from crm.services import conversion, records
+from crm.states import FieldKind
 from engine.activities.base import (
     ActivityContext,
     Param,
@@ -75,13 +76,13 @@ def _create(spec: Entity):
 
 def _describe(f: object) -> str:
     text = f.label
-    if f.kind == "ref":
+    if f.kind == FieldKind.REF:
         text += f" ({'user' if f.ref == 'user' else f.ref} id)"
     if f.name == "responsible_id":
         text += "; defaults to the responsible of the process's record, else the process initiator"
-    if f.kind == "status":
+    if f.kind == FieldKind.STATUS:
         text += " (a code such as NEW)"
-    if f.kind in ("emails", "phones"):
+    if f.kind in (FieldKind.EMAILS, FieldKind.PHONES):
         text += " (a list, or a comma-separated text)"
     return text
 
@@ -149,11 +150,11 @@ def _has_company_name(lead_id: int) -> bool:
 
 
 RECORD_PARAMS = (
-    Param("entity", "Record type: lead, contact, company or deal; defaults to the process's record"),
+    Param("entity", f"Record type: {names(records_only=True)}; defaults to the process's record"),
     Param("id", "Record id; defaults to the process's record", type="integer"),
 )
 
-CREATE_TOPICS = tuple(_create(ENTITIES[name]) for name in ("lead", "contact", "company", "deal"))
+CREATE_TOPICS = tuple(_create(spec) for spec in ENTITIES.values())
 TOPICS: tuple[Topic, ...] = CREATE_TOPICS + (
     Topic("crm.update_record", "Set fields of a record and/or move a lead's status or a deal's stage.",
           RECORD_PARAMS + (

@@ -15,6 +15,7 @@ from mail.config import setting
 from mail.models import Mailbox, MailMessage, MailSeen
 from mail.parse import Parsed, ParseFailure, parse, parse_headers
 from mail.services.store import existing, failed_row, file_message, fill
+from mail.states import MailboxKind, MessageStatus
 
 # Set while the poll files a message in its own savepoint (one savepoint per message, not two).
 OUTER_SAVEPOINT = "mail_outer_savepoint"
@@ -64,7 +65,7 @@ def file_parsed(box: Mailbox | None, parsed: Parsed, location: dict, *, source: 
     found = existing(parsed)
     if found is not None:
         return found
-    row = MailMessage(mailbox_id=box.id if box else None, source=source, status="unassigned",
+    row = MailMessage(mailbox_id=box.id if box else None, source=source, status=MessageStatus.UNASSIGNED,
                       logged_by_id=logged_by_id, **location)
     if db.session.info.get(OUTER_SAVEPOINT):  # the poll's savepoint undoes it and tries again
         db.session.add(row)
@@ -79,7 +80,7 @@ def file_parsed(box: Mailbox | None, parsed: Parsed, location: dict, *, source: 
             if found is None:
                 raise
             return found
-    if source == "crm":
+    if source == MailboxKind.CRM:
         file_message(row, parsed, box)
     return row
 
@@ -92,7 +93,7 @@ def failure_key(data: bytes) -> str:
 def failed_once(key: str) -> MailMessage | None:
     """The failed-mail row already kept for these bytes (the same message appended twice)."""
     return db.session.scalar(select(MailMessage).where(
-        MailMessage.status == "failed", MailMessage.content_hash == key).limit(1))
+        MailMessage.status == MessageStatus.FAILED, MailMessage.content_hash == key).limit(1))
 
 
 def retry(row: MailMessage) -> MailMessage:
@@ -112,10 +113,10 @@ def retry(row: MailMessage) -> MailMessage:
     row.attempts += 1
     fill(row, parsed)
     row.size = len(raw)
-    if row.source == "crm":
+    if row.source == MailboxKind.CRM:
         file_message(row, parsed, box)
     else:
-        row.status = "unassigned"
+        row.status = MessageStatus.UNASSIGNED
     return row
 
 

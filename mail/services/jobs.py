@@ -14,6 +14,7 @@ from mail.models import Job, JobItem
 from mail.services.common import Checker, is_admin
 from mail.services.recipients import MAIL_ENTITIES
 from mail.services.templates import get_template
+from mail.states import OPEN_JOB_STATUSES, ItemStatus, JobStatus
 from org.actors import Actor, actor_user
 from org.models import utcnow, valid_id
 
@@ -21,8 +22,8 @@ SEND_TASK = "mail.send_job"
 BULK_KIND = "mail.bulk"
 PROCESS_KIND = "mail.process"
 NOT_FOUND = "record not found"
-OPEN_STATUSES = ("queued", "running", "waiting")
-ITEM_RESULTS = ("pending", "sending", "sent", "skipped", "failed")
+OPEN_STATUSES = OPEN_JOB_STATUSES
+ITEM_RESULTS = tuple(ItemStatus)
 
 
 def _ids(check: Checker, raw: object) -> list[int]:
@@ -77,7 +78,7 @@ def new_job(kind: str, entity: str, ids: list[int], allowed: set[int], template_
             *, actor: Actor, params: dict | None = None) -> Job:
     """Add a job and its items to the session (the caller commits); queue its run after the commit."""
     user = actor_user(actor)
-    job = Job(kind=kind, status="queued", total=len(ids), created_by_id=user.id,
+    job = Job(kind=kind, status=JobStatus.QUEUED, total=len(ids), created_by_id=user.id,
               params={"template_id": template_id, "template": template_name, "entity": entity,
                       **(params or {})})
     db.session.add(job)
@@ -87,10 +88,11 @@ def new_job(kind: str, entity: str, ids: list[int], allowed: set[int], template_
         ok = record_id in allowed
         skipped += not ok
         db.session.add(JobItem(job_id=job.id, entity=entity, record_id=record_id,
-                               status="pending" if ok else "skipped", reason="" if ok else NOT_FOUND))
+                               status=ItemStatus.PENDING if ok else ItemStatus.SKIPPED,
+                               reason="" if ok else NOT_FOUND))
     job.skipped = skipped
     if skipped == len(ids):
-        job.status = "done"
+        job.status = JobStatus.DONE
         job.finished_at = utcnow()
     else:
         kick.after_commit(SEND_TASK, job.id)
@@ -123,8 +125,8 @@ def recount(job: Job) -> None:
     counts = dict(db.session.execute(select(JobItem.status, func.count(JobItem.id))
                                      .where(JobItem.job_id == job.id).group_by(JobItem.status)).all())
     job.total = sum(counts.values())
-    job.done, job.failed = counts.get("sent", 0), counts.get("failed", 0)
-    job.skipped = counts.get("skipped", 0)
+    job.done, job.failed = counts.get(ItemStatus.SENT, 0), counts.get(ItemStatus.FAILED, 0)
+    job.skipped = counts.get(ItemStatus.SKIPPED, 0)
 
 
 def retry_failed(job_id: int, *, actor: Actor) -> Job:
@@ -132,11 +134,11 @@ def retry_failed(job_id: int, *, actor: Actor) -> Job:
     job = get_job(job_id, actor=actor)
     if job.kind not in (BULK_KIND, PROCESS_KIND):
         raise Forbidden("This job cannot be retried")
-    changed = db.session.execute(update(JobItem).where(JobItem.job_id == job.id, JobItem.status == "failed")
-                                 .values(status="pending", reason=""))
+    failed = update(JobItem).where(JobItem.job_id == job.id, JobItem.status == ItemStatus.FAILED)
+    changed = db.session.execute(failed.values(status=ItemStatus.PENDING, reason=""))
     if changed.rowcount:
         recount(job)
-        job.status, job.finished_at, job.next_run_at = "queued", None, None
+        job.status, job.finished_at, job.next_run_at = JobStatus.QUEUED, None, None
         kick.after_commit(SEND_TASK, job.id)
     db.session.commit()
     return job

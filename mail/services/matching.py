@@ -25,7 +25,8 @@ from mail.services.common import valid_email
 from mail.services.settings import PLACEHOLDER, patterns_of
 from org.models import MAX_ID, User
 
-ADDRESS_ENTITIES = ("lead", "contact", "company")
+# Record types with e-mail addresses: incoming mail is matched to them.
+ADDRESS_ENTITIES = tuple(n for n, e in ENTITIES.items() if e.has_emails)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from mail.services.ingest import file_parsed, too_large
 from mail.services.matching import Target, records_with
 from mail.services.settings import PASSWORD_AGAIN, apply_imap, imap_values, mailbox_state, server_moved
 from mail.services.store import link_to_record
+from mail.states import MailboxKind, MailboxState, MessageStatus
 from org.actors import Actor, actor_user
 from org.models import utcnow
 
@@ -55,7 +56,7 @@ def save_mailbox(data: dict, *, actor: Actor) -> Mailbox:
     check = Checker(data)
     check.unknown({"host", "port", "tls", "user", "password", "folder"})
     values = imap_values(check)
-    box = my_mailbox(actor) or Mailbox(key=key_of(user.id), kind="personal", user_id=user.id,
+    box = my_mailbox(actor) or Mailbox(key=key_of(user.id), kind=MailboxKind.PERSONAL, user_id=user.id,
                                        subject_patterns={})
     if not box.password_enc and not data.get("password"):
         check.errors["password"] = "This field is required"
@@ -91,17 +92,17 @@ def _unseen(client: object, folder: str) -> int:
 def _set_unread(box: Mailbox, unread: int | None, error: str = "") -> None:
     now = utcnow()
     if unread is not None:
-        box.unread_count, box.state, box.last_error, box.failures = unread, "ok", "", 0
+        box.unread_count, box.state, box.last_error, box.failures = unread, MailboxState.OK, "", 0
         box.last_success_at = now
     else:
-        box.state, box.last_error, box.failures = "error", error[:2000], box.failures + 1
+        box.state, box.last_error, box.failures = MailboxState.ERROR, error[:2000], box.failures + 1
     box.unread_checked_at = box.last_poll_at = now
 
 
 def refresh_unread(box_id: int) -> int | None:
     """Ask the server for the unread count and cache it (the beat task; also after reading)."""
     box = db.session.get(Mailbox, box_id)
-    if box is None or box.kind != "personal":
+    if box is None or box.kind != MailboxKind.PERSONAL:
         return None
     try:
         with imap.connect(box) as client:
@@ -114,7 +115,8 @@ def refresh_unread(box_id: int) -> int | None:
 
 def personal_mailbox_ids() -> list[int]:
     """Every personal mailbox (the unread-count task visits each)."""
-    return list(db.session.scalars(select(Mailbox.id).where(Mailbox.kind == "personal").order_by(Mailbox.id)))
+    query = select(Mailbox.id).where(Mailbox.kind == MailboxKind.PERSONAL).order_by(Mailbox.id)
+    return list(db.session.scalars(query))
 
 
 def unread_count(actor: Actor) -> int | None:
@@ -200,7 +202,7 @@ def read_message(uid: int, *, actor: Actor) -> dict:
 
 
 def _targets(parsed: Parsed, actor: Actor) -> list[Target]:
-    """Records (lead, contact, company) among From/To/Cc, not the user's own, the actor may edit."""
+    """Records with e-mail addresses among From/To/Cc, not the user's own, the actor may edit."""
     own = actor_user(actor).email.lower()
     found = records_with([a for a in [parsed.from_addr, *parsed.to, *parsed.cc] if a != own], "personal")
     allowed = []
@@ -231,7 +233,7 @@ def log_message(uid: int, *, actor: Actor) -> dict:
                       logged_by_id=actor_user(actor).id)
     for target in targets:
         link_to_record(row, target.entity, target.record_id, "personal", actor=actor)
-    row.status = "logged"
+    row.status = MessageStatus.LOGGED
     db.session.commit()
     return {"mail_id": row.id, "records": [{"entity": t.entity, "id": t.record_id} for t in targets]}
 

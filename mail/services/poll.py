@@ -24,6 +24,7 @@ from mail.models import Mailbox, MailCursor, MailMessage
 from mail.services.ingest import OUTER_SAVEPOINT, process, seen_uids, too_large
 from mail.services.matching import remember_portal_users
 from mail.services.store import failed_row
+from mail.states import MailboxKind, MailboxState, MessageStatus
 from org.models import utcnow
 from org.rows import get_or_create
 
@@ -75,7 +76,7 @@ def poll_mailbox(box_id: int, *, now: datetime | None = None, force: bool = Fals
     finally:
         remember_portal_users(False)
     record_success(box, utcnow())
-    return {**summary, "state": "ok"}
+    return {**summary, "state": MailboxState.OK}
 
 
 def cursor_for(box: Mailbox, folder: str, uidvalidity: int) -> MailCursor:
@@ -152,7 +153,7 @@ def _one(box: Mailbox, folder: str, uidvalidity: int, uid: int, size: int, raw: 
 
             db.session.add(MailSeen(mailbox_id=box.id, folder=folder, uidvalidity=uidvalidity, uid=uid,
                                     mail_id=row.id))
-    summary["failed" if row.status == "failed" else "new"] += 1
+    summary["failed" if row.status == MessageStatus.FAILED else "new"] += 1
 
 
 def _filed(box: Mailbox, folder: str, uidvalidity: int, uid: int, size: int, raw: bytes | None,
@@ -185,7 +186,7 @@ def record_failure(box: Mailbox, error: str, now: datetime) -> None:
     box.failures += 1
     delay = min(float(setting("MAIL_BACKOFF_BASE")) * 2 ** (box.failures - 1),
                 float(setting("MAIL_BACKOFF_MAX")))
-    box.state, box.last_error, box.last_poll_at = "error", error[:2000], now
+    box.state, box.last_error, box.last_poll_at = MailboxState.ERROR, error[:2000], now
     box.next_attempt_at, box.lease_until = now + timedelta(seconds=delay), None
     db.session.commit()
     log.warning("mailbox %s: %s (attempt %s, next in %.0f s)", box.id, error, box.failures, delay)
@@ -193,7 +194,7 @@ def record_failure(box: Mailbox, error: str, now: datetime) -> None:
 
 def record_success(box: Mailbox, now: datetime) -> None:
     """State "ok": the failure count, last error and backoff cleared."""
-    box.state, box.last_error, box.failures = "ok", "", 0
+    box.state, box.last_error, box.failures = MailboxState.OK, "", 0
     box.next_attempt_at, box.last_poll_at, box.last_success_at, box.lease_until = None, now, now, None
     db.session.commit()
 
@@ -201,5 +202,5 @@ def record_success(box: Mailbox, now: datetime) -> None:
 def due_mailboxes(now: datetime) -> list[int]:
     """The CRM mailbox when a poll is due (its backoff over)."""
     return list(db.session.scalars(select(Mailbox.id).where(
-        Mailbox.kind == "crm", Mailbox.enabled.is_(True), Mailbox.host != "",
+        Mailbox.kind == MailboxKind.CRM, Mailbox.enabled.is_(True), Mailbox.host != "",
         or_(Mailbox.next_attempt_at.is_(None), Mailbox.next_attempt_at <= now))))

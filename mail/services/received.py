@@ -23,10 +23,11 @@ from mail.services import ingest
 from mail.services.common import Checker, is_admin, require_admin
 from mail.services.recipients import MAIL_ENTITIES
 from mail.services.store import attachment_path, link_to_record
+from mail.states import MailboxKind, MessageStatus
 from org.actors import Actor, actor_user
 from org.models import valid_id
 
-FILED_ENTITIES = ("lead", "contact", "company")
+FILED_ENTITIES = tuple(n for n, e in ENTITIES.items() if e.has_emails)
 
 
 def can_triage(actor: Actor) -> bool:
@@ -36,7 +37,7 @@ def can_triage(actor: Actor) -> bool:
 
 def list_messages(status: str, *, actor: Actor, limit: int = 50, cursor: str | None = None) -> Page:
     """Unassigned (triagers) or failed (administrators) mail, newest first."""
-    if status == "failed":
+    if status == MessageStatus.FAILED:
         require_admin(actor, "see failed mail")
     elif not can_triage(actor):
         raise Forbidden("Missing right: edit leads, contacts or companies")
@@ -56,11 +57,11 @@ def may_read(row: MailMessage, actor: Actor) -> bool:
     """Whether the actor may read the message (see the module docstring)."""
     if is_admin(actor):
         return True
-    if row.status == "failed":
+    if row.status == MessageStatus.FAILED:
         return False
     if row.logged_by_id is not None and row.logged_by_id == actor_user(actor).id:
         return True
-    if row.status == "unassigned" and row.source == "crm" and can_triage(actor):
+    if row.status == MessageStatus.UNASSIGNED and row.source == MailboxKind.CRM and can_triage(actor):
         return True
     return any(_readable(link, actor) for link in links_of(row))
 
@@ -91,12 +92,12 @@ def attach(mail_id: object, data: dict, *, actor: Actor) -> MailMessage:
     if not valid_id(data.get("id")):
         check.errors["id"] = "Expected the record's id"
     check.raise_if_any()
-    if row.status == "failed":
+    if row.status == MessageStatus.FAILED:
         raise Conflict("Failed mail cannot be filed; retry it first")
     get_record(entity, int(data["id"]), actor=actor, action="edit")
     if link_to_record(row, entity, int(data["id"]), "manual", actor=actor) is None:
         raise ValidationError.from_fields({"id": "This mail is already on that record"})
-    row.status = "logged"
+    row.status = MessageStatus.LOGGED
     db.session.commit()
     return row
 
@@ -105,7 +106,7 @@ def retry_failed(mail_id: object, *, actor: Actor) -> MailMessage:
     """Parse a failed message again (fetching it from the server if it was never fetched)."""
     require_admin(actor, "retry failed mail")
     row = get_message(mail_id, actor=actor)
-    if row.status != "failed":
+    if row.status != MessageStatus.FAILED:
         raise Conflict(f"Mail {row.id} is not failed mail")
     if row.raw is None:
         _refetch(row)

@@ -8,7 +8,7 @@ from crm.serialize import emails_of, record_to_dict
 from extensions import db
 from org.models import User
 
-MAIL_ENTITIES = ("lead", "contact", "company", "deal")
+MAIL_ENTITIES = tuple(ENTITIES)
 NO_ADDRESS = "no address"
 DO_NOT_EMAIL = "do not email"
 GONE = "record not found"
@@ -82,7 +82,7 @@ def template_context(entity: str, record: object, sender: User | None) -> dict:
         context["contact"] = {"first_name": record.first_name, "last_name": record.last_name,
                               "emails": data.get("emails", [])}
         context["company"] = {"title": record.company_name}
-    for ref in ("contact", "company", "lead"):
+    for ref in ENTITIES:  # the records it points at: contact_id, company_id, lead_id
         ref_id = getattr(record, f"{ref}_id", None) if ref != entity else None
         linked = load(ref, ref_id) if ref_id else None
         if linked is not None:

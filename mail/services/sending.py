@@ -26,6 +26,7 @@ from mail.services.recipients import resolve
 from mail.services.settings import smtp_config
 from mail.services.templates import render_for
 from mail.smtp import SendFailed, SmtpConfig, Transport
+from mail.states import ItemStatus, JobStatus
 from org.actors import Actor, ProcessActor
 from org.models import User, utcnow
 
@@ -42,7 +43,7 @@ def acquire(job_id: int, now: datetime) -> bool:
     result = db.session.execute(
         update(Job).where(Job.id == job_id, Job.status.in_(OPEN_STATUSES),
                           or_(Job.lease_until.is_(None), Job.lease_until < now))
-        .values(lease_until=_lease_end(now), status="running", next_run_at=None))
+        .values(lease_until=_lease_end(now), status=JobStatus.RUNNING, next_run_at=None))
     db.session.commit()
     return result.rowcount == 1
 
@@ -81,14 +82,15 @@ def _send_pending(job: Job, template: MailTemplate, transport: Transport, config
                   now: datetime | None) -> float | None:
     sender, actor = _sender(job)
     while True:
-        item = db.session.scalar(select(JobItem).where(JobItem.job_id == job.id, JobItem.status == "pending")
-                                 .order_by(JobItem.id).limit(1))
+        item = db.session.scalar(select(JobItem).where(
+            JobItem.job_id == job.id, JobItem.status == ItemStatus.PENDING).order_by(JobItem.id).limit(1))
         if item is None:
             return _finish(job)
         moment = now or utcnow()
         wait = throttle_wait(moment)
         if wait > 0:
-            job.status, job.next_run_at, job.lease_until = "waiting", moment + timedelta(seconds=wait), None
+            job.status, job.lease_until = JobStatus.WAITING, None
+            job.next_run_at = moment + timedelta(seconds=wait)
             db.session.commit()
             return wait
         job.lease_until = _lease_end(moment)
@@ -101,21 +103,21 @@ def send_item(job: Job, item: JobItem, template: MailTemplate, transport: Transp
     recipient = resolve(item.entity, item.record_id)
     item.email = recipient.email
     if recipient.skip:
-        return _result(job, item, "skipped", recipient.skip)
+        return _result(job, item, ItemStatus.SKIPPED, recipient.skip)
     try:
         subject, body = render_for(template.subject, template.body, item.entity, recipient.record, sender)
     except RenderError as exc:
-        return _result(job, item, "failed", str(exc))
+        return _result(job, item, ItemStatus.FAILED, str(exc))
     from_address = config.from_address if config else "flowdesk@localhost"
     item.subject = subject[:1000]
     item.message_id = item.message_id or make_msgid(domain=from_address.rsplit("@", 1)[-1])
-    item.status, item.attempts = "sending", item.attempts + 1
+    item.status, item.attempts = ItemStatus.SENDING, item.attempts + 1
     db.session.commit()  # marked before the SMTP transaction
     msg = build_message(config, recipient.email, subject, body, item.message_id)
     try:
         answer = transport.send(msg, recipient.email)
     except SendFailed as exc:
-        return _result(job, item, "failed", exc.answer)
+        return _result(job, item, ItemStatus.FAILED, exc.answer)
     item.sent_at = utcnow()
     entry = add_entry(item.entity, item.record_id, "mail", actor=actor, summary=f"Mail sent: {subject}",
                       body=body, data={"direction": "out", "to": [recipient.email], "subject": subject,
@@ -127,14 +129,14 @@ def send_item(job: Job, item: JobItem, template: MailTemplate, transport: Transp
     record_event("email.sent", item.entity, item.record_id, {
         "to": [None, [recipient.email]], "subject": [None, subject], "message_id": [None, item.message_id],
         "job_id": [None, job.id]}, actor=actor)
-    _result(job, item, "sent", answer)
+    _result(job, item, ItemStatus.SENT, answer)
 
 
 def _result(job: Job, item: JobItem, status: str, reason: str) -> None:
     item.status, item.reason = status, (reason or "")[:1000]
-    if status == "sent":
+    if status == ItemStatus.SENT:
         job.done += 1
-    elif status == "failed":
+    elif status == ItemStatus.FAILED:
         job.failed += 1
     else:
         job.skipped += 1
@@ -169,21 +171,21 @@ def _sender(job: Job) -> tuple[User | None, Actor | None]:
 
 def _recover_interrupted(job: Job) -> None:
     """Items left "sending" by a runner that died: failed, never re-sent on their own."""
-    stuck = db.session.execute(update(JobItem).where(JobItem.job_id == job.id, JobItem.status == "sending")
-                               .values(status="failed", reason=INTERRUPTED))
+    sending = update(JobItem).where(JobItem.job_id == job.id, JobItem.status == ItemStatus.SENDING)
+    stuck = db.session.execute(sending.values(status=ItemStatus.FAILED, reason=INTERRUPTED))
     if stuck.rowcount:
         recount(job)
         db.session.commit()
 
 
 def _fail_pending(job: Job, reason: str) -> None:
-    db.session.execute(update(JobItem).where(JobItem.job_id == job.id, JobItem.status == "pending")
-                       .values(status="failed", reason=reason[:1000]))
+    db.session.execute(update(JobItem).where(JobItem.job_id == job.id, JobItem.status == ItemStatus.PENDING)
+                       .values(status=ItemStatus.FAILED, reason=reason[:1000]))
     recount(job)
     return _finish(job)
 
 
 def _finish(job: Job) -> None:
-    job.status, job.finished_at, job.lease_until, job.next_run_at = "done", utcnow(), None, None
+    job.status, job.finished_at, job.lease_until, job.next_run_at = JobStatus.DONE, utcnow(), None, None
     db.session.commit()
     return None

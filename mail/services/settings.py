@@ -7,6 +7,7 @@ from email.utils import formataddr, formatdate, make_msgid
 
 from sqlalchemy import select
 
+from crm.entities import ENTITIES
 from crm.serialize import json_value
 from errors import Conflict, ValidationError
 from extensions import db
@@ -15,6 +16,7 @@ from mail.config import setting
 from mail.models import Mailbox, MailSetting
 from mail.services.common import Checker, require_admin
 from mail.smtp import DEFAULT_PORTS, SECURITY, SendFailed, SmtpConfig, Transport
+from mail.states import MailboxKind, MailboxState
 from org.actors import Actor, actor_user
 
 SMTP = "smtp"
@@ -22,7 +24,7 @@ CRM_KEY = "crm"
 TLS_MODES = ("none", "starttls", "ssl")
 IMAP_PORTS = {"none": 143, "starttls": 143, "ssl": 993}
 UNMATCHED = ("keep", "create_lead")
-DEFAULT_PATTERNS = {"lead": "LID#<n>", "contact": "CID#<n>", "company": "COID#<n>", "deal": "DID#<n>"}
+DEFAULT_PATTERNS = {n: e.mail_pattern for n, e in ENTITIES.items()}
 PLACEHOLDER = "<n>"
 SECRET_BOUND = ("host", "port", "tls", "username")
 PASSWORD_AGAIN = "Enter the password again: the server or user changed"
@@ -134,7 +136,7 @@ def patterns_of(box: Mailbox | None) -> dict[str, str]:
 def mailbox_state(box: Mailbox | None) -> dict:
     """Connection state, last error, backoff and back-fill progress of a mailbox."""
     if box is None:
-        return {"state": "new", "last_error": "", "failures": 0, "next_attempt_at": None,
+        return {"state": MailboxState.NEW, "last_error": "", "failures": 0, "next_attempt_at": None,
                 "last_poll_at": None, "last_success_at": None, "backfill": {"total": 0, "done": 0}}
     return {"state": box.state, "last_error": box.last_error, "failures": box.failures,
             "next_attempt_at": json_value(box.next_attempt_at), "last_poll_at": json_value(box.last_poll_at),
@@ -169,7 +171,7 @@ def save_crm_mailbox(data: dict, *, actor: Actor) -> dict:
     if not isinstance(enabled, bool):
         check.errors["enabled"] = "Expected true or false"
     check.raise_if_any()
-    box = crm_mailbox() or Mailbox(key=CRM_KEY, kind="crm", subject_patterns={})
+    box = crm_mailbox() or Mailbox(key=CRM_KEY, kind=MailboxKind.CRM, subject_patterns={})
     apply_imap(box, values, data.get("password"))
     box.unmatched, box.address, box.enabled = values["unmatched"], values["address"], enabled
     box.subject_patterns = patterns
@@ -211,7 +213,7 @@ def apply_imap(box: Mailbox, values: dict, password: object) -> None:
         box.password_enc = crypto.encrypt(password)
         changed = True
     if changed:
-        box.state, box.last_error, box.failures, box.next_attempt_at = "new", "", 0, None
+        box.state, box.last_error, box.failures, box.next_attempt_at = MailboxState.NEW, "", 0, None
 
 
 def _patterns(check: Checker, raw: object) -> dict[str, str]:

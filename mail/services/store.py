@@ -20,6 +20,7 @@ from mail.models import MailAttachment, Mailbox, MailLink, MailMessage
 from mail.parse import Attachment, Parsed, clean
 from mail.sanitize import sanitize
 from mail.services.matching import Target, match
+from mail.states import MessageStatus
 from org.actors import Actor
 from org.services.users import system_user
 
@@ -74,7 +75,7 @@ def file_message(row: MailMessage, parsed: Parsed, box: Mailbox | None) -> None:
     targets = match(parsed, box) if box is not None else []
     if not targets and box is not None and box.unmatched == "create_lead":
         targets = [Target("lead", _new_lead(parsed).id, "new_lead")]
-    row.status = "logged" if targets else "unassigned"
+    row.status = MessageStatus.LOGGED if targets else MessageStatus.UNASSIGNED
     for target in targets:
         link_to_record(row, target.entity, target.record_id, target.rule, actor=None, fresh=True)
 
@@ -124,7 +125,8 @@ def failed_row(box: Mailbox | None, reason: str, *, folder: str = "", uidvalidit
     """A "failed mail" row with the reason (and the bytes when fetched, so a retry can parse them)."""
     headers = headers or Parsed()
     row = MailMessage(mailbox_id=box.id if box else None, source=source, folder=folder,
-                      uidvalidity=uidvalidity, uid=uid, status="failed", reason=clean(reason, 2000),
+                      uidvalidity=uidvalidity, uid=uid, status=MessageStatus.FAILED,
+                      reason=clean(reason, 2000),
                       message_id=headers.message_id, from_addr=headers.from_addr[:320],
                       from_name=headers.from_name, to_addrs=headers.to[:200], cc_addrs=headers.cc[:200],
                       subject=headers.subject, sent_at=headers.date, size=size, raw=raw, content_hash=key)

@@ -29,6 +29,7 @@ from org.services.users import (
     require_admin,
     set_user_departments,
 )
+from org.states import PORTAL_INVITATION_STATES, InvitationState
 
 MAX_EMAILS = 100
 DEFAULT_DAYS = 7.0
@@ -143,8 +144,8 @@ def list_invitations(*, actor: User, state: str | None = None) -> list[Invitatio
         query = query.where(Invitation.invited_by_id == actor.id)
     rows = list(db.session.scalars(query))
     if state is not None:
-        if state not in ("pending", "accepted", "expired", "revoked"):
-            raise ValidationError.from_fields({"state": "One of pending, accepted, expired, revoked"})
+        if state not in PORTAL_INVITATION_STATES:
+            raise ValidationError.from_fields({"state": f"One of {', '.join(PORTAL_INVITATION_STATES)}"})
         now = utcnow()
         rows = [r for r in rows if r.state_at(now) == state]
     return rows
@@ -160,7 +161,7 @@ def resend_invitation(invitation_id: int, *, actor: User) -> Invitation:
     row = _visible(invitation_id, actor)
     _require_manager(row, actor, "resend")
     state = row.state
-    if state in ("accepted", "revoked"):
+    if state in (InvitationState.ACCEPTED, InvitationState.REVOKED):
         raise Conflict(f"The invitation was {state}; it cannot be resent")
     if not row.user.active and not row.user.pending:
         raise Conflict(f"{row.email} was dismissed; hire them again first")
@@ -229,10 +230,10 @@ def accept_invitation(token: str, data: dict) -> User:
 
 def _require_usable(row: Invitation) -> None:
     state = row.state
-    if state != "pending":
-        raise Conflict({"accepted": "This link was already used: log in with your password",
-                        "expired": "This link has expired: ask for a new invitation",
-                        "revoked": "This invitation was revoked"}[state])
+    if state != InvitationState.PENDING:
+        raise Conflict({InvitationState.ACCEPTED: "This link was already used: log in with your password",
+                        InvitationState.EXPIRED: "This link has expired: ask for a new invitation",
+                        InvitationState.REVOKED: "This invitation was revoked"}[state])
     if not row.user.active and not row.user.pending:
         raise Conflict("This account is not active")
 

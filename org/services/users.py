@@ -13,6 +13,7 @@ from org.models import ApiToken, Department, DepartmentMember, User, valid_id
 from org.passwords import MIN_LENGTH, dummy_hash, hash_password, password_problem, verify_password
 from org.rows import get_or_create
 from org.signals import user_departments_changed
+from org.states import UserState
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SYSTEM_EMAIL = "system@flowdesk.invalid"
@@ -210,7 +211,7 @@ def find_user(ref: int | str) -> User | None:
     return None if user is None or user.is_system else user
 
 
-USER_STATES = ("active", "pending", "dismissed")
+USER_STATES = tuple(UserState)
 
 
 def list_users(*, active: bool | None = True, state: str | None = None, q: str = "",
@@ -221,9 +222,9 @@ def list_users(*, active: bool | None = True, state: str | None = None, q: str =
     if state is not None:
         if state not in USER_STATES:
             raise ValidationError.from_fields({"state": f"One of {', '.join(USER_STATES)}"})
-        query = query.where(User.active.is_(state == "active"))
-        if state != "active":
-            query = query.where(User.pending.is_(state == "pending"))
+        query = query.where(User.active.is_(state == UserState.ACTIVE))
+        if state != UserState.ACTIVE:
+            query = query.where(User.pending.is_(state == UserState.PENDING))
     elif active is not None:
         query = query.where(User.active.is_(active))
     for word in (q or "").lower().split()[:5]:

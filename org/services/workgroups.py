@@ -17,6 +17,7 @@ from extensions import db
 from org.admin import acts_as_admin
 from org.models import User, utcnow, valid_id
 from org.signals import workgroups_changed
+from org.states import InvitationState
 from org.workgroups import INVITE_POLICIES, Workgroup, WorkgroupInvitation, WorkgroupMember
 
 POLICY_TEXT = {"owner": "the owner", "owner_and_moderators": "the owner and moderators",
@@ -201,7 +202,7 @@ def _invitees(group: Workgroup, user_ids: object) -> list[User]:
     if not isinstance(user_ids, list) or not user_ids:
         raise ValidationError.from_fields({"user_ids": "Give a list of one or more user ids"})
     pending = set(db.session.scalars(select(WorkgroupInvitation.user_id).where(
-        WorkgroupInvitation.workgroup_id == group.id, WorkgroupInvitation.state == "pending")))
+        WorkgroupInvitation.workgroup_id == group.id, WorkgroupInvitation.state == InvitationState.PENDING)))
     errors: dict[str, str] = {}
     users: list[User] = []
     for i, raw in enumerate(user_ids[:200]):
@@ -221,7 +222,7 @@ def _invitees(group: Workgroup, user_ids: object) -> list[User]:
     return users
 
 
-def list_group_invitations(workgroup_id: int, *, actor: User, state: str | None = "pending"
+def list_group_invitations(workgroup_id: int, *, actor: User, state: str | None = InvitationState.PENDING
                            ) -> list[WorkgroupInvitation]:
     group = get_workgroup(workgroup_id, actor=actor)
     query = select(WorkgroupInvitation).where(WorkgroupInvitation.workgroup_id == group.id)
@@ -233,7 +234,7 @@ def list_group_invitations(workgroup_id: int, *, actor: User, state: str | None 
 def my_invitations(*, actor: User) -> list[WorkgroupInvitation]:
     """The pending workgroup invitations the actor may accept or decline."""
     return list(db.session.scalars(select(WorkgroupInvitation).where(
-        WorkgroupInvitation.user_id == actor.id, WorkgroupInvitation.state == "pending")
+        WorkgroupInvitation.user_id == actor.id, WorkgroupInvitation.state == InvitationState.PENDING)
         .order_by(WorkgroupInvitation.id)))
 
 
@@ -250,7 +251,7 @@ def revoke_group_invitation(workgroup_id: int, invitation_id: int, *, actor: Use
     if not (acts_as_admin(actor) or row.invited_by_id == actor.id):
         raise Forbidden("Only an administrator or the person who sent the invitation can revoke it")
     _require_pending(row)
-    row.state, row.answered_at = "revoked", utcnow()
+    row.state, row.answered_at = InvitationState.REVOKED, utcnow()
     db.session.commit()
     return row
 
@@ -263,7 +264,7 @@ def answer_invitation(workgroup_id: int, invitation_id: int, accept: bool, *, ac
     if row.user_id != actor.id:
         raise Forbidden("Only the invited person can accept or decline an invitation")
     _require_pending(row)
-    row.state, row.answered_at = ("accepted" if accept else "declined"), utcnow()
+    row.state, row.answered_at = (InvitationState.ACCEPTED if accept else InvitationState.DECLINED), utcnow()
     if accept and membership(row.workgroup, actor.id) is None:
         db.session.add(WorkgroupMember(workgroup_id=row.workgroup_id, user_id=actor.id))
     db.session.commit()
@@ -272,5 +273,5 @@ def answer_invitation(workgroup_id: int, invitation_id: int, accept: bool, *, ac
 
 
 def _require_pending(row: WorkgroupInvitation) -> None:
-    if row.state != "pending":
+    if row.state != InvitationState.PENDING:
         raise Conflict(f"The invitation was already {row.state}")

@@ -7,6 +7,7 @@ import re
 import pytest
 from jsonschema import Draft202012Validator
 from sqlalchemy import delete
+from werkzeug.routing import AnyConverter
 
 from crm.models import StatusValue
 from extensions import db
@@ -113,16 +114,20 @@ def test_references_parameters_and_operation_ids_are_consistent(doc):
             assert declared == set(PATH_PARAM.findall(path)), (method, path)
 
 
-def _rule_paths(rule: str) -> list[str]:
-    """/api/v1/<any(leads,deals):plural>/<int:record_id> -> ["/leads/{record_id}", "/deals/{record_id}"]."""
+def _rule_paths(rule: str, converters: dict | None = None) -> list[str]:
+    """/api/v1/<any(leads,deals):plural>/<int:record_id> -> ["/leads/{record_id}", "/deals/{record_id}"];
+    converters built on AnyConverter (`<records:plural>`) expand to their items the same way."""
     rule = rule.removeprefix("/api/v1")
     found = re.search(r"<any\(([^)]*)\):\w+>", rule)
     if found:
-        return [
-            p
-            for option in found.group(1).split(",")
-            for p in _rule_paths("/api/v1" + rule.replace(found.group(0), option.strip(" '\""), 1))
-        ]
+        options = [option.strip(" '\"") for option in found.group(1).split(",")]
+        return [p for option in options
+                for p in _rule_paths("/api/v1" + rule.replace(found.group(0), option, 1), converters)]
+    for name, conv in (converters or {}).items():
+        part = re.search(rf"<\w+:{name}>", rule)
+        if isinstance(conv, AnyConverter) and part:
+            return [p for option in sorted(conv.items)
+                    for p in _rule_paths("/api/v1" + rule.replace(part.group(0), option, 1), converters)]
     return [re.sub(r"<(?:\w+(?:\([^)]*\))?:)?(\w+)>", r"{\1}", rule)]
 
 
@@ -130,7 +135,7 @@ def test_every_api_route_is_in_the_document_and_nothing_else(app, doc):
     routes = set()
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/api/v1"):
-            for path in _rule_paths(rule.rule):
+            for path in _rule_paths(rule.rule, rule._converters):
                 routes |= {(path, m.lower()) for m in rule.methods - {"HEAD", "OPTIONS"}}
     documented = {(path, method) for path, item in doc["paths"].items() for method in item}
     missing = sorted(f"{m.upper()} {p}" for p, m in routes - documented)

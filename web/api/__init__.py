@@ -6,8 +6,10 @@ from werkzeug.exceptions import HTTPException
 
 from errors import ServiceError, ValidationError
 from extensions import csrf, db
+from web.routes import install_converters
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
+api.record_once(install_converters)  # `<records:plural>`, `<entities:plural>`
 csrf.exempt(api)  # token-authenticated: no cookies, so no CSRF
 
 PUBLIC_ENDPOINTS = {"api.issue_token", "api.openapi"}

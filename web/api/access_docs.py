@@ -1,6 +1,7 @@
 """OpenAPI entries for roles, assignments, explain, and CSV export/import."""
 from __future__ import annotations
 
+from crm.entities import REGISTRY
 from crm.rights.models import ACTIONS, ENTITIES, LEVELS
 from web.api.openapi import items_of, op, param, path_id, ref, register_paths
 
@@ -89,7 +90,7 @@ def _paths() -> dict:
                               param("action", schema={"type": "string", "enum": list(ACTIONS)})])},
         "/access/me": {"get": op("The caller's effective rights", tag=TAG, response=ref("MyRights"))},
     }
-    for plural in ("leads", "contacts", "companies", "deals", "tasks"):
+    for plural in (e.plural for e in REGISTRY.values()):
         paths[f"/{plural}/export"] = {"get": op(
             f"Export {plural} one may read and export as CSV (list filters apply)", tag=EXCHANGE,
             operation_id=f"export_{plural}", media="text/csv", response={"type": "string"},

@@ -3,13 +3,12 @@ from __future__ import annotations
 
 from flask import Response, g, jsonify, request, stream_with_context
 
+from crm.entities import entry
 from crm.services import exchange
 from errors import ValidationError
 from web.api import api
 
-COLLECTIONS = {"leads": "lead", "contacts": "contact", "companies": "company", "deals": "deal",
-               "tasks": "task"}
-ROUTE = "/<any(leads,contacts,companies,deals,tasks):plural>"
+ROUTE = "/<entities:plural>"
 
 
 @api.get(ROUTE + "/export")
@@ -19,7 +18,7 @@ def export_records(plural: str):
     if fmt != "csv":
         raise ValidationError.from_fields({"format": "Only csv is supported"})
     filters = {k: v for k, v in request.args.items() if k not in ("format", "sort", "limit", "cursor")}
-    chunks = exchange.export_csv(COLLECTIONS[plural], actor=g.actor, filters=filters)
+    chunks = exchange.export_csv(entry(plural).name, actor=g.actor, filters=filters)
     first = next(chunks)  # run the query (and any 4xx) before the answer starts
     body = stream_with_context(_chain(first, chunks))
     return Response(body, mimetype="text/csv", headers={
@@ -40,5 +39,5 @@ def import_records(plural: str):
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ValidationError.from_fields({"file": "Send the CSV encoded as UTF-8"}) from None
-    ids = exchange.import_csv(COLLECTIONS[plural], text, actor=g.actor)
+    ids = exchange.import_csv(entry(plural).name, text, actor=g.actor)
     return jsonify({"created": len(ids), "ids": ids}), 201

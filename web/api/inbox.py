@@ -5,6 +5,7 @@ from flask import g, jsonify, request
 
 from engine import inbox
 from engine.inbox_view import inbox_counts, list_inbox, tasks_to_dicts
+from engine.states import HumanTaskState
 from errors import ValidationError
 from web.api import api, json_body, page_args
 from web.api.openapi import op, page_of, param, path_id, ref, register_paths
@@ -65,7 +66,7 @@ _PERSON = {"type": ["object", "null"], "properties": {
 _ITEM = {"type": "object", "properties": {
     "id": {"type": "integer"}, "instance_id": {"type": "integer"}, "task_uuid": {"type": "string"},
     "element_id": {"type": "string"}, "name": {"type": "string"},
-    "state": {"enum": ["open", "completed", "cancelled"]},
+    "state": {"enum": list(HumanTaskState)},
     "process": {"type": ["object", "null"], "properties": {
         "key": {"type": "string"}, "name": {"type": "string"}, "version": {"type": "integer"}}},
     "assignee": _PERSON, "claimed_by_id": {"type": ["integer", "null"]},
@@ -88,7 +89,7 @@ register_paths({
         response=page_of("InboxItem"), params=[
             param("scope", schema={"type": "string", "default": "mine,groups"},
                   description="mine, groups, mine,groups or all (administrators)"),
-            param("state", schema={"enum": ["open", "completed", "cancelled", "all"], "default": "open"}),
+            param("state", schema={"enum": [*HumanTaskState, "all"], "default": HumanTaskState.OPEN}),
             param("entity", description="Only tasks about this record type"),
             param("entity_id", schema={"type": "integer"}, description="Only tasks about this record"),
             param("limit", schema={"type": "integer", "minimum": 1, "default": 50}), param("cursor")])},

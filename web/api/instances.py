@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import g, jsonify, request
 
 from engine import instances as svc
+from engine.states import InstanceStatus
 from errors import ValidationError
 from web.api import api, page_args
 from web.api.openapi import op, page_of, param, path_id, ref, register_paths
@@ -46,7 +47,7 @@ _ID = path_id("instance_id")
 _INSTANCE = {"type": "object", "properties": {
     "id": {"type": "integer"}, "key": {"type": "string"}, "version": {"type": "integer"},
     "name": {"type": "string"},
-    "status": {"enum": ["running", "waiting", "completed", "error", "suspended", "terminated"]},
+    "status": {"enum": list(InstanceStatus)},
     "entity": {"type": ["string", "null"]}, "entity_id": {"type": ["integer", "null"]},
     "start_event_id": {"type": ["string", "null"], "description": "the outbox event that started it"},
     "started_by_id": {"type": ["integer", "null"]}, "on_behalf_of_id": {"type": ["integer", "null"]},

@@ -1,6 +1,8 @@
 """OpenAPI entries of the mail and mail-settings endpoints (registered when their routes load)."""
 from __future__ import annotations
 
+from crm.entities import ENTITIES
+from mail.states import MailboxState
 from web.api.openapi import items_of, op, page_of, param, path_id, ref, register_paths
 
 ID = {"type": "integer", "minimum": 1}
@@ -11,7 +13,7 @@ BOOL = {"type": "boolean"}
 INT = {"type": "integer"}
 TIME = {"type": ["string", "null"], "format": "date-time"}
 ADDRESSES = {"type": "array", "items": TEXT}
-ENTITY = {"type": "string", "enum": ["lead", "contact", "company", "deal"]}
+ENTITY = {"type": "string", "enum": list(ENTITIES)}
 SECURITY = {"type": "string", "enum": ["none", "starttls", "ssl"]}
 UNAVAILABLE = {"description": "The mailbox's server cannot be used right now",
                "content": {"application/json": {"schema": ref("Error")}}}
@@ -26,10 +28,10 @@ def _obj(props: dict, required: list[str] | None = None, closed: bool = True) ->
     return out
 
 
-STATE = {"state": {"type": "string", "enum": ["new", "ok", "error"]}, "last_error": TEXT, "failures": INT,
+STATE = {"state": {"type": "string", "enum": list(MailboxState)}, "last_error": TEXT, "failures": INT,
          "next_attempt_at": TIME, "last_poll_at": TIME, "last_success_at": TIME,
          "backfill": _obj({"total": INT, "done": INT})}
-PATTERNS = _obj({k: TEXT for k in ("lead", "contact", "company", "deal")}, required=[])
+PATTERNS = _obj({k: TEXT for k in ENTITIES}, required=[])
 IMAP_INPUT = {"host": TEXT, "port": {"type": ["integer", "string"]},
               "tls": {"type": "string", "enum": ["none", "starttls", "ssl"]}, "user": TEXT,
               "password": {**NULL_TEXT, "description": "Omitted or null: keep the stored one"},

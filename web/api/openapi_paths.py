@@ -4,6 +4,7 @@ from __future__ import annotations
 from crm.entities import ENTITIES, Entity
 from crm.services.tasks import FILTERS as TASK_FILTERS
 from crm.services.tasks import SORTABLE as TASK_SORTABLE
+from crm.states import FieldKind
 from web.api.openapi import op, page_of, param, path_id, ref
 
 LIMIT = param("limit", schema={"type": "integer", "minimum": 1, "maximum": 200, "default": 50},
@@ -21,12 +22,12 @@ def _filter_params(spec: Entity) -> list[dict]:
     out = [param("q", description="Text in the title / name"),
            param("email", description="Records with this e-mail address (any case)")]
     for f in spec.fields:
-        if f.kind in ("emails", "phones", "text"):
+        if f.kind in (FieldKind.EMAILS, FieldKind.PHONES, FieldKind.TEXT):
             continue
         schema: dict = {"type": "string"}
-        if f.kind == "status":
+        if f.kind == FieldKind.STATUS:
             schema["description"] = "One code or several separated by commas"
-        elif f.kind == "ref":
+        elif f.kind == FieldKind.REF:
             schema = {"oneOf": [{"type": "integer"}, {"const": "null"}]}
         out.append(param(f.name, schema=schema, description=f"Exact {f.label.lower()}"))
     return out

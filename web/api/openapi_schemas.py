@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from crm.entities import ENTITIES, Entity, Field
+from crm.states import FieldKind
 from crm.task_input import STATUSES as TASK_STATUSES
 from crm.validation import status_codes
 from web.api.openapi import items_of, page_of, ref
@@ -15,32 +16,32 @@ NULLABLE_ID = {"type": ["integer", "null"], "minimum": 1}
 def field_schema(spec: Entity, f: Field, *, for_input: bool) -> dict:
     """The JSON Schema of one entity field as the API answers it (or accepts it)."""
     out: dict
-    if f.kind in ("str", "text"):
+    if f.kind in (FieldKind.STR, FieldKind.TEXT):
         out = {"type": "string"}
         if f.max_length:
             out["maxLength"] = f.max_length
-    elif f.kind == "currency":
+    elif f.kind == FieldKind.CURRENCY:
         out = {"type": "string", "pattern": "^([A-Z]{3})?$" if not for_input else "^([A-Za-z]{3})?$",
                "description": "ISO 4217 code such as EUR, or empty"}
-    elif f.kind == "decimal":
+    elif f.kind == FieldKind.DECIMAL:
         out = {"type": ["number", "null"]} if not for_input else {
             "type": ["number", "string", "null"], "description": "A number (or a string such as 12.50)"}
-    elif f.kind == "ref":
+    elif f.kind == FieldKind.REF:
         out = {**NULLABLE_ID, "description": f"Id of a {f.ref}"}
-    elif f.kind in ("emails", "phones"):
-        items = {"type": "string", "format": "email"} if f.kind == "emails" else {"type": "string"}
+    elif f.kind in (FieldKind.EMAILS, FieldKind.PHONES):
+        items = {"type": "string", "format": "email"} if f.kind == FieldKind.EMAILS else {"type": "string"}
         out = {"type": "array", "items": items}
-        if f.kind == "emails":
+        if f.kind == FieldKind.EMAILS:
             out["description"] = "Stored lower-cased, duplicates dropped"
-    elif f.kind == "bool":
+    elif f.kind == FieldKind.BOOL:
         out = {"type": "boolean"} if not for_input else {
             "type": ["boolean", "string"], "description": "true/false (or the texts yes/no/1/0)"}
-    elif f.kind == "status":
+    elif f.kind == FieldKind.STATUS:
         out = {"type": "string", "enum": status_codes(spec.name),
                "description": "Values come from the status list (data; companies add their own)"}
     else:
         out = {}
-    if f.required and f.kind in ("str", "text") and for_input:
+    if f.required and f.kind in (FieldKind.STR, FieldKind.TEXT) and for_input:
         out["minLength"] = 1
     out["title"] = f.label
     return out
@@ -159,11 +160,9 @@ def _misc_schemas() -> dict:
                   "summary": {"type": "string"}, "body": {"type": "string"}, "data": {"type": "object"},
                   "created_at": DATETIME,
                   "actor": {"oneOf": [{"type": "null"}, _obj({"id": ID, "name": {"type": "string"}})]}})
-    convert = _obj({k: {"type": "boolean", "default": False} for k in ("contact", "company", "deal")},
-                   required=[])
-    converted = _obj({"contact": {"oneOf": [{"type": "null"}, ref("Contact")]},
-                      "company": {"oneOf": [{"type": "null"}, ref("Company")]},
-                      "deal": {"oneOf": [{"type": "null"}, ref("Deal")]}})
+    targets = ENTITIES["lead"].converts_to
+    convert = _obj({k: {"type": "boolean", "default": False} for k in targets}, required=[])
+    converted = _obj({k: {"oneOf": [{"type": "null"}, ref(ENTITIES[k].label)]} for k in targets})
     login = _obj({"email": {"type": "string"}, "password": {"type": "string"},
                   "name": {"type": "string", "description": "A label for the token"}},
                  required=["email", "password"])

@@ -1,8 +1,9 @@
-"""Leads, contacts, companies and deals: one set of routes for the four record types."""
+"""The generic CRM records (crm.entities.ENTITIES): one set of routes for every record type."""
 from __future__ import annotations
 
 from flask import g, jsonify, request
 
+from crm.entities import ENTITIES
 from crm.serialize import record_to_dict, records_to_dicts
 from crm.services import records as svc
 from crm.services.conversion import convert_lead
@@ -10,7 +11,7 @@ from crm.services.timeline import add_comment, entry_to_dict, list_timeline
 from errors import NotFound
 from web.api import api, json_body, page_args
 
-RECORD_TYPES = {"leads": "lead", "contacts": "contact", "companies": "company", "deals": "deal"}
+RECORD_TYPES = {e.plural: e.name for e in ENTITIES.values()}
 LIST_PARAMS = {"limit", "cursor", "sort"}
 
 
@@ -20,7 +21,7 @@ def _entity(plural: str) -> str:
     return RECORD_TYPES[plural]
 
 
-@api.get("/<any(leads,contacts,companies,deals):plural>")
+@api.get("/<records:plural>")
 def list_records(plural: str):
     entity = _entity(plural)
     limit, cursor = page_args()
@@ -30,37 +31,37 @@ def list_records(plural: str):
     return jsonify({"items": records_to_dicts(entity, page.items), "next": page.next})
 
 
-@api.post("/<any(leads,contacts,companies,deals):plural>")
+@api.post("/<records:plural>")
 def create_record(plural: str):
     record = svc.create_record(_entity(plural), json_body(), actor=g.actor)
     return jsonify(record_to_dict(record)), 201
 
 
-@api.get("/<any(leads,contacts,companies,deals):plural>/<int:record_id>")
+@api.get("/<records:plural>/<int:record_id>")
 def get_record(plural: str, record_id: int):
     return jsonify(record_to_dict(svc.get_record(_entity(plural), record_id, actor=g.actor)))
 
 
-@api.patch("/<any(leads,contacts,companies,deals):plural>/<int:record_id>")
+@api.patch("/<records:plural>/<int:record_id>")
 def update_record(plural: str, record_id: int):
     record = svc.update_record(_entity(plural), record_id, json_body(), actor=g.actor)
     return jsonify(record_to_dict(record))
 
 
-@api.delete("/<any(leads,contacts,companies,deals):plural>/<int:record_id>")
+@api.delete("/<records:plural>/<int:record_id>")
 def delete_record(plural: str, record_id: int):
     svc.delete_record(_entity(plural), record_id, actor=g.actor)
     return "", 204
 
 
-@api.get("/<any(leads,contacts,companies,deals):plural>/<int:record_id>/timeline")
+@api.get("/<records:plural>/<int:record_id>/timeline")
 def record_timeline(plural: str, record_id: int):
     entries = list_timeline(_entity(plural), record_id, actor=g.actor,
                             before_id=request.args.get("before", type=int))
     return jsonify({"items": [entry_to_dict(e) for e in entries]})
 
 
-@api.post("/<any(leads,contacts,companies,deals):plural>/<int:record_id>/comments")
+@api.post("/<records:plural>/<int:record_id>/comments")
 def comment_record(plural: str, record_id: int):
     entry = add_comment(_entity(plural), record_id, str(json_body().get("text") or ""), actor=g.actor)
     return jsonify(entry_to_dict(entry)), 201

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from flask import g, jsonify, request
 
+from crm.entities import REGISTRY
 from crm.search.query import MAX_LIMIT, search_records
 from errors import ValidationError
 from web.api import api
 from web.api.openapi import op, param, ref, register_paths
-from web.search_results import LABELS, result_groups, result_items
+from web.search_results import result_groups, result_items
 
 MAX_QUERY = 200
 
@@ -32,7 +33,7 @@ def search():
 
 HIT = {"type": "object", "additionalProperties": False,
        "required": ["entity", "id", "title", "snippet", "url", "score"],
-       "properties": {"entity": {"type": "string", "enum": list(LABELS)}, "id": {"type": "integer"},
+       "properties": {"entity": {"type": "string", "enum": list(REGISTRY)}, "id": {"type": "integer"},
                       "title": {"type": "string"},
                       "snippet": {"type": "string",
                                   "description": "The body line that matched, as plain text"},

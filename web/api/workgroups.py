@@ -6,6 +6,7 @@ from flask import g, jsonify, request
 from crm.serialize import json_value
 from errors import ValidationError
 from org.services import workgroups as svc
+from org.states import WORKGROUP_INVITATION_STATES, InvitationState
 from org.workgroups import Workgroup, WorkgroupInvitation, WorkgroupMember
 from web.api import api, json_body
 
@@ -107,8 +108,8 @@ def remove_moderator(workgroup_id: int, user_id: int):
 @api.get("/workgroups/<int:workgroup_id>/invitations")
 def list_group_invitations(workgroup_id: int):
     """Pending invitations; `?state=accepted|declined|revoked|all` for others."""
-    state = request.args.get("state", "pending")
-    if state not in ("pending", "accepted", "declined", "revoked", "all"):
+    state = request.args.get("state", InvitationState.PENDING)
+    if state not in (*WORKGROUP_INVITATION_STATES, "all"):
         raise ValidationError.from_fields({"state": "One of pending, accepted, declined, revoked, all"})
     rows = svc.list_group_invitations(workgroup_id, actor=g.actor, state=None if state == "all" else state)
     return jsonify(_invitations(rows))

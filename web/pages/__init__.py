@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask
 
+from web.routes import install_converters
+
 pages = Blueprint("pages", __name__)
+pages.record_once(install_converters)  # `<records:plural>`, `<entities:plural>`
 
 
 def register_pages(app: Flask) -> None:

@@ -2,31 +2,20 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
-from sqlalchemy import select
 
 from crm import access as rules
-from crm.models import StatusValue
+from crm.queries import status_values_by_entity
 from crm.rights import services as svc
-from crm.rights.models import ACTIONS, ENTITIES, LEVELS, STATUS_FIELDS
+from crm.rights.models import ACTIONS, ENTITIES, LEVELS
 from errors import ServiceError, ValidationError
-from extensions import db
+from org.queries import all_workgroups
 from org.services.departments import list_departments
 from org.services.users import list_users
-from org.workgroups import Workgroup
 from web.pages import pages
 from web.pages.common import me
 
 LEVEL_LABELS = {"none": "None", "own": "Own", "department": "Department",
                 "department_tree": "Department and sub-departments", "all": "All"}
-
-
-def _statuses() -> dict[str, list[StatusValue]]:
-    rows = db.session.scalars(select(StatusValue).order_by(StatusValue.entity, StatusValue.sort))
-    out: dict[str, list[StatusValue]] = {e: [] for e in STATUS_FIELDS}
-    for row in rows:
-        if row.entity in out:
-            out[row.entity].append(row)
-    return out
 
 
 @pages.get("/settings/roles")
@@ -51,9 +40,9 @@ def _role_page(role_id: int, errors: dict | None = None, status: int = 200):
     role = svc.role_to_dict(svc.get_role(role_id, actor=me()))
     return render_template(
         "access/role.html", role=role, entities=ENTITIES, actions=ACTIONS, levels=LEVELS,
-        level_labels=LEVEL_LABELS, statuses=_statuses(), errors=errors or {},
+        level_labels=LEVEL_LABELS, statuses=status_values_by_entity(), errors=errors or {},
         users=list_users(), departments=list_departments(),
-        workgroups=list(db.session.scalars(select(Workgroup).order_by(Workgroup.name)))), status
+        workgroups=all_workgroups()), status
 
 
 @pages.get("/settings/roles/<int:role_id>")
@@ -66,7 +55,7 @@ def _submitted_matrix(form: dict) -> dict:
     """The role form as the API's {name, flags, matrix, status_levels}."""
     matrix = {e: {a: form.get(f"m.{e}.{a}", "none") for a in ACTIONS} for e in ENTITIES}
     status_levels: dict = {}
-    for entity, codes in _statuses().items():
+    for entity, codes in status_values_by_entity().items():
         for action in ACTIONS:
             cell = {s.code: form.get(f"s.{entity}.{action}.{s.code}") or None for s in codes}
             status_levels.setdefault(entity, {})[action] = cell

@@ -3,14 +3,13 @@ departments; administrators add people (with a password, or a link to set one) a
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
-from sqlalchemy import func, select
 
 from errors import ValidationError
-from extensions import db
-from org.models import Invitation, User
+from org.queries import latest_invitations, user_state_counts
 from org.services.departments import create_department, find_department, list_departments
 from org.services.invitations import add_colleague
 from org.services.users import USER_STATES, create_user, list_users, require_admin
+from org.states import UserState
 from web.pages import pages
 from web.pages.common import me
 
@@ -18,34 +17,15 @@ from web.pages.common import me
 @pages.get("/company/employees")
 def employees():
     """The directory: a tab per state, a search box, the department tree as a filter."""
-    state = request.args.get("state", "active")
-    state = state if state in USER_STATES else "active"
+    state = request.args.get("state", UserState.ACTIVE)
+    state = state if state in USER_STATES else UserState.ACTIVE
     q = request.args.get("q", "").strip()
     ref = request.args.get("department", "")
     dep = find_department(int(ref)) if ref.isdigit() else None
     people = list_users(state=state, q=q, department_path=dep.path if dep else None)
+    invitations = latest_invitations(u.id for u in people if u.pending)
     return render_template("company/employees.html", people=people, q=q, state=state, department=dep,
-                           tree=_tree(), counts=_state_counts(), invitations=_latest_invitations(people))
-
-
-def _state_counts() -> dict[str, int]:
-    rows = db.session.execute(select(User.active, User.pending, func.count()).where(
-        User.is_system.is_(False)).group_by(User.active, User.pending))
-    counts = dict.fromkeys(USER_STATES, 0)
-    for active, pending, n in rows:
-        counts["active" if active else "pending" if pending else "dismissed"] += n
-    return counts
-
-
-def _latest_invitations(people: list[User]) -> dict[int, Invitation]:
-    """The newest invitation of each pending person shown."""
-    ids = [u.id for u in people if u.pending]
-    found: dict[int, Invitation] = {}
-    if ids:
-        query = select(Invitation).where(Invitation.user_id.in_(ids)).order_by(Invitation.id)
-        for row in db.session.scalars(query):
-            found[row.user_id] = row
-    return found
+                           tree=_tree(), counts=user_state_counts(), invitations=invitations)
 
 
 def _tree() -> list[dict]:

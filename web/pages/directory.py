@@ -3,14 +3,11 @@ grant, revoke or pass on administrator rights."""
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
-from sqlalchemy import select
 
-from extensions import db
-from org.models import Invitation
+from org.queries import latest_invitation, workgroups_of
 from org.services import admins, employment
 from org.services.departments import head_for
 from org.services.users import get_user
-from org.workgroups import Workgroup, WorkgroupMember
 from web.pages import pages
 from web.pages.common import me
 
@@ -18,10 +15,8 @@ from web.pages.common import me
 @pages.get("/company/employees/<int:user_id>")
 def person(user_id: int):
     user = get_user(user_id)
-    groups = list(db.session.scalars(select(Workgroup).join(WorkgroupMember).where(
-        WorkgroupMember.user_id == user.id).order_by(Workgroup.name)))
-    invitation = db.session.scalar(select(Invitation).where(Invitation.user_id == user.id)
-                                   .order_by(Invitation.id.desc()).limit(1))
+    groups = workgroups_of(user.id)
+    invitation = latest_invitation(user.id)
     memberships = sorted(user.memberships, key=lambda m: (not m.is_primary, m.id))
     return render_template("company/person.html", user=user, memberships=memberships,
                            manager=head_for(user), groups=groups, invitation=invitation)

@@ -7,6 +7,7 @@ from flask import url_for
 
 from crm.entities import ENTITIES, Entity, Field
 from crm.models import TimelineEntry
+from crm.states import FieldKind, TimelineKind
 from org.actors import Actor
 from web.pages.common import fmt_money
 from web.pages.lookups import status_info, titles_by_id, user_by_id, users_by_id
@@ -33,20 +34,20 @@ def display_value(spec: Entity, name: str, value: object, actor: Actor) -> tuple
         return ("yes" if value else "no"), None
     if f is None:
         return str(value), None
-    if f.kind == "status":
+    if f.kind == FieldKind.STATUS:
         return status_info(spec.name, str(value))["name"], None
-    if f.kind == "bool":
+    if f.kind == FieldKind.BOOL:
         return ("yes" if value else "no"), None
-    if f.kind == "ref" and f.ref == "user":
+    if f.kind == FieldKind.REF and f.ref == "user":
         user = user_by_id(int(value))
         return (user.full_name if user else f"user #{value}"), None
-    if f.kind == "ref":
+    if f.kind == FieldKind.REF:
         title = titles_by_id(f.ref, [int(value)], actor).get(int(value))
         link = record_url(f.ref, int(value)) if title else None
         return (title or f"{ENTITIES[f.ref].label} #{value}"), link
-    if f.kind in ("emails", "phones"):
+    if f.kind in (FieldKind.EMAILS, FieldKind.PHONES):
         return ", ".join(str(v) for v in value), None
-    if f.kind == "decimal":
+    if f.kind == FieldKind.DECIMAL:
         return fmt_money(Decimal(str(value))), None
     return str(value), None
 
@@ -55,7 +56,7 @@ def detail_rows(spec: Entity, record: object, actor: Actor, skip: set[str]) -> l
     """The record's fields for the "About" card (lists and the title shown elsewhere)."""
     rows = []
     for f in spec.fields:
-        if f.name in skip or f.kind in ("emails", "phones"):
+        if f.name in skip or f.kind in (FieldKind.EMAILS, FieldKind.PHONES):
             continue
         value = getattr(record, f.name)
         if f.name == "amount" and value is not None:
@@ -64,7 +65,8 @@ def detail_rows(spec: Entity, record: object, actor: Actor, skip: set[str]) -> l
             continue
         else:
             text, link = display_value(spec, f.name, value, actor)
-        rows.append({"field": f, "label": f.label, "text": text, "link": link, "wide": f.kind == "text"})
+        wide = f.kind == FieldKind.TEXT
+        rows.append({"field": f, "label": f.label, "text": text, "link": link, "wide": wide})
     return rows
 
 
@@ -90,7 +92,8 @@ def timeline_items(spec: Entity, entries: list[TimelineEntry], actor: Actor) -> 
         data = entry.data or {}
         items.append({
             "entry": entry, "author": users.get(entry.actor_id), "icon": icon, "tone": tone,
-            "changes": change_rows(spec, data.get("changes") or {}, actor) if entry.kind == "changed" else [],
+            "changes": change_rows(spec, data.get("changes") or {}, actor)
+            if entry.kind == TimelineKind.CHANGED else [],
             "links": _links(data, actor),
         })
     return items
@@ -99,8 +102,8 @@ def timeline_items(spec: Entity, entries: list[TimelineEntry], actor: Actor) -> 
 def _links(data: dict, actor: Actor) -> list[dict]:
     """Records an entry points at (conversion results, the source lead, a task)."""
     links = []
-    for entity in ("lead", "contact", "company", "deal"):
-        ref = data.get(entity) if entity != "lead" else data.get("lead_id")
+    for entity in ENTITIES:  # a conversion's results ("contact": 7), the source lead ("lead_id": 3)
+        ref = data.get(f"{entity}_id", data.get(entity))
         if isinstance(ref, int):
             title = titles_by_id(entity, [ref], actor).get(ref)
             if title:

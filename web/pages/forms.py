@@ -5,6 +5,7 @@ from werkzeug.datastructures import MultiDict
 
 from crm.entities import Entity
 from crm.serialize import emails_of
+from crm.states import FieldKind
 from org.actors import Actor
 from org.services.users import list_users
 from web.pages.lookups import ref_options, status_values
@@ -20,7 +21,7 @@ def form_data(spec: Entity, form: MultiDict, *, creating: bool) -> dict:
         if f.name not in form:
             continue
         value = form.get(f.name, "")
-        if f.kind == "status" and not value.strip() and creating:
+        if f.kind == FieldKind.STATUS and not value.strip() and creating:
             continue  # the model's default status
         data[f.name] = value
     return data
@@ -33,8 +34,8 @@ def record_values(spec: Entity, record: object | None) -> dict[str, str]:
     values: dict[str, str] = {}
     emails = emails_of(spec.name, [record.id]).get(record.id, [])
     for f in spec.fields:
-        raw = emails if f.kind == "emails" else getattr(record, f.name)
-        if f.kind in ("emails", "phones"):
+        raw = emails if f.kind == FieldKind.EMAILS else getattr(record, f.name)
+        if f.kind in (FieldKind.EMAILS, FieldKind.PHONES):
             values[f.name] = "\n".join(raw or [])
         elif raw is None:
             values[f.name] = ""
@@ -50,14 +51,14 @@ def field_widgets(spec: Entity, values: dict, actor: Actor) -> list[dict]:
     for f in spec.fields:
         widget = {"field": f, "value": values.get(f.name, ""), "wide": f.kind in WIDE_KINDS,
                   "choices": None}
-        if f.kind == "status":
+        if f.kind == FieldKind.STATUS:
             widget["choices"] = [(s.code, s.name) for s in status_values(spec.name)]
-        elif f.kind == "bool":
+        elif f.kind == FieldKind.BOOL:
             widget["choices"] = [("False", "No"), ("True", "Yes")]
-        elif f.kind == "ref" and f.ref == "user":
+        elif f.kind == FieldKind.REF and f.ref == "user":
             users = users if users is not None else list_users()
             widget["choices"] = [(str(u.id), u.full_name) for u in users]
-        elif f.kind == "ref":
+        elif f.kind == FieldKind.REF:
             current = int(values[f.name]) if str(values.get(f.name, "")).isdigit() else None
             widget["choices"] = [(str(i), t) for i, t in ref_options(f.ref, actor, current)]
         widgets.append(widget)

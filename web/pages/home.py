@@ -4,8 +4,10 @@ from __future__ import annotations
 from flask import redirect, render_template, url_for
 from flask_login import current_user
 
+from crm.entities import ENTITIES
 from crm.services.records import list_records
 from crm.services.tasks import list_tasks
+from crm.states import Semantic
 from org.services.users import has_users
 from web.pages import pages
 from web.pages.common import me
@@ -13,13 +15,15 @@ from web.pages.lookups import count_records, status_info, status_values, users_b
 from web.pages.records import ICONS
 from web.pages.tasks import task_rows
 
-CARDS = [("lead", "Open leads"), ("deal", "Open deals"), ("contact", "Contacts"), ("company", "Companies")]
+# Record types with a status first ("Open leads", "Open deals"), then the others.
+CARDS = [(n, f"Open {e.plural}" if e.status_field else e.label_plural)
+         for n, e in sorted(ENTITIES.items(), key=lambda item: item[1].status_field is None)]
 
 
 def _open_filter(entity: str) -> dict:
     """Leads in an open status, deals not closed; contacts and companies all count."""
     if entity == "lead":
-        return {"status": [s.code for s in status_values("lead") if s.semantic == "open"]}
+        return {"status": [s.code for s in status_values("lead") if s.semantic == Semantic.OPEN]}
     return {"closed": False} if entity == "deal" else {}
 
 
@@ -30,8 +34,9 @@ def home():
     if not current_user.is_authenticated:
         return redirect(url_for("pages.login"))
     actor = me()
-    cards = [{"entity": e, "label": label, "icon": ICONS[e], "total": count_records(e, actor),
-              "count": count_records(e, actor, **_open_filter(e))} for e, label in CARDS]
+    cards = [{"entity": e, "plural": ENTITIES[e].plural, "label": label, "icon": ICONS[e],
+              "total": count_records(e, actor), "count": count_records(e, actor, **_open_filter(e))}
+             for e, label in CARDS]
     leads = list_records("lead", actor=actor, sort="-id", limit=6).items
     deals = list_records("deal", actor=actor, sort="-id", limit=6).items
     tasks = list_tasks(actor=actor, filters={"role": "responsible", "status": "open"}, limit=8).items

@@ -9,6 +9,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from crm.entities import BY_PLURAL, ENTITIES
 from engine import instances as svc
 from engine.record_processes import element_names
+from engine.states import FINISHED_STATUSES, InstanceStatus
 from engine.triggers import start_manually
 from errors import ValidationError
 from web.pages import pages
@@ -25,13 +26,13 @@ DONE = {"retry": "The instance runs again from the failed step.", "suspend": "Th
 def allowed_actions(status: str) -> list[str]:
     """The control actions that make sense in a status."""
     out = []
-    if status == "error":
+    if status == InstanceStatus.ERROR:
         out.append("retry")
-    if status in ("running", "waiting", "error"):
+    if status in (InstanceStatus.RUNNING, InstanceStatus.WAITING, InstanceStatus.ERROR):
         out.append("suspend")
-    if status == "suspended":
+    if status == InstanceStatus.SUSPENDED:
         out.append("resume")
-    if status not in svc.FINISHED:
+    if status not in FINISHED_STATUSES:
         out.append("terminate")
     return out
 
@@ -69,7 +70,7 @@ def instance_action(instance_id: int, action: str):
     return redirect(url_for("pages.instance_view", instance_id=instance_id))
 
 
-@pages.post("/<any(leads,contacts,companies,deals):plural>/<int:record_id>/processes/start")
+@pages.post("/<records:plural>/<int:record_id>/processes/start")
 def record_start_process(plural: str, record_id: int):
     """The record page's "Start process" menu: start the chosen process on this record."""
     spec = BY_PLURAL.get(plural) or abort(404)

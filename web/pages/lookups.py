@@ -2,26 +2,26 @@
 from __future__ import annotations
 
 from flask import g
-from sqlalchemy import func, select
 
-from crm import access
-from crm.entities import ENTITIES, record_title
-from crm.models import MODELS, StatusValue
-from extensions import db
+from crm import queries
+from crm.entities import record_title
+from crm.models import StatusValue
+from crm.states import Semantic
 from org.actors import Actor
 from org.models import User
+from org.queries import users_by_ids
 
 # Badge colours for open statuses, by position in the list; closed ones by meaning.
 OPEN_TONES = ("primary", "info", "warning", "purple", "teal")
-SEMANTIC_TONES = {"won": "success", "converted": "success", "lost": "danger", "junk": "secondary"}
+SEMANTIC_TONES = {Semantic.WON: "success", Semantic.CONVERTED: "success", Semantic.LOST: "danger",
+                  Semantic.JUNK: "secondary"}
 
 
 def status_values(entity: str) -> list[StatusValue]:
     """The entity's statuses (lead) or stages (deal) in their order; cached per request."""
     cache = g.setdefault("_fd_statuses", {})
     if entity not in cache:
-        cache[entity] = list(db.session.scalars(
-            select(StatusValue).where(StatusValue.entity == entity).order_by(StatusValue.sort)))
+        cache[entity] = queries.status_values(entity)
     return cache[entity]
 
 
@@ -32,9 +32,9 @@ def status_info(entity: str, code: str | None) -> dict:
         if value.code == code:
             tone = SEMANTIC_TONES.get(value.semantic) or OPEN_TONES[open_index % len(OPEN_TONES)]
             return {"code": code, "name": value.name, "tone": tone, "semantic": value.semantic}
-        if value.semantic == "open":
+        if value.semantic == Semantic.OPEN:
             open_index += 1
-    return {"code": code, "name": code or "", "tone": "secondary", "semantic": "open"}
+    return {"code": code, "name": code or "", "tone": "secondary", "semantic": Semantic.OPEN}
 
 
 def users_by_id(ids: set[int | None] | list[int | None]) -> dict[int, User]:
@@ -42,7 +42,7 @@ def users_by_id(ids: set[int | None] | list[int | None]) -> dict[int, User]:
     cache: dict[int, User] = g.setdefault("_fd_users", {})
     missing = wanted - set(cache)
     if missing:
-        for user in db.session.scalars(select(User).where(User.id.in_(missing))):
+        for user in users_by_ids(missing):
             cache[user.id] = user
     return {i: cache[i] for i in wanted if i in cache}
 
@@ -53,12 +53,7 @@ def user_by_id(user_id: int | None) -> User | None:
 
 def titles_by_id(entity: str, ids: set[int | None] | list[int | None], actor: Actor) -> dict[int, str]:
     """Titles of the records of one type the actor may read, by id."""
-    wanted = {i for i in ids if i}
-    if not wanted:
-        return {}
-    model = MODELS[entity]
-    stmt = access.scope(select(model), entity, "read", actor).where(model.id.in_(wanted))
-    return {r.id: record_title(r) for r in db.session.scalars(stmt)}
+    return queries.titles_by_id(entity, ids, actor=actor)
 
 
 def ref_options(entity: str, actor: Actor, current: int | None, limit: int = 200) -> list[tuple[int, str]]:
@@ -74,9 +69,4 @@ def ref_options(entity: str, actor: Actor, current: int | None, limit: int = 200
 
 def count_records(entity: str, actor: Actor, **where: object) -> int:
     """How many records of a type the actor may read (optionally filtered by column)."""
-    model = ENTITIES[entity].model
-    stmt = access.scope(select(model), entity, "read", actor)
-    for name, value in where.items():
-        column = getattr(model, name)
-        stmt = stmt.where(column.in_(value) if isinstance(value, (list, tuple)) else column == value)
-    return db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    return queries.count_records(entity, actor=actor, **where)

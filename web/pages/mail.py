@@ -10,6 +10,7 @@ from mail.sanitize import for_display, frame_policy
 from mail.services import jobs, received
 from mail.services.recipients import MAIL_ENTITIES
 from mail.services.templates import list_templates
+from mail.states import MessageStatus
 from web.pages import pages
 from web.pages.common import me
 from web.pages.display import record_url
@@ -74,7 +75,7 @@ def mail_job_retry(job_id: int):
 
 @pages.get("/mail/unassigned")
 def mail_unassigned():
-    page = received.list_messages("unassigned", actor=me(), limit=50,
+    page = received.list_messages(MessageStatus.UNASSIGNED, actor=me(), limit=50,
                                   cursor=request.args.get("cursor") or None)
     return render_template("mail/received_list.html", kind="unassigned", page=page,
                            entities=[ENTITIES[e] for e in MAIL_ENTITIES])
@@ -82,7 +83,8 @@ def mail_unassigned():
 
 @pages.get("/mail/failed")
 def mail_failed():
-    page = received.list_messages("failed", actor=me(), limit=50, cursor=request.args.get("cursor") or None)
+    cursor = request.args.get("cursor") or None
+    page = received.list_messages(MessageStatus.FAILED, actor=me(), limit=50, cursor=cursor)
     return render_template("mail/received_list.html", kind="failed", page=page, entities=[])
 
 
@@ -93,7 +95,7 @@ def mail_failed_retry(mail_id: int):
     except Conflict as exc:
         flash(exc.message, "danger")
         return redirect(url_for("pages.mail_failed"))
-    if row.status == "failed":
+    if row.status == MessageStatus.FAILED:
         flash(f"Still failing: {row.reason}", "warning")
         return redirect(url_for("pages.mail_failed"))
     flash("The message was read and filed.", "success")

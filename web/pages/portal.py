@@ -11,6 +11,7 @@ from errors import ServiceError
 from org import notify
 from org.admin import acts_as_admin, admin_mode_on, has_admin_rights, require_can_switch
 from org.services import invitations as svc
+from org.states import PORTAL_INVITATION_STATES, InvitationState
 from web.auth import set_session_admin_mode
 from web.pages import pages
 from web.pages.common import me
@@ -64,8 +65,7 @@ def admin_mode_switch():
 @pages.get("/company/invitations")
 def invitations():
     state = request.args.get("state") or None
-    rows = svc.list_invitations(actor=me(), state=state if state in ("pending", "accepted", "expired",
-                                                                      "revoked") else None)
+    rows = svc.list_invitations(actor=me(), state=state if state in PORTAL_INVITATION_STATES else None)
     return render_template("company/invitations.html", rows=rows, state=state, emails="")
 
 
@@ -112,10 +112,10 @@ def invitation_accept(token: str):
     except ServiceError as exc:
         return render_template("auth/invitation.html", problem=exc.message, row=None, form={}, errors={}), 404
     problem, errors, status = None, {}, 200
-    if row.state != "pending":
-        problem, status = {"accepted": "This link was already used: log in with your password.",
-                           "expired": "This link has expired: ask for a new invitation.",
-                           "revoked": "This invitation was revoked."}[row.state], 410
+    if row.state != InvitationState.PENDING:
+        problem, status = {InvitationState.ACCEPTED: "This link was already used: log in with your password.",
+                           InvitationState.EXPIRED: "This link has expired: ask for a new invitation.",
+                           InvitationState.REVOKED: "This invitation was revoked."}[row.state], 410
     elif request.method == "POST":
         try:
             user = svc.accept_invitation(token, request.form.to_dict())

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 
-from crm.entities import Entity, record_title
+from crm.entities import ENTITIES, Entity, record_title
 from crm.services.conversion import convert_lead
 from crm.services.records import create_record, get_record, update_record
+from crm.states import LEAD_CONVERTED
 from errors import Conflict, ValidationError
 from web.pages import pages
 from web.pages.common import me
@@ -57,7 +58,7 @@ def lead_convert(lead_id: int):
     lead = get_record("lead", lead_id, actor=me())
     error, status = None, 200
     if request.method == "POST":
-        chosen = {k: bool(request.form.get(k)) for k in ("contact", "company", "deal")}
+        chosen = {k: bool(request.form.get(k)) for k in ENTITIES["lead"].converts_to}
         try:
             made = convert_lead(lead_id, actor=me(), **chosen)
         except Conflict as exc:
@@ -68,8 +69,8 @@ def lead_convert(lead_id: int):
             names = ", ".join(k for k, v in made.items() if v is not None)
             flash(f"Lead converted: created {names}.", "success")
             return redirect(url_for("pages.record_view", plural="leads", record_id=lead_id))
-    elif lead.status == "CONVERTED":
+    elif lead.status == LEAD_CONVERTED:
         error = f"Lead {lead.id} is already converted"
     return render_template("records/convert.html", lead=lead, title=record_title(lead), error=error,
-                           converted=lead.status == "CONVERTED",
+                           converted=lead.status == LEAD_CONVERTED,
                            form=request.form if request.method == "POST" else None), status

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
-from crm.entities import BY_PLURAL, Entity, record_title
+from crm.entities import BY_PLURAL, REGISTRY, Entity, record_title
 from crm.serialize import emails_of
 from crm.services.records import delete_record, get_record, list_records, update_record
 from crm.services.timeline import add_comment, list_timeline
@@ -17,9 +17,9 @@ from web.pages.lookups import status_info, status_values, titles_by_id, user_by_
 from web.pages.related import related_groups
 from web.pages.tasks import record_task_rows
 
-PLURAL = "<any(leads,contacts,companies,deals):plural>"
+PLURAL = "<records:plural>"
 PAGE_SIZE = 25
-ICONS = {"lead": "bi-funnel", "contact": "bi-person-vcard", "company": "bi-buildings", "deal": "bi-briefcase"}
+ICONS = {n: e.icon for n, e in REGISTRY.items()}
 
 # (key, header, sort field or None) per record type; keys are rendered by records/_cells.html.
 COLUMNS = {

@@ -2,13 +2,10 @@
 from __future__ import annotations
 
 from flask import url_for
-from sqlalchemy import select
 
-from crm import access
 from crm.entities import ENTITIES, Entity, record_title
-from crm.models import MODELS
+from crm.queries import records_where
 from crm.services.records import list_records
-from extensions import db
 from org.actors import Actor
 from web.pages.display import record_url
 from web.pages.lookups import status_info, titles_by_id
@@ -32,9 +29,7 @@ def _many(entity: str, column: str, value: int, actor: Actor) -> list[dict]:
     if ENTITIES[entity].field(column) is not None:
         page = list_records(entity, actor=actor, filters={column: str(value)}, limit=LIMIT)
         return [_item(r) for r in page.items]
-    model = MODELS[entity]
-    stmt = access.scope(select(model), entity, "read", actor).where(getattr(model, column) == value)
-    return [_item(r) for r in db.session.scalars(stmt.order_by(model.id.desc()).limit(LIMIT))]
+    return [_item(r) for r in records_where(entity, column, value, actor=actor, limit=LIMIT)]
 
 
 def _group(entity: str, label: str, items: list[dict], add: dict | None = None) -> dict:

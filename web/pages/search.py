@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from flask import render_template, request
 
+from crm.entities import REGISTRY
 from crm.search.query import search_records
 from crm.search.text import highlight
 from web.pages import pages
 from web.pages.common import me
 from web.search_results import result_groups, result_items
 
-ICONS = {"lead": "bi-funnel", "contact": "bi-person-vcard", "company": "bi-buildings", "deal": "bi-briefcase",
-         "task": "bi-check2-square"}
+ICONS = {n: e.icon for n, e in REGISTRY.items()}
 PAGE_LIMIT, SUGGEST_LIMIT, MAX_QUERY = 50, 8, 200
 
 

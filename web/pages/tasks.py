@@ -17,6 +17,7 @@ from crm.services.tasks import (
     task_links,
     update_task,
 )
+from crm.states import TaskStatus
 from errors import ValidationError
 from org.services.users import list_users
 from web.pages import pages
@@ -41,7 +42,7 @@ def task_rows(tasks: list[CrmTask]) -> list[dict]:
     now = datetime.now(UTC).replace(tzinfo=None)
     return [{
         "task": t, "responsible": users.get(t.responsible_id),
-        "overdue": t.status == "open" and t.deadline is not None and t.deadline < now,
+        "overdue": t.status == TaskStatus.OPEN and t.deadline is not None and t.deadline < now,
         "links": [{"entity": e, "label": ENTITIES[e].label, "url": record_url(e, i),
                    "title": titles[e].get(i, f"{ENTITIES[e].label} #{i}")} for e, i in links[t.id]],
     } for t in tasks]
@@ -56,7 +57,7 @@ def record_task_rows(entity_name: str, record_id: int) -> list[dict]:
 def task_list():
     role = request.args.get("role", "responsible")
     role = role if role in {t[0] for t in TABS} else "responsible"
-    status = "done" if request.args.get("status") == "done" else "open"
+    status = TaskStatus.DONE if request.args.get("status") == TaskStatus.DONE else TaskStatus.OPEN
     sort = request.args.get("sort", "-id")
     sort = sort if sort.lstrip("-") in SORTS else "-id"
     filters = {"role": role, "status": status}
@@ -75,7 +76,7 @@ def task_list():
 
 def _count(role: str) -> int | None:
     """Open tasks in a tab (shown up to 99+)."""
-    page = list_tasks(actor=me(), filters={"role": role, "status": "open"}, limit=100)
+    page = list_tasks(actor=me(), filters={"role": role, "status": TaskStatus.OPEN}, limit=100)
     return len(page.items)
 
 
