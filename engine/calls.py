@@ -217,7 +217,8 @@ def file_processes(data: bytes) -> list[dict]:
     from engine.spiff.xmlsafe import parse_xml
 
     return [{"id": p.get("id"), "name": p.get("name") or p.get("id"),
-             "version_tag": p.get(f"{{{CAMUNDA}}}versionTag"), "executable": p.get("isExecutable") == "true"}
+             "version_tag": p.get(f"{{{CAMUNDA}}}versionTag"),
+             "executable": (p.get("isExecutable") or "true").strip().lower() != "false"}  # as Camunda
             for p in parse_xml(data).findall(f"{{{BPMN}}}process")]
 
 

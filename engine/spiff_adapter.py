@@ -34,6 +34,7 @@ class Validation:
     name: str | None = None
     triggers: list[dict] = field(default_factory=list)
     spec_blob: str | None = None
+    warnings: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -65,7 +66,7 @@ def validate(data: bytes, topics: dict) -> Validation:
     if errors:
         return Validation(errors)
     return Validation([], result.process_id, result.name, _triggers(result),
-                      getattr(result, "spec_blob", None))
+                      getattr(result, "spec_blob", None), list(getattr(result, "warnings", None) or []))
 
 
 def _error_dict(error: Any) -> dict:

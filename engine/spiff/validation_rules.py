@@ -10,6 +10,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from engine.spiff.condition_language import condition_language
 from engine.spiff.expressions import check_expression, check_parameter, check_python, is_expression
 from engine.spiff.forms import FieldDef, check_form
+from engine.spiff.parser import unquote
 from engine.spiff.topics import as_topic_spec
 from engine.spiff.validation_hooks import check_script
 
@@ -30,6 +31,7 @@ FLOW_NODES = {
     "scriptTask",
     "receiveTask",
     "task",
+    "manualTask",
     "callActivity",
     "subProcess",
     "exclusiveGateway",
@@ -49,10 +51,17 @@ IGNORED = {
     "property",
     "ioSpecification",
     "category",
+    # Children of an activity drawn by Camunda Modeler (a subprocess lists them among its
+    # flow elements): the flows and loop markers are checked where they belong.
+    "incoming",
+    "outgoing",
+    "standardLoopCharacteristics",
+    "multiInstanceLoopCharacteristics",
+    "dataInputAssociation",
+    "dataOutputAssociation",
 }
 UNSUPPORTED = {
     "complexGateway": "complex gateways are not supported: use exclusive, inclusive or parallel gateways",
-    "manualTask": "manual tasks cannot be tracked: use a user task (with a form) instead",
     "businessRuleTask": "business rule (DMN) tasks are not supported",
     "sendTask": "send tasks are not supported: use an external service task (e.g. mail.send)",
     "transaction": "transactions (and compensation) are not supported",
@@ -80,8 +89,11 @@ ALLOWED_EVENTS = {
     ("intermediateThrowEvent", None): {"none", "signal", "escalation", "link"},
     ("boundaryEvent", None): {"message", "timer", "error", "escalation", "signal"},
 }
-ACTIVITIES = {"userTask", "serviceTask", "scriptTask", "receiveTask", "task", "callActivity", "subProcess"}
-RESERVED_IDS = {"Start", "End", "Root", "StartEventSplit", "StartEventJoin"}
+ACTIVITIES = {"userTask", "serviceTask", "scriptTask", "receiveTask", "task", "manualTask", "callActivity",
+              "subProcess"}
+# "Start" and "End" are SpiffWorkflow's own task spec names too; the parser renames such
+# elements internally (engine.spiff.parser.rename_reserved), so only these stay reserved.
+RESERVED_IDS = {"Root", "StartEventSplit", "StartEventJoin"}
 RESERVED_SUFFIXES = (".EndJoin", ".BoundaryEventSplit", ".BoundaryEventJoin", " [child]")
 
 
@@ -136,11 +148,29 @@ def _io_parameters(el: Any, tag: str) -> list[Any]:
     return el.findall(f"{b('extensionElements')}/{c('inputOutput')}/{c(tag)}")
 
 
+JAVA_ATTRIBUTES = ("class", "delegateExpression", "expression")
+USE_TOPIC = 'use an external service task (camunda:type="external" camunda:topic="...") instead'
+
+
+def java_problem(el: Any) -> str | None:
+    """The refusal of a task implemented in Java (a class, delegate or bean expression), naming it."""
+    for attribute in JAVA_ATTRIBUTES:
+        value = el.get(c(attribute))
+        if value:
+            what = "Java class" if attribute == "class" else f"Java {attribute}"
+            return f"the {what} {value!r} (camunda:{attribute}) cannot run here: {USE_TOPIC}"
+    return None
+
+
 def check_service_task(report: Reporter, el: Any) -> str | None:
     """External task with a known topic and valid parameters; return the topic."""
     element_id = el.get("id")
     kind, topic = el.get(c("type")), (el.get(c("topic")) or "").strip()
-    if kind != "external" or any(el.get(c(a)) for a in ("class", "expression", "delegateExpression")):
+    java = java_problem(el)
+    if java:
+        report.error(element_id, java)
+        return None
+    if kind != "external":
         report.error(
             element_id, 'only external service tasks are supported: set camunda:type="external" and a topic'
         )
@@ -201,10 +231,6 @@ def _field_from_xml(node: Any) -> FieldDef:
 def check_user_task(report: Reporter, el: Any) -> None:
     """Form definition and assignment expressions of a user task."""
     element_id = el.get("id")
-    if el.get(c("formKey")) or el.get(c("formRef")):
-        report.error(
-            element_id, "external forms (camunda:formKey/formRef) are not supported: use camunda:formData"
-        )
     fields = [
         _field_from_xml(n) for n in el.findall(f"{b('extensionElements')}/{c('formData')}/{c('formField')}")
     ]
@@ -258,6 +284,7 @@ def check_condition(report: Reporter, flow: Any, source_kind: str | None) -> boo
 
 def _check_timer_literal(kind: str, text: str) -> str | None:
     """Parse a literal timer the way the engine will; return a problem or None."""
+    text = unquote(text)
     try:
         if kind == "timeDate":
             TimerEventDefinition.get_datetime(text)

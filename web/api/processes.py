@@ -22,7 +22,7 @@ def upload_process():
         raise ValidationError.from_fields({"file": "Upload the BPMN file as multipart field 'file'"})
     data = upload.stream.read(limit + 1)
     version = deploy.deploy_process(data, actor=g.actor)
-    return jsonify(deploy.version_to_dict(version)), 201
+    return jsonify(deploy.version_to_dict(version, warnings=True)), 201
 
 
 @api.get("/processes")
