@@ -78,6 +78,12 @@ WARNED_EXTENSIONS = {
     "potentialStarter": "accepted: use camunda:candidateStarterUsers/Groups to say who may start it",
 }
 
+# Element kinds the engine runs differently from Camunda, said on every upload that has them.
+TO_DO = {
+    "manualTask": "bpmn:manualTask: an inbox to-do that someone marks done (Camunda passes it through)",
+    "task": "bpmn:task: an inbox to-do that someone marks done (Camunda passes it through)",
+}
+
 
 def _local(el: Any) -> tuple[str | None, str | None]:
     if not isinstance(el.tag, str):
@@ -139,6 +145,12 @@ def diagram_warnings(root: Any) -> list[dict[str, Any]]:
             qname = etree.QName(key)
             if qname.namespace == CAMUNDA:
                 warn(_owner(el), attribute_warning(kind, qname.localname))
+        if kind in TO_DO:
+            warn(el.get("id"), TO_DO[kind])
+        if kind == "userTask":
+            for field in el.iter(f"{{{CAMUNDA}}}formField"):
+                if not field.get("type"):
+                    warn(el.get("id"), f"form field {field.get('id')!r} has no type: it is a string field")
         if kind == "extensionElements":
             for child in el:
                 child_ns, child_name = _local(child)

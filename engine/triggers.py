@@ -207,6 +207,9 @@ def start_manually(key: str, entity: str, record_id: Any, variables: Any, *,
     version = latest_version(definition)
     if not definition.active or version is None:
         raise ValidationError.from_fields({"key": f"Process {key!r} is not active"})
+    from engine.starters import require_starter
+
+    require_starter(version, actor)
     user = actor_user(actor)
     message = next((t["message"] for t in version.triggers if t.get("entity") == entity), None)
     try:

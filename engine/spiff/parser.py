@@ -67,6 +67,7 @@ LOOPABLE = ("userTask", "serviceTask", "scriptTask", "task", "manualTask", "subP
 SPIFF_NAMES = ("Start", "End")
 REFERENCES = ("sourceRef", "targetRef", "attachedToRef", "default")
 BPMN_NS = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
+CAMUNDA_NS = "{http://camunda.org/schema/1.0/bpmn}"
 NEVER = "9999-12-31T00:00:00+00:00"
 START_DEFINITIONS = [MESSAGE_EVENT_XPATH, SIGNAL_EVENT_XPATH, TIMER_EVENT_XPATH, CONDITIONAL_EVENT_XPATH,
                      ERROR_EVENT_XPATH, ESCALATION_EVENT_XPATH]
@@ -257,7 +258,8 @@ class FlowdeskParser(CamundaParser):
         full_tag("callActivity"): (ChildCallActivityParser, ChildCallActivity),
         full_tag("receiveTask"): (FlowdeskReceiveTaskParser, ReceiveTask),
         full_tag("endEvent"): (FlowdeskEndEventParser, EndEvent),
-        # Camunda runs a manual task as a pass-through activity (it tracks no manual work).
+        # A manual task is an inbox to-do, as bpmn:task is here (Camunda passes both through;
+        # the upload answers a warning saying so).
         full_tag("manualTask"): (CamundaTaskParser, NoneTask),
     }, {full_tag(tag) for tag in LOOPABLE})
 
@@ -276,6 +278,7 @@ class FlowdeskParser(CamundaParser):
         from engine.spiff.links import rewrite_links
 
         rewrite_links(bpmn)
+        drop_vendor_ids(bpmn)
         self.renamed.update(rename_reserved(bpmn))
         super().add_bpmn_xml(bpmn, filename)
 
@@ -296,6 +299,16 @@ class FlowdeskParser(CamundaParser):
             if original is not None:
                 task_spec.bpmn_id = original
         return spec
+
+
+def drop_vendor_ids(root: Any) -> None:
+    """Vendor extension elements may reuse a BPMN element's id (SpiffWorkflow looks nodes up by
+    id anywhere in the document): only BPMN and Camunda elements keep theirs."""
+    for extensions in root.iter(full_tag("extensionElements")):
+        for el in extensions.iter():
+            if (isinstance(el.tag, str) and el.get("id") is not None
+                    and not el.tag.startswith((BPMN_NS, CAMUNDA_NS))):
+                del el.attrib["id"]
 
 
 def rename_reserved(root: Any) -> dict[str, str]:

@@ -1,19 +1,22 @@
 """Upload validation: collect every problem of a BPMN document, with element ids.
 
 Supported (everything else is refused with the element id and a reason):
-* processes: one executable main process (others in the file may be called by it);
+* processes: every process not marked isExecutable="false" (Camunda's rule); the first one no
+  call activity of the file calls answers the upload, the others are deployed beside it;
 * events: start none/message/signal/timer (date, duration, ISO cycle, Camunda cron; event
   subprocess: message/timer/error/escalation/signal), end none/terminate/error/escalation/
   signal, intermediate catch message/timer/signal/link, intermediate throw none/signal/
   escalation/link, boundary message/timer/error/escalation/signal;
 * activities: userTask (camunda:formData forms), serviceTask (external, known topic),
-  scriptTask (Python), receiveTask (a message), task, callActivity (literal calledElement),
+  scriptTask (Python, JavaScript), receiveTask (a message), task and manualTask (inbox
+  to-dos), callActivity,
   subProcess (embedded and event subprocesses), loops and multi-instance;
 * gateways: exclusive, inclusive, parallel, event-based.
-Refused: complex gateways, manual/send/business-rule tasks, transactions, ad-hoc
+Refused: complex gateways, send/business-rule tasks, Java classes (named), transactions, ad-hoc
 subprocesses, compensation, conditional and cancel events, data stores, message throw
 events (use a service task), expressions in timer start events, link throws without their
-catch, DOCTYPE/entities, and paths longer than MAX_PATH steps.
+catch, DOCTYPE/entities, and paths longer than MAX_PATH steps. Camunda attributes the engine
+accepts without honouring come back as warnings (engine.camunda_compat).
 """
 
 from __future__ import annotations
@@ -206,7 +209,8 @@ class _Validator:
         counts = Counter(
             el.get("id")
             for el in self.root.iter()
-            if isinstance(el.tag, str) and el.get("id") and not el.tag.startswith(f"{{{rules.CAMUNDA}}}")
+            # BPMN's own elements: vendor extensions may carry ids of their own (Signavio does)
+            if isinstance(el.tag, str) and el.get("id") and el.tag.startswith(f"{{{rules.BPMN}}}")
         )
         for element_id, count in counts.items():
             if count > 1:
