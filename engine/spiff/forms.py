@@ -57,7 +57,7 @@ def field_from_spec(spec_field: Any) -> FieldDef:
     """Build a FieldDef from a SpiffWorkflow camunda FormField."""
     return FieldDef(
         id=spec_field.id,
-        type=spec_field.type,
+        type=spec_field.type or "string",  # Camunda passes an untyped value through: text
         label=spec_field.label,
         default=spec_field.default_value,
         constraints=[(v.name, v.config) for v in spec_field.validation],
