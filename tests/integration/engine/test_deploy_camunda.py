@@ -228,3 +228,25 @@ def test_candidate_starters_decide_who_starts_by_hand(api, api_for, make_user):
     lead = create_lead(api, "Anyone", responsible_id=other.id)
     resp = api_for(other).post("/processes/open_to_all/start", {"entity": "lead", "id": lead["id"]})
     assert resp.status_code == 201
+
+
+def test_warnings_on_the_process_page_and_in_the_designer_answer(app, admin):
+    from io import BytesIO
+
+    from tests.integration.test_process_pages import Browser
+
+    web = Browser(app, admin)
+    xml = doc(straight("paged", script("A", "a = 1", 'camunda:asyncBefore="true"')))
+    saved = web.post("/processes/deploy", data={"file": (BytesIO(xml), "d.bpmn")},
+                     content_type="multipart/form-data", headers={"Accept": "application/json"})
+    assert saved.status_code == 201
+    assert [w["element"] for w in saved.json["warnings"]] == ["A"]
+    page = web.get("/processes/paged").get_data(as_text=True)
+    assert 'id="process-warnings"' in page and 'data-element="A"' in page and "asyncBefore" in page
+    designer = web.get("/processes/paged/versions/1/edit").get_data(as_text=True)
+    assert "data-engine-warnings=" in designer and "asyncBefore" in designer
+    quiet = doc(straight("quiet", script("B", "b = 1")))
+    answer = web.post("/processes/deploy", data={"file": (BytesIO(quiet), "q.bpmn")},
+                      content_type="multipart/form-data", headers={"Accept": "application/json"})
+    assert "warnings" not in answer.json
+    assert 'id="process-warnings"' not in web.get("/processes/quiet").get_data(as_text=True)
