@@ -41,6 +41,7 @@ HONOURED: dict[str, tuple[set[str] | str, str]] = {
     "errorMessageVariable": ({"errorEventDefinition"}, "engine.spiff.event_definitions"),
     "errorMessage": ({"error"}, "engine.spiff.event_definitions"),
     "exclusive": (ANY, "an instance always runs one step at a time"),
+    "initiator": ({"startEvent"}, "the starter's user id in that variable (engine.starters)"),
 }
 # Refused at upload by engine.spiff.validation* (the element and the reason are named there).
 REFUSED = {"class", "delegateExpression", "expression", "resource", "variableMappingClass",
@@ -58,7 +59,6 @@ WARNED = {
     "jobPriority": "accepted: Flowdesk has no job priorities",
     "taskPriority": "accepted: Flowdesk has no external task priorities",
     "isStartableInTasklist": "accepted: any user allowed to start the process can start it by hand",
-    "initiator": "accepted: the starter's id is always in the variable `initiator`, not in this one",
 }
 HONOURED_EXTENSIONS: dict[str, str] = {
     "properties": "kept with the element (message conditions, inbox task properties)",

@@ -1,4 +1,5 @@
-"""Who may start a process by hand: `camunda:candidateStarterUsers` / `candidateStarterGroups`.
+"""Who may start a process by hand (`camunda:candidateStarterUsers` / `candidateStarterGroups`),
+and who did (`camunda:initiator` on a start event names a variable for the starter's user id).
 
 As in Camunda, a process without either attribute may be started by anyone who may start
 processes at all; with them, only the users named (by id or e-mail) and the members of the
@@ -45,3 +46,22 @@ def require_starter(version: ProcessVersion, actor: Actor) -> None:
         return
     raise Forbidden(f"Only its candidate starters may start {version.process_id!r} "
                     "(camunda:candidateStarterUsers / candidateStarterGroups)")
+
+
+_INITIATORS: dict[tuple[int, str], list[str]] = {}
+
+
+def initiator_variables(version: ProcessVersion) -> list[str]:
+    """The variables the process's start events name in `camunda:initiator` (versions never change)."""
+    key = (version.id, version.bpmn_sha256)
+    found = _INITIATORS.get(key)
+    if found is None:
+        from engine.spiff.xmlsafe import parse_xml
+
+        found = []
+        for process in parse_xml(version.bpmn).iter(f"{{{BPMN}}}process"):
+            if process.get("id") == version.process_id:
+                found = [name for start in process.findall(f"{{{BPMN}}}startEvent")
+                         if (name := (start.get(f"{{{CAMUNDA}}}initiator") or "").strip()).isidentifier()]
+        _INITIATORS[key] = found
+    return found

@@ -139,6 +139,11 @@ def start_instance(version: ProcessVersion, entity: str | None, entity_id: int |
     from engine.runtime import new_instance_state, schedule_run
 
     data = {**(variables or {}), "record": record, "event": event, "initiator": initiator}
+    if initiator is not None:  # camunda:initiator="starter": the starter's id in `starter` too
+        from engine.starters import initiator_variables
+
+        for name in initiator_variables(version):
+            data.setdefault(name, initiator)
     state = new_instance_state(version, data, start_message, start_kind)
     instance = ProcessInstance(
         version_id=version.id, status="running", entity=entity, entity_id=entity_id,

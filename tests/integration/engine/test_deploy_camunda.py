@@ -250,3 +250,15 @@ def test_warnings_on_the_process_page_and_in_the_designer_answer(app, admin):
                       content_type="multipart/form-data", headers={"Accept": "application/json"})
     assert "warnings" not in answer.json
     assert 'id="process-warnings"' not in web.get("/processes/quiet").get_data(as_text=True)
+
+
+def test_initiator_names_the_variable_that_holds_the_starter(api, admin):
+    body = process("with_starter", '<bpmn:startEvent id="Begin" camunda:initiator="starter" />'
+                   + script("Copy", "who = starter") + '<bpmn:endEvent id="Done" />'
+                   + flows("Begin", "Copy", "Done"))
+    version = deploy(api, doc(body))
+    assert version["warnings"] == []
+    instance = run(api, "with_starter")
+    assert instance.status == "completed", instance.error_message
+    found = variables(api, instance)
+    assert found["starter"] == admin.id and found["who"] == admin.id
