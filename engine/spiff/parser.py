@@ -66,6 +66,10 @@ LOOPABLE = ("userTask", "serviceTask", "scriptTask", "task", "manualTask", "subP
 # ids get another spec name (their bpmn_id stays, so everything reports the diagram's id).
 SPIFF_NAMES = ("Start", "End")
 REFERENCES = ("sourceRef", "targetRef", "attachedToRef", "default")
+NOT_TASKS = {full_tag(tag) for tag in ("sequenceFlow", "laneSet", "textAnnotation", "association", "group",
+                                       "dataObject", "dataObjectReference", "dataStoreReference",
+                                       "ioSpecification", "extensionElements", "documentation",
+                                       "incoming", "outgoing", "property", "category")}
 BPMN_NS = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 CAMUNDA_NS = "{http://camunda.org/schema/1.0/bpmn}"
 NEVER = "9999-12-31T00:00:00+00:00"
@@ -316,7 +320,7 @@ def rename_reserved(root: Any) -> dict[str, str]:
     ids = {el.get("id") for el in root.iter() if isinstance(el.tag, str) and el.get("id")}
     renamed: dict[str, str] = {}
     for el in root.iter():
-        if not isinstance(el.tag, str) or el.get("id") not in SPIFF_NAMES or not el.tag.startswith(BPMN_NS):
+        if el.get("id") not in SPIFF_NAMES or not _is_flow_node(el):
             continue
         new = f"{el.get('id')}__element"
         while new in ids:
@@ -327,6 +331,15 @@ def rename_reserved(root: Any) -> dict[str, str]:
     if renamed:
         _rewrite_references(root, renamed)
     return {new: old for old, new in renamed.items()}
+
+
+def _is_flow_node(el: Any) -> bool:
+    """An element that becomes a task spec: a BPMN child of a process or subprocess, not a flow."""
+    parent = el.getparent()
+    if not isinstance(el.tag, str) or not el.tag.startswith(BPMN_NS) or parent is None:
+        return False
+    containers = {full_tag(tag) for tag in ("process", "subProcess", "transaction", "adHocSubProcess")}
+    return parent.tag in containers and el.tag not in NOT_TASKS
 
 
 def _rewrite_references(root: Any, renamed: dict[str, str]) -> None:

@@ -379,6 +379,17 @@ def test_duplicate_and_reserved_ids() -> None:
     assert has(problems(root), "Root", "reserved by the engine")
 
 
+def test_start_and_end_ids_are_renamed_inside_spiffworkflow_only() -> None:
+    from engine.spiff.runner import load_spec
+
+    xml = simple(start("Start"), user_task("Work"), end("End"), chain("Start", "Work", "End"))
+    assert problems(xml) == []
+    spec, _ = load_spec(xml, "test_process")
+    ids = {name: getattr(task_spec, "bpmn_id", None) for name, task_spec in spec.task_specs.items()}
+    assert ids["Start__element"] == "Start" and ids["End__element"] == "End"
+    assert ids["Start"] is None and ids["End"] is None  # SpiffWorkflow's own start and end
+
+
 def test_message_start_properties_and_conditions() -> None:
     body = [
         '<bpmn:startEvent id="Begin"><bpmn:extensionElements><camunda:properties>'
