@@ -89,11 +89,12 @@ def _prepare_version(data: bytes) -> ProcessVersion:
     from engine.calls import deploy_file_processes
 
     # Its version tag; the file's other executable processes (each versioned, as Camunda does).
-    version.deployed_with = deploy_file_processes(data, version)
+    version.deployed_with = deploy_file_processes(data, version, result.other_triggers)
 
     from engine.timer_starts import schedule_version
 
-    schedule_version(version)  # replaces the older versions' timer start schedules
+    for deployed in [version, *version.deployed_with]:
+        schedule_version(deployed)  # replaces the older versions' timer start schedules
     return version
 
 

@@ -87,6 +87,7 @@ class ValidationResult:
     topics: list[str] = field(default_factory=list)
     spec_blob: str | None = None
     other_processes: list[str] = field(default_factory=list)
+    other_starts: dict[str, list[MessageStart]] = field(default_factory=dict)
     warnings: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -322,8 +323,12 @@ class _Validator:
                 self.error(element_id, f"message condition: {problem}")
         if not name:
             return
-        if kind == "startEvent" and scope == "process" and el.getparent().get("id") == self.main_id:
+        owner = el.getparent().get("id")
+        if kind == "startEvent" and scope == "process" and owner == self.main_id:
             self.result.message_starts.append(MessageStart(element_id, name, properties))
+        elif kind == "startEvent" and scope == "process" and is_executable(self.processes.get(owner)):
+            # another executable process of the file: its own version gets these triggers
+            self.result.other_starts.setdefault(owner, []).append(MessageStart(element_id, name, properties))
         else:
             self.result.message_catches.append((element_id, name))
 

@@ -262,3 +262,26 @@ def test_initiator_names_the_variable_that_holds_the_starter(api, admin):
     assert instance.status == "completed", instance.error_message
     found = variables(api, instance)
     assert found["starter"] == admin.id and found["who"] == admin.id
+
+
+def test_every_pool_keeps_its_own_record_triggers_and_timer_starts(api):
+    from engine.event_models import TimerStartSchedule
+
+    first = straight("pool_main", script("A", "a = 1"))
+    on_lead = process("pool_leads", '<bpmn:startEvent id="OnLead"><bpmn:messageEventDefinition '
+                      'messageRef="Msg_lead" /></bpmn:startEvent>' + script("L", "seen = True")
+                      + '<bpmn:endEvent id="LEnd" />' + flows("OnLead", "L", "LEnd"))
+    nightly = process("pool_nightly", '<bpmn:startEvent id="Nightly"><bpmn:timerEventDefinition>'
+                      "<bpmn:timeCycle>0 0 2 * * ?</bpmn:timeCycle></bpmn:timerEventDefinition>"
+                      '</bpmn:startEvent><bpmn:endEvent id="NEnd" />' + flows("Nightly", "NEnd"))
+    message = '<bpmn:message id="Msg_lead" name="lead.created" />'
+    version = deploy(api, doc(first, on_lead, nightly, extra=message))
+    assert version["also_deployed"] == ["pool_leads", "pool_nightly"]
+    triggers = api.get("/processes/pool_leads").get_json()["triggers"]
+    assert [(t["message"], t["element_id"]) for t in triggers] == [("lead.created", "OnLead")]
+    create_lead(api, "Starts the second pool")
+    drive()
+    [started] = [i for i in instances() if i.version.process_id == "pool_leads"]
+    assert started.status == "completed", started.error_message
+    schedules = db.session.scalars(select(TimerStartSchedule)).all()
+    assert [s.element_id for s in schedules] == ["Nightly"]
