@@ -42,6 +42,11 @@ HONOURED: dict[str, tuple[set[str] | str, str]] = {
     "errorMessage": ({"error"}, "engine.spiff.event_definitions"),
     "exclusive": (ANY, "an instance always runs one step at a time"),
     "initiator": ({"startEvent"}, "the starter's user id in that variable (engine.starters)"),
+    # Modeler metadata (element templates, diagram ids): no meaning at run time, in Camunda either.
+    "modelerTemplate": (ANY, "the element template applied in the designer"),
+    "modelerTemplateVersion": (ANY, "the element template applied in the designer"),
+    "modelerTemplateIcon": (ANY, "the element template applied in the designer"),
+    "diagramRelationId": (ANY, "Camunda Modeler's diagram id"),
 }
 # Refused at upload by engine.spiff.validation* (the element and the reason are named there).
 REFUSED = {"class", "delegateExpression", "expression", "resource", "variableMappingClass",
@@ -79,9 +84,9 @@ WARNED_EXTENSIONS = {
 }
 
 # Element kinds the engine runs differently from Camunda, said on every upload that has them.
+# (A plain bpmn:task is Flowdesk's own to-do, drawn as such in its designer: no warning.)
 TO_DO = {
     "manualTask": "bpmn:manualTask: an inbox to-do that someone marks done (Camunda passes it through)",
-    "task": "bpmn:task: an inbox to-do that someone marks done (Camunda passes it through)",
 }
 
 

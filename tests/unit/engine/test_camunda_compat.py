@@ -54,7 +54,8 @@ def test_honoured_attributes_and_extensions_give_no_warning():
         "<camunda:inputOutput /></bpmn:extensionElements>"
         '<bpmn:multiInstanceLoopCharacteristics camunda:collection="items" camunda:elementVariable="i" />'
         "</bpmn:userTask>"
-        '<bpmn:serviceTask id="S" camunda:type="external" camunda:topic="t" camunda:resultVariable="r" />'
+        '<bpmn:serviceTask id="S" camunda:type="external" camunda:topic="t" camunda:resultVariable="r" '
+        'camunda:modelerTemplate="flowdesk.crm.add_comment" camunda:modelerTemplateVersion="1" />'
         '<bpmn:callActivity id="C" calledElement="x" camunda:calledElementBinding="versionTag" '
         'camunda:calledElementVersionTag="1"><bpmn:extensionElements><camunda:in variables="all" />'
         "<camunda:out variables=\"all\" /></bpmn:extensionElements></bpmn:callActivity>"
