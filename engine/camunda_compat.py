@@ -106,6 +106,20 @@ def _owner(el: Any) -> str | None:
     return None
 
 
+JAVA_ATTRIBUTES = ("class", "delegateExpression", "expression")
+USE_TOPIC = 'use an external service task (camunda:type="external" camunda:topic="...") instead'
+
+
+def java_problem(el: Any) -> str | None:
+    """The refusal of a task implemented in Java (a class, delegate or bean expression), naming it."""
+    for attribute in JAVA_ATTRIBUTES:
+        value = el.get(f"{{{CAMUNDA}}}{attribute}")
+        if value:
+            what = "Java class" if attribute == "class" else f"Java {attribute}"
+            return f"the {what} {value!r} (camunda:{attribute}) cannot run here: {USE_TOPIC}"
+    return None
+
+
 def attribute_warning(kind: str, name: str) -> str | None:
     """The warning for `camunda:<name>` on a `bpmn:<kind>`, or None when honoured or refused."""
     honoured = HONOURED.get(name)

@@ -29,7 +29,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 
-from engine.camunda_compat import diagram_warnings, refused_extensions
+from engine.camunda_compat import diagram_warnings, java_problem, refused_extensions
 from engine.spiff import validation_rules as rules
 from engine.spiff.event_rules import REFUSAL_HINTS, check_timer_start
 from engine.spiff.expressions import check_expression
@@ -246,7 +246,7 @@ class _Validator:
             if kind in FLOW_NODES:
                 self._node(el, kind, scope)
             else:
-                reason = rules.java_problem(el) or UNSUPPORTED.get(
+                reason = java_problem(el) or UNSUPPORTED.get(
                     kind, f"bpmn:{kind} is not supported by the engine")
                 self.error(el.get("id"), reason)
         self._flows(flows, nodes)

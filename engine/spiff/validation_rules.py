@@ -7,6 +7,7 @@ from typing import Any, Protocol
 from lxml import etree
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
+from engine.camunda_compat import java_problem
 from engine.spiff.condition_language import condition_language
 from engine.spiff.expressions import check_expression, check_parameter, check_python, is_expression
 from engine.spiff.forms import FieldDef, check_form
@@ -146,20 +147,6 @@ def camunda_properties(el: Any) -> dict[str, str]:
 def _io_parameters(el: Any, tag: str) -> list[Any]:
     """`camunda:inputOutput` parameters of an element."""
     return el.findall(f"{b('extensionElements')}/{c('inputOutput')}/{c(tag)}")
-
-
-JAVA_ATTRIBUTES = ("class", "delegateExpression", "expression")
-USE_TOPIC = 'use an external service task (camunda:type="external" camunda:topic="...") instead'
-
-
-def java_problem(el: Any) -> str | None:
-    """The refusal of a task implemented in Java (a class, delegate or bean expression), naming it."""
-    for attribute in JAVA_ATTRIBUTES:
-        value = el.get(c(attribute))
-        if value:
-            what = "Java class" if attribute == "class" else f"Java {attribute}"
-            return f"the {what} {value!r} (camunda:{attribute}) cannot run here: {USE_TOPIC}"
-    return None
 
 
 def check_service_task(report: Reporter, el: Any) -> str | None:
