@@ -187,6 +187,14 @@ def _add_group(value: object, out: Assignment) -> bool:
     return True
 
 
+def candidate_group_keys(groups: list[str]) -> list[str]:
+    """The group keys that a list of group names, ids or `prefix:id` refs resolve to."""
+    out = Assignment()
+    for group in groups:
+        _add_group(group, out)
+    return out.group_keys
+
+
 def _add_lane(lane: str, out: Assignment) -> bool:
     """Add "lane:<name>" and the groups the lane name resolves to; True when any resolved."""
     out.add_group(f"lane:{lane}")

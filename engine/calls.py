@@ -218,14 +218,17 @@ def file_processes(data: bytes) -> list[dict]:
     from engine.spiff.xmlsafe import parse_xml
 
     return [{"id": p.get("id"), "name": p.get("name") or p.get("id"),
-             "version_tag": p.get(f"{{{CAMUNDA}}}versionTag"), "executable": p.get("isExecutable") == "true"}
+             "version_tag": p.get(f"{{{CAMUNDA}}}versionTag"),
+             "executable": (p.get("isExecutable") or "true").strip().lower() != "false"}  # as Camunda
             for p in parse_xml(data).findall(f"{{{BPMN}}}process")]
 
 
-def deploy_file_processes(data: bytes, main: ProcessVersion) -> list[ProcessVersion]:
+def deploy_file_processes(data: bytes, main: ProcessVersion,
+                          triggers: dict[str, list[dict]] | None = None) -> list[ProcessVersion]:
     """Keep the main version's tag; deploy the file's other executable processes as their own
-    versions (same file, same hash: `calledElementBinding="deployment"` finds them)."""
-    from engine.deploy import _definition_for, latest_version
+    versions (same file, same hash: `calledElementBinding="deployment"` finds them), each with
+    the record-event triggers of its own message start events."""
+    from engine.deploy import _carry_over, _definition_for, latest_version
 
     added = []
     for process in file_processes(data):
@@ -240,7 +243,8 @@ def deploy_file_processes(data: bytes, main: ProcessVersion) -> list[ProcessVers
             continue
         version = ProcessVersion(
             definition=definition, number=(latest.number + 1) if latest else 1, process_id=process["id"],
-            name=process["name"], bpmn=data, bpmn_sha256=main.bpmn_sha256, triggers=[],
+            name=process["name"], bpmn=data, bpmn_sha256=main.bpmn_sha256,
+            triggers=_carry_over((triggers or {}).get(process["id"], []), latest),
             spec_blob=spiff.spec_blob(data, process["id"]), version_tag=process["version_tag"],
             created_by_id=main.created_by_id)
         db.session.add(version)

@@ -89,11 +89,13 @@ def _prepare_version(data: bytes) -> ProcessVersion:
     db.session.flush()
     from engine.calls import deploy_file_processes
 
-    deploy_file_processes(data, version)  # its version tag; the file's called processes
+    # Its version tag; the file's other executable processes (each versioned, as Camunda does).
+    version.deployed_with = deploy_file_processes(data, version, result.other_triggers)
 
     from engine.timer_starts import schedule_version
 
-    schedule_version(version)  # replaces the older versions' timer start schedules
+    for deployed in [version, *version.deployed_with]:
+        schedule_version(deployed)  # replaces the older versions' timer start schedules
     return version
 
 
@@ -280,12 +282,36 @@ def definition_to_dict(definition: ProcessDefinition, counts: dict | None = None
     return out
 
 
-def version_to_dict(version: ProcessVersion) -> dict:
-    """A version as the API shows it."""
-    return {
+def version_warnings(version: ProcessVersion) -> list[dict]:
+    """What the diagram asks for that the engine accepts but does not honour: [{element, message}]."""
+    return _warnings_for(version.bpmn_sha256, version.bpmn)
+
+
+_WARNINGS: dict[str, list[dict]] = {}
+
+
+def _warnings_for(digest: str, data: bytes) -> list[dict]:
+    found = _WARNINGS.get(digest)
+    if found is None:
+        from engine.camunda_compat import diagram_warnings
+        from engine.spiff.xmlsafe import parse_xml
+
+        found = _WARNINGS[digest] = diagram_warnings(parse_xml(data))
+        if len(_WARNINGS) > 256:  # versions never change: a small cache is enough
+            _WARNINGS.pop(next(iter(_WARNINGS)))
+    return found
+
+
+def version_to_dict(version: ProcessVersion, *, warnings: bool = False) -> dict:
+    """A version as the API shows it (with `warnings`: what the engine accepts but ignores)."""
+    out = {
         "key": version.definition.key, "version": version.number, "name": version.name,
         "process_id": version.process_id, "sha256": version.bpmn_sha256,
         "triggers": version.triggers, "created_at": version.created_at.isoformat() + "Z",
         "created_by_id": version.created_by_id, "size": len(version.bpmn),
         "version_tag": version.version_tag,
     }
+    if warnings:
+        out["warnings"] = version_warnings(version)
+        out["also_deployed"] = [v.definition.key for v in getattr(version, "deployed_with", [])]
+    return out

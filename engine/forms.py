@@ -177,7 +177,7 @@ def _check_bounds(spec: dict, value: object) -> None:
             raise FieldError(f"At least {low:g}")
         if high is not None and value > high:
             raise FieldError(f"At most {high:g}")
-    elif kind == "string":
+    elif kind in ("string", "enum"):
         low = _number(spec.get("minlength", spec.get("min")))
         high = _number(spec.get("maxlength", spec.get("max")))
         if low is not None and len(value) < low:

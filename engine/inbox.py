@@ -157,6 +157,8 @@ def normalise_form(fields: list) -> list[dict]:
                 item[key] = value
         if f.get("readonly") or "readonly" in validation:
             item["readonly"] = True
+        if f.get("properties"):  # camunda:properties of the field (placeholder, help...)
+            item["properties"] = {str(k): str(v) for k, v in dict(f["properties"]).items()}
         out.append(item)
     return out
 

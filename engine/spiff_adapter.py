@@ -36,6 +36,8 @@ class Validation:
     name: str | None = None
     triggers: list[dict] = field(default_factory=list)
     spec_blob: str | None = None
+    warnings: list[dict] = field(default_factory=list)
+    other_triggers: dict[str, list[dict]] = field(default_factory=dict)  # the file's other processes
 
 
 @dataclass
@@ -66,8 +68,10 @@ def validate(data: bytes, topics: dict) -> Validation:
         errors = [{"element": result.process_id[:80], "message": "the process id is longer than 255"}]
     if errors:
         return Validation(errors)
-    return Validation([], result.process_id, result.name, _triggers(result),
-                      getattr(result, "spec_blob", None))
+    others = {pid: _triggers(starts) for pid, starts in (getattr(result, "other_starts", None) or {}).items()}
+    return Validation([], result.process_id, result.name, _triggers(getattr(result, "message_starts", None)),
+                      getattr(result, "spec_blob", None), list(getattr(result, "warnings", None) or []),
+                      others)
 
 
 def _error_dict(error: Any) -> dict:
@@ -76,10 +80,10 @@ def _error_dict(error: Any) -> dict:
     return {"element": getattr(error, "element", None), "message": getattr(error, "message", str(error))}
 
 
-def _triggers(result: Any) -> list[dict]:
+def _triggers(message_starts: Any) -> list[dict]:
     """{message, entity, action, fields, condition, element_id} per `<entity>.<action>` start."""
     out = []
-    for start in getattr(result, "message_starts", None) or []:
+    for start in message_starts or []:
         start = start if isinstance(start, dict) else vars(start)
         message = start.get("message") or start.get("name")
         entity, _, action = str(message).partition(".")

@@ -141,6 +141,11 @@ def start_instance(version: ProcessVersion, entity: str | None, entity_id: int |
     from engine.runtime import new_instance_state, schedule_run
 
     data = {**(variables or {}), "record": record, "event": event, "initiator": initiator}
+    if initiator is not None:  # camunda:initiator="starter": the starter's id in `starter` too
+        from engine.starters import initiator_variables
+
+        for name in initiator_variables(version):
+            data.setdefault(name, initiator)
     state = new_instance_state(version, data, start_message, start_kind)
     instance = ProcessInstance(
         version_id=version.id, status=InstanceStatus.RUNNING, entity=entity, entity_id=entity_id,
@@ -194,6 +199,9 @@ def start_manually(key: str, entity: str, record_id: Any, variables: Any, *,
     version = latest_version(definition)
     if not definition.active or version is None:
         raise ValidationError.from_fields({"key": f"Process {key!r} is not active"})
+    from engine.starters import require_starter
+
+    require_starter(version, actor)
     user = actor_user(actor)
     message = next((t["message"] for t in version.triggers if t.get("entity") == entity), None)
     try:

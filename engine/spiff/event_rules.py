@@ -26,6 +26,7 @@ def is_cron(text: str) -> bool:
 
 def check_timer_start(report: Reporter, element_id: str, definition: Any) -> None:
     """A timer start event: a literal date, duration, ISO cycle or cron (no process variables yet)."""
+    from engine.spiff.parser import unquote
     from engine.spiff.validation_rules import _check_timer_literal
 
     parts = [child for child in definition if local(child) in TIMER_PARTS]
@@ -37,7 +38,7 @@ def check_timer_start(report: Reporter, element_id: str, definition: Any) -> Non
         report.error(element_id, "a timer start event cannot use expressions: there are no process "
                                  "variables before the process starts; write the date, duration or cycle")
         return
-    if kind == "timeCycle" and is_cron(text):
+    if kind == "timeCycle" and is_cron(unquote(text)):
         return
     problem = _check_timer_literal(kind, text)
     if problem:

@@ -57,7 +57,7 @@ def field_from_spec(spec_field: Any) -> FieldDef:
     """Build a FieldDef from a SpiffWorkflow camunda FormField."""
     return FieldDef(
         id=spec_field.id,
-        type=spec_field.type,
+        type=spec_field.type or "string",  # Camunda passes an untyped value through: text
         label=spec_field.label,
         default=spec_field.default_value,
         constraints=[(v.name, v.config) for v in spec_field.validation],
@@ -129,7 +129,7 @@ def check_bounds(fdef: FieldDef, value: Any) -> str | None:
             return f"must be at least {low}"
         if high and typed > parse(high):
             return f"must be at most {high}"
-    if fdef.type == "string":
+    if fdef.type in ("string", "enum"):
         shortest, longest = fdef.constraint("minlength"), fdef.constraint("maxlength")
         if shortest and len(value) < int(shortest):
             return f"must be at least {shortest} characters long"
@@ -191,6 +191,8 @@ def _check_field(fdef: FieldDef) -> list[str]:
     problems = []
     if not str(fdef.id).isidentifier() or str(fdef.id).startswith("_") or fdef.id == RESERVED_KEY:
         problems.append("the id must be a Python identifier not starting with '_' (and not 'typename')")
+    if fdef.type is None:  # Camunda passes an untyped field's value through: text here
+        fdef.type = "string"
     if fdef.type not in FIELD_TYPES:
         problems.append(f"unknown type {fdef.type!r} (allowed: {', '.join(FIELD_TYPES)})")
         return problems
@@ -230,9 +232,10 @@ def _check_constraints(fdef: FieldDef) -> list[str]:
 
 
 def _check_length(fdef: FieldDef, name: str, config: str | None) -> list[str]:
-    """minlength/maxlength apply to strings and need a whole number >= 0."""
-    if fdef.type != "string":
-        return [f"{name} only applies to string fields"]
+    """minlength/maxlength apply to strings (and enum ids, as Camunda's validators do) and need a
+    whole number >= 0."""
+    if fdef.type not in ("string", "enum"):
+        return [f"{name} only applies to string and enum fields"]
     if not (config or "").strip().isdigit():
         return [f"{name} needs a whole number >= 0, not {config!r}"]
     return []

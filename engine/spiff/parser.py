@@ -36,6 +36,7 @@ from SpiffWorkflow.bpmn.specs.defaults import (
     BoundaryEvent,
     EndEvent,
     IntermediateCatchEvent,
+    NoneTask,
     ReceiveTask,
     StartEvent,
 )
@@ -60,7 +61,17 @@ from engine.spiff.multi_instance import with_multi_instance
 from engine.spiff.specs import ExternalServiceTask
 from engine.spiff.xmlsafe import parse_xml
 
-LOOPABLE = ("userTask", "serviceTask", "scriptTask", "task", "subProcess", "callActivity")
+LOOPABLE = ("userTask", "serviceTask", "scriptTask", "task", "manualTask", "subProcess", "callActivity")
+# SpiffWorkflow names its own start and end task specs "Start" and "End": elements with these
+# ids get another spec name (their bpmn_id stays, so everything reports the diagram's id).
+SPIFF_NAMES = ("Start", "End")
+REFERENCES = ("sourceRef", "targetRef", "attachedToRef", "default")
+NOT_TASKS = {full_tag(tag) for tag in ("sequenceFlow", "laneSet", "textAnnotation", "association", "group",
+                                       "dataObject", "dataObjectReference", "dataStoreReference",
+                                       "ioSpecification", "extensionElements", "documentation",
+                                       "incoming", "outgoing", "property", "category")}
+BPMN_NS = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
+CAMUNDA_NS = "{http://camunda.org/schema/1.0/bpmn}"
 NEVER = "9999-12-31T00:00:00+00:00"
 START_DEFINITIONS = [MESSAGE_EVENT_XPATH, SIGNAL_EVENT_XPATH, TIMER_EVENT_XPATH, CONDITIONAL_EVENT_XPATH,
                      ERROR_EVENT_XPATH, ESCALATION_EVENT_XPATH]
@@ -80,6 +91,14 @@ def camunda_properties(parser: Any) -> dict[str, str]:
     """Read `camunda:properties/camunda:property` of the parser's node."""
     nodes = parser.xpath("./bpmn:extensionElements/camunda:properties/camunda:property")
     return {node.get("name"): node.get("value") for node in nodes}
+
+
+def unquote(text: str) -> str:
+    """A timer literal without the quotes SpiffWorkflow's own diagrams put around it ("PT1S")."""
+    text = text.strip()
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+        return text[1:-1].strip()
+    return text
 
 
 def timer_expression(text: str | None) -> str:
@@ -175,7 +194,7 @@ class FlowdeskStartEventParser(_CatchEventMixin, CamundaStartEventParser):
         parts = self.xpath("./bpmn:timerEventDefinition/*")
         if not parts or self.node.getparent().tag != full_tag("process"):
             return None
-        return {"kind": parts[0].tag.rpartition("}")[2], "text": (parts[0].text or "").strip()}
+        return {"kind": parts[0].tag.rpartition("}")[2], "text": unquote(parts[0].text or "")}
 
     def parse_timer_event(self, event: Any) -> Any:
         """Event subprocess timers as usual; process timer starts: a date that never comes."""
@@ -243,7 +262,14 @@ class FlowdeskParser(CamundaParser):
         full_tag("callActivity"): (ChildCallActivityParser, ChildCallActivity),
         full_tag("receiveTask"): (FlowdeskReceiveTaskParser, ReceiveTask),
         full_tag("endEvent"): (FlowdeskEndEventParser, EndEvent),
+        # A manual task is an inbox to-do, as bpmn:task is here (Camunda passes both through;
+        # the upload answers a warning saying so).
+        full_tag("manualTask"): (CamundaTaskParser, NoneTask),
     }, {full_tag(tag) for tag in LOOPABLE})
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.renamed: dict[str, str] = {}
 
     def add_bpmn_bytes(self, xml: bytes | str, filename: str | None = None) -> None:
         """Parse an uploaded document safely and add it."""
@@ -256,4 +282,72 @@ class FlowdeskParser(CamundaParser):
         from engine.spiff.links import rewrite_links
 
         rewrite_links(bpmn)
+        drop_vendor_ids(bpmn)
+        self.renamed.update(rename_reserved(bpmn))
         super().add_bpmn_xml(bpmn, filename)
+
+    def get_spec(self, process_id: str, *args: Any, **kwargs: Any) -> Any:
+        """The process spec, renamed elements reporting their own ids again."""
+        return self._restore_ids(super().get_spec(process_id, *args, **kwargs))
+
+    def get_subprocess_specs(self, name: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """The called and embedded specs, renamed elements reporting their own ids again."""
+        specs = super().get_subprocess_specs(name, *args, **kwargs)
+        return {key: self._restore_ids(spec) for key, spec in specs.items()}
+
+    def _restore_ids(self, spec: Any) -> Any:
+        if spec is None or not self.renamed:
+            return spec
+        for task_spec in spec.task_specs.values():
+            original = self.renamed.get(getattr(task_spec, "bpmn_id", None) or "")
+            if original is not None:
+                task_spec.bpmn_id = original
+        return spec
+
+
+def drop_vendor_ids(root: Any) -> None:
+    """Vendor extension elements may reuse a BPMN element's id (SpiffWorkflow looks nodes up by
+    id anywhere in the document): only BPMN and Camunda elements keep theirs."""
+    for extensions in root.iter(full_tag("extensionElements")):
+        for el in extensions.iter():
+            if (isinstance(el.tag, str) and el.get("id") is not None
+                    and not el.tag.startswith((BPMN_NS, CAMUNDA_NS))):
+                del el.attrib["id"]
+
+
+def rename_reserved(root: Any) -> dict[str, str]:
+    """Give elements with SpiffWorkflow's reserved ids another id (and fix references to them)."""
+    ids = {el.get("id") for el in root.iter() if isinstance(el.tag, str) and el.get("id")}
+    renamed: dict[str, str] = {}
+    for el in root.iter():
+        if el.get("id") not in SPIFF_NAMES or not _is_flow_node(el):
+            continue
+        new = f"{el.get('id')}__element"
+        while new in ids:
+            new += "_"
+        ids.add(new)
+        renamed[el.get("id")] = new
+        el.set("id", new)
+    if renamed:
+        _rewrite_references(root, renamed)
+    return {new: old for old, new in renamed.items()}
+
+
+def _is_flow_node(el: Any) -> bool:
+    """An element that becomes a task spec: a BPMN child of a process or subprocess, not a flow."""
+    parent = el.getparent()
+    if not isinstance(el.tag, str) or not el.tag.startswith(BPMN_NS) or parent is None:
+        return False
+    containers = {full_tag(tag) for tag in ("process", "subProcess", "transaction", "adHocSubProcess")}
+    return parent.tag in containers and el.tag not in NOT_TASKS
+
+
+def _rewrite_references(root: Any, renamed: dict[str, str]) -> None:
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        for attribute in REFERENCES:
+            if el.get(attribute) in renamed:
+                el.set(attribute, renamed[el.get(attribute)])
+        if el.tag in (full_tag("incoming"), full_tag("outgoing")) and (el.text or "").strip() in renamed:
+            el.text = renamed[el.text.strip()]

@@ -1,19 +1,22 @@
 """Upload validation: collect every problem of a BPMN document, with element ids.
 
 Supported (everything else is refused with the element id and a reason):
-* processes: one executable main process (others in the file may be called by it);
+* processes: every process not marked isExecutable="false" (Camunda's rule); the first one no
+  call activity of the file calls answers the upload, the others are deployed beside it;
 * events: start none/message/signal/timer (date, duration, ISO cycle, Camunda cron; event
   subprocess: message/timer/error/escalation/signal), end none/terminate/error/escalation/
   signal, intermediate catch message/timer/signal/link, intermediate throw none/signal/
   escalation/link, boundary message/timer/error/escalation/signal;
 * activities: userTask (camunda:formData forms), serviceTask (external, known topic),
-  scriptTask (Python), receiveTask (a message), task, callActivity (literal calledElement),
+  scriptTask (Python, JavaScript), receiveTask (a message), task and manualTask (inbox
+  to-dos), callActivity,
   subProcess (embedded and event subprocesses), loops and multi-instance;
 * gateways: exclusive, inclusive, parallel, event-based.
-Refused: complex gateways, manual/send/business-rule tasks, transactions, ad-hoc
+Refused: complex gateways, send/business-rule tasks, Java classes (named), transactions, ad-hoc
 subprocesses, compensation, conditional and cancel events, data stores, message throw
 events (use a service task), expressions in timer start events, link throws without their
-catch, DOCTYPE/entities, and paths longer than MAX_PATH steps.
+catch, DOCTYPE/entities, and paths longer than MAX_PATH steps. Camunda attributes the engine
+accepts without honouring come back as warnings (engine.camunda_compat).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 
+from engine.camunda_compat import diagram_warnings, java_problem, refused_extensions
 from engine.spiff import validation_rules as rules
 from engine.spiff.event_rules import REFUSAL_HINTS, check_timer_start
 from engine.spiff.expressions import check_expression
@@ -82,6 +86,9 @@ class ValidationResult:
     called_processes: list[str] = field(default_factory=list)
     topics: list[str] = field(default_factory=list)
     spec_blob: str | None = None
+    other_processes: list[str] = field(default_factory=list)
+    other_starts: dict[str, list[MessageStart]] = field(default_factory=dict)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -101,6 +108,8 @@ def validate_bpmn(
         return result
     validator = _Validator(root, known_topics, set(available_processes or ()), result)
     validator.run()
+    result.errors.extend(refused_extensions(root))
+    result.warnings = diagram_warnings(root)
     if result.ok:
         _load(root, result)
     return result
@@ -135,11 +144,18 @@ def _parse(xml_bytes: bytes | str, result: ValidationResult) -> Any:
     return root
 
 
+def is_executable(process: Any) -> bool:
+    """Camunda runs a process unless it is marked isExecutable="false"."""
+    return (process.get("isExecutable") or "true").strip().lower() != "false"
+
+
 def _load(root: Any, result: ValidationResult) -> None:
-    """Build the spec with SpiffWorkflow (catching what it alone refuses) and serialize it."""
+    """Build the specs with SpiffWorkflow (catching what it alone refuses); serialize the main one."""
     try:
         parser = FlowdeskParser()
         parser.add_bpmn_xml(root)
+        for process_id in result.other_processes:
+            parser.get_subprocess_specs(process_id, require_call_activity_specs=False)
         spec = parser.get_spec(result.process_id)
         subprocess_specs = parser.get_subprocess_specs(result.process_id, require_call_activity_specs=False)
         if all(sub is not None for sub in subprocess_specs.values()):
@@ -183,16 +199,19 @@ class _Validator:
         self.result.process_id, self.result.name = self.main_id, main.get("name") or self.main_id
         called = {el.get("calledElement") for el in self.root.iter(b("callActivity"))}
         for process_id, process in self.processes.items():
-            if process is main or process.get("isExecutable") == "true" or process_id in called:
+            if is_executable(process) or process_id in called:
                 self._container(process, "process")
                 check_process_listeners(self, process)
+                if process is not main and is_executable(process):
+                    self.result.other_processes.append(process_id)
 
     def _check_ids(self) -> None:
         """Element ids must be unique across the document."""
         counts = Counter(
             el.get("id")
             for el in self.root.iter()
-            if isinstance(el.tag, str) and el.get("id") and not el.tag.startswith(f"{{{rules.CAMUNDA}}}")
+            # BPMN's own elements: vendor extensions may carry ids of their own (Signavio does)
+            if isinstance(el.tag, str) and el.get("id") and el.tag.startswith(f"{{{rules.BPMN}}}")
         )
         for element_id, count in counts.items():
             if count > 1:
@@ -201,16 +220,14 @@ class _Validator:
                 self.error(element_id, f"the id {element_id!r} is reserved by the engine: rename the element")
 
     def _main_process(self) -> Any:
-        """The one executable process that no call activity of this file calls."""
-        executable = [p for p in self.processes.values() if p.get("isExecutable") == "true"]
+        """The first executable process that no call activity of this file calls (as Camunda,
+        every executable process of the file is deployed; this one answers the upload)."""
+        executable = [p for p in self.processes.values() if is_executable(p)]
         if not executable:
-            self.error(None, 'no executable process: mark the process to deploy with isExecutable="true"')
+            self.error(None, 'no executable process: every process is marked isExecutable="false"')
             return None
         called = {el.get("calledElement") for el in self.root.iter(b("callActivity"))}
         mains = [p for p in executable if p.get("id") not in called] or executable
-        if len(mains) > 1:
-            ids = ", ".join(p.get("id") for p in mains)
-            self.error(None, f"several executable main processes ({ids}): keep exactly one executable")
         return mains[0]
 
     def _container(self, container: Any, scope: str) -> None:
@@ -229,7 +246,8 @@ class _Validator:
             if kind in FLOW_NODES:
                 self._node(el, kind, scope)
             else:
-                reason = UNSUPPORTED.get(kind, f"bpmn:{kind} is not supported by the engine")
+                reason = java_problem(el) or UNSUPPORTED.get(
+                    kind, f"bpmn:{kind} is not supported by the engine")
                 self.error(el.get("id"), reason)
         self._flows(flows, nodes)
         check_links(self, container)
@@ -256,8 +274,8 @@ class _Validator:
         elif kind == "callActivity":
             called = rules.check_call_activity(self, el, self.known_processes)
             target = self.processes.get(called)
-            if target is not None and target.get("isExecutable") != "true":
-                message = f'the called process {called!r} must be executable (isExecutable="true")'
+            if target is not None and not is_executable(target):
+                message = f'the called process {called!r} is marked isExecutable="false"'
                 self.error(el.get("id"), message)
             if called and called not in self.result.called_processes:
                 self.result.called_processes.append(called)
@@ -305,8 +323,12 @@ class _Validator:
                 self.error(element_id, f"message condition: {problem}")
         if not name:
             return
-        if kind == "startEvent" and scope == "process" and el.getparent().get("id") == self.main_id:
+        owner = el.getparent().get("id")
+        if kind == "startEvent" and scope == "process" and owner == self.main_id:
             self.result.message_starts.append(MessageStart(element_id, name, properties))
+        elif kind == "startEvent" and scope == "process" and is_executable(self.processes.get(owner)):
+            # another executable process of the file: its own version gets these triggers
+            self.result.other_starts.setdefault(owner, []).append(MessageStart(element_id, name, properties))
         else:
             self.result.message_catches.append((element_id, name))
 

@@ -7,9 +7,11 @@ from typing import Any, Protocol
 from lxml import etree
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
+from engine.camunda_compat import java_problem
 from engine.spiff.condition_language import condition_language
 from engine.spiff.expressions import check_expression, check_parameter, check_python, is_expression
 from engine.spiff.forms import FieldDef, check_form
+from engine.spiff.parser import unquote
 from engine.spiff.topics import as_topic_spec
 from engine.spiff.validation_hooks import check_script
 
@@ -30,6 +32,7 @@ FLOW_NODES = {
     "scriptTask",
     "receiveTask",
     "task",
+    "manualTask",
     "callActivity",
     "subProcess",
     "exclusiveGateway",
@@ -49,10 +52,17 @@ IGNORED = {
     "property",
     "ioSpecification",
     "category",
+    # Children of an activity drawn by Camunda Modeler (a subprocess lists them among its
+    # flow elements): the flows and loop markers are checked where they belong.
+    "incoming",
+    "outgoing",
+    "standardLoopCharacteristics",
+    "multiInstanceLoopCharacteristics",
+    "dataInputAssociation",
+    "dataOutputAssociation",
 }
 UNSUPPORTED = {
     "complexGateway": "complex gateways are not supported: use exclusive, inclusive or parallel gateways",
-    "manualTask": "manual tasks cannot be tracked: use a user task (with a form) instead",
     "businessRuleTask": "business rule (DMN) tasks are not supported",
     "sendTask": "send tasks are not supported: use an external service task (e.g. mail.send)",
     "transaction": "transactions (and compensation) are not supported",
@@ -80,8 +90,11 @@ ALLOWED_EVENTS = {
     ("intermediateThrowEvent", None): {"none", "signal", "escalation", "link"},
     ("boundaryEvent", None): {"message", "timer", "error", "escalation", "signal"},
 }
-ACTIVITIES = {"userTask", "serviceTask", "scriptTask", "receiveTask", "task", "callActivity", "subProcess"}
-RESERVED_IDS = {"Start", "End", "Root", "StartEventSplit", "StartEventJoin"}
+ACTIVITIES = {"userTask", "serviceTask", "scriptTask", "receiveTask", "task", "manualTask", "callActivity",
+              "subProcess"}
+# "Start" and "End" are SpiffWorkflow's own task spec names too; the parser renames such
+# elements internally (engine.spiff.parser.rename_reserved), so only these stay reserved.
+RESERVED_IDS = {"Root", "StartEventSplit", "StartEventJoin"}
 RESERVED_SUFFIXES = (".EndJoin", ".BoundaryEventSplit", ".BoundaryEventJoin", " [child]")
 
 
@@ -140,7 +153,11 @@ def check_service_task(report: Reporter, el: Any) -> str | None:
     """External task with a known topic and valid parameters; return the topic."""
     element_id = el.get("id")
     kind, topic = el.get(c("type")), (el.get(c("topic")) or "").strip()
-    if kind != "external" or any(el.get(c(a)) for a in ("class", "expression", "delegateExpression")):
+    java = java_problem(el)
+    if java:
+        report.error(element_id, java)
+        return None
+    if kind != "external":
         report.error(
             element_id, 'only external service tasks are supported: set camunda:type="external" and a topic'
         )
@@ -201,10 +218,6 @@ def _field_from_xml(node: Any) -> FieldDef:
 def check_user_task(report: Reporter, el: Any) -> None:
     """Form definition and assignment expressions of a user task."""
     element_id = el.get("id")
-    if el.get(c("formKey")) or el.get(c("formRef")):
-        report.error(
-            element_id, "external forms (camunda:formKey/formRef) are not supported: use camunda:formData"
-        )
     fields = [
         _field_from_xml(n) for n in el.findall(f"{b('extensionElements')}/{c('formData')}/{c('formField')}")
     ]
@@ -258,6 +271,7 @@ def check_condition(report: Reporter, flow: Any, source_kind: str | None) -> boo
 
 def _check_timer_literal(kind: str, text: str) -> str | None:
     """Parse a literal timer the way the engine will; return a problem or None."""
+    text = unquote(text)
     try:
         if kind == "timeDate":
             TimerEventDefinition.get_datetime(text)

@@ -22,7 +22,7 @@ def upload_process():
         raise ValidationError.from_fields({"file": "Upload the BPMN file as multipart field 'file'"})
     data = upload.stream.read(limit + 1)
     version = deploy.deploy_process(data, actor=g.actor)
-    return jsonify(deploy.version_to_dict(version)), 201
+    return jsonify(deploy.version_to_dict(version, warnings=True)), 201
 
 
 @api.get("/processes")
@@ -82,7 +82,14 @@ _VERSION = {"type": "object", "properties": {
     "key": {"type": "string"}, "version": {"type": "integer"}, "name": {"type": "string"},
     "process_id": {"type": "string"}, "sha256": {"type": "string"},
     "triggers": {"type": "array", "items": ref("ProcessTrigger")}, "created_at": {"type": "string"},
-    "created_by_id": {"type": ["integer", "null"]}, "size": {"type": "integer"}}}
+    "created_by_id": {"type": ["integer", "null"]}, "size": {"type": "integer"},
+    "version_tag": {"type": ["string", "null"], "description": "camunda:versionTag"},
+    "warnings": {"type": "array", "description": "upload only: what the engine accepts but does not "
+                 "honour (engine.camunda_compat)", "items": {"type": "object", "properties": {
+                     "element": {"type": ["string", "null"]}, "message": {"type": "string"}}}},
+    "also_deployed": {"type": "array", "items": {"type": "string"},
+                      "description": "upload only: keys of the file's other executable processes, "
+                                     "each deployed as a version of its own"}}}
 _PROCESS = {"type": "object", "properties": {
     "key": {"type": "string"}, "name": {"type": "string"}, "active": {"type": "boolean"},
     "version": {"type": ["integer", "null"], "description": "the newest version"},
@@ -94,7 +101,8 @@ _upload = op("Upload a BPMN diagram (a new version of its process key)", tag=_TA
              operation_id="upload_process", status="201", response=ref("ProcessVersion"),
              errors=("401", "403", "422"),
              description="Multipart field `file`. 413 above BPMN_MAX_BYTES; 422 lists every problem "
-                         "as {\"errors\": [{\"element\", \"message\"}]}.")
+                         "as {\"errors\": [{\"element\", \"message\"}]}; 201 answers `warnings` "
+                         "[{element, message}] for what is accepted but not honoured.")
 _upload["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": {
     "type": "object", "required": ["file"], "properties": {"file": {"type": "string", "format": "binary"}}}}}}
 register_paths({

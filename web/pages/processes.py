@@ -76,8 +76,11 @@ def process_deploy():
         return jsonify({"error": exc.message, "errors": _problems(exc)}), exc.status
     flash(f"“{version.name}” saved as version {version.number}.", "success")
     key = version.definition.key
-    return jsonify({"key": key, "version": version.number,
-                    "url": url_for("pages.process_view", key=key)}), 201
+    body = {"key": key, "version": version.number, "url": url_for("pages.process_view", key=key)}
+    warnings = deploy.version_warnings(version)
+    if warnings:
+        body["warnings"] = warnings
+    return jsonify(body), 201
 
 
 def _require_design() -> None:
@@ -96,7 +99,8 @@ def process_edit(key: str, number: int):
     _require_design()
     version = deploy.get_version(key, number)
     return render_template("processes/designer.html", definition=version.definition, version=version,
-                           xml_url=url_for("pages.process_bpmn", key=key, number=number))
+                           xml_url=url_for("pages.process_bpmn", key=key, number=number),
+                           warnings=deploy.version_warnings(version))
 
 
 @pages.get(f"/processes/{KEY}/versions/<int:number>/bpmn")
@@ -113,9 +117,11 @@ def process_view(key: str):
     instances = list_instances(actor=me(), key=key, limit=25)
     users = users_by_id({v.created_by_id for v in definition.versions}
                         | {i.started_by_id for i in instances})
+    latest = definition.versions[-1] if definition.versions else None
     return render_template("processes/process.html", definition=definition, info=info,
                            versions=list(reversed(definition.versions)), instances=instances,
-                           users=users, can_design=can_design())
+                           users=users, can_design=can_design(),
+                           warnings=deploy.version_warnings(latest) if latest else [])
 
 
 @pages.get(f"/processes/{KEY}/versions/<int:number>")
@@ -123,7 +129,7 @@ def process_version(key: str, number: int):
     version = deploy.get_version(key, number)
     latest = deploy.latest_version(version.definition)
     return render_template("processes/version.html", version=version, definition=version.definition,
-                           latest=latest, can_design=can_design(),
+                           latest=latest, can_design=can_design(), warnings=deploy.version_warnings(version),
                            creator=users_by_id([version.created_by_id]).get(version.created_by_id))
 
 

@@ -84,10 +84,9 @@ def test_many_problems_are_collected_at_once() -> None:
         ("S2", "has no parameter 'bogus'"),
         ("S2", "parameter 'bogus': expected a value but found the end of the expression (at column 6)"),
         ("S2", "needs the parameter 'id'"),
+        ("S3", "the Java class 'com.example.Delegate' (camunda:class) cannot run here"),
         ("S3", 'camunda:type="external"'),
-        ("S3", "has no topic"),
         ("Complex", "complex gateways are not supported"),
-        ("Manual", "manual tasks"),
         ("Gr", "script format 'groovy' is not supported: use python or javascript"),
         ("Imp", "Imports are not allowed"),
         ("Gw", "default flow 'Flow_elsewhere' does not leave this gateway"),
@@ -132,9 +131,9 @@ def test_dtds_and_entities_are_refused(xml: bytes) -> None:
 def test_not_bpmn_and_no_executable_process() -> None:
     assert "not BPMN 2.0" in problems(b"<root/>")[0][1]
     xml = document(start("Begin")).replace(b'isExecutable="true"', b'isExecutable="false"')
-    assert problems(xml) == [
-        (None, 'no executable process: mark the process to deploy with isExecutable="true"')
-    ]
+    assert problems(xml) == [(None, 'no executable process: every process is marked isExecutable="false"')]
+    unmarked = document(start("Begin")).replace(b' isExecutable="true"', b"")
+    assert problems(unmarked) == [], "Camunda runs a process without isExecutable"
 
 
 def test_unsupported_events_and_compensation() -> None:
@@ -249,14 +248,16 @@ def test_form_definitions_are_checked() -> None:
     assert not any("'ok'" in message for _, message in found)
 
 
-def test_external_forms_are_refused() -> None:
+def test_external_forms_deploy_with_a_warning() -> None:
     xml = simple(
         start("Begin"),
         user_task("Form", attrs='camunda:formKey="embedded:app:forms/x.html"'),
         end("Finish"),
         chain("Begin", "Form", "Finish"),
     )
-    assert has(problems(xml), "Form", "external forms")
+    result = validate_bpmn(xml, STANDARD_TOPICS)
+    assert result.errors == []
+    assert [w for w in result.warnings if w["element"] == "Form" and "camunda:formKey" in w["message"]]
 
 
 def long_chain(steps: int) -> bytes:
@@ -316,7 +317,7 @@ def test_call_activities() -> None:
     spec, subprocess_specs = deserialize_spec(result.spec_blob)
     assert subprocess_specs == {}, "called processes run as child instances, never inlined"
     not_executable = simple(*body, extra=called.replace('isExecutable="true"', 'isExecutable="false"'))
-    assert has(problems(not_executable), "Call", "must be executable")
+    assert has(problems(not_executable), "Call", 'is marked isExecutable="false"')
     outside = [
         start("Begin"),
         '<bpmn:callActivity id="Call" calledElement="billing" />',
@@ -372,8 +373,21 @@ def test_duplicate_and_reserved_ids() -> None:
     )
     found = problems(xml)
     assert has(found, "Work", "used by 2 elements")
-    assert has(found, "Start", "reserved by the engine")
-    assert has(found, "End", "reserved by the engine")
+    assert not has(found, "Start", "reserved"), "Start and End are ordinary ids, as in Camunda"
+    assert not has(found, "End", "reserved")
+    root = simple(start("Root"), end("Finish"), chain("Root", "Finish"))
+    assert has(problems(root), "Root", "reserved by the engine")
+
+
+def test_start_and_end_ids_are_renamed_inside_spiffworkflow_only() -> None:
+    from engine.spiff.runner import load_spec
+
+    xml = simple(start("Start"), user_task("Work"), end("End"), chain("Start", "Work", "End"))
+    assert problems(xml) == []
+    spec, _ = load_spec(xml, "test_process")
+    ids = {name: getattr(task_spec, "bpmn_id", None) for name, task_spec in spec.task_specs.items()}
+    assert ids["Start__element"] == "Start" and ids["End__element"] == "End"
+    assert ids["Start"] is None and ids["End"] is None  # SpiffWorkflow's own start and end
 
 
 def test_message_start_properties_and_conditions() -> None:

@@ -77,3 +77,60 @@ export function showProblems(modeler, problems) {
     if (count) count.textContent = String(problems.length);
   }
 }
+
+// Warnings: what the engine accepts but does not honour (camunda:* attributes it ignores,
+// formKey, asyncBefore...): amber pins on the elements and a list, never blocking a save.
+const WARNING_MARKER = "fd-warned";
+let warned = [];
+
+export function clearWarnings(modeler) {
+  const canvas = modeler.get("canvas");
+  warned.forEach((id) => { try { canvas.removeMarker(id, WARNING_MARKER); } catch (e) { /* element gone */ } });
+  warned = [];
+  modeler.get("overlays").remove({ type: "fd-warning" });
+  const list = document.getElementById("modeler-warnings");
+  if (list) { list.replaceChildren(); list.closest(".fd-warnings").hidden = true; }
+}
+
+function pinWarnings(modeler, element, messages) {
+  modeler.get("canvas").addMarker(element.id, WARNING_MARKER);
+  warned.push(element.id);
+  const title = escapeHtml(messages.join("\n"));
+  const html = `<div class="fd-warning-pin" title="${title}" data-element="${escapeHtml(element.id)}">${messages.length}</div>`;
+  const position = element.waypoints ? { top: -12, left: 12 } : { top: -12, left: -10 };
+  modeler.get("overlays").add(element.id, "fd-warning", { position, html });
+}
+
+function warningItem(modeler, warning, element) {
+  const item = document.createElement(element ? "button" : "div");
+  item.className = "list-group-item list-group-item-action fd-warning";
+  item.dataset.element = warning.element || "";
+  const where = warning.element ? `<code>${escapeHtml(warning.element)}</code> ` : "";
+  item.innerHTML = `<i class="bi bi-exclamation-triangle-fill text-warning"></i><span>${where}${escapeHtml(warning.message)}</span>`;
+  if (element) {
+    item.type = "button";
+    item.addEventListener("click", () => {
+      modeler.get("selection").select(element);
+      modeler.get("canvas").scrollToElement(element);
+    });
+  }
+  return item;
+}
+
+export function showWarnings(modeler, warnings) {
+  clearWarnings(modeler);
+  const registry = modeler.get("elementRegistry");
+  const list = document.getElementById("modeler-warnings");
+  const byElement = new Map();
+  warnings.forEach((warning) => {
+    const element = warning.element ? registry.get(warning.element) : null;
+    if (element) byElement.set(element, [...(byElement.get(element) || []), warning.message]);
+    if (list) list.append(warningItem(modeler, warning, element));
+  });
+  byElement.forEach((messages, element) => pinWarnings(modeler, element, messages));
+  if (list) {
+    list.closest(".fd-warnings").hidden = warnings.length === 0;
+    const count = document.getElementById("modeler-warning-count");
+    if (count) count.textContent = String(warnings.length);
+  }
+}

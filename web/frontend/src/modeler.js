@@ -21,7 +21,7 @@ import "@bpmn-io/element-template-chooser/dist/element-template-chooser.css";
 import "./modeler.css";
 
 import { fitDiagram } from "./fit.js";
-import { newDiagram, showProblems, clearProblems } from "./modeler-problems.js";
+import { newDiagram, showProblems, clearProblems, showWarnings, clearWarnings } from "./modeler-problems.js";
 
 const root = document.getElementById("fd-modeler");
 // Panel groups open from the start: the name, and an applied activity template's parameters.
@@ -62,6 +62,8 @@ async function importInto(modeler, xml) {
     root.dataset.state = "ready";
     delete root.dataset.dirty;
     setStatus(warnings.length ? `Opened with ${warnings.length} warning(s)` : "Ready");
+    // The engine's warnings for the version opened (accepted but not honoured).
+    if (root.dataset.engineWarnings) showWarnings(modeler, JSON.parse(root.dataset.engineWarnings));
   } catch (err) {
     root.dataset.state = "failed";
     showProblems(modeler, [{ element: null, message: `The file could not be opened: ${err.message}` }]);
@@ -83,10 +85,20 @@ async function save(modeler) {
   if (response.ok) {
     root.dataset.state = "saved";
     delete root.dataset.dirty;
+    clearProblems(modeler);
+    const warnings = answer.warnings || [];
+    if (warnings.length) {  // saved, but say on the elements what the engine will not honour
+      showWarnings(modeler, warnings);
+      setStatus(`Saved as version ${answer.version} with ${warnings.length} warning(s)`, "warning");
+      const link = document.getElementById("modeler-saved-link");
+      if (link) { link.href = answer.url; link.hidden = false; }
+      return;
+    }
     setStatus(`Saved as version ${answer.version}`, "success");
     window.location.assign(answer.url);
     return;
   }
+  clearWarnings(modeler);
   root.dataset.state = "invalid";
   const problems = answer.errors
     || Object.entries(answer.fields || {}).map(([, message]) => ({ element: null, message }));

@@ -1,0 +1,199 @@
+"""Camunda 7 attributes and extension elements: what the engine honours, refuses or only accepts.
+
+Every `camunda:*` attribute and every extension element of an uploaded diagram falls in one
+of three sets: HONOURED (the engine does what Camunda does with it; the module that does it
+is named), REFUSED (engine.spiff.validation* refuses the upload naming the element, e.g.
+Java classes) or anything else, which deploys with a warning `{element, message}` in the
+upload answer, on the process page and on the element in the designer. Nothing accepted is
+silently ignored. Pure lxml: no SpiffWorkflow, no database.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from lxml import etree
+
+BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
+ANY = "*"
+
+# attribute -> the element kinds that honour it (ANY: wherever it is allowed) and who does it.
+HONOURED: dict[str, tuple[set[str] | str, str]] = {
+    "versionTag": ({"process"}, "kept per version; calledElementBinding=versionTag finds it"),
+    "candidateStarterUsers": ({"process"}, "who may start the process by hand (engine.starters)"),
+    "candidateStarterGroups": ({"process"}, "who may start the process by hand (engine.starters)"),
+    "assignee": ({"userTask"}, "engine.assignment"),
+    "candidateUsers": ({"userTask"}, "engine.assignment"),
+    "candidateGroups": ({"userTask"}, "engine.assignment"),
+    "dueDate": ({"userTask"}, "the inbox due date"),
+    "followUpDate": ({"userTask"}, "the inbox follow-up date"),
+    "priority": ({"userTask"}, "the inbox priority"),
+    "type": ({"serviceTask"}, "external service tasks run Flowdesk activity topics"),
+    "topic": ({"serviceTask"}, "the activity topic"),
+    "resultVariable": ({"serviceTask", "receiveTask", "startEvent", "intermediateCatchEvent",
+                        "boundaryEvent", "messageEventDefinition"}, "where the result or message lands"),
+    "calledElementBinding": ({"callActivity"}, "engine.calls"),
+    "calledElementVersion": ({"callActivity"}, "engine.calls"),
+    "calledElementVersionTag": ({"callActivity"}, "engine.calls"),
+    "collection": ({"multiInstanceLoopCharacteristics"}, "engine.spiff.multi_instance"),
+    "elementVariable": ({"multiInstanceLoopCharacteristics"}, "engine.spiff.multi_instance"),
+    "errorCodeVariable": ({"errorEventDefinition"}, "engine.spiff.event_definitions"),
+    "errorMessageVariable": ({"errorEventDefinition"}, "engine.spiff.event_definitions"),
+    "errorMessage": ({"error"}, "engine.spiff.event_definitions"),
+    "exclusive": (ANY, "an instance always runs one step at a time"),
+    "initiator": ({"startEvent"}, "the starter's user id in that variable (engine.starters)"),
+    # Modeler metadata (element templates, diagram ids): no meaning at run time, in Camunda either.
+    "modelerTemplate": (ANY, "the element template applied in the designer"),
+    "modelerTemplateVersion": (ANY, "the element template applied in the designer"),
+    "modelerTemplateIcon": (ANY, "the element template applied in the designer"),
+    "diagramRelationId": (ANY, "Camunda Modeler's diagram id"),
+}
+# Refused at upload by engine.spiff.validation* (the element and the reason are named there).
+REFUSED = {"class", "delegateExpression", "expression", "resource", "variableMappingClass",
+           "variableMappingDelegateExpression"}
+# Accepted with this warning (Camunda features the engine has no counterpart for).
+WARNED = {
+    "asyncBefore": "accepted: the element runs in the same engine step as the one before it "
+                   "(no separate transaction)",
+    "asyncAfter": "accepted: the element's end is committed with the next wait state, not on its own",
+    "historyTimeToLive": "accepted: Flowdesk keeps instance history; it is not deleted after this time",
+    "formKey": "accepted: Flowdesk renders its own form from camunda:formData; the form key is not used",
+    "formRef": "accepted: Flowdesk renders its own form from camunda:formData; the Camunda Form is not used",
+    "formRefBinding": "accepted: Camunda Forms are not used (the form comes from camunda:formData)",
+    "formRefVersion": "accepted: Camunda Forms are not used (the form comes from camunda:formData)",
+    "jobPriority": "accepted: Flowdesk has no job priorities",
+    "taskPriority": "accepted: Flowdesk has no external task priorities",
+    "isStartableInTasklist": "accepted: any user allowed to start the process can start it by hand",
+}
+HONOURED_EXTENSIONS: dict[str, str] = {
+    "properties": "kept with the element (message conditions, inbox task properties)",
+    "inputOutput": "engine.spiff.io_mapping",
+    "executionListener": "engine.spiff.listeners",
+    "taskListener": "engine.spiff.listeners",
+    "in": "engine.calls",
+    "out": "engine.calls",
+    "formData": "engine.forms: rendered in the inbox and checked on completion",
+}
+REFUSED_EXTENSIONS = {"connector": "Camunda Connect connectors (Java) cannot run here: use an external "
+                                   "task topic (camunda:type=\"external\")"}
+WARNED_EXTENSIONS = {
+    "failedJobRetryTimeCycle": "accepted: a failing step becomes an incident at once; operators retry it",
+    "field": "accepted: field injection only reaches Java classes, which do not run here",
+    "errorEventDefinition": "accepted: external task error definitions are not evaluated",
+    "potentialStarter": "accepted: use camunda:candidateStarterUsers/Groups to say who may start it",
+}
+
+# Element kinds the engine runs differently from Camunda, said on every upload that has them.
+# (A plain bpmn:task is Flowdesk's own to-do, drawn as such in its designer: no warning.)
+TO_DO = {
+    "manualTask": "bpmn:manualTask: an inbox to-do that someone marks done (Camunda passes it through)",
+}
+
+
+def _local(el: Any) -> tuple[str | None, str | None]:
+    if not isinstance(el.tag, str):
+        return None, None
+    qname = etree.QName(el)
+    return qname.namespace, qname.localname
+
+
+def _owner(el: Any) -> str | None:
+    """The id of the nearest element that has one (a definition's event, a loop's activity)."""
+    while el is not None:
+        if el.get("id") and _local(el)[0] == BPMN:
+            return el.get("id")
+        el = el.getparent()
+    return None
+
+
+JAVA_ATTRIBUTES = ("class", "delegateExpression", "expression")
+USE_TOPIC = 'use an external service task (camunda:type="external" camunda:topic="...") instead'
+
+
+def java_problem(el: Any) -> str | None:
+    """The refusal of a task implemented in Java (a class, delegate or bean expression), naming it."""
+    for attribute in JAVA_ATTRIBUTES:
+        value = el.get(f"{{{CAMUNDA}}}{attribute}")
+        if value:
+            what = "Java class" if attribute == "class" else f"Java {attribute}"
+            return f"the {what} {value!r} (camunda:{attribute}) cannot run here: {USE_TOPIC}"
+    return None
+
+
+def attribute_warning(kind: str, name: str) -> str | None:
+    """The warning for `camunda:<name>` on a `bpmn:<kind>`, or None when honoured or refused."""
+    honoured = HONOURED.get(name)
+    if honoured is not None and (honoured[0] == ANY or kind in honoured[0]):
+        return None
+    if name in REFUSED:
+        return None
+    if name in WARNED:
+        return f"camunda:{name}: {WARNED[name]}"
+    return f"camunda:{name} is not supported on a {kind} and is ignored"
+
+
+def extension_warning(kind: str, name: str, namespace: str | None) -> str | None:
+    """The warning for an extension element of a `bpmn:<kind>`, or None when honoured or refused."""
+    if namespace != CAMUNDA:
+        return f"the {namespace or 'unqualified'} extension <{name}> is not used by Flowdesk"
+    if name == "formData" and kind != "userTask":
+        return ("camunda:formData: only user task forms are shown; start the process with variables "
+                "through the API instead")
+    if name in HONOURED_EXTENSIONS or name in REFUSED_EXTENSIONS:
+        return None
+    if name in WARNED_EXTENSIONS:
+        return f"camunda:{name}: {WARNED_EXTENSIONS[name]}"
+    return f"camunda:{name} is not supported and is ignored"
+
+
+def diagram_warnings(root: Any) -> list[dict[str, Any]]:
+    """Every accepted-but-not-honoured Camunda attribute and extension, as [{element, message}]."""
+    warnings: list[dict[str, Any]] = []
+    seen: set[tuple[str | None, str]] = set()
+
+    def warn(element: str | None, message: str | None) -> None:
+        if message and (element, message) not in seen:
+            seen.add((element, message))
+            warnings.append({"element": element, "message": message})
+
+    for el in root.iter():
+        namespace, kind = _local(el)
+        if namespace != BPMN:
+            continue
+        for key in el.attrib:
+            qname = etree.QName(key)
+            if qname.namespace == CAMUNDA:
+                warn(_owner(el), attribute_warning(kind, qname.localname))
+        if kind in TO_DO:
+            warn(el.get("id"), TO_DO[kind])
+        if kind == "userTask":
+            for field in el.iter(f"{{{CAMUNDA}}}formField"):
+                if not field.get("type"):
+                    warn(el.get("id"), f"form field {field.get('id')!r} has no type: it is a string field")
+        if kind == "extensionElements":
+            for child in el:
+                child_ns, child_name = _local(child)
+                if child_name is not None:
+                    warn(_owner(el), extension_warning(_local(el.getparent())[1], child_name, child_ns))
+    return warnings
+
+
+def refused_extensions(root: Any) -> list[dict[str, Any]]:
+    """Extension elements that cannot run here, as [{element, message}] errors."""
+    errors = []
+    for el in root.iter(f"{{{CAMUNDA}}}connector"):
+        connector = el.findtext(f"{{{CAMUNDA}}}connectorId") or "?"
+        errors.append({"element": _owner(el),
+                       "message": f"connector {connector!r}: {REFUSED_EXTENSIONS['connector']}"})
+    return errors
+
+
+def compatibility_table() -> list[dict[str, str]]:
+    """[{name, status, note}] for docs and tests: every Camunda attribute and extension named here."""
+    rows = [{"name": f"camunda:{n}", "status": "honoured", "note": note} for n, (_, note) in HONOURED.items()]
+    rows += [{"name": f"camunda:{n}", "status": "refused", "note": "refused at upload naming the element"}
+             for n in sorted(REFUSED)]
+    for status, table in (("warning", WARNED), ("honoured", HONOURED_EXTENSIONS),
+                          ("refused", REFUSED_EXTENSIONS), ("warning", WARNED_EXTENSIONS)):
+        rows += [{"name": f"camunda:{n}", "status": status, "note": note} for n, note in table.items()]
+    return rows
