@@ -48,6 +48,7 @@ class Step:
     log: list[dict] = field(default_factory=list)
     thrown: list[dict] = field(default_factory=list)
     signals: list[dict] = field(default_factory=list)
+    more: bool = False  # the step's budget ran out with work left: run the instance again
 
 
 def validate(data: bytes, topics: dict) -> Validation:
@@ -189,8 +190,18 @@ def current_elements(states: dict[str, str]) -> list[str]:
     return sorted(e for e, s in states.items() if s in ("ready", "started", "waiting", "error"))
 
 
-def advance(wf: Any, handler: Any) -> Step:
-    """Run to the next wait state; `handler(topic, params, task_uuid, element_id)` runs activities."""
+def limits(config: dict) -> Any:
+    """The engine's step and instance budgets from the app config."""
+    from engine.spiff.stepping import Limits
+
+    return Limits(step_tasks=int(config.get("ENGINE_STEP_TASKS", 1000)),
+                  step_seconds=float(config.get("ENGINE_STEP_SECONDS", 2.0)),
+                  instance_tasks=int(config.get("ENGINE_INSTANCE_TASKS", 1_000_000)))
+
+
+def advance(wf: Any, handler: Any, budget: Any = None) -> Step:
+    """Run to the next wait state or the end of the step's `budget` (spiff_adapter.limits);
+    `handler(topic, params, task_uuid, element_id)` runs activities."""
     from engine.spiff import runner
 
     def service(topic: str, params: dict, ctx: Any) -> dict | None:
@@ -199,7 +210,7 @@ def advance(wf: Any, handler: Any) -> Step:
 
     done_before = _completed_ids(wf)
     data_before = runner.workflow_data(wf)
-    result = runner.advance(wf, service)
+    result = runner.advance(wf, service, budget)
     error = None
     if result.errors:
         first = result.errors[0]
@@ -210,7 +221,7 @@ def advance(wf: Any, handler: Any) -> Step:
         messages=[{"element_id": m["element_id"], "name": m["message"], "condition": m.get("condition"),
                    "kind": m.get("kind", "message")} for m in result.messages if m.get("message")],
         signals=_thrown_signals(wf, done_before),
-        error=error, completed=result.status == "completed",
+        error=error, completed=result.status == "completed", more=result.more,
         log=_step_log(wf, done_before, data_before, result.data), thrown=result.thrown,
     )
 
@@ -242,18 +253,30 @@ def _completed_ids(wf: Any) -> set:
     return {t.id for t in wf.get_tasks(state=TaskState.COMPLETED)}
 
 
+LOGGED_PER_STEP = 50  # a long loop logs a summary, not one row per element run
+
+
 def _step_log(wf: Any, done_before: set, data_before: dict, data_after: dict) -> list[dict]:
     """Log entries: each element completed in the step, then the variables it changed."""
     from SpiffWorkflow.util.task import TaskState
 
-    entries = []
-    for task in wf.get_tasks(state=TaskState.COMPLETED):
+    from engine.spiff.stepping import ran_tasks
+
+    entries, seen, more = [], set(done_before), 0
+    for task in [*ran_tasks(wf), *wf.get_tasks(state=TaskState.COMPLETED)]:
         element = getattr(task.task_spec, "bpmn_id", None)
-        if task.id in done_before or not element or task.task_spec.manual:
+        if task.id in seen or not element or task.task_spec.manual or not task.has_state(TaskState.COMPLETED):
+            continue
+        seen.add(task.id)
+        if len(entries) >= LOGGED_PER_STEP:
+            more += 1
             continue
         label = getattr(task.task_spec, "bpmn_name", None) or element
         entries.append({"kind": "task_completed", "element_id": element,
                         "message": f"Completed {label}", "data": {"task_uuid": str(task.id)}})
+    if more:
+        entries.append({"kind": "task_completed", "element_id": None,
+                        "message": f"... and {more} more elements completed in this step", "data": {}})
     changed = {k: v for k, v in data_after.items()
                if k not in ("record", "event") and data_before.get(k, _MISSING) != v}
     if changed:

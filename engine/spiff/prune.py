@@ -25,6 +25,7 @@ from SpiffWorkflow.specs.Join import Join
 from SpiffWorkflow.util.task import TaskState
 
 PRUNED_KEY = "flowdesk_pruned_elements"
+CALL_KEY = "call"  # engine.spiff.calls: the child instance of a call task, until reported
 
 
 def _ancestors_of_unfinished(workflow: Any) -> tuple[set, set[str], set[str]]:
@@ -48,8 +49,11 @@ def _ancestors_of_unfinished(workflow: Any) -> tuple[set, set[str], set[str]]:
 
 
 def _protected(workflow: Any, keep: set, joins: set[str]) -> None:
-    """Add to `keep` the finished join tasks a pending join reads, the last task, and their ancestors."""
-    extra = [t for t in workflow.tasks.values() if t.task_spec.name in joins]
+    """Add to `keep` the finished join tasks a pending join reads, call tasks whose child the
+    platform has not been told about (cancelled calls end their child), the last task, and
+    their ancestors."""
+    extra = [t for t in workflow.tasks.values()
+             if t.task_spec.name in joins or isinstance(t.internal_data.get(CALL_KEY), int)]
     if workflow.last_task is not None:
         extra.append(workflow.last_task)
     for task in extra:
