@@ -56,6 +56,7 @@ from engine.spiff.calls import ChildCallActivity, ChildCallActivityParser
 from engine.spiff.condition_language import unwrap_python_conditions
 from engine.spiff.event_definitions import error_extensions, flowdesk_error
 from engine.spiff.expressions import has_expression
+from engine.spiff.loops import with_standard_loops
 from engine.spiff.multi_instance import with_multi_instance
 from engine.spiff.specs import ExternalServiceTask
 from engine.spiff.xmlsafe import parse_xml
@@ -233,7 +234,7 @@ class FlowdeskParser(CamundaParser):
 
     PROCESS_PARSER_CLASS = FlowdeskProcessParser
 
-    OVERRIDE_PARSER_CLASSES = with_multi_instance({
+    OVERRIDE_PARSER_CLASSES = with_standard_loops(with_multi_instance({
         **CamundaParser.OVERRIDE_PARSER_CLASSES,
         full_tag("serviceTask"): (ExternalServiceTaskParser, ExternalServiceTask),
         full_tag("userTask"): (FlowdeskUserTaskParser, UserTask),
@@ -243,7 +244,7 @@ class FlowdeskParser(CamundaParser):
         full_tag("callActivity"): (ChildCallActivityParser, ChildCallActivity),
         full_tag("receiveTask"): (FlowdeskReceiveTaskParser, ReceiveTask),
         full_tag("endEvent"): (FlowdeskEndEventParser, EndEvent),
-    }, {full_tag(tag) for tag in LOOPABLE})
+    }, {full_tag(tag) for tag in LOOPABLE}), {full_tag(tag) for tag in LOOPABLE})
 
     def add_bpmn_bytes(self, xml: bytes | str, filename: str | None = None) -> None:
         """Parse an uploaded document safely and add it."""
