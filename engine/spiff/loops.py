@@ -74,6 +74,6 @@ def with_standard_loops(classes: ParserTable, tags: set[str]) -> ParserTable:
     out = dict(classes)
     for tag in tags:
         parser_class, spec_class = out[tag]
-        name = f"Loop{parser_class.__name__}"
-        out[tag] = (type(name, (parser_class,), {"STANDARD_LOOP_CLASS": FlowdeskStandardLoopTask}), spec_class)
+        attrs = {"STANDARD_LOOP_CLASS": FlowdeskStandardLoopTask}
+        out[tag] = (type(f"Loop{parser_class.__name__}", (parser_class,), attrs), spec_class)
     return out

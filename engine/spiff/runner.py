@@ -208,11 +208,11 @@ def _mark_error(task: Any, detail: str) -> None:
 def step_result(workflow: BpmnWorkflow) -> StepResult:
     """Describe the workflow's current waits, errors and data."""
     lost = stepping.unreached(workflow)
-    if lost is not None:
+    if lost is not None:  # SpiffWorkflow's iterator cannot see it: report it ourselves
         _mark_error(lost, stepping.TREE_LIMIT_MESSAGE)
     timers, messages = snapshot.waits(workflow)
     messages += _events.trigger_waits(workflow)
-    errors = snapshot.errors(workflow)
+    errors = snapshot.errors(workflow) or stepping.errors_of(lost)
     if errors:
         status = "error"
     elif workflow.is_completed():

@@ -177,3 +177,12 @@ def unreached(workflow: Any) -> Any:
 
 TREE_LIMIT_MESSAGE = ("the engine could not reach this element: the task tree is deeper than "
                       "SpiffWorkflow's limit of 1,000 levels, and the instance stopped here")
+
+
+def errors_of(task: Any) -> list[dict[str, Any]]:
+    """The error of one task as engine.spiff.snapshot.errors reports errors (none for None)."""
+    if task is None:
+        return []
+    spec = task.task_spec
+    return [{"task_id": str(task.id), "element_id": getattr(spec, "bpmn_id", None) or spec.name,
+             "name": getattr(spec, "bpmn_name", None), "message": task.internal_data.get("error")}]
