@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.specs.Join import Join
 from SpiffWorkflow.util.task import TaskState
 
 from engine.spiff import events as _events
@@ -30,6 +31,7 @@ from engine.spiff.scope import after_run
 
 COUNT_KEY = "flowdesk_engine_tasks"
 MAX_IDLE_ROUNDS = 1000  # rounds that run nothing but interrupts: a defect, not a diagram
+PRUNE_GROWTH = 4  # prune during a step once the tree grew by this many tasks (and at its end)
 _stopping = threading.Event()
 
 
@@ -74,6 +76,12 @@ def stop_requested() -> bool:
     return _stopping.is_set()
 
 
+def _size(workflow: Any) -> int:
+    """Tasks in the workflow and its subworkflows."""
+    top = workflow.top_workflow
+    return len(top.tasks) + sum(len(sub.tasks) for sub in top.subprocesses.values())
+
+
 class _Budget:
     """Counts tasks against the step's and the instance's limits."""
 
@@ -81,6 +89,13 @@ class _Budget:
         self.root = workflow.top_workflow.task_tree
         self.limits, self.run = limits, run
         self.deadline = time.monotonic() + limits.step_seconds
+        self.pruned_at = _size(workflow)
+
+    def prune(self, workflow: Any, force: bool = False) -> None:
+        """Prune when the tree has grown enough since the last time (always with `force`)."""
+        if force or _size(workflow) >= self.pruned_at + PRUNE_GROWTH:
+            prune_tree(workflow)
+            self.pruned_at = _size(workflow)
 
     def take(self, task: Any) -> None:
         """Account for `task` before it runs, or stop the step / fail the task."""
@@ -106,6 +121,8 @@ def _run_ready(workflow: Any, budget: _Budget) -> int:
         task.run()
         after_run(task)
         budget.run.completed.append(task)
+        if isinstance(task.task_spec, Join):  # its cancelled siblings would count as tokens next time
+            budget.prune(workflow, force=True)
         count += 1
     return count
 
@@ -120,7 +137,7 @@ def _pass(workflow: Any, budget: _Budget) -> bool:
             parent = workflow.get_task_from_id(sub.parent_task_id)
             parent.task_spec._update(parent)
     count = _run_ready(workflow, budget)
-    prune_tree(workflow)
+    budget.prune(workflow)
     return count > 0 or len(workflow.get_active_subprocesses()) > len(active)
 
 
@@ -144,8 +161,10 @@ def run_engine(workflow: Any, limits: Limits | None = None, run: Run | None = No
                 continue
             if not workflow.get_tasks(state=TaskState.READY, manual=False) or run.tasks == before:
                 break
+        budget.prune(workflow, force=True)
     except _BudgetSpent:
         run.more = True
+        budget.prune(workflow, force=True)
     finally:  # pruning may have dropped them from the tree: readers of this step look here
         workflow.flowdesk_ran = run.completed
     return run
