@@ -85,3 +85,29 @@ def test_terminate_between_steps_stops_a_runaway(api):
     runtime.run_pending(max_rounds=5)
     db.session.expire_all()
     assert db.session.get(ProcessInstance, instance.id).status == "terminated"
+
+
+def test_terminate_is_not_refused_because_a_step_committed_meanwhile(api, monkeypatch):
+    from engine import instances as instances_service
+
+    deploy(api, gateway_loop("endless", None))
+    _contact(api)
+    relay_pending(500)
+    instance = only_instance()
+    assert runtime.run_instance(instance.id) == "running"
+    original, calls = instances_service.terminate_tree, []
+
+    def after_a_step_committed(target, actor, message):
+        if not calls:  # the worker's next step commits after terminate read the row
+            with db.engine.begin() as conn:
+                conn.execute(update(ProcessInstance).where(ProcessInstance.id == instance.id).values(
+                    lock_version=ProcessInstance.lock_version + 1))
+        calls.append(target.id)
+        return original(target, actor, message)
+
+    monkeypatch.setattr(instances_service, "terminate_tree", after_a_step_committed)
+    resp = api.post(f"/process-instances/{instance.id}/terminate")
+    assert resp.status_code == 200, resp.get_json()
+    assert calls == [instance.id, instance.id]  # tried again on the fresh row
+    db.session.expire_all()
+    assert db.session.get(ProcessInstance, instance.id).status == "terminated"
