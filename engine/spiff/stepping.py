@@ -11,7 +11,9 @@ then the workflow) but counts every engine task it runs:
   and the limit (an incident, never "completed");
 * `request_stop()` (a worker shutting down) makes every running step stop at the next
   task boundary, as if its budget were spent.
-Finished work is pruned between passes (engine.spiff.prune).
+Finished work is pruned (engine.spiff.prune) whenever the tree has grown by a few tasks,
+after every join and at the end of the step; each task's data is shared the Camunda way as
+it completes (engine.spiff.scope).
 """
 
 from __future__ import annotations
