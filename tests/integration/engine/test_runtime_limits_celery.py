@@ -1,6 +1,7 @@
 """No diagram stops the platform, through the real parts: a `celery -A app worker` (one thread)
 over Redis steps an endless loop and a process calling itself, and 20 ordinary instances
-started meanwhile still complete; the runaways end as incidents, never "completed"."""
+started meanwhile still complete; the runaways end as incidents, never "completed". And the
+writes of a repeating timer's branch (fired by beat) are still there when the instance ends."""
 from __future__ import annotations
 
 import pytest
@@ -8,7 +9,7 @@ from sqlalchemy import select
 
 from engine.models import ProcessDefinition, ProcessInstance, ProcessVersion
 from extensions import db
-from tests.integration.engine.limit_diagrams import calls, gateway_loop, ordinary, self_calling
+from tests.integration.engine.limit_diagrams import calls, gateway_loop, ordinary, reminders, self_calling
 from tests.integration.engine.runtime_support import create_lead, deploy
 from tests.support.services import celery_publishing_to, wait_until
 
@@ -63,3 +64,28 @@ def test_runaways_end_as_incidents_while_ordinary_instances_complete(api, kickin
     assert "call depth limit of 10" in deepest[0].error_message and deepest[0].error_element == "Again"
     assert "completed" not in _statuses("looping") + _statuses("recursion") + _statuses("endless")
     assert "engine.run_instance" in worker.log()
+
+
+def test_a_repeating_timer_branch_keeps_its_variables_until_the_end(api, kicking, celery_cluster):
+    from engine.models import HumanTask
+
+    deploy(api, reminders())
+    env = {**ENV, "FLOWDESK_ENGINE_TIMER_SECONDS": "1"}
+    celery_cluster.worker(**env)
+    celery_cluster.beat(**env)
+    create_lead(api, "Reminded")
+    [instance] = wait_until(lambda: _of("reminders") or None, DEADLINE, 0.2, "the instance to start")
+
+    def reminded() -> int | None:
+        db.session.rollback()  # a fresh snapshot: the worker writes from another process
+        variables = api.get(f"/process-instances/{instance.id}").get_json()["variables"]
+        return variables.get("reminders") if variables.get("reminders") == 3 else None
+
+    wait_until(reminded, DEADLINE, 0.5, "the R3/PT1S timer to fire three times")
+    task = db.session.scalar(select(HumanTask).where(HumanTask.instance_id == instance.id,
+                                                     HumanTask.state == "open"))
+    assert api.post(f"/inbox/{task.id}/complete", {"data": {}}).status_code == 200
+    wait_until(lambda: _statuses("reminders") == ["completed"], DEADLINE, 0.2, "the instance to complete")
+    db.session.rollback()
+    detail = api.get(f"/process-instances/{instance.id}").get_json()
+    assert detail["variables"]["reminders"] == 3  # the timer branch's writes survived its end
