@@ -62,6 +62,12 @@ class Config:
         self.ENGINE_MAX_DEPTH = int(os.environ.get("FLOWDESK_ENGINE_MAX_DEPTH", "5"))
         # Call activities nest child instances at most this deep (deeper: an incident).
         self.ENGINE_MAX_CALL_DEPTH = int(os.environ.get("FLOWDESK_ENGINE_MAX_CALL_DEPTH", "10"))
+        # A step runs at most this many engine tasks / seconds, then commits and continues in a
+        # new step (other instances interleave); an instance stops in an incident past the
+        # last limit (engine tasks over its whole life).
+        self.ENGINE_STEP_TASKS = int(os.environ.get("FLOWDESK_ENGINE_STEP_TASKS", "1000"))
+        self.ENGINE_STEP_SECONDS = float(os.environ.get("FLOWDESK_ENGINE_STEP_SECONDS", "2"))
+        self.ENGINE_INSTANCE_TASKS = int(os.environ.get("FLOWDESK_ENGINE_INSTANCE_TASKS", "1000000"))
         self.ENGINE_TIMER_SECONDS = float(os.environ.get("FLOWDESK_ENGINE_TIMER_SECONDS", "2"))
         # A running instance untouched this long lost its kick or its worker: beat re-dispatches it.
         self.ENGINE_STALE_SECONDS = float(os.environ.get("FLOWDESK_ENGINE_STALE_SECONDS", "60"))

@@ -31,11 +31,14 @@ class EmbeddedCelery:
         from celery.beat import EmbeddedService
         from kombu.transport import sqlalchemy as kombu_sqla
 
+        from engine.spiff.stepping import clear_stop
+
         # Never in broker_transport_options: kombu hands those to create_engine().
         kombu_sqla.Transport.polling_interval = POLL_SECONDS
         # Beat sleeps in plain time.sleep(); a short loop keeps Ctrl-C quick.
         self.celery.conf.beat_max_loop_interval = 1
         self.celery.set_default()
+        clear_stop()
         purge_consumed_messages(self.celery.conf.broker_url)
         self.worker = self.celery.WorkController(
             pool_cls="threads", concurrency=self.concurrency, loglevel="INFO",
@@ -48,15 +51,22 @@ class EmbeddedCelery:
         log.info("embedded worker and beat started")
 
     def stop(self, timeout: float = 5.0) -> None:
-        """Warm shutdown: fetched tasks go back to the broker, beat saves its schedule."""
+        """Warm shutdown: fetched tasks go back to the broker, beat saves its schedule; a
+        running engine step stops at its next task boundary and commits (it continues later)."""
+        from engine.spiff.stepping import clear_stop, request_stop
+
+        request_stop()
         deadline = time.monotonic() + timeout
         if self.beat is not None:
             self.beat.service.stop(wait=False)
         if self.worker is not None:
             self.worker.stop(in_sighandler=False)
-        for thread in (self.worker_thread, self.beat):
-            if thread is not None:
-                thread.join(max(0.1, deadline - time.monotonic()))
+        try:
+            for thread in (self.worker_thread, self.beat):
+                if thread is not None:
+                    thread.join(max(0.1, deadline - time.monotonic()))
+        finally:
+            clear_stop()  # the process may go on (tests): later steps run their full budget
         log.info("embedded worker and beat stopped")
 
 

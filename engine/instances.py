@@ -148,18 +148,32 @@ def resume_instance(instance_id: int, *, actor: Actor) -> ProcessInstance:
     return instance
 
 
+TERMINATE_ATTEMPTS = 3
+
+
 def terminate_instance(instance_id: int, *, actor: Actor) -> ProcessInstance:
     """Stop an instance for good: open tasks are cancelled, timers and waits dropped, and the
-    child instances its call activities started are terminated with it."""
-    instance = _require_control(instance_id, actor)
-    if instance.status in FINISHED:
-        raise Conflict(f"The instance is already {instance.status}")
-    terminate_tree(instance, actor, "Terminated")
+    child instances its call activities started are terminated with it.
+
+    A step committing meanwhile (a long run continues in step after step) is no reason to
+    refuse: terminate tries again on the fresh row; the step running after it is discarded.
+    """
+    from sqlalchemy.orm.exc import StaleDataError
+
     from engine.calls import child_terminated
 
-    child_terminated(instance)
-    commit_or_conflict()
-    return instance
+    for _attempt in range(TERMINATE_ATTEMPTS):
+        instance = _require_control(instance_id, actor)
+        if instance.status in FINISHED:
+            raise Conflict(f"The instance is already {instance.status}")
+        try:  # autoflush may meet the moved row before the commit does
+            terminate_tree(instance, actor, "Terminated")
+            child_terminated(instance)
+            db.session.commit()
+            return instance
+        except StaleDataError:
+            db.session.rollback()
+    raise Conflict("The process moved on meanwhile; reload and try again")
 
 
 def terminate_tree(instance: ProcessInstance, actor: Actor | None, message: str) -> None:

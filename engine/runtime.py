@@ -104,7 +104,7 @@ def run_instance(instance_id: int) -> str | None:
 
 def _advance_and_store(instance: ProcessInstance, wf: Any, completed: tuple[str, ...] = ()) -> None:
     """Run the engine to the next wait state and write everything it produced."""
-    result = spiff.advance(wf, _service_handler(instance))
+    result = spiff.advance(wf, _service_handler(instance), spiff.limits(current_app.config))
     from engine.calls import after_advance
 
     after_advance(instance, wf, result)  # call activities: start children, resume the caller
@@ -148,6 +148,9 @@ def _set_status(instance: ProcessInstance, result: Any) -> None:
     elif result.completed:
         instance.status = InstanceStatus.COMPLETED
         instance.completed_at = utcnow()
+    elif result.more:  # the step's budget ran out: continue in a new step, after the others
+        instance.status = "running"
+        schedule_run(instance.id)
     else:
         instance.status = InstanceStatus.WAITING
     instance.updated_at = utcnow()

@@ -52,6 +52,7 @@ class Step:
     log: list[dict] = field(default_factory=list)
     thrown: list[dict] = field(default_factory=list)
     signals: list[dict] = field(default_factory=list)
+    more: bool = False  # the step's budget ran out with work left: run the instance again
 
 
 def validate(data: bytes, topics: dict) -> Validation:
@@ -193,8 +194,18 @@ def current_elements(states: dict[str, str]) -> list[str]:
     return sorted(e for e, s in states.items() if s in ("ready", "started", "waiting", "error"))
 
 
-def advance(wf: Any, handler: Any) -> Step:
-    """Run to the next wait state; `handler(topic, params, task_uuid, element_id)` runs activities."""
+def limits(config: dict) -> Any:
+    """The engine's step and instance budgets from the app config."""
+    from engine.spiff.stepping import Limits
+
+    return Limits(step_tasks=int(config.get("ENGINE_STEP_TASKS", 1000)),
+                  step_seconds=float(config.get("ENGINE_STEP_SECONDS", 2.0)),
+                  instance_tasks=int(config.get("ENGINE_INSTANCE_TASKS", 1_000_000)))
+
+
+def advance(wf: Any, handler: Any, budget: Any = None) -> Step:
+    """Run to the next wait state or the end of the step's `budget` (spiff_adapter.limits);
+    `handler(topic, params, task_uuid, element_id)` runs activities."""
     from engine.spiff import runner
 
     def service(topic: str, params: dict, ctx: Any) -> dict | None:
@@ -203,7 +214,7 @@ def advance(wf: Any, handler: Any) -> Step:
 
     done_before = _completed_ids(wf)
     data_before = runner.workflow_data(wf)
-    result = runner.advance(wf, service)
+    result = runner.advance(wf, service, budget)
     error = None
     if result.errors:
         first = result.errors[0]
@@ -214,7 +225,7 @@ def advance(wf: Any, handler: Any) -> Step:
         messages=[{"element_id": m["element_id"], "name": m["message"], "condition": m.get("condition"),
                    "kind": m.get("kind", "message")} for m in result.messages if m.get("message")],
         signals=_thrown_signals(wf, done_before),
-        error=error, completed=result.status == "completed",
+        error=error, completed=result.status == "completed", more=result.more,
         log=_step_log(wf, done_before, data_before, result.data), thrown=result.thrown,
     )
 
@@ -251,8 +262,6 @@ def _step_log(wf: Any, done_before: set, data_before: dict, data_after: dict) ->
     from engine.spiff import progress
 
     return progress.step_log(wf, done_before, data_before, data_after)
-
-
 
 
 def _user_task(task: dict) -> dict:

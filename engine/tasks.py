@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from celery import shared_task
+from celery.signals import worker_shutting_down
 from flask import current_app
 from sqlalchemy.exc import DBAPIError
 
@@ -52,3 +53,11 @@ def fire_due_timers() -> int:
     for instance_id in stale_running(utcnow() - stale_after):
         run_instance_task.delay(instance_id)
     return len(due)
+
+
+@worker_shutting_down.connect
+def _stop_engine_steps(**_kwargs: object) -> None:
+    """A worker shutting down (SIGTERM): running steps stop at their next task boundary."""
+    from engine.spiff.stepping import request_stop
+
+    request_stop()

@@ -15,4 +15,7 @@ Modules:
 * scripting (+ javascript): Python and JavaScript (QuickJS) scripts with `execution`/`task`.
 * runner (+ snapshot, script_engine): new_workflow, advance, complete_user_task, timers,
   messages, retries, task states for diagram colouring.
+* stepping (+ prune, scope, loops): advance runs within a budget per step and a limit per
+  instance; finished work is pruned from the task tree (loops keep state and time flat);
+  branches that end or join write the process scope as in Camunda.
 """

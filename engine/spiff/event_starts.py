@@ -69,8 +69,13 @@ def deliver_signal(workflow: Any, name: str, variables: dict[str, Any] | None) -
 
 def thrown_signals(workflow: Any, done_before: set) -> list[dict[str, Any]]:
     """Signals thrown by throw/end events completed since `done_before`."""
-    thrown = []
-    for task in workflow.get_tasks(state=TaskState.COMPLETED):
+    from engine.spiff.stepping import ran_tasks
+
+    thrown, seen = [], set()
+    for task in [*ran_tasks(workflow), *workflow.get_tasks(state=TaskState.COMPLETED)]:
+        if task.id in seen or not task.has_state(TaskState.COMPLETED):
+            continue
+        seen.add(task.id)
         definition = getattr(task.task_spec, "event_definition", None)
         if task.id in done_before or not isinstance(task.task_spec, ThrowingEvent):
             continue

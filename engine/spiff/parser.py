@@ -57,6 +57,7 @@ from engine.spiff.calls import ChildCallActivity, ChildCallActivityParser
 from engine.spiff.condition_language import unwrap_python_conditions
 from engine.spiff.event_definitions import error_extensions, flowdesk_error
 from engine.spiff.expressions import has_expression
+from engine.spiff.loops import with_standard_loops
 from engine.spiff.multi_instance import with_multi_instance
 from engine.spiff.specs import ExternalServiceTask
 from engine.spiff.xmlsafe import parse_xml
@@ -252,7 +253,7 @@ class FlowdeskParser(CamundaParser):
 
     PROCESS_PARSER_CLASS = FlowdeskProcessParser
 
-    OVERRIDE_PARSER_CLASSES = with_multi_instance({
+    OVERRIDE_PARSER_CLASSES = with_standard_loops(with_multi_instance({
         **CamundaParser.OVERRIDE_PARSER_CLASSES,
         full_tag("serviceTask"): (ExternalServiceTaskParser, ExternalServiceTask),
         full_tag("userTask"): (FlowdeskUserTaskParser, UserTask),
@@ -265,7 +266,7 @@ class FlowdeskParser(CamundaParser):
         # A manual task is an inbox to-do, as bpmn:task is here (Camunda passes both through;
         # the upload answers a warning saying so).
         full_tag("manualTask"): (CamundaTaskParser, NoneTask),
-    }, {full_tag(tag) for tag in LOOPABLE})
+    }, {full_tag(tag) for tag in LOOPABLE}), {full_tag(tag) for tag in LOOPABLE})
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -25,12 +25,13 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine.spiff import events as _events
 from engine.spiff import serializer as _ser
-from engine.spiff import snapshot
+from engine.spiff import snapshot, stepping
 from engine.spiff.data import DataError, clean_mapping, json_clean
 from engine.spiff.expressions import evaluate_condition
 from engine.spiff.forms import FormDataError, coerce_form_data
 from engine.spiff.multi_instance import prune_finished
 from engine.spiff.parser import FlowdeskParser
+from engine.spiff.prune import pruned_elements
 from engine.spiff.sandbox import DEFAULT_TIMEOUT, SandboxError
 from engine.spiff.script_engine import FlowdeskScriptEngine
 from engine.spiff.specs import ServiceHandler
@@ -58,6 +59,8 @@ class StepResult:
     errors: list[dict[str, Any]] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)
     thrown: list[dict[str, Any]] = field(default_factory=list)
+    more: bool = False  # the step's budget ran out with work left: run again in a new step
+    ran: list[Any] = field(default_factory=list)  # tasks the engine completed, in order
 
 
 def load_spec(xml: bytes | str, process_id: str) -> tuple[Any, dict[str, Any]]:
@@ -141,23 +144,24 @@ def _message_event(name: str, payload: Any, result_variable: str) -> BpmnEvent:
     return BpmnEvent(MessageEventDefinition(name), payload=body)
 
 
-def advance(workflow: BpmnWorkflow, service_handler: ServiceHandler | None) -> StepResult:
-    """Run everything automatic (service tasks via `service_handler`) up to the next waits."""
+def advance(
+    workflow: BpmnWorkflow, service_handler: ServiceHandler | None, limits: stepping.Limits | None = None
+) -> StepResult:
+    """Run everything automatic (service tasks via `service_handler`) up to the next waits,
+    or until the step's budget is spent (`more`)."""
     engine = _engine(workflow)
     engine.service_handler = service_handler
+    run = stepping.Run()
     try:
-        for _ in range(MAX_ROUNDS):
-            workflow.do_engine_steps()
-            if _events.apply_interrupts(workflow):
-                continue
-            if not workflow.get_tasks(state=TaskState.READY, manual=False):
-                break
+        stepping.run_engine(workflow, limits, run)
     except Exception as exc:  # a script, condition, timer... failed: the task goes to ERROR
         _record_failure(exc)
     finally:
         engine.service_handler = None
     prune_finished(workflow)
-    return step_result(workflow)
+    result = step_result(workflow)
+    result.more, result.ran = run.more and result.status == "waiting", run.completed
+    return result
 
 
 def _record_failure(exc: Exception, fallback: Any = None) -> None:
@@ -203,9 +207,12 @@ def _mark_error(task: Any, detail: str) -> None:
 
 def step_result(workflow: BpmnWorkflow) -> StepResult:
     """Describe the workflow's current waits, errors and data."""
+    lost = stepping.unreached(workflow)
+    if lost is not None:  # SpiffWorkflow's iterator cannot see it: report it ourselves
+        _mark_error(lost, stepping.TREE_LIMIT_MESSAGE)
     timers, messages = snapshot.waits(workflow)
     messages += _events.trigger_waits(workflow)
-    errors = snapshot.errors(workflow)
+    errors = snapshot.errors(workflow) or stepping.errors_of(lost)
     if errors:
         status = "error"
     elif workflow.is_completed():
@@ -339,9 +346,10 @@ _STATE_PRIORITY = ("error", "ready", "started", "waiting", "completed", "cancell
 def get_task_states(workflow: BpmnWorkflow) -> dict[str, str]:
     """Element id -> error|ready|started|waiting|completed|cancelled, the most urgent first (colours)."""
     states: dict[str, str] = {}
-    for task in workflow.get_tasks():
-        element = getattr(task.task_spec, "bpmn_id", None)
-        name = TaskState.get_name(task.state).lower()
+    pruned = [(element, state) for element, state in pruned_elements(workflow).items()]
+    for task in [*workflow.get_tasks(), *pruned]:
+        element = task[0] if isinstance(task, tuple) else getattr(task.task_spec, "bpmn_id", None)
+        name = task[1] if isinstance(task, tuple) else TaskState.get_name(task.state).lower()
         if element is None or name not in _STATE_PRIORITY:
             continue
         current = states.get(element)

@@ -20,12 +20,14 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.serializer.migration.version_migration import MIGRATIONS
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION
+from SpiffWorkflow.bpmn.specs.defaults import StandardLoopTask
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import ErrorEventDefinition
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 
 from engine.spiff.calls import ChildCallActivity, ChildCallActivityConverter
 from engine.spiff.event_definitions import FlowdeskErrorEventDefinition
 from engine.spiff.hooked import register_converters
+from engine.spiff.loops import FlowdeskStandardLoopTask
 from engine.spiff.multi_instance import CONVERTERS as MULTI_INSTANCE_CONVERTERS
 from engine.spiff.specs import ExternalServiceTask, ExternalServiceTaskConverter
 
@@ -69,6 +71,7 @@ def _build(with_spec: bool) -> BpmnWorkflowSerializer:
     config[ExternalServiceTask] = ExternalServiceTaskConverter
     config.update(MULTI_INSTANCE_CONVERTERS)
     config[ChildCallActivity] = ChildCallActivityConverter
+    config[FlowdeskStandardLoopTask] = config[StandardLoopTask]
     register_converters(config)  # last: hooked classes reuse their base's converter
     config[FlowdeskErrorEventDefinition] = config[ErrorEventDefinition]
     if not with_spec:

@@ -71,8 +71,8 @@ def test_second_of_two_concurrent_steps_is_dropped_and_retried(api, monkeypatch)
     before = (instance.state, instance.lock_version)
     original = runtime.spiff.advance
 
-    def advance_then_lose_the_race(wf, handler):
-        result = original(wf, handler)
+    def advance_then_lose_the_race(wf, handler, budget=None):
+        result = original(wf, handler, budget)
         _bump_lock(instance.id)
         return result
 
@@ -132,7 +132,7 @@ def test_completion_through_inbox_finishes_and_a_lost_race_answers_409(api, monk
     first, second = (open_tasks()[0], open_tasks()[1])
 
     original = runtime.spiff.advance
-    monkeypatch.setattr(runtime.spiff, "advance", lambda wf, h: (_bump_lock(first.instance_id),
+    monkeypatch.setattr(runtime.spiff, "advance", lambda wf, h, b=None: (_bump_lock(first.instance_id),
                                                                   original(wf, h))[1])
     resp = api.post(f"/inbox/{first.id}/complete", {"data": {"verdict": "good"}})
     assert resp.status_code == 409, resp.get_json()
