@@ -83,12 +83,10 @@ def _register_parts(app: Flask) -> None:
     import org.models  # noqa: F401
     import web
     from cli import register_cli
-    from crm.kick import install_outbox_kick
     from crm.search import register_search
     from engine.triggers import register as register_engine_consumer
     from mail.system import install as install_system_mail
 
-    install_outbox_kick(app)
     install_system_mail()
     register_engine_consumer()
     register_search(app)

@@ -6,12 +6,13 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, event, select, update
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, select, update
+from sqlalchemy.orm import Mapped, mapped_column
 
 from extensions import db
 from org.actors import Actor, actor_user, event_depth, origin_instance_id
 from org.models import utcnow
+from transactions import enqueue_after_commit
 
 log = logging.getLogger(__name__)
 
@@ -58,9 +59,9 @@ class OutboxDelivery(db.Model):
     __table_args__ = (UniqueConstraint("event_id", "consumer", name="uq_outbox_delivery"),)
 
 
+RELAY_TASK = "crm.relay_outbox"
 Consumer = Callable[[OutboxEvent], None]
 _consumers: dict[str, Consumer] = {}
-_after_commit_hooks: list[Callable[[], None]] = []
 
 
 def register_consumer(name: str, fn: Consumer) -> None:
@@ -76,12 +77,6 @@ def consumers() -> dict[str, Consumer]:
     return dict(_consumers)
 
 
-def on_outbox_commit(hook: Callable[[], None]) -> None:
-    """Call `hook` after any commit that wrote events (the relay kick)."""
-    if hook not in _after_commit_hooks:
-        _after_commit_hooks.append(hook)
-
-
 def record_event(
     type_: str, entity: str, entity_id: int, changes: dict | None, *, actor: Actor | None
 ) -> OutboxEvent:
@@ -94,23 +89,8 @@ def record_event(
         depth=event_depth(actor) if actor is not None else 0,
     )
     db.session.add(row)
-    db.session.info["outbox_pending"] = True
+    enqueue_after_commit(RELAY_TASK)  # the periodic sweep delivers what a lost kick missed
     return row
-
-
-@event.listens_for(Session, "after_commit")
-def _kick_after_commit(session: Session) -> None:
-    if session.info.pop("outbox_pending", False):
-        for hook in list(_after_commit_hooks):
-            try:
-                hook()
-            except Exception:  # the periodic sweep delivers what a failed kick missed
-                log.exception("outbox kick failed")
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_after_rollback(session: Session) -> None:
-    session.info.pop("outbox_pending", None)
 
 
 def pending_event_ids(limit: int = 100) -> list[int]:

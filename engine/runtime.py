@@ -13,10 +13,8 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from flask import current_app, has_app_context
-from sqlalchemy import delete, event, select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine import spiff_adapter as spiff
@@ -33,39 +31,19 @@ from errors import Conflict
 from extensions import db
 from org.actors import Actor, actor_user
 from org.models import utcnow
+from transactions import enqueue_after_commit
 
 log = logging.getLogger(__name__)
-RUN_KEY = "engine_runs"
 
 
 # ---- scheduling: enqueue after commit, never before -------------------------------------
 
+RUN_TASK = "engine.run_instance"
+
+
 def schedule_run(instance_id: int) -> None:
-    """Ask a worker to run the instance once the current transaction commits."""
-    db.session.info.setdefault(RUN_KEY, set()).add(instance_id)
-
-
-def _kick_enabled() -> bool:
-    return has_app_context() and current_app.config.get("OUTBOX_KICK") == "celery"
-
-
-@event.listens_for(Session, "after_commit")
-def _enqueue_after_commit(session: Session) -> None:
-    ids = session.info.pop(RUN_KEY, None)
-    if not ids or not _kick_enabled():
-        return
-    from engine.tasks import run_instance_task
-
-    for instance_id in sorted(ids):
-        try:
-            run_instance_task.apply_async((instance_id,), retry=False)
-        except Exception:  # the sweep re-dispatches running instances
-            log.exception("could not enqueue instance %s", instance_id)
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_after_rollback(session: Session) -> None:
-    session.info.pop(RUN_KEY, None)
+    """Ask a worker to run the instance once the outermost transaction commits."""
+    enqueue_after_commit(RUN_TASK, instance_id)
 
 
 # ---- steps ------------------------------------------------------------------------------
@@ -341,7 +319,6 @@ def run_pending(max_rounds: int = 50, now: datetime | None = None) -> int:
 
     steps = 0
     for _ in range(max_rounds):
-        db.session.info.pop(RUN_KEY, None)
         moved = relay_pending(500)
         ids = list(db.session.scalars(select(ProcessInstance.id).where(
             ProcessInstance.status == "running").order_by(ProcessInstance.id)))

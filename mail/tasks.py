@@ -6,7 +6,6 @@ from datetime import timedelta
 from celery import shared_task
 from sqlalchemy import or_, select
 
-import mail.kick  # noqa: F401  (queues tasks after commits)
 from extensions import db
 from org.models import utcnow
 

@@ -8,7 +8,6 @@ from crm.entities import ENTITIES
 from crm.serialize import json_value
 from errors import Forbidden, NotFound, ValidationError
 from extensions import db
-from mail import kick
 from mail.config import setting
 from mail.models import Job, JobItem
 from mail.services.common import Checker, is_admin
@@ -16,6 +15,7 @@ from mail.services.recipients import MAIL_ENTITIES
 from mail.services.templates import get_template
 from org.actors import Actor, actor_user
 from org.models import utcnow, valid_id
+from transactions import enqueue_after_commit
 
 SEND_TASK = "mail.send_job"
 BULK_KIND = "mail.bulk"
@@ -93,7 +93,7 @@ def new_job(kind: str, entity: str, ids: list[int], allowed: set[int], template_
         job.status = "done"
         job.finished_at = utcnow()
     else:
-        kick.after_commit(SEND_TASK, job.id)
+        enqueue_after_commit(SEND_TASK, job.id)
     return job
 
 
@@ -137,7 +137,7 @@ def retry_failed(job_id: int, *, actor: Actor) -> Job:
     if changed.rowcount:
         recount(job)
         job.status, job.finished_at, job.next_run_at = "queued", None, None
-        kick.after_commit(SEND_TASK, job.id)
+        enqueue_after_commit(SEND_TASK, job.id)
     db.session.commit()
     return job
 

@@ -10,12 +10,13 @@ from sqlalchemy import select
 from crm.serialize import json_value
 from errors import Conflict, ValidationError
 from extensions import db
-from mail import crypto, kick
+from mail import crypto
 from mail.config import setting
 from mail.models import Mailbox, MailSetting
 from mail.services.common import Checker, require_admin
 from mail.smtp import DEFAULT_PORTS, SECURITY, SendFailed, SmtpConfig, Transport
 from org.actors import Actor, actor_user
+from transactions import enqueue_after_commit
 
 SMTP = "smtp"
 CRM_KEY = "crm"
@@ -228,7 +229,7 @@ def request_poll(*, actor: Actor) -> dict:
     if box is None or not box.host:
         raise Conflict("The CRM mailbox is not configured")
     box.next_attempt_at = None
-    kick.after_commit("mail.poll_mailbox", box.id, True)
+    enqueue_after_commit("mail.poll_mailbox", box.id, True)
     db.session.commit()
     return {"queued": True, **crm_mailbox_settings()}
 
