@@ -31,21 +31,38 @@ DEPTH = "unit_of_work_depth"
 @contextmanager
 def unit_of_work() -> Iterator[Session]:
     """Commit once when the block succeeds, roll back if it raises; nested blocks join."""
+    open_unit_of_work()
+    try:
+        yield db.session()
+    except BaseException:
+        close_unit_of_work(commit=False)
+        raise
+    close_unit_of_work(commit=True)
+
+
+def open_unit_of_work() -> None:
+    """Enter a unit of work that `close_unit_of_work` ends (a request's spans Flask's hooks)."""
+    session = db.session()
+    session.info[DEPTH] = session.info.get(DEPTH, 0) + 1
+
+
+def close_unit_of_work(*, commit: bool) -> None:
+    """Leave a unit of work; the outermost commits (or rolls back), an inner one only leaves."""
     session = db.session()
     depth = session.info.get(DEPTH, 0)
-    session.info[DEPTH] = depth + 1
+    if depth <= 0:
+        return
+    session.info[DEPTH] = depth - 1
+    if depth > 1:
+        return
+    if not commit:
+        session.rollback()
+        return
     try:
-        if depth:
-            yield session
-            return
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-    finally:
-        session.info[DEPTH] = depth
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
 
 
 def in_unit_of_work() -> bool:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from extensions import db
 from org.actors import Actor, actor_user, event_depth, origin_instance_id
 from org.models import utcnow
-from transactions import enqueue_after_commit
+from transactions import enqueue_after_commit, unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -99,22 +99,39 @@ def pending_event_ids(limit: int = 100) -> list[int]:
 
 
 def relay_pending(limit: int = 100) -> int:
-    """Deliver undelivered events; returns how many became fully delivered."""
+    """Deliver undelivered events, each in its own unit of work; returns how many became fully delivered."""
     done = 0
     for event_id in pending_event_ids(limit):
         try:
             if deliver_event(event_id):
                 done += 1
         except Exception:
-            # A database error (lock, lost connection) on one event must not poison the
-            # session for the rest; the sweep tries this one again.
+            # A database error (lock, lost connection) on one event rolled back only its own
+            # unit of work; the sweep tries this one again.
             log.exception("relaying event %s failed", event_id)
-            db.session.rollback()
     return done
 
 
 def deliver_event(event_id: int) -> bool:
-    """Run every consumer not yet done for one event, each in a savepoint; commit once."""
+    """Run every consumer not yet done for one event, each in a savepoint; one unit of work."""
+    with unit_of_work():
+        row = _claim(event_id)
+        if row is None or row.delivered_at is not None:
+            return False
+        done = set(db.session.scalars(
+            select(OutboxDelivery.consumer).where(OutboxDelivery.event_id == row.id)))
+        failed = False
+        for name, consumer in consumers().items():
+            if name in done:
+                continue
+            failed |= not _run_consumer(row, name, consumer)
+        if not failed:
+            row.delivered_at = utcnow()
+        return not failed
+
+
+def _claim(event_id: int) -> OutboxEvent | None:
+    """The event row, locked for this relay; None if another worker has it."""
     query = select(OutboxEvent).where(OutboxEvent.id == event_id)
     if db.engine.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)  # another worker has it
@@ -123,21 +140,7 @@ def deliver_event(event_id: int) -> bool:
         # inside one transaction whose reads cannot go stale under another writer.
         db.session.execute(update(OutboxEvent).where(OutboxEvent.id == event_id)
                            .values(attempts=OutboxEvent.attempts))
-    row = db.session.scalar(query)
-    if row is None or row.delivered_at is not None:
-        db.session.rollback()
-        return False
-    done = set(db.session.scalars(
-        select(OutboxDelivery.consumer).where(OutboxDelivery.event_id == row.id)))
-    failed = False
-    for name, consumer in consumers().items():
-        if name in done:
-            continue
-        failed |= not _run_consumer(row, name, consumer)
-    if not failed:
-        row.delivered_at = utcnow()
-    db.session.commit()
-    return not failed
+    return db.session.scalar(query)
 
 
 def _run_consumer(row: OutboxEvent, name: str, consumer: Consumer) -> bool:

@@ -17,7 +17,7 @@ from engine.models import (
     ProcessInstance,
     ProcessVersion,
 )
-from engine.runtime import commit_or_conflict, schedule_run
+from engine.runtime import flush_or_conflict, schedule_run
 from errors import Conflict, Forbidden, NotFound, ValidationError
 from extensions import db
 from org.actors import Actor, actor_user
@@ -120,7 +120,7 @@ def retry_instance(instance_id: int, *, actor: Actor) -> ProcessInstance:
     _log(instance, "retried", actor, f"Retried after: {instance.error_message or 'error'}")
     instance.error_element = instance.error_message = None
     schedule_run(instance.id)
-    commit_or_conflict()
+    flush_or_conflict()
     return instance
 
 
@@ -131,7 +131,7 @@ def suspend_instance(instance_id: int, *, actor: Actor) -> ProcessInstance:
         raise Conflict(f"A {instance.status} instance cannot be suspended")
     instance.status = "suspended"
     _log(instance, "suspended", actor, "Suspended")
-    commit_or_conflict()
+    flush_or_conflict()
     return instance
 
 
@@ -143,7 +143,7 @@ def resume_instance(instance_id: int, *, actor: Actor) -> ProcessInstance:
     instance.status = "running"
     _log(instance, "resumed", actor, "Resumed")
     schedule_run(instance.id)
-    commit_or_conflict()
+    flush_or_conflict()
     return instance
 
 
@@ -157,7 +157,7 @@ def terminate_instance(instance_id: int, *, actor: Actor) -> ProcessInstance:
     from engine.calls import child_terminated
 
     child_terminated(instance)
-    commit_or_conflict()
+    flush_or_conflict()
     return instance
 
 

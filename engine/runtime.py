@@ -1,7 +1,7 @@
 """Advance process instances: one step (wait state to wait state) per transaction.
 
 A step loads the instance's state onto its version's spec, runs the engine, and stores the
-new state, human tasks, timers, message waits and log in one commit. `lock_version`
+new state, human tasks, timers, message waits and log in one unit of work (transactions.py). `lock_version`
 (SQLAlchemy's version counter) makes the second of two concurrent steps fail with
 StaleDataError: workers drop that step (the winner already moved on), the API answers 409.
 A worker that dies mid-step commits nothing, so the instance stays where it was and the
@@ -31,7 +31,7 @@ from errors import Conflict
 from extensions import db
 from org.actors import Actor, actor_user
 from org.models import utcnow
-from transactions import enqueue_after_commit
+from transactions import enqueue_after_commit, unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -55,25 +55,20 @@ def new_instance_state(version: ProcessVersion, data: dict, start_message: str |
 
 
 def run_instance(instance_id: int) -> str | None:
-    """Advance a running instance to its next wait state; returns its new status."""
-    instance = db.session.get(ProcessInstance, instance_id)
-    if instance is None or instance.status != "running":
-        db.session.rollback()
-        return None if instance is None else instance.status
+    """Advance a running instance to its next wait state (one unit of work); returns its new status."""
     try:
-        wf = spiff.load(instance)
-        _advance_and_store(instance, wf)
-        status = instance.status
-        db.session.commit()
+        with unit_of_work():
+            instance = db.session.get(ProcessInstance, instance_id)
+            if instance is None or instance.status != "running":
+                return None if instance is None else instance.status
+            _advance_and_store(instance, spiff.load(instance))
+            status = instance.status
     except StaleDataError:
-        db.session.rollback()
         log.info("instance %s was advanced by another worker", instance_id)
         return None
     except DBAPIError:  # the database, not the process: the task is retried
-        db.session.rollback()
         raise
     except Exception as exc:  # a defect outside any task: keep the state, record the error
-        db.session.rollback()
         log.exception("instance %s failed", instance_id)
         return _mark_failed(instance_id, None, f"{type(exc).__name__}: {exc}")
     return status
@@ -178,18 +173,17 @@ def _sync_waits(instance: ProcessInstance, messages: list[dict], variables: dict
 
 
 def _mark_failed(instance_id: int, element_id: str | None, message: str) -> str | None:
-    """Record an error on an instance in a fresh transaction, its state untouched."""
-    instance = db.session.get(ProcessInstance, instance_id)
-    if instance is None:
-        return None
-    instance.status = "error"
-    instance.error_element, instance.error_message = element_id, message[:4000]
-    db.session.add(InstanceEvent(instance_id=instance_id, kind="error", element_id=element_id,
-                                 message=instance.error_message))
+    """Record an error on an instance in a fresh unit of work, its state untouched."""
     try:
-        db.session.commit()
+        with unit_of_work():
+            instance = db.session.get(ProcessInstance, instance_id)
+            if instance is None:
+                return None
+            instance.status = "error"
+            instance.error_element, instance.error_message = element_id, message[:4000]
+            db.session.add(InstanceEvent(instance_id=instance_id, kind="error", element_id=element_id,
+                                         message=instance.error_message))
     except StaleDataError:
-        db.session.rollback()
         return None
     return "error"
 
@@ -206,7 +200,7 @@ def _load_for_change(instance_id: int) -> ProcessInstance:
 def complete_user_task(instance_id: int, task_uuid: str, data: dict, *, actor: Actor) -> ProcessInstance:
     """Complete an open user task with (checked) form data and run on to the next wait state.
 
-    One transaction, committed here; a concurrent step of the same instance -> Conflict (409).
+    In the caller's transaction; a concurrent step of the same instance -> Conflict (409).
     """
     instance = _load_for_change(instance_id)
     if instance.status != "waiting":
@@ -224,19 +218,17 @@ def complete_user_task(instance_id: int, task_uuid: str, data: dict, *, actor: A
             data={"task_uuid": task_uuid, "data": data}))
         instance.status = "running"
         _advance_and_store(instance, wf, completed=(str(task_uuid),))
-        db.session.commit()
+        db.session.flush()  # the lock_version check: a concurrent step fails here, not at commit
     except StaleDataError:
-        db.session.rollback()
         raise Conflict("The process moved on meanwhile; reload and try again") from None
     return instance
 
 
-def commit_or_conflict() -> None:
-    """Commit; a concurrent change of the same instance answers 409."""
+def flush_or_conflict() -> None:
+    """Flush (the lock_version check); a concurrent change of the same instance answers 409."""
     try:
-        db.session.commit()
+        db.session.flush()
     except StaleDataError:
-        db.session.rollback()
         raise Conflict("The process moved on meanwhile; reload and try again") from None
 
 
@@ -252,24 +244,23 @@ def due_timer_instances(now: datetime | None = None, limit: int = 200) -> list[i
 
 
 def fire_timers(instance_id: int, now: datetime | None = None) -> str | None:
-    """Fire the instance's due timers and run on; safe to call twice."""
-    instance = db.session.get(ProcessInstance, instance_id)
-    if instance is None or instance.status != "waiting":
-        db.session.rollback()
-        return None
+    """Fire the instance's due timers and run on (one unit of work); safe to call twice."""
     try:
-        wf = spiff.load(instance)
-        fired = spiff.fire_due_timers(wf, now or utcnow())
-        if fired:
-            db.session.add(InstanceEvent(instance_id=instance.id, kind="timer",
-                                         message="Timer fired: " + ", ".join(fired)))
-        instance.status = "running"
-        _advance_and_store(instance, wf)
-        db.session.commit()
+        with unit_of_work():
+            instance = db.session.get(ProcessInstance, instance_id)
+            if instance is None or instance.status != "waiting":
+                return None
+            wf = spiff.load(instance)
+            fired = spiff.fire_due_timers(wf, now or utcnow())
+            if fired:
+                db.session.add(InstanceEvent(instance_id=instance.id, kind="timer",
+                                             message="Timer fired: " + ", ".join(fired)))
+            instance.status = "running"
+            _advance_and_store(instance, wf)
+            status = instance.status
     except StaleDataError:
-        db.session.rollback()
         return None
-    return instance.status
+    return status
 
 
 # ---- messages (record events the instance waits for) ------------------------------------

@@ -8,6 +8,7 @@ from sqlalchemy import or_, select
 
 from extensions import db
 from org.models import utcnow
+from transactions import unit_of_work
 
 
 @shared_task(name="mail.send_job", ignore_result=True, bind=True)
@@ -71,4 +72,5 @@ def refresh_unread_one(mailbox_id: int) -> int | None:
     """Ask one personal mailbox's server for its unread count and cache it."""
     from mail.services.personal import refresh_unread as refresh
 
-    return refresh(mailbox_id)
+    with unit_of_work():
+        return refresh(mailbox_id)

@@ -12,8 +12,7 @@ from extensions import db
 from org.actors import Actor
 
 
-def convert_lead(lead_id: int, *, contact: bool, company: bool, deal: bool, actor: Actor,
-                 commit: bool = True) -> dict:
+def convert_lead(lead_id: int, *, contact: bool, company: bool, deal: bool, actor: Actor) -> dict:
     """Create the chosen records from the lead, mark it CONVERTED; refuse a second time."""
     lead: Lead = get_record("lead", lead_id, actor=actor, action="edit")
     if lead.status == "CONVERTED":
@@ -42,13 +41,12 @@ def convert_lead(lead_id: int, *, contact: bool, company: bool, deal: bool, acto
             "contact_id": made["contact"].id if made["contact"] else None,
             "company_id": made["company"].id if made["company"] else None})
     _mark_converted(lead, made, actor)
-    if commit:
-        db.session.commit()
+    db.session.flush()
     return made
 
 
 def _make(entity: str, lead: Lead, actor: Actor, data: dict) -> object:
-    record = create_record(entity, data, actor=actor, commit=False)
+    record = create_record(entity, data, actor=actor)
     if entity in ("contact", "company"):
         record.lead_id = lead.id
     add_entry(entity, record.id, "converted", actor=actor, summary=f"Created from lead #{lead.id}",

@@ -109,9 +109,8 @@ def import_csv(entity: str, text: str, *, actor: Actor) -> list[int]:
         except ServiceError as exc:
             failed.append({"row": number, "fields": exc.fields or {"_": exc.message}})
     if failed:
-        db.session.rollback()
         raise ImportRejected(f"{len(failed)} of {len(rows)} rows have errors; nothing was imported", failed)
-    db.session.commit()
+    db.session.flush()
     return [record.id for record in created]
 
 
@@ -119,10 +118,10 @@ def _create(entity: str, data: dict, actor: Actor) -> object:
     if entity == "task":
         from crm.services.tasks import create_task
 
-        return create_task(data, actor=actor, commit=False, right="import")[0]
+        return create_task(data, actor=actor, right="import")[0]
     from crm.services.records import create_record
 
-    return create_record(entity, data, actor=actor, commit=False, right="import")
+    return create_record(entity, data, actor=actor, right="import")
 
 
 def _parse(entity: str, text: str) -> list[tuple[int, dict]]:

@@ -34,8 +34,8 @@ def get_task(task_id: int, *, actor: Actor, action: str = "read") -> CrmTask:
     return task
 
 
-def create_task(data: dict, *, actor: Actor, commit: bool = True, right: str = "add") -> list[CrmTask]:
-    """One task linked to every given record, or one per record with `per_record`; one commit.
+def create_task(data: dict, *, actor: Actor, right: str = "add") -> list[CrmTask]:
+    """One task linked to every given record, or one per record with `per_record` (in the caller's transaction).
 
     `right` is "add", or "import" for the rows of a CSV import."""
     access.require(actor, "task", right)
@@ -48,8 +48,7 @@ def create_task(data: dict, *, actor: Actor, commit: bool = True, right: str = "
         raise ValidationError.from_fields(errors)
     groups = [[r] for r in records] if parsed.per_record else [records]
     tasks = [_insert(parsed, group, actor) for group in groups]
-    if commit:
-        db.session.commit()
+    db.session.flush()
     return tasks
 
 
@@ -96,7 +95,7 @@ def update_task(task_id: int, data: dict, *, actor: Actor) -> CrmTask:
             _log(entity, record_id, task, "Task completed" if done else "Task reopened", actor)
     if changes:
         record_event("task.updated", "task", task.id, changes, actor=actor)
-    db.session.commit()
+    db.session.flush()
     return task
 
 
@@ -138,7 +137,6 @@ def delete_task(task_id: int, *, actor: Actor) -> None:
     db.session.execute(delete(TaskLink).where(TaskLink.task_id == task.id))
     db.session.delete(task)
     record_event("task.deleted", "task", task_id, snapshot, actor=actor)
-    db.session.commit()
 
 
 def list_tasks(*, actor: Actor, filters: dict | None = None, sort: str = "-id", limit: int = 50,

@@ -69,7 +69,7 @@ def start_send(data: dict, *, actor: Actor) -> Job:
     access.require(actor, entity, "read")
     job = new_job(BULK_KIND, entity, ids, readable_ids(entity, ids, actor), template.id, template.name,
                   actor=actor)
-    db.session.commit()
+    db.session.flush()
     return job
 
 
@@ -138,7 +138,7 @@ def retry_failed(job_id: int, *, actor: Actor) -> Job:
         recount(job)
         job.status, job.finished_at, job.next_run_at = "queued", None, None
         enqueue_after_commit(SEND_TASK, job.id)
-    db.session.commit()
+    db.session.flush()
     return job
 
 

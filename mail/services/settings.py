@@ -82,7 +82,7 @@ def save_smtp(data: dict, *, actor: Actor) -> dict:
     row.data = values
     row.updated_by_id = actor_user(actor).id
     db.session.add(row)
-    db.session.commit()
+    db.session.flush()
     return smtp_settings()
 
 
@@ -168,7 +168,7 @@ def save_crm_mailbox(data: dict, *, actor: Actor) -> dict:
     box.unmatched, box.address, box.enabled = values["unmatched"], values["address"], enabled
     box.subject_patterns = patterns
     db.session.add(box)
-    db.session.commit()
+    db.session.flush()
     return crm_mailbox_settings()
 
 
@@ -230,7 +230,7 @@ def request_poll(*, actor: Actor) -> dict:
         raise Conflict("The CRM mailbox is not configured")
     box.next_attempt_at = None
     enqueue_after_commit("mail.poll_mailbox", box.id, True)
-    db.session.commit()
+    db.session.flush()
     return {"queued": True, **crm_mailbox_settings()}
 
 

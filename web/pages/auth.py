@@ -7,6 +7,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_login import current_user, login_user, logout_user
 
 from errors import ServiceError
+from extensions import db
 from org.models import User
 from org.services.users import authenticate, create_first_admin, has_users
 from web.pages import pages
@@ -24,6 +25,7 @@ def setup():
             user = create_first_admin(request.form.get("email", ""), request.form.get("password", ""),
                                       request.form.get("first_name", ""), request.form.get("last_name", ""))
         except ServiceError as exc:
+            db.session.rollback()
             error, fields = exc.message, exc.fields
         else:
             login_user(user)
@@ -42,7 +44,8 @@ def _seed_demo(admin: User) -> None:
     from org.admin import as_operator
 
     try:
-        with as_operator():  # setting the portal up, as `flask user create` would
+        # A savepoint: failing demo data must not undo the first account.
+        with as_operator(), db.session.begin_nested():  # setting up, as `flask user create` would
             current_app.logger.info(seed_demo_data(admin))
     except ServiceError as exc:  # demo data is a convenience; never block the first login
         current_app.logger.warning("demo data not loaded: %s", exc.message)
@@ -66,6 +69,7 @@ def login():
         try:
             user = authenticate(request.form.get("email", ""), request.form.get("password", ""))
         except ServiceError as exc:
+            db.session.rollback()
             error = exc.message
         else:
             login_user(user, remember=bool(request.form.get("remember")))

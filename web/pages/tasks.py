@@ -18,6 +18,7 @@ from crm.services.tasks import (
     update_task,
 )
 from errors import ValidationError
+from extensions import db
 from org.services.users import list_users
 from web.pages import pages
 from web.pages.common import me
@@ -135,6 +136,7 @@ def task_new():
     try:
         tasks = create_task(data, actor=me())
     except ValidationError as exc:
+        db.session.rollback()
         values = {**data, "per_record": data["per_record"]}
         return _task_form(None, values, exc.fields or {"_": exc.message}, links, 422)
     many = len(tasks) > 1
@@ -168,6 +170,7 @@ def task_edit(task_id: int):
     try:
         update_task(task_id, data, actor=me())
     except ValidationError as exc:
+        db.session.rollback()
         return _task_form(task, data, exc.fields or {"_": exc.message}, links, 422)
     flash("Task saved.", "success")
     return redirect(url_for("pages.task_view", task_id=task_id))
