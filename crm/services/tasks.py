@@ -35,7 +35,7 @@ def get_task(task_id: int, *, actor: Actor, action: str = "read") -> CrmTask:
 
 
 def create_task(data: dict, *, actor: Actor, right: str = "add") -> list[CrmTask]:
-    """One task linked to every given record, or one per record with `per_record` (in the caller's transaction).
+    """One task linked to every given record, or one per record with `per_record`.
 
     `right` is "add", or "import" for the rows of a CSV import."""
     access.require(actor, "task", right)
