@@ -65,11 +65,6 @@ def close_unit_of_work(*, commit: bool) -> None:
         raise
 
 
-def in_unit_of_work() -> bool:
-    """True inside a `unit_of_work()` block (of the current session)."""
-    return bool(db.session().info.get(DEPTH))
-
-
 def after_commit(fn: Callable[..., object], *args: Hashable, key: Hashable | None = None) -> None:
     """Run `fn(*args)` once the outermost transaction commits; the same key queues once."""
     session = db.session()
@@ -79,13 +74,13 @@ def after_commit(fn: Callable[..., object], *args: Hashable, key: Hashable | Non
     pending.setdefault((fn, args) if key is None else key, (fn, args))
 
 
-def kicks_enabled() -> bool:
+def _kicks_enabled() -> bool:
     """Whether after-commit kicks go to Celery ("celery"); tests ("none") run the tasks themselves."""
     return has_app_context() and current_app.config.get("OUTBOX_KICK") == "celery"
 
 
 def _send_task(name: str, *args: Hashable) -> None:
-    if kicks_enabled():
+    if _kicks_enabled():
         current_app.extensions["celery"].send_task(name, args=list(args), retry=False)
 
 
