@@ -86,13 +86,11 @@ def _register_parts(app: Flask) -> None:
     import org.throttle
     import web
     from cli import register_cli
-    from crm.kick import install_outbox_kick
     from crm.search import register_search
     from engine.triggers import register as register_engine_consumer
     from mail.system import install as install_system_mail
 
     netguard.add_allowed_source(org.settings.allowed_private_hosts)
-    install_outbox_kick(app)
     install_system_mail()
     register_engine_consumer()
     register_search(app)

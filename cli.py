@@ -5,6 +5,7 @@ import click
 from flask import Flask
 
 from errors import ServiceError
+from transactions import unit_of_work
 
 
 def _fail(exc: ServiceError) -> None:
@@ -43,8 +44,9 @@ def create_user_cmd(email: str, password: str, admin: bool, first_name: str, las
             raise click.ClickException(f"No department {department!r}; create it first")
         dep_id = dep.id
     try:
-        user = create_user(email, password, actor=None, first_name=first_name, last_name=last_name,
-                           position=position, is_admin=admin, department_id=dep_id)
+        with unit_of_work():
+            user = create_user(email, password, actor=None, first_name=first_name, last_name=last_name,
+                               position=position, is_admin=admin, department_id=dep_id)
     except ServiceError as exc:
         _fail(exc)
     click.echo(f"Created user {user.id} <{user.email}>{' (administrator)' if admin else ''}")
@@ -75,7 +77,8 @@ def create_department_cmd(name: str, parent: str | None, head: str | None) -> No
             raise click.ClickException(f"No user {head!r}")
         head_id = user.id
     try:
-        dep = create_department(name, actor=None, parent_id=parent_id, head_id=head_id)
+        with unit_of_work():
+            dep = create_department(name, actor=None, parent_id=parent_id, head_id=head_id)
     except ServiceError as exc:
         _fail(exc)
     click.echo(f"Created department {dep.id} {dep.name!r} ({dep.path})")
@@ -85,4 +88,6 @@ def create_department_cmd(name: str, parent: str | None, head: str | None) -> No
 def seed_cmd() -> None:
     from demo import seed_demo_data
 
-    click.echo(seed_demo_data())
+    with unit_of_work():
+        outcome = seed_demo_data()
+    click.echo(outcome)

@@ -42,9 +42,11 @@ def one_lead(user: object, n: int) -> tuple[float, float, float, int]:
     from engine.models import ProcessInstance
     from engine.runtime import run_instance
     from extensions import db
+    from transactions import unit_of_work
 
     t0 = time.perf_counter()
-    lead = create_record("lead", {"title": f"Lead {n}", "responsible_id": user.id}, actor=user)
+    with unit_of_work():
+        lead = create_record("lead", {"title": f"Lead {n}", "responsible_id": user.id}, actor=user)
     t1 = time.perf_counter()
     relay_pending()
     instance_id = db.session.scalar(select(ProcessInstance.id).where(

@@ -58,7 +58,7 @@ def setup(app: object, dovecot: object) -> int:
         admin = create_user("admin@bench.test", None, actor=None, is_admin=True)
         for i in range(CONTACTS):
             create_record("contact", {"last_name": f"Contact {i}", "emails": [f"c{i}@bench.test"]},
-                          actor=admin, commit=False)
+                          actor=admin)
         db.session.commit()
         save_crm_mailbox({"host": dovecot.host, "port": dovecot.port, "tls": "none", "user": "crm",
                           "password": "pw", "address": "crm@bench.test"}, actor=admin)

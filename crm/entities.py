@@ -40,7 +40,7 @@ class Hooks:
 
     get(record_id, *, actor) -> a record the actor may read (NotFound otherwise)
     select(*, actor, filters) -> a Select of the readable rows, list filters applied
-    create(data, *, actor, commit, right) -> the new record
+    create(data, *, actor, right) -> the new record
     data(record) -> the record as JSON-clean data (process variables, trigger conditions)
     """
 

@@ -6,12 +6,13 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, event, select, update
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, select, update
+from sqlalchemy.orm import Mapped, mapped_column
 
 from extensions import db
 from org.actors import Actor, actor_user, event_depth, origin_instance_id
 from org.models import utcnow
+from transactions import enqueue_after_commit, unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -58,9 +59,9 @@ class OutboxDelivery(db.Model):
     __table_args__ = (UniqueConstraint("event_id", "consumer", name="uq_outbox_delivery"),)
 
 
+RELAY_TASK = "crm.relay_outbox"
 Consumer = Callable[[OutboxEvent], None]
 _consumers: dict[str, Consumer] = {}
-_after_commit_hooks: list[Callable[[], None]] = []
 
 
 def register_consumer(name: str, fn: Consumer) -> None:
@@ -76,12 +77,6 @@ def consumers() -> dict[str, Consumer]:
     return dict(_consumers)
 
 
-def on_outbox_commit(hook: Callable[[], None]) -> None:
-    """Call `hook` after any commit that wrote events (the relay kick)."""
-    if hook not in _after_commit_hooks:
-        _after_commit_hooks.append(hook)
-
-
 def record_event(
     type_: str, entity: str, entity_id: int, changes: dict | None, *, actor: Actor | None
 ) -> OutboxEvent:
@@ -94,23 +89,8 @@ def record_event(
         depth=event_depth(actor) if actor is not None else 0,
     )
     db.session.add(row)
-    db.session.info["outbox_pending"] = True
+    enqueue_after_commit(RELAY_TASK)  # the periodic sweep delivers what a lost kick missed
     return row
-
-
-@event.listens_for(Session, "after_commit")
-def _kick_after_commit(session: Session) -> None:
-    if session.info.pop("outbox_pending", False):
-        for hook in list(_after_commit_hooks):
-            try:
-                hook()
-            except Exception:  # the periodic sweep delivers what a failed kick missed
-                log.exception("outbox kick failed")
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_after_rollback(session: Session) -> None:
-    session.info.pop("outbox_pending", None)
 
 
 def pending_event_ids(limit: int = 100) -> list[int]:
@@ -119,22 +99,39 @@ def pending_event_ids(limit: int = 100) -> list[int]:
 
 
 def relay_pending(limit: int = 100) -> int:
-    """Deliver undelivered events; returns how many became fully delivered."""
+    """Deliver undelivered events, each in its own unit of work; returns how many became fully delivered."""
     done = 0
     for event_id in pending_event_ids(limit):
         try:
             if deliver_event(event_id):
                 done += 1
         except Exception:
-            # A database error (lock, lost connection) on one event must not poison the
-            # session for the rest; the sweep tries this one again.
+            # A database error (lock, lost connection) on one event rolled back only its own
+            # unit of work; the sweep tries this one again.
             log.exception("relaying event %s failed", event_id)
-            db.session.rollback()
     return done
 
 
 def deliver_event(event_id: int) -> bool:
-    """Run every consumer not yet done for one event, each in a savepoint; commit once."""
+    """Run every consumer not yet done for one event, each in a savepoint; one unit of work."""
+    with unit_of_work():
+        row = _claim(event_id)
+        if row is None or row.delivered_at is not None:
+            return False
+        done = set(db.session.scalars(
+            select(OutboxDelivery.consumer).where(OutboxDelivery.event_id == row.id)))
+        failed = False
+        for name, consumer in consumers().items():
+            if name in done:
+                continue
+            failed |= not _run_consumer(row, name, consumer)
+        if not failed:
+            row.delivered_at = utcnow()
+        return not failed
+
+
+def _claim(event_id: int) -> OutboxEvent | None:
+    """The event row, locked for this relay; None if another worker has it."""
     query = select(OutboxEvent).where(OutboxEvent.id == event_id)
     if db.engine.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)  # another worker has it
@@ -143,21 +140,7 @@ def deliver_event(event_id: int) -> bool:
         # inside one transaction whose reads cannot go stale under another writer.
         db.session.execute(update(OutboxEvent).where(OutboxEvent.id == event_id)
                            .values(attempts=OutboxEvent.attempts))
-    row = db.session.scalar(query)
-    if row is None or row.delivered_at is not None:
-        db.session.rollback()
-        return False
-    done = set(db.session.scalars(
-        select(OutboxDelivery.consumer).where(OutboxDelivery.event_id == row.id)))
-    failed = False
-    for name, consumer in consumers().items():
-        if name in done:
-            continue
-        failed |= not _run_consumer(row, name, consumer)
-    if not failed:
-        row.delivered_at = utcnow()
-    db.session.commit()
-    return not failed
+    return db.session.scalar(query)
 
 
 def _run_consumer(row: OutboxEvent, name: str, consumer: Consumer) -> bool:

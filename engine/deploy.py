@@ -57,7 +57,7 @@ def deploy_process(data: bytes, *, actor: Actor) -> ProcessVersion:
     """Validate an uploaded diagram and store it as the newest version of its process key."""
     require_designer(actor)
     version = _prepare_version(data)
-    db.session.commit()
+    db.session.flush()
     return version
 
 
@@ -158,7 +158,7 @@ def set_active(key: str, active: bool, *, actor: Actor) -> ProcessDefinition:
     require_designer(actor)
     definition = get_definition(key)
     definition.active = active
-    db.session.commit()
+    db.session.flush()
     return definition
 
 
@@ -182,7 +182,7 @@ def update_triggers(key: str, triggers: Any, *, actor: Actor) -> ProcessVersion:
     if errors:
         raise ValidationError.from_fields(errors)
     version.triggers = [updated.get(t["element_id"], t) for t in version.triggers]
-    db.session.commit()
+    db.session.flush()
     return version
 
 

@@ -225,7 +225,7 @@ def claim_task(task_id: int, *, actor: Actor) -> HumanTask:
         row.claimed_by_id = user.id
         row.claimed_at = utcnow()
         _event(row, "task_claimed", user, f"{user.full_name} claimed {row.name}")
-    db.session.commit()
+    db.session.flush()
     return row
 
 
@@ -241,7 +241,7 @@ def release_task(task_id: int, *, actor: Actor) -> HumanTask:
     row.claimed_by_id = None
     row.claimed_at = None
     _event(row, "task_released", user, f"{user.full_name} released {row.name}")
-    db.session.commit()
+    db.session.flush()
     return row
 
 
@@ -259,14 +259,9 @@ def complete_task(task_id: int, data: object, *, actor: Actor) -> HumanTask:
     if row.assignee_id is None:
         row.assignee_id = user.id
     db.session.flush()
-    from engine.runtime import complete_user_task  # runs on and commits once, or raises Conflict
+    from engine.runtime import complete_user_task  # runs on in this transaction, or raises Conflict
 
-    try:
-        complete_user_task(row.instance_id, row.task_uuid, result.values, actor=actor)
-    except Exception:
-        db.session.rollback()
-        raise
-    db.session.commit()
+    complete_user_task(row.instance_id, row.task_uuid, result.values, actor=actor)
     return row
 
 

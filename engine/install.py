@@ -6,6 +6,8 @@ from pathlib import Path
 
 from flask import Flask
 
+from transactions import unit_of_work
+
 log = logging.getLogger(__name__)
 PROCESS_DIR = Path(__file__).resolve().parent.parent / "processes"
 
@@ -24,20 +26,19 @@ def install_standard_processes(directory: Path = PROCESS_DIR) -> list[str]:
     system = system_user()
     for path in sorted(directory.glob("*.bpmn")):
         try:
-            version, created = deploy_as_system(path.read_bytes(), created_by_id=system.id)
+            with db.session.begin_nested():  # an invalid diagram undoes only itself
+                version, created = deploy_as_system(path.read_bytes(), created_by_id=system.id)
         except DiagramInvalid as exc:
-            db.session.rollback()
             log.error("standard process %s is invalid: %s", path.name, exc.errors)
             continue
         if created:
             version.definition.active = True
             installed.append(version.definition.key)
             log.info("installed %s v%s from %s", version.definition.key, version.number, path.name)
-    db.session.commit()
     return installed
 
 
 def install_on_start(app: Flask) -> list[str]:
     """Called by runner.prepare_database after the upgrade."""
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         return install_standard_processes()

@@ -17,7 +17,7 @@ from engine.models import (
     ProcessInstance,
     ProcessVersion,
 )
-from engine.runtime import commit_or_conflict, schedule_run
+from engine.runtime import flush_or_conflict, schedule_run
 from engine.states import FINISHED_STATUSES, HumanTaskState, InstanceStatus
 from errors import Conflict, Forbidden, NotFound, ValidationError
 from extensions import db
@@ -121,7 +121,7 @@ def retry_instance(instance_id: int, *, actor: Actor) -> ProcessInstance:
     _log(instance, "retried", actor, f"Retried after: {instance.error_message or 'error'}")
     instance.error_element = instance.error_message = None
     schedule_run(instance.id)
-    commit_or_conflict()
+    flush_or_conflict()
     return instance
 
 
@@ -132,7 +132,7 @@ def suspend_instance(instance_id: int, *, actor: Actor) -> ProcessInstance:
         raise Conflict(f"A {instance.status} instance cannot be suspended")
     instance.status = InstanceStatus.SUSPENDED
     _log(instance, "suspended", actor, "Suspended")
-    commit_or_conflict()
+    flush_or_conflict()
     return instance
 
 
@@ -144,7 +144,7 @@ def resume_instance(instance_id: int, *, actor: Actor) -> ProcessInstance:
     instance.status = InstanceStatus.RUNNING
     _log(instance, "resumed", actor, "Resumed")
     schedule_run(instance.id)
-    commit_or_conflict()
+    flush_or_conflict()
     return instance
 
 
@@ -169,7 +169,7 @@ def terminate_instance(instance_id: int, *, actor: Actor) -> ProcessInstance:
         try:  # autoflush may meet the moved row before the commit does
             terminate_tree(instance, actor, "Terminated")
             child_terminated(instance)
-            db.session.commit()
+            db.session.flush()  # the lock_version check: a moved row fails here
             return instance
         except StaleDataError:
             db.session.rollback()

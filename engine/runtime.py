@@ -1,7 +1,7 @@
 """Advance process instances: one step (wait state to wait state) per transaction.
 
 A step loads the instance's state onto its version's spec, runs the engine, and stores the
-new state, human tasks, timers, message waits and log in one commit. `lock_version`
+new state, human tasks, timers, message waits and log in one unit of work (transactions.py). `lock_version`
 (SQLAlchemy's version counter) makes the second of two concurrent steps fail with
 StaleDataError: workers drop that step (the winner already moved on), the API answers 409.
 A worker that dies mid-step commits nothing, so the instance stays where it was and the
@@ -13,10 +13,9 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from flask import current_app, has_app_context
-from sqlalchemy import delete, event, select
+from flask import current_app
+from sqlalchemy import delete, select
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine import spiff_adapter as spiff
@@ -34,39 +33,19 @@ from errors import Conflict
 from extensions import db
 from org.actors import Actor, actor_user
 from org.models import utcnow
+from transactions import enqueue_after_commit, unit_of_work
 
 log = logging.getLogger(__name__)
-RUN_KEY = "engine_runs"
 
 
 # ---- scheduling: enqueue after commit, never before -------------------------------------
 
+RUN_TASK = "engine.run_instance"
+
+
 def schedule_run(instance_id: int) -> None:
-    """Ask a worker to run the instance once the current transaction commits."""
-    db.session.info.setdefault(RUN_KEY, set()).add(instance_id)
-
-
-def _kick_enabled() -> bool:
-    return has_app_context() and current_app.config.get("OUTBOX_KICK") == "celery"
-
-
-@event.listens_for(Session, "after_commit")
-def _enqueue_after_commit(session: Session) -> None:
-    ids = session.info.pop(RUN_KEY, None)
-    if not ids or not _kick_enabled():
-        return
-    from engine.tasks import run_instance_task
-
-    for instance_id in sorted(ids):
-        try:
-            run_instance_task.apply_async((instance_id,), retry=False)
-        except Exception:  # the sweep re-dispatches running instances
-            log.exception("could not enqueue instance %s", instance_id)
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_after_rollback(session: Session) -> None:
-    session.info.pop(RUN_KEY, None)
+    """Ask a worker to run the instance once the outermost transaction commits."""
+    enqueue_after_commit(RUN_TASK, instance_id)
 
 
 # ---- steps ------------------------------------------------------------------------------
@@ -78,25 +57,20 @@ def new_instance_state(version: ProcessVersion, data: dict, start_message: str |
 
 
 def run_instance(instance_id: int) -> str | None:
-    """Advance a running instance to its next wait state; returns its new status."""
-    instance = db.session.get(ProcessInstance, instance_id)
-    if instance is None or instance.status != InstanceStatus.RUNNING:
-        db.session.rollback()
-        return None if instance is None else instance.status
+    """Advance a running instance to its next wait state (one unit of work); returns its new status."""
     try:
-        wf = spiff.load(instance)
-        _advance_and_store(instance, wf)
-        status = instance.status
-        db.session.commit()
+        with unit_of_work():
+            instance = db.session.get(ProcessInstance, instance_id)
+            if instance is None or instance.status != InstanceStatus.RUNNING:
+                return None if instance is None else instance.status
+            _advance_and_store(instance, spiff.load(instance))
+            status = instance.status
     except StaleDataError:
-        db.session.rollback()
         log.info("instance %s was advanced by another worker", instance_id)
         return None
     except DBAPIError:  # the database, not the process: the task is retried
-        db.session.rollback()
         raise
     except Exception as exc:  # a defect outside any task: keep the state, record the error
-        db.session.rollback()
         log.exception("instance %s failed", instance_id)
         return _mark_failed(instance_id, None, f"{type(exc).__name__}: {exc}")
     return status
@@ -149,7 +123,7 @@ def _set_status(instance: ProcessInstance, result: Any) -> None:
         instance.status = InstanceStatus.COMPLETED
         instance.completed_at = utcnow()
     elif result.more:  # the step's budget ran out: continue in a new step, after the others
-        instance.status = "running"
+        instance.status = InstanceStatus.RUNNING
         schedule_run(instance.id)
     else:
         instance.status = InstanceStatus.WAITING
@@ -204,18 +178,17 @@ def _sync_waits(instance: ProcessInstance, messages: list[dict], variables: dict
 
 
 def _mark_failed(instance_id: int, element_id: str | None, message: str) -> str | None:
-    """Record an error on an instance in a fresh transaction, its state untouched."""
-    instance = db.session.get(ProcessInstance, instance_id)
-    if instance is None:
-        return None
-    instance.status = InstanceStatus.ERROR
-    instance.error_element, instance.error_message = element_id, message[:4000]
-    db.session.add(InstanceEvent(instance_id=instance_id, kind="error", element_id=element_id,
-                                 message=instance.error_message))
+    """Record an error on an instance in a fresh unit of work, its state untouched."""
     try:
-        db.session.commit()
+        with unit_of_work():
+            instance = db.session.get(ProcessInstance, instance_id)
+            if instance is None:
+                return None
+            instance.status = InstanceStatus.ERROR
+            instance.error_element, instance.error_message = element_id, message[:4000]
+            db.session.add(InstanceEvent(instance_id=instance_id, kind="error", element_id=element_id,
+                                         message=instance.error_message))
     except StaleDataError:
-        db.session.rollback()
         return None
     return InstanceStatus.ERROR
 
@@ -232,7 +205,7 @@ def _load_for_change(instance_id: int) -> ProcessInstance:
 def complete_user_task(instance_id: int, task_uuid: str, data: dict, *, actor: Actor) -> ProcessInstance:
     """Complete an open user task with (checked) form data and run on to the next wait state.
 
-    One transaction, committed here; a concurrent step of the same instance -> Conflict (409).
+    In the caller's transaction; a concurrent step of the same instance -> Conflict (409).
     """
     instance = _load_for_change(instance_id)
     if instance.status != InstanceStatus.WAITING:
@@ -250,19 +223,17 @@ def complete_user_task(instance_id: int, task_uuid: str, data: dict, *, actor: A
             data={"task_uuid": task_uuid, "data": data}))
         instance.status = InstanceStatus.RUNNING
         _advance_and_store(instance, wf, completed=(str(task_uuid),))
-        db.session.commit()
+        db.session.flush()  # the lock_version check: a concurrent step fails here, not at commit
     except StaleDataError:
-        db.session.rollback()
         raise Conflict("The process moved on meanwhile; reload and try again") from None
     return instance
 
 
-def commit_or_conflict() -> None:
-    """Commit; a concurrent change of the same instance answers 409."""
+def flush_or_conflict() -> None:
+    """Flush (the lock_version check); a concurrent change of the same instance answers 409."""
     try:
-        db.session.commit()
+        db.session.flush()
     except StaleDataError:
-        db.session.rollback()
         raise Conflict("The process moved on meanwhile; reload and try again") from None
 
 
@@ -278,24 +249,23 @@ def due_timer_instances(now: datetime | None = None, limit: int = 200) -> list[i
 
 
 def fire_timers(instance_id: int, now: datetime | None = None) -> str | None:
-    """Fire the instance's due timers and run on; safe to call twice."""
-    instance = db.session.get(ProcessInstance, instance_id)
-    if instance is None or instance.status != InstanceStatus.WAITING:
-        db.session.rollback()
-        return None
+    """Fire the instance's due timers and run on (one unit of work); safe to call twice."""
     try:
-        wf = spiff.load(instance)
-        fired = spiff.fire_due_timers(wf, now or utcnow())
-        if fired:
-            db.session.add(InstanceEvent(instance_id=instance.id, kind="timer",
-                                         message="Timer fired: " + ", ".join(fired)))
-        instance.status = InstanceStatus.RUNNING
-        _advance_and_store(instance, wf)
-        db.session.commit()
+        with unit_of_work():
+            instance = db.session.get(ProcessInstance, instance_id)
+            if instance is None or instance.status != InstanceStatus.WAITING:
+                return None
+            wf = spiff.load(instance)
+            fired = spiff.fire_due_timers(wf, now or utcnow())
+            if fired:
+                db.session.add(InstanceEvent(instance_id=instance.id, kind="timer",
+                                             message="Timer fired: " + ", ".join(fired)))
+            instance.status = InstanceStatus.RUNNING
+            _advance_and_store(instance, wf)
+            status = instance.status
     except StaleDataError:
-        db.session.rollback()
         return None
-    return instance.status
+    return status
 
 
 # ---- messages (record events the instance waits for) ------------------------------------
@@ -345,7 +315,6 @@ def run_pending(max_rounds: int = 50, now: datetime | None = None) -> int:
 
     steps = 0
     for _ in range(max_rounds):
-        db.session.info.pop(RUN_KEY, None)
         moved = relay_pending(500)
         ids = list(db.session.scalars(select(ProcessInstance.id).where(
             ProcessInstance.status == InstanceStatus.RUNNING).order_by(ProcessInstance.id)))

@@ -19,6 +19,7 @@ from engine.event_models import TimerStartSchedule
 from engine.models import ProcessInstance, ProcessVersion
 from extensions import db
 from org.models import utcnow
+from transactions import unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -60,25 +61,24 @@ def _is_newest_active(version: ProcessVersion) -> bool:
 
 
 def fire_timer_start(schedule_id: int, now: datetime | None = None) -> int | None:
-    """Start the instance of a due schedule and move it to its next due time; commits.
+    """Start the instance of a due schedule and move it to its next due time (one unit of work).
 
     Returns the new instance id (None: not due, inactive, or this due time already started).
     """
     from engine.messages import start_by_event
 
     now = now or utcnow()
-    row = db.session.get(TimerStartSchedule, schedule_id)
-    if row is None or row.next_due_at is None or row.next_due_at > now:
-        db.session.rollback()
-        return None
-    version = db.session.get(ProcessVersion, row.version_id)
-    instance: ProcessInstance | None = None
-    if _is_newest_active(version):
-        instance = start_by_event(version, row.element_id, "timer", {}, initiator=None,
-                                  start_event_id=start_event_id(row.element_id, row.next_due_at))
-    row.next_due_at, row.remaining = _following(row, now)
-    db.session.commit()
-    return None if instance is None else instance.id
+    with unit_of_work():
+        row = db.session.get(TimerStartSchedule, schedule_id)
+        if row is None or row.next_due_at is None or row.next_due_at > now:
+            return None
+        version = db.session.get(ProcessVersion, row.version_id)
+        instance: ProcessInstance | None = None
+        if _is_newest_active(version):
+            instance = start_by_event(version, row.element_id, "timer", {}, initiator=None,
+                                      start_event_id=start_event_id(row.element_id, row.next_due_at))
+        row.next_due_at, row.remaining = _following(row, now)
+        return None if instance is None else instance.id
 
 
 def _following(row: TimerStartSchedule, now: datetime) -> tuple[datetime | None, int | None]:

@@ -213,7 +213,7 @@ def start_manually(key: str, entity: str, record_id: Any, variables: Any, *,
         starts = ", ".join(t["message"] for t in version.triggers) or "a message"
         raise ValidationError.from_fields({"entity": (
             f"Process {key!r} starts on {starts}; it cannot be started by hand on a {entity}")}) from None
-    db.session.commit()
+    db.session.flush()
     return instance
 
 

@@ -6,10 +6,10 @@ from datetime import timedelta
 from celery import shared_task
 from sqlalchemy import or_, select
 
-import mail.kick  # noqa: F401  (queues tasks after commits)
 from extensions import db
 from mail.states import OPEN_JOB_STATUSES
 from org.models import utcnow
+from transactions import unit_of_work
 
 
 @shared_task(name="mail.send_job", ignore_result=True, bind=True)
@@ -73,4 +73,5 @@ def refresh_unread_one(mailbox_id: int) -> int | None:
     """Ask one personal mailbox's server for its unread count and cache it."""
     from mail.services.personal import refresh_unread as refresh
 
-    return refresh(mailbox_id)
+    with unit_of_work():
+        return refresh(mailbox_id)

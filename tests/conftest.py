@@ -60,16 +60,18 @@ def runner(app):
 @pytest.fixture
 def make_user(app):
     from org.services.users import create_user
+    from transactions import unit_of_work
 
     counter = iter(range(1, 10_000))
 
     def make(email: str | None = None, *, admin: bool = False, department_id: int | None = None,
              **kw: object):
         n = next(counter)
-        return create_user(email or f"user{n}@example.com", "Quiet-bay-42", actor=None,
-                           is_admin=admin, department_id=department_id,
-                           first_name=kw.pop("first_name", f"First{n}"),
-                           last_name=kw.pop("last_name", f"Last{n}"), **kw)
+        with unit_of_work():
+            return create_user(email or f"user{n}@example.com", "Quiet-bay-42", actor=None,
+                               is_admin=admin, department_id=department_id,
+                               first_name=kw.pop("first_name", f"First{n}"),
+                               last_name=kw.pop("last_name", f"Last{n}"), **kw)
 
     return make
 
@@ -83,14 +85,14 @@ def admin(make_user):
 def api_for(client):
     """An API client holding a token of the given user (administrators' tokens in admin mode,
     unless admin_mode=False)."""
-    from extensions import db
     from org.services.tokens import issue_token
+    from transactions import unit_of_work
 
     def make(user, *, admin_mode: bool = True) -> ApiClient:
-        token, row = issue_token(user)
-        if admin_mode and user.is_admin:
-            row.admin_mode = True
-            db.session.commit()
+        with unit_of_work():
+            token, row = issue_token(user)
+            if admin_mode and user.is_admin:
+                row.admin_mode = True
         return ApiClient(client, token)
 
     return make

@@ -40,7 +40,7 @@ def create_role(data: dict, *, actor: Actor) -> Role:
             role.permissions.append(RolePermission(entity=entity, action=action, status=None, level="none"))
     db.session.add(role)
     _apply(role, {"name": "", **data})
-    db.session.commit()
+    db.session.flush()
     access.forget()
     return role
 
@@ -50,7 +50,6 @@ def update_role(role_id: int, data: dict, *, actor: Actor) -> Role:
     access.require_settings(actor)
     role = get_role(role_id, actor=actor)
     _apply(role, data)
-    db.session.commit()
     access.forget()
     return role
 
@@ -58,7 +57,6 @@ def update_role(role_id: int, data: dict, *, actor: Actor) -> Role:
 def delete_role(role_id: int, *, actor: Actor) -> None:
     access.require_settings(actor)
     db.session.delete(get_role(role_id, actor=actor))
-    db.session.commit()
     access.forget()
 
 
@@ -66,7 +64,6 @@ def _apply(role: Role, data: dict) -> None:
     with db.session.no_autoflush:
         errors = _apply_fields(role, data)
     if errors:
-        db.session.rollback()
         raise ValidationError.from_fields(errors)
 
 
@@ -177,7 +174,7 @@ def add_assignment(role_id: int, data: dict, *, actor: Actor) -> RoleAssignment:
     if duplicate is not None:
         raise Conflict(f"The role already has this assignment ({duplicate})")
     db.session.add(assignment)
-    db.session.commit()
+    db.session.flush()
     access.forget()
     return assignment
 
@@ -208,7 +205,6 @@ def remove_assignment(role_id: int, assignment_id: int, *, actor: Actor) -> None
     if assignment is None or assignment.role_id != role_id:
         raise NotFound(f"No assignment {assignment_id} of role {role_id}")
     db.session.delete(assignment)
-    db.session.commit()
     access.forget()
 
 

@@ -1,1 +1,1 @@
-"""CRM service functions: check access, write, record events, commit once."""
+"""CRM service functions: check access, write, record events; the caller owns the transaction."""

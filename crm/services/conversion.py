@@ -15,8 +15,7 @@ from org.actors import Actor
 
 TARGETS = ENTITIES["lead"].converts_to  # contact, company, deal: one flag of convert_lead each
 
-def convert_lead(lead_id: int, *, contact: bool, company: bool, deal: bool, actor: Actor,
-                 commit: bool = True) -> dict:
+def convert_lead(lead_id: int, *, contact: bool, company: bool, deal: bool, actor: Actor) -> dict:
     """Create the chosen records from the lead, mark it CONVERTED; refuse a second time."""
     lead: Lead = get_record("lead", lead_id, actor=actor, action="edit")
     if lead.status == LEAD_CONVERTED:
@@ -45,13 +44,12 @@ def convert_lead(lead_id: int, *, contact: bool, company: bool, deal: bool, acto
             "contact_id": made["contact"].id if made["contact"] else None,
             "company_id": made["company"].id if made["company"] else None})
     _mark_converted(lead, made, actor)
-    if commit:
-        db.session.commit()
+    db.session.flush()
     return made
 
 
 def _make(entity: str, lead: Lead, actor: Actor, data: dict) -> object:
-    record = create_record(entity, data, actor=actor, commit=False)
+    record = create_record(entity, data, actor=actor)
     if "lead_id" in ENTITIES[entity].read_only:  # a deal has it among its fields, set above
         record.lead_id = lead.id
     add_entry(entity, record.id, TimelineKind.CONVERTED, actor=actor, summary=f"Created from lead #{lead.id}",

@@ -92,14 +92,13 @@ def import_csv(entity: str, text: str, *, actor: Actor) -> list[int]:
         except ServiceError as exc:
             failed.append({"row": number, "fields": exc.fields or {"_": exc.message}})
     if failed:
-        db.session.rollback()
         raise ImportRejected(f"{len(failed)} of {len(rows)} rows have errors; nothing was imported", failed)
-    db.session.commit()
+    db.session.flush()
     return [record.id for record in created]
 
 
 def _create(entity: str, data: dict, actor: Actor) -> object:
-    return REGISTRY[entity].hook("create")(data, actor=actor, commit=False, right="import")
+    return REGISTRY[entity].hook("create")(data, actor=actor, right="import")
 
 
 def _parse(entity: str, text: str) -> list[tuple[int, dict]]:

@@ -40,8 +40,7 @@ def get_record(entity_name: str, record_id: int, *, actor: Actor, action: str = 
     return record
 
 
-def create_record(entity_name: str, data: dict, *, actor: Actor, commit: bool = True,
-                  right: str = "add") -> object:
+def create_record(entity_name: str, data: dict, *, actor: Actor, right: str = "add") -> object:
     """Validate, insert, log on the timeline and record `<entity>.created`.
 
     `right` is "add", or "import" for rows of an import: the new record (its responsible,
@@ -65,13 +64,11 @@ def create_record(entity_name: str, data: dict, *, actor: Actor, commit: bool = 
     add_entry(spec.name, record.id, TimelineKind.CREATED, actor=actor, summary=f"{spec.label} created")
     record_event(f"{spec.name}.created", spec.name, record.id, _snapshot(spec, record, cleaned.emails),
                  actor=actor)
-    if commit:
-        db.session.commit()
+    db.session.flush()
     return record
 
 
-def update_record(entity_name: str, record_id: int, data: dict, *, actor: Actor,
-                  commit: bool = True) -> object:
+def update_record(entity_name: str, record_id: int, data: dict, *, actor: Actor) -> object:
     """Apply changed fields; log each change and record `<entity>.updated` with old/new."""
     spec = spec_of(entity_name)
     record = get_record(spec.name, record_id, actor=actor, action="edit")
@@ -84,8 +81,7 @@ def update_record(entity_name: str, record_id: int, data: dict, *, actor: Actor,
         add_entry(spec.name, record.id, TimelineKind.CHANGED, actor=actor,
                   summary="Changed " + ", ".join(sorted(changes)), data={"changes": changes})
         record_event(f"{spec.name}.updated", spec.name, record.id, changes, actor=actor)
-    if commit:
-        db.session.commit()
+    db.session.flush()
     return record
 
 
@@ -160,7 +156,6 @@ def delete_record(entity_name: str, record_id: int, *, actor: Actor) -> None:
         TaskLink.entity == spec.name, TaskLink.record_id == record.id))
     db.session.delete(record)
     record_event(f"{spec.name}.deleted", spec.name, record_id, snapshot, actor=actor)
-    db.session.commit()
 
 
 def list_records(entity_name: str, *, actor: Actor, filters: dict | None = None,

@@ -37,8 +37,8 @@ def get_task(task_id: int, *, actor: Actor, action: str = "read") -> CrmTask:
     return task
 
 
-def create_task(data: dict, *, actor: Actor, commit: bool = True, right: str = "add") -> list[CrmTask]:
-    """One task linked to every given record, or one per record with `per_record`; one commit.
+def create_task(data: dict, *, actor: Actor, right: str = "add") -> list[CrmTask]:
+    """One task linked to every given record, or one per record with `per_record`.
 
     `right` is "add", or "import" for the rows of a CSV import."""
     access.require(actor, "task", right)
@@ -51,14 +51,13 @@ def create_task(data: dict, *, actor: Actor, commit: bool = True, right: str = "
         raise ValidationError.from_fields(errors)
     groups = [[r] for r in records] if parsed.per_record else [records]
     tasks = [_insert(parsed, group, actor) for group in groups]
-    if commit:
-        db.session.commit()
+    db.session.flush()
     return tasks
 
 
-def create_one_task(data: dict, *, actor: Actor, commit: bool = True, right: str = "add") -> CrmTask:
+def create_one_task(data: dict, *, actor: Actor, right: str = "add") -> CrmTask:
     """The registry's create hook: one task (a CSV row)."""
-    return create_task(data, actor=actor, commit=commit, right=right)[0]
+    return create_task(data, actor=actor, right=right)[0]
 
 
 def _insert(parsed: TaskInput, records: list[object], actor: Actor) -> CrmTask:
@@ -104,7 +103,7 @@ def update_task(task_id: int, data: dict, *, actor: Actor) -> CrmTask:
             _log(entity, record_id, task, "Task completed" if done else "Task reopened", actor)
     if changes:
         record_event("task.updated", "task", task.id, changes, actor=actor)
-    db.session.commit()
+    db.session.flush()
     return task
 
 
@@ -146,7 +145,6 @@ def delete_task(task_id: int, *, actor: Actor) -> None:
     db.session.execute(delete(TaskLink).where(TaskLink.task_id == task.id))
     db.session.delete(task)
     record_event("task.deleted", "task", task_id, snapshot, actor=actor)
-    db.session.commit()
 
 
 def list_tasks(*, actor: Actor, filters: dict | None = None, sort: str = "-id", limit: int = 50,

@@ -41,8 +41,7 @@ def list_timeline(entity: str, record_id: int, *, actor: Actor, limit: int = 200
     return list(db.session.scalars(query.order_by(TimelineEntry.id.desc()).limit(limit)))
 
 
-def add_comment(entity: str, record_id: int, text: str, *, actor: Actor,
-                commit: bool = True) -> TimelineEntry:
+def add_comment(entity: str, record_id: int, text: str, *, actor: Actor) -> TimelineEntry:
     from crm.events import record_event
     from crm.services.records import get_record
 
@@ -53,8 +52,7 @@ def add_comment(entity: str, record_id: int, text: str, *, actor: Actor,
         raise ValidationError.from_fields({"text": "A comment cannot be empty"})
     entry = add_entry(entity, record_id, TimelineKind.COMMENT, actor=actor, summary="Comment", body=text)
     record_event(f"{entity}.commented", entity, record_id, {}, actor=actor)
-    if commit:
-        db.session.commit()
+    db.session.flush()
     return entry
 
 

@@ -62,7 +62,7 @@ def _create(spec: Entity):
         if not given(data, "responsible_id"):
             data["responsible_id"] = default_responsible(ctx)
         try:
-            record = records.create_record(spec.name, data, actor=ctx.actor, commit=False)
+            record = records.create_record(spec.name, data, actor=ctx.actor)
         except ServiceError as exc:
             raise from_service_error(topic, exc, set(fields) - set(named)) from exc
         return {f"{spec.name}_id": record.id}
@@ -101,7 +101,7 @@ def update_record(params: dict, ctx: ActivityContext) -> dict:
         raise fail(topic, "fields", "Give the fields to set (or a status)")
     try:
         snapshot = _values(records.get_record(entity, record_id, actor=ctx.actor), fields)
-        record = records.update_record(entity, record_id, fields, actor=ctx.actor, commit=False)
+        record = records.update_record(entity, record_id, fields, actor=ctx.actor)
     except ServiceError as exc:
         rename = {spec.status_field: "status"} if given(params, "status") and spec.status_field else {}
         field_names = set(fields) - set(rename)
@@ -133,7 +133,7 @@ def convert_lead(params: dict, ctx: ActivityContext) -> dict:
     company = as_bool(topic, params, "company", _has_company_name(lead_id))
     try:
         made = conversion.convert_lead(lead_id, contact=contact, company=company, deal=deal,
-                                       actor=ctx.actor, commit=False)
+                                       actor=ctx.actor)
     except ServiceError as exc:
         if exc.fields:
             raise from_service_error(topic, exc) from exc

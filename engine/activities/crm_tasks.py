@@ -33,7 +33,7 @@ def create_task(params: dict, ctx: ActivityContext) -> dict:
     if link:
         data["links"] = [{"entity": link[0], "id": link[1]}]
     try:
-        tasks = task_service.create_task(data, actor=ctx.actor, commit=False)
+        tasks = task_service.create_task(data, actor=ctx.actor)
     except ServiceError as exc:
         raise from_service_error(topic, exc, rename=TASK_RENAME) from exc
     return {"task_id": tasks[0].id}
@@ -61,8 +61,7 @@ def add_comment(params: dict, ctx: ActivityContext) -> dict:
     topic = "crm.add_comment"
     entity, record_id = record_ref(topic, params, ctx)
     try:
-        entry = add_comment_service(entity, record_id, str(params.get("text") or ""), actor=ctx.actor,
-                                    commit=False)
+        entry = add_comment_service(entity, record_id, str(params.get("text") or ""), actor=ctx.actor)
     except ServiceError as exc:
         if exc.fields:
             raise from_service_error(topic, exc) from exc

@@ -8,7 +8,6 @@ from crm.entities import ENTITIES
 from crm.serialize import json_value
 from errors import Forbidden, NotFound, ValidationError
 from extensions import db
-from mail import kick
 from mail.config import setting
 from mail.models import Job, JobItem
 from mail.services.common import Checker, is_admin
@@ -17,6 +16,7 @@ from mail.services.templates import get_template
 from mail.states import OPEN_JOB_STATUSES, ItemStatus, JobStatus
 from org.actors import Actor, actor_user
 from org.models import utcnow, valid_id
+from transactions import enqueue_after_commit
 
 SEND_TASK = "mail.send_job"
 BULK_KIND = "mail.bulk"
@@ -70,7 +70,7 @@ def start_send(data: dict, *, actor: Actor) -> Job:
     access.require(actor, entity, "read")
     job = new_job(BULK_KIND, entity, ids, readable_ids(entity, ids, actor), template.id, template.name,
                   actor=actor)
-    db.session.commit()
+    db.session.flush()
     return job
 
 
@@ -95,7 +95,7 @@ def new_job(kind: str, entity: str, ids: list[int], allowed: set[int], template_
         job.status = JobStatus.DONE
         job.finished_at = utcnow()
     else:
-        kick.after_commit(SEND_TASK, job.id)
+        enqueue_after_commit(SEND_TASK, job.id)
     return job
 
 
@@ -139,8 +139,8 @@ def retry_failed(job_id: int, *, actor: Actor) -> Job:
     if changed.rowcount:
         recount(job)
         job.status, job.finished_at, job.next_run_at = JobStatus.QUEUED, None, None
-        kick.after_commit(SEND_TASK, job.id)
-    db.session.commit()
+        enqueue_after_commit(SEND_TASK, job.id)
+    db.session.flush()
     return job
 
 

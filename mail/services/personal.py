@@ -68,18 +68,16 @@ def save_mailbox(data: dict, *, actor: Actor) -> Mailbox:
         with imap.connect(box) as client:
             unread = _unseen(client, box.folder)
     except imap.MailboxUnavailable as exc:
-        db.session.rollback()
         raise ValidationError.from_fields({exc.field: str(exc)}) from None
     _set_unread(box, unread)
     db.session.add(box)
-    db.session.commit()
+    db.session.flush()
     return box
 
 
 def detach_mailbox(*, actor: Actor) -> None:
     """Remove the actor's mailbox (mail already logged from it stays on the records)."""
     db.session.delete(_require_mailbox(actor))
-    db.session.commit()
 
 
 def _unseen(client: object, folder: str) -> int:
@@ -109,7 +107,7 @@ def refresh_unread(box_id: int) -> int | None:
             _set_unread(box, _unseen(client, box.folder))
     except (imap.MailboxUnavailable, *imap.NETWORK_ERRORS) as exc:
         _set_unread(box, None, str(exc))
-    db.session.commit()
+    db.session.flush()
     return box.unread_count
 
 
@@ -183,7 +181,6 @@ def read_message(uid: int, *, actor: Actor) -> dict:
     """One message to read in Flowdesk (it becomes read on the server, as in any mail client)."""
     box = _require_mailbox(actor)
     raw, size, head = _fetch(box, uid, peek=False)
-    db.session.commit()  # the refreshed unread count
     out = {**_summary(parse_headers(head)), "uid": uid, "size": size, "text": "", "html": "", "problem": "",
            "attachments": []}
     if raw is None:
@@ -234,7 +231,7 @@ def log_message(uid: int, *, actor: Actor) -> dict:
     for target in targets:
         link_to_record(row, target.entity, target.record_id, "personal", actor=actor)
     row.status = MessageStatus.LOGGED
-    db.session.commit()
+    db.session.flush()
     return {"mail_id": row.id, "records": [{"entity": t.entity, "id": t.record_id} for t in targets]}
 
 

@@ -98,7 +98,7 @@ def attach(mail_id: object, data: dict, *, actor: Actor) -> MailMessage:
     if link_to_record(row, entity, int(data["id"]), "manual", actor=actor) is None:
         raise ValidationError.from_fields({"id": "This mail is already on that record"})
     row.status = MessageStatus.LOGGED
-    db.session.commit()
+    db.session.flush()
     return row
 
 
@@ -111,7 +111,7 @@ def retry_failed(mail_id: object, *, actor: Actor) -> MailMessage:
     if row.raw is None:
         _refetch(row)
     result = ingest.retry(row)
-    db.session.commit()
+    db.session.flush()
     return result
 
 

@@ -11,13 +11,14 @@ from crm.entities import ENTITIES
 from crm.serialize import json_value
 from errors import Conflict, ValidationError
 from extensions import db
-from mail import crypto, kick
+from mail import crypto
 from mail.config import setting
 from mail.models import Mailbox, MailSetting
 from mail.services.common import Checker, require_admin
 from mail.smtp import DEFAULT_PORTS, SECURITY, SendFailed, SmtpConfig, Transport
 from mail.states import MailboxKind, MailboxState
 from org.actors import Actor, actor_user
+from transactions import enqueue_after_commit
 
 SMTP = "smtp"
 CRM_KEY = "crm"
@@ -90,7 +91,7 @@ def save_smtp(data: dict, *, actor: Actor) -> dict:
     row.data = values
     row.updated_by_id = actor_user(actor).id
     db.session.add(row)
-    db.session.commit()
+    db.session.flush()
     return smtp_settings()
 
 
@@ -176,7 +177,7 @@ def save_crm_mailbox(data: dict, *, actor: Actor) -> dict:
     box.unmatched, box.address, box.enabled = values["unmatched"], values["address"], enabled
     box.subject_patterns = patterns
     db.session.add(box)
-    db.session.commit()
+    db.session.flush()
     return crm_mailbox_settings()
 
 
@@ -246,8 +247,8 @@ def request_poll(*, actor: Actor) -> dict:
     if box is None or not box.host:
         raise Conflict("The CRM mailbox is not configured")
     box.next_attempt_at = None
-    kick.after_commit("mail.poll_mailbox", box.id, True)
-    db.session.commit()
+    enqueue_after_commit("mail.poll_mailbox", box.id, True)
+    db.session.flush()
     return {"queued": True, **crm_mailbox_settings()}
 
 

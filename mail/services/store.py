@@ -86,7 +86,7 @@ def _new_lead(parsed: Parsed) -> object:
     title = parsed.subject or f"Mail from {parsed.from_addr or 'an unknown sender'}"
     data = {"title": clean(title, 255), "first_name": clean(first, 100), "last_name": clean(last, 100),
             "source": "E-mail", "emails": [parsed.from_addr] if parsed.from_addr else []}
-    return create_record("lead", data, actor=system_user(), commit=False)
+    return create_record("lead", data, actor=system_user())
 
 
 def link_to_record(row: MailMessage, entity: str, record_id: int, rule: str, *,

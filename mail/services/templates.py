@@ -75,11 +75,11 @@ def update_template(template_id: object, data: dict, *, actor: Actor) -> MailTem
 
 
 def _save(template: MailTemplate) -> MailTemplate:
-    db.session.add(template)
     try:
-        db.session.commit()
+        with db.session.begin_nested():  # a taken name undoes only this template
+            db.session.add(template)
+            db.session.flush()
     except IntegrityError:
-        db.session.rollback()
         raise ValidationError.from_fields({"name": "Another template has this name"}) from None
     return template
 
@@ -88,7 +88,6 @@ def delete_template(template_id: object, *, actor: Actor) -> None:
     """Delete a template (jobs still queued with it fail their items with the reason)."""
     require_admin(actor, "edit mail templates")
     db.session.delete(get_template(template_id))
-    db.session.commit()
 
 
 def render_for(subject: str, body: str, entity: str, record: object, sender: User | None) -> tuple[str, str]:

@@ -16,7 +16,7 @@ def grant_admin(user_id: int, *, actor: User | None) -> User:
     if not user.active:
         raise Conflict(f"{user.full_name} is not active: hire them first")
     set_admin_flag(user, True)
-    db.session.commit()
+    db.session.flush()
     return user
 
 
@@ -27,7 +27,7 @@ def revoke_admin(user_id: int, *, actor: User | None) -> User:
     if user.is_admin and user.active and not other_active_admin_exists(user.id):
         raise Conflict(LAST_ADMIN.format(name=user.full_name))
     set_admin_flag(user, False)
-    db.session.commit()
+    db.session.flush()
     return user
 
 
@@ -41,5 +41,5 @@ def transfer_admin(user_id: int, *, actor: User) -> User:
         raise Conflict(f"{user.full_name} is not active: hire them first")
     set_admin_flag(user, True)
     set_admin_flag(get_user(actor.id), False)
-    db.session.commit()
+    db.session.flush()
     return user

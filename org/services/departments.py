@@ -38,7 +38,7 @@ def create_department(
     dep = Department(name="")
     db.session.add(dep)
     _apply(dep, {"name": name, "parent_id": parent_id, "head_id": head_id}, creating=True)
-    db.session.commit()
+    db.session.flush()
     return dep
 
 
@@ -46,7 +46,7 @@ def update_department(department_id: int, data: dict, *, actor: User) -> Departm
     require_admin(actor)
     dep = get_department(department_id)
     _apply(dep, data, creating=False)
-    db.session.commit()
+    db.session.flush()
     return dep
 
 
@@ -58,7 +58,6 @@ def delete_department(department_id: int, *, actor: User) -> None:
     if dep.members:
         raise ValidationError("Move the department's members first")
     db.session.delete(dep)
-    db.session.commit()
 
 
 def _apply(dep: Department, data: dict, *, creating: bool) -> None:
@@ -85,7 +84,6 @@ def _apply(dep: Department, data: dict, *, creating: bool) -> None:
     if ("parent_id" in data or creating) and not errors:
         _set_parent(dep, data.get("parent_id"), errors)
     if errors:
-        db.session.rollback()
         raise ValidationError.from_fields(errors)
 
 

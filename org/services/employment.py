@@ -28,7 +28,7 @@ def dismiss_user(user_id: int, *, actor: User | None) -> User:
     db.session.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
                        .values(revoked_at=utcnow(), admin_mode=False))
     user_dismissed.send(user, user_id=user.id, actor_id=getattr(actor, "id", None))
-    db.session.commit()
+    db.session.flush()
     return user
 
 
@@ -42,5 +42,5 @@ def hire_user(user_id: int, *, actor: User | None) -> User:
         raise Conflict(f"{user.full_name} has not joined yet: resend the invitation instead")
     user.active = True
     user.dismissed_at = None
-    db.session.commit()
+    db.session.flush()
     return user

@@ -179,7 +179,7 @@ def revoke_invitation(invitation_id: int, *, actor: User) -> Invitation:
     if row.revoked_at is not None:
         raise Conflict("The invitation was already revoked")
     row.revoked_at = utcnow()
-    db.session.commit()
+    db.session.flush()
     return row
 
 
@@ -214,7 +214,6 @@ def accept_invitation(token: str, data: dict) -> User:
         Invitation.id == row.id, Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None),
         Invitation.expires_at > now).values(accepted_at=now))
     if taken.rowcount != 1:  # someone used the link a moment ago
-        db.session.rollback()
         raise Conflict("This link was already used")
     user = row.user
     user.first_name = data["first_name"].strip()
@@ -224,7 +223,7 @@ def accept_invitation(token: str, data: dict) -> User:
     if user.pending:
         user.pending, user.active = False, True
     _close_others(user.id, row.id, now)
-    db.session.commit()
+    db.session.flush()
     return user
 
 

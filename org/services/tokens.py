@@ -21,7 +21,7 @@ def issue_token(user: User, name: str = "") -> tuple[str, ApiToken]:
     token = "fd_" + secrets.token_urlsafe(32)
     row = ApiToken(user_id=user.id, name=name or "API token", token_hash=_digest(token))
     db.session.add(row)
-    db.session.commit()
+    db.session.flush()
     return token, row
 
 
@@ -43,7 +43,6 @@ def revoke_token(token_id: int, *, actor: User) -> None:
     if row is None or (row.user_id != actor.id and not acts_as_admin(actor)):
         raise NotFound(f"No token {token_id}")
     row.revoked_at = utcnow()
-    db.session.commit()
 
 
 def set_token_admin_mode(row: ApiToken, on: bool, *, actor: User) -> ApiToken:
@@ -54,6 +53,5 @@ def set_token_admin_mode(row: ApiToken, on: bool, *, actor: User) -> ApiToken:
         raise NotFound(f"No token {row.id}")
     admin.require_can_switch(actor, on)
     row.admin_mode = bool(on)
-    db.session.commit()
     admin.enter_request(actor.id, row.admin_mode)
     return row

@@ -57,7 +57,7 @@ def create_first_admin(email: str, password: str, first_name: str = "", last_nam
     if has_users():
         raise Conflict("The first account already exists; log in instead")
     user = _new_user(email, password, first_name, last_name, is_admin=True)
-    db.session.commit()
+    db.session.flush()
     return user
 
 
@@ -80,7 +80,7 @@ def create_user(
     ids = list(department_ids or []) or ([department_id] if department_id is not None else [])
     if ids:
         set_user_departments(user, ids)
-    db.session.commit()
+    db.session.flush()
     return user
 
 
@@ -112,7 +112,6 @@ def update_user(user_id: int, data: dict, *, actor: User) -> User:
         require_admin(actor)
     errors = _check_update(user, data)
     if errors:
-        db.session.rollback()
         raise ValidationError.from_fields(errors)
     for field in own_fields & set(data):
         setattr(user, field, str(data[field] or "").strip())
@@ -125,7 +124,7 @@ def update_user(user_id: int, data: dict, *, actor: User) -> User:
         set_admin_flag(user, bool(data["is_admin"]))
     if "department_ids" in data:
         set_user_departments(user, list(data["department_ids"] or []))
-    db.session.commit()
+    db.session.flush()
     return user
 
 

@@ -91,7 +91,7 @@ def create_workgroup(data: dict, *, actor: User) -> Workgroup:
     db.session.add(group)
     db.session.flush()
     db.session.add(WorkgroupMember(workgroup_id=group.id, user_id=actor.id))
-    db.session.commit()
+    db.session.flush()
     _forget_rights()
     return group
 
@@ -104,7 +104,7 @@ def update_workgroup(workgroup_id: int, data: dict, *, actor: User) -> Workgroup
     if "owner_id" in data and not may_manage(group, actor):
         raise Forbidden("Only an administrator or the owner can pass the ownership on")
     _apply(group, data, owner_allowed=True)
-    db.session.commit()
+    db.session.flush()
     return group
 
 
@@ -115,7 +115,6 @@ def delete_workgroup(workgroup_id: int, *, actor: User) -> None:
     # Members and invitations go explicitly (role assignments by the foreign key's cascade).
     db.session.execute(delete(WorkgroupInvitation).where(WorkgroupInvitation.workgroup_id == group.id))
     db.session.delete(group)
-    db.session.commit()
     _forget_rights()
 
 
@@ -143,7 +142,6 @@ def _apply(group: Workgroup, data: dict, *, owner_allowed: bool) -> None:
     if "owner_id" in data and "owner_id" not in errors:
         _set_owner(group, data["owner_id"], errors)
     if errors:
-        db.session.rollback()
         raise ValidationError.from_fields(errors)
 
 
@@ -168,7 +166,6 @@ def remove_member(workgroup_id: int, user_id: int, *, actor: User) -> None:
     if user_id == group.owner_id:
         raise Conflict("The owner cannot leave the workgroup: pass the ownership on first")
     db.session.delete(member)
-    db.session.commit()
     _forget_rights()
 
 
@@ -180,7 +177,7 @@ def set_moderator(workgroup_id: int, user_id: int, flag: bool, *, actor: User) -
     if member is None:
         raise NotFound(f"User {user_id} is not a member of this workgroup")
     member.is_moderator = flag
-    db.session.commit()
+    db.session.flush()
     return member
 
 
@@ -194,7 +191,7 @@ def invite_members(workgroup_id: int, user_ids: object, *, actor: User) -> list[
     users = _invitees(group, user_ids)
     rows = [WorkgroupInvitation(workgroup_id=group.id, user_id=u.id, invited_by_id=actor.id) for u in users]
     db.session.add_all(rows)
-    db.session.commit()
+    db.session.flush()
     return rows
 
 
@@ -252,7 +249,7 @@ def revoke_group_invitation(workgroup_id: int, invitation_id: int, *, actor: Use
         raise Forbidden("Only an administrator or the person who sent the invitation can revoke it")
     _require_pending(row)
     row.state, row.answered_at = InvitationState.REVOKED, utcnow()
-    db.session.commit()
+    db.session.flush()
     return row
 
 
@@ -267,7 +264,7 @@ def answer_invitation(workgroup_id: int, invitation_id: int, accept: bool, *, ac
     row.state, row.answered_at = (InvitationState.ACCEPTED if accept else InvitationState.DECLINED), utcnow()
     if accept and membership(row.workgroup, actor.id) is None:
         db.session.add(WorkgroupMember(workgroup_id=row.workgroup_id, user_id=actor.id))
-    db.session.commit()
+    db.session.flush()
     _forget_rights()
     return row
 

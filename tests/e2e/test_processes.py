@@ -229,9 +229,11 @@ def stroke(page: Page, element_id: str) -> str:
 
 def test_analyst_draws_a_process_and_starts_it_from_a_record(live_server, engine_worker, page, make_user):
     from crm.services.records import create_record
+    from transactions import unit_of_work
 
     analyst = make_user("analyst@example.com", admin=True, first_name="Ana", last_name="Lyst")
-    lead = create_record("lead", {"title": "Drawn order"}, actor=analyst)
+    with unit_of_work():  # the served app shares the database: commit before the browser looks
+        lead = create_record("lead", {"title": "Drawn order"}, actor=analyst)
     login(page, live_server, "analyst@example.com")
     page.goto(live_server + "/processes")
     page.click("#new-diagram")

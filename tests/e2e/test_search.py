@@ -12,10 +12,12 @@ pytestmark = pytest.mark.e2e
 def test_search_box_suggests_as_you_type(page: Page, live_server, admin) -> None:
     from crm.events import relay_pending
     from crm.services.records import create_record
+    from transactions import unit_of_work
 
-    lead = create_record("lead", {"title": "Acme rollout", "company_name": "Acme Corp"}, actor=admin)
-    create_record("contact", {"first_name": "Wile", "last_name": "Coyote", "emails": ["wile@acme.example"]},
-                  actor=admin)
+    with unit_of_work():
+        lead = create_record("lead", {"title": "Acme rollout", "company_name": "Acme Corp"}, actor=admin)
+        create_record("contact", {"first_name": "Wile", "last_name": "Coyote",
+                                  "emails": ["wile@acme.example"]}, actor=admin)
     relay_pending()
 
     page.goto(live_server + "/login")

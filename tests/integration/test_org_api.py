@@ -7,6 +7,7 @@ import pytest
 from crm.models import Lead
 from extensions import db
 from org.models import User
+from transactions import unit_of_work
 
 
 @pytest.fixture
@@ -151,7 +152,8 @@ def test_admin_changes_a_user(api, client, member, make_user):
 def _lead_of(user: User) -> int:
     from crm.services.records import create_record
 
-    return create_record("lead", {"title": "Mine", "responsible_id": user.id}, actor=user).id
+    with unit_of_work():
+        return create_record("lead", {"title": "Mine", "responsible_id": user.id}, actor=user).id
 
 
 def test_people_change_their_own_names_only(member_api, member, admin):

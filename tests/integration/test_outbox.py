@@ -13,6 +13,7 @@ from errors import ValidationError
 from extensions import db
 from org.actors import ProcessActor
 from org.services.users import system_user
+from transactions import unit_of_work
 
 
 def _events() -> list[OutboxEvent]:
@@ -80,12 +81,12 @@ def test_every_change_writes_an_event(api, admin):
 
 
 def test_events_commit_and_roll_back_with_their_change(app, admin):
-    create_record("lead", {"title": "Not yet"}, actor=admin, commit=False)
+    create_record("lead", {"title": "Not yet"}, actor=admin)
     db.session.flush()
     assert _count_elsewhere(OutboxEvent) == 0 and _count_elsewhere(Lead) == 0  # invisible before commit
     db.session.rollback()
     assert _types() == [] and db.session.scalar(select(func.count(Lead.id))) == 0
-    create_record("lead", {"title": "Now"}, actor=admin, commit=False)
+    create_record("lead", {"title": "Now"}, actor=admin)
     db.session.commit()
     assert _count_elsewhere(OutboxEvent) == 1 and _count_elsewhere(Lead) == 1
 
@@ -104,31 +105,33 @@ def test_refused_changes_write_no_event(api):
 def test_a_conversion_failing_halfway_leaves_nothing(app, admin, monkeypatch):
     import crm.services.conversion as conversion
 
-    lead = create_record("lead", {"title": "L", "last_name": "Lee"}, actor=admin)
-    lead_id = lead.id
+    with unit_of_work():
+        lead_id = create_record("lead", {"title": "L", "last_name": "Lee"}, actor=admin).id
 
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(conversion, "_mark_converted", boom)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError), unit_of_work():
         conversion.convert_lead(lead_id, contact=True, company=True, deal=True, actor=admin)
-    db.session.rollback()
     assert _types() == ["lead.created"]
     assert db.session.scalar(select(func.count(Contact.id))) == 0
     assert db.session.get(Lead, lead_id).status == "NEW"
 
 
 def test_relay_is_kicked_only_after_a_commit_with_events(app, admin, monkeypatch):
+    import transactions
+
     seen: list[int] = []
-    monkeypatch.setattr(events, "_after_commit_hooks", [])
-    events.on_outbox_commit(lambda: seen.append(_count_elsewhere(OutboxEvent)))
-    lead = create_record("lead", {"title": "L"}, actor=admin)
+    monkeypatch.setattr(transactions, "_send_task",
+                        lambda name, *args: seen.append(_count_elsewhere(OutboxEvent)))
+    with unit_of_work():
+        lead = create_record("lead", {"title": "L"}, actor=admin)
+        assert seen == []  # not before the commit
     assert seen == [1]  # called once, and the event was already visible to others
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError), unit_of_work():
         update_record("lead", lead.id, {"status": "NOPE"}, actor=admin)
-    db.session.rollback()
-    create_record("lead", {"title": "L2"}, actor=admin, commit=False)
+    create_record("lead", {"title": "L2"}, actor=admin)
     db.session.rollback()
     db.session.commit()  # nothing pending
     assert seen == [1]

@@ -9,6 +9,7 @@ from crm.events import OutboxEvent
 from crm.models import CrmTask, Lead, TimelineEntry
 from extensions import db
 from org.models import Department, User
+from transactions import unit_of_work
 
 
 def login(client, email: str, password: str = "Quiet-bay-42") -> None:
@@ -31,7 +32,8 @@ def text(response) -> str:
 def make(entity: str, admin, **data):
     from crm.services.records import create_record
 
-    return create_record(entity, data, actor=admin)
+    with unit_of_work():
+        return create_record(entity, data, actor=admin)
 
 
 # --- first start, login, logout ------------------------------------------------------------

@@ -46,21 +46,26 @@ def assign(api, key_or_id: str | int, **target: object) -> dict:
 def make_person(name: str, department_id: int | None) -> object:
     """A user without a password (no slow hashing): API tests use tokens, page tests a session."""
     from org.services.users import create_user
+    from transactions import unit_of_work
 
-    return create_user(f"{name}@example.com", None, actor=None, department_id=department_id,
-                       first_name=name, last_name="Tester")
+    with unit_of_work():
+        return create_user(f"{name}@example.com", None, actor=None, department_id=department_id,
+                           first_name=name, last_name="Tester")
 
 
 def build_world(api, make_user=None) -> World:
     """Company > Sales > Sales A / Sales B; a user per role; records of every type per owner."""
+    from transactions import unit_of_work
+
     world = World()
-    company = create_department("Company", actor=None)
-    sales = create_department("Sales", actor=None, parent_id=company.id)
-    world.departments = {
-        "company": company, "sales": sales,
-        "sales_a": create_department("Sales A", actor=None, parent_id=sales.id),
-        "sales_b": create_department("Sales B", actor=None, parent_id=sales.id),
-    }
+    with unit_of_work():
+        company = create_department("Company", actor=None)
+        sales = create_department("Sales", actor=None, parent_id=company.id)
+        world.departments = {
+            "company": company, "sales": sales,
+            "sales_a": create_department("Sales A", actor=None, parent_id=sales.id),
+            "sales_b": create_department("Sales B", actor=None, parent_id=sales.id),
+        }
     for name, (key, dep) in PEOPLE.items():
         user = make_person(name, world.departments[dep].id)
         world.users[name] = user

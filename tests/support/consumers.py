@@ -5,6 +5,8 @@
   (so "exactly once per consumer" shows there);
 - with FLOWDESK_TEST_CONSUMER_HANG=1 the consumer hangs after logging its attempt, so a test
   can kill the worker in the middle of a relay;
+- with FLOWDESK_TEST_CONSUMER_DELAY=<seconds> it takes that long, holding the relay's
+  transaction open after the consumers before it (a slow consumer, a busy machine);
 - every finished Celery task is appended to FLOWDESK_TEST_TASKS as "task_id name retval".
 """
 from __future__ import annotations
@@ -31,6 +33,7 @@ def record(event) -> None:
     _append("FLOWDESK_TEST_ATTEMPTS", f"{event.id} {event.type} {os.getpid()}")
     if os.environ.get("FLOWDESK_TEST_CONSUMER_HANG") == "1":
         time.sleep(600)  # the test kills this worker meanwhile
+    time.sleep(float(os.environ.get("FLOWDESK_TEST_CONSUMER_DELAY", "0")))
     db.session.execute(consumer_log.insert().values(event_id=event.id, event_type=event.type,
                                                     pid=os.getpid()))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import g, jsonify
 
 from engine.messages import correlate_message
-from engine.runtime import commit_or_conflict
+from engine.runtime import flush_or_conflict
 from engine.signals import send_signal
 from web.api import api, json_body
 from web.api.openapi import op, ref, register_paths
@@ -16,7 +16,7 @@ def post_message():
     result = correlate_message(
         body.get("name"), business_key=body.get("business_key"), correlation=body.get("correlation"),
         variables=body.get("variables"), all_instances=body.get("all") is True, actor=g.actor)
-    commit_or_conflict()
+    flush_or_conflict()
     return jsonify(result)
 
 
@@ -24,7 +24,7 @@ def post_message():
 def post_signal():
     body = json_body()
     result = send_signal(body.get("name"), body.get("variables"), actor=g.actor)
-    commit_or_conflict()
+    flush_or_conflict()
     return jsonify(result)
 
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import g, jsonify
 
-from extensions import db
 from mail.services import settings as svc
 from org import settings as org_settings
 from web.api import api, json_body
@@ -51,9 +50,7 @@ def get_network():
 
 @api.put("/settings/network")
 def put_network():
-    out = org_settings.save_network_settings(json_body(), actor=g.actor)
-    db.session.commit()
-    return jsonify(out)
+    return jsonify(org_settings.save_network_settings(json_body(), actor=g.actor))
 
 
 def _network_docs() -> None:

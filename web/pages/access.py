@@ -8,6 +8,7 @@ from crm.queries import status_values_by_entity
 from crm.rights import services as svc
 from crm.rights.models import ACTIONS, ENTITIES, LEVELS
 from errors import ServiceError, ValidationError
+from extensions import db
 from org.queries import all_workgroups
 from org.services.departments import list_departments
 from org.services.users import list_users
@@ -30,6 +31,7 @@ def access_role_create():
     try:
         role = svc.create_role({"name": request.form.get("name", "")}, actor=me())
     except ValidationError as exc:
+        db.session.rollback()
         flash(exc.fields.get("name") or exc.message, "danger")
         return redirect(url_for("pages.access_roles"))
     flash(f"Role “{role.name}” created: set its rights below.", "success")
@@ -69,6 +71,7 @@ def access_role_save(role_id: int):
     try:
         svc.update_role(role_id, _submitted_matrix(request.form), actor=me())
     except ValidationError as exc:
+        db.session.rollback()
         return _role_page(role_id, exc.fields or {"_": exc.message}, 422)
     flash("Rights saved.", "success")
     return redirect(url_for("pages.access_role", role_id=role_id))
@@ -94,6 +97,7 @@ def access_assignment_add(role_id: int):
     try:
         svc.add_assignment(role_id, data, actor=me())
     except (ValidationError, ServiceError) as exc:
+        db.session.rollback()
         flash(next(iter(exc.fields.values()), exc.message) if exc.fields else exc.message, "danger")
     else:
         flash("Role assigned.", "success")
@@ -117,6 +121,7 @@ def access_explain():
             answer = svc.explain_access(args.get("user", ""), args.get("entity", ""), args.get("id"),
                                         args.get("action", "read"), actor=me())
         except ServiceError as exc:
+            db.session.rollback()
             errors = exc.fields or {"_": exc.message}
     return render_template("access/explain.html", answer=answer, errors=errors, args=args,
                            entities=ENTITIES, actions=ACTIONS, users=list_users()), (422 if errors else 200)

@@ -26,6 +26,7 @@ def setup():
             user = create_first_admin(request.form.get("email", ""), request.form.get("password", ""),
                                       request.form.get("first_name", ""), request.form.get("last_name", ""))
         except ServiceError as exc:
+            db.session.rollback()
             error, fields = exc.message, exc.fields
         else:
             login_user(user)
@@ -44,7 +45,8 @@ def _seed_demo(admin: User) -> None:
     from org.admin import as_operator
 
     try:
-        with as_operator():  # setting the portal up, as `flask user create` would
+        # A savepoint: failing demo data must not undo the first account.
+        with as_operator(), db.session.begin_nested():  # setting up, as `flask user create` would
             current_app.logger.info(seed_demo_data(admin))
     except ServiceError as exc:  # demo data is a convenience; never block the first login
         current_app.logger.warning("demo data not loaded: %s", exc.message)
@@ -75,7 +77,6 @@ def login():
                 headers["Retry-After"] = str(exc.retry_after)
         else:
             login_user(user, remember=bool(request.form.get("remember")))
-            db.session.commit()
             return redirect(_safe_next(request.args.get("next")))
     form = request.form if request.method == "POST" else {"email": request.args.get("email", "")}
     return render_template("auth/login.html", error=error, form=form), status, headers
@@ -85,7 +86,6 @@ def login():
 def logout():
     if current_user.is_authenticated:
         end_sessions(current_user)
-        db.session.commit()
     logout_user()
     flash("You have been logged out.", "info")
     return redirect(url_for("pages.login"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 
 from errors import ValidationError
+from extensions import db
 from org.queries import latest_invitations, user_state_counts
 from org.services.departments import create_department, find_department, list_departments
 from org.services.invitations import add_colleague
@@ -52,6 +53,7 @@ def department_new():
             dep = create_department(form.get("name", ""), actor=me(), parent_id=form.get("parent_id") or None,
                                     head_id=form.get("head_id") or None)
         except ValidationError as exc:
+            db.session.rollback()
             errors = exc.fields or {"_": exc.message}
         else:
             flash(f"Department “{dep.name}” created.", "success")
@@ -78,6 +80,7 @@ def employee_new():
                 user = add_colleague({**form.to_dict(), "department_id": dep_id,
                                       "is_admin": bool(form.get("is_admin"))}, actor=me())
         except ValidationError as exc:
+            db.session.rollback()
             errors = exc.fields or {"_": exc.message}
         else:
             flash(f"{user.full_name} was added." if form.get("password") else

@@ -11,6 +11,7 @@ from engine import inbox as svc
 from engine.forms import coerce_default
 from engine.inbox_view import inbox_counts, next_task_for, tasks_to_dicts
 from errors import Conflict, Forbidden, NotFound, ValidationError
+from extensions import db
 from web.pages import pages
 from web.pages.common import me
 from web.pages.display import detail_rows, record_url
@@ -109,6 +110,7 @@ def inbox_claim(task_id: int):
     try:
         svc.claim_task(task_id, actor=me())
     except (Conflict, Forbidden) as exc:
+        db.session.rollback()
         flash(exc.message, "warning")
         return redirect(url_for("pages.inbox"))
     flash("The task is yours now.", "success")
@@ -120,6 +122,7 @@ def inbox_release(task_id: int):
     try:
         svc.release_task(task_id, actor=me())
     except (Conflict, Forbidden) as exc:
+        db.session.rollback()
         flash(exc.message, "warning")
         return redirect(url_for("pages.inbox_task", task_id=task_id))
     flash("The task is back in the group's inbox.", "success")
@@ -149,8 +152,10 @@ def inbox_complete(task_id: int):
     try:
         svc.complete_task(task_id, data, actor=me())
     except ValidationError as exc:
+        db.session.rollback()
         return _task_page(svc.get_task(task_id, actor=me()), data, exc.fields or {"_": exc.message}, 422)
     except (Conflict, Forbidden) as exc:
+        db.session.rollback()
         flash(exc.message, "warning")
         return redirect(url_for("pages.inbox"))
     following = next_task_for(me(), instance_id)

@@ -12,6 +12,7 @@ from engine.record_processes import element_names
 from engine.states import FINISHED_STATUSES, InstanceStatus
 from engine.triggers import start_manually
 from errors import ValidationError
+from extensions import db
 from web.pages import pages
 from web.pages.common import me
 from web.pages.display import record_url
@@ -78,6 +79,7 @@ def record_start_process(plural: str, record_id: int):
     try:
         instance = start_manually(key, spec.name, record_id, None, actor=me())
     except ValidationError as exc:
+        db.session.rollback()
         flash("; ".join(exc.fields.values()) or exc.message, "danger")
     else:
         flash(f"“{instance.version.name}” started (instance #{instance.id}).", "success")

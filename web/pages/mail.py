@@ -5,6 +5,7 @@ from flask import Response, abort, flash, redirect, render_template, request, se
 
 from crm.entities import ENTITIES
 from errors import Conflict, NotFound, ValidationError
+from extensions import db
 from mail.models import MailMessage
 from mail.sanitize import for_display, frame_policy
 from mail.services import jobs, received
@@ -35,6 +36,7 @@ def mail_send():
             job = jobs.start_send({"template_id": request.form.get("template_id", type=int), "entity": entity,
                                    "ids": ids}, actor=me())
         except ValidationError as exc:
+            db.session.rollback()
             error = "; ".join(exc.fields.values()) or exc.message
         else:
             return redirect(url_for("pages.mail_job", job_id=job.id))
@@ -93,6 +95,7 @@ def mail_failed_retry(mail_id: int):
     try:
         row = received.retry_failed(mail_id, actor=me())
     except Conflict as exc:
+        db.session.rollback()
         flash(exc.message, "danger")
         return redirect(url_for("pages.mail_failed"))
     if row.status == MessageStatus.FAILED:
@@ -110,6 +113,7 @@ def mail_attach(mail_id: int):
     try:
         received.attach(mail_id, data, actor=me())
     except (ValidationError, NotFound, Conflict) as exc:
+        db.session.rollback()
         flash("; ".join(getattr(exc, "fields", {}).values()) or exc.message, "danger")
         return redirect(request.referrer or url_for("pages.mail_message", mail_id=mail_id))
     flash("The mail is now on the record's timeline.", "success")

@@ -10,6 +10,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from errors import NotFound, ServiceError, ValidationError
+from extensions import db
 from mail.sanitize import for_display
 from mail.services import personal
 from web.pages import pages
@@ -50,6 +51,7 @@ def my_mail():
     try:
         messages = personal.list_messages(actor=me())
     except ServiceError as exc:
+        db.session.rollback()
         problem = exc.message
     return render_template("mail/mailbox.html", box=box, info=personal.mailbox_to_dict(box), errors={},
                            form={}, messages=messages, problem=problem)
@@ -62,6 +64,7 @@ def my_mailbox_save():
     try:
         personal.save_mailbox(data, actor=me())
     except ValidationError as exc:
+        db.session.rollback()
         return _box_form(personal.my_mailbox(me()), exc.fields, status=422)
     flash("Your mailbox is attached.", "success")
     return redirect(url_for("pages.my_mail"))
@@ -81,6 +84,7 @@ def my_mail_read(uid: int):
     except NotFound:
         raise
     except ServiceError as exc:
+        db.session.rollback()
         flash(exc.message, "danger")
         return redirect(url_for("pages.my_mail"))
     allow = request.args.get("images") == "1"
@@ -96,9 +100,11 @@ def my_mail_log(uid: int):
     try:
         result = personal.log_message(uid, actor=me())
     except ValidationError as exc:
+        db.session.rollback()
         flash("; ".join(exc.fields.values()) or exc.message, "warning")
         return redirect(url_for("pages.my_mail_read", uid=uid))
     except ServiceError as exc:
+        db.session.rollback()
         flash(exc.message, "danger")
         return redirect(url_for("pages.my_mail"))
     count = len(result["records"])

@@ -5,6 +5,7 @@ from flask import flash, redirect, render_template, request, url_for
 
 from crm.entities import ENTITIES
 from errors import NotFound, ValidationError
+from extensions import db
 from mail.services import settings as svc
 from mail.services import templates as tpl
 from mail.services.common import require_admin
@@ -44,6 +45,7 @@ def mail_settings_smtp():
     try:
         svc.save_smtp(data, actor=me())
     except ValidationError as exc:
+        db.session.rollback()
         return _settings_page(smtp_errors=exc.fields, status=422)
     flash("SMTP settings saved.", "success")
     return redirect(url_for("pages.mail_settings"))
@@ -54,6 +56,7 @@ def mail_settings_test():
     try:
         result = svc.send_test_mail(request.form.get("to", ""), actor=me())
     except ValidationError as exc:
+        db.session.rollback()
         return _settings_page(test={"ok": False, "answer": exc.fields.get("to", exc.message)}, status=422)
     return _settings_page(test=result)
 
@@ -69,6 +72,7 @@ def mail_settings_crm():
     try:
         svc.save_crm_mailbox(data, actor=me())
     except ValidationError as exc:
+        db.session.rollback()
         return _settings_page(crm_errors=exc.fields, status=422)
     flash("CRM mailbox settings saved.", "success")
     return redirect(url_for("pages.mail_settings"))
@@ -102,6 +106,7 @@ def mail_template_new():
     try:
         template = tpl.create_template(_template_data(), actor=me())
     except ValidationError as exc:
+        db.session.rollback()
         return _template_form(None, exc.fields, status=422)
     flash(f"Template “{template.name}” created.", "success")
     return redirect(url_for("pages.mail_template_edit", template_id=template.id))
@@ -119,6 +124,7 @@ def mail_template_edit(template_id: int):
     try:
         tpl.update_template(template_id, _template_data(), actor=me())
     except ValidationError as exc:
+        db.session.rollback()
         return _template_form(template, exc.fields, status=422)
     flash("Template saved.", "success")
     return redirect(url_for("pages.mail_template_edit", template_id=template_id))
@@ -135,6 +141,7 @@ def mail_template_preview(template_id: int):
     try:
         preview = tpl.preview(data, actor=me())
     except (ValidationError, NotFound) as exc:
+        db.session.rollback()
         preview = {"error": "; ".join(getattr(exc, "fields", {}).values()) or exc.message}
     return _template_form(template, preview=preview)
 

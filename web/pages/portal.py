@@ -8,6 +8,7 @@ from flask import current_app, flash, has_request_context, redirect, render_temp
 from flask_login import current_user
 
 from errors import ServiceError
+from extensions import db
 from org import notify
 from org.admin import acts_as_admin, admin_mode_on, has_admin_rights, require_can_switch
 from org.services import invitations as svc
@@ -76,6 +77,7 @@ def invitations_send():
     try:
         sent = svc.invite_people(emails, actor=me())
     except ServiceError as exc:
+        db.session.rollback()
         errors = list(exc.fields.values()) or [exc.message]
         return render_template("company/invitations.html", rows=svc.list_invitations(actor=me()),
                                state=None, emails=raw, errors=errors), exc.status
@@ -110,6 +112,7 @@ def invitation_accept(token: str):
     try:
         row = svc.invitation_for_token(token)
     except ServiceError as exc:
+        db.session.rollback()
         return render_template("auth/invitation.html", problem=exc.message, row=None, form={}, errors={}), 404
     problem, errors, status = None, {}, 200
     if row.state != InvitationState.PENDING:
@@ -120,6 +123,7 @@ def invitation_accept(token: str):
         try:
             user = svc.accept_invitation(token, request.form.to_dict())
         except ServiceError as exc:
+            db.session.rollback()
             problem = None if exc.fields else exc.message
             errors, status = exc.fields, exc.status
         else:

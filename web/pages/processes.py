@@ -7,6 +7,7 @@ from engine import deploy
 from engine.element_templates import element_templates
 from engine.instances import list_instances
 from errors import Forbidden, ServiceError, ValidationError
+from extensions import db
 from web.pages import pages
 from web.pages.common import me
 from web.pages.lookups import users_by_id
@@ -62,6 +63,7 @@ def process_upload():
     try:
         version = deploy.deploy_process(_uploaded_bytes(), actor=me())
     except (ValidationError, deploy.PayloadTooLarge) as exc:
+        db.session.rollback()
         return _list_page(_problems(exc), exc.status)
     flash(f"“{version.name}” saved as version {version.number}.", "success")
     return redirect(url_for("pages.process_view", key=version.definition.key))
@@ -73,6 +75,7 @@ def process_deploy():
     try:
         version = deploy.deploy_process(_uploaded_bytes(), actor=me())
     except ServiceError as exc:
+        db.session.rollback()
         return jsonify({"error": exc.message, "errors": _problems(exc)}), exc.status
     flash(f"“{version.name}” saved as version {version.number}.", "success")
     key = version.definition.key
@@ -154,6 +157,7 @@ def process_triggers(key: str):
         try:
             deploy.update_triggers(key, submitted, actor=me())
         except ValidationError as exc:
+            db.session.rollback()
             errors = exc.fields or {"_": exc.message}
         else:
             flash("Triggers saved.", "success")

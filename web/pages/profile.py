@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 
 from errors import ValidationError
+from extensions import db
 from org.services.tokens import issue_token, list_tokens, revoke_token
 from org.services.users import update_user
 from web.pages import pages
@@ -27,6 +28,7 @@ def profile_save():
     try:
         update_user(me().id, data, actor=me())
     except ValidationError as exc:
+        db.session.rollback()
         return _render(exc.fields or {"_": exc.message}, status=422)
     flash("Profile saved.", "success")
     return redirect(url_for("pages.profile"))

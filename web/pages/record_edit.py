@@ -8,6 +8,7 @@ from crm.services.conversion import convert_lead
 from crm.services.records import create_record, get_record, update_record
 from crm.states import LEAD_CONVERTED
 from errors import Conflict, ValidationError
+from extensions import db
 from web.pages import pages
 from web.pages.common import me
 from web.pages.forms import field_widgets, form_data, record_values
@@ -33,6 +34,7 @@ def record_new(plural: str):
     try:
         record = create_record(spec.name, form_data(spec, request.form, creating=True), actor=me())
     except ValidationError as exc:
+        db.session.rollback()
         return _render_form(spec, None, request.form.to_dict(), exc.fields or {"_": exc.message}, 422)
     flash(f"{spec.label} “{record_title(record)}” was created.", "success")
     return redirect(url_for("pages.record_view", plural=plural, record_id=record.id))
@@ -47,6 +49,7 @@ def record_edit(plural: str, record_id: int):
     try:
         update_record(spec.name, record_id, form_data(spec, request.form, creating=False), actor=me())
     except ValidationError as exc:
+        db.session.rollback()
         return _render_form(spec, record, request.form.to_dict(), exc.fields or {"_": exc.message}, 422)
     flash("Changes saved.", "success")
     return redirect(url_for("pages.record_view", plural=plural, record_id=record_id))
@@ -62,8 +65,10 @@ def lead_convert(lead_id: int):
         try:
             made = convert_lead(lead_id, actor=me(), **chosen)
         except Conflict as exc:
+            db.session.rollback()
             error, status = exc.message, 409
         except ValidationError as exc:
+            db.session.rollback()
             error, status = next(iter(exc.fields.values()), exc.message), 422
         else:
             names = ", ".join(k for k, v in made.items() if v is not None)

@@ -9,6 +9,7 @@ from crm.services.records import delete_record, get_record, list_records, update
 from crm.services.timeline import add_comment, list_timeline
 from engine.record_processes import running_on_record, startable_processes
 from errors import ValidationError
+from extensions import db
 from org.services.users import list_users
 from web.pages import pages
 from web.pages.common import is_htmx, me
@@ -133,6 +134,7 @@ def record_comment(plural: str, record_id: int):
     try:
         add_comment(spec.name, record_id, request.form.get("text", ""), actor=me())
     except ValidationError as exc:
+        db.session.rollback()
         error = exc.fields.get("text") or exc.message
     if is_htmx():
         record = get_record(spec.name, record_id, actor=me())
@@ -152,6 +154,7 @@ def record_status(plural: str, record_id: int):
     try:
         update_record(spec.name, record_id, {spec.status_field: request.form.get("value", "")}, actor=me())
     except ValidationError as exc:
+        db.session.rollback()
         flash(exc.fields.get(spec.status_field) or exc.message, "danger")
     return redirect(url_for("pages.record_view", plural=plural, record_id=record_id))
 

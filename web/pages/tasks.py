@@ -19,6 +19,7 @@ from crm.services.tasks import (
 )
 from crm.states import TaskStatus
 from errors import ValidationError
+from extensions import db
 from org.services.users import list_users
 from web.pages import pages
 from web.pages.common import me
@@ -136,6 +137,7 @@ def task_new():
     try:
         tasks = create_task(data, actor=me())
     except ValidationError as exc:
+        db.session.rollback()
         values = {**data, "per_record": data["per_record"]}
         return _task_form(None, values, exc.fields or {"_": exc.message}, links, 422)
     many = len(tasks) > 1
@@ -169,6 +171,7 @@ def task_edit(task_id: int):
     try:
         update_task(task_id, data, actor=me())
     except ValidationError as exc:
+        db.session.rollback()
         return _task_form(task, data, exc.fields or {"_": exc.message}, links, 422)
     flash("Task saved.", "success")
     return redirect(url_for("pages.task_view", task_id=task_id))

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 
 from errors import ValidationError
+from extensions import db
 from org.services import workgroups as svc
 from org.services.users import list_users
 from web.pages import pages
@@ -36,6 +37,7 @@ def workgroup_new():
         try:
             group = svc.create_workgroup(_form_data(), actor=me())
         except ValidationError as exc:
+            db.session.rollback()
             errors = exc.fields or {"_": exc.message}
         else:
             return _to_group(group.id, f"Workgroup “{group.name}” created: invite people to it.")
@@ -69,6 +71,7 @@ def workgroup_save(workgroup_id: int):
     try:
         svc.update_workgroup(workgroup_id, data, actor=me())
     except ValidationError as exc:
+        db.session.rollback()
         return _view(workgroup_id, exc.fields or {"_": exc.message}, 422)
     return _to_group(workgroup_id, "Workgroup saved.")
 
@@ -102,6 +105,7 @@ def workgroup_invite(workgroup_id: int):
     try:
         rows = svc.invite_members(workgroup_id, ids, actor=me())
     except ValidationError as exc:
+        db.session.rollback()
         return _view(workgroup_id, {"invite": "; ".join(exc.fields.values()) or exc.message}, 422)
     return _to_group(workgroup_id, f"Invited {len(rows)} {'person' if len(rows) == 1 else 'people'}.")
 

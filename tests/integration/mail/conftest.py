@@ -12,6 +12,7 @@ from imapclient.exceptions import LoginError
 from crm.services.records import create_record
 from tests.support.mail_servers import SmtpRecorder, SmtpServer
 from tests.support.services import wait_until
+from transactions import unit_of_work
 
 
 @pytest.fixture
@@ -150,4 +151,5 @@ def message(*, subject: str = "Hello", sender: str = "ann@outside.test", to: str
 
 
 def make(entity: str, actor, **data):
-    return create_record(entity, data, actor=actor)
+    with unit_of_work():
+        return create_record(entity, data, actor=actor)

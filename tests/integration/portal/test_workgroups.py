@@ -12,6 +12,7 @@ from engine.models import HumanTask
 from extensions import db
 from org.workgroups import WorkgroupMember
 from tests.support.engine_rows import make_instance
+from transactions import unit_of_work
 
 
 @pytest.fixture
@@ -169,7 +170,9 @@ def test_a_workgroup_holds_roles(people, group, api):
     """A role assigned to the workgroup reaches its members (and stops when they leave)."""
     member, member_api = people["member"]
     outsider = people["outsider"][0]
-    lead = create_record("lead", {"title": "Outsider's lead", "responsible_id": outsider.id}, actor=outsider)
+    with unit_of_work():
+        lead = create_record("lead", {"title": "Outsider's lead", "responsible_id": outsider.id},
+                             actor=outsider)
     assert member_api.get(f"/leads/{lead.id}").status_code == 404
     chief = db.session.scalar(select(Role).where(Role.key == "chief_executive"))
     r = api.post(f"/roles/{chief.id}/assignments", {"workgroup_id": group})

@@ -1,0 +1,106 @@
+"""One unit of work per caller, and the one registry of work that follows a commit.
+
+Services change rows and never commit. Their caller (a request, a CLI command, a Celery
+task, one engine step) opens `unit_of_work()`, which commits once on success and rolls back
+on an exception; a unit of work opened inside another joins it.
+
+`after_commit(fn, *args, key=...)` queues `fn(*args)` for when the outermost transaction
+commits. SQLAlchemy's own `after_commit` event also fires when a savepoint is released
+(every outbox consumer runs in one), so the listener below skips savepoints: a worker
+must never be told about rows it cannot see yet. A rollback of the outermost transaction
+drops the queue. Callbacks are kicks of idempotent work that the periodic sweeps also find
+in the database, so a failing one is logged and the sweep retries it.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
+
+from flask import current_app, has_app_context
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction
+
+from extensions import db
+
+log = logging.getLogger(__name__)
+PENDING = "after_commit"  # session.info: {key: (fn, args)} in registration order
+DEPTH = "unit_of_work_depth"
+
+
+@contextmanager
+def unit_of_work() -> Iterator[Session]:
+    """Commit once when the block succeeds, roll back if it raises; nested blocks join."""
+    open_unit_of_work()
+    try:
+        yield db.session()
+    except BaseException:
+        close_unit_of_work(commit=False)
+        raise
+    close_unit_of_work(commit=True)
+
+
+def open_unit_of_work() -> None:
+    """Enter a unit of work that `close_unit_of_work` ends (a request's spans Flask's hooks)."""
+    session = db.session()
+    session.info[DEPTH] = session.info.get(DEPTH, 0) + 1
+
+
+def close_unit_of_work(*, commit: bool) -> None:
+    """Leave a unit of work; the outermost commits (or rolls back), an inner one only leaves."""
+    session = db.session()
+    depth = session.info.get(DEPTH, 0)
+    if depth <= 0:
+        return
+    session.info[DEPTH] = depth - 1
+    if depth > 1:
+        return
+    if not commit:
+        session.rollback()
+        return
+    try:
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def after_commit(fn: Callable[..., object], *args: Hashable, key: Hashable | None = None) -> None:
+    """Run `fn(*args)` once the outermost transaction commits; the same key queues once."""
+    session = db.session()
+    if not session.in_transaction():
+        session.begin()  # the callback belongs to a transaction: a rollback drops it
+    pending = session.info.setdefault(PENDING, {})
+    pending.setdefault((fn, args) if key is None else key, (fn, args))
+
+
+def _kicks_enabled() -> bool:
+    """Whether after-commit kicks go to Celery ("celery"); tests ("none") run the tasks themselves."""
+    return has_app_context() and current_app.config.get("OUTBOX_KICK") == "celery"
+
+
+def _send_task(name: str, *args: Hashable) -> None:
+    if _kicks_enabled():
+        current_app.extensions["celery"].send_task(name, args=list(args), retry=False)
+
+
+def enqueue_after_commit(task_name: str, *args: Hashable) -> None:
+    """Send the Celery task `task_name(*args)` once the outermost transaction commits."""
+    after_commit(_send_task, task_name, *args, key=("celery", task_name, args))
+
+
+@event.listens_for(Session, "after_commit")
+def _run_after_commit(session: Session) -> None:
+    if session.get_nested_transaction() is not None:
+        return  # a savepoint was released: the outer transaction has not committed yet
+    for fn, args in session.info.pop(PENDING, {}).values():
+        try:
+            fn(*args)
+        except Exception:  # the periodic sweeps find the work in the database
+            log.exception("after-commit %s%r failed", getattr(fn, "__name__", fn), args)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_after_rollback(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the outermost ended: committed (queue ran) or rolled back
+        session.info.pop(PENDING, None)
