@@ -87,7 +87,7 @@ def _register_parts(app: Flask) -> None:
     import web
     from cli import register_cli
     from crm.search import register_search
-    from engine.triggers import register as register_engine_consumer
+    from engine.consumer import register as register_engine_consumer
     from mail.system import install as install_system_mail
 
     netguard.add_allowed_source(org.settings.allowed_private_hosts)

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
+from crm.event_types import Change, is_declared, record_event_type
 from extensions import db
 from org.actors import Actor, actor_user, event_depth, origin_instance_id
 from org.models import utcnow
@@ -61,12 +63,24 @@ class OutboxDelivery(db.Model):
 
 RELAY_TASK = "crm.relay_outbox"
 Consumer = Callable[[OutboxEvent], None]
-_consumers: dict[str, Consumer] = {}
 
 
-def register_consumer(name: str, fn: Consumer) -> None:
-    """Register an idempotent consumer; it runs inside the relay's transaction."""
-    _consumers[name] = fn
+class Registered(NamedTuple):
+    fn: Consumer
+    types: frozenset[str] | None  # None: every type
+
+
+_consumers: dict[str, Registered] = {}
+
+
+def register_consumer(name: str, fn: Consumer, *, types: Iterable[str] | None = None) -> None:
+    """Register an idempotent consumer of the given event types (None: every type); it runs
+    inside the relay's transaction. Types must be in the catalogue (crm/event_types.py)."""
+    wanted = None if types is None else frozenset(types)
+    unknown = sorted(t for t in wanted or () if not is_declared(t))
+    if unknown:
+        raise ValueError(f"consumer {name!r} names undeclared event types: {', '.join(unknown)}")
+    _consumers[name] = Registered(fn, wanted)
 
 
 def unregister_consumer(name: str) -> None:
@@ -74,13 +88,21 @@ def unregister_consumer(name: str) -> None:
 
 
 def consumers() -> dict[str, Consumer]:
-    return dict(_consumers)
+    return {name: entry.fn for name, entry in _consumers.items()}
+
+
+def consumers_of(type_: str) -> list[str]:
+    """The names of the consumers that take events of `type_`, in registration order."""
+    return [name for name, entry in _consumers.items() if entry.types is None or type_ in entry.types]
 
 
 def record_event(
     type_: str, entity: str, entity_id: int, changes: dict | None, *, actor: Actor | None
 ) -> OutboxEvent:
-    """Add an event row to the current transaction; the caller commits."""
+    """Add an event row to the current transaction; the caller commits. `type_` must be
+    declared in the catalogue (crm/event_types.py)."""
+    if not is_declared(type_):
+        raise ValueError(f"{type_!r} is not a declared event type (crm/event_types.py)")
     user = actor_user(actor) if actor is not None else None
     row = OutboxEvent(
         event_id=str(uuid.uuid4()), type=type_, entity=entity, entity_id=entity_id,
@@ -91,6 +113,12 @@ def record_event(
     db.session.add(row)
     enqueue_after_commit(RELAY_TASK)  # the periodic sweep delivers what a lost kick missed
     return row
+
+
+def record_change(entity: str, change: Change, entity_id: int, changes: dict | None, *,
+                  actor: Actor | None) -> OutboxEvent:
+    """Record `<entity>.<change>` (lead.created, task.deleted...) about one record."""
+    return record_event(record_event_type(entity, change), entity, entity_id, changes, actor=actor)
 
 
 def pending_event_ids(limit: int = 100) -> list[int]:
@@ -121,10 +149,9 @@ def deliver_event(event_id: int) -> bool:
         done = set(db.session.scalars(
             select(OutboxDelivery.consumer).where(OutboxDelivery.event_id == row.id)))
         failed = False
-        for name, consumer in consumers().items():
-            if name in done:
-                continue
-            failed |= not _run_consumer(row, name, consumer)
+        for name in consumers_of(row.type):
+            if name not in done:
+                failed |= not _run_consumer(row, name, _consumers[name].fn)
         if not failed:
             row.delivered_at = utcnow()
         return not failed

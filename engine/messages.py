@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
+from crm.event_types import is_trigger_type
 from engine import spiff_adapter as spiff
 from engine.models import InstanceEvent, MessageWait, ProcessInstance, ProcessVersion
 from engine.states import InstanceStatus
@@ -22,9 +23,7 @@ from org.actors import Actor, actor_user
 
 def is_record_message(name: str) -> bool:
     """Whether `name` is a record event the CRM itself delivers."""
-    entity, _, action = name.partition(".")
-    return name in spiff.RECORD_MESSAGES or (
-        entity in spiff.RECORD_ENTITIES and action in spiff.RECORD_ACTIONS)
+    return is_trigger_type(name)
 
 
 def _check_input(name: Any, business_key: Any, correlation: Any, variables: Any) -> dict:

@@ -26,7 +26,6 @@ from engine.models import (
     InstanceEvent,
     MessageWait,
     ProcessInstance,
-    ProcessVersion,
 )
 from engine.states import HumanTaskState, InstanceStatus
 from errors import Conflict
@@ -49,12 +48,6 @@ def schedule_run(instance_id: int) -> None:
 
 
 # ---- steps ------------------------------------------------------------------------------
-
-def new_instance_state(version: ProcessVersion, data: dict, start_message: str | None,
-                       start_kind: str = "message") -> str:
-    """The serialized state of a new workflow of `version`, started, not yet advanced."""
-    return spiff.new_state(version, data, start_message, start_kind)
-
 
 def run_instance(instance_id: int) -> str | None:
     """Advance a running instance to its next wait state (one unit of work); returns its new status."""
@@ -266,45 +259,6 @@ def fire_timers(instance_id: int, now: datetime | None = None) -> str | None:
     except StaleDataError:
         return None
     return status
-
-
-# ---- messages (record events the instance waits for) ------------------------------------
-
-def deliver_to_waits(event_row: Any) -> list[int]:
-    """Hand a record event to instances waiting for it (inside the consumer's transaction).
-
-    The catch event's `condition` property sees the record as it is now (`record`) and the
-    event (`event`: type, changes). A process's own changes never wake itself.
-    """
-    from engine.triggers import load_record_dict, pending_waits
-
-    woken: list[int] = []
-    record = None
-    for wait in pending_waits(event_row):
-        if wait.instance_id == event_row.origin_instance_id or wait.instance_id in woken:
-            continue
-        instance = db.session.get(ProcessInstance, wait.instance_id)
-        if instance is None or instance.status != InstanceStatus.WAITING:
-            continue
-        if record is None:
-            record = load_record_dict(event_row.entity, event_row.entity_id) or {}
-        payload = {"type": event_row.type, "changes": event_row.changes,
-                   "event_id": event_row.event_id, "entity": event_row.entity,
-                   "entity_id": event_row.entity_id}
-        wf = spiff.load(instance)
-        caught = spiff.deliver_message(wf, wait.message_name, payload, {"record": record})
-        if not caught:
-            continue
-        instance.state = spiff.dump(wf)
-        instance.status = InstanceStatus.RUNNING
-        db.session.execute(delete(MessageWait).where(MessageWait.instance_id == instance.id))
-        db.session.add(InstanceEvent(
-            instance_id=instance.id, kind="message", element_id=caught[0],
-            actor_id=event_row.actor_id, message=f"Received {wait.message_name}",
-            data={"event_id": event_row.event_id, "changes": event_row.changes}))
-        schedule_run(instance.id)
-        woken.append(instance.id)
-    return woken
 
 
 # ---- the synchronous driver (tests, benchmarks, the embedded CLI) ------------------------

@@ -11,14 +11,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from crm.entities import REGISTRY
+from crm.event_types import TRIGGER_CHANGES, MailEvent
 
 log = logging.getLogger(__name__)
 
-RECORD_ACTIONS = ("created", "updated")
+RECORD_ACTIONS = tuple(TRIGGER_CHANGES)
 RECORD_ENTITIES = tuple(REGISTRY)
 # Events about a record of any type (the mail package records them); a start event's optional
 # camunda property "entity" narrows the trigger to one type.
-RECORD_MESSAGES = ("email.received", "email.sent")
+RECORD_MESSAGES = tuple(MailEvent)
 
 
 class TaskNotOpen(Exception):

@@ -1,4 +1,4 @@
-"""The "engine" outbox consumer: start processes on record events, wake instances waiting for them."""
+"""Starting processes: on record events (the triggers of active versions) and by hand."""
 from __future__ import annotations
 
 import logging
@@ -9,7 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from crm.entities import REGISTRY, names
-from crm.events import OutboxEvent, register_consumer
+from crm.events import OutboxEvent
+from engine import spiff_adapter as spiff
+from engine.deploy import get_definition, latest_version
 from engine.models import (
     InstanceEvent,
     MessageWait,
@@ -17,28 +19,19 @@ from engine.models import (
     ProcessInstance,
     ProcessVersion,
 )
+from engine.runtime import schedule_run
+from engine.spiff.data import DataError, clean_mapping
+from engine.spiff.expressions import evaluate_condition
+from engine.spiff.sandbox import Record, SandboxError
 from engine.spiff_adapter import NotStartable
+from engine.starters import initiator_variables, require_starter
 from engine.states import InstanceStatus
 from errors import NotFound, ValidationError
 from extensions import db
 from org.actors import Actor, actor_user
 
 log = logging.getLogger(__name__)
-CONSUMER = "engine"
 RESERVED_VARIABLES = ("record", "event", "initiator")
-
-
-def register() -> None:
-    """Register the "engine" consumer with the outbox relay (called at app start)."""
-    register_consumer(CONSUMER, on_event)
-
-
-def on_event(event: OutboxEvent) -> None:
-    """Wake instances waiting for this event, then start the processes it triggers."""
-    from engine.runtime import deliver_to_waits
-
-    deliver_to_waits(event)
-    start_triggered(event)
 
 
 def active_versions() -> list[ProcessVersion]:
@@ -95,9 +88,6 @@ def condition_holds(condition: str | None, record: dict, version: ProcessVersion
     """Evaluate a trigger/wait condition over `record` (JUEL, or bare Python); errors count as False."""
     if not condition or not condition.strip():
         return True
-    from engine.spiff.expressions import evaluate_condition
-    from engine.spiff.sandbox import Record, SandboxError
-
     try:
         return evaluate_condition(condition, {"record": Record(record), **(extra or {})})
     except SandboxError as exc:
@@ -138,15 +128,11 @@ def start_instance(version: ProcessVersion, entity: str | None, entity_id: int |
                    start_kind: str = "message", business_key: str | None = None,
                    ) -> ProcessInstance | None:
     """Create an instance ready to run (in the caller's transaction); None if already started."""
-    from engine.runtime import new_instance_state, schedule_run
-
     data = {**(variables or {}), "record": record, "event": event, "initiator": initiator}
     if initiator is not None:  # camunda:initiator="starter": the starter's id in `starter` too
-        from engine.starters import initiator_variables
-
         for name in initiator_variables(version):
             data.setdefault(name, initiator)
-    state = new_instance_state(version, data, start_message, start_kind)
+    state = spiff.new_state(version, data, start_message, start_kind)
     instance = ProcessInstance(
         version_id=version.id, status=InstanceStatus.RUNNING, entity=entity, entity_id=entity_id,
         start_event_id=start_event_id, state=state, started_by_id=initiator,
@@ -180,8 +166,6 @@ def load_record_dict(entity: str | None, entity_id: int | None) -> dict | None:
 def start_manually(key: str, entity: str, record_id: Any, variables: Any, *,
                    actor: Actor, business_key: Any = None) -> ProcessInstance:
     """Start the newest version of an active process on a record the actor can read."""
-    from engine.deploy import get_definition, latest_version
-
     errors = {}
     if not isinstance(entity, str) or not entity:
         errors["entity"] = f"Name a record type ({names()})"
@@ -199,8 +183,6 @@ def start_manually(key: str, entity: str, record_id: Any, variables: Any, *,
     version = latest_version(definition)
     if not definition.active or version is None:
         raise ValidationError.from_fields({"key": f"Process {key!r} is not active"})
-    from engine.starters import require_starter
-
     require_starter(version, actor)
     user = actor_user(actor)
     message = next((t["message"] for t in version.triggers if t.get("entity") == entity), None)
@@ -219,8 +201,6 @@ def start_manually(key: str, entity: str, record_id: Any, variables: Any, *,
 
 def clean_variables(variables: dict) -> dict:
     """Variables given to a start, message or signal: JSON values under names that are not reserved."""
-    from engine.spiff.data import DataError, clean_mapping
-
     bad = [name for name in variables if name in RESERVED_VARIABLES or str(name).startswith("_")]
     if bad:
         raise ValidationError.from_fields(

@@ -24,6 +24,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from crm.attributes import dept_path_for
 from crm.entities import REGISTRY
+from crm.event_types import Change, record_event_type
 from crm.events import OutboxEvent
 from crm.search.documents import Document, build_documents, load_rows, ref_lines
 from crm.search.models import SearchDocument, doc_id, fts_table
@@ -131,7 +132,7 @@ def on_event(event: OutboxEvent) -> None:
     """The "search" outbox consumer: `<entity>.deleted` removes, anything else re-reads the record."""
     if event.entity not in REGISTRY:
         return
-    if event.type == f"{event.entity}.deleted":
+    if event.type == record_event_type(event.entity, Change.DELETED):
         delete_documents(event.entity, [event.entity_id])
         return
     reindex(event.entity, [event.entity_id])

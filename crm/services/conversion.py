@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from crm import access
 from crm.entities import ENTITIES
-from crm.events import record_event
+from crm.event_types import Change
+from crm.events import record_change
 from crm.models import Lead
 from crm.serialize import json_value
 from crm.services.records import _emails, create_record, get_record
@@ -64,6 +65,6 @@ def _mark_converted(lead: Lead, made: dict, actor: Actor) -> None:
     names = ", ".join(f"{k} #{v}" for k, v in links.items())
     add_entry("lead", lead.id, TimelineKind.CONVERTED, actor=actor, summary=f"Converted into {names}",
               data=links)
-    record_event("lead.converted", "lead", lead.id, {"status": [old, LEAD_CONVERTED], **{
+    record_change("lead", Change.CONVERTED, lead.id, {"status": [old, LEAD_CONVERTED], **{
         f"{k}_id": [None, v] for k, v in links.items()}}, actor=actor)
-    record_event("lead.updated", "lead", lead.id, {"status": [old, LEAD_CONVERTED]}, actor=actor)
+    record_change("lead", Change.UPDATED, lead.id, {"status": [old, LEAD_CONVERTED]}, actor=actor)

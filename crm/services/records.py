@@ -8,7 +8,8 @@ from sqlalchemy import Select, delete, select
 from crm import access
 from crm.attributes import dept_path_for
 from crm.entities import Entity, entity
-from crm.events import record_event
+from crm.event_types import Change
+from crm.events import record_change
 from crm.models import Deal, RecordEmail, StatusValue, TaskLink
 from crm.paging import Page, paginate
 from crm.serialize import json_value
@@ -62,7 +63,7 @@ def create_record(entity_name: str, data: dict, *, actor: Actor, right: str = "a
     db.session.flush()
     _set_emails(spec.name, record.id, cleaned.emails or [])
     add_entry(spec.name, record.id, TimelineKind.CREATED, actor=actor, summary=f"{spec.label} created")
-    record_event(f"{spec.name}.created", spec.name, record.id, _snapshot(spec, record, cleaned.emails),
+    record_change(spec.name, Change.CREATED, record.id, _snapshot(spec, record, cleaned.emails),
                  actor=actor)
     db.session.flush()
     return record
@@ -80,7 +81,7 @@ def update_record(entity_name: str, record_id: int, data: dict, *, actor: Actor)
     if changes:
         add_entry(spec.name, record.id, TimelineKind.CHANGED, actor=actor,
                   summary="Changed " + ", ".join(sorted(changes)), data={"changes": changes})
-        record_event(f"{spec.name}.updated", spec.name, record.id, changes, actor=actor)
+        record_change(spec.name, Change.UPDATED, record.id, changes, actor=actor)
     db.session.flush()
     return record
 
@@ -155,7 +156,7 @@ def delete_record(entity_name: str, record_id: int, *, actor: Actor) -> None:
     db.session.execute(delete(TaskLink).where(  # its tasks stay, about their other records
         TaskLink.entity == spec.name, TaskLink.record_id == record.id))
     db.session.delete(record)
-    record_event(f"{spec.name}.deleted", spec.name, record_id, snapshot, actor=actor)
+    record_change(spec.name, Change.DELETED, record_id, snapshot, actor=actor)
 
 
 def list_records(entity_name: str, *, actor: Actor, filters: dict | None = None,

@@ -7,7 +7,8 @@ from crm import access
 from crm.attributes import dept_path_for
 from crm.entities import entity as entity_spec
 from crm.entities import names
-from crm.events import record_event
+from crm.event_types import Change
+from crm.events import record_change
 from crm.models import CrmTask, TaskLink, TaskObserver
 from crm.paging import Page, paginate
 from crm.serialize import json_value
@@ -81,7 +82,7 @@ def _insert(parsed: TaskInput, records: list[object], actor: Actor) -> CrmTask:
     snapshot = {name: [None, json_value(getattr(task, name))] for name in SNAPSHOT_FIELDS}
     snapshot["observer_ids"] = [None, list(parsed.observer_ids or [])]
     snapshot["links"] = [None, links]
-    record_event("task.created", "task", task.id, snapshot, actor=actor)
+    record_change("task", Change.CREATED, task.id, snapshot, actor=actor)
     return task
 
 
@@ -102,7 +103,7 @@ def update_task(task_id: int, data: dict, *, actor: Actor) -> CrmTask:
         for entity, record_id in task_links(task.id):
             _log(entity, record_id, task, "Task completed" if done else "Task reopened", actor)
     if changes:
-        record_event("task.updated", "task", task.id, changes, actor=actor)
+        record_change("task", Change.UPDATED, task.id, changes, actor=actor)
     db.session.flush()
     return task
 
@@ -144,7 +145,7 @@ def delete_task(task_id: int, *, actor: Actor) -> None:
     db.session.execute(delete(TaskObserver).where(TaskObserver.task_id == task.id))
     db.session.execute(delete(TaskLink).where(TaskLink.task_id == task.id))
     db.session.delete(task)
-    record_event("task.deleted", "task", task_id, snapshot, actor=actor)
+    record_change("task", Change.DELETED, task_id, snapshot, actor=actor)
 
 
 def list_tasks(*, actor: Actor, filters: dict | None = None, sort: str = "-id", limit: int = 50,

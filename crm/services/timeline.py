@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from crm import access
+from crm.event_types import Change
 from crm.models import TimelineEntry
 from crm.serialize import json_value
 from crm.states import TimelineKind
@@ -42,7 +43,7 @@ def list_timeline(entity: str, record_id: int, *, actor: Actor, limit: int = 200
 
 
 def add_comment(entity: str, record_id: int, text: str, *, actor: Actor) -> TimelineEntry:
-    from crm.events import record_event
+    from crm.events import record_change
     from crm.services.records import get_record
 
     record = get_record(entity, record_id, actor=actor)
@@ -51,7 +52,7 @@ def add_comment(entity: str, record_id: int, text: str, *, actor: Actor) -> Time
     if not text:
         raise ValidationError.from_fields({"text": "A comment cannot be empty"})
     entry = add_entry(entity, record_id, TimelineKind.COMMENT, actor=actor, summary="Comment", body=text)
-    record_event(f"{entity}.commented", entity, record_id, {}, actor=actor)
+    record_change(entity, Change.COMMENTED, record_id, {}, actor=actor)
     db.session.flush()
     return entry
 

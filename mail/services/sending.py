@@ -14,6 +14,7 @@ from email.utils import formataddr, formatdate, make_msgid
 
 from sqlalchemy import or_, select, update
 
+from crm.event_types import MailEvent
 from crm.events import record_event
 from crm.services.timeline import add_entry
 from extensions import db
@@ -126,7 +127,7 @@ def send_item(job: Job, item: JobItem, template: MailTemplate, transport: Transp
                                        "transport": "log" if transport.to_log else "smtp"})
     db.session.flush()
     item.entry_id = entry.id
-    record_event("email.sent", item.entity, item.record_id, {
+    record_event(MailEvent.SENT, item.entity, item.record_id, {
         "to": [None, [recipient.email]], "subject": [None, subject], "message_id": [None, item.message_id],
         "job_id": [None, job.id]}, actor=actor)
     _result(job, item, ItemStatus.SENT, answer)

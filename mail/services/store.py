@@ -10,6 +10,7 @@ import tempfile
 
 from sqlalchemy import select
 
+from crm.event_types import MailEvent
 from crm.events import record_event
 from crm.serialize import json_value
 from crm.services.records import create_record
@@ -113,7 +114,7 @@ def link_to_record(row: MailMessage, entity: str, record_id: int, rule: str, *,
     db.session.flush()
     link = MailLink(mail_id=row.id, entity=entity, record_id=record_id, entry_id=entry.id, rule=rule)
     db.session.add(link)
-    record_event("email.received", entity, record_id, {
+    record_event(MailEvent.RECEIVED, entity, record_id, {
         "mail_id": [None, row.id], "from": [None, row.from_addr], "subject": [None, row.subject]},
         actor=actor)
     return link

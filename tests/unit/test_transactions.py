@@ -127,7 +127,7 @@ def test_kicks_through_the_registry_wait_for_the_real_commit(app, monkeypatch):
     monkeypatch.setattr(transactions, "_send_task", lambda name, *a: sent.append((name, *a)))
     with unit_of_work():
         with db.session.begin_nested():
-            record_event("t.created", "t", 1, {}, actor=None)
+            record_event("lead.created", "lead", 1, {}, actor=None)
             schedule_run(7)
             schedule_run(7)
         assert sent == []

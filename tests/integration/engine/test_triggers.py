@@ -37,7 +37,8 @@ def test_lead_created_starts_one_instance_with_record_event_and_initiator(api, a
 
 
 def test_redelivered_event_starts_nothing_more(api):
-    from engine.triggers import on_event, start_triggered
+    from engine.consumer import on_event
+    from engine.triggers import start_triggered
 
     deploy(api, review_lead())
     create_lead(api)

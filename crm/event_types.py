@@ -1,0 +1,83 @@
+"""The catalogue of domain events: every type an outbox event may have, declared once.
+
+A record event's type is `<entity>.<change>` for each entity of the registry
+(`lead.created`, `task.deleted`, `lead.converted`); a mail event (`email.received`,
+`email.sent`) is about a record of any type. Services name their events through
+`record_event_type` and the enums here, `record_event` refuses a type the catalogue does not
+declare, and each outbox consumer says which types it takes (crm/events.py);
+tests/unit/crm/test_event_catalogue.py lists every type with its consumers.
+"""
+from __future__ import annotations
+
+from enum import StrEnum
+
+from crm.entities import REGISTRY
+
+
+class Change(StrEnum):
+    """What happened to a record: the part of its event type after the entity."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    DELETED = "deleted"
+    COMMENTED = "commented"
+    CONVERTED = "converted"
+
+
+class MailEvent(StrEnum):
+    """Mail logged on a record (the record's entity is the event's entity)."""
+
+    RECEIVED = "email.received"
+    SENT = "email.sent"
+
+
+# Changes only some entities have; every other change happens to every entity.
+ONLY_FOR: dict[Change, tuple[str, ...]] = {Change.CONVERTED: ("lead",)}
+# The changes a process can start on or wait for (with the mail events).
+TRIGGER_CHANGES = (Change.CREATED, Change.UPDATED)
+
+
+def record_event_type(entity: str, change: Change) -> str:
+    """ "lead" + Change.CREATED -> "lead.created"; a type the catalogue lacks is a ValueError."""
+    name = f"{entity}.{Change(change)}"
+    if not is_declared(name):
+        raise ValueError(f"{name!r} is not a declared event type (crm/event_types.py)")
+    return name
+
+
+def _changes_of(entity: str) -> list[Change]:
+    return [c for c in Change if entity in ONLY_FOR.get(c, (entity,))]
+
+
+def event_types() -> tuple[str, ...]:
+    """Every declared type: each entity's changes, then the mail events."""
+    return tuple(f"{e}.{c}" for e in REGISTRY for c in _changes_of(e)) + tuple(MailEvent)
+
+
+def record_change_types(changes: tuple[Change, ...] = tuple(Change)) -> frozenset[str]:
+    """The record event types of the given changes, for every entity that has them."""
+    return frozenset(f"{e}.{c}" for e in REGISTRY for c in _changes_of(e) if c in changes)
+
+
+def is_declared(type_: str) -> bool:
+    """Whether `type_` is in the catalogue."""
+    return type_ in _declared()
+
+
+def trigger_types() -> frozenset[str]:
+    """The types a process may start on or wait for: records created or updated, mail logged."""
+    return record_change_types(TRIGGER_CHANGES) | frozenset(MailEvent)
+
+
+def is_trigger_type(type_: str) -> bool:
+    """Whether a process may start on (or wait for) events of this type."""
+    return type_ in trigger_types()
+
+
+_cache: dict[str, frozenset[str]] = {}
+
+
+def _declared() -> frozenset[str]:
+    if "all" not in _cache:
+        _cache["all"] = frozenset(event_types())
+    return _cache["all"]

@@ -1,0 +1,66 @@
+"""The engine's outbox consumer: wake the instances waiting for a record event, then start
+the processes it triggers. It sits above engine.triggers and engine.runtime, which know
+nothing of each other's callers."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete
+
+from crm.event_types import trigger_types
+from crm.events import OutboxEvent, register_consumer
+from engine import spiff_adapter as spiff
+from engine.models import InstanceEvent, MessageWait, ProcessInstance
+from engine.runtime import schedule_run
+from engine.states import InstanceStatus
+from engine.triggers import load_record_dict, pending_waits, start_triggered
+from extensions import db
+
+CONSUMER = "engine"
+
+
+def register() -> None:
+    """Register the "engine" consumer with the outbox relay (called at app start): the events a
+    process can start on or wait for."""
+    register_consumer(CONSUMER, on_event, types=trigger_types())
+
+
+def on_event(event: OutboxEvent) -> None:
+    """Wake instances waiting for this event, then start the processes it triggers."""
+    deliver_to_waits(event)
+    start_triggered(event)
+
+
+def deliver_to_waits(event_row: Any) -> list[int]:
+    """Hand a record event to instances waiting for it (inside the consumer's transaction).
+
+    The catch event's `condition` property sees the record as it is now (`record`) and the
+    event (`event`: type, changes). A process's own changes never wake itself.
+    """
+    woken: list[int] = []
+    record = None
+    for wait in pending_waits(event_row):
+        if wait.instance_id == event_row.origin_instance_id or wait.instance_id in woken:
+            continue
+        instance = db.session.get(ProcessInstance, wait.instance_id)
+        if instance is None or instance.status != InstanceStatus.WAITING:
+            continue
+        if record is None:
+            record = load_record_dict(event_row.entity, event_row.entity_id) or {}
+        payload = {"type": event_row.type, "changes": event_row.changes,
+                   "event_id": event_row.event_id, "entity": event_row.entity,
+                   "entity_id": event_row.entity_id}
+        wf = spiff.load(instance)
+        caught = spiff.deliver_message(wf, wait.message_name, payload, {"record": record})
+        if not caught:
+            continue
+        instance.state = spiff.dump(wf)
+        instance.status = InstanceStatus.RUNNING
+        db.session.execute(delete(MessageWait).where(MessageWait.instance_id == instance.id))
+        db.session.add(InstanceEvent(
+            instance_id=instance.id, kind="message", element_id=caught[0],
+            actor_id=event_row.actor_id, message=f"Received {wait.message_name}",
+            data={"event_id": event_row.event_id, "changes": event_row.changes}))
+        schedule_run(instance.id)
+        woken.append(instance.id)
+    return woken

@@ -1,0 +1,39 @@
+"""The catalogue of domain events: every type, who consumes it, and what is refused."""
+from __future__ import annotations
+
+import pytest
+
+from crm.event_types import Change, MailEvent, event_types, record_event_type
+from crm.events import consumers_of, record_event, register_consumer
+
+BOTH, SEARCH, ENGINE = ["engine", "search"], ["search"], ["engine"]
+
+# Every event type the platform records, with the consumers the relay hands it to. A new
+# type or consumer changes this table on purpose.
+CATALOGUE = {
+    "lead.created": BOTH, "lead.updated": BOTH, "lead.deleted": SEARCH, "lead.commented": SEARCH,
+    "lead.converted": SEARCH,
+    "contact.created": BOTH, "contact.updated": BOTH, "contact.deleted": SEARCH, "contact.commented": SEARCH,
+    "company.created": BOTH, "company.updated": BOTH, "company.deleted": SEARCH, "company.commented": SEARCH,
+    "deal.created": BOTH, "deal.updated": BOTH, "deal.deleted": SEARCH, "deal.commented": SEARCH,
+    "task.created": BOTH, "task.updated": BOTH, "task.deleted": SEARCH, "task.commented": SEARCH,
+    "email.received": ENGINE, "email.sent": ENGINE,
+}
+
+
+def test_every_event_type_is_listed_with_its_consumers(app):
+    assert {t: sorted(consumers_of(t)) for t in event_types()} == CATALOGUE
+
+
+def test_types_are_built_from_the_catalogue():
+    assert record_event_type("deal", Change.UPDATED) == "deal.updated"
+    assert MailEvent.RECEIVED == "email.received"
+    with pytest.raises(ValueError, match="deal.converted"):
+        record_event_type("deal", Change.CONVERTED)  # only leads are converted
+
+
+def test_an_undeclared_type_is_refused_when_recorded_or_consumed(app):
+    with pytest.raises(ValueError, match="lead.archived"):
+        record_event("lead.archived", "lead", 1, {}, actor=None)
+    with pytest.raises(ValueError, match="deal.won"):
+        register_consumer("probe", lambda event: None, types={"deal.won"})
