@@ -3,6 +3,8 @@ import htmx from "htmx.org";
 import "bootstrap/dist/js/bootstrap.bundle.min.js";
 
 window.htmx = htmx;
+// The Content-Security-Policy allows no eval: behaviour lives in this file, never in attributes.
+htmx.config.allowEval = false;
 
 document.addEventListener("htmx:configRequest", (event) => {
   const meta = document.querySelector('meta[name="csrf-token"]');
@@ -47,4 +49,20 @@ document.addEventListener("keydown", (event) => {
   if (event.key !== "/" || event.target.closest("input, textarea, select, [contenteditable]")) return;
   const box = document.querySelector("#global-search");
   if (box) { event.preventDefault(); box.focus(); }
+});
+
+// The global search's suggestions: asked for again on focus when there is text, closed by
+// Escape and shortly after the box loses focus (a click on a suggestion lands first).
+const clearSuggestions = () => {
+  const box = document.querySelector("#search-suggest");
+  if (box) box.innerHTML = "";
+};
+document.addEventListener("focusin", (event) => {
+  if (event.target.id === "global-search" && event.target.value) htmx.trigger(event.target, "suggest");
+});
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Escape" && event.target.id === "global-search") clearSuggestions();
+});
+document.addEventListener("focusout", (event) => {
+  if (event.target.id === "global-search") setTimeout(clearSuggestions, 250);
 });
