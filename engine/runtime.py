@@ -88,6 +88,10 @@ def _advance_and_store(instance: ProcessInstance, wf: Any, completed: tuple[str,
         from engine.signals import broadcast_thrown
 
         broadcast_thrown(instance, result.signals)
+    if result.sent:
+        from engine.message_throws import deliver_thrown
+
+        deliver_thrown(instance, result.sent)
 
 
 def _service_handler(instance: ProcessInstance):

@@ -53,6 +53,7 @@ class Step:
     log: list[dict] = field(default_factory=list)
     thrown: list[dict] = field(default_factory=list)
     signals: list[dict] = field(default_factory=list)
+    sent: list[dict] = field(default_factory=list)  # messages thrown that no task of its own caught
     more: bool = False  # the step's budget ran out with work left: run the instance again
 
 
@@ -225,7 +226,7 @@ def advance(wf: Any, handler: Any, budget: Any = None) -> Step:
         timers=[_timer(t) for t in result.timers if t.get("due")],
         messages=[{"element_id": m["element_id"], "name": m["message"], "condition": m.get("condition"),
                    "kind": m.get("kind", "message")} for m in result.messages if m.get("message")],
-        signals=_thrown_signals(wf, done_before),
+        signals=_thrown_signals(wf, done_before), sent=_thrown_messages(wf, done_before, result.thrown),
         error=error, completed=result.status == "completed", more=result.more,
         log=_step_log(wf, done_before, data_before, result.data), thrown=result.thrown,
     )
@@ -236,6 +237,20 @@ def _thrown_signals(wf: Any, done_before: set) -> list[dict]:
     from engine.spiff import event_starts
 
     return event_starts.thrown_signals(wf, done_before)
+
+
+def _thrown_messages(wf: Any, done_before: set, uncaught: list[dict]) -> list[dict]:
+    """Messages thrown in the step that the instance did not catch itself, for the platform
+    to deliver (SpiffWorkflow hands a throw to the workflow's own waits first)."""
+    from engine.spiff import event_starts
+
+    left = [e["name"] for e in uncaught if e.get("kind") == "MessageEventDefinition"]
+    sent = []
+    for message in event_starts.thrown_messages(wf, done_before):
+        if message["name"] in left:
+            left.remove(message["name"])
+            sent.append(message)
+    return sent
 
 
 def start_event_names(version: Any, kind: str) -> set[str]:

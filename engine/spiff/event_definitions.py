@@ -13,6 +13,7 @@ from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import ErrorEventDefinition
+from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition
 
 CAUGHT_KEY = "flowdesk_error"
 
@@ -64,3 +65,25 @@ def error_extensions(parser: Any) -> dict[str, str]:
 def flowdesk_error(definition: ErrorEventDefinition) -> FlowdeskErrorEventDefinition:
     """The same error definition as our class."""
     return FlowdeskErrorEventDefinition(definition.name, definition.code, description=definition.description)
+
+
+class ThrownMessageEventDefinition(MessageEventDefinition):
+    """A message thrown by a throw event or send task with no implementation of its own.
+
+    Its class differs from the catching definitions', so the thrower never catches its own
+    message (Camunda 7 correlates it to another execution): it always leaves the workflow
+    (`get_events`) and the platform delivers it (engine.message_throws), with no variables.
+    """
+
+    def throw(self, my_task: Any) -> None:
+        """Hand the message to the platform (SpiffWorkflow's Camunda class needs an expression)."""
+        event = BpmnEvent(self, payload={"payload": {}, "result_var": self.result_var})
+        my_task.workflow.top_workflow.catch(event)
+
+
+def thrown_message(definition: Any) -> Any:
+    """The same message definition as a thrown one (other definitions unchanged)."""
+    if not isinstance(definition, MessageEventDefinition):
+        return definition
+    return ThrownMessageEventDefinition(definition.name, definition.correlation_properties,
+                                        definition.expression, definition.result_var)

@@ -2,7 +2,8 @@
 
 * signals: the waits (catch, boundary, event-based gateway targets, event subprocess
   starts), delivering a signal from outside, and the signals a step threw (the platform
-  broadcasts them to every other instance, as Camunda 7 does);
+  broadcasts them to every other instance, as Camunda 7 does), and the messages it threw
+  (the platform hands each to one receiver, engine.message_throws);
 * the names of a spec's message/signal start events and its timer start events;
 * starting a new workflow through a signal or timer start event.
 """
@@ -69,6 +70,16 @@ def deliver_signal(workflow: Any, name: str, variables: dict[str, Any] | None) -
 
 def thrown_signals(workflow: Any, done_before: set) -> list[dict[str, Any]]:
     """Signals thrown by throw/end events completed since `done_before`."""
+    return _thrown(workflow, done_before, SignalEventDefinition)
+
+
+def thrown_messages(workflow: Any, done_before: set) -> list[dict[str, Any]]:
+    """Messages thrown by throw/end events and send tasks completed since `done_before`."""
+    return _thrown(workflow, done_before, MessageEventDefinition)
+
+
+def _thrown(workflow: Any, done_before: set, cls: type) -> list[dict[str, Any]]:
+    """{name, element_id} per throwing task of event definition `cls` completed in the step."""
     from engine.spiff.stepping import ran_tasks
 
     thrown, seen = [], set()
@@ -79,7 +90,7 @@ def thrown_signals(workflow: Any, done_before: set) -> list[dict[str, Any]]:
         definition = getattr(task.task_spec, "event_definition", None)
         if task.id in done_before or not isinstance(task.task_spec, ThrowingEvent):
             continue
-        if isinstance(definition, SignalEventDefinition):
+        if isinstance(definition, cls):
             thrown.append({"name": definition.name, "element_id": task.task_spec.bpmn_id})
     return thrown
 

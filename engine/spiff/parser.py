@@ -30,14 +30,17 @@ from SpiffWorkflow.bpmn.parser.event_parsers import (
     TERMINATION_EVENT_XPATH,
     TIMER_EVENT_XPATH,
     ReceiveTaskParser,
+    SendTaskParser,
 )
 from SpiffWorkflow.bpmn.parser.ProcessParser import ProcessParser
 from SpiffWorkflow.bpmn.specs.defaults import (
     BoundaryEvent,
     EndEvent,
     IntermediateCatchEvent,
+    IntermediateThrowEvent,
     NoneTask,
     ReceiveTask,
+    SendTask,
     StartEvent,
 )
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimeDateEventDefinition
@@ -47,6 +50,7 @@ from SpiffWorkflow.camunda.parser.event_parsers import (
     CamundaEndEventParser,
     CamundaEventDefinitionParser,
     CamundaIntermediateCatchEventParser,
+    CamundaIntermediateThrowEventParser,
     CamundaStartEventParser,
 )
 from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser, UserTaskParser
@@ -55,7 +59,7 @@ from SpiffWorkflow.camunda.specs.user_task import UserTask
 from engine.spiff import hooked
 from engine.spiff.calls import ChildCallActivity, ChildCallActivityParser
 from engine.spiff.condition_language import unwrap_python_conditions
-from engine.spiff.event_definitions import error_extensions, flowdesk_error
+from engine.spiff.event_definitions import error_extensions, flowdesk_error, thrown_message
 from engine.spiff.expressions import has_expression
 from engine.spiff.loops import with_standard_loops
 from engine.spiff.multi_instance import with_multi_instance
@@ -229,7 +233,23 @@ class FlowdeskProcessParser(ProcessParser):
         return hooked.parse_node(self, node)
 
 
-class FlowdeskEndEventParser(_ErrorEventMixin, CamundaEndEventParser):
+class _MessageThrowMixin:
+    """Message throws are delivered by the platform, never caught by the thrower itself."""
+
+    def parse_message_event(self, message_event: Any) -> Any:
+        """Parse as SpiffWorkflow does, as a thrown message."""
+        return thrown_message(super().parse_message_event(message_event))  # type: ignore[misc]
+
+
+class FlowdeskThrowEventParser(_MessageThrowMixin, CamundaIntermediateThrowEventParser):
+    """Intermediate throw events (message throws: see _MessageThrowMixin)."""
+
+
+class FlowdeskSendTaskParser(_MessageThrowMixin, CamundaEventDefinitionParser, SendTaskParser):
+    """Send tasks throw the Camunda-dialect message of their messageRef."""
+
+
+class FlowdeskEndEventParser(_MessageThrowMixin, _ErrorEventMixin, CamundaEndEventParser):
     """End events: error ends carry their error's camunda:errorMessage; signal ends throw
     (SpiffWorkflow's end parser skips signal definitions: they would end silently)."""
 
@@ -263,6 +283,8 @@ class FlowdeskParser(CamundaParser):
         full_tag("callActivity"): (ChildCallActivityParser, ChildCallActivity),
         full_tag("receiveTask"): (FlowdeskReceiveTaskParser, ReceiveTask),
         full_tag("endEvent"): (FlowdeskEndEventParser, EndEvent),
+        full_tag("intermediateThrowEvent"): (FlowdeskThrowEventParser, IntermediateThrowEvent),
+        full_tag("sendTask"): (FlowdeskSendTaskParser, SendTask),
         # A manual task is an inbox to-do, as bpmn:task is here (Camunda passes both through;
         # the upload answers a warning saying so).
         full_tag("manualTask"): (CamundaTaskParser, NoneTask),

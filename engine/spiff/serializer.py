@@ -23,9 +23,12 @@ from SpiffWorkflow.bpmn.serializer.workflow import VERSION
 from SpiffWorkflow.bpmn.specs.defaults import StandardLoopTask
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import ErrorEventDefinition
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
+from SpiffWorkflow.camunda.specs.event_definitions import (
+    MessageEventDefinition as CamundaMessageEventDefinition,
+)
 
 from engine.spiff.calls import ChildCallActivity, ChildCallActivityConverter
-from engine.spiff.event_definitions import FlowdeskErrorEventDefinition
+from engine.spiff.event_definitions import FlowdeskErrorEventDefinition, ThrownMessageEventDefinition
 from engine.spiff.hooked import register_converters
 from engine.spiff.loops import FlowdeskStandardLoopTask
 from engine.spiff.multi_instance import CONVERTERS as MULTI_INSTANCE_CONVERTERS
@@ -74,6 +77,7 @@ def _build(with_spec: bool) -> BpmnWorkflowSerializer:
     config[FlowdeskStandardLoopTask] = config[StandardLoopTask]
     register_converters(config)  # last: hooked classes reuse their base's converter
     config[FlowdeskErrorEventDefinition] = config[ErrorEventDefinition]
+    config[ThrownMessageEventDefinition] = config[CamundaMessageEventDefinition]
     if not with_spec:
         config[BpmnWorkflow] = StateOnlyWorkflowConverter
     return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))

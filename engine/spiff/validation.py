@@ -52,6 +52,7 @@ from engine.spiff.validation_rules import (
 from engine.spiff.xmlsafe import UnsafeXMLError, parse_xml
 
 MAX_PATH = 200
+THROWS = ("intermediateThrowEvent", "endEvent")  # a message thrown here is delivered by the platform
 PATH_REASON = (
     "the engine slows down faster than linearly with path length (about 51 ms to reach the "
     "first user task after 100 steps, 4.5 s after 1,000), its parser fails past about 480 "
@@ -279,6 +280,13 @@ class _Validator:
                 self.error(el.get("id"), message)
             if called and called not in self.result.called_processes:
                 self.result.called_processes.append(called)
+        elif kind == "sendTask":
+            rules.check_message_throw(self, el, el)
+            if not el.get("messageRef"):
+                self.error(element_id, "the send task names no message (messageRef): Flowdesk delivers "
+                                       "that message to the instance or start event waiting for it")
+            else:
+                rules.check_message(self, element_id, el)
         elif kind == "receiveTask":
             name = rules.check_message(self, element_id, el)
             if name:
@@ -309,6 +317,9 @@ class _Validator:
             check_timer_start(self, element_id, definitions[0])
         elif found == "timer":
             rules.check_timer(self, element_id, definitions[0])
+        elif found == "message" and kind in THROWS:
+            rules.check_message_throw(self, el, definitions[0])
+            rules.check_message(self, element_id, definitions[0])
         elif found == "message":
             self._message(el, kind, scope, definitions[0])
 

@@ -31,6 +31,7 @@ FLOW_NODES = {
     "serviceTask",
     "scriptTask",
     "receiveTask",
+    "sendTask",
     "task",
     "manualTask",
     "callActivity",
@@ -64,7 +65,6 @@ IGNORED = {
 UNSUPPORTED = {
     "complexGateway": "complex gateways are not supported: use exclusive, inclusive or parallel gateways",
     "businessRuleTask": "business rule (DMN) tasks are not supported",
-    "sendTask": "send tasks are not supported: use an external service task (e.g. mail.send)",
     "transaction": "transactions (and compensation) are not supported",
     "adHocSubProcess": "ad-hoc subprocesses are not supported",
     "dataStoreReference": "data stores are not supported",
@@ -85,13 +85,13 @@ ALLOWED_EVENTS = {
     ("startEvent", "process"): {"none", "message", "signal", "timer"},
     ("startEvent", "subProcess"): {"none"},
     ("startEvent", "eventSubProcess"): {"message", "timer", "error", "escalation", "signal"},
-    ("endEvent", None): {"none", "terminate", "error", "escalation", "signal"},
+    ("endEvent", None): {"none", "terminate", "error", "escalation", "signal", "message"},
     ("intermediateCatchEvent", None): {"message", "timer", "signal", "link"},
-    ("intermediateThrowEvent", None): {"none", "signal", "escalation", "link"},
+    ("intermediateThrowEvent", None): {"none", "signal", "escalation", "link", "message"},
     ("boundaryEvent", None): {"message", "timer", "error", "escalation", "signal"},
 }
-ACTIVITIES = {"userTask", "serviceTask", "scriptTask", "receiveTask", "task", "manualTask", "callActivity",
-              "subProcess"}
+ACTIVITIES = {"userTask", "serviceTask", "scriptTask", "receiveTask", "sendTask", "task", "manualTask",
+              "callActivity", "subProcess"}
 # "Start" and "End" are SpiffWorkflow's own task spec names too; the parser renames such
 # elements internally (engine.spiff.parser.rename_reserved), so only these stay reserved.
 RESERVED_IDS = {"Root", "StartEventSplit", "StartEventJoin"}
@@ -312,6 +312,22 @@ def check_message(report: Reporter, element_id: str, definition: Any) -> str | N
     if not name:
         report.error(element_id, f"the message {ref!r} has no name")
     return name
+
+
+def check_message_throw(report: Reporter, el: Any, definition: Any) -> None:
+    """A message throw (event or send task) has no implementation of its own: the platform
+    delivers it. Camunda would run a Java class or an external task; neither can run here."""
+    element_id = el.get("id")
+    for node in (el, definition):
+        java = java_problem(node)
+        if java:
+            report.error(element_id, java)
+            return
+        if node.get(c("type")) or node.get(c("topic")):
+            report.error(element_id, "an external task on a message throw or send task is not supported: "
+                                     "use a service task with that topic, or leave the implementation out "
+                                     "and Flowdesk delivers the message")
+            return
 
 
 def check_call_activity(report: Reporter, el: Any, known_processes: set[str]) -> str | None:

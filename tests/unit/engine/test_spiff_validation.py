@@ -165,10 +165,9 @@ def test_unsupported_events_and_compensation() -> None:
     for element, text in [
         ("TimerStart", "a timer start event cannot use expressions"),
         ("Signal", "no link catch event named 'Nowhere'"),
-        ("Throw", "message intermediateThrowEvents are not supported"),
         ("Comp", "compensation boundaryEvents are not supported"),
         ("Undo", "compensation is not supported"),
-        ("Send", "send tasks are not supported"),
+        ("Send", "the send task names no message (messageRef)"),
         ("Receive", "the message event refers to no known message"),
         ("Rules", "business rule"),
         ("Tx", "transactions"),
@@ -178,6 +177,34 @@ def test_unsupported_events_and_compensation() -> None:
         ("Orphan", "not to an activity"),
     ]:
         assert has(found, element, text), (element, found)
+    assert not [problem for problem in found if problem[0] == "Throw"], "message throws deploy"
+
+
+def test_message_throws_deploy_unless_implemented_in_java_or_as_external_tasks() -> None:
+    xml = simple(
+        start("Begin"),
+        '<bpmn:intermediateThrowEvent id="Throw"><bpmn:messageEventDefinition messageRef="M" />'
+        "</bpmn:intermediateThrowEvent>",
+        '<bpmn:sendTask id="Send" messageRef="M" />',
+        '<bpmn:endEvent id="Done"><bpmn:messageEventDefinition messageRef="M" /></bpmn:endEvent>',
+        chain("Begin", "Throw", "Send", "Done"),
+        extra=message("M", "order.shipped"),
+    )
+    assert problems(xml) == []
+    java = simple(
+        start("Begin"),
+        '<bpmn:intermediateThrowEvent id="Throw"><bpmn:messageEventDefinition messageRef="M" '
+        'camunda:class="org.example.Mailer" /></bpmn:intermediateThrowEvent>',
+        '<bpmn:sendTask id="Send" messageRef="M" camunda:delegateExpression="${mailer}" />',
+        '<bpmn:endEvent id="Done"><bpmn:messageEventDefinition messageRef="M" camunda:type="external" '
+        'camunda:topic="mail.send" /></bpmn:endEvent>',
+        chain("Begin", "Throw", "Send", "Done"),
+        extra=message("M", "order.shipped"),
+    )
+    found = problems(java)
+    assert has(found, "Throw", "org.example.Mailer"), found
+    assert has(found, "Send", "${mailer}"), found
+    assert has(found, "Done", "an external task on a message throw or send task is not supported"), found
 
 
 def test_topics_given_as_sets_or_specs() -> None:
