@@ -370,9 +370,8 @@ EXPECTED: dict[str, tuple] = {
         'waiting',
     ),
     'spiffworkflow/bpmn__collaboration.bpmn': (
-        'refused',
-        'ActivitySendLetter',
-        'send tasks are not supported: use an external service task (e.g. mail.send)',
+        'runs',
+        'waiting',
     ),
     'spiffworkflow/bpmn__conditional_event.bpmn': (
         'refused',
@@ -381,14 +380,12 @@ EXPECTED: dict[str, tuple] = {
         'ffWorkflow evaluates a',
     ),
     'spiffworkflow/bpmn__correlation.bpmn': (
-        'refused',
-        'start_proc_2',
-        'message intermediateThrowEvents are not supported (allowed: escalation, link, none, signal)',
+        'runs',
+        'waiting',
     ),
     'spiffworkflow/bpmn__correlation_two_conversations.bpmn': (
-        'refused',
-        'start_proc_2',
-        'message intermediateThrowEvents are not supported (allowed: escalation, link, none, signal)',
+        'runs',
+        'waiting',
     ),
     'spiffworkflow/bpmn__custom_function_test.bpmn': (
         'incident',
@@ -670,17 +667,17 @@ EXPECTED: dict[str, tuple] = {
     'spiffworkflow/camunda__MessageBoundary.bpmn': (
         'refused',
         'Event_0g8w85g',
-        'message intermediateThrowEvents are not supported (allowed: escalation, link, none, signal)',
+        'the Java expression \'"Interrupt!"\' (camunda:expression) cannot run here: use an external service tas',
     ),
     'spiffworkflow/camunda__call_activity_with_message.bpmn': (
         'refused',
         'Event_Send_Approval_Request',
-        'message intermediateThrowEvents are not supported (allowed: escalation, link, none, signal)',
+        "the Java expression 'plan_details' (camunda:expression) cannot run here: use an external service tas",
     ),
     'spiffworkflow/camunda__call_activity_with_message_parent.bpmn': (
         'refused',
         'Event_Send_Approval_Response',
-        'message intermediateThrowEvents are not supported (allowed: escalation, link, none, signal)',
+        "the Java expression 'approved' (camunda:expression) cannot run here: use an external service task (c",
     ),
     'spiffworkflow/camunda__external_message.bpmn': (
         'refused',
@@ -695,7 +692,7 @@ EXPECTED: dict[str, tuple] = {
     'spiffworkflow/camunda__message_test.bpmn': (
         'refused',
         'SendDecision',
-        'message intermediateThrowEvents are not supported (allowed: escalation, link, none, signal)',
+        "the Java expression 'approved' (camunda:expression) cannot run here: use an external service task (c",
     ),
     'spiffworkflow/camunda__no_form.bpmn': (
         'runs',
@@ -704,7 +701,7 @@ EXPECTED: dict[str, tuple] = {
     'spiffworkflow/camunda__noninterrupting-MessageBoundary.bpmn': (
         'refused',
         'Event_0g8w85g',
-        'message intermediateThrowEvents are not supported (allowed: escalation, link, none, signal)',
+        'the Java expression \'"Youre late!"\' (camunda:expression) cannot run here: use an external service ta',
     ),
     'spiffworkflow/camunda__parallel_multiinstance_cardinality.bpmn': (
         'incident',
