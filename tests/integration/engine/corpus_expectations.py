@@ -667,17 +667,17 @@ EXPECTED: dict[str, tuple] = {
     'spiffworkflow/camunda__MessageBoundary.bpmn': (
         'refused',
         'Event_0g8w85g',
-        'the Java expression \'"Interrupt!"\' (camunda:expression) cannot run here: use an external service tas',
+        'the Java expression \'"Interrupt!"\' (camunda:expression) cannot run here: use an external',
     ),
     'spiffworkflow/camunda__call_activity_with_message.bpmn': (
         'refused',
         'Event_Send_Approval_Request',
-        "the Java expression 'plan_details' (camunda:expression) cannot run here: use an external service tas",
+        "the Java expression 'plan_details' (camunda:expression) cannot run here: use an external",
     ),
     'spiffworkflow/camunda__call_activity_with_message_parent.bpmn': (
         'refused',
         'Event_Send_Approval_Response',
-        "the Java expression 'approved' (camunda:expression) cannot run here: use an external service task (c",
+        "the Java expression 'approved' (camunda:expression) cannot run here: use an external",
     ),
     'spiffworkflow/camunda__external_message.bpmn': (
         'refused',
@@ -692,7 +692,7 @@ EXPECTED: dict[str, tuple] = {
     'spiffworkflow/camunda__message_test.bpmn': (
         'refused',
         'SendDecision',
-        "the Java expression 'approved' (camunda:expression) cannot run here: use an external service task (c",
+        "the Java expression 'approved' (camunda:expression) cannot run here: use an external",
     ),
     'spiffworkflow/camunda__no_form.bpmn': (
         'runs',
@@ -701,7 +701,7 @@ EXPECTED: dict[str, tuple] = {
     'spiffworkflow/camunda__noninterrupting-MessageBoundary.bpmn': (
         'refused',
         'Event_0g8w85g',
-        'the Java expression \'"Youre late!"\' (camunda:expression) cannot run here: use an external service ta',
+        'the Java expression \'"Youre late!"\' (camunda:expression) cannot run here: use an external',
     ),
     'spiffworkflow/camunda__parallel_multiinstance_cardinality.bpmn': (
         'incident',
