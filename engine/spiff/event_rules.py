@@ -27,7 +27,7 @@ def is_cron(text: str) -> bool:
 def check_timer_start(report: Reporter, element_id: str, definition: Any) -> None:
     """A timer start event: a literal date, duration, ISO cycle or cron (no process variables yet)."""
     from engine.spiff.parser import unquote
-    from engine.spiff.validation_rules import _check_timer_literal
+    from engine.spiff.validation_rules import check_timer_literal
 
     parts = [child for child in definition if local(child) in TIMER_PARTS]
     if len(parts) != 1:
@@ -40,7 +40,7 @@ def check_timer_start(report: Reporter, element_id: str, definition: Any) -> Non
         return
     if kind == "timeCycle" and is_cron(unquote(text)):
         return
-    problem = _check_timer_literal(kind, text)
+    problem = check_timer_literal(kind, text)
     if problem:
         hint = " or a cron expression such as 0 0 9 * * ?" if kind == "timeCycle" else ""
         report.error(element_id, f"timer {kind}: {problem}{hint}")

@@ -5,24 +5,23 @@ Supported (everything else is refused with the element id and a reason):
   call activity of the file calls answers the upload, the others are deployed beside it;
 * events: start none/message/signal/timer (date, duration, ISO cycle, Camunda cron; event
   subprocess: message/timer/error/escalation/signal), end none/terminate/error/escalation/
-  signal, intermediate catch message/timer/signal/link, intermediate throw none/signal/
-  escalation/link, boundary message/timer/error/escalation/signal;
+  signal/message, intermediate catch message/timer/signal/link, intermediate throw none/
+  signal/escalation/link/message, boundary message/timer/error/escalation/signal;
 * activities: userTask (camunda:formData forms), serviceTask (external, known topic),
-  scriptTask (Python, JavaScript), receiveTask (a message), task and manualTask (inbox
-  to-dos), callActivity,
-  subProcess (embedded and event subprocesses), loops and multi-instance;
+  scriptTask (Python, JavaScript), receiveTask and sendTask (a message), task and manualTask
+  (inbox to-dos), callActivity, subProcess (embedded and event subprocesses), loops and
+  multi-instance;
 * gateways: exclusive, inclusive, parallel, event-based.
-Refused: complex gateways, send/business-rule tasks, Java classes (named), transactions, ad-hoc
-subprocesses, compensation, conditional and cancel events, data stores, message throw
-events (use a service task), expressions in timer start events, link throws without their
-catch, DOCTYPE/entities, and paths longer than MAX_PATH steps. Camunda attributes the engine
+Refused: complex gateways, business-rule tasks, Java classes (named), transactions, ad-hoc
+subprocesses, compensation, conditional and cancel events, data stores, message throws with
+an implementation (Java or external), expressions in timer start events, link throws without
+their catch, DOCTYPE/entities, and paths longer than MAX_PATH steps. Camunda attributes the engine
 accepts without honouring come back as warnings (engine.camunda_compat).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
 from typing import Any
 
 from lxml import etree
@@ -30,6 +29,7 @@ from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 
 from engine.camunda_compat import diagram_warnings, java_problem, refused_extensions
+from engine.spiff import validation_calls
 from engine.spiff import validation_rules as rules
 from engine.spiff.event_rules import REFUSAL_HINTS, check_timer_start
 from engine.spiff.expressions import check_expression
@@ -39,6 +39,7 @@ from engine.spiff.paths import longest_path
 from engine.spiff.serializer import serialize_spec
 from engine.spiff.topics import TopicSpec
 from engine.spiff.validation_hooks import check_hooks, check_listeners, check_process_listeners
+from engine.spiff.validation_result import MessageStart, ValidationResult
 from engine.spiff.validation_rules import (
     ACTIVITIES,
     ALLOWED_EVENTS,
@@ -59,42 +60,6 @@ PATH_REASON = (
     "sequential elements and tasks deeper than 1,000 in the task tree are never run; split "
     "the work into call activities"
 )
-
-
-class MessageStart(tuple):
-    """`(element_id, message_name)`, also readable as attributes, with the event's camunda properties."""
-
-    element_id: str
-    message: str
-    properties: dict[str, str]
-
-    def __new__(cls, element_id: str, message: str, properties: dict[str, str] | None = None) -> MessageStart:
-        """Build the pair and keep the attributes (`vars(start)` works too)."""
-        self = super().__new__(cls, (element_id, message))
-        self.element_id, self.message, self.properties = element_id, message, dict(properties or {})
-        return self
-
-
-@dataclass
-class ValidationResult:
-    """Every problem found, plus what deploying the process needs."""
-
-    errors: list[dict[str, Any]] = field(default_factory=list)
-    process_id: str | None = None
-    name: str | None = None
-    message_starts: list[MessageStart] = field(default_factory=list)
-    message_catches: list[tuple[str, str]] = field(default_factory=list)
-    called_processes: list[str] = field(default_factory=list)
-    topics: list[str] = field(default_factory=list)
-    spec_blob: str | None = None
-    other_processes: list[str] = field(default_factory=list)
-    other_starts: dict[str, list[MessageStart]] = field(default_factory=dict)
-    warnings: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        """True when the document can be deployed."""
-        return not self.errors
 
 
 def validate_bpmn(
@@ -273,7 +238,7 @@ class _Validator:
         elif kind == "scriptTask":
             rules.check_script_task(self, el)
         elif kind == "callActivity":
-            called = rules.check_call_activity(self, el, self.known_processes)
+            called = validation_calls.check_call_activity(self, el, self.known_processes)
             target = self.processes.get(called)
             if target is not None and not is_executable(target):
                 message = f'the called process {called!r} is marked isExecutable="false"'
@@ -294,7 +259,7 @@ class _Validator:
         elif kind == "subProcess":
             self._container(el, "eventSubProcess" if el.get("triggeredByEvent") == "true" else "subProcess")
         if kind in ACTIVITIES:
-            rules.check_loop(self, el)
+            validation_calls.check_loop(self, el)
         check_hooks(self, el, kind)
 
     def _event(self, el: Any, kind: str, scope: str) -> None:

@@ -131,7 +131,7 @@ def local(el: Any) -> str | None:
     return qname.localname if qname.namespace == BPMN else None
 
 
-def _check(report: Reporter, element_id: str, what: str, text: str | None) -> None:
+def check_text(report: Reporter, element_id: str, what: str, text: str | None) -> None:
     """Report a parameter-style value (`${}` or literal) that would fail at run time."""
     problem = check_parameter(text)
     if problem:
@@ -188,13 +188,13 @@ def _check_parameters(report: Reporter, el: Any, spec: Any) -> None:
             report.error(
                 element_id, f"parameter {name!r}: only text values are supported (no map, list or script)"
             )
-        _check(report, element_id, f"parameter {name!r}", param.text)
+        check_text(report, element_id, f"parameter {name!r}", param.text)
     for name in sorted(spec.required - seen):
         report.error(element_id, f"topic {spec.name} needs the parameter {name!r}")
     for param in _io_parameters(el, "outputParameter"):
         if not (param.get("name") or "").isidentifier():
             report.error(element_id, f"output parameter {param.get('name')!r} needs a variable name")
-        _check(report, element_id, f"output parameter {param.get('name')!r}", param.text)
+        check_text(report, element_id, f"output parameter {param.get('name')!r}", param.text)
 
 
 def _field_from_xml(node: Any) -> FieldDef:
@@ -229,7 +229,7 @@ def check_user_task(report: Reporter, el: Any) -> None:
             continue
         items = [text] if is_expression(text) or not attribute.startswith("candidate") else text.split(",")
         for item in items:
-            _check(report, element_id, f"camunda:{attribute}", item)
+            check_text(report, element_id, f"camunda:{attribute}", item)
         if attribute == "priority" and not is_expression(text) and not text.strip().lstrip("-").isdigit():
             report.error(element_id, f"camunda:priority {text!r} is not a whole number")
 
@@ -269,7 +269,7 @@ def check_condition(report: Reporter, flow: Any, source_kind: str | None) -> boo
     return True
 
 
-def _check_timer_literal(kind: str, text: str) -> str | None:
+def check_timer_literal(kind: str, text: str) -> str | None:
     """Parse a literal timer the way the engine will; return a problem or None."""
     text = unquote(text)
     try:
@@ -295,9 +295,9 @@ def check_timer(report: Reporter, element_id: str, definition: Any) -> None:
     if not text:
         report.error(element_id, f"the timer's {kind} is empty")
     elif is_expression(text) or "${" in text:
-        _check(report, element_id, f"timer {kind}", text)
+        check_text(report, element_id, f"timer {kind}", text)
     else:
-        problem = _check_timer_literal(kind, text)
+        problem = check_timer_literal(kind, text)
         if problem:
             report.error(element_id, f"timer {kind}: {problem}")
 
@@ -328,86 +328,3 @@ def check_message_throw(report: Reporter, el: Any, definition: Any) -> None:
                                      "use a service task with that topic, or leave the implementation out "
                                      "and Flowdesk delivers the message")
             return
-
-
-def check_call_activity(report: Reporter, el: Any, known_processes: set[str]) -> str | None:
-    """A call activity names its called process literally (any deployed process, any file)."""
-    called = (el.get("calledElement") or "").strip()
-    if not called:
-        report.error(el.get("id"), "the call activity has no called process (calledElement)")
-        return None
-    _check_binding(report, el)
-    for tag in ("in", "out"):
-        for node in el.findall(f"{b('extensionElements')}/{c(tag)}"):
-            _check_mapping(report, el.get("id"), tag, node)
-    for java in ("variableMappingClass", "variableMappingDelegateExpression"):
-        if el.get(c(java)):
-            report.error(el.get("id"), f"camunda:{java} (Java) is not supported: use camunda:in/out")
-    if "${" in called:  # evaluated when the call runs
-        _check(report, el.get("id"), "calledElement", called)
-        return None
-    # Another file's process is resolved when the call runs (Camunda's way): a missing one
-    # is then an incident naming this element, so it may be deployed after the caller.
-    return called
-
-
-CALL_BINDINGS = {"latest": None, "deployment": None, "version": "calledElementVersion",
-                 "versionTag": "calledElementVersionTag"}
-
-
-def _check_binding(report: Reporter, el: Any) -> None:
-    binding = el.get(c("calledElementBinding")) or "latest"
-    if binding not in CALL_BINDINGS:
-        report.error(el.get("id"), f"camunda:calledElementBinding {binding!r} is not one of "
-                     + ", ".join(CALL_BINDINGS))
-        return
-    needed = CALL_BINDINGS[binding]
-    value = (el.get(c(needed)) or "").strip() if needed else None
-    if needed and not value:
-        report.error(el.get("id"), f'calledElementBinding="{binding}" needs camunda:{needed}')
-    elif binding == "version" and not value.isdigit():
-        report.error(el.get("id"), f"camunda:calledElementVersion {value!r} is not a version number")
-
-
-def _check_mapping(report: Reporter, element_id: str, tag: str, node: Any) -> None:
-    if node.get("variables") == "all" or node.get("businessKey") is not None:
-        return
-    if not node.get("target") or not (node.get("source") or node.get("sourceExpression")):
-        report.error(element_id, f"camunda:{tag} needs a target and a source or sourceExpression "
-                     '(or variables="all")')
-    elif node.get("sourceExpression") is not None:
-        _check(report, element_id, f"camunda:{tag} {node.get('target')}", node.get("sourceExpression"))
-
-
-LOOP_EXPRESSIONS = (
-    ("standardLoopCharacteristics", "loopCondition"),
-    ("multiInstanceLoopCharacteristics", "loopCardinality"),
-    ("multiInstanceLoopCharacteristics", "completionCondition"),
-)
-
-
-def check_loop(report: Reporter, el: Any) -> None:
-    """Loop and multi-instance expressions compile."""
-    for outer, inner in LOOP_EXPRESSIONS:
-        for node in el.findall(f"{b(outer)}/{b(inner)}"):
-            problem = check_expression(node.text)
-            if problem:
-                report.error(el.get("id"), f"{inner}: {problem}")
-    for node in el.findall(b("multiInstanceLoopCharacteristics")):
-        _check_multi_instance(report, el.get("id"), node)
-
-
-def _check_multi_instance(report: Reporter, element_id: str, node: Any) -> None:
-    """Camunda 7 multi-instance: a collection (name or `${...}`) or a loopCardinality."""
-    collection = (node.get(c("collection")) or "").strip()
-    if node.find(b("loopDataInputRef")) is not None:
-        report.error(element_id, "loopDataInputRef is not supported: use camunda:collection")
-    if not collection and node.find(b("loopCardinality")) is None:
-        report.error(element_id, "a multi-instance needs camunda:collection or loopCardinality")
-    if collection and is_expression(collection):
-        _check(report, element_id, "camunda:collection", collection)
-    elif collection and not collection.isidentifier():
-        report.error(element_id, f"camunda:collection {collection!r} is neither a variable name nor ${{...}}")
-    element = node.get(c("elementVariable"))
-    if element is not None and not element.isidentifier():
-        report.error(element_id, f"camunda:elementVariable {element!r} is not a variable name")
