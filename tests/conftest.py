@@ -13,7 +13,7 @@ os.environ.setdefault("FLOWDESK_ALLOWED_PRIVATE_HOSTS", "127.0.0.1")
 
 from tests.support.api import ApiClient
 from tests.support.databases import backend, create_database, wipe
-from tests.support.services import celery_cluster, dovecot, radicale, redis_broker, smtp_server  # noqa: F401  (fixtures)
+from tests.support.services import celery_cluster, dovecot, kicking, radicale, redis_broker, smtp_server  # noqa: F401  (fixtures)
 
 
 @pytest.fixture(scope="session")

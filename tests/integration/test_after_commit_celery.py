@@ -19,7 +19,7 @@ from extensions import db
 from tests.integration.engine.diagrams import review_lead
 from tests.integration.engine.runtime_support import create_lead, deploy
 from tests.support.outbox_probe import consumer_log
-from tests.support.services import celery_publishing_to, wait_until
+from tests.support.services import wait_until
 
 pytestmark = pytest.mark.services
 SWEEP = 600  # seconds: the outbox sweep and the stale-instance sweep
@@ -31,16 +31,12 @@ ENV = {"FLOWDESK_OUTBOX_SWEEP": str(SWEEP), "FLOWDESK_ENGINE_STALE_SECONDS": str
 
 
 @pytest.fixture
-def kicking(app, redis_broker):
-    """The test app publishes its after-commit kicks to the test's Redis broker."""
-    consumer_log.create(db.engine, checkfirst=True)  # the slow test consumer writes here
-    app.config["OUTBOX_KICK"] = "celery"
+def kicking(kicking):
+    """The shared kicking fixture, with the table the slow test consumer writes to."""
+    consumer_log.create(db.engine, checkfirst=True)
     try:
-        with celery_publishing_to(redis_broker):
-            yield
+        yield
     finally:
-        app.config["OUTBOX_KICK"] = "none"
-        db.session.rollback()
         consumer_log.drop(db.engine, checkfirst=True)  # not part of the schema (test_migrations)
 
 

@@ -156,6 +156,20 @@ def celery_publishing_to(broker: RedisBroker) -> Iterator[None]:
         celery.conf.broker_url, celery.conf.broker_transport_options = saved
 
 
+@pytest.fixture
+def kicking(app, redis_broker):
+    """The test app publishes its after-commit kicks to the test's Redis broker (real workers take them)."""
+    from extensions import db
+
+    app.config["OUTBOX_KICK"] = "celery"
+    try:
+        with celery_publishing_to(redis_broker):
+            yield
+    finally:
+        app.config["OUTBOX_KICK"] = "none"
+        db.session.rollback()
+
+
 def _reset_broker_pools(celery) -> None:
     if celery._pool is not None:
         celery._pool.force_close_all()

@@ -9,23 +9,11 @@ from engine.models import HumanTask, ProcessInstance
 from extensions import db
 from tests.integration.engine.runtime_support import create_lead, deploy
 from tests.integration.engine.test_call_activities import APPROVAL, ORDER
-from tests.support.services import celery_publishing_to, wait_until
+from tests.support.services import wait_until
 
 pytestmark = pytest.mark.services
 DEADLINE = 90.0  # generous for a shared machine; nothing here asserts timing
 ENV = {"FLOWDESK_OUTBOX_SWEEP": "1", "FLOWDESK_ENGINE_STALE_SECONDS": "1"}
-
-
-@pytest.fixture
-def kicking(app, redis_broker):
-    """The test app publishes its after-commit kicks to the test's Redis broker."""
-    app.config["OUTBOX_KICK"] = "celery"
-    try:
-        with celery_publishing_to(redis_broker):
-            yield
-    finally:
-        app.config["OUTBOX_KICK"] = "none"
-        db.session.rollback()
 
 
 def _open_task(element_id: str) -> HumanTask | None:

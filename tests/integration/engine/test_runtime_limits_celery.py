@@ -11,24 +11,12 @@ from engine.models import ProcessDefinition, ProcessInstance, ProcessVersion
 from extensions import db
 from tests.integration.engine.limit_diagrams import calls, gateway_loop, ordinary, reminders, self_calling
 from tests.integration.engine.runtime_support import create_lead, deploy
-from tests.support.services import celery_publishing_to, wait_until
+from tests.support.services import wait_until
 
 pytestmark = pytest.mark.services
 DEADLINE = 180.0  # generous for a shared machine; nothing here asserts timing
 ENV = {"FLOWDESK_OUTBOX_SWEEP": "1", "FLOWDESK_ENGINE_STALE_SECONDS": "5",
        "FLOWDESK_ENGINE_INSTANCE_TASKS": "20000"}
-
-
-@pytest.fixture
-def kicking(app, redis_broker):
-    """The test app publishes its after-commit kicks to the test's Redis broker."""
-    app.config["OUTBOX_KICK"] = "celery"
-    try:
-        with celery_publishing_to(redis_broker):
-            yield
-    finally:
-        app.config["OUTBOX_KICK"] = "none"
-        db.session.rollback()
 
 
 def _of(key: str) -> list[ProcessInstance]:

@@ -10,23 +10,17 @@ from crm.models import TimelineEntry
 from extensions import db
 from mail.models import Job
 from tests.integration.mail.conftest import CRM_ADDRESS, make, message
-from tests.support.services import celery_publishing_to, wait_until
+from tests.support.services import wait_until
 
 pytestmark = pytest.mark.services
 DEADLINE = 90.0  # generous: machines are shared; nothing here asserts timing
 
 
 @pytest.fixture
-def kicking(app, redis_broker, monkeypatch):
-    """The test app queues mail tasks to Redis after commits, with the workers' SECRET_KEY."""
-    monkeypatch.setitem(app.config, "SECRET_KEY", "test")  # what CeleryProcess gives the workers
-    app.config["OUTBOX_KICK"] = "celery"
-    try:
-        with celery_publishing_to(redis_broker):
-            yield
-    finally:
-        app.config["OUTBOX_KICK"] = "none"
-        db.session.rollback()
+def kicking(kicking, app, monkeypatch):
+    """The shared kicking fixture, with the workers' SECRET_KEY (what CeleryProcess gives them)."""
+    monkeypatch.setitem(app.config, "SECRET_KEY", "test")
+    yield
 
 
 def mail_entries(entity: str, record_id: int) -> list[TimelineEntry]:
