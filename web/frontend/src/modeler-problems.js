@@ -48,12 +48,19 @@ function mark(modeler, problem) {
   return element;
 }
 
-function listItem(modeler, problem, element) {
+// A row of the problems or warnings list; a row about a drawn element selects it when clicked.
+const ROW_STYLES = {
+  problem: { className: "fd-problem", icon: "bi-exclamation-octagon-fill text-danger" },
+  warning: { className: "fd-warning", icon: "bi-exclamation-triangle-fill text-warning" },
+};
+
+function listItem(modeler, entry, element, style = "problem") {
+  const { className, icon } = ROW_STYLES[style];
   const item = document.createElement(element ? "button" : "div");
-  item.className = "list-group-item list-group-item-action fd-problem";
-  item.dataset.element = problem.element || "";
-  const where = problem.element ? `<code>${escapeHtml(problem.element)}</code> ` : "";
-  item.innerHTML = `<i class="bi bi-exclamation-octagon-fill text-danger"></i><span>${where}${escapeHtml(problem.message)}</span>`;
+  item.className = `list-group-item list-group-item-action ${className}`;
+  item.dataset.element = entry.element || "";
+  const where = entry.element ? `<code>${escapeHtml(entry.element)}</code> ` : "";
+  item.innerHTML = `<i class="bi ${icon}"></i><span>${where}${escapeHtml(entry.message)}</span>`;
   if (element) {
     item.type = "button";
     item.addEventListener("click", () => {
@@ -101,22 +108,6 @@ function pinWarnings(modeler, element, messages) {
   modeler.get("overlays").add(element.id, "fd-warning", { position, html });
 }
 
-function warningItem(modeler, warning, element) {
-  const item = document.createElement(element ? "button" : "div");
-  item.className = "list-group-item list-group-item-action fd-warning";
-  item.dataset.element = warning.element || "";
-  const where = warning.element ? `<code>${escapeHtml(warning.element)}</code> ` : "";
-  item.innerHTML = `<i class="bi bi-exclamation-triangle-fill text-warning"></i><span>${where}${escapeHtml(warning.message)}</span>`;
-  if (element) {
-    item.type = "button";
-    item.addEventListener("click", () => {
-      modeler.get("selection").select(element);
-      modeler.get("canvas").scrollToElement(element);
-    });
-  }
-  return item;
-}
-
 export function showWarnings(modeler, warnings) {
   clearWarnings(modeler);
   const registry = modeler.get("elementRegistry");
@@ -125,7 +116,7 @@ export function showWarnings(modeler, warnings) {
   warnings.forEach((warning) => {
     const element = warning.element ? registry.get(warning.element) : null;
     if (element) byElement.set(element, [...(byElement.get(element) || []), warning.message]);
-    if (list) list.append(warningItem(modeler, warning, element));
+    if (list) list.append(listItem(modeler, warning, element, "warning"));
   });
   byElement.forEach((messages, element) => pinWarnings(modeler, element, messages));
   if (list) {
