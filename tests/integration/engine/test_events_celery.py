@@ -18,7 +18,7 @@ from tests.integration.engine.event_diagrams import (
     work_with_event_subprocess,
 )
 from tests.integration.engine.runtime_support import create_lead, deploy
-from tests.integration.engine.test_runtime_celery import DEADLINE, ENV, kicking  # noqa: F401  (fixture)
+from tests.integration.engine.test_runtime_celery import DEADLINE, ENV
 from tests.support.services import wait_until
 
 pytestmark = pytest.mark.services
@@ -46,7 +46,7 @@ def _started(key: str) -> list[int] | None:
     return ids or None
 
 
-def test_worker_and_beat_run_event_subprocesses_messages_and_timer_starts(api, kicking, celery_cluster):  # noqa: F811
+def test_worker_and_beat_run_event_subprocesses_messages_and_timer_starts(api, kicking, celery_cluster):
     deploy(api, work_with_event_subprocess("deadline", timer("timeDuration", "PT2S"), interrupting=True))
     deploy(api, waiting_for_message("payments", "payment"))
     deploy(api, process("ticking", event("startEvent", "Tick", timer("timeCycle", "R1/PT2S")) + task("Tock")
