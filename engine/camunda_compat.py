@@ -40,6 +40,8 @@ HONOURED: dict[str, tuple[set[str] | str, str]] = {
     "errorCodeVariable": ({"errorEventDefinition"}, "engine.spiff.event_definitions"),
     "errorMessageVariable": ({"errorEventDefinition"}, "engine.spiff.event_definitions"),
     "errorMessage": ({"error"}, "engine.spiff.event_definitions"),
+    "asyncBefore": (ANY, "a step boundary: what led to the element commits first (engine.spiff.stepping)"),
+    "asyncAfter": (ANY, "a step boundary: the element's end commits on its own (engine.spiff.stepping)"),
     "exclusive": (ANY, "an instance always runs one step at a time"),
     "initiator": ({"startEvent"}, "the starter's user id in that variable (engine.starters)"),
     # Modeler metadata (element templates, diagram ids): no meaning at run time, in Camunda either.
@@ -53,9 +55,6 @@ REFUSED = {"class", "delegateExpression", "expression", "resource", "variableMap
            "variableMappingDelegateExpression"}
 # Accepted with this warning (Camunda features the engine has no counterpart for).
 WARNED = {
-    "asyncBefore": "accepted: the element runs in the same engine step as the one before it "
-                   "(no separate transaction)",
-    "asyncAfter": "accepted: the element's end is committed with the next wait state, not on its own",
     "historyTimeToLive": "accepted: Flowdesk keeps instance history; it is not deleted after this time",
     "formKey": "accepted: Flowdesk renders its own form from camunda:formData; the form key is not used",
     "formRef": "accepted: Flowdesk renders its own form from camunda:formData; the Camunda Form is not used",
@@ -77,7 +76,8 @@ HONOURED_EXTENSIONS: dict[str, str] = {
 REFUSED_EXTENSIONS = {"connector": "Camunda Connect connectors (Java) cannot run here: use an external "
                                    "task topic (camunda:type=\"external\")"}
 WARNED_EXTENSIONS = {
-    "failedJobRetryTimeCycle": "accepted: a failing step becomes an incident at once; operators retry it",
+    "failedJobRetryTimeCycle": ("accepted: a failing step becomes an incident at once (the work "
+                                "before an async boundary stays committed); operators retry it"),
     "field": "accepted: field injection only reaches Java classes, which do not run here",
     "errorEventDefinition": "accepted: external task error definitions are not evaluated",
     "potentialStarter": "accepted: use camunda:candidateStarterUsers/Groups to say who may start it",

@@ -1,4 +1,4 @@
-"""Read listeners, input/output mappings, the script format and error variables from BPMN XML.
+"""Read listeners, input/output mappings, async boundaries and the script format from BPMN XML.
 
 The result is plain JSON kept in `spec.extensions["hooks"]` (so the serializer keeps it);
 engine.spiff.listeners and engine.spiff.io_mapping run it. Bodies the engine refuses at
@@ -14,6 +14,7 @@ from lxml import etree
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
 EXTENSIONS = f"{{{BPMN}}}extensionElements"
+ASYNC = ("before", "after")  # camunda:asyncBefore / asyncAfter: step boundaries (engine.spiff.stepping)
 
 
 def cam(tag: str) -> str:
@@ -89,6 +90,9 @@ def read_hooks(node: Any, outgoing: list[Any], external_io: bool = False) -> dic
         bodies = _listeners(flow, "executionListener").get("take")
         if bodies:
             hooks["take"].setdefault(flow.get("targetRef"), []).extend(bodies)
+    boundaries = [when for when in ASYNC if node.get(cam(f"async{when.capitalize()}")) == "true"]
+    if boundaries:
+        hooks["async"] = boundaries
     script_format = (node.get("scriptFormat") or "").strip()
     if etree.QName(node).localname == "scriptTask" and script_format:
         hooks["script_format"] = script_format

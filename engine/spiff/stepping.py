@@ -9,6 +9,8 @@ then the workflow) but counts every engine task it runs:
 * per instance: the tasks run over the instance's whole life are counted in its state;
   past `instance_tasks`, the next task is put in error with a message naming the element
   and the limit (an incident, never "completed");
+* `camunda:asyncBefore` / `asyncAfter` end the step before / after the element (as Camunda
+  commits at an asynchronous continuation); the next step runs it / what follows;
 * `request_stop()` (a worker shutting down) makes every running step stop at the next
   task boundary, as if its budget were spent.
 Finished work is pruned (engine.spiff.prune) whenever the tree has grown by a few tasks,
@@ -28,10 +30,12 @@ from SpiffWorkflow.specs.Join import Join
 from SpiffWorkflow.util.task import TaskState
 
 from engine.spiff import events as _events
+from engine.spiff.listeners import hooks_of
 from engine.spiff.prune import prune_tree
 from engine.spiff.scope import after_run
 
 COUNT_KEY = "flowdesk_engine_tasks"
+ASYNC_PASSED = "flowdesk_async_before"  # set on a task once its asyncBefore boundary committed
 MAX_IDLE_ROUNDS = 1000  # rounds that run nothing but interrupts: a defect, not a diagram
 PRUNE_GROWTH = 4  # prune during a step once the tree grew by this many tasks (and at its end)
 _stopping = threading.Event()
@@ -113,12 +117,25 @@ class _Budget:
         run.tasks += 1
 
 
+def _async(task: Any, when: str) -> bool:
+    """Whether the element is marked camunda:async<when> (engine.spiff.hook_parse)."""
+    return when in hooks_of(task.task_spec).get("async", ())
+
+
+def _boundary_before(task: Any) -> None:
+    """Stop the step before an asyncBefore element, once: what led to it commits first."""
+    if _async(task, "before") and not task.internal_data.get(ASYNC_PASSED):
+        task.internal_data[ASYNC_PASSED] = True
+        raise _BudgetSpent
+
+
 def _run_ready(workflow: Any, budget: _Budget) -> int:
     """Run the workflow's READY automatic tasks (one pass, as SpiffWorkflow does)."""
     count = 0
     for task in workflow.get_tasks(state=TaskState.READY):
         if task.task_spec.manual:
             continue
+        _boundary_before(task)
         budget.take(task)
         task.run()
         after_run(task)
@@ -126,6 +143,8 @@ def _run_ready(workflow: Any, budget: _Budget) -> int:
         if isinstance(task.task_spec, Join):  # its cancelled siblings would count as tokens next time
             budget.prune(workflow, force=True)
         count += 1
+        if _async(task, "after"):  # its end commits on its own; what follows runs in a new step
+            raise _BudgetSpent
     return count
 
 

@@ -122,7 +122,7 @@ def test_quoted_timer_literal_waits_like_an_unquoted_one(api):
 
 def test_version_tag_and_accepted_attributes_are_answered(api):
     attrs = ('isExecutable="true" camunda:versionTag="1.2.0" camunda:historyTimeToLive="180"')
-    task = script("A", "a = 1", 'camunda:asyncBefore="true" camunda:exclusive="true"').replace(
+    task = script("A", "a = 1", 'camunda:jobPriority="5" camunda:exclusive="true"').replace(
         "<bpmn:script>", "<bpmn:extensionElements><camunda:failedJobRetryTimeCycle>R3/PT5M"
         "</camunda:failedJobRetryTimeCycle></bpmn:extensionElements><bpmn:script>")
     version = deploy(api, doc(straight("tagged", task, attrs=attrs)))
@@ -131,10 +131,29 @@ def test_version_tag_and_accepted_attributes_are_answered(api):
     for w in version["warnings"]:
         messages.setdefault(w["element"], []).append(w["message"])
     assert any(m.startswith("camunda:historyTimeToLive") for m in messages["tagged"])
-    assert any(m.startswith("camunda:asyncBefore") for m in messages["A"])
+    assert any(m.startswith("camunda:jobPriority") for m in messages["A"])
     assert any(m.startswith("camunda:failedJobRetryTimeCycle") for m in messages["A"])
     assert not any("versionTag" in m or "exclusive" in m for ms in messages.values() for m in ms)
     assert run(api, "tagged").status == "completed"
+
+
+def test_async_boundaries_deploy_without_warnings_and_commit_each_step(api):
+    from engine.runtime import run_instance
+
+    middle = (script("A", "a = 1", 'camunda:asyncBefore="true"'),
+              script("B", "b = a + 1", 'camunda:asyncAfter="true"'), script("C", "c = b + 1"))
+    version = deploy(api, doc(straight("asyncs", *middle)))
+    assert version["warnings"] == []
+    instance_id = start(api, "asyncs").get_json()["id"]
+    seen = []
+    for _ in range(5):  # one committed step at a time, as a worker runs them
+        status = run_instance(instance_id)
+        instance = db.session.get(ProcessInstance, instance_id)
+        seen.append(sorted(k for k in "abc" if k in variables(api, instance)))
+        if status != "running":
+            break
+    assert status == "completed"
+    assert seen[-3:] == [[], ["a", "b"], ["a", "b", "c"]]  # before A, after B, the rest
 
 
 def test_honoured_attributes_give_no_warning(api):
@@ -236,15 +255,15 @@ def test_warnings_on_the_process_page_and_in_the_designer_answer(app, admin):
     from tests.integration.test_process_pages import Browser
 
     web = Browser(app, admin)
-    xml = doc(straight("paged", script("A", "a = 1", 'camunda:asyncBefore="true"')))
+    xml = doc(straight("paged", script("A", "a = 1", 'camunda:jobPriority="5"')))
     saved = web.post("/processes/deploy", data={"file": (BytesIO(xml), "d.bpmn")},
                      content_type="multipart/form-data", headers={"Accept": "application/json"})
     assert saved.status_code == 201
     assert [w["element"] for w in saved.json["warnings"]] == ["A"]
     page = web.get("/processes/paged").get_data(as_text=True)
-    assert 'id="process-warnings"' in page and 'data-element="A"' in page and "asyncBefore" in page
+    assert 'id="process-warnings"' in page and 'data-element="A"' in page and "jobPriority" in page
     designer = web.get("/processes/paged/versions/1/edit").get_data(as_text=True)
-    assert "data-engine-warnings=" in designer and "asyncBefore" in designer
+    assert "data-engine-warnings=" in designer and "jobPriority" in designer
     quiet = doc(straight("quiet", script("B", "b = 1")))
     answer = web.post("/processes/deploy", data={"file": (BytesIO(quiet), "q.bpmn")},
                       content_type="multipart/form-data", headers={"Accept": "application/json"})

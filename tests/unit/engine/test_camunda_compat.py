@@ -64,10 +64,12 @@ def test_honoured_attributes_and_extensions_give_no_warning():
     )
     attrs = 'camunda:versionTag="1" camunda:candidateStarterUsers="u" camunda:candidateStarterGroups="g"'
     assert warnings_of(body, attrs) == []
+    async_task = '<bpmn:scriptTask id="A" camunda:asyncBefore="true" camunda:asyncAfter="true" />'
+    assert warnings_of(async_task) == []
 
 
 def test_accepted_and_unknown_attributes_are_warnings_naming_the_element():
-    body = ('<bpmn:scriptTask id="A" camunda:asyncBefore="true" camunda:asyncAfter="true" '
+    body = ('<bpmn:scriptTask id="A" camunda:taskPriority="2" '
             'camunda:jobPriority="1" camunda:resultVariable="r" camunda:bogus="x">'
             "<bpmn:extensionElements><camunda:failedJobRetryTimeCycle>R3/PT1M"
             "</camunda:failedJobRetryTimeCycle><x:meta id=\"A\" /></bpmn:extensionElements></bpmn:scriptTask>"
@@ -78,7 +80,7 @@ def test_accepted_and_unknown_attributes_are_warnings_naming_the_element():
         by_element.setdefault(w["element"], []).append(w["message"])
     starts = lambda element, text: any(m.startswith(text) for m in by_element[element])  # noqa: E731
     assert starts("P", "camunda:historyTimeToLive") and starts("P", "camunda:isStartableInTasklist")
-    for text in ("camunda:asyncBefore", "camunda:asyncAfter", "camunda:jobPriority",
+    for text in ("camunda:taskPriority", "camunda:jobPriority",
                  "camunda:failedJobRetryTimeCycle", "camunda:bogus is not supported on a scriptTask",
                  "camunda:resultVariable is not supported on a scriptTask", "the http://example.com/x"):
         assert starts("A", text), (text, by_element["A"])
