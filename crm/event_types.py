@@ -22,6 +22,18 @@ class Change(StrEnum):
     DELETED = "deleted"
     COMMENTED = "commented"
     CONVERTED = "converted"
+    STATUS_CHANGED = "status_changed"  # besides `updated`, when the status column changed
+    STAGE_CHANGED = "stage_changed"  # the same for a deal's stage
+
+
+# Recorded besides `updated` (which carries the same change): consumers that index or copy
+# records need only `updated`.
+STATE_CHANGES = (Change.STATUS_CHANGED, Change.STAGE_CHANGED)
+
+# Names a process can wait for that mean "this change, to the instance's record, whatever
+# its entity": `record.deleted` catches lead.deleted as well as deal.deleted.
+GENERIC_ENTITY = "record"
+GENERIC_CHANGES = (Change.UPDATED, Change.DELETED)
 
 
 class MailEvent(StrEnum):
@@ -32,9 +44,14 @@ class MailEvent(StrEnum):
 
 
 # Changes only some entities have; every other change happens to every entity.
-ONLY_FOR: dict[Change, tuple[str, ...]] = {Change.CONVERTED: ("lead",)}
+ONLY_FOR: dict[Change, tuple[str, ...]] = {
+    Change.CONVERTED: ("lead",),
+    Change.STATUS_CHANGED: tuple(n for n, e in REGISTRY.items() if e.status_field == "status"),
+    Change.STAGE_CHANGED: tuple(n for n, e in REGISTRY.items() if e.status_field == "stage"),
+}
 # The changes a process can start on or wait for (with the mail events).
-TRIGGER_CHANGES = (Change.CREATED, Change.UPDATED)
+TRIGGER_CHANGES = (Change.CREATED, Change.UPDATED, Change.CONVERTED, Change.STATUS_CHANGED,
+                   Change.STAGE_CHANGED)
 
 
 def record_event_type(entity: str, change: Change) -> str:
@@ -59,13 +76,40 @@ def record_change_types(changes: tuple[Change, ...] = tuple(Change)) -> frozense
     return frozenset(f"{e}.{c}" for e in REGISTRY for c in _changes_of(e) if c in changes)
 
 
+def state_change(entity: str) -> Change | None:
+    """The change recorded besides `updated` when the entity's status (or stage) changed."""
+    for change in STATE_CHANGES:
+        if entity in ONLY_FOR[change]:
+            return change
+    return None
+
+
+def waitable_types() -> frozenset[str]:
+    """The event types a waiting instance may catch: every record change, mail logged."""
+    return record_change_types() | frozenset(MailEvent)
+
+
+def wait_types() -> frozenset[str]:
+    """The message names of those waits: the types and the generic `record.<change>` names."""
+    return waitable_types() | frozenset(f"{GENERIC_ENTITY}.{c}" for c in GENERIC_CHANGES)
+
+
+def wait_names(type_: str) -> tuple[str, ...]:
+    """The message names an event of this type is delivered under: `lead.deleted` is also
+    `record.deleted`."""
+    _entity, _, change = type_.partition(".")
+    if change in GENERIC_CHANGES:
+        return (type_, f"{GENERIC_ENTITY}.{change}")
+    return (type_,)
+
+
 def is_declared(type_: str) -> bool:
     """Whether `type_` is in the catalogue."""
     return type_ in _declared()
 
 
 def trigger_types() -> frozenset[str]:
-    """The types a process may start on or wait for: records created or updated, mail logged."""
+    """The types a process may start on: records created, changed or converted, mail logged."""
     return record_change_types(TRIGGER_CHANGES) | frozenset(MailEvent)
 
 

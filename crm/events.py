@@ -10,7 +10,8 @@ from typing import NamedTuple
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
-from crm.event_types import Change, is_declared, record_event_type
+from crm.entities import REGISTRY
+from crm.event_types import Change, is_declared, record_event_type, state_change
 from extensions import db
 from org.actors import Actor, actor_user, event_depth, origin_instance_id
 from org.models import utcnow
@@ -119,6 +120,15 @@ def record_change(entity: str, change: Change, entity_id: int, changes: dict | N
                   actor: Actor | None) -> OutboxEvent:
     """Record `<entity>.<change>` (lead.created, task.deleted...) about one record."""
     return record_event(record_event_type(entity, change), entity, entity_id, changes, actor=actor)
+
+
+def record_update(entity: str, entity_id: int, changes: dict, *, actor: Actor | None) -> None:
+    """Record `<entity>.updated` and, when its status (a deal's stage) changed, also
+    `<entity>.status_changed` (`deal.stage_changed`) with that change alone."""
+    record_change(entity, Change.UPDATED, entity_id, changes, actor=actor)
+    change, field = state_change(entity), REGISTRY[entity].status_field
+    if change is not None and field in changes:
+        record_change(entity, change, entity_id, {field: changes[field]}, actor=actor)
 
 
 def pending_event_ids(limit: int = 100) -> list[int]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import delete
 
-from crm.event_types import trigger_types
+from crm.event_types import waitable_types
 from crm.events import OutboxEvent, register_consumer
 from engine import spiff_adapter as spiff
 from engine.models import InstanceEvent, MessageWait, ProcessInstance
@@ -21,8 +21,8 @@ CONSUMER = "engine"
 
 def register() -> None:
     """Register the "engine" consumer with the outbox relay (called at app start): the events a
-    process can start on or wait for."""
-    register_consumer(CONSUMER, on_event, types=trigger_types())
+    process can wait for (those it can start on are among them)."""
+    register_consumer(CONSUMER, on_event, types=waitable_types())
 
 
 def on_event(event: OutboxEvent) -> None:

@@ -7,9 +7,9 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import func, select
 
-from engine.models import ProcessDefinition, ProcessInstance, ProcessVersion
+from engine.models import ProcessDefinition, ProcessDraft, ProcessInstance, ProcessVersion
 from engine.states import ACTIVE_STATUSES
-from errors import Forbidden, NotFound, ServiceError, ValidationError
+from errors import Conflict, Forbidden, NotFound, ServiceError, ValidationError
 from extensions import db
 from org.actors import Actor, ProcessActor, actor_user
 from org.admin import acts_as_admin, has_admin_rights
@@ -61,16 +61,21 @@ def deploy_process(data: bytes, *, actor: Actor) -> ProcessVersion:
     return version
 
 
-def _prepare_version(data: bytes) -> ProcessVersion:
-    """Check size and validity, reuse an identical newest version, or add a new one."""
-    from engine import spiff_adapter as spiff
-
+def check_upload_size(data: bytes) -> None:
+    """413 above BPMN_MAX_BYTES, 422 for an empty file."""
     limit = current_app.config.get("BPMN_MAX_BYTES", 5 * 1024 * 1024)
     if len(data) > limit:
         raise PayloadTooLarge(f"The file is larger than the limit of {limit} bytes",
                               {"file": f"At most {limit} bytes"})
     if not data.strip():
         raise ValidationError.from_fields({"file": "The file is empty"})
+
+
+def _prepare_version(data: bytes) -> ProcessVersion:
+    """Check size and validity, reuse an identical newest version, or add a new one."""
+    from engine import spiff_adapter as spiff
+
+    check_upload_size(data)
     result = spiff.validate(data, known_topics())
     if result.errors:
         raise DiagramInvalid(result.errors)
@@ -157,6 +162,8 @@ def set_active(key: str, active: bool, *, actor: Actor) -> ProcessDefinition:
     """Activate or deactivate a process: inactive processes start no new instances."""
     require_designer(actor)
     definition = get_definition(key)
+    if active and definition.archived_at is not None:
+        raise Conflict(f"Process {key!r} is archived: bring it back from the archive first")
     definition.active = active
     db.session.flush()
     return definition
@@ -247,9 +254,9 @@ def condition_problem(condition: str) -> str | None:
     return f"Invalid condition: {problem}" if problem else None
 
 
-def list_processes(entity: str | None = None) -> list[dict]:
-    """Every process (with `entity`: those triggered on that record type) with versions,
-    triggers and counts of unfinished instances."""
+def list_processes(entity: str | None = None, archived: bool = False) -> list[dict]:
+    """Every process (with `entity`: those triggered on that record type; archived ones only
+    with `archived`) with versions, triggers and counts of unfinished instances."""
     counts: dict[tuple[int, str], int] = {}
     rows = db.session.execute(
         select(ProcessVersion.definition_id, ProcessInstance.status, func.count(ProcessInstance.id))
@@ -259,7 +266,10 @@ def list_processes(entity: str | None = None) -> list[dict]:
     for definition_id, status, n in rows:
         counts[(definition_id, status)] = n
     out = []
-    for definition in db.session.scalars(select(ProcessDefinition).order_by(ProcessDefinition.key)):
+    query = select(ProcessDefinition).order_by(ProcessDefinition.key)
+    if not archived:
+        query = query.where(ProcessDefinition.archived_at.is_(None))
+    for definition in db.session.scalars(query):
         by_status = {s: counts.get((definition.id, s), 0) for s in ACTIVE_STATUSES}
         item = definition_to_dict(definition, by_status)
         if entity is None or any(t.get("entity") == entity for t in item["triggers"]):
@@ -272,6 +282,8 @@ def definition_to_dict(definition: ProcessDefinition, counts: dict | None = None
     latest = definition.versions[-1] if definition.versions else None
     out = {
         "key": definition.key, "name": definition.name, "active": definition.active,
+        "archived": definition.archived_at is not None,
+        "has_draft": db.session.get(ProcessDraft, definition.key) is not None,
         "version": latest.number if latest else None,
         "triggers": latest.triggers if latest else [],
         "versions": [version_to_dict(v) for v in definition.versions],

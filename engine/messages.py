@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
-from crm.event_types import is_trigger_type
+from crm.event_types import wait_types
 from engine import spiff_adapter as spiff
 from engine.models import InstanceEvent, MessageWait, ProcessInstance, ProcessVersion
 from engine.states import InstanceStatus
@@ -23,7 +23,7 @@ from org.actors import Actor, actor_user
 
 def is_record_message(name: str) -> bool:
     """Whether `name` is a record event the CRM itself delivers."""
-    return is_trigger_type(name)
+    return name in wait_types()
 
 
 def _check_input(name: Any, business_key: Any, correlation: Any, variables: Any) -> dict:

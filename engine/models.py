@@ -24,9 +24,25 @@ class ProcessDefinition(db.Model):
     name: Mapped[str] = mapped_column(String(255), default="")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Archived: no triggers, no manual start, hidden from the list; running instances go on.
+    archived_at: Mapped[datetime | None] = mapped_column(default=None)
 
     versions: Mapped[list[ProcessVersion]] = relationship(
         back_populates="definition", order_by="ProcessVersion.number")
+
+
+class ProcessDraft(db.Model):
+    """A diagram saved from the designer that starts nothing until it is published (one per key)."""
+
+    __tablename__ = "process_draft"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), default="")
+    bpmn: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    # What would stop it from being published, as the upload answers it: [{element, message}]
+    problems: Mapped[list] = mapped_column(JSON, default=list)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
 
 
 class ProcessVersion(db.Model):

@@ -18,6 +18,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
 
+from crm.event_types import GENERIC_ENTITY
 from engine import spiff_adapter as spiff
 from engine.messages import is_record_message
 from engine.models import (
@@ -163,8 +164,8 @@ def _sync_waits(instance: ProcessInstance, messages: list[dict], variables: dict
     db.session.execute(delete(MessageWait).where(MessageWait.instance_id == instance.id))
     for msg in messages:
         entity, _, _action = msg["name"].partition(".")
-        if msg["name"] in spiff.RECORD_MESSAGES:  # email.received: about the instance's own record
-            entity = instance.entity
+        if msg["name"] in spiff.RECORD_MESSAGES or entity == GENERIC_ENTITY:
+            entity = instance.entity  # email.received, record.deleted: about its own record
         entity_id = instance.entity_id if entity == instance.entity else variables.get(f"{entity}_id")
         if not is_record_message(msg["name"]) or msg.get("kind", "message") != "message":
             entity = entity_id = None  # a named message or a signal: not about a record

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from crm.entities import REGISTRY, names
+from crm.event_types import wait_names
 from crm.events import OutboxEvent
 from engine import spiff_adapter as spiff
 from engine.deploy import get_definition, latest_version
@@ -222,7 +223,7 @@ def require_readable(entity: str, record_id: int, actor: Actor) -> None:
 
 
 def pending_waits(event: OutboxEvent) -> list[MessageWait]:
-    """The message waits this event may satisfy (same message name and record)."""
+    """The message waits this event may satisfy (its type or generic name, and its record)."""
     return list(db.session.scalars(select(MessageWait).where(
-        MessageWait.message_name == event.type, MessageWait.entity == event.entity,
+        MessageWait.message_name.in_(wait_names(event.type)), MessageWait.entity == event.entity,
         MessageWait.entity_id == event.entity_id).order_by(MessageWait.id)))

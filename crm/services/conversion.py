@@ -4,7 +4,7 @@ from __future__ import annotations
 from crm import access
 from crm.entities import ENTITIES
 from crm.event_types import Change
-from crm.events import record_change
+from crm.events import record_change, record_update
 from crm.models import Lead
 from crm.serialize import json_value
 from crm.services.records import _emails, create_record, get_record
@@ -34,9 +34,9 @@ def convert_lead(lead_id: int, *, contact: bool, company: bool, deal: bool, acto
             **base, "emails": [] if contact else emails,
             "title": lead.company_name or lead.title})
     if contact:
+        first_name, last_name = _person(lead, emails)
         made["contact"] = _make("contact", lead, actor, {
-            **base, "emails": emails, "first_name": lead.first_name,
-            "last_name": (lead.last_name or lead.title)[:100],
+            **base, "emails": emails, "first_name": first_name, "last_name": last_name,
             "company_id": made["company"].id if made["company"] else None})
     if deal:
         made["deal"] = _make("deal", lead, actor, {
@@ -47,6 +47,20 @@ def convert_lead(lead_id: int, *, contact: bool, company: bool, deal: bool, acto
     _mark_converted(lead, made, actor)
     db.session.flush()
     return made
+
+
+def _person(lead: Lead, emails: list[str]) -> tuple[str | None, str]:
+    """The contact's name: the lead's person; without one, the name in its first e-mail
+    address (ann.lee@... -> Ann Lee); only then the lead's title."""
+    if lead.last_name:
+        return lead.first_name, lead.last_name[:100]
+    if lead.first_name:  # the last name is required: one name is the last name
+        return None, lead.first_name[:100]
+    local = emails[0].split("@")[0] if emails else ""
+    words = [w.capitalize() for w in local.replace("_", ".").replace("-", ".").split(".") if w.isalpha()]
+    if words:
+        return (" ".join(words[:-1]) or None), words[-1][:100]
+    return None, lead.title[:100]
 
 
 def _make(entity: str, lead: Lead, actor: Actor, data: dict) -> object:
@@ -67,4 +81,4 @@ def _mark_converted(lead: Lead, made: dict, actor: Actor) -> None:
               data=links)
     record_change("lead", Change.CONVERTED, lead.id, {"status": [old, LEAD_CONVERTED], **{
         f"{k}_id": [None, v] for k, v in links.items()}}, actor=actor)
-    record_change("lead", Change.UPDATED, lead.id, {"status": [old, LEAD_CONVERTED]}, actor=actor)
+    record_update("lead", lead.id, {"status": [old, LEAD_CONVERTED]}, actor=actor)

@@ -9,7 +9,7 @@ from crm import access
 from crm.attributes import dept_path_for
 from crm.entities import Entity, entity
 from crm.event_types import Change
-from crm.events import record_change
+from crm.events import record_change, record_update
 from crm.models import Deal, RecordEmail, StatusValue, TaskLink
 from crm.paging import Page, paginate
 from crm.serialize import json_value
@@ -81,7 +81,7 @@ def update_record(entity_name: str, record_id: int, data: dict, *, actor: Actor)
     if changes:
         add_entry(spec.name, record.id, TimelineKind.CHANGED, actor=actor,
                   summary="Changed " + ", ".join(sorted(changes)), data={"changes": changes})
-        record_change(spec.name, Change.UPDATED, record.id, changes, actor=actor)
+        record_update(spec.name, record.id, changes, actor=actor)
     db.session.flush()
     return record
 

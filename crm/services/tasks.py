@@ -8,7 +8,7 @@ from crm.attributes import dept_path_for
 from crm.entities import entity as entity_spec
 from crm.entities import names
 from crm.event_types import Change
-from crm.events import record_change
+from crm.events import record_change, record_update
 from crm.models import CrmTask, TaskLink, TaskObserver
 from crm.paging import Page, paginate
 from crm.serialize import json_value
@@ -103,7 +103,7 @@ def update_task(task_id: int, data: dict, *, actor: Actor) -> CrmTask:
         for entity, record_id in task_links(task.id):
             _log(entity, record_id, task, "Task completed" if done else "Task reopened", actor)
     if changes:
-        record_change("task", Change.UPDATED, task.id, changes, actor=actor)
+        record_update("task", task.id, changes, actor=actor)
     db.session.flush()
     return task
 

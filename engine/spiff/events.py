@@ -78,6 +78,19 @@ def apply_interrupts(workflow: Any) -> list[str]:
     return interrupted
 
 
+def interrupt_on_start(start: Any) -> None:
+    """An event subprocess's start event just ran: interrupt its scope now, before the
+    subprocess may run to its end in the same pass (a finished one is no longer "started",
+    and nothing would cancel the rest)."""
+    sub = start.workflow
+    top = sub.top_workflow
+    if sub is top or sub.parent_task_id is None:
+        return
+    parent = top.get_task_from_id(sub.parent_task_id)
+    if parent is not None and is_event_subprocess(parent):
+        apply_interrupts(top)
+
+
 def is_event_subprocess(task: Any) -> bool:
     """The Camunda parser builds event subprocesses as call activities: they hang off Start
     (timer ones) or are its trigger specs (the others; once triggered, SpiffWorkflow connects

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.specs.Join import Join
 from SpiffWorkflow.util.task import TaskState
 
@@ -139,6 +140,8 @@ def _run_ready(workflow: Any, budget: _Budget) -> int:
         budget.take(task)
         task.run()
         after_run(task)
+        if isinstance(task.task_spec, StartEvent):
+            _events.interrupt_on_start(task)
         budget.run.completed.append(task)
         if isinstance(task.task_spec, Join):  # its cancelled siblings would count as tokens next time
             budget.prune(workflow, force=True)

@@ -112,3 +112,16 @@ def test_a_long_lead_title_still_converts(api):
     r = api.post(f"/leads/{lead['id']}/convert", {"contact": True, "company": True, "deal": True})
     assert r.status_code == 200, r.json
     assert r.json["contact"]["last_name"] == "T" * 100
+
+
+def test_the_contact_is_named_after_the_person_not_the_lead(api):
+    def contact_of(**fields: object) -> dict:
+        lead = api.post("/leads", {"title": "Ben's lead: Initech", **fields}).json
+        made = api.post(f"/leads/{lead['id']}/convert", {"contact": True, "company": True}).json
+        return made["contact"]
+
+    named = contact_of(first_name="Ben", last_name="Ortiz", company_name="Initech")
+    assert (named["first_name"], named["last_name"]) == ("Ben", "Ortiz")
+    from_mail = contact_of(emails=["ann.lee@initech.example"])
+    assert (from_mail["first_name"], from_mail["last_name"]) == ("Ann", "Lee")
+    assert contact_of()["last_name"] == "Ben's lead: Initech"  # nothing better to go on

@@ -71,6 +71,7 @@ from web.api import (  # noqa: E402,F401  (routes)
     org,
     portal,
     portal_docs,
+    process_drafts,
     processes,
     records,
     search,

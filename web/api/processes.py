@@ -27,7 +27,9 @@ def upload_process():
 
 @api.get("/processes")
 def list_processes():
-    return jsonify({"items": deploy.list_processes(entity=request.args.get("entity") or None)})
+    archived = request.args.get("archived", "false").lower() in ("1", "true", "yes")
+    return jsonify({"items": deploy.list_processes(entity=request.args.get("entity") or None,
+                                                   archived=archived)})
 
 
 @api.get("/processes/<key>")
@@ -92,6 +94,7 @@ _VERSION = {"type": "object", "properties": {
                                      "each deployed as a version of its own"}}}
 _PROCESS = {"type": "object", "properties": {
     "key": {"type": "string"}, "name": {"type": "string"}, "active": {"type": "boolean"},
+    "archived": {"type": "boolean"}, "has_draft": {"type": "boolean"},
     "version": {"type": ["integer", "null"], "description": "the newest version"},
     "triggers": {"type": "array", "items": ref("ProcessTrigger")},
     "versions": {"type": "array", "items": ref("ProcessVersion")},
@@ -109,7 +112,9 @@ register_paths({
     "/processes": {
         "get": op("Processes with versions, triggers and running counts", tag=_TAG,
                   operation_id="list_processes", response=items_of("Process"), errors=("401",),
-                  params=[param("entity", description="Only processes with a trigger on this record type")]),
+                  params=[param("entity", description="Only processes with a trigger on this record type"),
+                          param("archived", schema={"type": "boolean"},
+                                description="Include archived processes")]),
         "post": _upload},
     "/processes/{key}": {"get": op("One process", tag=_TAG, operation_id="get_process", params=[_KEY],
                                    response=ref("Process"), errors=("401", "404"))},

@@ -23,6 +23,7 @@ def register_pages(app: Flask) -> None:
         mail_personal,
         mail_settings,
         portal,
+        process_drafts,
         processes,
         profile,
         record_edit,

@@ -30,7 +30,14 @@ def process_list():
 
 
 def _list_page(problems: list[dict] | None = None, status: int = 200):
-    return render_template("processes/list.html", processes=deploy.list_processes(),
+    from engine.drafts import list_drafts
+
+    archived = request.args.get("archived") == "1"
+    processes = deploy.list_processes(archived=archived)
+    if archived:
+        processes = [p for p in processes if p["archived"]]
+    return render_template("processes/list.html", processes=processes, archived=archived,
+                           drafts=list_drafts() if can_design() else [],
                            can_design=can_design(), problems=problems or []), status
 
 
@@ -77,8 +84,12 @@ def process_deploy():
     except ServiceError as exc:
         db.session.rollback()
         return jsonify({"error": exc.message, "errors": _problems(exc)}), exc.status
-    flash(f"“{version.name}” saved as version {version.number}.", "success")
     key = version.definition.key
+    if request.args.get("from_draft") == key:  # the draft opened in the designer is published
+        from engine.drafts import drop_draft
+
+        drop_draft(key)
+    flash(f"“{version.name}” saved as version {version.number}.", "success")
     body = {"key": key, "version": version.number, "url": url_for("pages.process_view", key=key)}
     warnings = deploy.version_warnings(version)
     if warnings:
@@ -116,12 +127,15 @@ def process_bpmn(key: str, number: int):
 @pages.get(f"/processes/{KEY}")
 def process_view(key: str):
     definition = deploy.get_definition(key)
-    info = next(p for p in deploy.list_processes() if p["key"] == key)
+    info = next(p for p in deploy.list_processes(archived=True) if p["key"] == key)
     instances = list_instances(actor=me(), key=key, limit=25)
     users = users_by_id({v.created_by_id for v in definition.versions}
                         | {i.started_by_id for i in instances})
     latest = definition.versions[-1] if definition.versions else None
+    from engine.drafts import ProcessDraft, versions_in_use
+
     return render_template("processes/process.html", definition=definition, info=info,
+                           draft=db.session.get(ProcessDraft, key), used=versions_in_use(definition),
                            versions=list(reversed(definition.versions)), instances=instances,
                            users=users, can_design=can_design(),
                            warnings=deploy.version_warnings(latest) if latest else [])

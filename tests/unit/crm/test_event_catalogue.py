@@ -11,12 +11,14 @@ BOTH, SEARCH, ENGINE = ["engine", "search"], ["search"], ["engine"]
 # Every event type the platform records, with the consumers the relay hands it to. A new
 # type or consumer changes this table on purpose.
 CATALOGUE = {
-    "lead.created": BOTH, "lead.updated": BOTH, "lead.deleted": SEARCH, "lead.commented": SEARCH,
-    "lead.converted": SEARCH,
-    "contact.created": BOTH, "contact.updated": BOTH, "contact.deleted": SEARCH, "contact.commented": SEARCH,
-    "company.created": BOTH, "company.updated": BOTH, "company.deleted": SEARCH, "company.commented": SEARCH,
-    "deal.created": BOTH, "deal.updated": BOTH, "deal.deleted": SEARCH, "deal.commented": SEARCH,
-    "task.created": BOTH, "task.updated": BOTH, "task.deleted": SEARCH, "task.commented": SEARCH,
+    "lead.created": BOTH, "lead.updated": BOTH, "lead.deleted": BOTH, "lead.commented": BOTH,
+    "lead.converted": BOTH, "lead.status_changed": ENGINE,
+    "contact.created": BOTH, "contact.updated": BOTH, "contact.deleted": BOTH, "contact.commented": BOTH,
+    "company.created": BOTH, "company.updated": BOTH, "company.deleted": BOTH, "company.commented": BOTH,
+    "deal.created": BOTH, "deal.updated": BOTH, "deal.deleted": BOTH, "deal.commented": BOTH,
+    "deal.stage_changed": ENGINE,
+    "task.created": BOTH, "task.updated": BOTH, "task.deleted": BOTH, "task.commented": BOTH,
+    "task.status_changed": ENGINE,
     "email.received": ENGINE, "email.sent": ENGINE,
 }
 

@@ -110,3 +110,18 @@ def test_message_event_subprocess_interrupts_when_another_process_runs_the_step(
     worker_copy = serializer.deserialize_state(serialize_state(workflow), spec, subprocess_specs)
     result = advance(worker_copy, Recorder())
     assert open_ids(result) == ["Handle"]
+
+
+def test_an_interrupting_event_subprocess_that_ends_at_once_still_cancels_the_scope() -> None:
+    """Start -> end inside the subprocess: it finishes in the same pass it starts in."""
+    esp = (f'<bpmn:subProcess id="Esp" triggeredByEvent="true"><bpmn:startEvent id="EspStart">{MESSAGE}'
+           f'</bpmn:startEvent>{end("EspEnd")}{chain("EspStart", "EspEnd")}</bpmn:subProcess>')
+    body = [start("Begin"), user_task("Work"), end("Done"), chain("Begin", "Work", "Done"), esp]
+    blob = build(body, extra=message("Ping", "ping"))
+    workflow = begin(blob)
+    advance(workflow, Recorder())
+    workflow = reload(workflow, blob)
+    assert deliver_message(workflow, "ping", {}) == ["EspStart"]
+    result = advance(workflow, Recorder())
+    assert result.status == "completed" and result.user_tasks == []
+    assert get_task_states(workflow)["Work"] == "cancelled"

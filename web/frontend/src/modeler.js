@@ -1,5 +1,6 @@
 // The process designer: bpmn-js with the Camunda 7 properties panel, element templates for
-// Flowdesk's activities, "Save as new version" to the server and its validation errors
+// Flowdesk's activities, "Save draft" (kept, starts nothing) and "Publish" (a new version) to
+// the server and its validation errors
 // shown on the elements they name. Loaded only on the designer page (it is large).
 import BpmnModeler from "bpmn-js/lib/Modeler";
 import {
@@ -89,12 +90,12 @@ async function save(modeler) {
     const warnings = answer.warnings || [];
     if (warnings.length) {  // saved, but say on the elements what the engine will not honour
       showWarnings(modeler, warnings);
-      setStatus(`Saved as version ${answer.version} with ${warnings.length} warning(s)`, "warning");
+      setStatus(`Published as version ${answer.version} with ${warnings.length} warning(s)`, "warning");
       const link = document.getElementById("modeler-saved-link");
       if (link) { link.href = answer.url; link.hidden = false; }
       return;
     }
-    setStatus(`Saved as version ${answer.version}`, "success");
+    setStatus(`Published as version ${answer.version}`, "success");
     window.location.assign(answer.url);
     return;
   }
@@ -104,6 +105,33 @@ async function save(modeler) {
     || Object.entries(answer.fields || {}).map(([, message]) => ({ element: null, message }));
   showProblems(modeler, problems.length ? problems : [{ element: null, message: answer.error }]);
   setStatus(answer.error || "The diagram was not saved", "danger");
+}
+
+async function saveDraft(modeler) {
+  const { xml } = await modeler.saveXML({ format: true });
+  const body = new FormData();
+  body.append("file", new Blob([xml], { type: "application/xml" }), "diagram.bpmn");
+  setStatus("Saving the draft…");
+  const response = await fetch(root.dataset.draftUrl, {
+    method: "POST", body, credentials: "same-origin",
+    headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" },
+  });
+  const answer = await response.json().catch(() => ({ error: `HTTP ${response.status}` }));
+  if (!response.ok) {
+    showProblems(modeler, answer.errors && answer.errors.length ? answer.errors : [{ element: null, message: answer.error }]);
+    setStatus(answer.error || "The draft was not saved", "danger");
+    return;
+  }
+  root.dataset.state = "draft-saved";
+  delete root.dataset.dirty;
+  clearProblems(modeler);
+  const problems = answer.problems || [];
+  if (problems.length) showWarnings(modeler, problems);  // kept; fix these before publishing
+  setStatus(problems.length ? `Draft saved: ${problems.length} problem(s) to fix before publishing`
+    : "Draft saved: it starts nothing until you publish it", problems.length ? "warning" : "success");
+  if (window.location.pathname !== new URL(answer.url, window.location.href).pathname) {
+    window.history.replaceState(null, "", answer.url);  // reopening the page opens the draft
+  }
 }
 
 async function download(modeler) {
@@ -120,6 +148,9 @@ async function download(modeler) {
 function wireButtons(modeler) {
   document.getElementById("modeler-save").addEventListener("click", () => {
     save(modeler).catch((err) => setStatus(err.message, "danger"));
+  });
+  document.getElementById("modeler-save-draft").addEventListener("click", () => {
+    saveDraft(modeler).catch((err) => setStatus(err.message, "danger"));
   });
   document.getElementById("modeler-download").addEventListener("click", () => download(modeler));
   const file = document.getElementById("modeler-file");
