@@ -1,8 +1,9 @@
 """The REST API under /api/v1: JSON in and out, bearer tokens, 4xx for bad input."""
 from __future__ import annotations
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import parse_etags
 
 from errors import ServiceError, ValidationError
 from extensions import csrf, db
@@ -45,6 +46,23 @@ def json_body() -> dict:
     if not isinstance(data, dict):
         raise ValidationError("Expected a JSON object")
     return data
+
+
+def if_match() -> frozenset[int] | None:
+    """The versions named by If-Match (weak tags count too); None when absent or "*"."""
+    raw = request.headers.get("If-Match")
+    if raw is None:
+        return None
+    tags = parse_etags(raw)
+    if tags.star_tag:
+        return None
+    return frozenset(int(t) for t in tags.as_set(include_weak=True) if t.isdigit() and len(t) < 10)
+
+
+def with_etag(response: Response, version: int) -> Response:
+    """The row's version as a strong ETag ("3"): the If-Match to send with a change."""
+    response.set_etag(str(version))
+    return response
 
 
 def page_args() -> tuple[int, str | None]:
