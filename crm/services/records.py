@@ -87,8 +87,9 @@ def update_record(entity_name: str, record_id: int, data: dict, *, actor: Actor,
     cleaned = clean(spec, data, partial=True)
     if cleaned.errors:
         raise ValidationError.from_fields(cleaned.errors)
-    changes = _assign(spec, record, cleaned)
-    _require_new_state(spec, record, changes, actor)
+    with db.session.no_autoflush:  # one UPDATE at the end: one version step per change
+        changes = _assign(spec, record, cleaned)
+        _require_new_state(spec, record, changes, actor)
     if changes:
         record.updated_at = utcnow()  # an e-mail-only change updates the row (and its version) too
         add_entry(spec.name, record.id, TimelineKind.CHANGED, actor=actor,

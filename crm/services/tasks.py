@@ -105,14 +105,16 @@ def update_task(task_id: int, data: dict, *, actor: Actor,
         parsed.errors["per_record"] = "Only used when creating tasks"
     if parsed.errors:
         raise ValidationError.from_fields(parsed.errors)
-    changes = _assign(task, parsed)
-    if "status" in changes:
-        done = task.status == TaskStatus.DONE
-        task.completed_at = utcnow() if done else None
-        for entity, record_id in task_links(task.id):
-            _log(entity, record_id, task, "Task completed" if done else "Task reopened", actor)
+    with db.session.no_autoflush:  # one UPDATE at the end: one version step per change
+        changes = _assign(task, parsed)
+        if changes:
+            task.updated_at = utcnow()  # an observer-only change updates the row (and its version) too
+        if "status" in changes:
+            done = task.status == TaskStatus.DONE
+            task.completed_at = utcnow() if done else None
+            for entity, record_id in task_links(task.id):
+                _log(entity, record_id, task, "Task completed" if done else "Task reopened", actor)
     if changes:
-        task.updated_at = utcnow()  # an observer-only change updates the row (and its version) too
         record_change("task", Change.UPDATED, task.id, changes, actor=actor)
     with lost_race("Task", task.id):
         db.session.flush()
