@@ -130,3 +130,19 @@ def test_stale_form_is_409_showing_the_other_change(client, admin, api):
     form["version"] = "2"
     assert client.post(f"/leads/{lead['id']}/edit", data=form).status_code == 302  # knowingly
     assert api.get(f"/leads/{lead['id']}").json["comments"] == "mine"
+
+
+def test_the_openapi_document_declares_etag_if_match_and_412(client, api):
+    doc = client.get("/api/v1/openapi.json").json
+    for path in ("/leads/{record_id}", "/deals/{record_id}", "/tasks/{task_id}"):
+        item = doc["paths"][path]
+        assert "ETag" in item["get"]["responses"]["200"]["headers"]
+        assert "ETag" in item["patch"]["responses"]["200"]["headers"]
+        for method in ("patch", "delete"):
+            assert "If-Match" in [p["name"] for p in item[method]["parameters"] if p["in"] == "header"]
+            assert item[method]["responses"]["412"] == {"$ref": "#/components/responses/PreconditionFailed"}
+    lead = _lead(api)
+    api.patch(f"/leads/{lead['id']}", {"title": "New"})
+    body = api.patch(f"/leads/{lead['id']}", {"title": "Old"}, headers={"If-Match": '"1"'}).json
+    schema = doc["components"]["schemas"]["VersionMismatch"]
+    assert set(body) == set(schema["required"]) and isinstance(body["current_version"], int)
