@@ -121,3 +121,18 @@ def test_thirty_clients_completing_one_inbox_task(live_url, api, admin):
     statuses = Counter(at_once(complete))
     print(f"\n{CLIENTS} completions of one task: {dict(statuses)}")
     assert statuses[200] + statuses[204] == 1 and statuses[409] == CLIENTS - 1, statuses
+
+
+def test_thirty_clients_converting_one_lead(live_url, api):
+    """The lead is locked while it is converted: one conversion, 29 answers 409, one contact."""
+    lead = api.post("/leads", {"title": "Convert me", "last_name": "Once"}).json
+    db.session.commit()
+
+    def convert(i: int, barrier) -> int:
+        barrier.wait()
+        return call(live_url, api.token, "POST", f"/leads/{lead['id']}/convert", {"contact": True})[0]
+
+    statuses = Counter(at_once(convert))
+    contacts = api.get("/contacts?q=Once").json["items"]
+    print(f"\n{CLIENTS} conversions of one lead: {dict(statuses)}; contacts made: {len(contacts)}")
+    assert statuses == Counter({200: 1, 409: CLIENTS - 1}) and len(contacts) == 1
