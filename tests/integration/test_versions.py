@@ -146,3 +146,17 @@ def test_the_openapi_document_declares_etag_if_match_and_412(client, api):
     body = api.patch(f"/leads/{lead['id']}", {"title": "Old"}, headers={"If-Match": '"1"'}).json
     schema = doc["components"]["schemas"]["VersionMismatch"]
     assert set(body) == set(schema["required"]) and isinstance(body["current_version"], int)
+
+
+def test_a_lost_race_outside_the_services_is_409_not_500(api, monkeypatch):
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from crm.services import records
+
+    def stale(*args, **kwargs):
+        raise StaleDataError("UPDATE statement on table 'lead' expected to update 1 row(s); 0 were matched.")
+
+    lead = _lead(api)
+    monkeypatch.setattr(records, "update_record", stale)
+    r = api.patch(f"/leads/{lead['id']}", {"title": "X"})
+    assert r.status_code == 409 and "someone else" in r.json["error"]

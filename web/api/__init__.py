@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, g, jsonify, request
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import parse_etags
 
@@ -30,6 +31,13 @@ def _service_error(exc: ServiceError):
     db.session.rollback()
     retry = getattr(exc, "retry_after", None)  # 429 for throttled logins
     return jsonify(exc.to_dict()), exc.status, ({"Retry-After": str(retry)} if retry else {})
+
+
+@api.errorhandler(StaleDataError)
+def _lost_race(exc: StaleDataError):
+    """A versioned row changed under a writer that did not lock it: a 409, never a 500."""
+    db.session.rollback()
+    return jsonify({"error": "Changed by someone else at the same time; read it again and retry"}), 409
 
 
 @api.errorhandler(HTTPException)
