@@ -42,3 +42,18 @@ class Conflict(ServiceError):
 
 class Unauthorized(ServiceError):
     status = 401
+
+
+class PreconditionFailed(ServiceError):
+    """An If-Match (or a form's version) that the record no longer has: 412, naming its version."""
+
+    status = 412
+
+    def __init__(self, message: str, *, current_version: int | None = None) -> None:
+        super().__init__(message)
+        self.current_version = current_version
+
+    def to_dict(self) -> dict:
+        body = super().to_dict()
+        body["current_version"] = self.current_version
+        return body

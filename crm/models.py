@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, false
+from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from extensions import db
@@ -19,6 +19,13 @@ class RecordMixin:
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     phones: Mapped[list] = mapped_column(JSON, default=list)
+    # Optimistic locking: every flushed change bumps it and updates only the version it read
+    # (UPDATE ... WHERE version = :v), so a concurrent change is refused, never lost.
+    version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict:
+        return {"version_id_col": cls.__table__.c.version}
 
     @declared_attr
     def responsible_id(cls) -> Mapped[int | None]:
@@ -155,6 +162,9 @@ class CrmTask(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     completed_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(default=1, server_default=text("1"))  # as RecordMixin's
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class TaskObserver(db.Model):

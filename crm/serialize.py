@@ -51,6 +51,7 @@ def record_to_dict(record: object, emails: list[str] | None = None) -> dict:
     out["created_at"] = json_value(record.created_at)
     out["updated_at"] = json_value(record.updated_at)
     out["created_by_id"] = record.created_by_id
+    out["version"] = record.version  # the ETag; send it back as If-Match
     return out
 
 

@@ -60,6 +60,7 @@ def _to_dict(task: CrmTask, observer_ids: list[int], links: list[dict]) -> dict:
         "responsible_id": task.responsible_id, "observer_ids": observer_ids, "links": links,
         "created_by_id": task.created_by_id, "created_at": json_value(task.created_at),
         "updated_at": json_value(task.updated_at), "completed_at": json_value(task.completed_at),
+        "version": task.version,  # the ETag; send it back as If-Match
     }
 
 

@@ -18,7 +18,8 @@ TARGETS = ENTITIES["lead"].converts_to  # contact, company, deal: one flag of co
 
 def convert_lead(lead_id: int, *, contact: bool, company: bool, deal: bool, actor: Actor) -> dict:
     """Create the chosen records from the lead, mark it CONVERTED; refuse a second time."""
-    lead: Lead = get_record("lead", lead_id, actor=actor, action="edit")
+    # Locked: of two conversions at once the second waits and then finds it CONVERTED (409).
+    lead: Lead = get_record("lead", lead_id, actor=actor, action="edit", lock=True)
     if lead.status == LEAD_CONVERTED:
         raise Conflict(f"Lead {lead.id} is already converted")
     if not (contact or company or deal):

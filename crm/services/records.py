@@ -1,6 +1,7 @@
 """Create, read, update, delete and list leads, contacts, companies and deals."""
 from __future__ import annotations
 
+from collections.abc import Collection
 from decimal import Decimal
 
 from sqlalchemy import Select, delete, select
@@ -14,12 +15,13 @@ from crm.models import Deal, RecordEmail, StatusValue, TaskLink
 from crm.paging import Page, paginate
 from crm.serialize import json_value
 from crm.services.timeline import add_entry
+from crm.services.versions import check_version, lock_row, lost_race
 from crm.states import CLOSED_SEMANTICS, FieldKind, TimelineKind
 from crm.validation import Cleaned, clean
 from errors import Forbidden, NotFound, ValidationError
 from extensions import db
 from org.actors import Actor, actor_user
-from org.models import valid_id
+from org.models import utcnow, valid_id
 
 
 def spec_of(name: str) -> Entity:
@@ -29,10 +31,14 @@ def spec_of(name: str) -> Entity:
         raise NotFound(f"Unknown record type {name!r}") from None
 
 
-def get_record(entity_name: str, record_id: int, *, actor: Actor, action: str = "read") -> object:
-    """A record the actor may read (404 otherwise), checked for `action` too."""
+def get_record(entity_name: str, record_id: int, *, actor: Actor, action: str = "read",
+               lock: bool = False) -> object:
+    """A record the actor may read (404 otherwise), checked for `action` too; `lock` takes its
+    write lock first and reads it afresh (crm/services/versions.py)."""
     spec = spec_of(entity_name)
-    record = db.session.get(spec.model, record_id)
+    if lock:
+        lock_row(spec.model, record_id)
+    record = db.session.get(spec.model, record_id, populate_existing=lock)
     if record is None:
         raise NotFound(f"No {spec.name} {record_id}")
     access.require(actor, spec.name, "read", record)
@@ -69,20 +75,29 @@ def create_record(entity_name: str, data: dict, *, actor: Actor, right: str = "a
     return record
 
 
-def update_record(entity_name: str, record_id: int, data: dict, *, actor: Actor) -> object:
-    """Apply changed fields; log each change and record `<entity>.updated` with old/new."""
+def update_record(entity_name: str, record_id: int, data: dict, *, actor: Actor,
+                  if_match: Collection[int] | None = None) -> object:
+    """Apply changed fields; log each change and record `<entity>.updated` with old/new.
+
+    The row is locked and read afresh first; `if_match` (the versions the caller saw) makes a
+    record that has moved on a 412. Any change bumps the version."""
     spec = spec_of(entity_name)
-    record = get_record(spec.name, record_id, actor=actor, action="edit")
+    record = get_record(spec.name, record_id, actor=actor, action="edit", lock=True)
+    check_version(spec.label, record, if_match)
     cleaned = clean(spec, data, partial=True)
     if cleaned.errors:
         raise ValidationError.from_fields(cleaned.errors)
-    changes = _assign(spec, record, cleaned)
-    _require_new_state(spec, record, changes, actor)
+    with db.session.no_autoflush:  # one UPDATE at the end: one version step per change
+        changes = _assign(spec, record, cleaned)
+        _require_new_state(spec, record, changes, actor)
     if changes:
+        record.updated_at = utcnow()  # an e-mail-only change updates the row (and its version) too
         add_entry(spec.name, record.id, TimelineKind.CHANGED, actor=actor,
-                  summary="Changed " + ", ".join(sorted(changes)), data={"changes": changes})
+                  summary="Changed " + ", ".join(sorted(changes)),
+                  data={"changes": changes, "version": record.version + 1})
         record_update(spec.name, record.id, changes, actor=actor)
-    db.session.flush()
+    with lost_race(spec.label, record.id):
+        db.session.flush()
     return record
 
 
@@ -147,9 +162,12 @@ def _apply_derived(spec: Entity, record: object) -> None:
         record.closed = semantic in CLOSED_SEMANTICS
 
 
-def delete_record(entity_name: str, record_id: int, *, actor: Actor) -> None:
+def delete_record(entity_name: str, record_id: int, *, actor: Actor,
+                  if_match: Collection[int] | None = None) -> None:
+    """Delete the record (locked, with `if_match` checked as in update_record)."""
     spec = spec_of(entity_name)
-    record = get_record(spec.name, record_id, actor=actor, action="delete")
+    record = get_record(spec.name, record_id, actor=actor, action="delete", lock=True)
+    check_version(spec.label, record, if_match)
     snapshot = _snapshot(spec, record, _emails(spec.name, record.id))
     db.session.execute(delete(RecordEmail).where(
         RecordEmail.entity == spec.name, RecordEmail.record_id == record.id))

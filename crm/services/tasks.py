@@ -1,6 +1,8 @@
 """CRM tasks: about one or many records, with a responsible, observers and a deadline."""
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import Select, delete, select
 
 from crm import access
@@ -13,6 +15,7 @@ from crm.models import CrmTask, TaskLink, TaskObserver
 from crm.paging import Page, paginate
 from crm.serialize import json_value
 from crm.services.timeline import add_entry
+from crm.services.versions import check_version, lock_row, lost_race
 from crm.states import TaskStatus, TimelineKind
 from crm.task_input import TaskInput, load_linked, parse_task, user_id
 from errors import NotFound, ValidationError
@@ -27,9 +30,11 @@ FILTERS = ("role", "status", "entity", "record_id", "responsible_id", "q")
 SNAPSHOT_FIELDS = ("title", "description", "deadline", "status", "responsible_id")
 
 
-def get_task(task_id: int, *, actor: Actor, action: str = "read") -> CrmTask:
-    """A task the actor may read (404 otherwise), checked for `action` too."""
-    task = db.session.get(CrmTask, task_id)
+def get_task(task_id: int, *, actor: Actor, action: str = "read", lock: bool = False) -> CrmTask:
+    """A task the actor may read (404 otherwise), checked for `action` too; `lock` as get_record."""
+    if lock:
+        lock_row(CrmTask, task_id)
+    task = db.session.get(CrmTask, task_id, populate_existing=lock)
     if task is None:
         raise NotFound(f"No task {task_id}")
     access.require(actor, "task", "read", task)
@@ -86,9 +91,13 @@ def _insert(parsed: TaskInput, records: list[object], actor: Actor) -> CrmTask:
     return task
 
 
-def update_task(task_id: int, data: dict, *, actor: Actor) -> CrmTask:
-    """Change fields (status open/done completes or reopens); log and record `task.updated`."""
-    task = get_task(task_id, actor=actor, action="edit")
+def update_task(task_id: int, data: dict, *, actor: Actor,
+                if_match: Collection[int] | None = None) -> CrmTask:
+    """Change fields (status open/done completes or reopens); log and record `task.updated`.
+
+    Locked and version-checked like update_record; any change bumps the version."""
+    task = get_task(task_id, actor=actor, action="edit", lock=True)
+    check_version("Task", task, if_match)
     parsed = parse_task(data, partial=True)
     if isinstance(data, dict) and "links" in data:
         parsed.errors["links"] = "Linked records are set when the task is created"
@@ -96,15 +105,19 @@ def update_task(task_id: int, data: dict, *, actor: Actor) -> CrmTask:
         parsed.errors["per_record"] = "Only used when creating tasks"
     if parsed.errors:
         raise ValidationError.from_fields(parsed.errors)
-    changes = _assign(task, parsed)
-    if "status" in changes:
-        done = task.status == TaskStatus.DONE
-        task.completed_at = utcnow() if done else None
-        for entity, record_id in task_links(task.id):
-            _log(entity, record_id, task, "Task completed" if done else "Task reopened", actor)
+    with db.session.no_autoflush:  # one UPDATE at the end: one version step per change
+        changes = _assign(task, parsed)
+        if changes:
+            task.updated_at = utcnow()  # an observer-only change updates the row (and its version) too
+        if "status" in changes:
+            done = task.status == TaskStatus.DONE
+            task.completed_at = utcnow() if done else None
+            for entity, record_id in task_links(task.id):
+                _log(entity, record_id, task, "Task completed" if done else "Task reopened", actor)
     if changes:
         record_update("task", task.id, changes, actor=actor)
-    db.session.flush()
+    with lost_race("Task", task.id):
+        db.session.flush()
     return task
 
 
@@ -133,9 +146,10 @@ def reopen_task(task_id: int, *, actor: Actor) -> CrmTask:
     return update_task(task_id, {"status": TaskStatus.OPEN}, actor=actor)
 
 
-def delete_task(task_id: int, *, actor: Actor) -> None:
+def delete_task(task_id: int, *, actor: Actor, if_match: Collection[int] | None = None) -> None:
     """Delete a task, note it on its records' timelines and record `task.deleted`."""
-    task = get_task(task_id, actor=actor, action="delete")
+    task = get_task(task_id, actor=actor, action="delete", lock=True)
+    check_version("Task", task, if_match)
     links = task_links(task.id)
     snapshot = {name: [json_value(getattr(task, name)), None] for name in SNAPSHOT_FIELDS}
     snapshot["observer_ids"] = [observer_ids(task.id), None]

@@ -1,8 +1,10 @@
 """The REST API under /api/v1: JSON in and out, bearer tokens, 4xx for bad input."""
 from __future__ import annotations
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import parse_etags
 
 from errors import ServiceError, ValidationError
 from extensions import csrf, db
@@ -31,6 +33,13 @@ def _service_error(exc: ServiceError):
     return jsonify(exc.to_dict()), exc.status, ({"Retry-After": str(retry)} if retry else {})
 
 
+@api.errorhandler(StaleDataError)
+def _lost_race(exc: StaleDataError):
+    """A versioned row changed under a writer that did not lock it: a 409, never a 500."""
+    db.session.rollback()
+    return jsonify({"error": "Changed by someone else at the same time; read it again and retry"}), 409
+
+
 @api.errorhandler(HTTPException)
 def _http_error(exc: HTTPException):
     db.session.rollback()
@@ -45,6 +54,23 @@ def json_body() -> dict:
     if not isinstance(data, dict):
         raise ValidationError("Expected a JSON object")
     return data
+
+
+def if_match() -> frozenset[int] | None:
+    """The versions named by If-Match (weak tags count too); None when absent or "*"."""
+    raw = request.headers.get("If-Match")
+    if raw is None:
+        return None
+    tags = parse_etags(raw)
+    if tags.star_tag:
+        return None
+    return frozenset(int(t) for t in tags.as_set(include_weak=True) if t.isdigit() and len(t) < 10)
+
+
+def with_etag(response: Response, version: int) -> Response:
+    """The row's version as a strong ETag ("3"): the If-Match to send with a change."""
+    response.set_etag(str(version))
+    return response
 
 
 def page_args() -> tuple[int, str | None]:

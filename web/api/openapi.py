@@ -22,8 +22,13 @@ _paths: dict[str, dict] = {}
 _schemas: dict[str, dict] = {}
 ERROR_RESPONSES = {
     "401": "Unauthorized", "403": "Forbidden", "404": "NotFound", "409": "Conflict",
-    "422": "ValidationFailed",
+    "412": "PreconditionFailed", "422": "ValidationFailed",
 }
+IF_MATCH = {"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"},
+            "description": 'The ETag you read ("3"): a record changed since answers 412 (no lost '
+                           "update). Without it the change applies to whatever version is current."}
+ETAG = {"ETag": {"description": 'The record\'s version as an entity tag ("3"); send it as If-Match',
+                 "schema": {"type": "string", "pattern": '^"[0-9]+"$'}}}
 
 
 def register_paths(paths: dict[str, dict], schemas: dict[str, dict] | None = None) -> None:
@@ -89,6 +94,20 @@ def op(summary: str, *, tag: str, operation_id: str | None = None, body: dict | 
     if public:
         out["security"] = []
     return out
+
+
+def versioned(operation: dict, *, etag: bool = True, if_match: bool = True) -> dict:
+    """An operation on a versioned row: an ETag on its answer, If-Match honoured (412 when stale, 409
+    when a concurrent change won the race)."""
+    if etag:
+        ok = next(code for code in operation["responses"] if code.startswith("2"))
+        operation["responses"][ok]["headers"] = ETAG
+    if if_match:
+        operation.setdefault("parameters", []).append(IF_MATCH)
+        for code in ("409", "412"):
+            operation["responses"][code] = {"$ref": f"#/components/responses/{ERROR_RESPONSES[code]}"}
+        operation["responses"] = dict(sorted(operation["responses"].items()))
+    return operation
 
 
 def build_document() -> dict:

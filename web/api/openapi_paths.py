@@ -5,7 +5,7 @@ from crm.entities import ENTITIES, Entity
 from crm.services.tasks import FILTERS as TASK_FILTERS
 from crm.services.tasks import SORTABLE as TASK_SORTABLE
 from crm.states import FieldKind
-from web.api.openapi import op, page_of, param, path_id, ref
+from web.api.openapi import op, page_of, param, path_id, ref, versioned
 
 LIMIT = param("limit", schema={"type": "integer", "minimum": 1, "maximum": 200, "default": 50},
               description="Page size")
@@ -48,12 +48,12 @@ def _one_type(spec: Entity) -> dict:
                        body=create_body, response=ref(label)),
         },
         f"/{plural}/{{record_id}}": {
-            "get": op(f"Get a {name}", tag=tag, operation_id=f"get_{name}", params=[rid],
-                      response=ref(label)),
-            "patch": op(f"Change a {name}", tag=tag, operation_id=f"update_{name}", params=[rid],
-                        body=ref(f"{label}Input"), response=ref(label)),
-            "delete": op(f"Delete a {name}", tag=tag, operation_id=f"delete_{name}", params=[rid],
-                         status="204"),
+            "get": versioned(op(f"Get a {name}", tag=tag, operation_id=f"get_{name}", params=[rid],
+                                response=ref(label)), if_match=False),
+            "patch": versioned(op(f"Change a {name}", tag=tag, operation_id=f"update_{name}", params=[rid],
+                                  body=ref(f"{label}Input"), response=ref(label))),
+            "delete": versioned(op(f"Delete a {name}", tag=tag, operation_id=f"delete_{name}",
+                                   params=[rid], status="204"), etag=False),
         },
         f"/{plural}/{{record_id}}/timeline": {
             "get": op(f"Timeline of a {name}, newest first", tag=tag, operation_id=f"timeline_{name}",
@@ -98,12 +98,13 @@ def _task_paths() -> dict:
                                    "record]}; all are created in one transaction."),
         },
         "/tasks/{task_id}": {
-            "get": op("Get a task", tag="Tasks", operation_id="get_task", params=[tid], response=ref("Task")),
-            "patch": op("Change a task (status done completes it, open reopens it)", tag="Tasks",
-                        operation_id="update_task", params=[tid], body=ref("TaskInput"),
-                        response=ref("Task")),
-            "delete": op("Delete a task", tag="Tasks", operation_id="delete_task", params=[tid],
-                         status="204"),
+            "get": versioned(op("Get a task", tag="Tasks", operation_id="get_task", params=[tid],
+                                response=ref("Task")), if_match=False),
+            "patch": versioned(op("Change a task (status done completes it, open reopens it)", tag="Tasks",
+                                  operation_id="update_task", params=[tid], body=ref("TaskInput"),
+                                  response=ref("Task"))),
+            "delete": versioned(op("Delete a task", tag="Tasks", operation_id="delete_task", params=[tid],
+                                   status="204"), etag=False),
         },
     }
 

@@ -11,6 +11,8 @@ DATETIME = {"type": "string", "format": "date-time"}
 NULLABLE_DATETIME = {"type": ["string", "null"], "format": "date-time"}
 ID = {"type": "integer", "minimum": 1}
 NULLABLE_ID = {"type": ["integer", "null"], "minimum": 1}
+VERSION = {"type": "integer", "minimum": 1,
+           "description": "Bumped by every change; the ETag; send it back as If-Match"}
 
 
 def field_schema(spec: Entity, f: Field, *, for_input: bool) -> dict:
@@ -57,7 +59,8 @@ def record_schema(spec: Entity) -> dict:
         props["closed"] = {"type": "boolean", "description": "True in won and lost stages"}
     if spec.name in ("contact", "company"):
         props["lead_id"] = {**NULLABLE_ID, "description": "The lead this was converted from"}
-    props.update({"created_at": DATETIME, "updated_at": DATETIME, "created_by_id": NULLABLE_ID})
+    props.update({"created_at": DATETIME, "updated_at": DATETIME, "created_by_id": NULLABLE_ID,
+                  "version": VERSION})
     return {"type": "object", "title": spec.label, "properties": props, "required": list(props),
             "additionalProperties": False}
 
@@ -102,7 +105,8 @@ TASK_PROPS = {
 def _task_schemas() -> dict:
     task = _obj({"id": ID, "entity": {"const": "task"}, **TASK_PROPS,
                  "links": {"type": "array", "items": ref("TaskLink")}, "created_by_id": NULLABLE_ID,
-                 "created_at": DATETIME, "updated_at": DATETIME, "completed_at": NULLABLE_DATETIME})
+                 "created_at": DATETIME, "updated_at": DATETIME, "completed_at": NULLABLE_DATETIME,
+                 "version": VERSION})
     deadline = {"type": ["string", "null"],
                 "description": "ISO date (2026-05-01) or date-time (2026-05-01T17:00:00Z)"}
     task_input = _obj({**TASK_PROPS, "deadline": deadline}, required=[])
@@ -155,6 +159,8 @@ def _misc_schemas() -> dict:
                   "fields": {"type": "object", "additionalProperties": {"type": "string"},
                              "description": "Field name -> why its value was refused"}},
                  required=["error"])
+    stale = _obj({"error": {"type": "string"},
+                  "current_version": {**VERSION, "description": "The version the record has now"}})
     entry = _obj({"id": ID, "kind": {"type": "string", "description": "created, changed, comment, "
                                      "converted, task, ... (changed: data.changes = {field: [old, new]})"},
                   "summary": {"type": "string"}, "body": {"type": "string"}, "data": {"type": "object"},
@@ -167,7 +173,8 @@ def _misc_schemas() -> dict:
                   "name": {"type": "string", "description": "A label for the token"}},
                  required=["email", "password"])
     issued = _obj({"token": {"type": "string"}, "user_id": ID})
-    return {"Error": error, "TimelineEntry": entry, "Timeline": items_of("TimelineEntry"),
+    return {"Error": error, "VersionMismatch": stale, "TimelineEntry": entry,
+            "Timeline": items_of("TimelineEntry"),
             "ConvertRequest": convert, "ConvertResult": converted, "TokenRequest": login,
             "TokenIssued": issued, "Comment": _obj({"text": {"type": "string", "minLength": 1}})}
 
@@ -179,7 +186,10 @@ def component_schemas() -> dict:
 def error_responses() -> dict:
     texts = {"Unauthorized": "No valid bearer token", "Forbidden": "A right is missing",
              "NotFound": "No such thing (or you may not read it)",
-             "Conflict": "Refused in the current state (e.g. a lead converted twice)",
-             "ValidationFailed": "Invalid input; `fields` names each field and why"}
-    return {name: {"description": text, "content": {"application/json": {"schema": ref("Error")}}}
-            for name, text in texts.items()}
+             "Conflict": "Refused in the current state (e.g. a lead converted twice, or a change "
+                         "that lost a race with another)",
+             "ValidationFailed": "Invalid input; `fields` names each field and why",
+             "PreconditionFailed": "If-Match named a version the record no longer has: read it again "
+                                   "(`current_version` is its version now) and reapply your change"}
+    return {name: {"description": text, "content": {"application/json": {"schema": ref(
+        "VersionMismatch" if name == "PreconditionFailed" else "Error")}}} for name, text in texts.items()}

@@ -9,7 +9,7 @@ from crm.services import records as svc
 from crm.services.conversion import convert_lead
 from crm.services.timeline import add_comment, entry_to_dict, list_timeline
 from errors import NotFound
-from web.api import api, json_body, page_args
+from web.api import api, if_match, json_body, page_args, with_etag
 
 RECORD_TYPES = {e.plural: e.name for e in ENTITIES.values()}
 LIST_PARAMS = {"limit", "cursor", "sort"}
@@ -39,18 +39,19 @@ def create_record(plural: str):
 
 @api.get("/<records:plural>/<int:record_id>")
 def get_record(plural: str, record_id: int):
-    return jsonify(record_to_dict(svc.get_record(_entity(plural), record_id, actor=g.actor)))
+    record = svc.get_record(_entity(plural), record_id, actor=g.actor)
+    return with_etag(jsonify(record_to_dict(record)), record.version)
 
 
 @api.patch("/<records:plural>/<int:record_id>")
 def update_record(plural: str, record_id: int):
-    record = svc.update_record(_entity(plural), record_id, json_body(), actor=g.actor)
-    return jsonify(record_to_dict(record))
+    record = svc.update_record(_entity(plural), record_id, json_body(), actor=g.actor, if_match=if_match())
+    return with_etag(jsonify(record_to_dict(record)), record.version)
 
 
 @api.delete("/<records:plural>/<int:record_id>")
 def delete_record(plural: str, record_id: int):
-    svc.delete_record(_entity(plural), record_id, actor=g.actor)
+    svc.delete_record(_entity(plural), record_id, actor=g.actor, if_match=if_match())
     return "", 204
 
 

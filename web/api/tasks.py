@@ -5,7 +5,7 @@ from flask import g, jsonify, request
 
 from crm.serialize_tasks import task_to_dict, tasks_to_dicts
 from crm.services import tasks as svc
-from web.api import api, json_body, page_args
+from web.api import api, if_match, json_body, page_args, with_etag
 
 LIST_PARAMS = {"limit", "cursor", "sort"}
 
@@ -31,16 +31,17 @@ def create_task():
 
 @api.get("/tasks/<int:task_id>")
 def get_task(task_id: int):
-    return jsonify(task_to_dict(svc.get_task(task_id, actor=g.actor), actor=g.actor))
+    task = svc.get_task(task_id, actor=g.actor)
+    return with_etag(jsonify(task_to_dict(task, actor=g.actor)), task.version)
 
 
 @api.patch("/tasks/<int:task_id>")
 def update_task(task_id: int):
-    task = svc.update_task(task_id, json_body(), actor=g.actor)
-    return jsonify(task_to_dict(task, actor=g.actor))
+    task = svc.update_task(task_id, json_body(), actor=g.actor, if_match=if_match())
+    return with_etag(jsonify(task_to_dict(task, actor=g.actor)), task.version)
 
 
 @api.delete("/tasks/<int:task_id>")
 def delete_task(task_id: int):
-    svc.delete_task(task_id, actor=g.actor)
+    svc.delete_task(task_id, actor=g.actor, if_match=if_match())
     return "", 204

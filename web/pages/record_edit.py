@@ -6,8 +6,9 @@ from flask import flash, redirect, render_template, request, url_for
 from crm.entities import ENTITIES, Entity, record_title
 from crm.services.conversion import convert_lead
 from crm.services.records import create_record, get_record, update_record
+from crm.services.versions import changes_since
 from crm.states import LEAD_CONVERTED
-from errors import Conflict, ValidationError
+from errors import Conflict, PreconditionFailed, ValidationError
 from extensions import db
 from web.pages import pages
 from web.pages.common import me
@@ -15,11 +16,13 @@ from web.pages.forms import field_widgets, form_data, record_values
 from web.pages.records import ICONS, PLURAL, spec_for
 
 
-def _render_form(spec: Entity, record: object | None, values: dict, errors: dict, status: int = 200):
+def _render_form(spec: Entity, record: object | None, values: dict, errors: dict, status: int = 200,
+                 conflicts: list[dict] | None = None):
     general = {k: v for k, v in errors.items() if spec.field(k) is None}
     return render_template(
         "records/form.html", spec=spec, record=record, icon=ICONS[spec.name], errors=errors,
-        general_errors=general, widgets=field_widgets(spec, values, me()),
+        general_errors=general, widgets=field_widgets(spec, values, me()), conflicts=conflicts,
+        version=record.version if record is not None else None,
     ), status
 
 
@@ -46,13 +49,33 @@ def record_edit(plural: str, record_id: int):
     record = get_record(spec.name, record_id, actor=me(), action="edit")
     if request.method == "GET":
         return _render_form(spec, record, record_values(spec, record), {})
+    seen = request.form.get("version", "")
     try:
-        update_record(spec.name, record_id, form_data(spec, request.form, creating=False), actor=me())
+        update_record(spec.name, record_id, form_data(spec, request.form, creating=False), actor=me(),
+                      if_match={int(seen)} if seen.isdigit() and len(seen) < 10 else None)
+    except PreconditionFailed:
+        db.session.rollback()
+        return _stale_form(spec, record_id, int(seen))
     except ValidationError as exc:
         db.session.rollback()
         return _render_form(spec, record, request.form.to_dict(), exc.fields or {"_": exc.message}, 422)
     flash("Changes saved.", "success")
     return redirect(url_for("pages.record_view", plural=plural, record_id=record_id))
+
+
+def _stale_form(spec: Entity, record_id: int, seen: int):
+    """409: someone saved the record after this form was loaded. The form keeps what this user
+    typed and now carries the current version (saving again overwrites knowingly); a table shows
+    each field the other person changed: their value and this user's."""
+    record = get_record(spec.name, record_id, actor=me(), action="edit")
+    theirs, mine = record_values(spec, record), request.form.to_dict()
+    changed = set(changes_since(spec.name, record_id, seen)) or {
+        name for name in theirs if name in mine and mine[name].strip() != theirs[name]}
+    labels = {w["field"].name: dict(w["choices"] or []) for w in field_widgets(spec, theirs, me())}
+    conflicts = [{"label": f.label, "theirs": labels[f.name].get(theirs[f.name], theirs[f.name]),
+                  "yours": labels[f.name].get(mine.get(f.name, ""), mine.get(f.name, ""))}
+                 for f in spec.fields if f.name in changed]
+    return _render_form(spec, record, mine, {}, 409, conflicts=conflicts)
 
 
 @pages.route("/leads/<int:lead_id>/convert", methods=["GET", "POST"])
