@@ -103,8 +103,9 @@ def test_values_keep_their_types_on_the_way_there_and_back(pool):
 
 
 def test_listener_scripts_still_get_execution_and_task():
-    outcome = run_script("python", 'execution.setVariable("seen", [v for v in tags])\ntask.setAssignee("bo")\nz = 1',
-                         {"tags": ["a", "b"]}, context={"element": "E"}, task={"assignee": None})
+    source = 'execution.setVariable("seen", [v for v in tags])\ntask.setAssignee("bo")\nz = 1'
+    outcome = run_script("python", source, {"tags": ["a", "b"]}, context={"element": "E"},
+                         task={"assignee": None})
     assert outcome.set == {"seen": ["a", "b"], "z": 1} and outcome.task == {"assignee": "bo"}
 
 
