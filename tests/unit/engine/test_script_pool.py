@@ -142,3 +142,30 @@ def test_a_forked_process_gets_its_own_pool():
     _, status = os.waitpid(child, 0)
     assert os.waitstatus_to_exitcode(status) == 0
     assert isolation.execute_python("y = 6", {}, 5.0)[0] == {"y": 6}
+
+
+def test_a_script_task_memory_bomb_puts_the_instance_in_error_naming_the_element():
+    from tests.unit.engine.test_spiff_scripts import run_script as run_script_task
+
+    result, _ = run_script_task("x = 'a' * 10**10", "python")
+    assert result.status == "error"
+    assert "Calc" in result.errors[0]["message"]
+    assert "script failed: memory limit of 256 MB exceeded" in result.errors[0]["message"]
+
+
+def test_a_script_task_c_level_loop_puts_the_instance_in_error_at_the_time_limit():
+    from tests.unit.engine.test_spiff_scripts import run_script as run_script_task
+
+    result, workflow = run_script_task("x = sum(range(6 * 10**9))", "python")
+    assert result.status == "error", result
+    assert "script failed: time limit of 1 s exceeded" in result.errors[0]["message"]
+    assert not workflow.is_completed()
+
+
+def test_a_script_task_still_sets_variables_through_execution_and_assignments():
+    from tests.unit.engine.test_spiff_scripts import run_script as run_script_task
+
+    source = 'execution.setVariable("total", record["amount"] * 2)\nseen = [t for t in tags]'
+    result, _ = run_script_task(source, "python")
+    assert result.status == "completed", result.errors
+    assert result.data["total"] == 241.0 and result.data["seen"] == ["a"]
