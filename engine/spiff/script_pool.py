@@ -136,6 +136,7 @@ class ScriptPool:
         self.size = size
         self.lock = threading.Condition()
         self.idle = [Worker(memory) for _ in range(size)]
+        self.missing = 0  # workers that died and could not be restarted yet
         self.closed = False
 
     def call(self, message: dict[str, Any], timeout: float) -> dict[str, Any]:
@@ -159,21 +160,36 @@ class ScriptPool:
             self._give_back(worker, replace)
 
     def _borrow(self) -> Worker:
-        """Wait for an idle worker."""
+        """Wait for an idle worker; start one in place of any that could not be replaced."""
         with self.lock:
             while not self.idle:
                 if self.closed:
                     raise SandboxError("the script workers are shut down")
+                if self.missing:
+                    self.missing -= 1
+                    break
                 self.lock.wait()
-            return self.idle.pop()
+            else:
+                return self.idle.pop()
+        try:
+            return Worker(self.memory)
+        except OSError as exc:
+            self._give_back(None, False)
+            raise SandboxError(f"no script worker could be started: {exc}") from None
 
-    def _give_back(self, worker: Worker, replace: bool) -> None:
-        """Return a worker, or a fresh one in place of a killed or suspect one."""
-        if replace:
+    def _give_back(self, worker: Worker | None, replace: bool) -> None:
+        """Return a worker, or a fresh one in place of a killed or suspect one (None: still missing)."""
+        if worker is not None and replace:
             worker.stop()
-            worker = Worker(self.memory)
+            try:
+                worker = Worker(self.memory)
+            except OSError:
+                worker = None
         with self.lock:
-            self.idle.append(worker)
+            if worker is None:
+                self.missing += 1
+            else:
+                self.idle.append(worker)
             self.lock.notify()
 
     def close(self) -> None:
