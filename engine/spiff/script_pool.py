@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parents[2]
 GRACE = 0.25  # the worker's own trace-function limit usually answers first, with the line
 START_SECONDS = 30.0
 CPU_EXCEEDED = "the CPU time limit was exceeded"
+MAX_REPLY_MB = 32  # what a worker sends back is read into this process: keep it bounded
 
 
 def memory_mb() -> int:
@@ -66,17 +67,22 @@ class Worker:
     def read_line(self, deadline: float) -> bytes | None:
         """The next line, or None at the deadline; raise WorkerGone at end of file."""
         fd = self.proc.stdout.fileno()
+        chunks, size = [self.buffer], len(self.buffer)
         with selectors.DefaultSelector() as selector:
             selector.register(fd, selectors.EVENT_READ)
-            while b"\n" not in self.buffer:
+            while b"\n" not in chunks[-1]:
                 left = deadline - time.monotonic()
                 if left <= 0 or not selector.select(left):
+                    self.buffer = b"".join(chunks)
                     return None
-                chunk = os.read(fd, 1 << 16)
+                chunk = os.read(fd, 1 << 20)
                 if not chunk:
                     raise WorkerGone(self.describe_exit())
-                self.buffer += chunk
-        line, _, self.buffer = self.buffer.partition(b"\n")
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > MAX_REPLY_MB * 1024 * 1024:
+                    raise WorkerGone(f"the script's variables are larger than {MAX_REPLY_MB} MB")
+        line, _, self.buffer = b"".join(chunks).partition(b"\n")
         return line
 
     def call(self, message: dict[str, Any], timeout: float) -> dict[str, Any] | None:
@@ -108,14 +114,21 @@ class Worker:
         if code == -signal.SIGXCPU:
             return CPU_EXCEEDED
         if code < 0:
-            return f"the script's worker process stopped (signal {signal.Signals(-code).name})"
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:
+                name = str(-code)
+            return f"the script's worker process stopped (signal {name})"
         return f"the script's worker process stopped (exit code {code})"
 
     def stop(self) -> None:
         """Kill the process (if still running) and reap it."""
         if self.proc.poll() is None:
             self.proc.kill()
-        self.proc.wait(5)
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            pass  # SIGKILL was sent; the zombie is reaped by Popen's own bookkeeping later
         self.forget()
 
     def forget(self) -> None:

@@ -169,3 +169,9 @@ def test_a_script_task_still_sets_variables_through_execution_and_assignments():
     result, _ = run_script_task(source, "python")
     assert result.status == "completed", result.errors
     assert result.data["total"] == 241.0 and result.data["seen"] == ["a"]
+
+
+def test_a_result_too_large_to_read_back_is_an_error_and_the_pool_recovers(pool):
+    with pytest.raises(SandboxError, match="larger than 32 MB"):
+        run(pool, "x = 'a' * (40 * 1024 * 1024)", timeout=5.0)
+    assert run(pool, "y = 5")["result"] == {"y": 5}
