@@ -56,12 +56,11 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
     op, source, timeout = job.get("op"), job.get("source") or "", float(job.get("timeout") or 1.0)
     variables = wire.decode(job.get("variables") or {})
     scope_of = job.get("delegates")
+    context, task = (scope_of or {}).get("context") or {}, (scope_of or {}).get("task")
     if op == "script":
-        context, task = scope_of.get("context") or {}, scope_of.get("task")
         return {"outcome": _outcome(run_python_inline(source, variables, context, task, timeout))}
     outcome = ScriptOutcome()
     if scope_of is not None:
-        context, task = scope_of.get("context") or {}, scope_of.get("task")
         variables = {**variables, **delegates(variables, outcome, context, task)}
     if op == "execute":
         result = execute(source, variables, timeout)

@@ -175,3 +175,22 @@ def test_a_result_too_large_to_read_back_is_an_error_and_the_pool_recovers(pool)
     with pytest.raises(SandboxError, match="larger than 32 MB"):
         run(pool, "x = 'a' * (40 * 1024 * 1024)", timeout=5.0)
     assert run(pool, "y = 5")["result"] == {"y": 5}
+
+
+def test_threads_share_the_pool_each_getting_its_own_answer():
+    shared = script_pool.ScriptPool(2, 256)
+    answers: dict[int, list] = {}
+
+    def caller(n: int) -> None:
+        answers[n] = [shared.call({"op": "execute", "source": "y = x * 2", "variables": {"x": n * 100 + k}},
+                                  5.0)["result"]["y"] for k in range(10)]
+
+    try:
+        threads = [threading.Thread(target=caller, args=(n,)) for n in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+    finally:
+        shared.close()
+    assert answers == {n: [(n * 100 + k) * 2 for k in range(10)] for n in range(4)}
