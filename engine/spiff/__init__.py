@@ -2,6 +2,8 @@
 
 Modules:
 * sandbox (+ sandbox_guards): RestrictedPython evaluate/execute with a time limit; Record.
+* isolation (+ script_pool, script_worker, wire, bounded): scripts and unbounded Python
+  expressions run in worker processes with hard time and memory limits.
 * expressions (+ juel, condition_language): `${...}`/`#{...}` are JUEL, evaluated by our own
   parser and evaluator; Python only as the extension described in docs/expressions.md.
 * data: json_clean / clean_mapping (task data must be JSON-clean; `typename` is reserved).

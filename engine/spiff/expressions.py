@@ -17,10 +17,11 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from engine.spiff.isolation import evaluate_python
 from engine.spiff.juel import JuelError, Template, compile_template, has_expression
 from engine.spiff.juel.lint import lint
 from engine.spiff.juel.template import OPENERS, closing_brace
-from engine.spiff.sandbox import DEFAULT_TIMEOUT, SandboxError, compile_expression, evaluate
+from engine.spiff.sandbox import DEFAULT_TIMEOUT, SandboxError, compile_expression
 
 __all__ = [
     "check_expression",
@@ -78,10 +79,10 @@ def evaluate_expression(
 ) -> Any:
     """The value of an expression: JUEL when it has `${}`/`#{}` parts, else bare Python."""
     if not has_expression(text):
-        return evaluate(text.strip(), variables, timeout)
+        return evaluate_python(text, variables, timeout)
     compiled = _compiled(text.strip())
     if isinstance(compiled, str):
-        return evaluate(compiled, variables, timeout)
+        return evaluate_python(compiled, variables, timeout)
     return compiled.value(variables, writable)
 
 
@@ -98,10 +99,10 @@ def evaluate_condition(
 ) -> bool:
     """Evaluate a condition to a bool; JUEL conditions must yield a Boolean, as in Camunda."""
     if not has_expression(text):
-        return bool(evaluate(text.strip(), variables, timeout))
+        return bool(evaluate_python(text, variables, timeout))
     compiled = _compiled(text.strip())
     if isinstance(compiled, str):
-        return bool(evaluate(compiled, variables, timeout))
+        return bool(evaluate_python(compiled, variables, timeout))
     return compiled.condition(variables, writable)
 
 

@@ -156,7 +156,8 @@ def run_script_task(engine: Any, task: Any, script: str, external: dict[str, Any
         except ScriptError as exc:
             raise WorkflowTaskException(f"script failed: {exc.message}", task=task, exception=exc) from exc
     else:
-        extra = {**(external or {}), **delegates(task.data, outcome, task_context(task, "run"), None)}
-        engine.environment.execute(script, task.data, extra)
+        # The script runs in a worker; `execution` is rebuilt there and its changes come back.
+        changes = engine.environment.run_script(script, task.data, external, task_context(task, "run"))
+        outcome = ScriptOutcome(changes["set"], changes["removed"])
     outcome.apply(task.data)
     return True

@@ -4,14 +4,16 @@ Uploaded code is compiled with `compile_restricted` under a stricter policy (no 
 classes, `global`, bare `except`, `finally` or `with`), runs with guarded attribute and
 item access (exact-type allow-lists, nothing starting with `_`), an allow-list of
 builtins, and a `sys.settrace` time limit that also works outside the main thread.
-A C-level computation (`10 ** 10 ** 9`) or a memory bomb is not stopped: that needs a
-separate process.
+A C-level computation (`10 ** 10 ** 9`) or a memory bomb is not stopped here: the engine
+runs scripts and unbounded expressions in script workers (engine.spiff.script_pool) whose
+hard wall-clock and memory limits do that.
 """
 
 from __future__ import annotations
 
 import copy
 import functools
+import os
 import sys
 import textwrap
 import time
@@ -36,7 +38,7 @@ __all__ = [
 ]
 
 FILENAME = "<sandbox>"
-DEFAULT_TIMEOUT = 1.0
+DEFAULT_TIMEOUT = float(os.environ.get("FLOWDESK_SCRIPT_SECONDS", "1"))
 
 
 class SandboxError(Exception):

@@ -10,8 +10,9 @@ from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScript
 from SpiffWorkflow.bpmn.specs.defaults import ExclusiveGateway, InclusiveGateway
 
 from engine.spiff.expressions import check_expression, evaluate_condition, evaluate_expression
+from engine.spiff.isolation import execute_python
 from engine.spiff.listeners import run_script_task
-from engine.spiff.sandbox import DEFAULT_TIMEOUT, SandboxError, execute
+from engine.spiff.sandbox import DEFAULT_TIMEOUT, SandboxError
 from engine.spiff.specs import ServiceHandler
 
 
@@ -40,14 +41,25 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         self, script: str, context: dict[str, Any], external_context: dict[str, Any] | None = None
     ) -> bool:
         """Run a script; replace the task data with the script's (JSON-clean) variables."""
+        self.run_script(script, context, external_context)
+        return True
+
+    def run_script(
+        self,
+        script: str,
+        context: dict[str, Any],
+        external_context: dict[str, Any] | None = None,
+        delegate_context: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Run a script in a worker; its variables replace the task data; return `execution`'s changes."""
         external = external_context or {}
-        result = execute(script, {**external, **context}, self.timeout)
+        result, changes = execute_python(script, {**external, **context}, self.timeout, delegate_context)
         for name in external:
             if name not in context and result.get(name) == external[name]:
                 result.pop(name, None)
         context.clear()
         context.update(result)
-        return True
+        return changes
 
     def call_service(self, context: dict[str, Any], **kwargs: Any) -> Any:
         """Refuse: service tasks go through ExternalServiceTask and the platform's handler."""

@@ -1,6 +1,7 @@
 """One entry point for scripts in both languages, with Camunda's `execution` and `task` objects.
 
-Python runs in the RestrictedPython sandbox: `execution` and `task` are `Record`s of
+Python runs in the RestrictedPython sandbox inside a script worker process
+(engine.spiff.isolation, engine.spiff.script_pool): `execution` and `task` are `Record`s of
 plain functions (the sandbox reads mapping keys as attributes, nothing with `_`), and
 top-level assignments still become variables as before. JavaScript runs in QuickJS
 (engine.spiff.javascript). Both report the same `ScriptOutcome`.
@@ -11,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.spiff import isolation
 from engine.spiff.data import DataError, json_clean
 from engine.spiff.javascript import JS_FORMATS, JavaScriptError, run_javascript
 from engine.spiff.sandbox import DEFAULT_TIMEOUT, Record, SandboxError, compile_expression, evaluate, execute
@@ -129,17 +131,21 @@ def run_script(
         return ScriptOutcome(found.set, found.removed, found.task, found.value)
     if language != "python":
         raise ScriptError(f"script format {script_format!r} is not supported")
-    return _run_python(source, variables, context, task, timeout)
+    try:
+        changes = isolation.run_python(source, variables, context, task, timeout)
+    except SandboxError as exc:
+        raise ScriptError(exc.message) from None
+    return ScriptOutcome(changes["set"], changes["removed"], changes["task"], changes["value"])
 
 
-def _run_python(
+def run_python_inline(
     source: str,
     variables: dict[str, Any],
     context: dict[str, Any],
     task: dict[str, Any] | None,
     timeout: float,
 ) -> ScriptOutcome:
-    """Python: an expression gives its value; a script's assignments become variables."""
+    """Python here (in a script worker): an expression gives its value, assignments become variables."""
     outcome = ScriptOutcome()
     scope = {**variables, **delegates(variables, outcome, context, task)}
     try:

@@ -1,0 +1,121 @@
+"""A script worker process: runs sandboxed evaluations sent by engine.spiff.script_pool.
+
+Started as `python -m engine.spiff.script_worker MEMORY_MB`. It limits its own address
+space (RLIMIT_AS), may not create files or processes, then answers one JSON line per
+JSON line on stdin until stdin closes. Before each job it sets its CPU-time limit to what
+it has used plus the job's time limit and a margin, a backstop should the parent, which
+enforces the wall-clock deadline, be gone. The RestrictedPython guards run here as they
+do in-process; this process only adds the hard limits.
+"""
+
+from __future__ import annotations
+
+import resource
+import sys
+from typing import Any
+
+from engine.spiff import wire
+from engine.spiff.data import DataError
+from engine.spiff.sandbox import SandboxError, evaluate, execute
+from engine.spiff.scripting import ScriptError, ScriptOutcome, delegates, run_python_inline
+
+CPU_MARGIN = 2.0
+
+
+def limit_memory(memory_mb: int) -> None:
+    """Cap the address space, and refuse new files and child processes."""
+    size = memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (size, size))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_NPROC, (0, 0))
+
+
+def limit_cpu(seconds: float) -> None:
+    """Let this job use at most `seconds` (plus a margin) more CPU time; SIGXCPU ends the process."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    used = usage.ru_utime + usage.ru_stime
+    _soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    soft = int(used + seconds + CPU_MARGIN) + 1
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+
+
+def _outcome(outcome: ScriptOutcome) -> dict[str, Any]:
+    """A ScriptOutcome as wire data."""
+    return {
+        "set": wire.encode(outcome.set),
+        "removed": list(outcome.removed),
+        "task": wire.encode(outcome.task),
+        "value": wire.encode(outcome.value),
+    }
+
+
+def run_job(job: dict[str, Any]) -> dict[str, Any]:
+    """Run one job and return its answer (errors included)."""
+    op, source, timeout = job.get("op"), job.get("source") or "", float(job.get("timeout") or 1.0)
+    variables = wire.decode(job.get("variables") or {})
+    scope_of = job.get("delegates")
+    context, task = (scope_of or {}).get("context") or {}, (scope_of or {}).get("task")
+    if op == "script":
+        return {"outcome": _outcome(run_python_inline(source, variables, context, task, timeout))}
+    outcome = ScriptOutcome()
+    if scope_of is not None:
+        variables = {**variables, **delegates(variables, outcome, context, task)}
+    if op == "execute":
+        result = execute(source, variables, timeout)
+        return {"result": wire.encode(result), "outcome": _outcome(outcome)}
+    if op == "evaluate":
+        return {"value": wire.encode(evaluate(source, variables, timeout)), "outcome": _outcome(outcome)}
+    if op == "ping":
+        return {"value": "pong"}
+    return {"error": f"unknown job {op!r}"}
+
+
+def answer(job: dict[str, Any], memory_mb: int) -> dict[str, Any]:
+    """Run `job`, turning every failure into an error answer; a memory error asks to be replaced."""
+    memory = {"error": f"memory limit of {memory_mb} MB exceeded", "memory": True}
+    try:
+        return run_job(job)
+    except MemoryError:
+        return memory
+    except (SandboxError, ScriptError) as exc:
+        if isinstance(exc.__cause__, MemoryError) or exc.message.endswith("MemoryError: "):
+            return memory
+        return {"error": exc.message, "line": getattr(exc, "line", None)}
+    except (DataError, wire.WireError) as exc:
+        return {"error": str(exc)}
+    except RecursionError:
+        return {"error": "the data or the result is nested too deeply"}
+
+
+def serve(memory_mb: int) -> None:
+    """Answer jobs from stdin until it closes."""
+    out = sys.stdout.buffer
+    out.write(wire.dumps({"ready": True}))
+    out.flush()
+    for line in sys.stdin.buffer:
+        try:
+            job = wire.loads(line)
+        except ValueError as exc:
+            reply: dict[str, Any] = {"error": f"bad job: {exc}"}
+        else:
+            limit_cpu(float(job.get("timeout") or 1.0))
+            reply = answer(job, memory_mb)
+        try:
+            data = wire.dumps(reply)
+        except (TypeError, ValueError, MemoryError):
+            data = wire.dumps({"error": "the result cannot be passed back", "memory": True})
+        out.write(data)
+        out.flush()
+
+
+def main() -> None:
+    """Entry point: `python -m engine.spiff.script_worker MEMORY_MB`."""
+    memory_mb = int(sys.argv[1]) if len(sys.argv) > 1 else 256
+    limit_memory(memory_mb)
+    serve(memory_mb)
+
+
+if __name__ == "__main__":
+    main()
