@@ -35,6 +35,8 @@ def _end_read() -> None:
 
 def install() -> None:
     """Route org's system mails through this module."""
+    from mail.outbox import install as install_outbox
     from org import notify
 
     notify.use_transport(send_system_mail)
+    install_outbox()

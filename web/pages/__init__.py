@@ -22,6 +22,8 @@ def register_pages(app: Flask) -> None:
         mail,
         mail_personal,
         mail_settings,
+        outbox,
+        passwords,
         portal,
         processes,
         profile,
