@@ -29,6 +29,7 @@ SENT_LINK = "(link removed once sent)"
 
 class OutboxState(StrEnum):
     QUEUED = "queued"
+    SENDING = "sending"  # claimed by one sender
     SENT = "sent"
     FAILED = "failed"
     HELD = "held"  # no SMTP server is set
@@ -53,14 +54,17 @@ class SystemMail(db.Model):
     sent_at: Mapped[datetime | None]
 
 
-def queue_system_mail(to: str, subject: str, body: str, kind: str, link: str | None) -> int:
-    """Store the mail in the caller's transaction; it leaves after the commit."""
+def queue_system_mail(to: str, subject: str, body: str, kind: str, link: str | None,
+                      kick: bool = True) -> int:
+    """Store the mail in the caller's transaction; it leaves after the commit (`kick`: a worker
+    sends it; else the caller does, with deliver_result, and the beat sweep is the safety net)."""
     row = SystemMail(to_address=to[:320], subject=subject[:500], body=body, kind=kind[:32],
                      link=(link or None) and link[:1000], state=OutboxState.QUEUED)
     db.session.add(row)
     db.session.flush()
     log.info("System mail %s (%s) to %s queued: %s", row.id, kind, to, subject)
-    enqueue_after_commit(DELIVER_TASK, row.id)
+    if kick:
+        enqueue_after_commit(DELIVER_TASK, row.id)
     return row.id
 
 
@@ -70,7 +74,7 @@ def deliver(mail_id: int) -> str | None:
     from org import notify
 
     row = db.session.get(SystemMail, mail_id)
-    if row is None or row.state not in (OutboxState.QUEUED,):
+    if row is None or row.state != OutboxState.QUEUED:
         return row.state if row else None
     if smtp_config() is None:
         row.state, row.error = OutboxState.HELD, "No SMTP server is set"
@@ -79,8 +83,13 @@ def deliver(mail_id: int) -> str | None:
         db.session.commit()
         return row.state
     to, subject, body = row.to_address, row.subject, row.body
-    row.attempts += 1
+    # Claim it: a worker and the request that queued it never both send it.
+    claimed = db.session.execute(update(SystemMail).where(
+        SystemMail.id == mail_id, SystemMail.state == OutboxState.QUEUED).values(
+        state=OutboxState.SENDING, attempts=SystemMail.attempts + 1))
     db.session.commit()  # no transaction stays open while the SMTP server talks
+    if claimed.rowcount != 1:
+        return db.session.get(SystemMail, mail_id).state
     ok, answer = notify.send_mail(to, subject, body)
     row = db.session.get(SystemMail, mail_id)
     if ok:
@@ -92,6 +101,13 @@ def deliver(mail_id: int) -> str | None:
         row.state, row.error = OutboxState.FAILED, answer[:500]
     db.session.commit()
     return row.state
+
+
+def deliver_result(mail_id: int) -> tuple[bool, str]:
+    """Send one mail now: (sent, the reason it was held or failed)."""
+    state = deliver(mail_id)
+    row = db.session.get(SystemMail, mail_id)
+    return state == OutboxState.SENT, (row.error if row and row.error else str(state))
 
 
 def release_held(*, actor: User | None) -> int:
@@ -156,8 +172,15 @@ def copyable_link(row: SystemMail) -> str | None:
     return None
 
 
+def unsent_link(to: str, kinds: tuple[str, ...] = ("invitation", "welcome", "password_reset")) -> str | None:
+    """The link of the newest mail of these kinds to `to` that could not go out (held or failed)."""
+    row = db.session.scalar(select(SystemMail).where(
+        SystemMail.to_address == to, SystemMail.kind.in_(kinds)).order_by(SystemMail.id.desc()).limit(1))
+    return copyable_link(row) if row is not None else None
+
+
 def install() -> None:
     """Make this outbox where org's system mails go."""
     from org import notify
 
-    notify.use_queue(queue_system_mail)
+    notify.use_queue(queue_system_mail, deliver_result)

@@ -12,11 +12,14 @@ log = logging.getLogger("flowdesk.org.notify")
 
 Transport = Callable[[str, str, str], str]
 
-# queue(to, subject, body, kind, link) stores a mail in the outbox, sent after the commit.
-Queue = Callable[[str, str, str, str, str | None], int]
+# queue(to, subject, body, kind, link, kick) stores a mail in the outbox, sent after the commit
+# (by a worker when `kick`, else by the caller through deliver_now); deliver(id) -> (sent, why not).
+Queue = Callable[[str, str, str, str, str | None, bool], int]
+Deliver = Callable[[int], tuple[bool, str]]
 
 _transport: Transport | None = None
 _queue: Queue | None = None
+_deliver: Deliver | None = None
 _link_builder: Callable[[str], str] | None = None
 _reset_link_builder: Callable[[str], str] | None = None
 
@@ -27,10 +30,10 @@ def use_transport(fn: Transport | None) -> None:
     _transport = fn
 
 
-def use_queue(fn: Queue | None) -> None:
-    """Store system mails with `fn` (the mail outbox); None: send them at once."""
-    global _queue
-    _queue = fn
+def use_queue(fn: Queue | None, deliver: Deliver | None = None) -> None:
+    """Store system mails with `fn` (the mail outbox) and send one with `deliver`; None: send at once."""
+    global _queue, _deliver
+    _queue, _deliver = fn, deliver
 
 
 def use_link_builder(fn: Callable[[str], str] | None) -> None:
@@ -66,10 +69,19 @@ def send_mail(to: str, subject: str, body: str) -> tuple[bool, str]:
         return False, answer[:500]
 
 
-def queue_mail(to: str, subject: str, body: str, *, kind: str, link: str | None = None) -> int | None:
+def queue_mail(to: str, subject: str, body: str, *, kind: str, link: str | None = None,
+               kick: bool = True) -> int | None:
     """Put a system mail in the outbox in the caller's transaction (the id), or send it now
-    when no outbox is installed (None)."""
+    when no outbox is installed (None). `kick=False`: the caller sends it after its commit
+    with deliver_now (a worker's sweep sends it if the caller never does)."""
     if _queue is None:
         send_mail(to, subject, body)
         return None
-    return _queue(to, subject, body, kind, link)
+    return _queue(to, subject, body, kind, link, kick)
+
+
+def deliver_now(mail_id: int | None) -> tuple[bool, str]:
+    """Send a queued outbox mail now (committing its state): (sent, the answer or why not)."""
+    if mail_id is None or _deliver is None:
+        return True, "Sent without an outbox"
+    return _deliver(mail_id)
