@@ -94,11 +94,12 @@ def invitations_send():
 @pages.post("/company/invitations/<int:invitation_id>/resend")
 def invitation_resend(invitation_id: int):
     row = svc.resend_invitation(invitation_id, actor=me())
-    link = unsent_link(row.email, ("invitation", "welcome")) if row.send_error else None
-    flash(f"A new link was sent to {row.email}; the old one no longer works."
-          if not row.send_error else f"The mail to {row.email} could not be sent ({row.send_error}). "
-          f"Pass this link on: {link}" if link else f"The mail to {row.email} could not be sent: {row.send_error}",
-          "success" if not row.send_error else "warning")
+    if not row.send_error:
+        flash(f"A new link was sent to {row.email}; the old one no longer works.", "success")
+    else:
+        link = unsent_link(row.email, ("invitation", "welcome"))
+        flash(f"The mail to {row.email} could not be sent ({row.send_error})."
+              + (f" Pass this link on: {link}" if link else ""), "warning")
     return redirect(_back("pages.invitations"))
 
 
