@@ -1,6 +1,7 @@
 """Users: the first administrator, creation, authentication, lookups."""
 from __future__ import annotations
 
+import logging
 import re
 
 from sqlalchemy import func, select, update
@@ -15,6 +16,8 @@ from org.rows import get_or_create
 from org.signals import user_departments_changed
 from org.states import UserState
 
+TAKEN = "A user with this email already exists"
+log = logging.getLogger("flowdesk.org.users")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SYSTEM_EMAIL = "system@flowdesk.invalid"
 MIN_PASSWORD = MIN_LENGTH
@@ -41,7 +44,7 @@ def _check_user_fields(email: str, password: str | None) -> dict[str, str]:
     if not EMAIL_RE.match(email):
         errors["email"] = "Enter a valid email address"
     elif db.session.scalar(select(User.id).where(User.email == email)):
-        errors["email"] = "A user with this email already exists"
+        errors["email"] = TAKEN
     problem = password_problem(password, email) if password is not None else None
     if problem:
         errors["password"] = problem
@@ -111,8 +114,12 @@ def update_user(user_id: int, data: dict, *, actor: User) -> User:
     if actor.id != user.id or set(data) - own_fields:
         require_admin(actor)
     errors = _check_update(user, data)
+    if errors.get("email") == TAKEN and len(errors) == 1:  # only a clash left: a conflict, not bad input
+        raise Conflict(f"{normalise_email(data['email'])} belongs to another user", {"email": TAKEN})
     if errors:
         raise ValidationError.from_fields(errors)
+    before = {k: getattr(user, k) for k in ("email", "first_name", "last_name", "position")}
+    before["department_ids"] = [m.department_id for m in user.memberships]
     for field in own_fields & set(data):
         setattr(user, field, str(data[field] or "").strip())
     if "email" in data:
@@ -125,7 +132,16 @@ def update_user(user_id: int, data: dict, *, actor: User) -> User:
     if "department_ids" in data:
         set_user_departments(user, list(data["department_ids"] or []))
     db.session.flush()
+    _log_changes(user, before, actor)
     return user
+
+
+def _log_changes(user: User, before: dict, actor: User | None) -> None:
+    after = {k: getattr(user, k) for k in ("email", "first_name", "last_name", "position")}
+    after["department_ids"] = [m.department_id for m in user.memberships]
+    changes = {k: [v, after[k]] for k, v in before.items() if after[k] != v}
+    if changes:
+        log.info("User %s changed by %s: %s", user.id, getattr(actor, "id", "an operator"), changes)
 
 
 def set_admin_flag(user: User, flag: bool) -> None:

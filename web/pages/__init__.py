@@ -30,6 +30,7 @@ def register_pages(app: Flask) -> None:
         record_edit,
         records,
         search,
+        structure,
         tasks,
         workgroups,
     )
