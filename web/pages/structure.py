@@ -41,7 +41,8 @@ def department_edit(department_id: int):
 def department_move(department_id: int):
     """Drag and drop: a new parent (empty: the top level)."""
     try:
-        dep = update_department(department_id, {"parent_id": request.form.get("parent_id") or None}, actor=me())
+        parent = request.form.get("parent_id") or None
+        dep = update_department(department_id, {"parent_id": parent}, actor=me())
     except ServiceError as exc:
         db.session.rollback()
         flash(f"Not moved: {'; '.join(exc.fields.values()) or exc.message}", "danger")

@@ -21,7 +21,8 @@ def test_rename_move_and_new_head_and_never_under_itself(api, make_user, caplog)
     head = make_user()
     top, sales = _dep(api, "Company"), _dep(api, "Sales")
     inside = _dep(api, "Inside", sales)
-    r = api.patch(f"/departments/{sales}", {"name": "Sales & Marketing", "parent_id": top, "head_id": head.id})
+    change = {"name": "Sales & Marketing", "parent_id": top, "head_id": head.id}
+    r = api.patch(f"/departments/{sales}", change)
     assert r.status_code == 200, r.json
     assert (r.json["name"], r.json["parent_id"], r.json["head_id"]) == ("Sales & Marketing", top, head.id)
     assert api.get(f"/departments/{inside}").json["path"] == f"/{top}/{sales}/{inside}/"
@@ -51,7 +52,8 @@ def test_delete_only_when_empty_with_a_409_counting_what_holds_it(api, api_for, 
 def test_user_patch_moves_rights_and_search_at_once(api, api_for, make_user):
     north, south = _dep(api, "North"), _dep(api, "South")
     boss = make_user(department_id=north)
-    role = api.post("/roles", {"name": "Department reader", "matrix": {"lead": {"read": "department"}}}).json["id"]
+    matrix = {"lead": {"read": "department"}}
+    role = api.post("/roles", {"name": "Department reader", "matrix": matrix}).json["id"]
     assign(api, role, user_id=boss.id)
     seller = make_user(department_id=south)
     lead = api_for(seller).post("/leads", {"title": "Zanzibar deal"}).json["id"]
@@ -60,10 +62,12 @@ def test_user_patch_moves_rights_and_search_at_once(api, api_for, make_user):
     boss_api = api_for(boss)
     assert boss_api.get(f"/leads/{lead}").status_code == 404
     assert boss_api.get("/search", query_string={"q": "zanzibar"}).json["items"] == []
-    r = api.patch(f"/users/{seller.id}", {"department_ids": [north], "position": "Seller", "first_name": "Sam",
-                                          "last_name": "Sold", "email": "Sam@Example.com"})
+    change = {"department_ids": [north], "position": "Seller", "first_name": "Sam", "last_name": "Sold",
+              "email": "Sam@Example.com"}
+    r = api.patch(f"/users/{seller.id}", change)
     assert r.status_code == 200, r.json
-    assert (r.json["email"], r.json["full_name"], r.json["position"]) == ("sam@example.com", "Sam Sold", "Seller")
+    assert (r.json["email"], r.json["full_name"], r.json["position"]) == (
+        "sam@example.com", "Sam Sold", "Seller")
     assert boss_api.get(f"/leads/{lead}").status_code == 200  # rights follow at once
     assert [i["id"] for i in boss_api.get("/search", query_string={"q": "zanzibar"}).json["items"]] == [lead]
     assert [u["id"] for u in api.get("/users", query_string={"q": "sold"}).json["items"]] == [seller.id]
@@ -79,8 +83,8 @@ def test_structure_page_renames_moves_and_deletes(client, admin, api):
     admin_mode(client)
     page = client.get("/company/departments").get_data(as_text=True)
     assert f'data-department-id="{sales}"' in page and "data-drop-target" in page
-    r = client.post(f"/company/departments/{sales}/edit", data={"name": "Sales team", "parent_id": str(other),
-                                                                "head_id": ""})
+    form = {"name": "Sales team", "parent_id": str(other), "head_id": ""}
+    r = client.post(f"/company/departments/{sales}/edit", data=form)
     assert r.status_code == 302, r.get_data(as_text=True)[-400:]
     assert api.get(f"/departments/{sales}").json["parent_id"] == other
     r = client.post(f"/company/departments/{other}/edit", data={"name": "Other", "parent_id": str(sales)})
