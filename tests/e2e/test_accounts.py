@@ -98,5 +98,8 @@ def test_drag_a_department_onto_another(page: Page, live_server, admin, api):
     # Under its own sub-department: the page refuses the drop, nothing is posted.
     page.drag_and_drop(f'[data-department-id="{sales}"]', f'[data-department-id="{north}"]')
     page.drag_and_drop(f'[data-department-id="{north}"]', '[data-drop-target][data-department-id=""]')
-    wait_until(lambda: api.get(f"/departments/{north}").json["parent_id"] is None, 15, what="North at the top")
+    def at_top() -> bool:
+        return api.get(f"/departments/{north}").json["parent_id"] is None
+
+    wait_until(at_top, 15, what="North at the top")
     assert api.get(f"/departments/{sales}").json["parent_id"] is None

@@ -23,7 +23,7 @@ SCHEMAS = {
     "OutboxMail": _obj({
         "id": {"type": "integer"}, "to": TEXT, "subject": TEXT,
         "kind": {"enum": ["invitation", "welcome", "password_reset", "notification", "process"]},
-        "state": {"enum": ["queued", "sent", "failed", "held"],
+        "state": {"enum": ["queued", "sending", "sent", "failed", "held"],
                   "description": "held: no SMTP server is set; failed: `error` says why"},
         "error": NULL_TEXT, "attempts": {"type": "integer"},
         "created_at": {"type": "string", "format": "date-time"},
@@ -65,7 +65,7 @@ def _paths() -> dict:
             description=ADMIN)},
         "/mail/outbox": {"get": op(
             "The outbox of system mails", tag="Mail", operation_id="list_outbox", response=ref("OutboxPage"),
-            params=[param("state", schema={"enum": ["queued", "sent", "failed", "held"]}),
+            params=[param("state", schema={"enum": ["queued", "sending", "sent", "failed", "held"]}),
                     param("page", schema={"type": "integer", "minimum": 1}),
                     param("per_page", schema={"type": "integer", "minimum": 1, "maximum": 200})],
             description=ADMIN + " Newest first.")},

@@ -130,7 +130,10 @@ def _org_paths() -> dict:
             "get": op("Get a user", tag="Users", operation_id="get_user", params=[uid], response=ref("User")),
             "patch": op("Change a user", tag="Users", operation_id="update_user", params=[uid],
                         body=ref("UserInput"), response=ref("User"),
-                        description=admin + " People may change their own names and position."),
+                        errors=("401", "403", "404", "409", "422"),
+                        description=admin + " People may change their own names and position. 409 (naming "
+                                            "`email`) when another user has the e-mail. A new department "
+                                            "moves the person's records and rights at once."),
         },
         "/departments": {
             "get": op("List departments with their members", tag="Departments",
@@ -143,10 +146,13 @@ def _org_paths() -> dict:
             "get": op("Get a department", tag="Departments", operation_id="get_department", params=[did],
                       response=ref("Department")),
             "patch": op("Change or move a department", tag="Departments", operation_id="update_department",
-                        params=[did], description=admin, body=ref("DepartmentInput"),
-                        response=ref("Department")),
+                        params=[did], body=ref("DepartmentInput"), response=ref("Department"),
+                        description=admin + " Rename, new head, new parent: never the department itself "
+                                            "or one of its sub-departments (422 naming `parent_id`)."),
             "delete": op("Delete an empty department", tag="Departments", operation_id="delete_department",
-                         params=[did], description=admin, status="204"),
+                         params=[did], status="204", errors=("401", "403", "404", "409"),
+                         description=admin + " 409 while it holds users, sub-departments, records or role "
+                                             "assignments: the answer's `holders` counts them."),
         },
     }
 
