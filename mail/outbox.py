@@ -25,6 +25,7 @@ log = logging.getLogger("flowdesk.mail.outbox")
 DELIVER_TASK = "mail.deliver_system_mail"
 RELEASE_TASK = "mail.release_held_mail"
 SENT_LINK = "(link removed once sent)"
+CLAIM_LOST = timedelta(minutes=10)
 
 
 class OutboxState(StrEnum):
@@ -51,6 +52,8 @@ class SystemMail(db.Model):
     error: Mapped[str | None] = mapped_column(String(500))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When a sender claimed it (state "sending"); a claim this old was lost with its process.
+    claimed_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
 
 
@@ -86,7 +89,7 @@ def deliver(mail_id: int) -> str | None:
     # Claim it: a worker and the request that queued it never both send it.
     claimed = db.session.execute(update(SystemMail).where(
         SystemMail.id == mail_id, SystemMail.state == OutboxState.QUEUED).values(
-        state=OutboxState.SENDING, attempts=SystemMail.attempts + 1))
+        state=OutboxState.SENDING, claimed_at=utcnow(), attempts=SystemMail.attempts + 1))
     db.session.commit()  # no transaction stays open while the SMTP server talks
     if claimed.rowcount != 1:
         return db.session.get(SystemMail, mail_id).state
@@ -143,7 +146,12 @@ def release_held_now() -> int:
 
 
 def stalled_mail(now: datetime) -> list[int]:
-    """Queued mail older than half a minute: its kick was lost (the beat sweep sends it)."""
+    """Queued mail older than half a minute (its kick was lost) and mail whose sender died while
+    sending (claimed 10 minutes ago): queued again, for the beat sweep to send."""
+    lost = update(SystemMail).where(SystemMail.state == OutboxState.SENDING,
+                                    SystemMail.claimed_at < now - CLAIM_LOST).values(state=OutboxState.QUEUED)
+    if db.session.execute(lost).rowcount:
+        db.session.commit()
     return list(db.session.scalars(select(SystemMail.id).where(
         SystemMail.state == OutboxState.QUEUED, SystemMail.created_at < now - timedelta(seconds=30)
     ).order_by(SystemMail.id).limit(100)))

@@ -10,7 +10,7 @@ from errors import Conflict, NotFound, Unauthorized, ValidationError
 from extensions import db
 from org import admin as admin_rules
 from org import throttle
-from org.models import ApiToken, Department, DepartmentMember, User, valid_id
+from org.models import ApiToken, Department, DepartmentMember, User, utcnow, valid_id
 from org.passwords import MIN_LENGTH, dummy_hash, hash_password, password_problem, verify_password
 from org.rows import get_or_create
 from org.signals import user_departments_changed
@@ -127,6 +127,9 @@ def update_user(user_id: int, data: dict, *, actor: User) -> User:
     if "password" in data:
         user.password_hash = hash_password(data["password"])
         user.session_version += 1  # sessions opened with the old password end
+        if user.id != actor.id:  # and someone else's API tokens (an administrator keeps the one calling)
+            db.session.execute(update(ApiToken).where(
+                ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)).values(revoked_at=utcnow()))
     if "is_admin" in data:
         set_admin_flag(user, bool(data["is_admin"]))
     if "department_ids" in data:

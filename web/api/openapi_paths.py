@@ -109,7 +109,7 @@ def _task_paths() -> dict:
 
 
 def _org_paths() -> dict:
-    uid, did = path_id("user_id"), path_id("department_id")
+    uid = path_id("user_id")
     active = param("active", schema={"enum": ["true", "false", "all"], "default": "true"})
     admin = "Administrators only."
     return {
@@ -135,6 +135,13 @@ def _org_paths() -> dict:
                                             "`email`) when another user has the e-mail. A new department "
                                             "moves the person's records and rights at once."),
         },
+    }
+
+
+def _department_paths() -> dict:
+    did = path_id("department_id")
+    admin = "Administrators only."
+    return {
         "/departments": {
             "get": op("List departments with their members", tag="Departments",
                       operation_id="list_departments", response=ref("DepartmentList")),
@@ -187,5 +194,6 @@ def core_paths() -> dict:
                                     response={"type": "object"}, errors=())},
         **_task_paths(),
         **_org_paths(),
+        **_department_paths(),
         **_me_paths(),
     }

@@ -94,3 +94,18 @@ def test_info_lines_of_flowdesk_loggers_reach_the_console_after_migrating(app):
     finally:
         root.removeHandler(handler)
         root.setLevel(saved)
+
+
+def test_a_claim_lost_with_its_sender_is_sent_again_by_the_sweep(api, smtp, send_outbox):
+    from datetime import timedelta
+
+    from mail.outbox import stalled_mail
+    from org.models import utcnow
+
+    api.post("/invitations", {"emails": ["lost@example.com"]})
+    row = db.session.scalar(select(SystemMail))
+    assert row.state == OutboxState.SENT
+    row.state, row.claimed_at = OutboxState.SENDING, utcnow() - timedelta(minutes=11)
+    db.session.commit()
+    assert stalled_mail(utcnow() + timedelta(minutes=1)) == [row.id]
+    assert send_outbox() == ["sent"] and len(mails_to(smtp, "lost@example.com")) == 2
