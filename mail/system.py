@@ -1,8 +1,8 @@
 """System mails (invitations, password links): plain text through the configured SMTP server.
 
-Until an administrator configures SMTP (mail settings), the message goes to the log, as every
-outgoing mail does. `install()` makes this the transport of org's system mails (org.notify),
-so org never imports mail.
+`install()` makes the outbox (mail/outbox.py) where org's system mails are queued and this
+module their transport (org.notify), so org never imports mail. The outbox holds a mail while
+no SMTP server is set; sent without one (a test mail), the message goes to the log.
 """
 from __future__ import annotations
 

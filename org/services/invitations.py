@@ -3,7 +3,8 @@
 Anyone active may invite colleagues by e-mail; the invited person is a pending user until
 they set their name and password. Administrators add colleagues directly: they are active at
 once and get a link to set their password. Only a SHA-256 of each token is stored; a resend
-replaces it (the old link dies). Mails leave after the commit, through org.notify.
+replaces it (the old link dies). Mails go through the outbox (org.notify): queued before the
+commit, sent right after it; held, with the link for administrators, while no SMTP server is set.
 """
 from __future__ import annotations
 
