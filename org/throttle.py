@@ -4,7 +4,8 @@ Each failure is counted in its own transaction (the login that failed rolls back
 must stay). Past a number of free failures every further one locks the key for twice as long
 as the one before, up to a ceiling; a success clears the account's count. Counts older than
 the window start again from zero. Unknown e-mails are counted like known ones, so the answers
-never tell whether an account exists.
+never tell whether an account exists. Password-reset requests use the same table with their own
+keys ("reset_account:<e-mail>", "reset_address:<ip>"): there every request counts.
 """
 from __future__ import annotations
 
