@@ -80,6 +80,7 @@ def _register_parts(app: Flask) -> None:
     import engine.models
     import engine.tasks  # noqa: F401  (registers Celery tasks)
     import mail.models
+    import mail.outbox
     import mail.tasks  # noqa: F401  (registers Celery tasks)
     import org.models
     import org.settings

@@ -52,6 +52,27 @@ def create_user_cmd(email: str, password: str, admin: bool, first_name: str, las
     click.echo(f"Created user {user.id} <{user.email}>{' (administrator)' if admin else ''}")
 
 
+@user_cli.command("set-password")
+@click.argument("email")
+@click.option("--password", default=None, help="The new password (asked twice when omitted).")
+def set_password_cmd(email: str, password: str | None) -> None:
+    """Set a person's password; their sessions and API tokens end."""
+    from org.services.passwords import set_password
+    from org.services.users import find_user
+
+    user = find_user(email)
+    if user is None or str(email).isdigit():
+        raise click.ClickException(f"No user with the e-mail {email!r}")
+    if password is None:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    try:
+        with unit_of_work():
+            set_password(user.id, password, actor=None)
+    except ServiceError as exc:
+        _fail(exc)
+    click.echo(f"Password set for user {user.id} <{user.email}>; their sessions and API tokens ended.")
+
+
 @click.group("department", help="Manage departments.")
 def department_cli() -> None:
     pass

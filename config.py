@@ -96,6 +96,11 @@ class Config:
         self.LOGIN_ADDRESS_FREE = int(os.environ.get("FLOWDESK_LOGIN_ADDRESS_FREE", "20"))
         self.LOGIN_LOCK_SECONDS = int(os.environ.get("FLOWDESK_LOGIN_LOCK_SECONDS", "30"))
         self.LOGIN_LOCK_MAX_SECONDS = int(os.environ.get("FLOWDESK_LOGIN_LOCK_MAX_SECONDS", "900"))
+        # Password-reset links work once, for this many minutes; requests for them are throttled
+        # per account and per address (PASSWORD_RESET_ACCOUNT_FREE / _ADDRESS_FREE, org/throttle.py).
+        self.PASSWORD_RESET_MINUTES = float(os.environ.get("FLOWDESK_PASSWORD_RESET_MINUTES", "60"))
+        self.PASSWORD_RESET_ACCOUNT_FREE = int(os.environ.get("FLOWDESK_PASSWORD_RESET_ACCOUNT_FREE", "3"))
+        self.PASSWORD_RESET_ADDRESS_FREE = int(os.environ.get("FLOWDESK_PASSWORD_RESET_ADDRESS_FREE", "10"))
         self.TESTING = False
 
     @property

@@ -1,12 +1,12 @@
 """Access attributes on records (the responsible's department path), kept current."""
 from __future__ import annotations
 
-from sqlalchemy import func, update
+from sqlalchemy import func, select, update
 
 from crm.entities import REGISTRY
 from extensions import db
 from org.models import User
-from org.signals import department_moved, user_departments_changed
+from org.signals import department_holders, department_moved, user_departments_changed
 
 
 def dept_path_for(user_id: int | None) -> str:
@@ -41,3 +41,16 @@ def _refresh_moved_subtree(sender: object, old_path: str, new_path: str, **_: ob
             .values(dept_path=new_path + func.substr(model.dept_path, len(old_path) + 1))
             .execution_options(synchronize_session=False)
         )
+
+
+@department_holders.connect
+def _records_in(sender: object, department: object, **_: object) -> dict[str, int]:
+    """Records whose responsible's department is this one, and the roles given to its members."""
+    from crm.rights.models import RoleAssignment
+
+    path = department.path
+    records = sum(db.session.scalar(select(func.count()).select_from(model).where(
+        model.dept_path == path)) or 0 for model in _tables())
+    roles = db.session.scalar(select(func.count(RoleAssignment.id)).where(
+        RoleAssignment.department_id == department.id)) or 0
+    return {"records": records, "role assignments": roles}

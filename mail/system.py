@@ -1,8 +1,8 @@
 """System mails (invitations, password links): plain text through the configured SMTP server.
 
-Until an administrator configures SMTP (mail settings), the message goes to the log, as every
-outgoing mail does. `install()` makes this the transport of org's system mails (org.notify),
-so org never imports mail.
+`install()` makes the outbox (mail/outbox.py) where org's system mails are queued and this
+module their transport (org.notify), so org never imports mail. The outbox holds a mail while
+no SMTP server is set; sent without one (a test mail), the message goes to the log.
 """
 from __future__ import annotations
 
@@ -35,6 +35,8 @@ def _end_read() -> None:
 
 def install() -> None:
     """Route org's system mails through this module."""
+    from mail.outbox import install as install_outbox
     from org import notify
 
     notify.use_transport(send_system_mail)
+    install_outbox()

@@ -42,7 +42,19 @@ def poll_due() -> int:
         poll_mailbox.delay(mailbox_id)
     for job_id in stalled_jobs(now):
         send_job.delay(job_id)
+    from mail.outbox import stalled_mail
+
+    for mail_id in stalled_mail(now):
+        deliver_system_mail.delay(mail_id)
     return len(due)
+
+
+@shared_task(name="mail.deliver_system_mail", ignore_result=True)
+def deliver_system_mail(mail_id: int) -> str | None:
+    """Send one system mail of the outbox (held when no SMTP server is set)."""
+    from mail.outbox import deliver
+
+    return deliver(mail_id)
 
 
 def stalled_jobs(now: object) -> list[int]:
@@ -75,3 +87,11 @@ def refresh_unread_one(mailbox_id: int) -> int | None:
 
     with unit_of_work():
         return refresh(mailbox_id)
+
+
+@shared_task(name="mail.release_held_mail", ignore_result=True)
+def release_held_mail() -> int:
+    """Send the system mail held for want of an SMTP server (after the SMTP settings were saved)."""
+    from mail.outbox import release_held_now
+
+    return release_held_now()

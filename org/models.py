@@ -167,3 +167,20 @@ class Invitation(db.Model):
     @property
     def state(self) -> str:
         return self.state_at(utcnow())
+
+
+class PasswordReset(db.Model):
+    """A single-use, expiring link to choose a new password (only a SHA-256 of the token is kept)."""
+
+    __tablename__ = "password_reset"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # An administrator who sent the link, or None when the person asked for it themselves.
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])

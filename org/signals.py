@@ -13,5 +13,8 @@ department_moved = _signals.signal("department-moved")
 # Sent inside the transaction, with user_id and actor_id, when a user is dismissed; the engine
 # hands their open inbox tasks back to the candidates or to their department head.
 user_dismissed = _signals.signal("user-dismissed")
+# Sent with department (the row) before a department is deleted; each receiver returns
+# {what: count} of the things of its own that still belong to it (records, role assignments).
+department_holders = _signals.signal("department-holders")
 # Sent after workgroup memberships changed (roles reach people through workgroups).
 workgroups_changed = _signals.signal("workgroups-changed")

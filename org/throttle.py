@@ -4,7 +4,8 @@ Each failure is counted in its own transaction (the login that failed rolls back
 must stay). Past a number of free failures every further one locks the key for twice as long
 as the one before, up to a ceiling; a success clears the account's count. Counts older than
 the window start again from zero. Unknown e-mails are counted like known ones, so the answers
-never tell whether an account exists.
+never tell whether an account exists. Password-reset requests use the same table with their own
+keys ("reset_account:<e-mail>", "reset_address:<ip>"): there every request counts.
 """
 from __future__ import annotations
 
@@ -21,7 +22,9 @@ from org.models import utcnow
 from org.rows import get_or_create
 
 # (free failures, first lock in seconds, longest lock in seconds); config keys override them.
-DEFAULTS = {"account": (5, 30, 900), "address": (20, 30, 900)}
+# Password-reset requests count every request (reset_account, reset_address keys).
+DEFAULTS = {"account": (5, 30, 900), "address": (20, 30, 900),
+            "reset_account": (3, 300, 3600), "reset_address": (10, 300, 3600)}
 WINDOW = timedelta(hours=1)
 
 
@@ -41,8 +44,9 @@ class TooManyAttempts(ServiceError):
 
     status = 429
 
-    def __init__(self, seconds: int) -> None:
-        super().__init__(f"Too many failed logins: the account is locked for now. Try again in {seconds} "
+    def __init__(self, seconds: int, what: str = "") -> None:
+        super().__init__(f"Too many {what}: try again in {seconds} seconds." if what else
+                         f"Too many failed logins: the account is locked for now. Try again in {seconds} "
                          f"seconds.")
         self.retry_after = seconds
 
@@ -58,18 +62,20 @@ def keys_for(email: str, address: str | None) -> list[str]:
 def _limits(kind: str) -> tuple[int, int, int]:
     free, first, longest = DEFAULTS[kind]
     cfg = current_app.config
+    if kind.startswith("reset_"):
+        return int(cfg.get(f"PASSWORD_{kind.upper()}_FREE", free)), first, longest
     return (int(cfg.get(f"LOGIN_{kind.upper()}_FREE", free)), int(cfg.get("LOGIN_LOCK_SECONDS", first)),
             int(cfg.get("LOGIN_LOCK_MAX_SECONDS", longest)))
 
 
-def check_allowed(keys: list[str]) -> None:
-    """TooManyAttempts while any key is locked."""
+def check_allowed(keys: list[str], what: str = "") -> None:
+    """TooManyAttempts while any key is locked (`what` names the attempts in its message)."""
     now = utcnow()
     until = db.session.scalar(select(LoginThrottle.locked_until).where(
         LoginThrottle.key.in_(keys), LoginThrottle.locked_until > now).order_by(
         LoginThrottle.locked_until.desc()).limit(1))
     if until is not None:
-        raise TooManyAttempts(max(1, math.ceil((until - now).total_seconds())))
+        raise TooManyAttempts(max(1, math.ceil((until - now).total_seconds())), what)
 
 
 def record_failure(keys: list[str]) -> int | None:

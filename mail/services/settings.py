@@ -92,6 +92,10 @@ def save_smtp(data: dict, *, actor: Actor) -> dict:
     row.updated_by_id = actor_user(actor).id
     db.session.add(row)
     db.session.flush()
+    if host:  # mail held for want of a server leaves once these settings are committed
+        from mail.outbox import release_after_commit
+
+        release_after_commit()
     return smtp_settings()
 
 

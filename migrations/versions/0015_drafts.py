@@ -1,7 +1,7 @@
 """process drafts and archived processes
 
 Revision ID: 0015_drafts
-Revises: 0010_versions
+Revises: 0014_accounts
 
 process_draft keeps one diagram per process key saved from the designer that starts nothing
 until it is published; process_definition.archived_at marks a process archived (no triggers,
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0015_drafts"
-down_revision = "0010_versions"
+down_revision = "0014_accounts"
 branch_labels = None
 depends_on = None
 

@@ -1,14 +1,32 @@
-"""Departments: a tree with materialised paths and a head."""
+"""Departments: a tree with materialised paths and a head; renamed, moved, deleted when empty.
+
+Every change is logged (logger flowdesk.org.departments) with who made it."""
 from __future__ import annotations
 
-from sqlalchemy import select
+import logging
+
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from errors import NotFound, ValidationError
+from errors import Conflict, NotFound, ValidationError
 from extensions import db
 from org.models import Department, DepartmentMember, User, valid_id
 from org.services.users import find_user, require_admin
-from org.signals import department_moved
+from org.signals import department_holders, department_moved
+
+log = logging.getLogger("flowdesk.org.departments")
+
+
+class DepartmentInUse(Conflict):
+    """A department that still holds people, sub-departments or records; `holders` counts them."""
+
+    def __init__(self, name: str, holders: dict[str, int]) -> None:
+        what = ", ".join(f"{n} {k if n != 1 else k.rstrip('s')}" for k, n in holders.items())
+        super().__init__(f"The department {name!r} still holds {what}: move them elsewhere first")
+        self.holders = holders
+
+    def to_dict(self) -> dict:
+        return {**super().to_dict(), "holders": self.holders}
 
 
 def get_department(department_id: int) -> Department:
@@ -43,21 +61,41 @@ def create_department(
 
 
 def update_department(department_id: int, data: dict, *, actor: User) -> Department:
+    """Rename, move (never under itself or its own sub-departments: 422 on parent_id), new head."""
     require_admin(actor)
     dep = get_department(department_id)
+    before = {"name": dep.name, "parent_id": dep.parent_id, "head_id": dep.head_id}
     _apply(dep, data, creating=False)
     db.session.flush()
+    changes = {k: [v, getattr(dep, k)] for k, v in before.items() if getattr(dep, k) != v}
+    if changes:
+        log.info("Department %s changed by %s: %s", dep.id, getattr(actor, "id", "an operator"), changes)
     return dep
 
 
 def delete_department(department_id: int, *, actor: User) -> None:
+    """Delete an empty department; 409 saying what still holds it."""
     require_admin(actor)
     dep = get_department(department_id)
-    if db.session.scalar(select(Department.id).where(Department.parent_id == dep.id).limit(1)):
-        raise ValidationError("Move or delete the sub-departments first")
-    if dep.members:
-        raise ValidationError("Move the department's members first")
+    holders = department_usage(dep)
+    if holders:
+        raise DepartmentInUse(dep.name, holders)
     db.session.delete(dep)
+    log.info("Department %s %r deleted by %s", dep.id, dep.name, getattr(actor, "id", "an operator"))
+
+
+def department_usage(dep: Department) -> dict[str, int]:
+    """What still belongs to the department: {"users": n, "sub-departments": n, "records": n...}."""
+    counts = {
+        "users": db.session.scalar(select(func.count(DepartmentMember.id)).where(
+            DepartmentMember.department_id == dep.id)) or 0,
+        "sub-departments": db.session.scalar(select(func.count(Department.id)).where(
+            Department.parent_id == dep.id)) or 0,
+    }
+    for _receiver, answer in department_holders.send(dep, department=dep):
+        for what, n in (answer or {}).items():
+            counts[what] = counts.get(what, 0) + n
+    return {what: n for what, n in counts.items() if n}
 
 
 def _apply(dep: Department, data: dict, *, creating: bool) -> None:

@@ -3,7 +3,8 @@
 Anyone active may invite colleagues by e-mail; the invited person is a pending user until
 they set their name and password. Administrators add colleagues directly: they are active at
 once and get a link to set their password. Only a SHA-256 of each token is stored; a resend
-replaces it (the old link dies). Mails leave after the commit, through org.notify.
+replaces it (the old link dies). Mails go through the outbox (org.notify): queued before the
+commit, sent right after it; held, with the link for administrators, while no SMTP server is set.
 """
 from __future__ import annotations
 
@@ -263,15 +264,18 @@ def _close_others(user_id: int, keep_id: int, now: datetime) -> None:
 # ---- mails --------------------------------------------------------------------------------
 
 def _commit_and_send(sent: list[tuple[Invitation, str]], actor: User | None) -> None:
-    """Commit, then send each link and record the outcome on its invitation.
+    """Put each link's mail in the outbox, commit, send them and record the outcome on each
+    invitation (held while no SMTP server is set: the outbox shows administrators the link).
 
-    The texts are written before the commit, so no transaction of ours is open while the
+    The mails are queued before the commit, so no transaction of ours is open while the
     SMTP server talks (an SQLite write transaction would hold the file's lock)."""
     db.session.flush()
     inviter = actor.full_name if actor is not None else "An administrator"
-    mails = [(row.id, row.email, *_compose(row, token, inviter)) for row, token in sent]
+    mails = [(row.id, notify.queue_mail(row.email, *_compose(row, token, inviter), kick=False,
+                                        kind="welcome" if row.kind == "welcome" else "invitation",
+                                        link=notify.invitation_link(token))) for row, token in sent]
     db.session.commit()
-    results = [(row_id, *notify.send_mail(to, subject, body)) for row_id, to, subject, body in mails]
+    results = [(row_id, *notify.deliver_now(mail_id)) for row_id, mail_id in mails]
     for row_id, ok, answer in results:
         db.session.execute(update(Invitation).where(Invitation.id == row_id).values(
             sent_at=utcnow() if ok else None, send_error=None if ok else answer))

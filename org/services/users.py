@@ -1,6 +1,7 @@
 """Users: the first administrator, creation, authentication, lookups."""
 from __future__ import annotations
 
+import logging
 import re
 
 from sqlalchemy import func, select, update
@@ -9,12 +10,14 @@ from errors import Conflict, NotFound, Unauthorized, ValidationError
 from extensions import db
 from org import admin as admin_rules
 from org import throttle
-from org.models import ApiToken, Department, DepartmentMember, User, valid_id
+from org.models import ApiToken, Department, DepartmentMember, User, utcnow, valid_id
 from org.passwords import MIN_LENGTH, dummy_hash, hash_password, password_problem, verify_password
 from org.rows import get_or_create
 from org.signals import user_departments_changed
 from org.states import UserState
 
+TAKEN = "A user with this email already exists"
+log = logging.getLogger("flowdesk.org.users")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SYSTEM_EMAIL = "system@flowdesk.invalid"
 MIN_PASSWORD = MIN_LENGTH
@@ -41,7 +44,7 @@ def _check_user_fields(email: str, password: str | None) -> dict[str, str]:
     if not EMAIL_RE.match(email):
         errors["email"] = "Enter a valid email address"
     elif db.session.scalar(select(User.id).where(User.email == email)):
-        errors["email"] = "A user with this email already exists"
+        errors["email"] = TAKEN
     problem = password_problem(password, email) if password is not None else None
     if problem:
         errors["password"] = problem
@@ -111,8 +114,12 @@ def update_user(user_id: int, data: dict, *, actor: User) -> User:
     if actor.id != user.id or set(data) - own_fields:
         require_admin(actor)
     errors = _check_update(user, data)
+    if errors.get("email") == TAKEN and len(errors) == 1:  # only a clash left: a conflict, not bad input
+        raise Conflict(f"{normalise_email(data['email'])} belongs to another user", {"email": TAKEN})
     if errors:
         raise ValidationError.from_fields(errors)
+    before = {k: getattr(user, k) for k in ("email", "first_name", "last_name", "position")}
+    before["department_ids"] = [m.department_id for m in user.memberships]
     for field in own_fields & set(data):
         setattr(user, field, str(data[field] or "").strip())
     if "email" in data:
@@ -120,12 +127,24 @@ def update_user(user_id: int, data: dict, *, actor: User) -> User:
     if "password" in data:
         user.password_hash = hash_password(data["password"])
         user.session_version += 1  # sessions opened with the old password end
+        if user.id != actor.id:  # and someone else's API tokens (an administrator keeps the one calling)
+            db.session.execute(update(ApiToken).where(
+                ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)).values(revoked_at=utcnow()))
     if "is_admin" in data:
         set_admin_flag(user, bool(data["is_admin"]))
     if "department_ids" in data:
         set_user_departments(user, list(data["department_ids"] or []))
     db.session.flush()
+    _log_changes(user, before, actor)
     return user
+
+
+def _log_changes(user: User, before: dict, actor: User | None) -> None:
+    after = {k: getattr(user, k) for k in ("email", "first_name", "last_name", "position")}
+    after["department_ids"] = [m.department_id for m in user.memberships]
+    changes = {k: [v, after[k]] for k, v in before.items() if after[k] != v}
+    if changes:
+        log.info("User %s changed by %s: %s", user.id, getattr(actor, "id", "an operator"), changes)
 
 
 def set_admin_flag(user: User, flag: bool) -> None:

@@ -217,10 +217,10 @@ def test_department_validation(api):
 def test_delete_departments(api, member):
     deps = _tree(api)
     r = api.delete(f"/departments/{deps['sales']}")
-    assert r.status_code == 422 and "sub-departments" in r.json["error"]
+    assert r.status_code == 409 and "1 sub-department" in r.json["error"]
     api.patch(f"/users/{member.id}", {"department_ids": [deps["inside"]]})
     r = api.delete(f"/departments/{deps['inside']}")
-    assert r.status_code == 422 and "members" in r.json["error"]
+    assert r.status_code == 409 and "1 user" in r.json["error"]
     api.patch(f"/users/{member.id}", {"department_ids": []})
     assert api.delete(f"/departments/{deps['inside']}").status_code == 204
     assert api.delete(f"/departments/{deps['sales']}").status_code == 204

@@ -86,6 +86,7 @@ def page_args() -> tuple[int, str | None]:
 # Route modules, one a line (several people add to this list).
 from web.api import (  # noqa: E402,F401  (routes)
     access,
+    accounts_docs,
     activities,
     auth,
     events,
@@ -95,6 +96,8 @@ from web.api import (  # noqa: E402,F401  (routes)
     mail,
     openapi,
     org,
+    outbox,
+    passwords,
     portal,
     portal_docs,
     process_drafts,

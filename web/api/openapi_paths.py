@@ -110,7 +110,7 @@ def _task_paths() -> dict:
 
 
 def _org_paths() -> dict:
-    uid, did = path_id("user_id"), path_id("department_id")
+    uid = path_id("user_id")
     active = param("active", schema={"enum": ["true", "false", "all"], "default": "true"})
     admin = "Administrators only."
     return {
@@ -131,8 +131,18 @@ def _org_paths() -> dict:
             "get": op("Get a user", tag="Users", operation_id="get_user", params=[uid], response=ref("User")),
             "patch": op("Change a user", tag="Users", operation_id="update_user", params=[uid],
                         body=ref("UserInput"), response=ref("User"),
-                        description=admin + " People may change their own names and position."),
+                        errors=("401", "403", "404", "409", "422"),
+                        description=admin + " People may change their own names and position. 409 (naming "
+                                            "`email`) when another user has the e-mail. A new department "
+                                            "moves the person's records and rights at once."),
         },
+    }
+
+
+def _department_paths() -> dict:
+    did = path_id("department_id")
+    admin = "Administrators only."
+    return {
         "/departments": {
             "get": op("List departments with their members", tag="Departments",
                       operation_id="list_departments", response=ref("DepartmentList")),
@@ -144,10 +154,13 @@ def _org_paths() -> dict:
             "get": op("Get a department", tag="Departments", operation_id="get_department", params=[did],
                       response=ref("Department")),
             "patch": op("Change or move a department", tag="Departments", operation_id="update_department",
-                        params=[did], description=admin, body=ref("DepartmentInput"),
-                        response=ref("Department")),
+                        params=[did], body=ref("DepartmentInput"), response=ref("Department"),
+                        description=admin + " Rename, new head, new parent: never the department itself "
+                                            "or one of its sub-departments (422 naming `parent_id`)."),
             "delete": op("Delete an empty department", tag="Departments", operation_id="delete_department",
-                         params=[did], description=admin, status="204"),
+                         params=[did], status="204", errors=("401", "403", "404", "409"),
+                         description=admin + " 409 while it holds users, sub-departments, records or role "
+                                             "assignments: the answer's `holders` counts them."),
         },
     }
 
@@ -182,5 +195,6 @@ def core_paths() -> dict:
                                     response={"type": "object"}, errors=())},
         **_task_paths(),
         **_org_paths(),
+        **_department_paths(),
         **_me_paths(),
     }

@@ -189,6 +189,8 @@ def error_responses() -> dict:
              "Conflict": "Refused in the current state (e.g. a lead converted twice, or a change "
                          "that lost a race with another)",
              "ValidationFailed": "Invalid input; `fields` names each field and why",
+             "Gone": "No longer usable (a used or expired link)",
+             "TooManyRequests": "Throttled; Retry-After says for how many seconds",
              "PreconditionFailed": "If-Match named a version the record no longer has: read it again "
                                    "(`current_version` is its version now) and reapply your change"}
     return {name: {"description": text, "content": {"application/json": {"schema": ref(

@@ -22,6 +22,8 @@ def register_pages(app: Flask) -> None:
         mail,
         mail_personal,
         mail_settings,
+        outbox,
+        passwords,
         portal,
         process_drafts,
         processes,
@@ -29,6 +31,7 @@ def register_pages(app: Flask) -> None:
         record_edit,
         records,
         search,
+        structure,
         tasks,
         workgroups,
     )

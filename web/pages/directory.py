@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
 
+from mail.outbox import unsent_link
+from org.admin import acts_as_admin
 from org.queries import latest_invitation, workgroups_of
 from org.services import admins, employment
 from org.services.departments import head_for
@@ -18,8 +20,9 @@ def person(user_id: int):
     groups = workgroups_of(user.id)
     invitation = latest_invitation(user.id)
     memberships = sorted(user.memberships, key=lambda m: (not m.is_primary, m.id))
+    link = unsent_link(user.email) if acts_as_admin(me()) else None  # a mail that could not go out
     return render_template("company/person.html", user=user, memberships=memberships,
-                           manager=head_for(user), groups=groups, invitation=invitation)
+                           manager=head_for(user), groups=groups, invitation=invitation, unsent_link=link)
 
 
 def _done(user_id: int, message: str):

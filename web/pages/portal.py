@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from errors import ServiceError
 from extensions import db
+from mail.outbox import unsent_link
 from org import notify
 from org.admin import acts_as_admin, admin_mode_on, has_admin_rights, require_can_switch
 from org.services import invitations as svc
@@ -82,18 +83,23 @@ def invitations_send():
         return render_template("company/invitations.html", rows=svc.list_invitations(actor=me()),
                                state=None, emails=raw, errors=errors), exc.status
     failed = [r.email for r in sent if r.send_error]
-    flash(f"Invited {len(sent)} {'person' if len(sent) == 1 else 'people'}."
-          + (f" The mail to {', '.join(failed)} could not be sent: resend it later." if failed else ""),
-          "warning" if failed else "success")
+    if failed:  # the links to pass on by hand, shown once here (and in the mail outbox)
+        links = {email: unsent_link(email, ("invitation",)) for email in failed}
+        return render_template("company/invitations.html", rows=svc.list_invitations(actor=me()), state=None,
+                               emails="", links=links, sent_count=len(sent))
+    flash(f"Invited {len(sent)} {'person' if len(sent) == 1 else 'people'}.", "success")
     return redirect(url_for("pages.invitations"))
 
 
 @pages.post("/company/invitations/<int:invitation_id>/resend")
 def invitation_resend(invitation_id: int):
     row = svc.resend_invitation(invitation_id, actor=me())
-    flash(f"A new link was sent to {row.email}; the old one no longer works."
-          if not row.send_error else f"The mail to {row.email} could not be sent: {row.send_error}",
-          "success" if not row.send_error else "warning")
+    if not row.send_error:
+        flash(f"A new link was sent to {row.email}; the old one no longer works.", "success")
+    else:
+        link = unsent_link(row.email, ("invitation", "welcome"))
+        flash(f"The mail to {row.email} could not be sent ({row.send_error})."
+              + (f" Pass this link on: {link}" if link else ""), "warning")
     return redirect(_back("pages.invitations"))
 
 

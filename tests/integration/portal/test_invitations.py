@@ -135,11 +135,14 @@ def test_bad_addresses_are_refused_naming_each(smtp, api, member, make_user):
     assert api.get("/invitations?state=maybe").status_code == 422
 
 
-def test_without_smtp_the_mail_goes_to_the_log_and_a_refusal_is_recorded(api, admin, smtp_server, caplog):
+def test_without_smtp_the_mail_is_held_and_logged_and_a_refusal_is_recorded(api, admin, smtp_server, caplog):
     caplog.set_level("INFO")
     r = api.post("/invitations", {"emails": ["log@example.com"]})
-    assert r.status_code == 201 and r.json["items"][0]["sent_at"] is not None
+    item = r.json["items"][0]
+    assert r.status_code == 201 and item["sent_at"] is None and item["send_error"] == "No SMTP server is set"
     assert "log@example.com" in caplog.text and "/invitation/" in caplog.text
+    [held] = api.get("/mail/outbox?state=held").json["items"]
+    assert held["kind"] == "invitation" and "/invitation/" in held["link"]
     from mail.services.settings import save_smtp
 
     save_smtp({"host": "127.0.0.1", "port": 1, "security": "none", "from_address": "f@example.com"},

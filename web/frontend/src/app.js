@@ -1,6 +1,7 @@
 // htmx for partial updates; CSRF token sent with every htmx request.
 import htmx from "htmx.org";
 import "bootstrap/dist/js/bootstrap.bundle.min.js";
+import "./departments.js";
 
 window.htmx = htmx;
 // The Content-Security-Policy allows no eval: behaviour lives in this file, never in attributes.
