@@ -42,6 +42,12 @@ def enter_request(user_id: int | None = None, on: bool = False) -> None:
     _mode.set(RequestMode(user_id, bool(on)))
 
 
+def request_user_id() -> int | None:
+    """Whose web request this is (None outside a request or before anyone is loaded)."""
+    mode = _mode.get()
+    return mode.user_id if mode is not None else None
+
+
 def leave_request() -> None:
     """Called when a request ends: code running afterwards is outside any request again."""
     _mode.set(None)

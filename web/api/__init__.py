@@ -61,6 +61,7 @@ def page_args() -> tuple[int, str | None]:
 from web.api import (  # noqa: E402,F401  (routes)
     access,
     activities,
+    audit,
     auth,
     events,
     export,

@@ -13,6 +13,7 @@ def register_pages(app: Flask) -> None:
     from web.pages import (  # noqa: F401  (routes)
         access,
         activities,
+        audit,
         auth,
         company,
         directory,
@@ -29,6 +30,7 @@ def register_pages(app: Flask) -> None:
         records,
         search,
         tasks,
+        two_factor,
         workgroups,
     )
     from web.pages.common import install
