@@ -9,7 +9,7 @@ from errors import Conflict, Forbidden, Unauthorized, ValidationError
 from extensions import db
 from org import audit, throttle, totp
 from org.models import RecoveryCode, User, utcnow
-from org.passwords import hash_password, verify_password
+from org.passwords import hash_random_code, verify_password
 from org.settings import require_2fa_for_admins
 from secrets_box import SecretBox
 
@@ -145,7 +145,8 @@ def _replace_recovery_codes(user: User) -> list[str]:
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     codes = totp.new_recovery_codes()
     for code in codes:
-        db.session.add(RecoveryCode(user_id=user.id, code_hash=hash_password(totp.normalise_recovery(code))))
+        hashed = hash_random_code(totp.normalise_recovery(code))
+        db.session.add(RecoveryCode(user_id=user.id, code_hash=hashed))
     db.session.flush()
     return codes
 
