@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from extensions import db
+from org.audit import AuditEntry
 from org.models import RecoveryCode, User, utcnow
 from org.throttle import LoginThrottle
 from tests.integration.security.two_factor_support import PASSWORD, enrol, forget_last_step, login, next_code
@@ -97,6 +98,9 @@ def test_regenerate_and_disable_need_a_code_and_the_password(client, make_user):
     assert client.post("/profile/two-factor/disable",
                        data={"password": PASSWORD, "code": next_code(secret)}).status_code == 302
     assert db.session.get(User, user.id).totp_secret is None
+    logged = db.session.scalars(select(AuditEntry.action).where(AuditEntry.actor_id == user.id)
+                                .order_by(AuditEntry.id)).all()
+    assert logged == ["2fa.enable", "2fa.recovery_codes", "2fa.disable"]
     client.post("/logout")
     assert login(client, user.email).headers["Location"] == "/"  # no code step any more
 
