@@ -36,10 +36,9 @@ def setup():
             db.session.rollback()
             error, fields = exc.message, exc.fields
         else:
-            login_user(user)
             _seed_demo(user)
             flash("Welcome to Flowdesk! Your administrator account is ready.", "success")
-            return redirect(url_for("pages.home"))
+            return _logged_in(user, False, url_for("pages.home"))
     return render_template("auth/setup.html", error=error, fields=fields, form=request.form), (
         422 if error else 200)
 

@@ -126,3 +126,12 @@ def test_the_setting_requires_enrolment_too(client, admin, api_for, make_user):
     assert api.get("/settings/security").status_code == 403  # this admin must now enrol first
     colleague = make_user()
     assert login(client, colleague.email).headers["Location"] == "/"  # only administrators
+
+
+def test_the_first_administrator_is_sent_to_enrol_when_required(client, monkeypatch):
+    monkeypatch.setenv("FLOWDESK_REQUIRE_2FA_FOR_ADMINS", "1")
+    done = client.post("/setup", data={"email": "first@example.com", "password": PASSWORD,
+                                       "first_name": "First", "last_name": "Admin"})
+    assert done.status_code == 302 and done.headers["Location"] == "/profile/two-factor"
+    page = client.get("/profile/two-factor").get_data(as_text=True)
+    assert 'id="two-factor-required"' in page
