@@ -9,7 +9,7 @@ from extensions import db, login_manager
 from org import admin as admin_mode
 from org import audit
 from org.models import User
-from org.services.two_factor import admin_mode_allowed
+from org.services.two_factor import NEEDS_ENROLMENT, admin_mode_allowed
 
 # The session key holding admin mode: the user's "id:session_version" while it is on, so it
 # never carries over to another account or survives a password change or dismissal.
@@ -62,10 +62,13 @@ def _load_user(user_id: str) -> User | None:
     user = load_session_user(user_id)
     if user is None:
         return None
-    # An administrator who must enrol in two-factor sign-in first has no admin mode.
-    admin_mode.enter_request(user.id, session.get(ADMIN_MODE_KEY) == user.get_id()
-                             and admin_mode_allowed(user))
+    admin_mode.enter_request(user.id, session.get(ADMIN_MODE_KEY) == user.get_id(), _refused(user))
     return user
+
+
+def _refused(user: User) -> str | None:
+    """An administrator who must set up two-factor sign-in first has no admin mode."""
+    return None if admin_mode_allowed(user) else NEEDS_ENROLMENT
 
 
 def set_session_admin_mode(user: User, on: bool) -> None:
@@ -89,5 +92,5 @@ def bearer_user() -> User:
     if found is None:
         raise Unauthorized("Invalid or revoked token")
     g.api_token = found[1]
-    admin_mode.enter_request(found[0].id, found[1].admin_mode and admin_mode_allowed(found[0]))
+    admin_mode.enter_request(found[0].id, found[1].admin_mode, _refused(found[0]))
     return found[0]

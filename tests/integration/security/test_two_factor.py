@@ -108,7 +108,8 @@ def test_regenerate_and_disable_need_a_code_and_the_password(client, make_user):
 def test_administrators_must_enrol_when_required(client, admin, api_for, monkeypatch):
     monkeypatch.setenv("FLOWDESK_REQUIRE_2FA_FOR_ADMINS", "1")
     api = api_for(admin)  # a token with admin mode on
-    assert api.get("/settings/security").status_code == 403  # no admin mode before enrolment
+    refused = api.get("/settings/security")  # no admin mode before enrolment
+    assert refused.status_code == 403 and "two-factor sign-in" in refused.json["error"]
     first = login(client, admin.email)
     assert first.status_code == 302 and first.headers["Location"].endswith("/profile/two-factor")
     refused = client.post("/admin-mode", data={"on": "1"})
