@@ -77,5 +77,6 @@ from web.api import (  # noqa: E402,F401  (routes)
     search,
     settings,
     tasks,
+    two_factor,
     workgroups,
 )

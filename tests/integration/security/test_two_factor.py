@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pyotp
 from sqlalchemy import select, update
 
 from extensions import db
@@ -136,3 +137,24 @@ def test_the_first_administrator_is_sent_to_enrol_when_required(client, monkeypa
     assert done.status_code == 302 and done.headers["Location"] == "/profile/two-factor"
     page = client.get("/profile/two-factor").get_data(as_text=True)
     assert 'id="two-factor-required"' in page
+
+
+def test_the_api_sets_it_up_and_off(api_for, make_user):
+    user = make_user()
+    api = api_for(user)
+    assert api.get("/me/two-factor").json == {"enabled": False, "pending": False, "required": False,
+                                              "recovery_codes_left": 0}
+    assert api.post("/me/two-factor/disable", {"password": PASSWORD, "code": "123456"}).status_code == 409
+    setup = api.post("/me/two-factor/start").json
+    assert setup["uri"].startswith("otpauth://totp/") and setup["qr_svg"].startswith("<svg")
+    assert api.get("/me/two-factor").json["pending"] is True
+    wrong = api.post("/me/two-factor/confirm", {"code": "12345x"})
+    assert wrong.status_code == 422 and "code" in wrong.json["fields"]
+    totp = pyotp.TOTP(setup["secret"])
+    first = api.post("/me/two-factor/confirm", {"code": totp.now()}).json["recovery_codes"]
+    assert len(first) == 10 and api.get("/me/two-factor").json["recovery_codes_left"] == 10
+    assert api.post("/me/two-factor/start").status_code == 409
+    again = api.post("/me/two-factor/recovery-codes", {"code": next_code(setup["secret"])}).json
+    assert set(again["recovery_codes"]).isdisjoint(first)
+    off = api.post("/me/two-factor/disable", {"password": PASSWORD, "code": again["recovery_codes"][0]})
+    assert off.status_code == 200 and off.json["enabled"] is False
