@@ -11,6 +11,7 @@ from engine.models import ProcessDefinition, ProcessDraft, ProcessInstance, Proc
 from engine.states import ACTIVE_STATUSES
 from errors import Conflict, Forbidden, NotFound, ServiceError, ValidationError
 from extensions import db
+from org import audit
 from org.actors import Actor, ProcessActor, actor_user
 from org.admin import acts_as_admin, has_admin_rights
 from org.rows import get_or_create
@@ -58,7 +59,15 @@ def deploy_process(data: bytes, *, actor: Actor) -> ProcessVersion:
     require_designer(actor)
     version = _prepare_version(data)
     db.session.flush()
+    _audit_deploy(version, actor)
     return version
+
+
+def _audit_deploy(version: ProcessVersion, actor: Actor | None) -> None:
+    audit.record("process.deploy", f"process {version.definition.key}", {
+        "version": version.number, "name": version.name, "sha256": version.bpmn_sha256,
+        "also": [f"{v.definition.key} v{v.number}" for v in getattr(version, "deployed_with", [])]},
+        actor=actor)
 
 
 def check_upload_size(data: bytes) -> None:
@@ -111,6 +120,8 @@ def deploy_as_system(data: bytes, *, created_by_id: int | None) -> tuple[Process
     if version.created_by_id is None and created_by_id is not None:
         version.created_by_id = created_by_id
     after = db.session.scalar(select(func.count(ProcessVersion.id)))
+    if after != before:
+        _audit_deploy(version, None)
     return version, after != before
 
 
@@ -164,6 +175,9 @@ def set_active(key: str, active: bool, *, actor: Actor) -> ProcessDefinition:
     definition = get_definition(key)
     if active and definition.archived_at is not None:
         raise Conflict(f"Process {key!r} is archived: bring it back from the archive first")
+    if definition.active != active:
+        audit.record("process.activate" if active else "process.deactivate", f"process {key}", {},
+                     actor=actor)
     definition.active = active
     db.session.flush()
     return definition
@@ -190,6 +204,8 @@ def update_triggers(key: str, triggers: Any, *, actor: Actor) -> ProcessVersion:
         raise ValidationError.from_fields(errors)
     version.triggers = [updated.get(t["element_id"], t) for t in version.triggers]
     db.session.flush()
+    audit.record("process.triggers", f"process {key}", {"version": version.number,
+                                                          "triggers": list(updated.values())}, actor=actor)
     return version
 
 

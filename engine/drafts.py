@@ -13,6 +13,7 @@ import hashlib
 from sqlalchemy import delete, func, select
 
 from engine.deploy import (
+    _audit_deploy,
     _prepare_version,
     check_upload_size,
     get_definition,
@@ -25,6 +26,7 @@ from engine.event_models import TimerStartSchedule
 from engine.models import ProcessDefinition, ProcessDraft, ProcessInstance, ProcessVersion
 from errors import Conflict, NotFound, ValidationError
 from extensions import db
+from org import audit
 from org.actors import Actor, actor_user
 from org.models import utcnow
 
@@ -102,6 +104,7 @@ def publish_draft(key: str, *, actor: Actor) -> ProcessVersion:
         version.created_by_id = actor_user(actor).id
     db.session.delete(draft)
     db.session.flush()
+    _audit_deploy(version, actor)
     return version
 
 
@@ -115,6 +118,7 @@ def delete_version(key: str, number: int, *, actor: Actor) -> ProcessDefinition 
         raise Conflict(f"Version {number} of {key!r} has run {used} instance(s); it stays for their "
                        "history. Deactivate or archive the process instead")
     definition = version.definition
+    audit.record("process.delete_version", f"process {key}", {"version": number}, actor=actor)
     was_newest = latest_version(definition).id == version.id
     db.session.execute(delete(TimerStartSchedule).where(TimerStartSchedule.version_id == version.id))
     db.session.delete(version)
@@ -143,6 +147,9 @@ def set_archived(key: str, archived: bool, *, actor: Actor) -> ProcessDefinition
     """Archive (inactive, hidden, no timer starts) or bring back (still inactive) a process."""
     require_designer(actor)
     definition = get_definition(key)
+    if archived != (definition.archived_at is not None):
+        audit.record("process.archive" if archived else "process.unarchive", f"process {key}", {},
+                     actor=actor)
     if archived:
         definition.archived_at = definition.archived_at or utcnow()
         definition.active = False

@@ -21,6 +21,7 @@ from engine.runtime import flush_or_conflict, schedule_run
 from engine.states import FINISHED_STATUSES, HumanTaskState, InstanceStatus
 from errors import Conflict, Forbidden, NotFound, ValidationError
 from extensions import db
+from org import audit
 from org.actors import Actor, actor_user
 from org.admin import acts_as_admin
 from org.models import utcnow
@@ -170,6 +171,8 @@ def terminate_instance(instance_id: int, *, actor: Actor) -> ProcessInstance:
             terminate_tree(instance, actor, "Terminated")
             child_terminated(instance)
             db.session.flush()  # the lock_version check: a moved row fails here
+            audit.record("process.terminate", f"instance {instance.id}", {
+                "process": instance.version.definition.key, "version": instance.version.number}, actor=actor)
             return instance
         except StaleDataError:
             db.session.rollback()

@@ -1,37 +1,19 @@
-"""Mailbox and SMTP passwords encrypted at rest with a Fernet key derived from SECRET_KEY."""
+"""Mailbox and SMTP passwords encrypted at rest (secrets_box.py, with mail's own derived key)."""
 from __future__ import annotations
 
-import base64
+from secrets_box import SecretBox, SecretUnreadable
 
-from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from flask import current_app
+__all__ = ["SecretUnreadable", "decrypt", "encrypt"]
 
-SALT = b"flowdesk-mail-v1"
-
-
-class SecretUnreadable(Exception):
-    """The stored secret was encrypted with another SECRET_KEY (or is damaged)."""
-
-
-def _fernet() -> Fernet:
-    secret = str(current_app.config["SECRET_KEY"]).encode()
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=SALT, info=b"mail-password").derive(secret)
-    return Fernet(base64.urlsafe_b64encode(key))
+# Salt and info are those of the tokens already stored: changing them would lose every password.
+_BOX = SecretBox(salt=b"flowdesk-mail-v1", info=b"mail-password", what="password")
 
 
 def encrypt(plain: str) -> str:
     """The token to store for `plain` ("" stays "")."""
-    return _fernet().encrypt(plain.encode()).decode() if plain else ""
+    return _BOX.encrypt(plain)
 
 
 def decrypt(token: str | None) -> str:
     """The password behind a stored token; SecretUnreadable if SECRET_KEY changed."""
-    if not token:
-        return ""
-    try:
-        return _fernet().decrypt(token.encode()).decode()
-    except InvalidToken:
-        raise SecretUnreadable("The stored password cannot be decrypted (was SECRET_KEY changed?); "
-                               "enter it again") from None
+    return _BOX.decrypt(token)

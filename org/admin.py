@@ -28,6 +28,8 @@ class RequestMode:
 
     user_id: int | None
     on: bool = False
+    # Why admin mode cannot be on for this user now (e.g. two-factor sign-in still to set up).
+    refused: str | None = None
 
 
 _mode: ContextVar[RequestMode | None] = ContextVar("flowdesk_admin_mode", default=None)
@@ -37,9 +39,15 @@ NEEDS_MODE = ("Switch admin mode on (profile menu) to do this: administrator rig
               "in admin mode")
 
 
-def enter_request(user_id: int | None = None, on: bool = False) -> None:
-    """Called by the web layer: this request is `user_id`'s, with admin mode `on`."""
-    _mode.set(RequestMode(user_id, bool(on)))
+def enter_request(user_id: int | None = None, on: bool = False, refused: str | None = None) -> None:
+    """Called by the web layer: this request is `user_id`'s, with admin mode `on` (or `refused`, why not)."""
+    _mode.set(RequestMode(user_id, bool(on) and not refused, refused))
+
+
+def request_user_id() -> int | None:
+    """Whose web request this is (None outside a request or before anyone is loaded)."""
+    mode = _mode.get()
+    return mode.user_id if mode is not None else None
 
 
 def leave_request() -> None:
@@ -90,6 +98,9 @@ def require_admin(actor: object | None) -> None:
     """403 naming what is missing: administrator rights, or admin mode."""
     if acts_as_admin(actor):
         return
+    mode = _mode.get()
+    if has_admin_rights(actor) and mode is not None and mode.refused:
+        raise Forbidden(mode.refused)
     raise Forbidden(NEEDS_MODE if has_admin_rights(actor) else NEEDS_RIGHTS)
 
 

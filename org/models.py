@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
@@ -45,6 +45,11 @@ class User(UserMixin, db.Model):
     # Invited, not joined yet (inactive until the invitation is accepted).
     pending: Mapped[bool] = mapped_column(default=False)
     dismissed_at: Mapped[datetime | None]
+    # Two-factor sign-in (org/services/two_factor.py): the TOTP key encrypted at rest; it only
+    # counts once confirmed (totp_enabled_at); the last time step used, so no code works twice.
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
+    totp_enabled_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     memberships: Mapped[list[DepartmentMember]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
@@ -65,6 +70,10 @@ class User(UserMixin, db.Model):
         if self.active:
             return UserState.ACTIVE
         return UserState.PENDING if self.pending else UserState.DISMISSED
+
+    @property
+    def has_two_factor(self) -> bool:
+        return self.totp_enabled_at is not None
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}"
@@ -131,6 +140,18 @@ class ApiToken(db.Model):
     admin_mode: Mapped[bool] = mapped_column(default=False)
 
     user: Mapped[User] = relationship()
+
+
+class RecoveryCode(db.Model):
+    """A single-use two-factor recovery code, stored as an argon2 hash like a password."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None]
 
 
 class Invitation(db.Model):

@@ -14,6 +14,9 @@ MAX_LENGTH = 1000
 COMMON_LIST = Path(__file__).resolve().parent / "data" / "common-passwords.txt.gz"
 
 _hasher = PasswordHasher()
+# Random codes (two-factor recovery codes, 50 bits) need no slow hash against guessing, only one that
+# does not reveal them: argon2 with light parameters, so checking ten of them stays quick.
+_code_hasher = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
 _dummy: list[str] = []
 
 
@@ -28,6 +31,11 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def hash_random_code(code: str) -> str:
+    """The stored form of a random single-use code (argon2, light parameters)."""
+    return _code_hasher.hash(code)
 
 
 def dummy_hash() -> str:

@@ -1,4 +1,5 @@
-"""Portal-wide settings documents; the network setting: private hosts outgoing connections may reach."""
+"""Portal-wide settings documents: the network (private hosts outgoing connections may reach) and
+security (two-factor sign-in required for administrators)."""
 from __future__ import annotations
 
 import os
@@ -11,10 +12,13 @@ import netguard
 from errors import ValidationError
 from extensions import db
 from org import admin as admin_rules
+from org import audit
 from org.actors import Actor, actor_user
 from org.models import utcnow
 
 NETWORK = "network"
+SECURITY = "security"
+ENV_REQUIRE_2FA = "FLOWDESK_REQUIRE_2FA_FOR_ADMINS"
 MAX_ENTRIES = 100
 
 
@@ -57,9 +61,52 @@ def save_network_settings(data: object, *, actor: Actor | None) -> dict:
     problems = [p for p in (netguard.entry_error(e) for e in entries) if p]
     if problems:
         raise ValidationError.from_fields({"allowed_private_hosts": "; ".join(problems)})
-    row = db.session.get(SiteSetting, NETWORK) or SiteSetting(name=NETWORK)
-    row.data = {"allowed_private_hosts": list(dict.fromkeys(entries))}
+    before = allowed_private_hosts()
+    _store(NETWORK, {"allowed_private_hosts": list(dict.fromkeys(entries))}, actor, before)
+    return network_settings(actor=actor)
+
+
+def _store(name: str, data: dict, actor: Actor | None, before: object) -> None:
+    row = db.session.get(SiteSetting, name) or SiteSetting(name=name)
+    row.data = data
     row.updated_by_id = actor_user(actor).id if actor is not None else None
     db.session.add(row)
     db.session.flush()
-    return network_settings(actor=actor)
+    audit.record("setting.change", name, {"before": before, "after": data}, actor=actor)
+
+
+def _env_requires_2fa() -> bool:
+    return os.environ.get(ENV_REQUIRE_2FA, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def require_2fa_for_admins() -> bool:
+    """Whether administrators must use two-factor sign-in (the environment or the setting says so)."""
+    return _env_requires_2fa() or _setting_requires_2fa()
+
+
+def _setting_requires_2fa() -> bool:
+    row = db.session.get(SiteSetting, SECURITY)
+    return bool(row is not None and (row.data or {}).get("require_2fa_for_admins"))
+
+
+def security_settings(*, actor: Actor | None) -> dict:
+    """The security setting, and whether FLOWDESK_REQUIRE_2FA_FOR_ADMINS forces it on (administrators)."""
+    admin_rules.require_admin(actor)
+    return {"require_2fa_for_admins": _setting_requires_2fa(),
+            "environment_requires_2fa": _env_requires_2fa()}
+
+
+def save_security_settings(data: object, *, actor: Actor | None) -> dict:
+    """Set whether administrators must use two-factor sign-in; the caller commits."""
+    admin_rules.require_admin(actor)
+    if not isinstance(data, dict):
+        raise ValidationError("Expected a JSON object")
+    errors = {k: "Unknown field" for k in data if k != "require_2fa_for_admins"}
+    if not isinstance(data.get("require_2fa_for_admins"), bool):
+        errors["require_2fa_for_admins"] = "Expected true or false"
+    if errors:
+        raise ValidationError.from_fields(errors)
+    before = security_settings(actor=actor)["require_2fa_for_admins"]
+    _store(SECURITY, {"require_2fa_for_admins": data["require_2fa_for_admins"]}, actor,
+           {"require_2fa_for_admins": before})
+    return security_settings(actor=actor)

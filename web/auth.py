@@ -7,7 +7,9 @@ from flask_login import user_logged_in, user_logged_out
 from errors import Unauthorized
 from extensions import db, login_manager
 from org import admin as admin_mode
+from org import audit
 from org.models import User
+from org.services.two_factor import NEEDS_ENROLMENT, admin_mode_allowed
 
 # The session key holding admin mode: the user's "id:session_version" while it is on, so it
 # never carries over to another account or survives a password change or dismissal.
@@ -28,10 +30,12 @@ def _start_request() -> None:
     request pushed inside another context) must not reuse the previous request's user."""
     g.pop("_login_user", None)
     admin_mode.enter_request(None, False)
+    audit.enter_request(request.remote_addr)
 
 
 def _end_request(_exc: BaseException | None = None) -> None:
     admin_mode.leave_request()
+    audit.leave_request()
 
 
 @user_logged_in.connect
@@ -41,9 +45,8 @@ def _admin_mode_ends(_app: Flask, **_: object) -> None:
     session.pop(ADMIN_MODE_KEY, None)
 
 
-@login_manager.user_loader
-def _load_user(user_id: str) -> User | None:
-    """Sessions carry "id:version"; a bumped version (dismissal) ends them at once."""
+def load_session_user(user_id: str) -> User | None:
+    """The active user a session's "id:version" names; a bumped version (dismissal) ends it."""
     try:
         uid, version = (int(p) for p in user_id.split(":"))
     except ValueError:
@@ -51,8 +54,21 @@ def _load_user(user_id: str) -> User | None:
     user = db.session.get(User, uid)
     if user is None or user.session_version != version or not user.is_active:
         return None
-    admin_mode.enter_request(user.id, session.get(ADMIN_MODE_KEY) == user.get_id())
     return user
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> User | None:
+    user = load_session_user(user_id)
+    if user is None:
+        return None
+    admin_mode.enter_request(user.id, session.get(ADMIN_MODE_KEY) == user.get_id(), _refused(user))
+    return user
+
+
+def _refused(user: User) -> str | None:
+    """An administrator who must set up two-factor sign-in first has no admin mode."""
+    return None if admin_mode_allowed(user) else NEEDS_ENROLMENT
 
 
 def set_session_admin_mode(user: User, on: bool) -> None:
@@ -76,5 +92,5 @@ def bearer_user() -> User:
     if found is None:
         raise Unauthorized("Invalid or revoked token")
     g.api_token = found[1]
-    admin_mode.enter_request(found[0].id, found[1].admin_mode)
+    admin_mode.enter_request(found[0].id, found[1].admin_mode, _refused(found[0]))
     return found[0]

@@ -8,6 +8,7 @@ from crm.models import StatusValue
 from crm.rights.models import ACTIONS, ENTITIES, LEVELS, STATUS_FIELDS, Role, RoleAssignment, RolePermission
 from errors import Conflict, Forbidden, NotFound, ValidationError
 from extensions import db
+from org import audit
 from org.actors import Actor
 from org.models import Department, User
 from org.workgroups import Workgroup
@@ -42,6 +43,7 @@ def create_role(data: dict, *, actor: Actor) -> Role:
     _apply(role, {"name": "", **data})
     db.session.flush()
     access.forget()
+    audit.record("role.create", f"role {role.id}", {"name": role.name, "given": data}, actor=actor)
     return role
 
 
@@ -51,12 +53,15 @@ def update_role(role_id: int, data: dict, *, actor: Actor) -> Role:
     role = get_role(role_id, actor=actor)
     _apply(role, data)
     access.forget()
+    audit.record("role.update", f"role {role.id}", {"name": role.name, "given": data}, actor=actor)
     return role
 
 
 def delete_role(role_id: int, *, actor: Actor) -> None:
     access.require_settings(actor)
-    db.session.delete(get_role(role_id, actor=actor))
+    role = get_role(role_id, actor=actor)
+    audit.record("role.delete", f"role {role.id}", {"name": role.name}, actor=actor)
+    db.session.delete(role)
     access.forget()
 
 
@@ -176,7 +181,13 @@ def add_assignment(role_id: int, data: dict, *, actor: Actor) -> RoleAssignment:
     db.session.add(assignment)
     db.session.flush()
     access.forget()
+    audit.record("role.assign", f"role {role.id}", {"name": role.name, **_who_gets(assignment)}, actor=actor)
     return assignment
+
+
+def _who_gets(assignment: RoleAssignment) -> dict:
+    return {k: getattr(assignment, k) for k in ("user_id", "department_id", "workgroup_id",
+                                                 "include_subdepartments") if getattr(assignment, k)}
 
 
 def _target(assignment: RoleAssignment, data: dict) -> None:
@@ -204,6 +215,7 @@ def remove_assignment(role_id: int, assignment_id: int, *, actor: Actor) -> None
     assignment = db.session.get(RoleAssignment, assignment_id)
     if assignment is None or assignment.role_id != role_id:
         raise NotFound(f"No assignment {assignment_id} of role {role_id}")
+    audit.record("role.unassign", f"role {role_id}", _who_gets(assignment), actor=actor)
     db.session.delete(assignment)
     access.forget()
 

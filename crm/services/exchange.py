@@ -18,6 +18,7 @@ from crm.entities import REGISTRY
 from crm.serialize import emails_of, json_value
 from errors import ServiceError, ValidationError
 from extensions import db
+from org import audit
 from org.actors import Actor
 
 BATCH = 1000
@@ -49,6 +50,7 @@ def export_csv(entity: str, *, actor: Actor, filters: dict | None = None) -> Ite
     """Check the export right, then yield the CSV text in chunks (header first)."""
     access.require(actor, entity, "export")
     stmt = _query(entity, filters or {}, actor)
+    audit.record("data.export", entity, {"format": "csv", "filters": filters or {}}, actor=actor)
     return _stream(entity, stmt, REGISTRY[entity].export_columns)
 
 

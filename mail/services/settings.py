@@ -17,6 +17,7 @@ from mail.models import Mailbox, MailSetting
 from mail.services.common import Checker, require_admin
 from mail.smtp import DEFAULT_PORTS, SECURITY, SendFailed, SmtpConfig, Transport
 from mail.states import MailboxKind, MailboxState
+from org import audit
 from org.actors import Actor, actor_user
 from transactions import enqueue_after_commit
 
@@ -29,6 +30,7 @@ DEFAULT_PATTERNS = {n: e.mail_pattern for n, e in ENTITIES.items()}
 PLACEHOLDER = "<n>"
 SECRET_BOUND = ("host", "port", "tls", "username")
 PASSWORD_AGAIN = "Enter the password again: the server or user changed"
+CRM_AUDITED = ("host", "port", "tls", "user", "folder", "unmatched", "address", "enabled", "subject_patterns")
 
 
 # ---- SMTP ----------------------------------------------------------------------------------
@@ -92,11 +94,21 @@ def save_smtp(data: dict, *, actor: Actor) -> dict:
     row.updated_by_id = actor_user(actor).id
     db.session.add(row)
     db.session.flush()
+    audit.record("setting.change", SMTP, _changes(old, values), actor=actor)
     if host:  # mail held for want of a server leaves once these settings are committed
         from mail.outbox import release_after_commit
 
         release_after_commit()
     return smtp_settings()
+
+
+def _changes(old: dict, new: dict) -> dict:
+    """What an audit entry says changed: values before and after, secrets only as "changed"."""
+    out = {}
+    for key in sorted(set(old) | set(new)):
+        if old.get(key) != new.get(key):
+            out[key] = "changed" if "password" in key else [old.get(key), new.get(key)]
+    return out
 
 
 def send_test_mail(to: object, *, actor: Actor) -> dict:
@@ -177,12 +189,18 @@ def save_crm_mailbox(data: dict, *, actor: Actor) -> dict:
         check.errors["enabled"] = "Expected true or false"
     check.raise_if_any()
     box = crm_mailbox() or Mailbox(key=CRM_KEY, kind=MailboxKind.CRM, subject_patterns={})
+    before = crm_mailbox_settings()
     apply_imap(box, values, data.get("password"))
     box.unmatched, box.address, box.enabled = values["unmatched"], values["address"], enabled
     box.subject_patterns = patterns
     db.session.add(box)
     db.session.flush()
-    return crm_mailbox_settings()
+    after = crm_mailbox_settings()
+    changed = _changes({k: before.get(k) for k in CRM_AUDITED}, {k: after.get(k) for k in CRM_AUDITED})
+    if data.get("password"):
+        changed["password"] = "changed"
+    audit.record("setting.change", "crm-mailbox", changed, actor=actor)
+    return after
 
 
 def imap_values(check: Checker) -> dict:

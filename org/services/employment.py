@@ -6,6 +6,7 @@ from sqlalchemy import update
 
 from errors import Conflict
 from extensions import db
+from org import audit
 from org.models import ApiToken, User, utcnow
 from org.services.users import get_user, other_active_admin_exists, require_admin
 from org.signals import user_dismissed
@@ -29,6 +30,7 @@ def dismiss_user(user_id: int, *, actor: User | None) -> User:
                        .values(revoked_at=utcnow(), admin_mode=False))
     user_dismissed.send(user, user_id=user.id, actor_id=getattr(actor, "id", None))
     db.session.flush()
+    audit.record("user.dismiss", f"user {user.id}", {"email": user.email}, actor=actor)
     return user
 
 
@@ -43,4 +45,5 @@ def hire_user(user_id: int, *, actor: User | None) -> User:
     user.active = True
     user.dismissed_at = None
     db.session.flush()
+    audit.record("user.hire", f"user {user.id}", {"email": user.email}, actor=actor)
     return user

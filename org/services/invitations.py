@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 
 from errors import Conflict, Forbidden, NotFound, ValidationError
 from extensions import db
-from org import notify
+from org import audit, notify
 from org.admin import acts_as_admin
 from org.models import Invitation, User, utcnow
 from org.passwords import hash_password, password_problem
@@ -72,6 +72,7 @@ def invite_people(emails: object, *, actor: User) -> list[Invitation]:
         token = _new_token(row)
         db.session.add(row)
         sent.append((row, token))
+        audit.record("user.invite", f"user {user.id}", {"email": email}, actor=actor)
     _commit_and_send(sent, actor)
     return [row for row, _ in sent]
 
@@ -131,6 +132,8 @@ def add_colleague(data: dict, *, actor: User | None) -> User:
                      invited_by_id=getattr(actor, "id", None))
     token = _new_token(row)
     db.session.add(row)
+    audit.record("user.create", f"user {user.id}", {"email": user.email, "is_admin": user.is_admin,
+                                                    "welcome_link": True}, actor=actor)
     _commit_and_send([(row, token)], actor)
     return user
 

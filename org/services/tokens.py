@@ -10,6 +10,7 @@ from errors import NotFound
 from extensions import db
 from org.admin import acts_as_admin
 from org.models import ApiToken, User, utcnow
+from org.services.two_factor import require_admin_mode_allowed
 
 
 def _digest(token: str) -> str:
@@ -52,6 +53,7 @@ def set_token_admin_mode(row: ApiToken, on: bool, *, actor: User) -> ApiToken:
     if row.user_id != actor.id:
         raise NotFound(f"No token {row.id}")
     admin.require_can_switch(actor, on)
+    require_admin_mode_allowed(actor, on)
     row.admin_mode = bool(on)
     admin.enter_request(actor.id, row.admin_mode)
     return row

@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 from errors import Conflict, NotFound, Unauthorized, ValidationError
 from extensions import db
 from org import admin as admin_rules
-from org import throttle
+from org import audit, throttle
 from org.models import ApiToken, Department, DepartmentMember, User, utcnow, valid_id
 from org.passwords import MIN_LENGTH, dummy_hash, hash_password, password_problem, verify_password
 from org.rows import get_or_create
@@ -61,6 +61,8 @@ def create_first_admin(email: str, password: str, first_name: str = "", last_nam
         raise Conflict("The first account already exists; log in instead")
     user = _new_user(email, password, first_name, last_name, is_admin=True)
     db.session.flush()
+    audit.record("user.create", f"user {user.id}", {"email": user.email, "is_admin": True, "first": True},
+                 actor=user)
     return user
 
 
@@ -84,6 +86,8 @@ def create_user(
     if ids:
         set_user_departments(user, ids)
     db.session.flush()
+    audit.record("user.create", f"user {user.id}", {"email": user.email, "is_admin": bool(is_admin),
+                                                    "department_ids": ids}, actor=actor)
     return user
 
 
@@ -136,6 +140,8 @@ def update_user(user_id: int, data: dict, *, actor: User) -> User:
         set_user_departments(user, list(data["department_ids"] or []))
     db.session.flush()
     _log_changes(user, before, actor)
+    shown = {k: ("changed" if k == "password" else v) for k, v in data.items()}
+    audit.record("user.update", f"user {user.id}", {"email": user.email, "given": shown}, actor=actor)
     return user
 
 
@@ -150,7 +156,9 @@ def _log_changes(user: User, before: dict, actor: User | None) -> None:
 def set_admin_flag(user: User, flag: bool) -> None:
     """Grant or revoke administrator rights (the caller checked the last-administrator rule).
 
-    Revoking also switches admin mode off on the user's API tokens."""
+    Revoking also switches admin mode off on the user's API tokens; a real change is audited."""
+    if bool(user.is_admin) != flag:
+        audit.record("admin.grant" if flag else "admin.revoke", f"user {user.id}", {"email": user.email})
     user.is_admin = flag
     if not flag:
         db.session.execute(update(ApiToken).where(ApiToken.user_id == user.id).values(admin_mode=False))
@@ -204,7 +212,8 @@ def authenticate(email: str, password: str, *, address: str | None = None) -> Us
         if locked:
             raise throttle.TooManyAttempts(locked)
         raise Unauthorized("Wrong email or password")
-    throttle.record_success(email)
+    if not user.has_two_factor:  # else the count clears only once the second step succeeds too
+        throttle.record_success(email)
     return user
 
 

@@ -88,6 +88,7 @@ from web.api import (  # noqa: E402,F401  (routes)
     access,
     accounts_docs,
     activities,
+    audit,
     auth,
     events,
     export,
@@ -106,5 +107,6 @@ from web.api import (  # noqa: E402,F401  (routes)
     search,
     settings,
     tasks,
+    two_factor,
     workgroups,
 )

@@ -188,9 +188,9 @@ def core_paths() -> dict:
     """Authentication, tasks, users, departments, the caller and the document itself."""
     return {
         "/auth/token": {"post": op(
-            "Trade e-mail and password for a bearer token", tag="Auth", operation_id="issue_token",
-            status="201", body=ref("TokenRequest"), response=ref("TokenIssued"), public=True,
-            errors=("401", "422"))},
+            "Trade e-mail and password (and `otp` with two-factor sign-in) for a bearer token",
+            tag="Auth", operation_id="issue_token", status="201", body=ref("TokenRequest"),
+            response=ref("TokenIssued"), public=True, errors=("401", "422"))},
         "/openapi.json": {"get": op("This document", tag="Meta", operation_id="openapi", public=True,
                                     response={"type": "object"}, errors=())},
         **_task_paths(),

@@ -170,7 +170,10 @@ def _misc_schemas() -> dict:
     convert = _obj({k: {"type": "boolean", "default": False} for k in targets}, required=[])
     converted = _obj({k: {"oneOf": [{"type": "null"}, ref(ENTITIES[k].label)]} for k in targets})
     login = _obj({"email": {"type": "string"}, "password": {"type": "string"},
-                  "name": {"type": "string", "description": "A label for the token"}},
+                  "name": {"type": "string", "description": "A label for the token"},
+                  "otp": {"type": "string", "description": (
+                      "With two-factor sign-in: the authenticator app's current 6-digit code or a "
+                      "recovery code (401 naming `otp` when missing or wrong)")}},
                  required=["email", "password"])
     issued = _obj({"token": {"type": "string"}, "user_id": ID})
     return {"Error": error, "VersionMismatch": stale, "TimelineEntry": entry,

@@ -1,4 +1,5 @@
-"""Settings (administrators): SMTP with a test mail, the Send&Save CRM mailbox, poll now, the network."""
+"""Settings (administrators): SMTP with a test mail, the Send&Save CRM mailbox, poll now, the network,
+security (two-factor sign-in required for administrators)."""
 from __future__ import annotations
 
 from flask import g, jsonify
@@ -41,8 +42,6 @@ def poll_crm_mailbox():
     return jsonify(svc.request_poll(actor=g.actor)), 202
 
 
-
-
 @api.get("/settings/network")
 def get_network():
     return jsonify(org_settings.network_settings(actor=g.actor))
@@ -51,6 +50,35 @@ def get_network():
 @api.put("/settings/network")
 def put_network():
     return jsonify(org_settings.save_network_settings(json_body(), actor=g.actor))
+
+
+@api.get("/settings/security")
+def get_security():
+    return jsonify(org_settings.security_settings(actor=g.actor))
+
+
+@api.put("/settings/security")
+def put_security():
+    return jsonify(org_settings.save_security_settings(json_body(), actor=g.actor))
+
+
+def _security_docs() -> None:
+    flag = {"type": "boolean", "description": (
+        "Administrators must use two-factor sign-in: without it they are sent to set it up after "
+        "the password and cannot switch admin mode on")}
+    shown = {"type": "object", "additionalProperties": False,
+             "required": ["require_2fa_for_admins", "environment_requires_2fa"],
+             "properties": {"require_2fa_for_admins": flag, "environment_requires_2fa": {
+                 "type": "boolean", "description": "FLOWDESK_REQUIRE_2FA_FOR_ADMINS forces it on"}}}
+    given = {"type": "object", "additionalProperties": False, "required": ["require_2fa_for_admins"],
+             "properties": {"require_2fa_for_admins": flag}}
+    register_paths({"/settings/security": {
+        "get": op("Security settings (administrators)", tag="Settings", operation_id="get_security_settings",
+                  response=ref("SecuritySettings"), errors=("401", "403")),
+        "put": op("Change the security settings (administrators)", tag="Settings",
+                  operation_id="put_security_settings", body=ref("SecuritySettingsInput"),
+                  response=ref("SecuritySettings"), errors=("401", "403", "422"))}},
+        schemas={"SecuritySettings": shown, "SecuritySettingsInput": given})
 
 
 def _network_docs() -> None:
@@ -77,3 +105,4 @@ def _network_docs() -> None:
 
 register_settings_docs()
 _network_docs()
+_security_docs()

@@ -13,6 +13,7 @@ def register_pages(app: Flask) -> None:
     from web.pages import (  # noqa: F401  (routes)
         access,
         activities,
+        audit,
         auth,
         company,
         directory,
@@ -33,6 +34,7 @@ def register_pages(app: Flask) -> None:
         search,
         structure,
         tasks,
+        two_factor,
         workgroups,
     )
     from web.pages.common import install

@@ -12,10 +12,11 @@ from markupsafe import Markup, escape
 
 from errors import ServiceError
 from extensions import db, login_manager
+from org.admin import acts_as_admin
 from org.models import User
 from web.pages import pages
 
-PUBLIC_ENDPOINTS = {"pages.setup", "pages.login", "pages.invitation_accept"}
+PUBLIC_ENDPOINTS = {"pages.setup", "pages.login", "pages.login_code", "pages.invitation_accept"}
 
 NAV = [
     ("CRM", [("pages.record_list", {"plural": "leads"}, "Leads", "bi-funnel"),
@@ -32,8 +33,11 @@ NAV = [
     ("Company", [("pages.employees", {}, "Employees", "bi-people"),
                  ("pages.departments", {}, "Departments", "bi-diagram-3"),
                  ("pages.workgroup_list", {}, "Workgroups", "bi-people-fill")]),
-    ("Settings", [("pages.access_roles", {}, "Access rights", "bi-shield-lock")]),
+    ("Settings", [("pages.access_roles", {}, "Access rights", "bi-shield-lock"),
+                  ("pages.security_settings", {}, "Security", "bi-shield-check"),
+                  ("pages.audit_log", {}, "Audit log", "bi-journal-text")]),
 ]
+ADMIN_MODE_LINKS = {"pages.security_settings", "pages.audit_log"}  # administrators in admin mode only
 
 
 def me() -> User:
@@ -163,9 +167,11 @@ def _nav() -> list:
     """The navigation; the Settings section only for those who may change settings."""
     from crm import access
 
-    if current_user.is_authenticated and access.can_change_settings(me()):
+    if not (current_user.is_authenticated and access.can_change_settings(me())):
+        return [(section, links) for section, links in NAV if section != "Settings"]
+    if acts_as_admin(me()):
         return NAV
-    return [(section, links) for section, links in NAV if section != "Settings"]
+    return [(section, [link for link in links if link[0] not in ADMIN_MODE_LINKS]) for section, links in NAV]
 
 
 def _globals() -> dict:

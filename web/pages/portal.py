@@ -13,6 +13,7 @@ from mail.outbox import unsent_link
 from org import notify
 from org.admin import acts_as_admin, admin_mode_on, has_admin_rights, require_can_switch
 from org.services import invitations as svc
+from org.services.two_factor import require_admin_mode_allowed
 from org.states import PORTAL_INVITATION_STATES, InvitationState
 from web.auth import set_session_admin_mode
 from web.pages import pages
@@ -56,6 +57,7 @@ def admin_mode_switch():
     """Switch admin mode on or off for this session (it ends with the session)."""
     on = request.form.get("on") == "1"
     require_can_switch(me(), on)
+    require_admin_mode_allowed(me(), on)
     set_session_admin_mode(me(), on)
     flash("Admin mode is on: administrative pages and actions are enabled." if on
           else "Admin mode is off: you work as an ordinary user.", "warning" if on else "info")
