@@ -160,3 +160,20 @@ def test_a_lost_race_outside_the_services_is_409_not_500(api, monkeypatch):
     monkeypatch.setattr(records, "update_record", stale)
     r = api.patch(f"/leads/{lead['id']}", {"title": "X"})
     assert r.status_code == 409 and "someone else" in r.json["error"]
+
+
+def test_stale_task_form_is_409_showing_the_other_change(client, admin, api):
+    lead = _lead(api)
+    task = api.post("/tasks", {"title": "Call", "description": "Ask",
+                               "links": [{"entity": "lead", "id": lead["id"]}]}).json
+    login(client, admin.email)
+    form = _form(client.get(f"/tasks/{task['id']}/edit").get_data(as_text=True))
+    assert form["version"] == "1"
+    assert api.patch(f"/tasks/{task['id']}", {"title": "Call today"}).json["version"] == 2
+    form.update(description="Ask about the budget")
+    r = client.post(f"/tasks/{task['id']}/edit", data=form)
+    assert r.status_code == 409
+    html = r.get_data(as_text=True)
+    assert 'class="fd-theirs">Call today</td><td class="fd-yours">Call</td>' in html
+    assert "Ask about the budget" in html and _form(html)["version"] == "2"
+    assert api.get(f"/tasks/{task['id']}").json["description"] == "Ask"  # nothing overwritten
