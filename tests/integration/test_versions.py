@@ -40,6 +40,7 @@ def test_stale_if_match_is_412_naming_the_current_version(api):
     r = api.patch(f"/leads/{lead['id']}", {"title": "Mine"}, headers={"If-Match": '"1"'})
     assert r.status_code == 412, r.json
     assert r.json["current_version"] == 2 and "version 2" in r.json["error"]
+    assert r.headers["ETag"] == '"2"'
     assert api.get(f"/leads/{lead['id']}").json["title"] == "Theirs"
     for tag in ('"abc"', '"1", "7"', 'W/"1"'):
         r = api.patch(f"/leads/{lead['id']}", {"title": "Mine"}, headers={"If-Match": tag})
