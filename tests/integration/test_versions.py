@@ -40,6 +40,7 @@ def test_stale_if_match_is_412_naming_the_current_version(api):
     r = api.patch(f"/leads/{lead['id']}", {"title": "Mine"}, headers={"If-Match": '"1"'})
     assert r.status_code == 412, r.json
     assert r.json["current_version"] == 2 and "version 2" in r.json["error"]
+    assert r.headers["ETag"] == '"2"'
     assert api.get(f"/leads/{lead['id']}").json["title"] == "Theirs"
     for tag in ('"abc"', '"1", "7"', 'W/"1"'):
         r = api.patch(f"/leads/{lead['id']}", {"title": "Mine"}, headers={"If-Match": tag})
@@ -160,3 +161,20 @@ def test_a_lost_race_outside_the_services_is_409_not_500(api, monkeypatch):
     monkeypatch.setattr(records, "update_record", stale)
     r = api.patch(f"/leads/{lead['id']}", {"title": "X"})
     assert r.status_code == 409 and "someone else" in r.json["error"]
+
+
+def test_stale_task_form_is_409_showing_the_other_change(client, admin, api):
+    lead = _lead(api)
+    task = api.post("/tasks", {"title": "Call", "description": "Ask",
+                               "links": [{"entity": "lead", "id": lead["id"]}]}).json
+    login(client, admin.email)
+    form = _form(client.get(f"/tasks/{task['id']}/edit").get_data(as_text=True))
+    assert form["version"] == "1"
+    assert api.patch(f"/tasks/{task['id']}", {"title": "Call today"}).json["version"] == 2
+    form.update(description="Ask about the budget")
+    r = client.post(f"/tasks/{task['id']}/edit", data=form)
+    assert r.status_code == 409
+    html = r.get_data(as_text=True)
+    assert 'class="fd-theirs">Call today</td><td class="fd-yours">Call</td>' in html
+    assert "Ask about the budget" in html and _form(html)["version"] == "2"
+    assert api.get(f"/tasks/{task['id']}").json["description"] == "Ask"  # nothing overwritten

@@ -29,8 +29,12 @@ def _authenticate() -> None:
 @api.errorhandler(ServiceError)
 def _service_error(exc: ServiceError):
     db.session.rollback()
-    retry = getattr(exc, "retry_after", None)  # 429 for throttled logins
-    return jsonify(exc.to_dict()), exc.status, ({"Retry-After": str(retry)} if retry else {})
+    headers: dict[str, str] = {}
+    if retry := getattr(exc, "retry_after", None):  # 429 for throttled logins
+        headers["Retry-After"] = str(retry)
+    if current := getattr(exc, "current_version", None):  # 412: the ETag to retry with
+        headers["ETag"] = f'"{current}"'
+    return jsonify(exc.to_dict()), exc.status, headers
 
 
 @api.errorhandler(StaleDataError)

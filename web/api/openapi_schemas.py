@@ -5,7 +5,7 @@ from crm.entities import ENTITIES, Entity, Field
 from crm.states import FieldKind
 from crm.task_input import STATUSES as TASK_STATUSES
 from crm.validation import status_codes
-from web.api.openapi import items_of, page_of, ref
+from web.api.openapi import ETAG, items_of, page_of, ref
 
 DATETIME = {"type": "string", "format": "date-time"}
 NULLABLE_DATETIME = {"type": ["string", "null"], "format": "date-time"}
@@ -196,5 +196,8 @@ def error_responses() -> dict:
              "TooManyRequests": "Throttled; Retry-After says for how many seconds",
              "PreconditionFailed": "If-Match named a version the record no longer has: read it again "
                                    "(`current_version` is its version now) and reapply your change"}
-    return {name: {"description": text, "content": {"application/json": {"schema": ref(
-        "VersionMismatch" if name == "PreconditionFailed" else "Error")}}} for name, text in texts.items()}
+    out = {name: {"description": text, "content": {"application/json": {"schema": ref("Error")}}}
+           for name, text in texts.items()}
+    out["PreconditionFailed"]["content"]["application/json"]["schema"] = ref("VersionMismatch")
+    out["PreconditionFailed"]["headers"] = ETAG
+    return out

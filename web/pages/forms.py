@@ -27,6 +27,12 @@ def form_data(spec: Entity, form: MultiDict, *, creating: bool) -> dict:
     return data
 
 
+def form_version(form: MultiDict) -> set[int] | None:
+    """The version an edit form was loaded with (its hidden `version`), as an If-Match."""
+    seen = form.get("version", "")
+    return {int(seen)} if seen.isdigit() and len(seen) < 10 else None
+
+
 def record_values(spec: Entity, record: object | None) -> dict[str, str]:
     """A record's values as the form's text (lists one per line)."""
     if record is None:

@@ -12,7 +12,7 @@ from errors import Conflict, PreconditionFailed, ValidationError
 from extensions import db
 from web.pages import pages
 from web.pages.common import me
-from web.pages.forms import field_widgets, form_data, record_values
+from web.pages.forms import field_widgets, form_data, form_version, record_values
 from web.pages.records import ICONS, PLURAL, spec_for
 
 
@@ -49,13 +49,13 @@ def record_edit(plural: str, record_id: int):
     record = get_record(spec.name, record_id, actor=me(), action="edit")
     if request.method == "GET":
         return _render_form(spec, record, record_values(spec, record), {})
-    seen = request.form.get("version", "")
+    seen = form_version(request.form)
     try:
         update_record(spec.name, record_id, form_data(spec, request.form, creating=False), actor=me(),
-                      if_match={int(seen)} if seen.isdigit() and len(seen) < 10 else None)
+                      if_match=seen)
     except PreconditionFailed:
         db.session.rollback()
-        return _stale_form(spec, record_id, int(seen))
+        return _stale_form(spec, record_id, min(seen or {0}))
     except ValidationError as exc:
         db.session.rollback()
         return _render_form(spec, record, request.form.to_dict(), exc.fields or {"_": exc.message}, 422)

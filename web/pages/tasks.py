@@ -18,12 +18,13 @@ from crm.services.tasks import (
     update_task,
 )
 from crm.states import TaskStatus
-from errors import ValidationError
+from errors import PreconditionFailed, ValidationError
 from extensions import db
 from org.services.users import list_users
 from web.pages import pages
 from web.pages.common import me
 from web.pages.display import record_url
+from web.pages.forms import form_version
 from web.pages.lookups import titles_by_id, users_by_id
 
 PAGE_SIZE = 25
@@ -104,7 +105,8 @@ def _requested_links() -> list[tuple[str, int]]:
     return out
 
 
-def _task_form(task: CrmTask | None, values: dict, errors: dict, links: list, status: int = 200):
+def _task_form(task: CrmTask | None, values: dict, errors: dict, links: list, status: int = 200,
+               conflicts: list[dict] | None = None):
     titles = {}
     for name in ENTITIES:
         ids = [i for e, i in links if e == name]
@@ -112,7 +114,7 @@ def _task_form(task: CrmTask | None, values: dict, errors: dict, links: list, st
     link_rows = [{"value": f"{e}:{i}", "label": ENTITIES[e].label, "url": record_url(e, i),
                   "title": titles.get((e, i), f"{ENTITIES[e].label} #{i}")} for e, i in links]
     return render_template("tasks/form.html", task=task, values=values, errors=errors, links=link_rows,
-                           users=list_users()), status
+                           users=list_users(), conflicts=conflicts), status
 
 
 def _submitted() -> dict:
@@ -162,19 +164,47 @@ def task_edit(task_id: int):
     task = get_task(task_id, actor=me(), action="edit")
     links = task_links(task.id)
     if request.method == "GET":
-        values = {"title": task.title, "description": task.description,
-                  "deadline": task.deadline.strftime("%Y-%m-%dT%H:%M") if task.deadline else "",
-                  "responsible_id": str(task.responsible_id or ""),
-                  "observer_ids": [str(i) for i in observer_ids(task.id)]}
-        return _task_form(task, values, {}, links)
+        return _task_form(task, _task_values(task), {}, links)
     data = _submitted()
     try:
-        update_task(task_id, data, actor=me())
+        update_task(task_id, data, actor=me(), if_match=form_version(request.form))
+    except PreconditionFailed:
+        db.session.rollback()
+        return _stale_task_form(task_id, data, links)
     except ValidationError as exc:
         db.session.rollback()
         return _task_form(task, data, exc.fields or {"_": exc.message}, links, 422)
     flash("Task saved.", "success")
     return redirect(url_for("pages.task_view", task_id=task_id))
+
+
+def _task_values(task: CrmTask) -> dict:
+    return {"title": task.title, "description": task.description,
+            "deadline": task.deadline.strftime("%Y-%m-%dT%H:%M") if task.deadline else "",
+            "responsible_id": str(task.responsible_id or ""),
+            "observer_ids": [str(i) for i in observer_ids(task.id)]}
+
+
+def _stale_task_form(task_id: int, mine: dict, links: list):
+    """409: the task was saved by someone else since the form was loaded; the form keeps this
+    user's values (and now the current version) and lists each field whose saved value differs."""
+    task = get_task(task_id, actor=me(), action="edit")
+    theirs = _task_values(task)
+    people = users_by_id([int(i) for i in [*theirs["observer_ids"], *mine["observer_ids"],
+                                           theirs["responsible_id"], mine["responsible_id"]] if i.isdigit()])
+
+    def shown(name: str, value: object) -> str:
+        if name == "responsible_id":
+            return people[int(value)].full_name if str(value).isdigit() and int(value) in people else ""
+        if name == "observer_ids":
+            return ", ".join(people[int(i)].full_name for i in value if i.isdigit() and int(i) in people)
+        return str(value).replace("\r\n", "\n").strip()
+
+    labels = {"title": "Title", "description": "Description", "deadline": "Deadline",
+              "responsible_id": "Responsible", "observer_ids": "Observers"}
+    conflicts = [{"label": label, "theirs": shown(name, theirs[name]), "yours": shown(name, mine[name])}
+                 for name, label in labels.items() if shown(name, theirs[name]) != shown(name, mine[name])]
+    return _task_form(task, mine, {}, links, 409, conflicts=conflicts)
 
 
 @pages.post("/tasks/<int:task_id>/<any(complete,reopen):action>")
