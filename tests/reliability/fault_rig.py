@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from crm.models import Lead
 from engine.models import HumanTask, ProcessInstance
@@ -81,31 +82,32 @@ class Census:
                 f"open_tasks_per_instance={dict(self.open_tasks_per_instance)}")
 
 
-def census() -> Census:
+def census(session: Session | None = None) -> Census:
     """Count leads, their instances and the instances' open tasks (a fresh snapshot)."""
-    db.session.rollback()
-    result = Census(leads=db.session.scalar(select(func.count()).select_from(Lead)))
-    per_lead = dict(db.session.execute(
+    session = session or db.session
+    session.rollback()
+    result = Census(leads=session.scalar(select(func.count()).select_from(Lead)))
+    per_lead = dict(session.execute(
         select(ProcessInstance.entity_id, func.count()).where(ProcessInstance.entity == "lead")
         .group_by(ProcessInstance.entity_id)).all())
-    lead_ids = db.session.scalars(select(Lead.id)).all()
+    lead_ids = session.scalars(select(Lead.id)).all()
     result.instances_per_lead = Counter(per_lead.get(lead_id, 0) for lead_id in lead_ids)
-    instances = db.session.execute(select(ProcessInstance.id, ProcessInstance.status)).all()
+    instances = session.execute(select(ProcessInstance.id, ProcessInstance.status)).all()
     result.statuses = Counter(status for _id, status in instances)
-    open_counts = dict(db.session.execute(
+    open_counts = dict(session.execute(
         select(HumanTask.instance_id, func.count()).where(HumanTask.state == "open")
         .group_by(HumanTask.instance_id)).all())
     result.open_tasks_per_instance = Counter(open_counts.get(i, 0) for i, _status in instances)
     return result
 
 
-def wait_settled(what: str, deadline: float = SETTLE_DEADLINE) -> Census:
+def wait_settled(what: str, deadline: float = SETTLE_DEADLINE, session: Session | None = None) -> Census:
     """Wait until the census is settled; fail with the last census if it never is."""
     started = time.monotonic()
     last: list[Census] = []
 
     def check() -> Census | None:
-        last[:] = [census()]
+        last[:] = [census(session)]
         return last[0] if last[0].settled else None
 
     try:
