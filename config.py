@@ -74,6 +74,11 @@ class Config:
         self.ENGINE_TIMER_SECONDS = float(os.environ.get("FLOWDESK_ENGINE_TIMER_SECONDS", "2"))
         # A running instance untouched this long lost its kick or its worker: beat re-dispatches it.
         self.ENGINE_STALE_SECONDS = float(os.environ.get("FLOWDESK_ENGINE_STALE_SECONDS", "60"))
+        # A step that met a transient database error is retried this often (1, 2, 4 ... 60 s).
+        self.ENGINE_MAX_RETRIES = int(os.environ.get("FLOWDESK_ENGINE_MAX_RETRIES", "8"))
+        self.ENGINE_RETRY_SECONDS = 1.0
+        # Seconds a client is told to wait (Retry-After) while the database is unavailable.
+        self.RETRY_AFTER_SECONDS = 10
         self.API_PAGE_MAX = 200
         # Invitation and set-password links expire after this many days.
         self.INVITATION_DAYS = float(os.environ.get("FLOWDESK_INVITATION_DAYS", "7"))
