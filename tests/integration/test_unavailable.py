@@ -68,3 +68,19 @@ def test_a_real_database_failure_is_not_turned_into_503(api, monkeypatch):
     monkeypatch.setattr(web.auth, "bearer_user", _failing(lambda: error))
     with pytest.raises(IntegrityError):  # TESTING propagates what would be a 500
         api.get("/leads")
+
+
+def test_a_commit_that_meets_a_busy_database_answers_503(app, api, monkeypatch):
+    import web
+    from transactions import close_unit_of_work
+
+    def commit_fails(*, commit: bool) -> None:
+        close_unit_of_work(commit=False)
+        if commit:
+            raise _locked()
+
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)  # as in production
+    monkeypatch.setattr(web, "close_unit_of_work", commit_fails)
+    resp = api.post("/leads", {"title": "Never committed"})
+    assert resp.status_code == 503 and resp.headers["Retry-After"]
+    assert "try again" in resp.get_json()["error"]
