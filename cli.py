@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 
 from errors import ServiceError
 from transactions import unit_of_work
@@ -17,6 +18,22 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(user_cli)
     app.cli.add_command(department_cli)
     app.cli.add_command(seed_cmd)
+    app.cli.add_command(setup_cmd)
+
+
+@click.command("setup", help="Apply the migrations and install the standard processes (once per "
+               "release; safe to run again).")
+@with_appcontext
+def setup_cmd() -> None:
+    from flask_migrate import upgrade
+
+    from engine.install import install_standard_processes
+
+    upgrade()
+    with unit_of_work():
+        installed = install_standard_processes()
+    click.echo("Database up to date; standard processes "
+               + (f"installed: {', '.join(installed)}" if installed else "already installed"))
 
 
 @click.group("user", help="Manage users.")

@@ -45,6 +45,9 @@ class Config:
             "worker_prefetch_multiplier": 1,
             "task_ignore_result": True,
             "broker_connection_retry_on_startup": True,
+            # Publishing (after-commit kicks, retries, beat) fails fast while the broker is
+            # down: the work is in the database and the sweeps send it again.
+            "broker_connection_timeout": 2,
             "beat_schedule_filename": str(INSTANCE_DIR / "celerybeat-schedule"),
         }
         # "celery": relay outbox rows through the broker after commit; "none": only the
@@ -71,6 +74,11 @@ class Config:
         self.ENGINE_TIMER_SECONDS = float(os.environ.get("FLOWDESK_ENGINE_TIMER_SECONDS", "2"))
         # A running instance untouched this long lost its kick or its worker: beat re-dispatches it.
         self.ENGINE_STALE_SECONDS = float(os.environ.get("FLOWDESK_ENGINE_STALE_SECONDS", "60"))
+        # A step that met a transient database error is retried this often (1, 2, 4 ... 60 s).
+        self.ENGINE_MAX_RETRIES = int(os.environ.get("FLOWDESK_ENGINE_MAX_RETRIES", "8"))
+        self.ENGINE_RETRY_SECONDS = 1.0
+        # Seconds a client is told to wait (Retry-After) while the database is unavailable.
+        self.RETRY_AFTER_SECONDS = 10
         self.API_PAGE_MAX = 200
         # Invitation and set-password links expire after this many days.
         self.INVITATION_DAYS = float(os.environ.get("FLOWDESK_INVITATION_DAYS", "7"))
@@ -115,7 +123,11 @@ def broker_transport_options(url: str) -> dict:
     timeout = int(os.environ.get("FLOWDESK_BROKER_VISIBILITY_TIMEOUT", "3600"))
     options = {"visibility_timeout": timeout, "unacked_restore_interval": 5,
                # kombu scans for expired tasks every interval * throttle seconds
-               "unacked_restore_throttle": 1 if timeout < 600 else 10}
+               "unacked_restore_throttle": 1 if timeout < 600 else 10,
+               # a publisher opening its connection tries once (kombu's default: 3 tries with
+               # 6 s of sleeps, holding the request whose commit kicked a worker); workers'
+               # consumers keep reconnecting on their own (broker_connection_max_retries)
+               "max_retries": 0, "socket_connect_timeout": 2}
     if os.environ.get("FLOWDESK_BROKER_KEY_PREFIX"):  # several installations on one Redis
         options["global_keyprefix"] = os.environ["FLOWDESK_BROKER_KEY_PREFIX"]
     return options

@@ -15,9 +15,9 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import delete, select
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
 
+import dbretry
 from crm.event_types import GENERIC_ENTITY
 from engine import spiff_adapter as spiff
 from engine.messages import is_record_message
@@ -62,9 +62,10 @@ def run_instance(instance_id: int) -> str | None:
     except StaleDataError:
         log.info("instance %s was advanced by another worker", instance_id)
         return None
-    except DBAPIError:  # the database, not the process: the task is retried
-        raise
-    except Exception as exc:  # a defect outside any task: keep the state, record the error
+    except Exception as exc:
+        if dbretry.is_transient(exc):  # the database, not the process: the task retries the step
+            raise
+        # a defect outside any task: keep the state, record the error (an incident)
         log.exception("instance %s failed", instance_id)
         return _mark_failed(instance_id, None, f"{type(exc).__name__}: {exc}")
     return status
@@ -101,7 +102,12 @@ def _service_handler(instance: ProcessInstance):
         """Run the topic's activity for this task."""
         from engine.activities import dispatch, make_context
 
-        return dispatch(topic, params, make_context(instance, task_uuid, element_id))
+        try:
+            return dispatch(topic, params, make_context(instance, task_uuid, element_id))
+        except Exception as exc:
+            if dbretry.is_transient(exc):  # not the task's fault: the whole step is retried
+                raise spiff.abort_step(f"{topic}: {type(exc).__name__}: {exc}") from exc
+            raise
 
     return handle
 

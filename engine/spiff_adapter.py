@@ -334,3 +334,10 @@ def raw_run(xml: bytes, process_id: str, variables: dict, start_message: str | N
     spec, subs = runner.load_spec(xml, process_id)
     wf = runner.new_workflow(spec, subs, variables, start_message, {"type": start_message})
     return runner.advance(wf, lambda topic, params, ctx: {})
+
+
+def abort_step(reason: str) -> Exception:
+    """The exception a service handler raises to give the whole step up (to be retried later)."""
+    from engine.spiff.specs import AbortStep
+
+    return AbortStep(reason)

@@ -3,31 +3,50 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from celery import shared_task
+from celery import Task, shared_task
 from celery.signals import worker_shutting_down
 from flask import current_app
-from sqlalchemy.exc import DBAPIError
 
+import dbretry
 from org.models import utcnow
 
+# A transient database error retries the step after 1, 2, 4 ... 60 s (jittered). Past the
+# last retry the instance stays as it was: still running, the beat's stale sweep sends it
+# again (ENGINE_STALE_SECONDS); a waiting one keeps its due timer for the next beat.
+MAX_RETRIES = 8
 
-@shared_task(name="engine.run_instance", ignore_result=True, bind=True, max_retries=5)
-def run_instance_task(self, instance_id: int) -> str | None:  # noqa: ANN001
+
+def _retry_transient(task: Task, exc: Exception) -> None:
+    """Retry `task` with exponential backoff when `exc` is a transient database error."""
+    if not dbretry.is_transient(exc):
+        return
+    base = float(current_app.config.get("ENGINE_RETRY_SECONDS", 1.0))
+    raise task.retry(exc=exc, countdown=dbretry.backoff(task.request.retries, base),
+                     max_retries=int(current_app.config.get("ENGINE_MAX_RETRIES", MAX_RETRIES)))
+
+
+@shared_task(name="engine.run_instance", ignore_result=True, bind=True)
+def run_instance_task(self: Task, instance_id: int) -> str | None:
     """Advance one instance to its next wait state (one transaction)."""
     from engine.runtime import run_instance
 
     try:
         return run_instance(instance_id)
-    except DBAPIError as exc:  # a busy or unreachable database: try again shortly
-        raise self.retry(exc=exc, countdown=1) from exc
+    except Exception as exc:  # a busy or unreachable database: the step again, later
+        _retry_transient(self, exc)
+        raise
 
 
-@shared_task(name="engine.fire_timers", ignore_result=True)
-def fire_timers_task(instance_id: int) -> str | None:
+@shared_task(name="engine.fire_timers", ignore_result=True, bind=True)
+def fire_timers_task(self: Task, instance_id: int) -> str | None:
     """Fire the due timers of one instance."""
     from engine.runtime import fire_timers
 
-    return fire_timers(instance_id)
+    try:
+        return fire_timers(instance_id)
+    except Exception as exc:
+        _retry_transient(self, exc)
+        raise
 
 
 @shared_task(name="engine.fire_timer_start", ignore_result=True)

@@ -24,6 +24,7 @@ def register(app: Flask) -> None:
     from web.auth import init_login
     from web.headers import init_headers
     from web.pages import register_pages
+    from web.unavailable import init_unavailable
 
     app.url_map.converters["int"] = IdConverter  # before any route is added
     app.before_request(_open_request_unit)
@@ -31,6 +32,7 @@ def register(app: Flask) -> None:
     app.teardown_request(_abandon_request_unit)
     init_login(app)
     init_headers(app)
+    init_unavailable(app)
     app.register_blueprint(api)
     register_pages(app)
 

@@ -34,7 +34,7 @@ from engine.spiff.parser import FlowdeskParser
 from engine.spiff.prune import pruned_elements
 from engine.spiff.sandbox import DEFAULT_TIMEOUT, SandboxError
 from engine.spiff.script_engine import FlowdeskScriptEngine
-from engine.spiff.specs import ServiceHandler
+from engine.spiff.specs import AbortStep, ServiceHandler
 
 serialize_spec = _ser.serialize_spec
 deserialize_spec = _ser.deserialize_spec
@@ -154,6 +154,8 @@ def advance(
     run = stepping.Run()
     try:
         stepping.run_engine(workflow, limits, run)
+    except AbortStep:
+        raise  # the caller discards this step: nothing of it may look done
     except Exception as exc:  # a script, condition, timer... failed: the task goes to ERROR
         _record_failure(exc)
     finally:

@@ -41,6 +41,14 @@ class ServiceTaskError(Exception):
     """A service task could not run (missing handler, bad result)."""
 
 
+class AbortStep(Exception):
+    """Raised by a service handler to give up the whole step instead of failing the task.
+
+    The caller rolls its unit of work back and runs the step again later (a transient
+    database error inside an activity is not a fault of the process).
+    """
+
+
 class ExternalServiceTask(ServiceTask):
     """A service task that calls the platform's handler for its topic with evaluated parameters."""
 
@@ -64,6 +72,8 @@ class ExternalServiceTask(ServiceTask):
         """Call the handler; on failure record the error and return False (task → ERROR)."""
         try:
             self._call(my_task)
+        except AbortStep:
+            raise
         except Exception as exc:
             label = f"{self.bpmn_name!r} ({self.bpmn_id})" if self.bpmn_name else self.bpmn_id
             message = f"Service task {label}, topic {self.topic}: {type(exc).__name__}: {exc}"
