@@ -229,7 +229,7 @@ def instance_detail(instance: ProcessInstance, *, actor: Actor) -> dict:
         **instance_to_dict(instance),
         **links(instance),
         "variables": spiff.variables(wf),
-        "current_elements": spiff.current_elements(states),
+        "current_elements": spiff.current_elements(wf, states),
         "task_states": states,
         "human_tasks": tasks_to_dicts(tasks, actor=actor),
         "timers": [{"element_id": t.element_id, "due_at": _iso(t.due_at),

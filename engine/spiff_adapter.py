@@ -191,9 +191,14 @@ def task_states(wf: Any) -> dict[str, str]:
     return runner.get_task_states(wf)
 
 
-def current_elements(states: dict[str, str]) -> list[str]:
-    """Elements that are ready, running, waiting or in error."""
-    return sorted(e for e, s in states.items() if s in ("ready", "started", "waiting", "error"))
+def current_elements(wf: Any, states: dict[str, str]) -> list[str]:
+    """Elements that are ready, running, waiting or in error (not the boundary events waiting
+    on them: as in Camunda's activity instances, those are subscriptions, not positions)."""
+    from engine.spiff.snapshot import listening_boundaries
+
+    listening = listening_boundaries(wf)
+    return sorted(e for e, s in states.items()
+                  if s in ("ready", "started", "waiting", "error") and e not in listening)
 
 
 def limits(config: dict) -> Any:

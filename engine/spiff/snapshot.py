@@ -241,3 +241,11 @@ def errors(workflow: Any) -> list[dict[str, Any]]:
             }
         )
     return found
+
+
+def listening_boundaries(workflow: Any) -> set[str]:
+    """Ids of boundary events still waiting on their activity (subscriptions, not positions)."""
+    from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
+
+    return {t.task_spec.bpmn_id for t in workflow.get_tasks(state=TaskState.WAITING)
+            if isinstance(t.task_spec, BoundaryEvent)}

@@ -11,8 +11,8 @@ import pytest
 import requests
 
 from tests.integration.engine.limit_diagrams import gateway_loop
-from tests.integration.test_embedded_run import DEADLINE, Browserish, EmbeddedServer, _first_admin
 from tests.support.databases import backend
+from tests.support.embedded import DEADLINE, Browserish, EmbeddedServer, first_admin
 from tests.support.services import wait_until
 
 pytestmark = [
@@ -37,7 +37,7 @@ def test_sigterm_stops_python_app_py_while_a_runaway_instance_runs(tmp_path):
     server = EmbeddedServer(instance).start()
     try:
         web = Browserish(server.url)
-        _first_admin(web)
+        first_admin(web)
         token = web.json("POST", "/api/v1/auth/token",
                          {"email": "boss@example.com", "password": "correct horse 42"})["token"]
         web.json("POST", "/api/v1/me/admin-mode", {"on": True}, token)  # deploying needs the right

@@ -17,9 +17,9 @@ import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
-from tests.integration.test_embedded_run import Browserish, EmbeddedServer
 from tests.reliability.fault_rig import call, wait_settled
 from tests.support.databases import backend
+from tests.support.embedded import Browserish, EmbeddedServer
 from tests.support.services import BASE_DIR
 
 pytestmark = [

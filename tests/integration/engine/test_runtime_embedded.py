@@ -7,8 +7,8 @@ import signal
 
 import pytest
 
-from tests.integration.test_embedded_run import Browserish, EmbeddedServer, _first_admin
 from tests.support.databases import backend
+from tests.support.embedded import Browserish, EmbeddedServer, first_admin
 from tests.support.services import wait_until
 
 pytestmark = [
@@ -22,7 +22,7 @@ def test_embedded_run_installs_and_runs_process_lead(tmp_path):
     server = EmbeddedServer(tmp_path / "instance").start()
     try:
         web = Browserish(server.url)
-        _first_admin(web)
+        first_admin(web)
         token = web.json("POST", "/api/v1/auth/token",
                          {"email": "boss@example.com", "password": "correct horse 42"})["token"]
         keys = {p["key"]: p["active"] for p in web.json("GET", "/api/v1/processes", token=token)["items"]}
