@@ -49,6 +49,9 @@ def _init_extensions(app: Flask) -> None:
     celery.conf.beat_schedule["mail-unread"] = {  # unread counts of personal mailboxes
         "task": "mail.refresh_unread",
         "schedule": timedelta(seconds=app.config.get("MAIL_UNREAD_SECONDS", 300))}
+    celery.conf.beat_schedule["caldav-sync"] = {  # every external calendar, both ways
+        "task": "calendars.sync_all",
+        "schedule": timedelta(minutes=app.config.get("CALDAV_SYNC_MINUTES", 5))}
     if celery.conf.broker_url.startswith("sqla+"):  # embedded broker keeps consumed rows
         celery.conf.beat_schedule["broker-purge"] = {"task": "flowdesk.purge_broker",
                                                      "schedule": timedelta(minutes=1)}
@@ -71,6 +74,9 @@ def _sqlite_pragmas() -> None:
 
 
 def _register_parts(app: Flask) -> None:
+    import calendars.event_types  # declares event.* before the consumers register
+    import calendars.models
+    import calendars.tasks  # noqa: F401  (registers Celery tasks)
     import crm.attributes
     import crm.events
     import crm.models

@@ -62,6 +62,8 @@ from web.api import (  # noqa: E402,F401  (routes)
     access,
     activities,
     auth,
+    calendars,
+    calendars_docs,
     events,
     export,
     inbox,

@@ -18,6 +18,8 @@ CATALOGUE = {
     "deal.created": BOTH, "deal.updated": BOTH, "deal.deleted": SEARCH, "deal.commented": SEARCH,
     "task.created": BOTH, "task.updated": BOTH, "task.deleted": SEARCH, "task.commented": SEARCH,
     "email.received": ENGINE, "email.sent": ENGINE,
+    # declared by calendars (calendars/event_types.py)
+    "event.created": ENGINE, "event.updated": ENGINE, "event.deleted": [],
 }
 
 
