@@ -6,6 +6,6 @@ package); the CalDAV client, the sync and the Celery tasks are calendars' own.
 """
 
 PUBLIC_MODULES = (
-    "calendars.access", "calendars.event_types", "calendars.ical", "calendars.models",
+    "calendars.access", "calendars.event_types", "calendars.feed", "calendars.ical", "calendars.models",
     "calendars.serialize", "calendars.services", "calendars.states",
 )

@@ -15,7 +15,7 @@ from extensions import db, login_manager
 from org.models import User
 from web.pages import pages
 
-PUBLIC_ENDPOINTS = {"pages.setup", "pages.login", "pages.invitation_accept"}
+PUBLIC_ENDPOINTS = {"pages.setup", "pages.login", "pages.invitation_accept", "pages.calendar_feed"}
 
 NAV = [
     ("CRM", [("pages.record_list", {"plural": "leads"}, "Leads", "bi-funnel"),

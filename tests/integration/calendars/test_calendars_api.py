@@ -131,3 +131,15 @@ def test_an_event_linked_to_a_record_is_on_its_timeline_and_its_event(api):
     assert any(e["kind"] == "event" and "Kick-off" in e["summary"] for e in timeline)
     row = db.session.scalars(select(OutboxEvent).where(OutboxEvent.type == "event.created")).one()
     assert (row.entity, row.entity_id) == ("lead", lead["id"])
+
+
+def test_the_secret_feed_serves_the_calendar_until_revoked(ann_api, client):
+    cal = own_calendar(ann_api)
+    add(ann_api, cal["id"], title="Public talk")
+    add(ann_api, cal["id"], title="Dentist", private=True)
+    url = ann_api.post(f"/calendars/{cal['id']}/feed").get_json()["url"]
+    path = url.split("://", 1)[1].split("/", 1)[1]
+    body = client.get("/" + path).get_data(as_text=True)
+    assert "SUMMARY:Public talk" in body and "SUMMARY:Busy" in body and "Dentist" not in body
+    assert ann_api.delete(f"/calendars/{cal['id']}/feed").status_code == 204
+    assert client.get("/" + path).status_code == 404
