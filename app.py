@@ -91,6 +91,7 @@ def _register_parts(app: Flask) -> None:
     import org.settings
     import org.throttle
     import web
+    from calendars.dav import mount as mount_dav
     from cli import register_cli
     from crm.search import register_search
     from engine.consumer import register as register_engine_consumer
@@ -103,6 +104,7 @@ def _register_parts(app: Flask) -> None:
     for name in app.config.get("EXTRA_MODULES", ()):  # plug-ins named in FLOWDESK_EXTRA_MODULES
         importlib.import_module(name)
     web.register(app)
+    mount_dav(app)
     register_cli(app)
 
 

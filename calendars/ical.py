@@ -6,6 +6,7 @@ exceptions (RECURRENCE-ID overrides) that came from a CalDAV server survive a lo
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -43,6 +44,11 @@ class EventData:
     attendee_emails: tuple[str, ...] = ()
     organizer_email: str | None = None
     last_modified: datetime | None = None
+
+
+def resource_name(uid: str) -> str:
+    """A safe file name for an event: its UID with odd characters replaced, plus .ics."""
+    return re.sub(r"[^A-Za-z0-9@._-]", "_", uid)[:200] + ".ics"
 
 
 def to_utc(value: datetime | date, tz: str = "UTC") -> datetime:

@@ -57,6 +57,8 @@ class CalendarEvent(db.Model):
     ical: Mapped[str] = mapped_column(Text, default="")
     etag: Mapped[str] = mapped_column(String(64), default="")
     sequence: Mapped[int] = mapped_column(default=0)
+    # The resource name in /dav/ (what a CalDAV client PUT it as, or "<uid>.ics").
+    dav_href: Mapped[str | None] = mapped_column(String(255))
     # External calendars: where the event lives on the server, its ETag there, and whether
     # it changed here since the last sync (to be written to the server).
     remote_href: Mapped[str | None] = mapped_column(String(1000))
@@ -73,6 +75,7 @@ class CalendarEvent(db.Model):
 
     __table_args__ = (
         UniqueConstraint("calendar_id", "uid", name="uq_calendar_event_uid"),
+        UniqueConstraint("calendar_id", "dav_href", name="uq_calendar_event_dav_href"),
         Index("ix_calendar_event_range", "calendar_id", "start_at"),
         Index("ix_calendar_event_crm", "crm_entity", "crm_record_id"),
     )

@@ -8,7 +8,6 @@ on the external calendar. Runs in the caller's unit of work and never commits.
 from __future__ import annotations
 
 import logging
-import re
 import uuid
 from urllib.parse import unquote, urlsplit
 
@@ -132,7 +131,8 @@ def _remote_is_newer(event: CalendarEvent, data: ical.EventData) -> bool:
 def _store(row: ExternalCalendar, event: CalendarEvent | None, href: str, etag: str, text: str,
            data: ical.EventData) -> None:
     if event is None:
-        event = CalendarEvent(calendar_id=row.calendar_id, uid=data.uid, reminders=[])
+        event = CalendarEvent(calendar_id=row.calendar_id, uid=data.uid, reminders=[],
+                              dav_href=ical.resource_name(data.uid))
         db.session.add(event)
     for name in ("title", "start_at", "end_at", "all_day", "timezone", "description", "location",
                  "private", "rrule"):
@@ -169,5 +169,4 @@ def _push(client, row: ExternalCalendar, counts: Counts) -> None:  # noqa: ANN00
 
 
 def _new_href(collection_url: str, uid: str) -> str:
-    name = re.sub(r"[^A-Za-z0-9@._-]", "_", uid)
-    return unquote(urlsplit(collection_url).path).rstrip("/") + "/" + name + ".ics"
+    return unquote(urlsplit(collection_url).path).rstrip("/") + "/" + ical.resource_name(uid)

@@ -120,7 +120,7 @@ def _plain(value: object) -> object:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
-def _record(event: CalendarEvent, change: EventChange, changes: dict, actor: Actor) -> None:
+def record_change(event: CalendarEvent, change: EventChange, changes: dict, actor: Actor) -> None:
     """The domain event, about the linked CRM record if there is one (processes on it hear it)."""
     entity, entity_id = (event.crm_entity, event.crm_record_id) if event.crm_entity else (ENTITY, event.id)
     record_event(change, entity, entity_id, {**changes, "event_id": [None, event.id]}, actor=actor)
@@ -131,7 +131,8 @@ def create_event(calendar_id: int, data: dict, *, actor: Actor) -> CalendarEvent
     cal, _view = get_calendar(calendar_id, actor=actor)
     require_writable(cal, actor)
     cleaned = clean_event(data)
-    event = CalendarEvent(calendar=cal, calendar_id=cal.id, uid=f"{uuid.uuid4()}@flowdesk",
+    uid = f"{uuid.uuid4()}@flowdesk"
+    event = CalendarEvent(calendar=cal, calendar_id=cal.id, uid=uid, dav_href=ical.resource_name(uid),
                           organizer_id=actor_user(actor).id, attendees=[], reminders=[])
     db.session.add(event)
     changes = _apply(event, cleaned, actor)
@@ -140,7 +141,7 @@ def create_event(calendar_id: int, data: dict, *, actor: Actor) -> CalendarEvent
         add_entry(event.crm_entity, event.crm_record_id, TimelineKind.EVENT, actor=actor,
                   summary=f"Meeting scheduled: {event.title} ({event.start_at:%Y-%m-%d %H:%M} UTC)",
                   data={"event_id": event.id})
-    _record(event, EventChange.CREATED, changes, actor)
+    record_change(event, EventChange.CREATED, changes, actor)
     return event
 
 
@@ -153,14 +154,14 @@ def update_event(event_id: int, data: dict, *, actor: Actor) -> CalendarEvent:
     """Change an event's fields (PATCH semantics); records event.updated."""
     event = _writable(event_id, actor)
     changes = _apply(event, clean_event(data, current_values(event)), actor)
-    _record(event, EventChange.UPDATED, changes, actor)
+    record_change(event, EventChange.UPDATED, changes, actor)
     return event
 
 
 def delete_event(event_id: int, *, actor: Actor) -> None:
     """Delete an event; in a synced calendar it stays as a tombstone until the server hears."""
     event = _writable(event_id, actor)
-    _record(event, EventChange.DELETED, {}, actor)
+    record_change(event, EventChange.DELETED, {}, actor)
     touch(event.calendar)
     if event.calendar.kind == CalendarKind.EXTERNAL and event.remote_href:
         event.deleted_at = utcnow()

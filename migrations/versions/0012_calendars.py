@@ -61,6 +61,7 @@ def upgrade():
     sa.Column("ical", sa.Text(), nullable=False),
     sa.Column("etag", sa.String(length=64), nullable=False),
     sa.Column("sequence", sa.Integer(), nullable=False),
+    sa.Column("dav_href", sa.String(length=255), nullable=True),
     sa.Column("remote_href", sa.String(length=1000), nullable=True),
     sa.Column("remote_etag", sa.String(length=255), nullable=True),
     sa.Column("dirty", sa.Boolean(), nullable=False),
@@ -72,6 +73,7 @@ def upgrade():
     sa.ForeignKeyConstraint(["organizer_id"], ["user_account.id"],
                             name=op.f("fk_calendar_event_organizer_id_user_account"), ondelete="SET NULL"),
     sa.PrimaryKeyConstraint("id", name=op.f("pk_calendar_event")),
+    sa.UniqueConstraint("calendar_id", "dav_href", name=op.f("uq_calendar_event_dav_href")),
     sa.UniqueConstraint("calendar_id", "uid", name="uq_calendar_event_uid")
     )
     with op.batch_alter_table("calendar_event", schema=None) as batch_op:

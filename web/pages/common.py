@@ -15,7 +15,8 @@ from extensions import db, login_manager
 from org.models import User
 from web.pages import pages
 
-PUBLIC_ENDPOINTS = {"pages.setup", "pages.login", "pages.invitation_accept", "pages.calendar_feed"}
+PUBLIC_ENDPOINTS = {"pages.setup", "pages.login", "pages.invitation_accept", "pages.calendar_feed",
+                    "pages.caldav_well_known"}
 
 NAV = [
     ("CRM", [("pages.record_list", {"plural": "leads"}, "Leads", "bi-funnel"),
