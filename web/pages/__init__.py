@@ -14,6 +14,7 @@ def register_pages(app: Flask) -> None:
         access,
         activities,
         auth,
+        calendar,
         calendar_feed,
         company,
         directory,

@@ -1,0 +1,46 @@
+"""The calendar page and the session JSON routes its script uses (create, move, delete)."""
+from __future__ import annotations
+
+import pytest
+
+RANGE = "?start=2026-12-01T00:00:00Z&end=2027-01-01T00:00:00Z"
+
+
+@pytest.fixture
+def logged_in(client, make_user):
+    user = make_user("page@example.com")
+    client.post("/login", data={"email": user.email, "password": "Quiet-bay-42"})
+    return user
+
+
+def own_calendar_id(client) -> int:
+    html = client.get("/calendar").get_data(as_text=True)
+    return int(html.split('<option value="', 1)[1].split('"', 1)[0])
+
+
+def test_the_page_loads_its_module_and_lists_the_calendars(client, logged_in):
+    resp = client.get("/calendar")
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and "calendar.js" in html and 'id="calendar"' in html
+    assert "<script>" not in html  # the CSP forbids inline scripts
+
+
+def test_create_move_and_delete_through_the_page_routes(client, logged_in):
+    cal_id = own_calendar_id(client)
+    made = client.post(f"/calendar/{cal_id}/events.json", json={
+        "title": "Demo", "start": "2026-12-07T09:00:00Z", "end": "2026-12-07T10:00:00Z"})
+    assert made.status_code == 201
+    event_id = made.get_json()["id"]
+    moved = client.patch(f"/calendar/events/{event_id}.json", json={
+        "start": "2026-12-08T13:00:00Z", "end": "2026-12-08T15:00:00Z", "all_day": False})
+    assert moved.get_json()["end"] == "2026-12-08T15:00:00Z"
+    items = client.get(f"/calendar/{cal_id}/events.json{RANGE}").get_json()
+    assert [(i["title"], i["start"]) for i in items] == [("Demo", "2026-12-08T13:00:00Z")]
+    bad = client.post(f"/calendar/{cal_id}/events.json", json={"start": "2026-12-07"})
+    assert bad.status_code == 422 and "title" in bad.get_json()["fields"]
+    assert client.delete(f"/calendar/events/{event_id}.json").status_code == 204
+    assert client.get(f"/calendar/{cal_id}/events.json{RANGE}").get_json() == []
+
+
+def test_the_page_needs_a_login(client):
+    assert client.get("/calendar").status_code in (302, 401)
