@@ -61,7 +61,7 @@ SCHEMAS = {
 
 
 def _paths() -> dict:
-    cid, eid, xid = path_id("calendar_id"), path_id("event_id"), path_id("external_id")
+    cid, eid = path_id("calendar_id"), path_id("event_id")
     event = ref("Event")
     return {
         "/calendars": {"get": op("Your calendars (own, workgroups', external)", tag=TAG,
@@ -90,6 +90,12 @@ def _paths() -> dict:
         "/events/{event_id}/response": {"post": op(
             "Accept or decline an invitation", tag=TAG, operation_id="respond_event", params=[eid],
             body=ref("EventResponse"), response=event)},
+    }
+
+
+def _external_paths() -> dict:
+    xid = path_id("external_id")
+    return {
         "/calendars/external": {
             "get": op("Your external calendars", tag=EXT, operation_id="list_external_calendars",
                       response=ref("ExternalCalendarList")),
@@ -112,4 +118,4 @@ def _paths() -> dict:
     }
 
 
-register_paths(_paths(), schemas=SCHEMAS)
+register_paths({**_paths(), **_external_paths()}, schemas=SCHEMAS)
