@@ -16,6 +16,7 @@ def register_pages(app: Flask) -> None:
         auth,
         calendar,
         calendar_feed,
+        calendar_settings,
         company,
         directory,
         home,

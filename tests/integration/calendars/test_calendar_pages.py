@@ -1,7 +1,11 @@
 """The calendar page and the session JSON routes its script uses (create, move, delete)."""
 from __future__ import annotations
 
+import caldav
 import pytest
+
+from calendars.models import ExternalCalendar
+from extensions import db
 
 RANGE = "?start=2026-12-01T00:00:00Z&end=2027-01-01T00:00:00Z"
 
@@ -44,3 +48,20 @@ def test_create_move_and_delete_through_the_page_routes(client, logged_in):
 
 def test_the_page_needs_a_login(client):
     assert client.get("/calendar").status_code in (302, 401)
+
+
+def test_external_calendars_are_added_synced_and_removed_on_the_profile(client, logged_in, radicale):
+    radicale.add_user("pageuser", "pw-123456")
+    caldav.DAVClient(url=radicale.url, username="pageuser", password="pw-123456").principal().make_calendar(
+        name="Home", cal_id="home")
+    bad = client.post("/profile/calendars", data={"name": "", "url": "ftp://x"})
+    assert bad.status_code == 422 and "An http:// or https:// address" in bad.get_data(as_text=True)
+    client.post("/profile/calendars", data={"name": "Home", "url": radicale.url, "username": "pageuser",
+                                            "password": "pw-123456"})
+    page = client.get("/profile").get_data(as_text=True)
+    assert 'data-external="Home"' in page and "not synced yet" in page
+    row = db.session.query(ExternalCalendar).one()
+    client.post(f"/profile/calendars/{row.id}/sync")
+    assert "synced" in client.get("/profile").get_data(as_text=True)
+    client.post(f"/profile/calendars/{row.id}/delete")
+    assert 'data-external="Home"' not in client.get("/profile").get_data(as_text=True)
