@@ -1,0 +1,68 @@
+"""The calendar page in a real browser: an event dragged to another hour is saved, and the
+"New event" dialog creates one (FullCalendar, web/frontend/src/calendar.js)."""
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
+
+from tests.support.services import wait_until
+
+pytestmark = pytest.mark.e2e
+
+
+def test_drag_moves_an_event_and_the_dialog_creates_one(page: Page, live_server, make_user) -> None:
+    from calendars.models import CalendarEvent
+    from calendars.services.calendars import personal_calendar
+    from calendars.services.events import create_event
+    from extensions import db
+    from transactions import unit_of_work
+
+    user = make_user("cal@example.com")
+    day = datetime.now(UTC).date()
+    with unit_of_work():
+        event = create_event(personal_calendar(user).id, {
+            "title": "Standup", "start": f"{day}T09:00:00Z", "end": f"{day}T10:00:00Z"}, actor=user)
+    event_id = event.id
+
+    page.emulate_media(reduced_motion="reduce")
+    page.goto(live_server + "/login")
+    page.fill("#email", user.email)
+    page.fill("#password", "Quiet-bay-42")
+    page.click("form button[type=submit]")
+    page.goto(live_server + "/calendar")
+    block = page.locator(".fc-timegrid-event", has_text="Standup")
+    expect(block).to_be_visible()
+
+    slot = page.locator('td.fc-timegrid-slot-lane[data-time="12:00:00"]')
+    slot.scroll_into_view_if_needed()
+    source, target = block.bounding_box(), slot.bounding_box()
+    x = source["x"] + source["width"] / 2
+    page.mouse.move(x, source["y"] + 5)
+    page.mouse.down()
+    page.mouse.move(x, source["y"] + 40, steps=5)
+    page.mouse.move(x, target["y"] + 5, steps=15)
+    page.mouse.up()
+
+    def start_hour() -> int:
+        db.session.expire_all()
+        return db.session.get(CalendarEvent, event_id).start_at.hour
+
+    expect(page.locator(".fc-timegrid-event", has_text="Standup")).to_contain_text("12:00")
+    wait_until(lambda: start_hour() == 12, what="the moved event saved")
+    moved = db.session.get(CalendarEvent, event_id)
+    assert moved.end_at - moved.start_at == timedelta(hours=1)
+
+    page.click("#calendar-new")
+    expect(page.locator("#event-dialog")).to_be_visible()
+    page.fill("#event-title", "Made in the browser")
+    page.click("#event-save")
+    expect(page.locator(".fc-event", has_text="Made in the browser")).to_be_visible()
+
+    def titles() -> set[str]:
+        db.session.expire_all()
+        return set(db.session.scalars(select(CalendarEvent.title)))
+
+    assert titles() == {"Standup", "Made in the browser"}
