@@ -197,6 +197,32 @@ def last_end(data: EventData) -> datetime | None:
     return last + (data.end_at - data.start_at) + timedelta(days=1)  # a day for DST shifts
 
 
+def iso_list(values: tuple[datetime, ...]) -> list[str]:
+    """Naive-UTC datetimes as ISO strings (for a JSON column)."""
+    return [v.isoformat() for v in values]
+
+
+def expand_rule(rule: str, start_at: datetime, end_at: datetime, tz: str, exdates: list[str],
+                start: datetime, end: datetime) -> list[tuple[datetime, datetime, str]] | None:
+    """(start, end, recurrence id) of a plain series in [start, end), naive UTC, by dateutil in
+    the event's zone (so DST keeps the wall-clock time); None when the rule needs the full
+    library (the caller then expands the iCalendar text)."""
+    zone, length = ZoneInfo(tz), end_at - start_at
+    try:
+        first = start_at.replace(tzinfo=UTC).astimezone(zone)
+        series = rrulestr(rule, dtstart=first)
+        hits = series.between((start - length).replace(tzinfo=UTC), end.replace(tzinfo=UTC), inc=True)
+    except (ValueError, TypeError):
+        return None
+    skip = set(exdates)
+    out = []
+    for hit in hits:
+        begin = hit.astimezone(UTC).replace(tzinfo=None)
+        if begin.isoformat() not in skip and begin + length > start and begin < end:
+            out.append((begin, begin + length, begin.isoformat()))
+    return out
+
+
 def occurrences(text: str, start: datetime, end: datetime) -> list[tuple[datetime, datetime, str, str]]:
     """(start, end, recurrence id, title) of each occurrence overlapping [start, end), naive UTC;
     a moved or renamed occurrence (a RECURRENCE-ID override) has its own times and title."""

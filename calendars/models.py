@@ -49,6 +49,8 @@ class CalendarEvent(db.Model):
     # The end of the last occurrence (naive UTC); None: recurs for ever. Range queries use it.
     until_at: Mapped[datetime | None]
     reminders: Mapped[list] = mapped_column(JSON, default=list)
+    # The EXDATEs as naive-UTC ISO strings: a simple series expands without parsing `ical`.
+    exdates: Mapped[list] = mapped_column(JSON, default=list)
     crm_entity: Mapped[str | None] = mapped_column(String(16))
     crm_record_id: Mapped[int | None]
     organizer_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))

@@ -137,7 +137,7 @@ def _store(row: ExternalCalendar, event: CalendarEvent | None, href: str, etag: 
     for name in ("title", "start_at", "end_at", "all_day", "timezone", "description", "location",
                  "private", "rrule"):
         setattr(event, name, getattr(data, name))
-    event.reminders = list(data.reminders)
+    event.reminders, event.exdates = list(data.reminders), ical.iso_list(data.exdates)
     event.until_at = ical.last_end(data)
     event.ical, event.remote_href, event.remote_etag = text, href, etag
     event.etag, event.dirty, event.deleted_at = uuid.uuid4().hex, False, None

@@ -41,6 +41,7 @@ def put_event(cal: Calendar, href: str, text: str, *, actor: Actor) -> CalendarE
     for name in FIELDS:
         setattr(event, name, getattr(data, name))
     event.reminders, event.until_at = list(data.reminders), ical.last_end(data)
+    event.exdates = ical.iso_list(data.exdates)
     event.ical, event.dav_href = text, href
     changed(event)
     db.session.flush()

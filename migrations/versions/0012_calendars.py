@@ -55,6 +55,7 @@ def upgrade():
     sa.Column("rrule", sa.Text(), nullable=True),
     sa.Column("until_at", sa.DateTime(), nullable=True),
     sa.Column("reminders", sa.JSON(), nullable=False),
+    sa.Column("exdates", sa.JSON(), nullable=False),
     sa.Column("crm_entity", sa.String(length=16), nullable=True),
     sa.Column("crm_record_id", sa.Integer(), nullable=True),
     sa.Column("organizer_id", sa.Integer(), nullable=True),
