@@ -7,10 +7,11 @@ from flask import g, jsonify, request
 
 from calendars.ical import to_utc
 from calendars.models import Calendar, ExternalCalendar
-from calendars.serialize import event_to_dict, occurrence_to_dict
+from calendars.serialize import event_to_dict
 from calendars.services import calendars as cal_svc
 from calendars.services import events as svc
 from calendars.services import external as ext_svc
+from calendars.services.agenda import agenda
 from calendars.states import Visibility
 from crm.serialize import json_value
 from errors import ValidationError
@@ -48,10 +49,9 @@ def get_calendar(calendar_id: int):
 
 @api.get("/calendars/<int:calendar_id>/events")
 def list_events(calendar_id: int):
-    """Occurrences overlapping [from, to), recurring events expanded."""
-    start, end = _when("from"), _when("to")
-    rows = svc.list_occurrences(calendar_id, start, end, actor=g.actor)
-    return jsonify({"items": [occurrence_to_dict(o) for o in rows]})
+    """Occurrences overlapping [from, to), recurring events expanded; the caller's own CRM tasks
+    due then in their own calendar."""
+    return jsonify({"items": agenda(calendar_id, _when("from"), _when("to"), actor=g.actor)})
 
 
 @api.post("/calendars/<int:calendar_id>/events")

@@ -36,9 +36,11 @@ SCHEMAS = {
                       "feed": {"type": ["boolean", "null"], "description": "Whether a feed URL is live"}}),
     "CalendarList": items_of("Calendar"),
     "Event": {"type": "object", "required": ["calendar_id", "start", "end", "all_day", "busy"],
-              "description": "An event or occurrence; busy ones carry only times (event_id null)",
+              "description": "An event or occurrence; busy ones carry only times (event_id null); in "
+                             "your own calendar also your open CRM tasks due (kind task, task_id)",
               "properties": {**EVENT_INPUT, "id": ID, "event_id": NULL_ID, "calendar_id": ID, "busy": FLAG,
                              "uid": TEXT, "recurrence_id": NULL_TEXT, "organizer_id": NULL_ID,
+                             "kind": {"enum": ["task"]}, "task_id": ID, "editable": FLAG,
                              "updated_at": TEXT, "attendees": {"type": "array", "items": _obj({
                                  "user_id": ID,
                                  "status": {"enum": ["needs-action", "accepted", "declined"]}})}}},

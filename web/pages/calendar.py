@@ -8,9 +8,10 @@ from datetime import datetime
 from flask import jsonify, render_template, request
 
 from calendars.ical import to_utc
-from calendars.serialize import event_to_dict, occurrence_to_dict
+from calendars.serialize import event_to_dict
 from calendars.services import calendars as cal_svc
 from calendars.services import events as svc
+from calendars.services.agenda import agenda
 from calendars.states import Visibility
 from errors import ServiceError, ValidationError
 from web.pages import pages
@@ -39,10 +40,9 @@ def calendar_page():
 @pages.get("/calendar/<int:calendar_id>/events.json")
 def calendar_events_json(calendar_id: int):
     try:
-        rows = svc.list_occurrences(calendar_id, _when("start"), _when("end"), actor=me())
+        return jsonify(agenda(calendar_id, _when("start"), _when("end"), actor=me()))
     except ServiceError as exc:
         return _json_error(exc)
-    return jsonify([occurrence_to_dict(o) for o in rows])
 
 
 @pages.post("/calendar/<int:calendar_id>/events.json")

@@ -143,3 +143,14 @@ def test_the_secret_feed_serves_the_calendar_until_revoked(ann_api, client):
     assert "SUMMARY:Public talk" in body and "SUMMARY:Busy" in body and "Dentist" not in body
     assert ann_api.delete(f"/calendars/{cal['id']}/feed").status_code == 204
     assert client.get("/" + path).status_code == 404
+
+
+def test_own_crm_tasks_due_show_in_the_own_calendar_only(ann_api, bob_api, ann):
+    made = ann_api.post("/tasks", json={"title": "Send offer", "deadline": "2026-12-09T15:00:00",
+                                        "responsible_id": ann.id})
+    assert made.status_code == 201, made.get_json()
+    cal = own_calendar(ann_api)
+    items = ann_api.get(f"/calendars/{cal['id']}/events{RANGE}").get_json()["items"]
+    assert [(i["title"], i["start"], i["kind"]) for i in items] == [
+        ("Task: Send offer", "2026-12-09T15:00:00Z", "task")]
+    assert bob_api.get(f"/calendars/{cal['id']}/events{RANGE}").get_json()["items"] == []

@@ -58,13 +58,19 @@ function setup(root) {
     },
     eventDrop: (info) => patch(info), eventResize: (info) => patch(info),
     select: (info) => open(null, info.start, info.end, info.allDay),
-    eventClick: (info) => { if (!info.event.extendedProps.busy && !info.event.extendedProps.recurring) open(info.event); },
+    eventClick: (info) => {
+      const props = info.event.extendedProps;
+      if (props.item.kind === "task") return;  // its link opens the task
+      info.jsEvent.preventDefault();
+      if (!props.busy && !props.recurring) open(info.event);
+    },
   });
 
   function toFullCalendar(item) {
-    const editable = !item.busy && !item.rrule;  // a series is moved as a whole in its dialog
+    const editable = !item.busy && !item.rrule && item.kind !== "task";  // a series: in its dialog
     return { id: item.event_id || undefined, title: item.title, start: item.start, end: item.end,
-             allDay: item.all_day, editable, classNames: item.busy ? ["fd-busy"] : [],
+             allDay: item.all_day, editable, classNames: item.busy ? ["fd-busy"] : item.kind === "task" ? ["fd-task"] : [],
+             url: item.task_id ? `/tasks/${item.task_id}` : undefined,
              extendedProps: { busy: item.busy, recurring: Boolean(item.rrule), item } };
   }
 
