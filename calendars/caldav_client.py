@@ -99,9 +99,9 @@ def discover(client: caldav.DAVClient, url: str) -> str:
     return str(calendars[0].url)
 
 
-def listing(client: caldav.DAVClient, url: str) -> Listing:
-    """The collection's ctag, sync token and every event's ETag."""
-    tree = _propfind(client, url, 1)
+def listing(client: caldav.DAVClient, url: str, depth: int = 1) -> Listing:
+    """The collection's ctag and sync token, and (depth 1) every event's ETag."""
+    tree = _propfind(client, url, depth)
     base, etags, ctag, token = urlsplit(url).path, {}, None, None
     for resp in tree.findall("d:response", NS):
         href = _path(url, resp.findtext("d:href", "", NS))

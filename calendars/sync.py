@@ -75,19 +75,29 @@ def _sync(row: ExternalCalendar, counts: Counts) -> None:
     if not row.resolved_url:
         row.resolved_url = dav.discover(client, row.url)
     url = row.resolved_url
-    remote = dav.listing(client, url)
-    locals_ = list(db.session.scalars(
-        select(CalendarEvent).where(CalendarEvent.calendar_id == row.calendar_id)))
-    by_href = {e.remote_href: e for e in locals_ if e.remote_href}
-    if remote.ctag is None or remote.ctag != row.ctag or remote.sync_token != row.sync_token:
-        _pull(client, row, remote, by_href, locals_, counts)
-    _push(client, row, counts)
-    after = dav.listing(client, url) if counts.get("pushed") or counts.get("deleted there") else remote
-    for event in db.session.scalars(select(CalendarEvent).where(
-            CalendarEvent.calendar_id == row.calendar_id, CalendarEvent.dirty.is_(False))):
-        if event.remote_href in after.etags:  # servers answer PUT without an ETag, or another form
-            event.remote_etag = after.etags[event.remote_href]
-    row.ctag, row.sync_token = after.ctag, after.sync_token
+    head = dav.listing(client, url, depth=0)  # one cheap request when nothing changed anywhere
+    unchanged = head.ctag is not None and (head.ctag, head.sync_token) == (row.ctag, row.sync_token)
+    if unchanged and not _dirty(row):
+        return
+    if not unchanged:
+        remote = dav.listing(client, url)
+        locals_ = list(db.session.scalars(
+            select(CalendarEvent).where(CalendarEvent.calendar_id == row.calendar_id)))
+        _pull(client, row, remote, {e.remote_href: e for e in locals_ if e.remote_href}, locals_, counts)
+    no_etag = _push(client, row, counts)
+    if no_etag:  # the server did not say the new ETags: read them
+        etags = dav.listing(client, url).etags
+        for event in no_etag:
+            event.remote_etag = etags.get(event.remote_href)
+    # After writing, the server's ctag also covers our own writes; a change someone else made
+    # meanwhile must not hide behind it, so the next sync compares every ETag once.
+    pushed = counts.get("pushed") or counts.get("deleted there")
+    row.ctag, row.sync_token = (None, None) if pushed else (head.ctag, head.sync_token)
+
+
+def _dirty(row: ExternalCalendar) -> bool:
+    return db.session.scalar(select(CalendarEvent.id).where(
+        CalendarEvent.calendar_id == row.calendar_id, CalendarEvent.dirty.is_(True)).limit(1)) is not None
 
 
 def _pull(client, row: ExternalCalendar, remote: dav.Listing, by_href: dict,  # noqa: ANN001
@@ -145,9 +155,11 @@ def _store(row: ExternalCalendar, event: CalendarEvent | None, href: str, etag: 
     touch(row.calendar)
 
 
-def _push(client, row: ExternalCalendar, counts: Counts) -> None:  # noqa: ANN001
+def _push(client, row: ExternalCalendar, counts: Counts) -> list[CalendarEvent]:  # noqa: ANN001
+    """Write what changed here; returns the events the server gave no ETag for."""
     dirty = list(db.session.scalars(select(CalendarEvent).where(
         CalendarEvent.calendar_id == row.calendar_id, CalendarEvent.dirty.is_(True))))
+    no_etag = []
     for event in dirty:
         if event.deleted_at is not None:
             if event.remote_href:
@@ -166,6 +178,9 @@ def _push(client, row: ExternalCalendar, counts: Counts) -> None:  # noqa: ANN00
             continue
         event.remote_href, event.remote_etag, event.dirty = href, etag, False
         counts.add("pushed")
+        if etag is None:
+            no_etag.append(event)
+    return no_etag
 
 
 def _new_href(collection_url: str, uid: str) -> str:
