@@ -13,6 +13,29 @@ from tests.support.services import wait_until
 pytestmark = pytest.mark.e2e
 
 
+def login(page: Page, base: str, email: str) -> None:
+    page.goto(base + "/login")
+    page.fill("#email", email)
+    page.fill("#password", "Quiet-bay-42")
+    page.click("form button[type=submit]")
+    expect(page.locator("#user-menu")).to_be_visible()
+
+
+def drag_to_hour(page: Page, title: str, hour: int) -> None:
+    """Drag the event block down to the slot of `hour` in its day column, with real mouse moves."""
+    block = page.locator(".fc-timegrid-event", has_text=title)
+    expect(block).to_be_visible()
+    slot = page.locator(f'td.fc-timegrid-slot-lane[data-time="{hour:02d}:00:00"]')
+    slot.scroll_into_view_if_needed()
+    source, target = block.bounding_box(), slot.bounding_box()
+    x = source["x"] + source["width"] / 2
+    page.mouse.move(x, source["y"] + 5)
+    page.mouse.down()
+    page.mouse.move(x, source["y"] + 40, steps=5)
+    page.mouse.move(x, target["y"] + 5, steps=15)
+    page.mouse.up()
+
+
 def test_drag_moves_an_event_and_the_dialog_creates_one(page: Page, live_server, make_user) -> None:
     from calendars.models import CalendarEvent
     from calendars.services.calendars import personal_calendar
@@ -27,24 +50,9 @@ def test_drag_moves_an_event_and_the_dialog_creates_one(page: Page, live_server,
             "title": "Standup", "start": f"{day}T09:00:00Z", "end": f"{day}T10:00:00Z"}, actor=user)
     event_id = event.id
 
-    page.emulate_media(reduced_motion="reduce")
-    page.goto(live_server + "/login")
-    page.fill("#email", user.email)
-    page.fill("#password", "Quiet-bay-42")
-    page.click("form button[type=submit]")
+    login(page, live_server, user.email)
     page.goto(live_server + "/calendar")
-    block = page.locator(".fc-timegrid-event", has_text="Standup")
-    expect(block).to_be_visible()
-
-    slot = page.locator('td.fc-timegrid-slot-lane[data-time="12:00:00"]')
-    slot.scroll_into_view_if_needed()
-    source, target = block.bounding_box(), slot.bounding_box()
-    x = source["x"] + source["width"] / 2
-    page.mouse.move(x, source["y"] + 5)
-    page.mouse.down()
-    page.mouse.move(x, source["y"] + 40, steps=5)
-    page.mouse.move(x, target["y"] + 5, steps=15)
-    page.mouse.up()
+    drag_to_hour(page, "Standup", 12)
 
     def start_hour() -> int:
         db.session.expire_all()
