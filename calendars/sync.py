@@ -36,9 +36,9 @@ def note(row: ExternalCalendar, kind: str, message: str) -> None:
 
 def sync_external(external_id: int) -> ExternalCalendar | None:
     """Sync one external calendar now; returns it with its state (None if it is gone)."""
-    row = db.session.get(ExternalCalendar, external_id)
+    row = _claim(external_id)
     if row is None:
-        return None
+        return db.session.get(ExternalCalendar, external_id)  # gone, or another worker syncs it
     counts = Counts()
     try:
         with db.session.begin_nested():
@@ -54,6 +54,15 @@ def sync_external(external_id: int) -> ExternalCalendar | None:
             note(row, "sync", ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     row.last_sync_at = utcnow()
     return row
+
+
+def _claim(external_id: int) -> ExternalCalendar | None:
+    """The row, locked for this sync (PostgreSQL: None while another worker has it; SQLite
+    serialises writers anyway), so beat and "sync now" never push the same change twice."""
+    query = select(ExternalCalendar).where(ExternalCalendar.id == external_id)
+    if db.engine.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return db.session.scalar(query)
 
 
 def _safe_message(exc: Exception) -> str:

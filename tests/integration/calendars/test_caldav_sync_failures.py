@@ -11,6 +11,7 @@ import pytest
 
 from calendars import caldav_client
 from tests.integration.calendars.test_caldav_sync import RANGE, remote_text, remote_titles, sync, titles
+from tests.support.databases import backend
 from tests.support.mail_servers import Radicale
 
 
@@ -97,3 +98,20 @@ def test_garbage_shows_as_an_error(me, garbage_server):
     assert state["state"] == "error" and "CalDAV" in state["last_error"]
     log = me.get(f"/calendars/external/{ext['id']}/log").get_json()["items"]
     assert log[0]["kind"] == "error"
+
+
+@pytest.mark.skipif(backend() != "postgresql", reason="row locks with SKIP LOCKED are PostgreSQL's")
+def test_a_calendar_another_worker_is_syncing_is_left_alone(me, app):
+    from sqlalchemy import text
+
+    from calendars.sync import sync_external
+    from extensions import db
+
+    ext = me.post("/calendars/external", json={"name": "Busy", "url": "http://127.0.0.1:9/",
+                                               "username": "x", "password": "y"}).get_json()
+    with db.engine.connect() as other:
+        other.execute(text("SELECT id FROM external_calendar WHERE id = :id FOR UPDATE"), {"id": ext["id"]})
+        row = sync_external(ext["id"])
+        assert row.last_sync_at is None and row.state == "never"
+        db.session.rollback()
+    assert sync_external(ext["id"]).state == "error"  # free again: it runs (and meets a closed port)
