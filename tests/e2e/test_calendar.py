@@ -74,3 +74,27 @@ def test_drag_moves_an_event_and_the_dialog_creates_one(page: Page, live_server,
         return set(db.session.scalars(select(CalendarEvent.title)))
 
     assert titles() == {"Standup", "Made in the browser"}
+
+
+def test_schedule_a_meeting_from_a_record_page(page: Page, live_server, make_user) -> None:
+    from calendars.models import CalendarEvent
+    from crm.services.records import create_record
+    from extensions import db
+    from transactions import unit_of_work
+
+    user = make_user("rep@example.com")
+    with unit_of_work():
+        lead = create_record("lead", {"title": "Acme", "responsible_id": user.id}, actor=user)
+    login(page, live_server, user.email)
+    page.goto(f"{live_server}/leads/{lead.id}")
+    page.click("#schedule-meeting")
+    expect(page.locator("#event-dialog")).to_be_visible()
+    expect(page.locator("#event-title")).to_have_value("Meeting: Acme")
+    page.click("#event-save")
+    expect(page.locator(".fc-event", has_text="Meeting: Acme")).to_be_visible()
+
+    def linked() -> list[tuple]:
+        db.session.expire_all()
+        return [(e.crm_entity, e.crm_record_id) for e in db.session.scalars(select(CalendarEvent))]
+
+    assert linked() == [("lead", lead.id)]

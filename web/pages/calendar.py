@@ -34,7 +34,11 @@ def calendar_page():
     """Day, week, month and agenda views of the person's calendars."""
     rows = cal_svc.list_calendars(actor=me())
     calendars = [{"id": c.id, "name": c.name, "kind": c.kind, "color": c.color} for c, _v in rows]
-    return render_template("calendar/index.html", calendars=calendars)
+    # "Schedule a meeting" on a record page: the dialog opens linked to that record.
+    record = request.args.get("record", "")
+    record = record if record.count(":") == 1 and record.split(":")[1].isdigit() else ""
+    return render_template("calendar/index.html", calendars=calendars, record=record,
+                           record_title=request.args.get("title", "")[:200] if record else "")
 
 
 @pages.get("/calendar/<int:calendar_id>/events.json")

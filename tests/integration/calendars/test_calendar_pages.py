@@ -65,3 +65,20 @@ def test_external_calendars_are_added_synced_and_removed_on_the_profile(client, 
     assert "synced" in client.get("/profile").get_data(as_text=True)
     client.post(f"/profile/calendars/{row.id}/delete")
     assert 'data-external="Home"' not in client.get("/profile").get_data(as_text=True)
+
+
+def test_schedule_a_meeting_from_a_record_page(client, logged_in):
+    from crm.services.records import create_record
+    from transactions import unit_of_work
+
+    with unit_of_work():
+        lead = create_record("lead", {"title": "Acme", "responsible_id": logged_in.id}, actor=logged_in)
+    view = client.get(f"/leads/{lead.id}").get_data(as_text=True)
+    link = view.split('id="schedule-meeting"', 1)[0].rsplit('href="', 1)[1].split('"', 1)[0]
+    page = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    assert f'data-record="lead:{lead.id}"' in page and 'data-record-title="Acme"' in page
+    cal_id = own_calendar_id(client)
+    made = client.post(f"/calendar/{cal_id}/events.json", json={
+        "title": "Meeting: Acme", "start": "2026-12-07T09:00:00Z",
+        "record": {"entity": "lead", "id": lead.id}})
+    assert made.get_json()["record"] == {"entity": "lead", "id": lead.id}

@@ -102,6 +102,10 @@ function setup(root) {
                    location: $("event-location").value, description: $("event-description").value,
                    private: $("event-private").checked, timezone: zone };
     if ($("event-end").value) data.end = when("event-end");
+    if (!editing && root.dataset.record) {
+      const [entity, id] = root.dataset.record.split(":");
+      data.record = { entity, id: Number(id) };
+    }
     return data;
   }
 
@@ -127,6 +131,10 @@ function setup(root) {
   $("calendar-new").addEventListener("click", () => open(null));
   choice.addEventListener("change", () => calendar.refetchEvents());
   calendar.render();
+  if (root.dataset.record) {  // came from "Schedule a meeting" on a record page
+    open(null);
+    $("event-title").value = `Meeting: ${root.dataset.recordTitle}`;
+  }
 }
 
 const root = document.getElementById("calendar");
