@@ -17,6 +17,8 @@ NS = {"d": "DAV:", "c": "urn:ietf:params:xml:ns:caldav", "cs": "http://calendars
 TIMEOUT = 20
 PROPS = ('<?xml version="1.0"?><d:propfind xmlns:d="DAV:" xmlns:cs="http://calendarserver.org/ns/">'
          '<d:prop><d:resourcetype/><d:getetag/><cs:getctag/><d:sync-token/></d:prop></d:propfind>')
+SYNC = ('<?xml version="1.0"?><d:sync-collection xmlns:d="DAV:"><d:sync-token>{token}</d:sync-token>'
+        '<d:sync-level>1</d:sync-level><d:prop><d:getetag/></d:prop></d:sync-collection>')
 MULTIGET = ('<?xml version="1.0"?><c:calendar-multiget xmlns:d="DAV:" '
             'xmlns:c="urn:ietf:params:xml:ns:caldav">'
             '<d:prop><d:getetag/><c:calendar-data/></d:prop>{hrefs}</c:calendar-multiget>')
@@ -28,11 +30,13 @@ class SyncFailed(Exception):
 
 @dataclass
 class Listing:
-    """The collection's change tag and every object's ETag, by href (path)."""
+    """The collection's change tag and the objects' ETags, by href (path): every object's, or
+    (a sync-collection delta, RFC 6578) the changed ones and the `removed` hrefs."""
 
     ctag: str | None
     sync_token: str | None
     etags: dict[str, str]
+    removed: set[str] | None = None  # None: a full listing (gone is what is not listed)
 
 
 def check_url(url: str) -> str | None:
@@ -113,6 +117,25 @@ def listing(client: caldav.DAVClient, url: str, depth: int = 1) -> Listing:
             if etag is not None:
                 etags[href] = etag
     return Listing(ctag, token, etags)
+
+
+def changes(client: caldav.DAVClient, url: str, token: str) -> Listing | None:
+    """What changed since `token` (RFC 6578 sync-collection); None when the server does not
+    offer it or no longer knows the token (the caller then lists everything)."""
+    body = SYNC.format(token=_xml(token))
+    response = client.request(url, "REPORT", body, {"Depth": "0", "Content-Type": "application/xml"})
+    if response.status in (400, 403, 404, 405, 409, 412, 415, 501):
+        return None
+    _check(response, "REPORT")
+    tree, etags, removed = _tree(response), {}, set()
+    for resp in tree.findall("d:response", NS):
+        href = _path(url, resp.findtext("d:href", "", NS))
+        etag = resp.findtext(".//d:getetag", None, NS)
+        if "404" in (resp.findtext("d:status", "", NS) or ""):
+            removed.add(href)
+        elif etag is not None and not href.endswith("/"):
+            etags[href] = etag
+    return Listing(None, tree.findtext("d:sync-token", None, NS), etags, removed)
 
 
 def fetch(client: caldav.DAVClient, url: str, hrefs: list[str]) -> dict[str, tuple[str, str]]:

@@ -89,7 +89,8 @@ def _sync(row: ExternalCalendar, counts: Counts) -> None:
     if unchanged and not _dirty(row):
         return
     if not unchanged:
-        remote = dav.listing(client, url)
+        delta = dav.changes(client, url, row.sync_token) if row.sync_token else None
+        remote = delta or dav.listing(client, url)
         locals_ = list(db.session.scalars(
             select(CalendarEvent).where(CalendarEvent.calendar_id == row.calendar_id)))
         _pull(client, row, remote, {e.remote_href: e for e in locals_ if e.remote_href}, locals_, counts)
@@ -99,9 +100,10 @@ def _sync(row: ExternalCalendar, counts: Counts) -> None:
         for event in no_etag:
             event.remote_etag = etags.get(event.remote_href)
     # After writing, the server's ctag also covers our own writes; a change someone else made
-    # meanwhile must not hide behind it, so the next sync compares every ETag once.
+    # meanwhile must not hide behind it: the next sync asks for the changes since `head` (our
+    # own writes come back with the ETags we already hold and are skipped).
     pushed = counts.get("pushed") or counts.get("deleted there")
-    row.ctag, row.sync_token = (None, None) if pushed else (head.ctag, head.sync_token)
+    row.ctag, row.sync_token = None if pushed else head.ctag, head.sync_token
 
 
 def _dirty(row: ExternalCalendar) -> bool:
@@ -131,8 +133,10 @@ def _pull(client, row: ExternalCalendar, remote: dav.Listing, by_href: dict,  # 
                                   "and replaces this one")
         _store(row, event, href, etag, text, data)
         counts.add("pulled")
-    for href, event in by_href.items():
-        if href in remote.etags or event.deleted_at is not None:
+    gone = set(by_href) - set(remote.etags) if remote.removed is None else remote.removed & set(by_href)
+    for href in sorted(gone):
+        event = by_href[href]
+        if event.deleted_at is not None:
             continue
         if event.dirty:
             note(row, "conflict", f"{event.title!r}: deleted on the server but changed here; kept "

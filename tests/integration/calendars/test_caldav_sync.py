@@ -157,3 +157,25 @@ def test_recurrence_with_an_exception_from_the_server(me, radicale, remote):
     assert [(i["start"], i["title"]) for i in items] == [
         ("2026-12-07T09:00:00Z", "Weekly"), ("2026-12-09T15:00:00Z", "Weekly (moved)"),
         ("2026-12-10T09:00:00Z", "Weekly")]
+
+
+def test_later_syncs_ask_for_the_changes_since_the_last_token(me, radicale, remote, monkeypatch):
+    from calendars import caldav_client
+
+    cal = remote[2]
+    cal.save_event(remote_text("t1@test", "One"))
+    cal.save_event(remote_text("t2@test", "Two"))
+    ext = add_external(me, radicale, remote, url=str(cal.url))
+    sync(me, ext)
+    full_listings = []
+    real_listing = caldav_client.listing
+    monkeypatch.setattr(caldav_client, "listing", lambda client, url, depth=1: (
+        full_listings.append(depth) if depth else None) or real_listing(client, url, depth))
+    obj = cal.event_by_uid("t1@test")
+    obj.data = remote_text("t1@test", "One, changed", modified="20261205T100000Z")
+    obj.save()
+    cal.event_by_uid("t2@test").delete()
+    sync(me, ext)
+    assert titles(me, ext) == ["One, changed"] and full_listings == []  # RFC 6578, no full listing
+    log = me.get(f"/calendars/external/{ext['id']}/log").get_json()["items"]
+    assert log[0]["message"] == "deleted here 1, pulled 1"
