@@ -94,12 +94,14 @@ def _register_parts(app: Flask) -> None:
     from calendars.dav import mount as mount_dav
     from cli import register_cli
     from crm.search import register_search
+    from engine.calendar_agenda import register as register_inbox_agenda
     from engine.consumer import register as register_engine_consumer
     from mail.system import install as install_system_mail
 
     netguard.add_allowed_source(org.settings.allowed_private_hosts)
     install_system_mail()
     register_engine_consumer()
+    register_inbox_agenda()
     register_search(app)
     for name in app.config.get("EXTRA_MODULES", ()):  # plug-ins named in FLOWDESK_EXTRA_MODULES
         importlib.import_module(name)

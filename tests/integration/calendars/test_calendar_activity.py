@@ -52,3 +52,19 @@ def test_errors_name_the_parameter(run):
 
 def test_the_designer_offers_it():
     assert any("calendar.create_event" in str(t) for t in element_templates())
+
+
+def test_inbox_tasks_due_show_in_the_assignees_own_calendar(owner, api_for):
+    from datetime import datetime
+
+    from engine.models import HumanTask
+
+    instance = make_instance(None, None, depth=0)
+    db.session.add(HumanTask(instance_id=instance.id, task_uuid="t-1", element_id="Review", name="Review offer",
+                             assignee_id=owner.id, due_at=datetime(2026, 12, 9, 11, 0)))
+    db.session.commit()
+    api = api_for(owner)
+    cal_id = next(c["id"] for c in api.get("/calendars").get_json()["items"] if c["kind"] == "personal")
+    items = api.get(f"/calendars/{cal_id}/events?from=2026-12-01&to=2027-01-01").get_json()["items"]
+    assert [(i["kind"], i["title"], i["start"]) for i in items] == [
+        ("inbox", "Inbox: Review offer", "2026-12-09T11:00:00Z")]

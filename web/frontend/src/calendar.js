@@ -60,17 +60,17 @@ function setup(root) {
     select: (info) => open(null, info.start, info.end, info.allDay),
     eventClick: (info) => {
       const props = info.event.extendedProps;
-      if (props.item.kind === "task") return;  // its link opens the task
+      if (props.item.kind) return;  // a task: its link opens it
       info.jsEvent.preventDefault();
       if (!props.busy && !props.recurring) open(info.event);
     },
   });
 
   function toFullCalendar(item) {
-    const editable = !item.busy && !item.rrule && item.kind !== "task";  // a series: in its dialog
+    const editable = !item.busy && !item.rrule && !item.kind;  // a series: in its dialog; tasks: read-only
     return { id: item.event_id || undefined, title: item.title, start: item.start, end: item.end,
-             allDay: item.all_day, editable, classNames: item.busy ? ["fd-busy"] : item.kind === "task" ? ["fd-task"] : [],
-             url: item.task_id ? `/tasks/${item.task_id}` : undefined,
+             allDay: item.all_day, editable, classNames: item.busy ? ["fd-busy"] : item.kind ? ["fd-task"] : [],
+             url: item.task_id ? `/tasks/${item.task_id}` : item.inbox_task_id ? `/inbox/${item.inbox_task_id}` : undefined,
              extendedProps: { busy: item.busy, recurring: Boolean(item.rrule), item } };
   }
 
