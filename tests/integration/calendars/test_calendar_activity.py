@@ -1,6 +1,8 @@
 """The calendar.create_event activity: a meeting in the responsible's calendar, about the record."""
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 from sqlalchemy import select
 
@@ -9,6 +11,7 @@ from calendars.models import CalendarEvent
 from crm.services.records import create_record
 from engine.activities import ActivityError, dispatch, make_context
 from engine.element_templates import element_templates
+from engine.models import HumanTask
 from extensions import db
 from tests.support.engine_rows import make_instance
 
@@ -55,13 +58,9 @@ def test_the_designer_offers_it():
 
 
 def test_inbox_tasks_due_show_in_the_assignees_own_calendar(owner, api_for):
-    from datetime import datetime
-
-    from engine.models import HumanTask
-
     instance = make_instance(None, None, depth=0)
-    db.session.add(HumanTask(instance_id=instance.id, task_uuid="t-1", element_id="Review", name="Review offer",
-                             assignee_id=owner.id, due_at=datetime(2026, 12, 9, 11, 0)))
+    db.session.add(HumanTask(instance_id=instance.id, task_uuid="t-1", element_id="Review",
+                             name="Review offer", assignee_id=owner.id, due_at=datetime(2026, 12, 9, 11, 0)))
     db.session.commit()
     api = api_for(owner)
     cal_id = next(c["id"] for c in api.get("/calendars").get_json()["items"] if c["kind"] == "personal")
