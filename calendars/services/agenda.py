@@ -9,7 +9,7 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import select
 
 from calendars.serialize import moment, occurrence_to_dict
-from calendars.services.calendars import get_calendar
+from calendars.services.calendars import get_calendar, list_calendars
 from calendars.services.events import list_occurrences
 from calendars.states import CalendarKind, Visibility
 from crm.models import CrmTask
@@ -47,6 +47,14 @@ def agenda(calendar_id: int, start: datetime, end: datetime, *, actor: Actor) ->
         for source in _sources.values():
             items += source(cal.owner_id, start, end)
     return items
+
+
+def busy_times(user_id: int, start: datetime, end: datetime, *, actor: Actor) -> list[dict]:
+    """A colleague's busy blocks in their own calendar (never more, whoever asks): what the
+    invite dialog shows beside the proposed time."""
+    ((cal, _view),) = list_calendars(actor=actor, user_id=user_id)
+    return [{"start": moment(o.start, o.event.all_day), "end": moment(o.end, o.event.all_day),
+             "all_day": o.event.all_day} for o in list_occurrences(cal.id, start, end, actor=actor)]
 
 
 def _due_tasks(user_id: int, start: datetime, end: datetime) -> list[CrmTask]:

@@ -98,3 +98,33 @@ def test_schedule_a_meeting_from_a_record_page(page: Page, live_server, make_use
         return [(e.crm_entity, e.crm_record_id) for e in db.session.scalars(select(CalendarEvent))]
 
     assert linked() == [("lead", lead.id)]
+
+
+def test_inviting_shows_the_colleagues_busy_times(page: Page, live_server, make_user) -> None:
+    from calendars.models import EventAttendee
+    from calendars.services.calendars import personal_calendar
+    from calendars.services.events import create_event
+    from extensions import db
+    from transactions import unit_of_work
+
+    me, bob = make_user("me@example.com"), make_user("bob@example.com", first_name="Bob")
+    day = datetime.now(UTC).date()
+    with unit_of_work():
+        create_event(personal_calendar(bob).id, {"title": "Bob's dentist", "private": True,
+                                                 "start": f"{day}T14:00:00Z"}, actor=bob)
+    login(page, live_server, me.email)
+    page.goto(live_server + "/calendar")
+    page.click("#calendar-new")
+    page.fill("#event-title", "Planning")
+    expect(page.locator(".fc-bg-event")).to_have_count(0)
+    page.select_option("#event-attendees", str(bob.id))
+    expect(page.locator(".fc-bg-event").first).to_be_attached()
+    expect(page.get_by_text("Bob's dentist")).to_have_count(0)
+    page.click("#event-save")
+    expect(page.locator(".fc-event", has_text="Planning")).to_be_visible()
+
+    def invited() -> list[int]:
+        db.session.expire_all()
+        return [a.user_id for a in db.session.scalars(select(EventAttendee))]
+
+    assert invited() == [bob.id]

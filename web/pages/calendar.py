@@ -11,9 +11,10 @@ from calendars.ical import to_utc
 from calendars.serialize import event_to_dict
 from calendars.services import calendars as cal_svc
 from calendars.services import events as svc
-from calendars.services.agenda import agenda
+from calendars.services.agenda import agenda, busy_times
 from calendars.states import Visibility
 from errors import ServiceError, ValidationError
+from org.services.users import list_users
 from web.pages import pages
 from web.pages.common import me
 
@@ -37,8 +38,18 @@ def calendar_page():
     # "Schedule a meeting" on a record page: the dialog opens linked to that record.
     record = request.args.get("record", "")
     record = record if record.count(":") == 1 and record.split(":")[1].isdigit() else ""
-    return render_template("calendar/index.html", calendars=calendars, record=record,
+    people = [(u.id, u.full_name) for u in list_users() if u.id != me().id]
+    return render_template("calendar/index.html", calendars=calendars, record=record, people=people,
                            record_title=request.args.get("title", "")[:200] if record else "")
+
+
+@pages.get("/calendar/people/<int:user_id>/busy.json")
+def calendar_busy_json(user_id: int):
+    """A colleague's busy times, for the invite dialog."""
+    try:
+        return jsonify(busy_times(user_id, _when("start"), _when("end"), actor=me()))
+    except ServiceError as exc:
+        return _json_error(exc)
 
 
 @pages.get("/calendar/<int:calendar_id>/events.json")

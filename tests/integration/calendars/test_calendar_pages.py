@@ -82,3 +82,14 @@ def test_schedule_a_meeting_from_a_record_page(client, logged_in):
         "title": "Meeting: Acme", "start": "2026-12-07T09:00:00Z",
         "record": {"entity": "lead", "id": lead.id}})
     assert made.get_json()["record"] == {"entity": "lead", "id": lead.id}
+
+
+def test_a_colleagues_busy_times_for_the_invite_dialog(client, logged_in, make_user, api_for):
+    bob = make_user("bob@example.com")
+    bob_api = api_for(bob)
+    bob_cal = next(c["id"] for c in bob_api.get("/calendars").get_json()["items"] if c["kind"] == "personal")
+    bob_api.post(f"/calendars/{bob_cal}/events", json={"title": "Secret", "start": "2026-12-07T09:00:00Z"})
+    assert f'value="{bob.id}">' in client.get("/calendar").get_data(as_text=True)
+    busy = client.get(f"/calendar/people/{bob.id}/busy.json{RANGE}").get_json()
+    assert busy == [{"start": "2026-12-07T09:00:00Z", "end": "2026-12-07T10:00:00Z", "all_day": False}]
+    assert client.get(f"/calendar/people/999999/busy.json{RANGE}").status_code == 404

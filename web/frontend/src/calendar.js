@@ -86,6 +86,9 @@ function setup(root) {
     $("event-location").value = item.location || "";
     $("event-description").value = item.description || "";
     $("event-private").checked = Boolean(item.private);
+    const invited = new Set((item.attendees || []).map((a) => String(a.user_id)));
+    for (const option of $("event-attendees").options) option.selected = invited.has(option.value);
+    showBusy();
     $("event-all-day").checked = event ? event.allDay : Boolean(allDay);
     const from = event ? event.start : start || new Date();
     $("event-start").value = localInput(from);
@@ -102,6 +105,7 @@ function setup(root) {
                    location: $("event-location").value, description: $("event-description").value,
                    private: $("event-private").checked, timezone: zone };
     if ($("event-end").value) data.end = when("event-end");
+    data.attendee_ids = [...$("event-attendees").selectedOptions].map((o) => Number(o.value));
     if (!editing && root.dataset.record) {
       const [entity, id] = root.dataset.record.split(":");
       data.record = { entity, id: Number(id) };
@@ -127,6 +131,25 @@ function setup(root) {
     await send("DELETE", eventUrl(editing.id));
     $("event-cancel").click();
     calendar.refetchEvents();
+  });
+  // Colleagues picked in the dialog: their busy times as background blocks.
+  let busySources = [];
+  function showBusy() {
+    busySources.forEach((source) => source.remove());
+    busySources = [...$("event-attendees").selectedOptions].map((option) => calendar.addEventSource({
+      id: `busy-${option.value}`, display: "background", color: "#f59e0b",
+      events: (info, ok, fail) => {
+        const url = `${root.dataset.busyUrl.replace("/0/", `/${option.value}/`)}?start=${encodeURIComponent(info.startStr)}&end=${encodeURIComponent(info.endStr)}`;
+        fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+          .then((r) => r.json()).then((items) => ok(items.map((b) => ({ start: b.start, end: b.end, allDay: b.all_day, title: option.text }))))
+          .catch(fail);
+      },
+    }));
+  }
+  $("event-attendees").addEventListener("change", showBusy);
+  document.getElementById("event-dialog").addEventListener("hidden.bs.modal", () => {
+    for (const option of $("event-attendees").options) option.selected = false;
+    showBusy();
   });
   $("calendar-new").addEventListener("click", () => open(null));
   choice.addEventListener("change", () => calendar.refetchEvents());
