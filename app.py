@@ -49,6 +49,9 @@ def _init_extensions(app: Flask) -> None:
     celery.conf.beat_schedule["mail-unread"] = {  # unread counts of personal mailboxes
         "task": "mail.refresh_unread",
         "schedule": timedelta(seconds=app.config.get("MAIL_UNREAD_SECONDS", 300))}
+    celery.conf.beat_schedule["caldav-sync"] = {  # every external calendar, both ways
+        "task": "calendars.sync_all",
+        "schedule": timedelta(minutes=app.config.get("CALDAV_SYNC_MINUTES", 5))}
     if celery.conf.broker_url.startswith("sqla+"):  # embedded broker keeps consumed rows
         celery.conf.beat_schedule["broker-purge"] = {"task": "flowdesk.purge_broker",
                                                      "schedule": timedelta(minutes=1)}
@@ -71,6 +74,9 @@ def _sqlite_pragmas() -> None:
 
 
 def _register_parts(app: Flask) -> None:
+    import calendars.event_types  # declares event.* before the consumers register
+    import calendars.models
+    import calendars.tasks  # noqa: F401  (registers Celery tasks)
     import crm.attributes
     import crm.events
     import crm.models
@@ -86,18 +92,22 @@ def _register_parts(app: Flask) -> None:
     import org.settings
     import org.throttle
     import web
+    from calendars.dav import mount as mount_dav
     from cli import register_cli
     from crm.search import register_search
+    from engine.calendar_agenda import register as register_inbox_agenda
     from engine.consumer import register as register_engine_consumer
     from mail.system import install as install_system_mail
 
     netguard.add_allowed_source(org.settings.allowed_private_hosts)
     install_system_mail()
     register_engine_consumer()
+    register_inbox_agenda()
     register_search(app)
     for name in app.config.get("EXTRA_MODULES", ()):  # plug-ins named in FLOWDESK_EXTRA_MODULES
         importlib.import_module(name)
     web.register(app)
+    mount_dav(app)
     register_cli(app)
 
 

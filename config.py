@@ -54,6 +54,8 @@ class Config:
         # periodic sweep (tests drive the relay explicitly).
         self.OUTBOX_KICK = os.environ.get("FLOWDESK_OUTBOX_KICK", "celery")
         self.OUTBOX_SWEEP_SECONDS = float(os.environ.get("FLOWDESK_OUTBOX_SWEEP", "5"))
+        # How often beat syncs every external CalDAV calendar.
+        self.CALDAV_SYNC_MINUTES = float(os.environ.get("FLOWDESK_CALDAV_SYNC_MINUTES", "5"))
         self.EMBEDDED_WORKER = _bool("FLOWDESK_EMBEDDED_WORKER", True)
         # Modules imported at start-up, e.g. plug-ins registering outbox consumers.
         self.EXTRA_MODULES = [m.strip() for m in os.environ.get("FLOWDESK_EXTRA_MODULES", "").split(",")

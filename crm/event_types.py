@@ -43,6 +43,9 @@ class MailEvent(StrEnum):
     SENT = "email.sent"
 
 
+# Types declared by packages above crm (calendars: event.created...), through declare_types.
+_extra: dict[str, bool] = {}
+
 # Changes only some entities have; every other change happens to every entity.
 ONLY_FOR: dict[Change, tuple[str, ...]] = {
     Change.CONVERTED: ("lead",),
@@ -66,9 +69,18 @@ def _changes_of(entity: str) -> list[Change]:
     return [c for c in Change if entity in ONLY_FOR.get(c, (entity,))]
 
 
+def declare_types(types: tuple[str, ...], *, trigger: bool = False) -> None:
+    """Declare event types of a package crm cannot import (calendars); `trigger`: processes may
+    start on them. Call at import time, before the consumers register (app start)."""
+    for name in types:
+        _extra[name] = trigger
+    _cache.clear()
+
+
 def event_types() -> tuple[str, ...]:
-    """Every declared type: each entity's changes, then the mail events."""
-    return tuple(f"{e}.{c}" for e in REGISTRY for c in _changes_of(e)) + tuple(MailEvent)
+    """Every declared type: each entity's changes, the mail events, then declared extras."""
+    return (tuple(f"{e}.{c}" for e in REGISTRY for c in _changes_of(e)) + tuple(MailEvent)
+            + tuple(_extra))
 
 
 def record_change_types(changes: tuple[Change, ...] = tuple(Change)) -> frozenset[str]:
@@ -85,8 +97,10 @@ def state_change(entity: str) -> Change | None:
 
 
 def waitable_types() -> frozenset[str]:
-    """The event types a waiting instance may catch: every record change, mail logged."""
-    return record_change_types() | frozenset(MailEvent)
+    """The event types a waiting instance may catch: every record change, mail logged, declared
+    extras marked as triggers."""
+    extra = frozenset(name for name, trigger in _extra.items() if trigger)
+    return record_change_types() | frozenset(MailEvent) | extra
 
 
 def wait_types() -> frozenset[str]:
@@ -109,8 +123,10 @@ def is_declared(type_: str) -> bool:
 
 
 def trigger_types() -> frozenset[str]:
-    """The types a process may start on: records created, changed or converted, mail logged."""
-    return record_change_types(TRIGGER_CHANGES) | frozenset(MailEvent)
+    """The types a process may start on: records created, changed or converted, mail logged,
+    declared extras marked as triggers."""
+    extra = frozenset(name for name, trigger in _extra.items() if trigger)
+    return record_change_types(TRIGGER_CHANGES) | frozenset(MailEvent) | extra
 
 
 def is_trigger_type(type_: str) -> bool:

@@ -31,6 +31,7 @@ class TimelineKind(StrEnum):
     CONVERTED = "converted"
     TASK = "task"
     MAIL = "mail"
+    EVENT = "event"  # a calendar event linked to the record (calendars)
 
 
 class FieldKind(StrEnum):

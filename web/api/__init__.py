@@ -94,6 +94,8 @@ from web.api import (  # noqa: E402,F401  (routes)
     activities,
     audit,
     auth,
+    calendars,
+    calendars_docs,
     events,
     export,
     inbox,

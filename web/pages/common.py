@@ -16,14 +16,16 @@ from org.admin import acts_as_admin
 from org.models import User
 from web.pages import pages
 
-PUBLIC_ENDPOINTS = {"pages.setup", "pages.login", "pages.login_code", "pages.invitation_accept"}
+PUBLIC_ENDPOINTS = {"pages.setup", "pages.login", "pages.login_code", "pages.invitation_accept",
+                    "pages.calendar_feed", "pages.caldav_well_known"}
 
 NAV = [
     ("CRM", [("pages.record_list", {"plural": "leads"}, "Leads", "bi-funnel"),
              ("pages.record_list", {"plural": "contacts"}, "Contacts", "bi-person-vcard"),
              ("pages.record_list", {"plural": "companies"}, "Companies", "bi-buildings"),
              ("pages.record_list", {"plural": "deals"}, "Deals", "bi-briefcase"),
-             ("pages.task_list", {}, "Tasks", "bi-check2-square")]),
+             ("pages.task_list", {}, "Tasks", "bi-check2-square"),
+             ("pages.calendar_page", {}, "Calendar", "bi-calendar3")]),
     ("Mail", [("pages.my_mail", {}, "My mail", "bi-envelope"),
               ("pages.mail_unassigned", {}, "CRM mailbox", "bi-inboxes"),
               ("pages.mail_templates", {}, "Mail templates", "bi-file-earmark-text")]),

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 
+from calendars.services.external import list_external
 from errors import ValidationError
 from extensions import db
 from org.services.tokens import issue_token, list_tokens, revoke_token
@@ -11,15 +12,18 @@ from web.pages import pages
 from web.pages.common import me
 
 
-def _render(errors: dict | None = None, new_token: str | None = None, status: int = 200):
+def render_profile(errors: dict | None = None, new_token: str | None = None, status: int = 200,
+                   **extra: object):
+    """The profile page (also shown again by calendar_settings with its form errors)."""
     user = me()
     return render_template("profile.html", user=user, tokens=list_tokens(user), errors=errors or {},
-                           new_token=new_token, form=request.form if errors else None), status
+                           new_token=new_token, form=request.form if errors else None,
+                           external_calendars=list_external(actor=user), **extra), status
 
 
 @pages.get("/profile")
 def profile():
-    return _render()
+    return render_profile()
 
 
 @pages.post("/profile")
@@ -29,7 +33,7 @@ def profile_save():
         update_user(me().id, data, actor=me())
     except ValidationError as exc:
         db.session.rollback()
-        return _render(exc.fields or {"_": exc.message}, status=422)
+        return render_profile(exc.fields or {"_": exc.message}, status=422)
     flash("Profile saved.", "success")
     return redirect(url_for("pages.profile"))
 
@@ -38,7 +42,7 @@ def profile_save():
 def token_issue():
     """Issue a token and show it in this answer only: it is never stored in clear."""
     token, _ = issue_token(me(), request.form.get("name", "").strip()[:200])
-    return _render(new_token=token)
+    return render_profile(new_token=token)
 
 
 @pages.post("/profile/tokens/<int:token_id>/revoke")

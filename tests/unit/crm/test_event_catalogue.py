@@ -20,6 +20,8 @@ CATALOGUE = {
     "task.created": BOTH, "task.updated": BOTH, "task.deleted": BOTH, "task.commented": BOTH,
     "task.status_changed": ENGINE,
     "email.received": ENGINE, "email.sent": ENGINE,
+    # declared by calendars (calendars/event_types.py)
+    "event.created": ENGINE, "event.updated": ENGINE, "event.deleted": [],
 }
 
 

@@ -1,0 +1,1 @@
+"""Calendar services: calendars, events, external calendars. They never commit."""

@@ -1,0 +1,130 @@
+"""The calendar page in a real browser: an event dragged to another hour is saved, and the
+"New event" dialog creates one (FullCalendar, web/frontend/src/calendar.js)."""
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
+
+from tests.support.services import wait_until
+
+pytestmark = pytest.mark.e2e
+
+
+def login(page: Page, base: str, email: str) -> None:
+    page.goto(base + "/login")
+    page.fill("#email", email)
+    page.fill("#password", "Quiet-bay-42")
+    page.click("form button[type=submit]")
+    expect(page.locator("#user-menu")).to_be_visible()
+
+
+def drag_to_hour(page: Page, title: str, hour: int) -> None:
+    """Drag the event block down to the slot of `hour` in its day column, with real mouse moves."""
+    block = page.locator(".fc-timegrid-event", has_text=title)
+    expect(block).to_be_visible()
+    slot = page.locator(f'td.fc-timegrid-slot-lane[data-time="{hour:02d}:00:00"]')
+    slot.scroll_into_view_if_needed()
+    source, target = block.bounding_box(), slot.bounding_box()
+    x = source["x"] + source["width"] / 2
+    page.mouse.move(x, source["y"] + 5)
+    page.mouse.down()
+    page.mouse.move(x, source["y"] + 40, steps=5)
+    page.mouse.move(x, target["y"] + 5, steps=15)
+    page.mouse.up()
+
+
+def test_drag_moves_an_event_and_the_dialog_creates_one(page: Page, live_server, make_user) -> None:
+    from calendars.models import CalendarEvent
+    from calendars.services.calendars import personal_calendar
+    from calendars.services.events import create_event
+    from extensions import db
+    from transactions import unit_of_work
+
+    user = make_user("cal@example.com")
+    day = datetime.now(UTC).date()
+    with unit_of_work():
+        event = create_event(personal_calendar(user).id, {
+            "title": "Standup", "start": f"{day}T09:00:00Z", "end": f"{day}T10:00:00Z"}, actor=user)
+    event_id = event.id
+
+    login(page, live_server, user.email)
+    page.goto(live_server + "/calendar")
+    drag_to_hour(page, "Standup", 12)
+
+    def start_hour() -> int:
+        db.session.expire_all()
+        return db.session.get(CalendarEvent, event_id).start_at.hour
+
+    expect(page.locator(".fc-timegrid-event", has_text="Standup")).to_contain_text("12:00")
+    wait_until(lambda: start_hour() == 12, what="the moved event saved")
+    moved = db.session.get(CalendarEvent, event_id)
+    assert moved.end_at - moved.start_at == timedelta(hours=1)
+
+    page.click("#calendar-new")
+    expect(page.locator("#event-dialog")).to_be_visible()
+    page.fill("#event-title", "Made in the browser")
+    page.click("#event-save")
+    expect(page.locator(".fc-event", has_text="Made in the browser")).to_be_visible()
+
+    def titles() -> set[str]:
+        db.session.expire_all()
+        return set(db.session.scalars(select(CalendarEvent.title)))
+
+    assert titles() == {"Standup", "Made in the browser"}
+
+
+def test_schedule_a_meeting_from_a_record_page(page: Page, live_server, make_user) -> None:
+    from calendars.models import CalendarEvent
+    from crm.services.records import create_record
+    from extensions import db
+    from transactions import unit_of_work
+
+    user = make_user("rep@example.com")
+    with unit_of_work():
+        lead = create_record("lead", {"title": "Acme", "responsible_id": user.id}, actor=user)
+    login(page, live_server, user.email)
+    page.goto(f"{live_server}/leads/{lead.id}")
+    page.click("#schedule-meeting")
+    expect(page.locator("#event-dialog")).to_be_visible()
+    expect(page.locator("#event-title")).to_have_value("Meeting: Acme")
+    page.click("#event-save")
+    expect(page.locator(".fc-event", has_text="Meeting: Acme")).to_be_visible()
+
+    def linked() -> list[tuple]:
+        db.session.expire_all()
+        return [(e.crm_entity, e.crm_record_id) for e in db.session.scalars(select(CalendarEvent))]
+
+    assert linked() == [("lead", lead.id)]
+
+
+def test_inviting_shows_the_colleagues_busy_times(page: Page, live_server, make_user) -> None:
+    from calendars.models import EventAttendee
+    from calendars.services.calendars import personal_calendar
+    from calendars.services.events import create_event
+    from extensions import db
+    from transactions import unit_of_work
+
+    me, bob = make_user("me@example.com"), make_user("bob@example.com", first_name="Bob")
+    day = datetime.now(UTC).date()
+    with unit_of_work():
+        create_event(personal_calendar(bob).id, {"title": "Bob's dentist", "private": True,
+                                                 "start": f"{day}T14:00:00Z"}, actor=bob)
+    login(page, live_server, me.email)
+    page.goto(live_server + "/calendar")
+    page.click("#calendar-new")
+    page.fill("#event-title", "Planning")
+    expect(page.locator(".fc-bg-event")).to_have_count(0)
+    page.select_option("#event-attendees", str(bob.id))
+    expect(page.locator(".fc-bg-event").first).to_be_attached()
+    expect(page.get_by_text("Bob's dentist")).to_have_count(0)
+    page.click("#event-save")
+    expect(page.locator(".fc-event", has_text="Planning")).to_be_visible()
+
+    def invited() -> list[int]:
+        db.session.expire_all()
+        return [a.user_id for a in db.session.scalars(select(EventAttendee))]
+
+    assert invited() == [bob.id]
