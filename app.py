@@ -75,6 +75,7 @@ def _register_parts(app: Flask) -> None:
     import crm.events
     import crm.models
     import crm.tasks  # noqa: F401  (registers Celery tasks)
+    import drive.models  # noqa: F401  (its tables)
     import embedded  # noqa: F401  (the embedded broker's purge task)
     import engine.event_models
     import engine.models

@@ -14,7 +14,8 @@ class ApiClient:
 
     def call(self, method: str, path: str, json: object = None, **kw: object):
         url = path if path.startswith("/api/") else f"/api/v1{path}"
-        return self.client.open(url, method=method, json=json, headers=self._headers(), **kw)
+        headers = {**self._headers(), **kw.pop("headers", {})}  # type: ignore[dict-item]
+        return self.client.open(url, method=method, json=json, headers=headers, **kw)
 
     def get(self, path: str, **kw: object):
         return self.call("GET", path, **kw)

@@ -22,7 +22,7 @@ _paths: dict[str, dict] = {}
 _schemas: dict[str, dict] = {}
 ERROR_RESPONSES = {
     "401": "Unauthorized", "403": "Forbidden", "404": "NotFound", "409": "Conflict",
-    "422": "ValidationFailed",
+    "413": "TooLarge", "422": "ValidationFailed", "423": "Locked",
 }
 
 

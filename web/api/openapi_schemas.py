@@ -180,6 +180,7 @@ def error_responses() -> dict:
     texts = {"Unauthorized": "No valid bearer token", "Forbidden": "A right is missing",
              "NotFound": "No such thing (or you may not read it)",
              "Conflict": "Refused in the current state (e.g. a lead converted twice)",
-             "ValidationFailed": "Invalid input; `fields` names each field and why"}
+             "ValidationFailed": "Invalid input; `fields` names each field and why",
+             "TooLarge": "Over the size limit or the quota", "Locked": "Locked by another writer"}
     return {name: {"description": text, "content": {"application/json": {"schema": ref("Error")}}}
             for name, text in texts.items()}
