@@ -88,6 +88,7 @@ def _register_parts(app: Flask) -> None:
     import web
     from cli import register_cli
     from crm.search import register_search
+    from drive.dav import mount as mount_dav_files
     from engine.consumer import register as register_engine_consumer
     from mail.system import install as install_system_mail
 
@@ -99,6 +100,7 @@ def _register_parts(app: Flask) -> None:
         importlib.import_module(name)
     web.register(app)
     register_cli(app)
+    mount_dav_files(app)
 
 
 _worker_app: Flask | None = None

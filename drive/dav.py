@@ -28,3 +28,110 @@ def dav_path(item: DriveItem) -> str:
 def dav_url(item: DriveItem, host_url: str) -> str:
     """The full WebDAV URL of the item on this host."""
     return host_url.rstrip("/") + dav_path(item)
+
+
+class FlowdeskDomainController:
+    """Basic auth with the e-mail and a personal API token (the "app password"); no digest."""
+
+    def __init__(self, wsgidav_app: object, config: dict) -> None:
+        self.wsgidav_app, self.config = wsgidav_app, config
+
+    def __str__(self) -> str:
+        return "FlowdeskDomainController"
+
+    def get_domain_realm(self, path_info: str, environ: dict | None) -> str:
+        return "Flowdesk"
+
+    def require_authentication(self, realm: str, environ: dict | None) -> bool:
+        return True
+
+    def is_share_anonymous(self, path_info: str) -> bool:
+        return False
+
+    def supports_http_digest_auth(self) -> bool:
+        return False
+
+    def basic_auth_user(self, realm: str, user_name: str, password: str, environ: dict) -> bool:
+        """The token must be one of this e-mail's; admin mode follows the token's setting."""
+        from org import admin
+        from org.services.tokens import token_owner
+
+        found = token_owner(password or "")
+        if found is None or found[0].email.lower() != (user_name or "").strip().lower():
+            return False
+        from drive.dav_provider import ENV_USER
+
+        environ[ENV_USER] = found[0].id
+        admin.enter_request(found[0].id, found[1].admin_mode)
+        return True
+
+
+def dav_app(flask_app: object) -> object:
+    """The wsgidav application over the drive, wrapped in the app context and a unit of work."""
+    from wsgidav.wsgidav_app import WsgiDAVApp
+
+    from drive.dav_provider import DriveProvider
+
+    config = {
+        "provider_mapping": {"/": DriveProvider()},
+        "mount_path": PREFIX,
+        "http_authenticator": {"domain_controller": FlowdeskDomainController, "accept_basic": True,
+                               "accept_digest": False, "default_to_digest": False,
+                               "trusted_auth_header": None},
+        # Locks and dead properties in memory: one process (the embedded mode, one WSGI worker).
+        "lock_storage": True,
+        "property_manager": True,
+        "verbose": 1,
+        "logging": {"enable": False, "enable_loggers": []},
+        "dir_browser": {"enable": False},
+        "hotfixes": {"re_encode_path_info": False},
+    }
+    return UnitOfWorkMiddleware(flask_app, WsgiDAVApp(config))
+
+
+class UnitOfWorkMiddleware:
+    """Each WebDAV request in the Flask app's context and one unit of work, committed when
+    the answer is below 400; the body is streamed before the context ends."""
+
+    def __init__(self, flask_app: object, inner: object) -> None:
+        self.flask_app, self.inner = flask_app, inner
+
+    def __call__(self, environ: dict, start_response: object) -> object:
+        from werkzeug.wsgi import get_input_stream
+
+        from org import admin
+        from transactions import close_unit_of_work, open_unit_of_work
+
+        # wsgidav reads the body until it ends: bound it by Content-Length (or chunked framing).
+        environ["wsgi.input"] = get_input_stream(environ)
+        ctx = self.flask_app.app_context()  # type: ignore[attr-defined]
+        ctx.push()
+        admin.enter_request(None, False)
+        open_unit_of_work()
+        status: dict[str, int] = {}
+
+        def remember(line: str, headers: list, exc_info: object = None) -> object:
+            status["code"] = int(line.split(" ", 1)[0])
+            return start_response(line, headers, exc_info) if exc_info else start_response(line, headers)
+
+        try:
+            body = self.inner(environ, remember)  # type: ignore[operator]
+            if "code" not in status:  # the status comes with the body: run it inside the context
+                body = list(body)
+            # Bodies (file contents) stream after this: they need neither the session nor the context.
+            close_unit_of_work(commit=status.get("code", 500) < 400)
+        except BaseException:
+            close_unit_of_work(commit=False)
+            raise
+        finally:
+            admin.leave_request()
+            db.session.remove()
+            ctx.pop()
+        return body
+
+
+def mount(app: object) -> None:
+    """Serve /dav/files from wsgidav beside the Flask app (werkzeug's DispatcherMiddleware)."""
+    from werkzeug.middleware.dispatcher import DispatcherMiddleware
+
+    app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {PREFIX: dav_app(app)})  # type: ignore[attr-defined]

@@ -224,3 +224,19 @@ def save_drive_settings(data: object, *, actor: Actor) -> dict:
 
 def _bytes_or_none(value: object) -> bool:
     return value is None or (isinstance(value, int) and not isinstance(value, bool) and value >= 0)
+
+
+def create_empty_file(parent_id: object, name: object, *, actor: Actor) -> DriveItem:
+    """An empty file without a version yet (WebDAV's PUT and LOCK of a new name); its first
+    save is version 1."""
+    import io
+
+    name = check_name(name)
+    parent, _ = get_item(parent_id, actor=actor, level=rights.EDIT)
+    if sibling_named(parent.id, name):
+        raise Conflict(f"{name!r} exists in this folder", {"name": "Taken in this folder"})
+    digest, _size, _head = storage().put(io.BytesIO(b""))
+    item = new_child(parent, name, actor=actor, is_folder=False)
+    item.content_hash, item.mime, item.size = digest, EMPTY_MIME, 0
+    db.session.flush()
+    return item
