@@ -240,3 +240,13 @@ def create_empty_file(parent_id: object, name: object, *, actor: Actor) -> Drive
     item.content_hash, item.mime, item.size = digest, EMPTY_MIME, 0
     db.session.flush()
     return item
+
+
+def max_upload() -> int:
+    """Bytes one upload request may carry (all its files together)."""
+    return int(current_app.config.get("DRIVE_MAX_UPLOAD", 1024 * 1024 * 1024))
+
+
+def safe_inline(mime: str) -> bool:
+    """Types shown in the browser: they cannot run script (no HTML, no SVG)."""
+    return mime in ("text/plain", "application/pdf") or (mime.startswith("image/") and "svg" not in mime)

@@ -204,3 +204,22 @@ def my_drives(*, actor: Actor) -> list[DriveItem]:
     roots = [drive_root("user", me.id, actor=actor), drive_root("company", None, actor=actor)]
     roots += [drive_root("workgroup", g, actor=actor) for g in sorted(groups)]
     return roots
+
+
+def breadcrumbs(item: DriveItem) -> list[DriveItem]:
+    """The item's chain from the drive's root (one query); the caller checked the item's rights."""
+    chain = item.ancestor_ids
+    rows = {r.id: r for r in db.session.scalars(select(DriveItem).where(DriveItem.id.in_(chain)))}
+    return [rows[i] for i in chain if i in rows]
+
+
+def move_targets(item_id: object, *, actor: Actor, limit: int = 200) -> list[DriveItem]:
+    """Folders of the item's drive it may be moved into (edit right, not below itself)."""
+    item, _ = get_item(item_id, actor=actor)
+    who = rights.who_is(actor)
+    same = DriveItem.drive_ref.is_(None) if item.drive_ref is None else DriveItem.drive_ref == item.drive_ref
+    folders = db.session.scalars(select(DriveItem).where(
+        DriveItem.drive_kind == item.drive_kind, same, DriveItem.is_folder.is_(True),
+        DriveItem.trashed_at.is_(None), DriveItem.id != item.parent_id,
+        ~DriveItem.path.startswith(item.path, autoescape=True)).order_by(DriveItem.path).limit(limit))
+    return [f for f in folders if rights.level_of(who, f) >= rights.EDIT]

@@ -159,3 +159,11 @@ def _password_ok(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def subject_choices() -> dict[str, list]:
+    """Whom a rights dialog offers: active people, departments (tree order), workgroups."""
+    return {"user": list(db.session.scalars(select(User).where(
+                User.is_system.is_(False), User.active.is_(True)).order_by(User.email))),
+            "department": list(db.session.scalars(select(Department).order_by(Department.path))),
+            "workgroup": list(db.session.scalars(select(Workgroup).order_by(Workgroup.name)))}

@@ -1,7 +1,7 @@
 """/drive: folders and files, upload and download, versions, the trash, quotas."""
 from __future__ import annotations
 
-from flask import current_app, g, jsonify, request, send_file
+from flask import g, jsonify, request, send_file
 
 from drive import documents
 from drive.models import DriveItem
@@ -21,7 +21,7 @@ def _listing(pairs: list[tuple[DriveItem, int]]) -> dict:
 
 def _raise_upload_limit() -> None:
     """Drive uploads may be larger than other requests (DRIVE_MAX_UPLOAD, all files together)."""
-    request.max_content_length = int(current_app.config.get("DRIVE_MAX_UPLOAD", 1024 * 1024 * 1024))
+    request.max_content_length = files.max_upload()
 
 
 @api.get("/drive/drives", endpoint="drive_drives")
@@ -102,15 +102,11 @@ def download_view(item_id: int):
     item, body, mime, size = files.open_content(item_id, actor=g.actor,
                                                 number=int(number) if number else None)
     # Only types that cannot run script are shown inline; everything else is a download.
-    inline = request.args.get("inline") == "1" and _safe_inline(mime)
+    inline = request.args.get("inline") == "1" and files.safe_inline(mime)
     response = send_file(body, mimetype=mime, as_attachment=not inline, download_name=item.name,
                          etag=f"{item.id}-{number or item.version_no}", conditional=True)
     response.headers["Content-Length"] = str(size)
     return response
-
-
-def _safe_inline(mime: str) -> bool:
-    return mime in ("text/plain", "application/pdf") or (mime.startswith("image/") and "svg" not in mime)
 
 
 @api.put("/drive/items/<int:item_id>/content", endpoint="drive_save")

@@ -16,6 +16,7 @@ def register_pages(app: Flask) -> None:
         auth,
         company,
         directory,
+        drive,
         home,
         inbox,
         instances,

@@ -3,11 +3,7 @@ from __future__ import annotations
 
 import io
 
-from tests.integration.drive.conftest import folder, root_of, upload
-
-PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f"
-       b"\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND"
-       b"\xaeB`\x82")
+from tests.integration.drive.conftest import PNG, folder, root_of, upload
 
 
 def test_upload_many_download_and_detected_type(ann_api):
