@@ -49,6 +49,8 @@ def _init_extensions(app: Flask) -> None:
     celery.conf.beat_schedule["mail-unread"] = {  # unread counts of personal mailboxes
         "task": "mail.refresh_unread",
         "schedule": timedelta(seconds=app.config.get("MAIL_UNREAD_SECONDS", 300))}
+    celery.conf.beat_schedule["drive-gc"] = {  # file bodies no version names any more
+        "task": "drive.collect_garbage", "schedule": timedelta(hours=1)}
     if celery.conf.broker_url.startswith("sqla+"):  # embedded broker keeps consumed rows
         celery.conf.beat_schedule["broker-purge"] = {"task": "flowdesk.purge_broker",
                                                      "schedule": timedelta(minutes=1)}
@@ -75,7 +77,8 @@ def _register_parts(app: Flask) -> None:
     import crm.events
     import crm.models
     import crm.tasks  # noqa: F401  (registers Celery tasks)
-    import drive.models  # noqa: F401  (its tables)
+    import drive.models
+    import drive.tasks  # noqa: F401  (its tables; registers Celery tasks)
     import embedded  # noqa: F401  (the embedded broker's purge task)
     import engine.event_models
     import engine.models

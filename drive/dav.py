@@ -1,11 +1,14 @@
 """The WebDAV face at /dav/files: wsgidav over the drive's storage and rights (drive.dav_provider)."""
 from __future__ import annotations
 
+from functools import partial
 from urllib.parse import quote
 
 from sqlalchemy import select
 
 from drive.models import DriveItem
+from drive.services import files
+from drive.services.errors import Locked
 from extensions import db
 
 PREFIX = "/dav/files"
@@ -86,7 +89,17 @@ def dav_app(flask_app: object) -> object:
         "dir_browser": {"enable": False},
         "hotfixes": {"re_encode_path_info": False},
     }
-    return UnitOfWorkMiddleware(flask_app, WsgiDAVApp(config))
+    server = WsgiDAVApp(config)
+    files.register_lock_check(partial(_refuse_if_locked, server.lock_manager))
+    return UnitOfWorkMiddleware(flask_app, server)
+
+
+def _refuse_if_locked(lock_manager: object, item: DriveItem) -> None:
+    """423 for a file (or a folder above it, depth infinity) locked by a WebDAV client."""
+    ref_url = dav_path(item)[len(PREFIX):]
+    if lock_manager.get_indirect_url_lock_list(ref_url):  # type: ignore[attr-defined]
+        raise Locked(f"{item.name!r} is locked by a desktop application (WebDAV); save it there "
+                     "or wait for the lock to end", {"file": "Locked"})
 
 
 class UnitOfWorkMiddleware:

@@ -240,7 +240,7 @@ class FileResource(_ItemMixin, DAVNonCollection):
             body.seek(0)
             with service_errors():
                 self.item = files.save_content(self.item.id, body, actor=self.actor,
-                                               expected=self.item.version_no)
+                                               expected=self.item.version_no, locks_checked=True)
         finally:
             body.close()
 

@@ -1,4 +1,4 @@
-"""The drive's own answers beside errors.py: too large (413) and locked (423)."""
+"""The drive's own answers beside errors.py: too large (413) and locked (423, WebDAV locks)."""
 from __future__ import annotations
 
 from errors import ServiceError

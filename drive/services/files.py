@@ -1,6 +1,7 @@
 """File bodies: upload, new versions, restore of an old one, download, quotas and size limits."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import BinaryIO
 
 import magic
@@ -22,6 +23,13 @@ from org.settings import SiteSetting
 
 SETTINGS = "drive"
 EMPTY_MIME = "application/octet-stream"
+# Who else may hold a file: functions raising Locked (423) for a file locked elsewhere (WebDAV).
+_lock_checks: list[Callable[[DriveItem], None]] = []
+
+
+def register_lock_check(check: Callable[[DriveItem], None]) -> None:
+    """drive.dav registers its lock manager here, so API and page saves honour WebDAV locks."""
+    _lock_checks.append(check)
 
 
 def storage() -> Storage:
@@ -53,13 +61,17 @@ def upload_file(parent_id: object, name: object, stream: BinaryIO, *, actor: Act
     return item
 
 
-def save_content(item_id: object, stream: BinaryIO, *, actor: Actor,
-                 expected: int | None = None) -> DriveItem:
+def save_content(item_id: object, stream: BinaryIO, *, actor: Actor, expected: int | None = None,
+                 locks_checked: bool = False) -> DriveItem:
     """A new version of the file (edit right). `expected`: the version the writer replaces;
-    another writer who saved first makes this a 409 and both versions are kept."""
+    another writer who saved first makes this a 409 and both versions are kept. A file
+    locked over WebDAV is a 423 (unless the caller, the WebDAV server, checked the lock)."""
     item, _ = get_item(item_id, actor=actor, level=rights.EDIT)
     if item.is_folder:
         raise ValidationError.from_fields({"id": "A folder has no content"})
+    if not locks_checked:
+        for check in _lock_checks:
+            check(item)
     base = item.version_no if expected is None else expected
     digest, size, mime = _store(stream, item)
     _add_version(item, digest, size, mime, actor=actor, expected=base)

@@ -12,7 +12,7 @@ TEXT = {"type": "string"}
 FLAG = {"type": "boolean"}
 NULL_INT = {"type": ["integer", "null"], "minimum": 0}
 CONFLICT = ("401", "403", "404", "409", "422")
-UPLOAD = ("401", "403", "404", "409", "413", "422")
+UPLOAD = ("401", "403", "404", "409", "413", "422", "423")
 
 
 def _obj(props: dict, required: list[str] | None = None) -> dict:

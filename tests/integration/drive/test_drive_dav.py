@@ -107,3 +107,16 @@ def test_litmus(server, ann, tmp_path):
     summaries = [line for line in done.stdout.splitlines() if line.startswith("<- summary")]
     assert len(summaries) == 4, done.stdout[-3000:]
     assert all(" 0 failed" in line for line in summaries), "\n".join(summaries) + done.stdout[-3000:]
+
+
+def test_api_save_of_a_file_locked_over_webdav_is_423(server, ann, ann_dav, ann_api):
+    ann_dav.upload_fileobj(io.BytesIO(b"v1"), "held.odt")
+    url = f"{server}/dav/files/user-{ann.id}/held.odt"
+    office = httpx.Client(auth=(ann.email, token_of(ann)), timeout=60)
+    locked = office.request("LOCK", url, content=LOCK_BODY, headers={"Timeout": "Second-600"})
+    iid = ann_api.get("/drive/search?q=held").json["items"][0]["id"]
+    refused = ann_api.put(f"/drive/items/{iid}/content", data=b"from the browser")
+    assert refused.status_code == 423 and "locked" in refused.json["error"]
+    office.request("UNLOCK", url, headers={"Lock-Token": locked.headers["Lock-Token"]})
+    assert ann_api.put(f"/drive/items/{iid}/content", data=b"now").status_code == 201
+    assert [v["number"] for v in ann_api.get(f"/drive/items/{iid}/versions").json["items"]] == [2, 1]
