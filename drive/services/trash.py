@@ -71,5 +71,8 @@ def collect_garbage() -> int:
     from drive.services.files import storage
 
     referenced = set(db.session.scalars(select(DriveVersion.content_hash).distinct()))
+    # An empty file made by WebDAV (LOCK or PUT of a new name) has its body but no version yet.
+    referenced |= set(db.session.scalars(select(DriveItem.content_hash).where(
+        DriveItem.content_hash.is_not(None)).distinct()))
     grace = float(current_app.config.get("DRIVE_GC_GRACE_SECONDS", GC_GRACE_SECONDS))
     return storage().delete_unreferenced(referenced, older_than=grace)
