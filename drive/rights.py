@@ -174,9 +174,30 @@ def require(who: Who, item: object, level: int, *, trashed_ok: bool = False) -> 
 
 
 def child_levels(who: Who, folder: object, children: list) -> dict[int, int]:
-    """Each child's level, from the folder's state and one query for the children's entries."""
+    """Each child's level, from the folder's state and one query for the entries set on children."""
     state = walk_to(who, folder)
     if state.trashed:
         return {c.id: NONE for c in children}
-    nodes = load_nodes(c.id for c in children)
-    return {c.id: (NONE if nodes[c.id].trashed else state.step(who, nodes[c.id]).level) for c in children}
+    entries = _child_entries(folder.id)  # type: ignore[attr-defined]
+    levels = {}
+    for c in children:
+        node = Node(c.id, c.owner_id, c.trashed_at is not None, c.drive_kind, c.drive_ref, c.parent_id,
+                    entries.get(c.id, []))
+        levels[c.id] = NONE if node.trashed else state.step(who, node).level
+    return levels
+
+
+def _child_entries(folder_id: int) -> dict[int, list]:
+    """The right entries set on the folder's children, by child (only children that have some)."""
+    from drive.models import DriveItem, DriveRight
+
+    r = DriveRight
+    rows = db.session.execute(
+        select(r.item_id, r.subject, r.subject_id, r.include_subdepartments, r.level, Department.path)
+        .join(DriveItem, DriveItem.id == r.item_id)
+        .outerjoin(Department, and_(r.subject == "department", Department.id == r.subject_id))
+        .where(DriveItem.parent_id == folder_id))
+    found: dict[int, list] = {}
+    for item_id, subject, sid, subs, level, dpath in rows:
+        found.setdefault(item_id, []).append((subject, sid, bool(subs), level, dpath))
+    return found

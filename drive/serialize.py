@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import Row
+
 from drive import rights
 from drive.models import DriveItem, DriveLink, DriveRight, DriveVersion
 
@@ -11,8 +13,8 @@ def _time(value: datetime | None) -> str | None:
     return value.isoformat() + "Z" if value is not None else None
 
 
-def item_to_dict(item: DriveItem, level: int) -> dict:
-    """The item with the caller's level and what it allows."""
+def item_to_dict(item: DriveItem | Row, level: int) -> dict:
+    """The item (or a row of its columns) with the caller's level and what it allows."""
     return {
         "id": item.id, "name": item.name, "kind": "folder" if item.is_folder else "file",
         "parent_id": item.parent_id, "drive": {"kind": item.drive_kind, "id": item.drive_ref},
