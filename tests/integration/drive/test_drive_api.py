@@ -94,6 +94,7 @@ def test_trash_restore_and_purge(ann_api):
 
 def test_size_limit_and_quota_are_413(app, ann, ann_api, api):
     root = root_of(ann_api)
+    limits = {k: app.config[k] for k in ("DRIVE_MAX_FILE", "DRIVE_MAX_UPLOAD")}
     app.config["DRIVE_MAX_FILE"] = 1000
     try:
         r = upload(ann_api, root, ("big.bin", b"x" * 1001))
@@ -102,8 +103,7 @@ def test_size_limit_and_quota_are_413(app, ann, ann_api, api):
         r = upload(ann_api, root, ("huge.bin", b"x" * 5000))
         assert r.status_code == 413
     finally:
-        app.config.pop("DRIVE_MAX_FILE")
-        app.config.pop("DRIVE_MAX_UPLOAD", None)
+        app.config.update(limits)
     saved = api.put("/drive/settings", {"user_quota": 100, "users": {str(ann.id): 150}})
     assert saved.status_code == 200, saved.json
     assert upload(ann_api, root, ("a.txt", b"a" * 120)).status_code == 201
