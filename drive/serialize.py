@@ -42,5 +42,5 @@ def link_to_dict(row: DriveLink, token: str | None = None) -> dict:
            "has_password": row.password_hash is not None, "created_at": _time(row.created_at)}
     if token is not None:
         out["token"] = token
-        out["url"] = f"/drive/links/{token}"
+        out["url"] = f"/api/v1/drive/public/{token}"
     return out

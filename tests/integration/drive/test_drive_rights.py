@@ -116,7 +116,8 @@ def test_company_drive_and_admin_mode(admin, ann_api, bob_api, api, api_for, tre
 def test_public_links(tree, ann_api, client):
     link = ann_api.post(f"/drive/items/{tree['plan']}/links", {"password": "open sesame"})
     assert link.status_code == 201
-    url = f"/api/v1/drive/public/{link.json['token']}"
+    url = link.json["url"]
+    assert url == f"/api/v1/drive/public/{link.json['token']}" and link.json["has_password"] is True
     assert client.get(url).status_code == 401
     assert client.get(url, headers={"X-Link-Password": "open sesame"}).data == b"plan"
     plain = ann_api.post(f"/drive/items/{tree['plan']}/links", {"expires_at": "2099-01-01T00:00:00Z"}).json
