@@ -31,6 +31,7 @@ class TimelineKind(StrEnum):
     CONVERTED = "converted"
     TASK = "task"
     MAIL = "mail"
+    FILE = "file"  # a drive file attached to the record (drive.services.attachments)
 
 
 class FieldKind(StrEnum):

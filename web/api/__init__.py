@@ -63,6 +63,7 @@ from web.api import (  # noqa: E402,F401  (routes)
     activities,
     auth,
     drive,
+    drive_attachments,
     drive_docs,
     drive_sharing,
     events,
