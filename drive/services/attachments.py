@@ -29,7 +29,8 @@ def attach_file(entity: str, record_id: int, item_id: object, *, actor: Actor) -
     if item.is_folder:
         raise ValidationError.from_fields({"item_id": "Attach files, not folders"})
     entry = add_entry(entity, record_id, TimelineKind.FILE, actor=actor,
-                      summary=f"File attached: {item.name}", data={"drive_item_id": item.id, "name": item.name})
+                      summary=f"File attached: {item.name}",
+                      data={"drive_item_id": item.id, "name": item.name})
     db.session.flush()
     return entry
 
