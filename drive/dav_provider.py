@@ -181,7 +181,7 @@ class FolderResource(_ItemMixin, DAVCollection):
 
     def get_member_names(self) -> list[str]:
         with service_errors():
-            _folder, children = items.list_children(self.item.id, actor=self.actor)
+            _folder, _level, children = items.list_children(self.item.id, actor=self.actor)
         return [c.name for c, _ in children]
 
     def get_member(self, name: str):

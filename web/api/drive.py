@@ -35,8 +35,7 @@ def list_view():
     parent = request.args.get("parent")
     if parent is None:
         parent = items.drive_root("user", g.actor.id, actor=g.actor).id
-    folder, children = items.list_children(parent, actor=g.actor)
-    level = items.get_item(folder.id, actor=g.actor)[1]
+    folder, level, children = items.list_children(parent, actor=g.actor)
     return jsonify({"folder": _item(folder, level), **_listing(children)})
 
 

@@ -88,6 +88,12 @@ def _item_paths() -> dict:
         "/drive/items/{item_id}/copy": {"post": op(
             "Copy into a folder", tag=TAG, operation_id="drive_copy", params=[iid], body=ref("DriveCopy"),
             response=item, status="201", errors=CONFLICT)},
+    }
+
+
+def _content_paths() -> dict:
+    iid, item = path_id("item_id"), ref("DriveItem")
+    return {
         "/drive/items/{item_id}/content": {
             "get": op("Download (?version=n for an old one, ?inline=1 for safe previews)", tag=TAG,
                       operation_id="drive_download", media="application/octet-stream",
@@ -124,6 +130,12 @@ def _other_paths() -> dict:
                                     params=[param("q", required=True)], response=ref("DriveItemList"))},
         "/drive/shared": {"get": op("Shared with me", tag=TAG, operation_id="drive_shared",
                                     response=ref("DriveItemList"))},
+    }
+
+
+def _sharing_paths() -> dict:
+    iid = path_id("item_id")
+    return {
         "/drive/items/{item_id}/rights": {
             "get": op("Rights set on the item itself", tag=TAG, operation_id="drive_rights", params=[iid],
                       response=ref("DriveRightList")),
@@ -156,4 +168,4 @@ def _other_paths() -> dict:
     }
 
 
-register_paths({**_item_paths(), **_other_paths()}, SCHEMAS)
+register_paths({**_item_paths(), **_content_paths(), **_other_paths(), **_sharing_paths()}, SCHEMAS)

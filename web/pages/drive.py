@@ -42,7 +42,7 @@ def drive_item(item_id: int):
     common = {"item": item, "level": level, "rights": rights, "crumbs": items.breadcrumbs(item),
               "drives": items.my_drives(actor=me())}
     if item.is_folder:
-        _folder, children = items.list_children(item.id, actor=me())
+        _folder, _level, children = items.list_children(item.id, actor=me())
         return render_template("drive/folder.html", children=children, kinds=documents.KINDS, **common)
     _item, versions = files.list_versions(item.id, actor=me())
     return render_template("drive/file.html", versions=versions, preview=_preview(item),
