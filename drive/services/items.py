@@ -129,6 +129,8 @@ def move_item(item_id: object, parent_id: object, *, actor: Actor, name: object 
     new_name = check_name(name) if name is not None else item.name
     if sibling_named(target.id, new_name, exclude=item.id):
         raise Conflict(f"{new_name!r} exists in the target folder", {"name": "Taken in the target folder"})
+    if (target.drive_kind, target.drive_ref) != (item.drive_kind, item.drive_ref):
+        _require_room(target, _tree_bytes(item, current_only=False))  # the versions move with it
     _repath(item, target)
     item.name, item.updated_at, item.updated_by_id = new_name, utcnow(), actor_user(actor).id
     return item
@@ -154,8 +156,34 @@ def copy_item(item_id: object, parent_id: object, *, actor: Actor, name: object 
     new_name = check_name(name) if name is not None else item.name
     if sibling_named(target.id, new_name):
         raise Conflict(f"{new_name!r} exists in the target folder", {"name": "Taken in the target folder"})
+    _require_room(target, _tree_bytes(item, current_only=True))
     who = rights.who_is(actor)
     return _copy_tree(item, target, new_name, actor=actor, who=who)
+
+
+def _tree_bytes(item: DriveItem, *, current_only: bool) -> int:
+    """Bytes of the item and what lies below: current bodies (a copy) or every version (a move)."""
+    from drive.models import DriveVersion
+
+    below = DriveItem.path.startswith(item.path, autoescape=True)
+    if current_only:
+        query = select(func.coalesce(func.sum(DriveItem.size), 0)).where(
+            below, DriveItem.is_folder.is_(False), DriveItem.trashed_at.is_(None))
+    else:
+        query = select(func.coalesce(func.sum(DriveVersion.size), 0)).join(
+            DriveItem, DriveItem.id == DriveVersion.item_id).where(below)
+    return int(db.session.scalar(query) or 0)
+
+
+def _require_room(target: DriveItem, size: int) -> None:
+    """413 when `size` more bytes do not fit the target drive's quota."""
+    from drive.services.errors import PayloadTooLarge
+    from drive.services.files import quota_left  # files builds on this module
+
+    room = quota_left(target.drive_kind, target.drive_ref)
+    if room is not None and size > room:
+        raise PayloadTooLarge(f"The target drive's quota is used up ({room} bytes left, {size} needed)",
+                              {"parent": "Over the target drive's quota"})
 
 
 def _copy_tree(item: DriveItem, target: DriveItem, name: str, *, actor: Actor, who: rights.Who) -> DriveItem:

@@ -168,3 +168,19 @@ def test_purged_bodies_are_collected(app, ann_api):
         app.config.pop("DRIVE_GC_GRACE_SECONDS")
     assert not storage().exists(digest)
     assert ann_api.get(f"/drive/items/{kept}/content").data == b"kept body"
+
+
+def test_copy_and_move_count_against_the_target_quota(ann, ann_api, api):
+    from tests.integration.drive.conftest import make_workgroup
+
+    group = make_workgroup("Small", ann, [])
+    drives = ann_api.get("/drive/drives").json["items"]
+    wroot = [d for d in drives if d["drive"]["kind"] == "workgroup"][0]["id"]
+    assert api.put("/drive/settings", {"workgroups": {str(group): 10}}).status_code == 200
+    big = upload(ann_api, root_of(ann_api), ("big.txt", b"x" * 20)).json["items"][0]["id"]
+    copy = ann_api.post(f"/drive/items/{big}/copy", {"parent": wroot})
+    assert copy.status_code == 413 and "parent" in copy.json["fields"]
+    move = ann_api.patch(f"/drive/items/{big}", {"parent": wroot})
+    assert move.status_code == 413
+    small = upload(ann_api, root_of(ann_api), ("small.txt", b"y" * 5)).json["items"][0]["id"]
+    assert ann_api.patch(f"/drive/items/{small}", {"parent": wroot}).status_code == 200
