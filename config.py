@@ -62,6 +62,8 @@ class Config:
         self.DRIVE_MAX_FILE = int(os.environ.get("FLOWDESK_DRIVE_MAX_FILE", 200 * 1024 * 1024))
         self.DRIVE_MAX_UPLOAD = int(os.environ.get("FLOWDESK_DRIVE_MAX_UPLOAD", 1024 * 1024 * 1024))
         self.DRIVE_STORAGE_DIR = os.environ.get("FLOWDESK_DRIVE_STORAGE", str(INSTANCE_DIR / "drive"))
+        # WebDAV locks shared by several web processes (redis://host:port/db); unset: in memory.
+        self.DAV_LOCK_REDIS_URL = os.environ.get("FLOWDESK_DAV_LOCK_REDIS") or None
         # Chains of processes triggering processes stop at this depth (with a log entry).
         self.ENGINE_MAX_DEPTH = int(os.environ.get("FLOWDESK_ENGINE_MAX_DEPTH", "5"))
         # Call activities nest child instances at most this deep (deeper: an incident).

@@ -81,8 +81,9 @@ def dav_app(flask_app: object) -> object:
         "http_authenticator": {"domain_controller": FlowdeskDomainController, "accept_basic": True,
                                "accept_digest": False, "default_to_digest": False,
                                "trusted_auth_header": None},
-        # Locks and dead properties in memory: one process (the embedded mode, one WSGI worker).
-        "lock_storage": True,
+        # Locks in memory for one process (embedded mode), in Redis when several web processes
+        # serve /dav/files; dead properties stay in memory (clients only keep hints there).
+        "lock_storage": lock_storage(flask_app.config.get("DAV_LOCK_REDIS_URL")),  # type: ignore[attr-defined]
         "property_manager": True,
         "verbose": 1,
         "logging": {"enable": False, "enable_loggers": []},
@@ -100,6 +101,19 @@ def _refuse_if_locked(lock_manager: object, item: DriveItem) -> None:
     if lock_manager.get_indirect_url_lock_list(ref_url):  # type: ignore[attr-defined]
         raise Locked(f"{item.name!r} is locked by a desktop application (WebDAV); save it there "
                      "or wait for the lock to end", {"file": "Locked"})
+
+
+def lock_storage(url: str | None) -> object:
+    """wsgidav's lock storage: True (its in-memory dict) or a Redis store for `url`."""
+    if not url:
+        return True
+    from urllib.parse import urlparse
+
+    from wsgidav.lock_man.lock_storage_redis import LockStorageRedis
+
+    parts = urlparse(url)
+    return LockStorageRedis(host=parts.hostname or "127.0.0.1", port=parts.port or 6379,
+                            db=int(parts.path.strip("/") or 0), password=parts.password)
 
 
 class UnitOfWorkMiddleware:

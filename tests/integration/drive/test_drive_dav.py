@@ -120,3 +120,35 @@ def test_api_save_of_a_file_locked_over_webdav_is_423(server, ann, ann_dav, ann_
     office.request("UNLOCK", url, headers={"Lock-Token": locked.headers["Lock-Token"]})
     assert ann_api.put(f"/drive/items/{iid}/content", data=b"now").status_code == 201
     assert [v["number"] for v in ann_api.get(f"/drive/items/{iid}/versions").json["items"]] == [2, 1]
+
+
+def test_two_web_processes_share_locks_through_redis(_migrated_app, ann, ann_dav):
+    """Two WebDAV servers (as two web processes) with FLOWDESK_DAV_LOCK_REDIS: a lock taken
+    through one keeps a writer on the other out."""
+    import os
+    import uuid
+
+    from drive.dav import dav_app
+
+    redis_url = os.environ.get("FLOWDESK_TEST_REDIS", "redis://127.0.0.1:6379/0")
+    _migrated_app.config["DAV_LOCK_REDIS_URL"] = redis_url
+    try:
+        servers = [make_server("127.0.0.1", 0, dav_app(_migrated_app), threaded=True) for _ in range(2)]
+    finally:
+        _migrated_app.config["DAV_LOCK_REDIS_URL"] = None
+    for srv in servers:
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        name = f"shared-{uuid.uuid4().hex[:8]}.odt"  # Redis outlives the test database
+        ann_dav.upload_fileobj(io.BytesIO(b"v1"), name)
+        urls = [f"http://127.0.0.1:{s.server_port}/user-{ann.id}/{name}" for s in servers]
+        auth = (ann.email, token_of(ann))
+        locked = httpx.request("LOCK", urls[0], content=LOCK_BODY, auth=auth,
+                               headers={"Timeout": "Second-60"})
+        assert locked.status_code == 200
+        assert httpx.put(urls[1], content=b"other process", auth=auth).status_code == 423
+        httpx.request("UNLOCK", urls[0], auth=auth, headers={"Lock-Token": locked.headers["Lock-Token"]})
+        assert httpx.put(urls[1], content=b"v2", auth=auth).status_code in (200, 204)
+    finally:
+        for srv in servers:
+            srv.shutdown()
