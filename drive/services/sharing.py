@@ -161,9 +161,15 @@ def _password_ok(password_hash: str, password: str) -> bool:
         return False
 
 
-def subject_choices() -> dict[str, list]:
-    """Whom a rights dialog offers: active people, departments (tree order), workgroups."""
-    return {"user": list(db.session.scalars(select(User).where(
-                User.is_system.is_(False), User.active.is_(True)).order_by(User.email))),
-            "department": list(db.session.scalars(select(Department).order_by(Department.path))),
-            "workgroup": list(db.session.scalars(select(Workgroup).order_by(Workgroup.name)))}
+def subject_choices() -> dict:
+    """Whom a rights dialog offers: active people, departments (tree order), workgroups, and
+    `names` {"user:7": "Ann Lee", "everyone:": "Everyone", ...} to show entries by."""
+    found: dict = {"user": list(db.session.scalars(select(User).where(
+                       User.is_system.is_(False), User.active.is_(True)).order_by(User.email))),
+                   "department": list(db.session.scalars(select(Department).order_by(Department.path))),
+                   "workgroup": list(db.session.scalars(select(Workgroup).order_by(Workgroup.name)))}
+    names = {f"user:{u.id}": u.full_name for u in found["user"]}
+    names |= {f"department:{d.id}": f"Department {d.name}" for d in found["department"]}
+    names |= {f"workgroup:{w.id}": f"Workgroup {w.name}" for w in found["workgroup"]}
+    found["names"] = names | {"everyone:": "Everyone"}
+    return found

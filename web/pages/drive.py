@@ -40,16 +40,16 @@ def drive_home():
 def drive_item(item_id: int):
     item, level = items.get_item(item_id, actor=me())
     common = {"item": item, "level": level, "rights": rights, "crumbs": items.breadcrumbs(item),
-              "drives": items.my_drives(actor=me())}
+              "drives": items.my_drives(actor=me()), "entries": sharing.get_rights(item.id, actor=me())[2],
+              "people": sharing.subject_choices() if level >= rights.SHARE else {}}
     if item.is_folder:
         _folder, _level, children = items.list_children(item.id, actor=me())
         return render_template("drive/folder.html", children=children, kinds=documents.KINDS, **common)
     _item, versions = files.list_versions(item.id, actor=me())
     return render_template("drive/file.html", versions=versions, preview=_preview(item),
-                           entries=sharing.get_rights(item.id, actor=me())[2],
                            links=documents.open_links(dav_url(item, request.host_url), item.mime),
                            targets=items.move_targets(item.id, actor=me()) if level >= rights.FULL else [],
-                           people=sharing.subject_choices(), **common)
+                           **common)
 
 
 def _preview(item: object) -> dict:

@@ -78,3 +78,24 @@ def test_versions_rights_trash_shared_and_search(web, client, ann, bob, app):
     web.post(doc + "/trash")
     web.post(f"/drive/trash/{item_id}/purge")
     assert web.get(doc).status_code == 404
+
+
+def test_folder_upload_and_folder_rights_with_sub_departments(web, app, bob, departments):
+    from tests.integration.drive.conftest import join_department
+
+    root = _root(web)
+    r = web.post(root + "/upload", data={"file": [(io.BytesIO(b"deep"), "Reports/2026/q1.txt")]},
+                 content_type="multipart/form-data")
+    assert r.status_code == 302
+    reports = _item_url(web.get(root).get_data(as_text=True), "Reports")
+    page = web.get(reports).get_data(as_text=True)
+    assert 'data-item="2026"' in page and 'id="drive-rights"' in page and "webkitdirectory" in page
+    form = {"subject": ["department"], "id": [str(departments["sales"])], "level": ["read"], "subs": ["0"]}
+    assert web.post(reports + "/rights", data=form).status_code == 302
+    page = web.get(reports).get_data(as_text=True)
+    assert "Department Sales (with sub-departments)" in page
+    join_department(bob, departments["north"])
+    with app.test_client() as other:
+        other.post("/login", data={"email": bob.email, "password": "Quiet-bay-42"})
+        listing = other.get(reports).get_data(as_text=True)
+        assert 'data-item="2026"' in listing and 'id="drive-rights"' not in listing  # read: no form
