@@ -46,3 +46,14 @@ def attach_upload(entity: str, record_id: int, name: object, stream: BinaryIO, *
         folder = items.create_folder(root.id, FOLDER, actor=actor)
     item: DriveItem = files.upload_file(folder.id, name, stream, actor=actor, field=field)
     return attach_file(entity, record_id, item.id, actor=actor)
+
+
+def save_mail_attachment(attachment_id: object, parent_id: object, *, actor: Actor,
+                         name: object = None) -> DriveItem:
+    """A received mail's attachment (one the actor may read) saved into a drive folder."""
+    from mail.services.received import attachment_file
+
+    found, path = attachment_file(attachment_id, actor=actor)
+    with open(path, "rb") as body:
+        return files.upload_file(parent_id, name or found.filename or f"attachment-{found.id}", body,
+                                 actor=actor, field="name")

@@ -62,6 +62,17 @@ def create_view():
     return jsonify(_item(made, items.get_item(made.id, actor=g.actor)[1])), 201
 
 
+@api.post("/drive/items/from-mail", endpoint="drive_from_mail")
+def from_mail_view():
+    """Save a received mail's attachment (Send&Save, personal mail) into a folder."""
+    from drive.services.attachments import save_mail_attachment
+
+    data = json_body()
+    item = save_mail_attachment(data.get("attachment_id"), data.get("parent"), actor=g.actor,
+                                name=data.get("name"))
+    return jsonify(_item(*items.get_item(item.id, actor=g.actor))), 201
+
+
 @api.get("/drive/items/<int:item_id>", endpoint="drive_get")
 def get_view(item_id: int):
     return jsonify(_item(*items.get_item(item_id, actor=g.actor)))

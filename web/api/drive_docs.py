@@ -85,6 +85,13 @@ def _item_paths() -> dict:
             "delete": op("Put into the trash (full right)", tag=TAG, operation_id="drive_trash",
                          params=[iid], response=item),
         },
+        "/drive/items/from-mail": {"post": op(
+            "Save a received mail's attachment into a folder", tag=TAG, operation_id="drive_from_mail",
+            status="201", response=item, errors=UPLOAD,
+            body=_obj({"attachment_id": ID, "parent": ID, "name": TEXT},
+                      required=["attachment_id", "parent"]),
+            description="The attachment's message must be readable by the caller; a name taken by a file "
+                        "in the folder adds a version.")},
         "/drive/items/{item_id}/copy": {"post": op(
             "Copy into a folder", tag=TAG, operation_id="drive_copy", params=[iid], body=ref("DriveCopy"),
             response=item, status="201", errors=CONFLICT)},

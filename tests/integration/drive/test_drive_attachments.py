@@ -41,3 +41,35 @@ def test_rights_of_record_and_file_both_hold(ann_api, bob_api, bob, lead):
     folder = ann_api.post("/drive/items", {"parent": root_of(ann_api), "name": "F"}).json["id"]
     r = ann_api.post(f"/leads/{lead}/attachments", {"item_id": folder})
     assert r.status_code == 422 and "item_id" in r.json["fields"]
+
+
+def test_save_a_received_attachment_to_the_drive(api, admin, bob_api):
+    import hashlib
+    import os
+
+    from extensions import db
+    from mail.models import MailAttachment, MailMessage
+    from mail.services.store import attachment_path
+    from transactions import unit_of_work
+
+    body = b"%PDF-1.4\n% an invoice"
+    digest = hashlib.sha256(body).hexdigest()
+    os.makedirs(os.path.dirname(attachment_path(digest)), exist_ok=True)
+    with open(attachment_path(digest), "wb") as fh:
+        fh.write(body)
+    with unit_of_work():
+        # Logged from the administrator's personal mailbox: nobody else may read it.
+        mail = MailMessage(status="logged", source="personal", subject="Invoice", logged_by_id=admin.id)
+        db.session.add(mail)
+        db.session.flush()
+        row = MailAttachment(mail_id=mail.id, filename="invoice.pdf", content_type="application/pdf",
+                             size=len(body), sha256=digest)
+        db.session.add(row)
+    root = api.get("/drive/items").json["folder"]["id"]
+    r = api.post("/drive/items/from-mail", {"attachment_id": row.id, "parent": root})
+    assert r.status_code == 201, r.json
+    assert r.json["name"] == "invoice.pdf" and r.json["mime"] == "application/pdf"
+    assert api.get(f"/drive/items/{r.json['id']}/content").data == body
+    bob_root = bob_api.get("/drive/items").json["folder"]["id"]
+    refused = bob_api.post("/drive/items/from-mail", {"attachment_id": row.id, "parent": bob_root})
+    assert refused.status_code == 404  # Bob may not read that message
