@@ -121,6 +121,16 @@ def list_versions(item_id: object, *, actor: Actor) -> tuple[DriveItem, list[Dri
         DriveVersion.item_id == item.id).order_by(DriveVersion.number.desc())))
 
 
+def authors_of(versions: list[DriveVersion]) -> dict[int, str]:
+    """{user id: full name} of the people who saved these versions (one query)."""
+    from org.models import User
+
+    ids = {v.created_by_id for v in versions if v.created_by_id is not None}
+    if not ids:
+        return {}
+    return {u.id: u.full_name for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
+
+
 def restore_version(item_id: object, number: object, *, actor: Actor) -> DriveItem:
     """Make an old version current again as a new version (edit right); nothing is dropped."""
     item, _ = get_item(item_id, actor=actor, level=rights.EDIT)

@@ -47,6 +47,7 @@ def drive_item(item_id: int):
         return render_template("drive/folder.html", children=children, kinds=documents.KINDS, **common)
     _item, versions = files.list_versions(item.id, actor=me())
     return render_template("drive/file.html", versions=versions, preview=_preview(item),
+                           authors=files.authors_of(versions),
                            links=documents.open_links(dav_url(item, request.host_url), item.mime),
                            targets=items.move_targets(item.id, actor=me()) if level >= rights.FULL else [],
                            **common)

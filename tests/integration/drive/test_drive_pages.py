@@ -56,7 +56,7 @@ def test_versions_rights_trash_shared_and_search(web, client, ann, bob, app):
                  content_type="multipart/form-data")
     doc = _item_url(web.get(root).get_data(as_text=True), "doc.txt")
     page = web.get(doc).get_data(as_text=True)
-    assert "Version 2" in page and "Version 1" in page
+    assert "Version 2" in page and "Version 1" in page and f">{ann.full_name}</td>" in page
     assert web.post(doc + "/versions/1/restore").status_code == 302
     assert web.get(doc + "/download").data == b"one"
     r = web.post(doc + "/rights", data={"subject": ["user"], "id": [str(bob.id)], "level": ["read"]})
