@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from extensions import db
@@ -33,6 +33,8 @@ class DriveItem(db.Model):
     content_hash: Mapped[str | None] = mapped_column(String(64))
     # Number of the current version; a write names the one it replaces (a lost race is a 409).
     version_no: Mapped[int] = mapped_column(default=0)
+    # The current version's text for search (drive.text): txt, md, ODF, docx; deferred.
+    text: Mapped[str] = mapped_column(Text, default="", deferred=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))

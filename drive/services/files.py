@@ -15,6 +15,7 @@ from drive.names import check_name
 from drive.services.errors import PayloadTooLarge
 from drive.services.items import get_item, new_child, sibling_named
 from drive.storage import Storage, TooLarge, storage_for
+from drive.text import extract_text
 from errors import Conflict, ValidationError
 from extensions import db
 from org.actors import Actor, actor_user
@@ -96,9 +97,11 @@ def _store(stream: BinaryIO, where: DriveItem) -> tuple[str, int, str]:
 def _add_version(item: DriveItem, digest: str, size: int, mime: str, *, actor: Actor, expected: int) -> None:
     """Bump the item's version if it is still `expected` (one UPDATE), then add the version row."""
     user_id, now = actor_user(actor).id, utcnow()
+    with storage().open(digest) as body:
+        text = extract_text(body, mime, size)
     bumped = db.session.execute(
         update(DriveItem).where(DriveItem.id == item.id, DriveItem.version_no == expected)
-        .values(version_no=expected + 1, content_hash=digest, size=size, mime=mime,
+        .values(version_no=expected + 1, content_hash=digest, size=size, mime=mime, text=text,
                 updated_at=now, updated_by_id=user_id)
         .execution_options(synchronize_session=False))
     if bumped.rowcount != 1:

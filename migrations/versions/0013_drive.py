@@ -37,6 +37,7 @@ def upgrade():
         sa.Column("size", sa.BigInteger(), nullable=False),
         sa.Column("content_hash", sa.String(length=64), nullable=True),
         sa.Column("version_no", sa.Integer(), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
         sa.Column("updated_by_id", sa.Integer(), nullable=True),

@@ -184,3 +184,12 @@ def test_copy_and_move_count_against_the_target_quota(ann, ann_api, api):
     assert move.status_code == 413
     small = upload(ann_api, root_of(ann_api), ("small.txt", b"y" * 5)).json["items"][0]["id"]
     assert ann_api.patch(f"/drive/items/{small}", {"parent": wroot}).status_code == 200
+
+
+def test_search_finds_text_inside_files(ann_api, bob_api):
+    root = root_of(ann_api)
+    upload(ann_api, root, ("notes.md", b"The zebra budget for 2027"))
+    upload(bob_api, root_of(bob_api), ("bob.txt", b"zebra too"))
+    found = ann_api.get("/drive/search?q=ZEBRA").json["items"]
+    assert [i["name"] for i in found] == ["notes.md"]  # Bob's file stays his
+    assert ann_api.get("/drive/search?q=giraffe").json["items"] == []

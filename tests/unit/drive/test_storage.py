@@ -37,3 +37,23 @@ def test_garbage_collection_spares_referenced_and_young(tmp_path):
         os.utime(store._path(digest), (past, past))
     assert store.delete_unreferenced({keep}, older_than=3600) == 1
     assert store.exists(keep) and not store.exists(old) and store.exists(young)
+
+
+def test_text_of_common_formats():
+    from pathlib import Path
+
+    from drive.text import extract_text
+
+    assert extract_text(io.BytesIO(b"# Plan\n\nShip  it"), "text/plain", 17) == "# Plan Ship it"
+    odt = (Path(__file__).resolve().parents[3] / "drive" / "templates" / "empty.odt").read_bytes()
+    assert extract_text(io.BytesIO(odt), "application/vnd.oasis.opendocument.text", len(odt)) == ""
+    buf = io.BytesIO()
+    import zipfile
+
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("word/document.xml", "<w:document><w:p><w:t>Quarterly</w:t></w:p><w:p><w:t>budget"
+                                         "</w:t></w:p></w:document>")
+    docx = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    assert extract_text(io.BytesIO(buf.getvalue()), docx, 100) == "Quarterly budget"
+    assert extract_text(io.BytesIO(b"not a zip"), docx, 9) == ""
+    assert extract_text(io.BytesIO(b"x"), "image/png", 1) == ""
