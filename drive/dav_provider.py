@@ -56,9 +56,8 @@ def _root_of(segment: str) -> DriveItem | None:
         ref_id = int(ref)
     else:
         return None
-    same = DriveItem.drive_ref.is_(None) if ref_id is None else DriveItem.drive_ref == ref_id
-    return db.session.scalar(select(DriveItem).where(
-        DriveItem.drive_kind == kind, same, DriveItem.parent_id.is_(None)))
+    key = f"{kind}:{'' if ref_id is None else ref_id}"
+    return db.session.scalar(select(DriveItem).where(DriveItem.root_key == key))
 
 
 class DriveProvider(DAVProvider):

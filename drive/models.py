@@ -22,6 +22,9 @@ class DriveItem(db.Model):
     drive_kind: Mapped[str] = mapped_column(String(16))
     drive_ref: Mapped[int | None]
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("drive_item.id", ondelete="CASCADE"), index=True)
+    # "user:7", "workgroup:3" or "company:" on a drive's root, NULL elsewhere: unique, so two
+    # first visits at once (a WebDAV client mounting opens several) make one root.
+    root_key: Mapped[str | None] = mapped_column(String(40), unique=True)
     # Materialised path of ids, "/1/5/9/" (the item's own id last): ancestors without recursion.
     path: Mapped[str] = mapped_column(String(1000), default="/", index=True)
     is_folder: Mapped[bool] = mapped_column(default=False)

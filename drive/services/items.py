@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from sqlalchemy import Row, func, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from drive import rights
 from drive.models import DriveItem, DriveVersion
@@ -24,13 +25,15 @@ def drive_root(kind: str, ref: int | None, *, actor: Actor) -> DriveItem:
         ref = None
     elif not valid_id(ref):
         raise ValidationError.from_fields({"drive": "A user's or workgroup's id is needed"})
-    same_ref = DriveItem.drive_ref.is_(None) if ref is None else DriveItem.drive_ref == ref
-    root = db.session.scalar(select(DriveItem).where(
-        DriveItem.drive_kind == kind, same_ref, DriveItem.parent_id.is_(None)))
+    root = db.session.scalar(select(DriveItem).where(DriveItem.root_key == _root_key(kind, ref)))
     if root is None:
         root = _make_root(kind, ref)
     rights.require(rights.who_is(actor), root, rights.READ)
     return root
+
+
+def _root_key(kind: str, ref: int | None) -> str:
+    return f"{kind}:{'' if ref is None else ref}"
 
 
 def _make_root(kind: str, ref: int | None) -> DriveItem:
@@ -40,12 +43,17 @@ def _make_root(kind: str, ref: int | None) -> DriveItem:
         if group is None:
             raise NotFound(f"No workgroup {ref}")
         name = group.name
-    root = DriveItem(drive_kind=kind, drive_ref=ref, name=name, is_folder=True,
-                     owner_id=ref if kind == "user" else None, path="/")
-    db.session.add(root)
-    db.session.flush()
-    root.path = f"/{root.id}/"
-    db.session.flush()
+    key = _root_key(kind, ref)
+    try:
+        with db.session.begin_nested():  # a savepoint: a concurrent first visit may win the key
+            root = DriveItem(drive_kind=kind, drive_ref=ref, name=name, is_folder=True, root_key=key,
+                             owner_id=ref if kind == "user" else None, path="/")
+            db.session.add(root)
+            db.session.flush()
+            root.path = f"/{root.id}/"
+            db.session.flush()
+    except IntegrityError:
+        root = db.session.scalars(select(DriveItem).where(DriveItem.root_key == key)).one()
     return root
 
 

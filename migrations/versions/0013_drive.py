@@ -29,6 +29,7 @@ def upgrade():
         sa.Column("drive_kind", sa.String(length=16), nullable=False),
         sa.Column("drive_ref", sa.Integer(), nullable=True),
         sa.Column("parent_id", sa.Integer(), nullable=True),
+        sa.Column("root_key", sa.String(length=40), nullable=True),
         sa.Column("path", sa.String(length=1000), nullable=False),
         sa.Column("is_folder", sa.Boolean(), nullable=False),
         sa.Column("name", sa.String(length=255), nullable=False),
@@ -46,6 +47,7 @@ def upgrade():
         sa.ForeignKeyConstraint(["parent_id"], ["drive_item.id"], ondelete="CASCADE"),
         _user_fk("owner_id"), _user_fk("updated_by_id"), _user_fk("trashed_by_id"),
         sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("root_key"),
     )
     op.create_index("ix_drive_item_drive", "drive_item", ["drive_kind", "drive_ref"])
     op.create_index("ix_drive_item_parent_id", "drive_item", ["parent_id"])

@@ -193,3 +193,20 @@ def test_search_finds_text_inside_files(ann_api, bob_api):
     found = ann_api.get("/drive/search?q=ZEBRA").json["items"]
     assert [i["name"] for i in found] == ["notes.md"]  # Bob's file stays his
     assert ann_api.get("/drive/search?q=giraffe").json["items"] == []
+
+
+def test_two_first_visits_make_one_root(app):
+    """The second of two concurrent first visits finds the root the first one made (unique key)."""
+    from sqlalchemy import func, select
+
+    from drive.models import DriveItem
+    from drive.services import items
+    from extensions import db
+    from transactions import unit_of_work
+
+    with unit_of_work():
+        first = items._make_root("company", None)  # as if both had found no root yet
+    with unit_of_work():
+        second = items._make_root("company", None)
+    assert first.id == second.id
+    assert db.session.scalar(select(func.count()).where(DriveItem.parent_id.is_(None))) == 1
