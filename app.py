@@ -52,6 +52,8 @@ def _init_extensions(app: Flask) -> None:
     celery.conf.beat_schedule["caldav-sync"] = {  # every external calendar, both ways
         "task": "calendars.sync_all",
         "schedule": timedelta(minutes=app.config.get("CALDAV_SYNC_MINUTES", 5))}
+    celery.conf.beat_schedule["drive-gc"] = {  # file bodies no version names any more
+        "task": "drive.collect_garbage", "schedule": timedelta(hours=1)}
     if celery.conf.broker_url.startswith("sqla+"):  # embedded broker keeps consumed rows
         celery.conf.beat_schedule["broker-purge"] = {"task": "flowdesk.purge_broker",
                                                      "schedule": timedelta(minutes=1)}
@@ -81,6 +83,8 @@ def _register_parts(app: Flask) -> None:
     import crm.events
     import crm.models
     import crm.tasks  # noqa: F401  (registers Celery tasks)
+    import drive.models
+    import drive.tasks  # noqa: F401  (its tables; registers Celery tasks)
     import embedded  # noqa: F401  (the embedded broker's purge task)
     import engine.event_models
     import engine.models
@@ -95,6 +99,7 @@ def _register_parts(app: Flask) -> None:
     from calendars.dav import mount as mount_dav
     from cli import register_cli
     from crm.search import register_search
+    from drive.dav import mount as mount_dav_files
     from engine.calendar_agenda import register as register_inbox_agenda
     from engine.consumer import register as register_engine_consumer
     from mail.system import install as install_system_mail
@@ -107,8 +112,9 @@ def _register_parts(app: Flask) -> None:
     for name in app.config.get("EXTRA_MODULES", ()):  # plug-ins named in FLOWDESK_EXTRA_MODULES
         importlib.import_module(name)
     web.register(app)
-    mount_dav(app)
     register_cli(app)
+    mount_dav(app)  # /dav: calendars over CalDAV (Radicale)
+    mount_dav_files(app)  # /dav/files: the drive over WebDAV; mounted last, so it is matched first
 
 
 _worker_app: Flask | None = None

@@ -63,6 +63,12 @@ class Config:
         self.DEMO_DATA = _bool("FLOWDESK_DEMO_DATA", True)
         self.MAX_CONTENT_LENGTH = int(os.environ.get("FLOWDESK_MAX_UPLOAD", 5 * 1024 * 1024))
         self.BPMN_MAX_BYTES = int(os.environ.get("FLOWDESK_BPMN_MAX_BYTES", 5 * 1024 * 1024))
+        # The drive: one file's limit, one upload request's (all its files), where bodies live.
+        self.DRIVE_MAX_FILE = int(os.environ.get("FLOWDESK_DRIVE_MAX_FILE", 200 * 1024 * 1024))
+        self.DRIVE_MAX_UPLOAD = int(os.environ.get("FLOWDESK_DRIVE_MAX_UPLOAD", 1024 * 1024 * 1024))
+        self.DRIVE_STORAGE_DIR = os.environ.get("FLOWDESK_DRIVE_STORAGE", str(INSTANCE_DIR / "drive"))
+        # WebDAV locks shared by several web processes (redis://host:port/db); unset: in memory.
+        self.DAV_LOCK_REDIS_URL = os.environ.get("FLOWDESK_DAV_LOCK_REDIS") or None
         # Chains of processes triggering processes stop at this depth (with a log entry).
         self.ENGINE_MAX_DEPTH = int(os.environ.get("FLOWDESK_ENGINE_MAX_DEPTH", "5"))
         # Call activities nest child instances at most this deep (deeper: an incident).

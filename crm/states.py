@@ -32,6 +32,7 @@ class TimelineKind(StrEnum):
     TASK = "task"
     MAIL = "mail"
     EVENT = "event"  # a calendar event linked to the record (calendars)
+    FILE = "file"  # a drive file attached to the record (drive.services.attachments)
 
 
 class FieldKind(StrEnum):

@@ -5,6 +5,8 @@ set -euo pipefail
 need=()
 [ -x /usr/sbin/dovecot ] || command -v dovecot >/dev/null 2>&1 || need+=(dovecot-imapd)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+ldconfig -p | grep -q 'libmagic\.so\.1' || need+=(libmagic1)  # the drive's type detection
+command -v litmus >/dev/null 2>&1 || need+=(litmus)  # the WebDAV test suite (tests/integration/drive)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing ${need[*]} (apt)"
   export DEBIAN_FRONTEND=noninteractive

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from engine.activities import calendar, crm_records, crm_tasks, mail
+from engine.activities import calendar, crm_records, crm_tasks, drive, mail
 from engine.activities.base import ActivityContext, ActivityError, Param, Topic, given
 from engine.models import ActivityRun
 from engine.spiff.data import DataError, json_clean
@@ -21,7 +21,8 @@ __all__ = ["ActivityContext", "ActivityError", "Param", "Topic", "dispatch", "ma
            "topic_docs", "topic_specs", "topics"]
 
 _TOPICS: dict[str, Topic] = {
-    t.name: t for t in crm_records.TOPICS + crm_tasks.TOPICS + mail.TOPICS + calendar.TOPICS}
+    t.name: t for t in crm_records.TOPICS + crm_tasks.TOPICS + mail.TOPICS + calendar.TOPICS
+    + drive.TOPICS}
 
 
 def topics() -> dict[str, Topic]:

@@ -1,7 +1,7 @@
 """accounts: password-reset links, the outbox of system mails
 
 Revision ID: 0014_accounts
-Revises: 0012_calendars
+Revises: 0013_drive
 
 password_reset keeps a SHA-256 of each single-use, expiring link to choose a new password;
 system_mail is the outbox every system mail goes through, with its state (queued, sent,
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014_accounts"
-down_revision = "0012_calendars"
+down_revision = "0013_drive"
 branch_labels = None
 depends_on = None
 

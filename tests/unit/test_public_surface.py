@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("web", "engine", "calendars", "mail", "crm", "org")
+PACKAGES = ("web", "engine", "calendars", "drive", "mail", "crm", "org")
 
 
 def _imports(path: Path) -> list[tuple[int, str, str | None]]:

@@ -22,7 +22,8 @@ _paths: dict[str, dict] = {}
 _schemas: dict[str, dict] = {}
 ERROR_RESPONSES = {
     "401": "Unauthorized", "403": "Forbidden", "404": "NotFound", "409": "Conflict",
-    "410": "Gone", "412": "PreconditionFailed", "422": "ValidationFailed", "429": "TooManyRequests",
+    "410": "Gone", "412": "PreconditionFailed", "413": "TooLarge", "422": "ValidationFailed",
+    "423": "Locked", "429": "TooManyRequests",
 }
 IF_MATCH = {"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"},
             "description": 'The ETag you read ("3"): a record changed since answers 412 (no lost '

@@ -195,7 +195,8 @@ def error_responses() -> dict:
              "Gone": "No longer usable (a used or expired link)",
              "TooManyRequests": "Throttled; Retry-After says for how many seconds",
              "PreconditionFailed": "If-Match named a version the record no longer has: read it again "
-                                   "(`current_version` is its version now) and reapply your change"}
+                                   "(`current_version` is its version now) and reapply your change",
+             "TooLarge": "Over the size limit or the quota", "Locked": "Locked by another writer"}
     out = {name: {"description": text, "content": {"application/json": {"schema": ref("Error")}}}
            for name, text in texts.items()}
     out["PreconditionFailed"]["content"]["application/json"]["schema"] = ref("VersionMismatch")

@@ -8,7 +8,7 @@ import * as esbuild from "esbuild";
 const loaders = { ".woff": "file", ".woff2": "file", ".ttf": "file", ".eot": "file", ".svg": "file" };
 
 await esbuild.build({
-  entryPoints: ["src/app.js", "src/app.css", "src/viewer.js", "src/modeler.js", "src/calendar.js"],
+  entryPoints: ["src/app.js", "src/app.css", "src/viewer.js", "src/modeler.js", "src/calendar.js", "src/drive.js"],
   bundle: true,
   format: "esm",
   target: "es2020",

@@ -20,6 +20,7 @@ def register_pages(app: Flask) -> None:
         calendar_settings,
         company,
         directory,
+        drive,
         home,
         inbox,
         instances,

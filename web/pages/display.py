@@ -17,7 +17,7 @@ KIND_ICONS = {
     "created": ("bi-plus-lg", "primary"), "changed": ("bi-pencil", "secondary"),
     "comment": ("bi-chat-left-text", "info"), "converted": ("bi-arrow-left-right", "success"),
     "task": ("bi-check2-square", "warning"), "mail": ("bi-envelope", "primary"),
-    "process": ("bi-diagram-2", "purple"),
+    "process": ("bi-diagram-2", "purple"), "file": ("bi-paperclip", "info"),
 }
 
 
@@ -113,6 +113,9 @@ def _links(data: dict, actor: Actor) -> list[dict]:
     if isinstance(task_id, int):
         links.append({"label": "Task", "title": str(data.get("title") or f"#{task_id}"),
                       "url": url_for("pages.task_view", task_id=task_id)})
+    if isinstance(data.get("drive_item_id"), int):  # an attached drive file (its rights hold)
+        links.append({"label": "File", "title": str(data.get("name") or data["drive_item_id"]),
+                      "url": url_for("pages.drive_item", item_id=data["drive_item_id"])})
     return links + _mail_links(data)
 
 

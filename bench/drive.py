@@ -1,0 +1,144 @@
+"""The drive: a 100 MB file up and down through the API against a plain file copy in the same
+run; listing a folder of 10,000 files; the rights check at the bottom of a 20-level tree.
+
+    .venv/bin/python bench/drive.py --db sqlite
+    .venv/bin/python bench/drive.py --db postgresql --size-mb 100 --files 10000 --depth 20
+
+Builds a throw-away database, migrates it, makes two users; uploads with PUT .../content and
+downloads with GET .../content (Flask's test client, so no network, the same code as a
+request), lists through GET /drive/items, and times drive.rights.level_of for a user whose
+right comes from an entry half-way down the chain. Prints medians. Never part of the test run.
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("FLOWDESK_INSTANCE", tempfile.mkdtemp(prefix="flowdesk-bench-"))
+
+from bench._support import bench_app, make_database, p95
+
+
+def _timed(fn: object, repeat: int) -> list[float]:
+    runs = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()  # type: ignore[operator]
+        runs.append((time.perf_counter() - started) * 1000)
+    return runs
+
+
+def _show(label: str, runs: list[float]) -> None:
+    print(f"{label:<48} median {statistics.median(runs):9.1f} ms   p95 {p95(runs):9.1f} ms", flush=True)
+
+
+def bench_transfer(client: object, headers: dict, root: int, size_mb: int) -> None:
+    """A size_mb file: PUT and GET through the API, and shutil.copyfile of the same bytes."""
+    body = os.urandom(1024 * 1024) * size_mb
+    made = client.post("/api/v1/drive/items", headers=headers, content_type="multipart/form-data",
+                       data={"parent": str(root), "file": [(io.BytesIO(b"0"), "big.bin")]}).json
+    item = made["items"][0]["id"]
+    _show(f"upload {size_mb} MB (PUT content, a new version)", _timed(
+        lambda: client.put(f"/api/v1/drive/items/{item}/content", headers=headers, data=io.BytesIO(body)), 3))
+    _show(f"download {size_mb} MB (GET content)", _timed(
+        lambda: client.get(f"/api/v1/drive/items/{item}/content", headers=headers).get_data(), 3))
+    folder = tempfile.mkdtemp(prefix="flowdesk-bench-copy-")
+    source = Path(folder) / "source.bin"
+    source.write_bytes(body)
+    _show(f"plain file copy {size_mb} MB (shutil.copyfile)", _timed(
+        lambda: shutil.copyfile(source, Path(folder) / "copy.bin"), 3))
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def bench_listing(app: object, client: object, headers: dict, root: int, owner_id: int, count: int) -> None:
+    """A folder of `count` files (inserted in bulk), listed through the API."""
+    from sqlalchemy import insert, select
+
+    from drive.models import DriveItem
+    from extensions import db
+
+    with app.app_context():
+        parent = db.session.get(DriveItem, root)
+        folder = DriveItem(drive_kind="user", drive_ref=owner_id, parent_id=root, name="many", is_folder=True,
+                           owner_id=owner_id, path=parent.path)
+        db.session.add(folder)
+        db.session.flush()
+        folder.path = f"{parent.path}{folder.id}/"
+        rows = [{"drive_kind": "user", "drive_ref": owner_id, "parent_id": folder.id,
+                 "name": f"file-{i:05d}.txt", "is_folder": False, "owner_id": owner_id, "path": folder.path,
+                 "mime": "text/plain", "size": 1, "version_no": 1} for i in range(count)]
+        db.session.execute(insert(DriveItem), rows)
+        db.session.commit()
+        folder_id = folder.id
+        assert db.session.scalar(select(db.func.count()).where(DriveItem.parent_id == folder_id)) == count
+    _show(f"list a folder of {count} files (GET /drive/items)", _timed(
+        lambda: client.get(f"/api/v1/drive/items?parent={folder_id}", headers=headers).json, 5))
+
+
+def bench_deep_rights(app: object, owner_id: int, reader_id: int, depth: int) -> None:
+    """level_of at the bottom of a `depth`-level chain, the right set half-way down."""
+    from drive import rights
+    from drive.models import DriveRight
+    from drive.services import items
+    from extensions import db
+    from org.models import User
+
+    with app.app_context():
+        owner = db.session.get(User, owner_id)
+        current = items.drive_root("user", owner.id, actor=owner)
+        for level in range(depth):
+            current = items.create_folder(current.id, f"level-{level}", actor=owner)
+            if level == depth // 2:
+                db.session.add(DriveRight(item_id=current.id, subject="user", subject_id=reader_id,
+                                          level="edit"))
+        db.session.commit()
+        bottom, reader_row = current, db.session.get(User, reader_id)
+        who = rights.who_is(reader_row)
+        assert rights.level_of(who, bottom) == rights.EDIT
+        _show(f"rights check at depth {depth} (level_of, one query)", _timed(
+            lambda: rights.level_of(who, bottom), 200))
+        _show("rights check including the user's subjects (who_is)", _timed(
+            lambda: rights.level_of(rights.who_is(reader_row), bottom), 200))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--size-mb", type=int, default=100)
+    parser.add_argument("--files", type=int, default=10_000)
+    parser.add_argument("--depth", type=int, default=20)
+    args = parser.parse_args()
+    url, drop = make_database(args.db)
+    try:
+        app = bench_app(url)
+        app.config["DRIVE_MAX_FILE"] = app.config["DRIVE_MAX_UPLOAD"] = (args.size_mb + 1) * 1024 * 1024
+        from org.services.tokens import issue_token
+        from org.services.users import create_user
+        from transactions import unit_of_work
+
+        with app.app_context(), unit_of_work():
+            owner = create_user("owner@example.com", "Quiet-bay-42", actor=None, first_name="O",
+                                last_name="N")
+            reader = create_user("reader@example.com", "Quiet-bay-42", actor=None, first_name="R",
+                                 last_name="D")
+            token, _row = issue_token(owner)
+            owner_id, reader_id = owner.id, reader.id
+        client, headers = app.test_client(), {"Authorization": f"Bearer {token}"}
+        root = client.get("/api/v1/drive/items", headers=headers).json["folder"]["id"]
+        bench_transfer(client, headers, root, args.size_mb)
+        bench_listing(app, client, headers, root, owner_id, args.files)
+        bench_deep_rights(app, owner_id, reader_id, args.depth)
+    finally:
+        drop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Drive services: items (folders, names, moves), files (bodies, versions, quotas), trash, sharing."""
