@@ -50,6 +50,16 @@ class Config:
             "broker_connection_timeout": 2,
             "beat_schedule_filename": str(INSTANCE_DIR / "celerybeat-schedule"),
         }
+        self._workers()
+        self._uploads()
+        self._engine()
+        self._links_and_mail()
+        self._cookies()
+        self._login()
+        self.TESTING = False
+
+    def _workers(self) -> None:
+        """The outbox relay, the embedded worker, CalDAV sync, plug-ins."""
         # "celery": relay outbox rows through the broker after commit; "none": only the
         # periodic sweep (tests drive the relay explicitly).
         self.OUTBOX_KICK = os.environ.get("FLOWDESK_OUTBOX_KICK", "celery")
@@ -60,6 +70,9 @@ class Config:
         # Modules imported at start-up, e.g. plug-ins registering outbox consumers.
         self.EXTRA_MODULES = [m.strip() for m in os.environ.get("FLOWDESK_EXTRA_MODULES", "").split(",")
                               if m.strip()]
+
+    def _uploads(self) -> None:
+        """Demo data, upload limits and the drive's storage."""
         self.DEMO_DATA = _bool("FLOWDESK_DEMO_DATA", True)
         self.MAX_CONTENT_LENGTH = int(os.environ.get("FLOWDESK_MAX_UPLOAD", 5 * 1024 * 1024))
         self.BPMN_MAX_BYTES = int(os.environ.get("FLOWDESK_BPMN_MAX_BYTES", 5 * 1024 * 1024))
@@ -69,6 +82,9 @@ class Config:
         self.DRIVE_STORAGE_DIR = os.environ.get("FLOWDESK_DRIVE_STORAGE", str(INSTANCE_DIR / "drive"))
         # WebDAV locks shared by several web processes (redis://host:port/db); unset: in memory.
         self.DAV_LOCK_REDIS_URL = os.environ.get("FLOWDESK_DAV_LOCK_REDIS") or None
+
+    def _engine(self) -> None:
+        """The engine's depths, step budgets, timers and retries."""
         # Chains of processes triggering processes stop at this depth (with a log entry).
         self.ENGINE_MAX_DEPTH = int(os.environ.get("FLOWDESK_ENGINE_MAX_DEPTH", "5"))
         # Call activities nest child instances at most this deep (deeper: an incident).
@@ -87,6 +103,9 @@ class Config:
         self.ENGINE_RETRY_SECONDS = 1.0
         # Seconds a client is told to wait (Retry-After) while the database is unavailable.
         self.RETRY_AFTER_SECONDS = 10
+
+    def _links_and_mail(self) -> None:
+        """API pages, invitation links, the portal's address, mail limits."""
         self.API_PAGE_MAX = 200
         # Invitation and set-password links expire after this many days.
         self.INVITATION_DAYS = float(os.environ.get("FLOWDESK_INVITATION_DAYS", "7"))
@@ -97,6 +116,9 @@ class Config:
         self.MAIL_MAX_BYTES = int(os.environ.get("FLOWDESK_MAIL_MAX_BYTES", 25 * 1024 * 1024))
         self.MAIL_MAX_PARTS = int(os.environ.get("FLOWDESK_MAIL_MAX_PARTS", "500"))
         self.MAIL_POLL_SECONDS = float(os.environ.get("FLOWDESK_MAIL_POLL_SECONDS", "60"))
+
+    def _cookies(self) -> None:
+        """CSRF and the session and remember-me cookies."""
         self.WTF_CSRF_TIME_LIMIT = None
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
@@ -106,6 +128,9 @@ class Config:
         self.REMEMBER_COOKIE_SAMESITE = "Lax"
         secure = _bool("FLOWDESK_SECURE_COOKIES", False)
         self.SESSION_COOKIE_SECURE = self.REMEMBER_COOKIE_SECURE = secure
+
+    def _login(self) -> None:
+        """Login and password-reset throttling."""
         # Failed logins: free ones per account / per address, then locks doubling from
         # LOGIN_LOCK_SECONDS up to LOGIN_LOCK_MAX_SECONDS (org/throttle.py).
         self.LOGIN_ACCOUNT_FREE = int(os.environ.get("FLOWDESK_LOGIN_ACCOUNT_FREE", "5"))
@@ -117,7 +142,6 @@ class Config:
         self.PASSWORD_RESET_MINUTES = float(os.environ.get("FLOWDESK_PASSWORD_RESET_MINUTES", "60"))
         self.PASSWORD_RESET_ACCOUNT_FREE = int(os.environ.get("FLOWDESK_PASSWORD_RESET_ACCOUNT_FREE", "3"))
         self.PASSWORD_RESET_ADDRESS_FREE = int(os.environ.get("FLOWDESK_PASSWORD_RESET_ADDRESS_FREE", "10"))
-        self.TESTING = False
 
     @property
     def is_sqlite(self) -> bool:
