@@ -21,8 +21,9 @@ OPENAPI_VERSION = "3.1.0"
 _paths: dict[str, dict] = {}
 _schemas: dict[str, dict] = {}
 ERROR_RESPONSES = {
-    "401": "Unauthorized", "403": "Forbidden", "404": "NotFound", "409": "Conflict",
-    "422": "ValidationFailed",
+    "400": "BadRequest", "401": "Unauthorized", "403": "Forbidden", "404": "NotFound",
+    "409": "Conflict", "412": "PreconditionFailed", "413": "PayloadTooLarge", "422": "ValidationFailed",
+    "429": "TooManyRequests", "503": "Unavailable",
 }
 
 
@@ -84,8 +85,10 @@ def op(summary: str, *, tag: str, operation_id: str | None = None, body: dict | 
     answer: dict = {"description": summary if status != "204" else "Done; no content"}
     if response is not None:
         answer["content"] = {media: {"schema": response}}
+    if body is not None and "413" not in errors:  # MAX_CONTENT_LENGTH applies to every request body
+        errors = (*errors, "413")
     out["responses"] = {status: answer, **{
-        code: {"$ref": f"#/components/responses/{ERROR_RESPONSES[code]}"} for code in errors}}
+        code: {"$ref": f"#/components/responses/{ERROR_RESPONSES[code]}"} for code in sorted(errors)}}
     if public:
         out["security"] = []
     return out

@@ -176,7 +176,7 @@ def core_paths() -> dict:
         "/auth/token": {"post": op(
             "Trade e-mail and password for a bearer token", tag="Auth", operation_id="issue_token",
             status="201", body=ref("TokenRequest"), response=ref("TokenIssued"), public=True,
-            errors=("401", "422"))},
+            errors=("401", "422", "429"))},
         "/openapi.json": {"get": op("This document", tag="Meta", operation_id="openapi", public=True,
                                     response={"type": "object"}, errors=())},
         **_task_paths(),

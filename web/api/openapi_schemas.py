@@ -151,9 +151,12 @@ def _org_schemas() -> dict:
 
 
 def _misc_schemas() -> dict:
+    problem = _obj({"element": {"type": ["string", "null"]}, "message": {"type": "string"}})
     error = _obj({"error": {"type": "string"},
                   "fields": {"type": "object", "additionalProperties": {"type": "string"},
-                             "description": "Field name -> why its value was refused"}},
+                             "description": "Field name -> why its value was refused"},
+                  "errors": {"type": "array", "items": problem,
+                             "description": "A refused BPMN diagram: every problem found"}},
                  required=["error"])
     entry = _obj({"id": ID, "kind": {"type": "string", "description": "created, changed, comment, "
                                      "converted, task, ... (changed: data.changes = {field: [old, new]})"},
@@ -180,6 +183,14 @@ def error_responses() -> dict:
     texts = {"Unauthorized": "No valid bearer token", "Forbidden": "A right is missing",
              "NotFound": "No such thing (or you may not read it)",
              "Conflict": "Refused in the current state (e.g. a lead converted twice)",
-             "ValidationFailed": "Invalid input; `fields` names each field and why"}
-    return {name: {"description": text, "content": {"application/json": {"schema": ref("Error")}}}
-            for name, text in texts.items()}
+             "ValidationFailed": "Invalid input; `fields` names each field and why",
+             "BadRequest": "The request could not be read (e.g. a broken multipart body)",
+             "PreconditionFailed": "If-Match names a version that is no longer current",
+             "PayloadTooLarge": "The request body is larger than the limit",
+             "TooManyRequests": "Too many attempts; wait Retry-After seconds",
+             "Unavailable": "A service this needs is unreachable; try again later"}
+    out = {name: {"description": text, "content": {"application/json": {"schema": ref("Error")}}}
+           for name, text in texts.items()}
+    out["TooManyRequests"]["headers"] = {"Retry-After": {
+        "description": "Seconds to wait", "schema": {"type": "string", "pattern": "^[0-9]+$"}}}
+    return out
