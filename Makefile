@@ -20,7 +20,7 @@ test-sqlite:
 	FLOWDESK_TEST_DB=sqlite $(PY) -m pytest tests -q -p no:cacheprovider
 
 test-postgresql:
-	FLOWDESK_TEST_DB=postgresql $(PY) -m pytest tests/integration -q -p no:cacheprovider
+	FLOWDESK_TEST_DB=postgresql $(PY) -m pytest tests/integration tests/reliability -q -p no:cacheprovider
 
 lint:
 	$(VENV)/bin/ruff check .

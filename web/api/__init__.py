@@ -44,7 +44,24 @@ def json_body() -> dict:
         raise ValidationError("Send a JSON object with Content-Type: application/json")
     if not isinstance(data, dict):
         raise ValidationError("Expected a JSON object")
+    too_big = _huge_numbers(data)
+    if too_big:  # no column holds them; SQLite cannot even bind them (an OverflowError, a 500)
+        raise ValidationError.from_fields({name: "A number between -2^63 and 2^63-1" for name in too_big})
     return data
+
+
+def _huge_numbers(data: dict) -> list[str]:
+    """The paths (`links[0].id`) of integers outside 64 bits; a loop, as bodies nest deeply."""
+    found, todo = [], [(data, "")]
+    while todo:
+        value, where = todo.pop()
+        if isinstance(value, dict):
+            todo += [(v, f"{where}.{k}" if where else str(k)) for k, v in value.items()]
+        elif isinstance(value, list):
+            todo += [(v, f"{where}[{i}]") for i, v in enumerate(value)]
+        elif isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**63:
+            found.append(where)
+    return sorted(found)
 
 
 def page_args() -> tuple[int, str | None]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 from crm.entities import ENTITIES
 from mail.states import MailboxState
 from web.api.openapi import items_of, op, page_of, param, path_id, ref, register_paths
+from web.routes import MAX_ID
 
-ID = {"type": "integer", "minimum": 1}
+ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 NULL_ID = {"type": ["integer", "null"]}
 TEXT = {"type": "string"}
 NULL_TEXT = {"type": ["string", "null"]}

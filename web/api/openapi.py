@@ -16,6 +16,7 @@ from __future__ import annotations
 from flask import jsonify
 
 from web.api import api
+from web.routes import MAX_ID
 
 OPENAPI_VERSION = "3.1.0"
 _paths: dict[str, dict] = {}
@@ -63,7 +64,7 @@ def param(name: str, where: str = "query", schema: dict | None = None, descripti
 
 
 def path_id(name: str) -> dict:
-    return param(name, "path", {"type": "integer", "minimum": 1})
+    return param(name, "path", {"type": "integer", "minimum": 1, "maximum": MAX_ID})
 
 
 def op(summary: str, *, tag: str, operation_id: str | None = None, body: dict | None = None,

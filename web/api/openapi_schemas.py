@@ -6,11 +6,12 @@ from crm.states import FieldKind
 from crm.task_input import STATUSES as TASK_STATUSES
 from crm.validation import status_codes
 from web.api.openapi import items_of, page_of, ref
+from web.routes import MAX_ID
 
 DATETIME = {"type": "string", "format": "date-time"}
 NULLABLE_DATETIME = {"type": ["string", "null"], "format": "date-time"}
-ID = {"type": "integer", "minimum": 1}
-NULLABLE_ID = {"type": ["integer", "null"], "minimum": 1}
+ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+NULLABLE_ID = {"type": ["integer", "null"], "minimum": 1, "maximum": MAX_ID}
 
 
 def field_schema(spec: Entity, f: Field, *, for_input: bool) -> dict:

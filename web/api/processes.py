@@ -9,6 +9,7 @@ from engine.triggers import start_manually
 from errors import ValidationError
 from web.api import api, json_body
 from web.api.openapi import items_of, op, param, ref, register_paths
+from web.routes import MAX_ID
 
 
 @api.post("/processes")
@@ -115,7 +116,7 @@ register_paths({
                                    response=ref("Process"), errors=("401", "404"))},
     "/processes/{key}/versions/{number}/bpmn": {"get": op(
         "A version's BPMN file as uploaded", tag=_TAG, operation_id="get_process_bpmn",
-        params=[_KEY, param("number", "path", {"type": "integer", "minimum": 1})],
+        params=[_KEY, param("number", "path", {"type": "integer", "minimum": 1, "maximum": MAX_ID})],
         response={"type": "string"}, media="application/xml", errors=("401", "404"))},
     "/processes/{key}/activate": {"post": op(
         "Activate: new record events start it", tag=_TAG, operation_id="activate_process",

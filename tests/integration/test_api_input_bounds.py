@@ -1,0 +1,25 @@
+"""Numbers no database column holds: 404 in a path, 422 naming the field in a body (found by schemathesis)."""
+from __future__ import annotations
+
+HUGE = 279454366539995404569792980451328  # over 64 bits: SQLite cannot bind it
+
+
+def test_a_path_id_over_the_id_range_is_not_found(api):
+    for path in (f"/leads/{2**31}", f"/leads/{HUGE}", f"/tasks/{HUGE}", f"/users/{HUGE}"):
+        r = api.get(path)
+        assert r.status_code == 404, (path, r.status_code)
+    assert api.get(f"/leads/{2**31 - 1}").status_code == 404  # the largest id still routes
+
+
+def test_a_body_number_over_64_bits_answers_422_naming_it(api):
+    r = api.post("/roles/1/assignments", {"user_id": HUGE})
+    assert r.status_code == 422
+    assert r.json["fields"] == {"user_id": "A number between -2^63 and 2^63-1"}
+    r = api.post("/tasks", {"title": "Call", "links": [{"entity": "lead", "id": HUGE}]})
+    assert r.status_code == 422 and list(r.json["fields"]) == ["links[0].id"]
+
+
+def test_numbers_inside_64_bits_reach_the_service(api):
+    r = api.post("/roles/1/assignments", {"user_id": 2**40})
+    assert r.status_code in (404, 422) and r.json["error"]
+    assert api.post("/deals", {"title": "Big", "amount": 10**12}).status_code == 201
