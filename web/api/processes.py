@@ -100,7 +100,7 @@ _PROCESS = {"type": "object", "properties": {
     "instances": {"type": "object", "description": "unfinished instances by status"}}}
 _upload = op("Upload a BPMN diagram (a new version of its process key)", tag=_TAG,
              operation_id="upload_process", status="201", response=ref("ProcessVersion"),
-             errors=("401", "403", "422"),
+             errors=("401", "403", "413", "422"),
              description="Multipart field `file`. 413 above BPMN_MAX_BYTES; 422 lists every problem "
                          "as {\"errors\": [{\"element\", \"message\"}]}; 201 answers `warnings` "
                          "[{element, message}] for what is accepted but not honoured.")
