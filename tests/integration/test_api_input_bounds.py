@@ -1,4 +1,4 @@
-"""Numbers no database column holds: 404 in a path, 422 naming the field in a body (found by schemathesis)."""
+"""Input schemathesis found the database could not take: huge numbers, yes/no filters compared as text."""
 from __future__ import annotations
 
 HUGE = 279454366539995404569792980451328  # over 64 bits: SQLite cannot bind it
@@ -23,3 +23,15 @@ def test_numbers_inside_64_bits_reach_the_service(api):
     r = api.post("/roles/1/assignments", {"user_id": 2**40})
     assert r.status_code in (404, 422) and r.json["error"]
     assert api.post("/deals", {"title": "Big", "amount": 10**12}).status_code == 201
+
+
+def test_yes_no_filters_compare_as_booleans(api):
+    """?do_not_email= was compared as text: PostgreSQL refused boolean = varchar (a 500)."""
+    quiet = api.post("/contacts", {"last_name": "Quiet", "do_not_email": True}).json["id"]
+    loud = api.post("/contacts", {"last_name": "Loud"}).json["id"]
+    for value, expected in (("true", [quiet]), ("yes", [quiet]), ("0", [loud]), ("false", [loud])):
+        r = api.get(f"/contacts?do_not_email={value}")
+        assert r.status_code == 200, r.json
+        assert [c["id"] for c in r.json["items"]] == expected, value
+    r = api.get("/leads?do_not_email=records/view.html")
+    assert r.status_code == 422 and r.json["fields"] == {"do_not_email": "Expected true or false"}

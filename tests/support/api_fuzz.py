@@ -97,7 +97,8 @@ def _run_operation(operation, mode: GenerationMode, report: FuzzReport, *, heade
                 report.add(finding)
         except Exception as exc:  # a crash: the WSGI transport re-raises what Flask answers 500 to
             report.statuses[500] += 1
-            where = "".join(traceback.format_exception(exc)[-4:-1])[-600:]
+            frames = traceback.extract_tb(exc.__traceback__)[::-1][:4]
+            where = " < ".join(f"{f.filename}:{f.lineno}" for f in frames)
             report.add(Finding(operation.label, "server exception", 500, repr(exc)[:200], _request(case),
                                where))
         finally:

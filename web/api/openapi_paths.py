@@ -29,6 +29,8 @@ def _filter_params(spec: Entity) -> list[dict]:
             schema["description"] = "One code or several separated by commas"
         elif f.kind == FieldKind.REF:
             schema = {"oneOf": [{"type": "integer"}, {"const": "null"}]}
+        elif f.kind == FieldKind.BOOL:
+            schema = {"enum": ["true", "false", "yes", "no", "on", "off", "1", "0"]}
         out.append(param(f.name, schema=schema, description=f"Exact {f.label.lower()}"))
     return out
 
