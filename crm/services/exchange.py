@@ -103,6 +103,8 @@ def _create(entity: str, data: dict, actor: Actor) -> object:
 
 def _parse(entity: str, text: str) -> list[tuple[int, dict]]:
     """(row number, {column: value}) per non-empty row; empty cells are left out."""
+    if "\x00" in text:  # PostgreSQL refuses NUL in text (a 500); no CSV export holds one
+        raise ValidationError.from_fields({"file": "Not a CSV text file: it contains NUL characters"})
     # newline="": the csv module handles \r and \r\n itself (a lone \r was a 500 otherwise)
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
     try:

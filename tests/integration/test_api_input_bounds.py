@@ -35,3 +35,15 @@ def test_yes_no_filters_compare_as_booleans(api):
         assert [c["id"] for c in r.json["items"]] == expected, value
     r = api.get("/leads?do_not_email=records/view.html")
     assert r.status_code == 422 and r.json["fields"] == {"do_not_email": "Expected true or false"}
+
+
+def test_nul_characters_answer_422_naming_where(api):
+    """PostgreSQL refuses NUL in text: it was a 500 there (comments, names, filters, tokens...)."""
+    r = api.post("/leads/1/comments", {"text": "a\x00b"})
+    assert r.status_code == 422 and r.json["fields"] == {"text": "Text may not contain NUL characters"}
+    r = api.post("/tasks", {"title": "Call", "links": [{"entity": "lead\x00", "id": 1}]})
+    assert r.status_code == 422 and list(r.json["fields"]) == ["links[0].entity"]
+    r = api.get("/leads?title=a%00b")
+    assert r.status_code == 422 and list(r.json["fields"]) == ["title"]
+    r = api.get("/processes/a%00b")
+    assert r.status_code == 422 and list(r.json["fields"]) == ["key"]

@@ -23,3 +23,9 @@ def test_a_field_over_the_csv_limit_answers_422_naming_the_file(api):
     r = _import(api, "title\n\"" + "x" * 200_000 + "\"\n")
     assert r.status_code == 422
     assert "Not a CSV file" in r.json["fields"]["file"]
+
+
+def test_a_nul_character_answers_422_on_every_database(api):
+    r = _import(api, "title\nAc\x00me\n")
+    assert r.status_code == 422
+    assert r.json["fields"] == {"file": "Not a CSV text file: it contains NUL characters"}

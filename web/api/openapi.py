@@ -88,6 +88,9 @@ def op(summary: str, *, tag: str, operation_id: str | None = None, body: dict | 
         answer["content"] = {media: {"schema": response}}
     if body is not None and "413" not in errors:  # MAX_CONTENT_LENGTH applies to every request body
         errors = (*errors, "413")
+    texts = [p for p in params or [] if p["in"] == "query" or p["schema"].get("type") == "string"]
+    if texts and "422" not in errors:  # e.g. a NUL character (web.api._refuse_nul_in_url)
+        errors = (*errors, "422")
     out["responses"] = {status: answer, **{
         code: {"$ref": f"#/components/responses/{ERROR_RESPONSES[code]}"} for code in sorted(errors)}}
     if public:
