@@ -47,3 +47,10 @@ def test_nul_characters_answer_422_naming_where(api):
     assert r.status_code == 422 and list(r.json["fields"]) == ["title"]
     r = api.get("/processes/a%00b")
     assert r.status_code == 422 and list(r.json["fields"]) == ["key"]
+
+
+def test_a_body_over_the_upload_limit_answers_413_as_documented(api, app):
+    big = b'{"title": "' + b"x" * (app.config["MAX_CONTENT_LENGTH"] + 10) + b'"}'
+    r = api.client.post("/api/v1/leads", data=big, content_type="application/json",
+                        headers={"Authorization": f"Bearer {api.token}"})
+    assert r.status_code == 413 and r.is_json and r.json["error"]
