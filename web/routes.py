@@ -7,8 +7,6 @@ from werkzeug.routing import AnyConverter, Map
 
 from crm.entities import ENTITIES, REGISTRY
 
-MAX_ID = 2**31 - 1  # ids are PostgreSQL `integer`s (the OpenAPI document's maximum)
-
 
 class RecordsConverter(AnyConverter):
     def __init__(self, url_map: Map) -> None:

@@ -54,3 +54,12 @@ def test_a_body_over_the_upload_limit_answers_413_as_documented(api, app):
     r = api.client.post("/api/v1/leads", data=big, content_type="application/json",
                         headers={"Authorization": f"Bearer {api.token}"})
     assert r.status_code == 413 and r.is_json and r.json["error"]
+
+
+def test_a_query_id_outside_the_id_range_answers_422_naming_it(api):
+    """?before= over PostgreSQL's integer range was a 500 there ("integer out of range")."""
+    lead = api.post("/leads", {"title": "Big order"}).json["id"]
+    for bad in ("-25375394142", str(2**31), "x"):
+        r = api.get(f"/leads/{lead}/timeline?before={bad}")
+        assert r.status_code == 422 and list(r.json["fields"]) == ["before"], bad
+    assert api.get(f"/leads/{lead}/timeline?before=999").json["items"]

@@ -82,6 +82,18 @@ def _refuse_nul_in_url() -> None:
         raise ValidationError.from_fields({name.replace("\x00", "\\0"): NUL for name in names})
 
 
+def id_arg(name: str) -> int | None:
+    """An optional id in the query string (`?before=12`); 422 naming it when it cannot be an id."""
+    from org.models import valid_id
+
+    raw = request.args.get(name, "")
+    if raw == "":
+        return None
+    if not valid_id(raw):  # PostgreSQL refuses numbers over its integer range (a 500)
+        raise ValidationError.from_fields({name: "An id (a whole number from 1)"})
+    return int(raw)
+
+
 def page_args() -> tuple[int, str | None]:
     from flask import current_app
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from flask import jsonify
 
+from org.models import MAX_ID
 from web.api import api
-from web.routes import MAX_ID
 
 OPENAPI_VERSION = "3.1.0"
 _paths: dict[str, dict] = {}

@@ -60,7 +60,7 @@ def _one_type(spec: Entity) -> dict:
         f"/{plural}/{{record_id}}/timeline": {
             "get": op(f"Timeline of a {name}, newest first", tag=tag, operation_id=f"timeline_{name}",
                       response=ref("Timeline"),
-                      params=[rid, param("before", schema={"type": "integer"},
+                      params=[rid, param("before", schema=dict(path_id("before")["schema"]),
                                          description="Only entries older than this entry id")]),
         },
         f"/{plural}/{{record_id}}/comments": {

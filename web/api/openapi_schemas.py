@@ -5,8 +5,8 @@ from crm.entities import ENTITIES, Entity, Field
 from crm.states import FieldKind
 from crm.task_input import STATUSES as TASK_STATUSES
 from crm.validation import status_codes
+from org.models import MAX_ID
 from web.api.openapi import items_of, page_of, ref
-from web.routes import MAX_ID
 
 DATETIME = {"type": "string", "format": "date-time"}
 NULLABLE_DATETIME = {"type": ["string", "null"], "format": "date-time"}

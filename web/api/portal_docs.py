@@ -1,9 +1,9 @@
 """OpenAPI entries for invitations, dismiss/hire, administrator rights, admin mode and workgroups."""
 from __future__ import annotations
 
+from org.models import MAX_ID
 from org.workgroups import INVITE_POLICIES
 from web.api.openapi import items_of, op, param, path_id, ref, register_paths
-from web.routes import MAX_ID
 
 PEOPLE, GROUPS, ME = "Users", "Workgroups", "Me"
 ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}

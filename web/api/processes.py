@@ -7,9 +7,9 @@ from engine import deploy
 from engine.instances import instance_to_dict
 from engine.triggers import start_manually
 from errors import ValidationError
+from org.models import MAX_ID
 from web.api import api, json_body
 from web.api.openapi import items_of, op, param, ref, register_paths
-from web.routes import MAX_ID
 
 
 @api.post("/processes")
