@@ -63,3 +63,11 @@ def test_a_query_id_outside_the_id_range_answers_422_naming_it(api):
         r = api.get(f"/leads/{lead}/timeline?before={bad}")
         assert r.status_code == 422 and list(r.json["fields"]) == ["before"], bad
     assert api.get(f"/leads/{lead}/timeline?before=999").json["items"]
+
+
+def test_list_filters_and_cursors_outside_the_id_range_answer_422(api):
+    for path, name in ((f"/inbox?entity=lead&entity_id={2**31}", "entity_id"),
+                       (f"/process-instances?entity=lead&entity_id={2**31}", "entity_id"),
+                       (f"/process-instances?cursor={2**31}", "cursor")):
+        r = api.get(path)
+        assert r.status_code == 422 and name in r.json["fields"], (path, r.status_code)

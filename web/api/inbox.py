@@ -7,6 +7,7 @@ from engine import inbox
 from engine.inbox_view import inbox_counts, list_inbox, tasks_to_dicts
 from engine.states import HumanTaskState
 from errors import ValidationError
+from org.models import valid_id
 from web.api import api, json_body, page_args
 from web.api.openapi import op, page_of, param, path_id, ref, register_paths
 
@@ -15,7 +16,7 @@ from web.api.openapi import op, page_of, param, path_id, ref, register_paths
 def inbox_list():
     limit, cursor = page_args()
     entity_id = request.args.get("entity_id")
-    if entity_id is not None and not entity_id.isdigit():
+    if entity_id is not None and not valid_id(entity_id):  # bounded: PostgreSQL's integer range
         raise ValidationError.from_fields({"entity_id": "Expected a record id"})
     page = list_inbox(g.actor, scope=request.args.get("scope") or "mine,groups",
                       state=request.args.get("state") or "open", entity=request.args.get("entity"),
