@@ -7,7 +7,7 @@ from engine import inbox
 from engine.inbox_view import inbox_counts, list_inbox, tasks_to_dicts
 from engine.states import HumanTaskState
 from errors import ValidationError
-from org.models import valid_id
+from org.models import MAX_ID, valid_id
 from web.api import api, json_body, page_args
 from web.api.openapi import op, page_of, param, path_id, ref, register_paths
 
@@ -92,7 +92,8 @@ register_paths({
                   description="mine, groups, mine,groups or all (administrators)"),
             param("state", schema={"enum": [*HumanTaskState, "all"], "default": HumanTaskState.OPEN}),
             param("entity", description="Only tasks about this record type"),
-            param("entity_id", schema={"type": "integer"}, description="Only tasks about this record"),
+            param("entity_id", schema={"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                  description="Only tasks about this record"),
             param("limit", schema={"type": "integer", "minimum": 1, "default": 50}), param("cursor")])},
     "/inbox/counts": {"get": op(
         "How many open tasks are mine and my groups'", tag=_TAG, operation_id="inbox_counts",

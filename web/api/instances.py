@@ -6,7 +6,7 @@ from flask import g, jsonify, request
 from engine import instances as svc
 from engine.states import InstanceStatus
 from errors import ValidationError
-from org.models import valid_id
+from org.models import MAX_ID, valid_id
 from web.api import api, page_args
 from web.api.openapi import op, page_of, param, path_id, ref, register_paths
 
@@ -88,7 +88,8 @@ register_paths({
         "Process instances, newest first", tag=_TAG, operation_id="list_process_instances",
         response=page_of("ProcessInstance"), errors=("401", "422"), params=[
             param("entity", description="Record type the instances are about"),
-            param("entity_id", schema={"type": "integer"}, description="Record id (with entity)"),
+            param("entity_id", schema={"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                  description="Record id (with entity)"),
             param("status", schema={"enum": list(_INSTANCE["properties"]["status"]["enum"])}),
             param("limit", schema={"type": "integer", "minimum": 1, "default": 50}), param("cursor")])},
     "/process-instances/{instance_id}": {"get": op(
