@@ -60,8 +60,8 @@ def _one_type(spec: Entity) -> dict:
         f"/{plural}/{{record_id}}/timeline": {
             "get": op(f"Timeline of a {name}, newest first", tag=tag, operation_id=f"timeline_{name}",
                       response=ref("Timeline"),
-                      params=[rid, param("before", schema=dict(path_id("before")["schema"]),
-                                         description="Only entries older than this entry id")]),
+                      params=[rid, param("before", schema={"type": "integer"}, description=(
+                          "Only entries older than this id (ignored outside the id range)"))]),
         },
         f"/{plural}/{{record_id}}/comments": {
             "post": op(f"Comment on a {name}", tag=tag, operation_id=f"comment_{name}", params=[rid],

@@ -9,7 +9,7 @@ from crm.services import records as svc
 from crm.services.conversion import convert_lead
 from crm.services.timeline import add_comment, entry_to_dict, list_timeline
 from errors import NotFound
-from web.api import api, id_arg, json_body, page_args
+from web.api import api, json_body, page_args
 
 RECORD_TYPES = {e.plural: e.name for e in ENTITIES.values()}
 LIST_PARAMS = {"limit", "cursor", "sort"}
@@ -57,7 +57,7 @@ def delete_record(plural: str, record_id: int):
 @api.get("/<records:plural>/<int:record_id>/timeline")
 def record_timeline(plural: str, record_id: int):
     entries = list_timeline(_entity(plural), record_id, actor=g.actor,
-                            before_id=id_arg("before"))
+                            before_id=request.args.get("before", type=int))
     return jsonify({"items": [entry_to_dict(e) for e in entries]})
 
 
