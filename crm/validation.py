@@ -65,7 +65,7 @@ def _convert(spec: Entity, f: Field, raw: object) -> object:
     if f.kind == FieldKind.STATUS:
         return _status(spec.name, raw)
     if f.kind == FieldKind.BOOL:
-        return _bool(raw)
+        return parse_bool(raw)
     raise ValueError(f"Unsupported field kind {f.kind}")
 
 
@@ -115,7 +115,8 @@ def _ref(f: Field, raw: object) -> int | None:
     return ref_id
 
 
-def _bool(raw: object) -> bool:
+def parse_bool(raw: object) -> bool:
+    """true/false, yes/no, on/off, 1/0 (any case; empty is false); ValueError otherwise."""
     if isinstance(raw, bool):
         return raw
     text = str(raw if raw is not None else "").strip().lower()

@@ -24,7 +24,7 @@ from extensions import db
 from org import audit
 from org.actors import Actor, actor_user
 from org.admin import acts_as_admin
-from org.models import utcnow
+from org.models import utcnow, valid_id
 
 FINISHED = FINISHED_STATUSES
 
@@ -70,7 +70,7 @@ def list_instances(*, actor: Actor, entity: str | None = None, entity_id: Any = 
     errors = {}
     if status is not None and status not in INSTANCE_STATUSES:
         errors["status"] = "One of " + ", ".join(INSTANCE_STATUSES)
-    if entity_id is not None and not str(entity_id).isdigit():
+    if entity_id is not None and not valid_id(entity_id):  # bounded: PostgreSQL integer range
         errors["entity_id"] = "Expected a number"
     if entity_id is not None and not entity:
         errors["entity"] = "Give the record type with entity_id"

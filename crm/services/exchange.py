@@ -105,7 +105,18 @@ def _create(entity: str, data: dict, actor: Actor) -> object:
 
 def _parse(entity: str, text: str) -> list[tuple[int, dict]]:
     """(row number, {column: value}) per non-empty row; empty cells are left out."""
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    if "\x00" in text:  # PostgreSQL refuses NUL in text (a 500); no CSV export holds one
+        raise ValidationError.from_fields({"file": "Not a CSV text file: it contains NUL characters"})
+    # newline="": the csv module handles \r and \r\n itself (a lone \r was a 500 otherwise)
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    try:
+        return _rows(entity, reader)
+    except csv.Error as exc:  # e.g. a field over csv.field_size_limit(): no CSV we can read
+        why = f"Not a CSV file (line {reader.line_num}): {exc}"
+        raise ValidationError.from_fields({"file": why}) from exc
+
+
+def _rows(entity: str, reader: Iterator[list[str]]) -> list[tuple[int, dict]]:
     header = [h.strip() for h in next(reader, [])]
     allowed = {f.name for f in REGISTRY[entity].fields}
     unknown = [h for h in header if h and h not in allowed and h not in READ_ONLY]

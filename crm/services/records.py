@@ -17,7 +17,7 @@ from crm.serialize import json_value
 from crm.services.timeline import add_entry
 from crm.services.versions import check_version, lock_row, lost_race
 from crm.states import CLOSED_SEMANTICS, FieldKind, TimelineKind
-from crm.validation import Cleaned, clean
+from crm.validation import Cleaned, clean, parse_bool
 from errors import Forbidden, NotFound, ValidationError
 from extensions import db
 from org.actors import Actor, actor_user
@@ -219,6 +219,11 @@ def _filter(spec: Entity, stmt: Select, filters: dict) -> Select:
                 errors[name] = "Expected a number"
         elif f.kind == FieldKind.STATUS:
             stmt = stmt.where(getattr(model, name).in_(str(raw).upper().split(",")))
+        elif f.kind == FieldKind.BOOL:  # compared as text, PostgreSQL refused boolean = varchar (a 500)
+            try:
+                stmt = stmt.where(getattr(model, name).is_(parse_bool(raw)))
+            except ValueError:
+                errors[name] = "Expected true or false"
         else:
             stmt = stmt.where(getattr(model, name) == str(raw))
     if errors:

@@ -37,7 +37,7 @@ def list_timeline(entity: str, record_id: int, *, actor: Actor, limit: int = 200
     get_record(entity, record_id, actor=actor)
     query = select(TimelineEntry).where(
         TimelineEntry.entity == entity, TimelineEntry.record_id == record_id)
-    if before_id and before_id <= MAX_ID:
+    if before_id and 0 < before_id <= MAX_ID:  # others are ignored; PostgreSQL refuses them (a 500)
         query = query.where(TimelineEntry.id < before_id)
     return list(db.session.scalars(query.order_by(TimelineEntry.id.desc()).limit(limit)))
 

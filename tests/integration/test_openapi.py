@@ -255,3 +255,14 @@ def test_every_operation_answers_what_the_document_says(api, api_for, admin, doc
     assert anonymous.call("get", "/leads").status_code == 401
     core = {(path, method) for path, item in {**record_paths(), **core_paths()}.items() for method in item}
     assert core - (c.used | newcomer.used | anonymous.used) == set(), "operations this test never called"
+
+
+def test_every_body_may_be_too_large_and_logins_may_be_throttled(doc):
+    for path, item in doc["paths"].items():
+        for method, operation in item.items():
+            if "requestBody" in operation:
+                assert "413" in operation["responses"], f"{method.upper()} {path}: 413 (MAX_CONTENT_LENGTH)"
+    throttled = doc["paths"]["/auth/token"]["post"]["responses"]["429"]["$ref"].rsplit("/", 1)[1]
+    assert "Retry-After" in doc["components"]["responses"][throttled]["headers"]
+    problems = doc["components"]["schemas"]["Error"]["properties"]["errors"]  # a refused BPMN upload
+    assert problems["items"]["required"] == ["element", "message"]

@@ -57,6 +57,9 @@ def json_body() -> dict:
         raise ValidationError("Send a JSON object with Content-Type: application/json")
     if not isinstance(data, dict):
         raise ValidationError("Expected a JSON object")
+    unstorable = _unstorable(data)
+    if unstorable:
+        raise ValidationError.from_fields(unstorable)
     return data
 
 
@@ -75,6 +78,48 @@ def with_etag(response: Response, version: int) -> Response:
     """The row's version as a strong ETag ("3"): the If-Match to send with a change."""
     response.set_etag(str(version))
     return response
+HUGE = "A number between -2^63 and 2^63-1"  # no column holds more; SQLite cannot even bind it (a 500)
+NUL = "Text may not contain NUL characters"  # PostgreSQL refuses them in text (a 500)
+
+
+def _unstorable(data: dict) -> dict[str, str]:
+    """{path (`links[0].id`): why} for values no database column takes; a loop, as bodies nest deeply."""
+    found, todo = {}, [(data, "")]
+    while todo:
+        value, where = todo.pop()
+        if isinstance(value, dict):
+            for k, v in value.items():
+                todo.append((v, f"{where}.{k}" if where else str(k)))
+                if "\x00" in k:
+                    found[where or "body"] = NUL
+        elif isinstance(value, list):
+            todo += [(v, f"{where}[{i}]") for i, v in enumerate(value)]
+        elif isinstance(value, str) and "\x00" in value:
+            found[where] = NUL
+        elif isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**63:
+            found[where] = HUGE
+    return found
+
+
+@api.before_request
+def _refuse_nul_in_url() -> None:
+    """Query parameters and path parts with a NUL character: 422 naming them, not a database error."""
+    names = [k for k, v in request.args.items(multi=True) if "\x00" in k or "\x00" in v]
+    names += [k for k, v in (request.view_args or {}).items() if isinstance(v, str) and "\x00" in v]
+    if names:
+        raise ValidationError.from_fields({name.replace("\x00", "\\0"): NUL for name in names})
+
+
+def id_arg(name: str) -> int | None:
+    """An optional id in the query string (`?before=12`); 422 naming it when it cannot be an id."""
+    from org.models import valid_id
+
+    raw = request.args.get(name, "")
+    if raw == "":
+        return None
+    if not valid_id(raw):  # PostgreSQL refuses numbers over its integer range (a 500)
+        raise ValidationError.from_fields({name: "An id (a whole number from 1)"})
+    return int(raw)
 
 
 def page_args() -> tuple[int, str | None]:

@@ -7,6 +7,7 @@ from engine import inbox
 from engine.inbox_view import inbox_counts, list_inbox, tasks_to_dicts
 from engine.states import HumanTaskState
 from errors import ValidationError
+from org.models import MAX_ID, valid_id
 from web.api import api, json_body, page_args
 from web.api.openapi import op, page_of, param, path_id, ref, register_paths
 
@@ -15,7 +16,7 @@ from web.api.openapi import op, page_of, param, path_id, ref, register_paths
 def inbox_list():
     limit, cursor = page_args()
     entity_id = request.args.get("entity_id")
-    if entity_id is not None and not entity_id.isdigit():
+    if entity_id is not None and not valid_id(entity_id):  # bounded: PostgreSQL's integer range
         raise ValidationError.from_fields({"entity_id": "Expected a record id"})
     page = list_inbox(g.actor, scope=request.args.get("scope") or "mine,groups",
                       state=request.args.get("state") or "open", entity=request.args.get("entity"),
@@ -91,7 +92,8 @@ register_paths({
                   description="mine, groups, mine,groups or all (administrators)"),
             param("state", schema={"enum": [*HumanTaskState, "all"], "default": HumanTaskState.OPEN}),
             param("entity", description="Only tasks about this record type"),
-            param("entity_id", schema={"type": "integer"}, description="Only tasks about this record"),
+            param("entity_id", schema={"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                  description="Only tasks about this record"),
             param("limit", schema={"type": "integer", "minimum": 1, "default": 50}), param("cursor")])},
     "/inbox/counts": {"get": op(
         "How many open tasks are mine and my groups'", tag=_TAG, operation_id="inbox_counts",

@@ -6,6 +6,7 @@ from flask import g, jsonify, request
 from engine import instances as svc
 from engine.states import InstanceStatus
 from errors import ValidationError
+from org.models import MAX_ID, valid_id
 from web.api import api, page_args
 from web.api.openapi import op, page_of, param, path_id, ref, register_paths
 
@@ -14,7 +15,7 @@ from web.api.openapi import op, page_of, param, path_id, ref, register_paths
 def list_instances():
     args = request.args
     limit, cursor = page_args()
-    if cursor is not None and not cursor.isdigit():
+    if cursor is not None and not valid_id(cursor):  # bounded: PostgreSQL's integer range
         raise ValidationError.from_fields({"cursor": "Pass the `next` value of the previous page"})
     rows = svc.list_instances(actor=g.actor, entity=args.get("entity") or None,
                               entity_id=args.get("entity_id") or None,
@@ -87,7 +88,8 @@ register_paths({
         "Process instances, newest first", tag=_TAG, operation_id="list_process_instances",
         response=page_of("ProcessInstance"), errors=("401", "422"), params=[
             param("entity", description="Record type the instances are about"),
-            param("entity_id", schema={"type": "integer"}, description="Record id (with entity)"),
+            param("entity_id", schema={"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                  description="Record id (with entity)"),
             param("status", schema={"enum": list(_INSTANCE["properties"]["status"]["enum"])}),
             param("limit", schema={"type": "integer", "minimum": 1, "default": 50}), param("cursor")])},
     "/process-instances/{instance_id}": {"get": op(

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import g, jsonify, request, send_file
 
 from mail.services import jobs, personal, received, templates
-from web.api import api, json_body, page_args
+from web.api import api, id_arg, json_body, page_args
 from web.api.mail_docs import register_mail_docs
 
 # ---- templates -----------------------------------------------------------------------------
@@ -63,7 +63,7 @@ def get_job_items(job_id: int):
     job = jobs.get_job(job_id, actor=g.actor)
     limit, _cursor = page_args()
     items = jobs.job_items(job, status=request.args.get("status") or None, limit=limit,
-                           after_id=request.args.get("after", type=int))
+                           after_id=id_arg("after"))
     return jsonify({"items": [jobs.item_to_dict(i) for i in items]})
 
 

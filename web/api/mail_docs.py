@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from crm.entities import ENTITIES
 from mail.states import MailboxState
+from org.models import MAX_ID
 from web.api.openapi import items_of, op, page_of, param, path_id, ref, register_paths
 
-ID = {"type": "integer", "minimum": 1}
+ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 NULL_ID = {"type": ["integer", "null"]}
 TEXT = {"type": "string"}
 NULL_TEXT = {"type": ["string", "null"]}
@@ -182,7 +183,7 @@ def _send_paths() -> dict:
             response=ref("JobItemList"),
             params=[jid, LIMIT, param("status", schema={"type": "string", "enum": [
                 "pending", "sending", "sent", "skipped", "failed"]}),
-                param("after", schema={"type": "integer"}, description="Items after this item id")])},
+                param("after", schema=ID, description="Items after this item id")])},
         "/jobs/{job_id}/retry": {"post": op(
             "Send the failed items again (same Message-IDs)", tag=tag, operation_id="retry_job", params=[jid],
             status="202", response=ref("Job"))},

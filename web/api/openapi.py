@@ -15,15 +15,16 @@ from __future__ import annotations
 
 from flask import jsonify
 
+from org.models import MAX_ID
 from web.api import api
 
 OPENAPI_VERSION = "3.1.0"
 _paths: dict[str, dict] = {}
 _schemas: dict[str, dict] = {}
 ERROR_RESPONSES = {
-    "401": "Unauthorized", "403": "Forbidden", "404": "NotFound", "409": "Conflict",
-    "410": "Gone", "412": "PreconditionFailed", "413": "TooLarge", "422": "ValidationFailed",
-    "423": "Locked", "429": "TooManyRequests",
+    "400": "BadRequest", "401": "Unauthorized", "403": "Forbidden", "404": "NotFound",
+    "409": "Conflict", "410": "Gone", "412": "PreconditionFailed", "413": "PayloadTooLarge",
+    "422": "ValidationFailed", "423": "Locked", "429": "TooManyRequests", "503": "Unavailable",
 }
 IF_MATCH = {"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"},
             "description": 'The ETag you read ("3"): a record changed since answers 412 (no lost '
@@ -68,7 +69,7 @@ def param(name: str, where: str = "query", schema: dict | None = None, descripti
 
 
 def path_id(name: str) -> dict:
-    return param(name, "path", {"type": "integer", "minimum": 1})
+    return param(name, "path", {"type": "integer", "minimum": 1, "maximum": MAX_ID})
 
 
 def op(summary: str, *, tag: str, operation_id: str | None = None, body: dict | None = None,
@@ -90,8 +91,13 @@ def op(summary: str, *, tag: str, operation_id: str | None = None, body: dict | 
     answer: dict = {"description": summary if status != "204" else "Done; no content"}
     if response is not None:
         answer["content"] = {media: {"schema": response}}
+    if body is not None and "413" not in errors:  # MAX_CONTENT_LENGTH applies to every request body
+        errors = (*errors, "413")
+    texts = [p for p in params or [] if p["in"] == "query" or p["schema"].get("type") == "string"]
+    if texts and "422" not in errors:  # e.g. a NUL character (web.api._refuse_nul_in_url)
+        errors = (*errors, "422")
     out["responses"] = {status: answer, **{
-        code: {"$ref": f"#/components/responses/{ERROR_RESPONSES[code]}"} for code in errors}}
+        code: {"$ref": f"#/components/responses/{ERROR_RESPONSES[code]}"} for code in sorted(errors)}}
     if public:
         out["security"] = []
     return out

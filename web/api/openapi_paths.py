@@ -29,6 +29,8 @@ def _filter_params(spec: Entity) -> list[dict]:
             schema["description"] = "One code or several separated by commas"
         elif f.kind == FieldKind.REF:
             schema = {"oneOf": [{"type": "integer"}, {"const": "null"}]}
+        elif f.kind == FieldKind.BOOL:
+            schema = {"enum": ["true", "false", "yes", "no", "on", "off", "1", "0"]}
         out.append(param(f.name, schema=schema, description=f"Exact {f.label.lower()}"))
     return out
 
@@ -58,8 +60,8 @@ def _one_type(spec: Entity) -> dict:
         f"/{plural}/{{record_id}}/timeline": {
             "get": op(f"Timeline of a {name}, newest first", tag=tag, operation_id=f"timeline_{name}",
                       response=ref("Timeline"),
-                      params=[rid, param("before", schema={"type": "integer"},
-                                         description="Only entries older than this entry id")]),
+                      params=[rid, param("before", schema={"type": "integer"}, description=(
+                          "Only entries older than this id (ignored outside the id range)"))]),
         },
         f"/{plural}/{{record_id}}/comments": {
             "post": op(f"Comment on a {name}", tag=tag, operation_id=f"comment_{name}", params=[rid],
@@ -190,7 +192,7 @@ def core_paths() -> dict:
         "/auth/token": {"post": op(
             "Trade e-mail and password (and `otp` with two-factor sign-in) for a bearer token",
             tag="Auth", operation_id="issue_token", status="201", body=ref("TokenRequest"),
-            response=ref("TokenIssued"), public=True, errors=("401", "422"))},
+            response=ref("TokenIssued"), public=True, errors=("401", "422", "429"))},
         "/openapi.json": {"get": op("This document", tag="Meta", operation_id="openapi", public=True,
                                     response={"type": "object"}, errors=())},
         **_task_paths(),

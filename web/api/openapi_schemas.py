@@ -5,12 +5,13 @@ from crm.entities import ENTITIES, Entity, Field
 from crm.states import FieldKind
 from crm.task_input import STATUSES as TASK_STATUSES
 from crm.validation import status_codes
+from org.models import MAX_ID
 from web.api.openapi import ETAG, items_of, page_of, ref
 
 DATETIME = {"type": "string", "format": "date-time"}
 NULLABLE_DATETIME = {"type": ["string", "null"], "format": "date-time"}
-ID = {"type": "integer", "minimum": 1}
-NULLABLE_ID = {"type": ["integer", "null"], "minimum": 1}
+ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+NULLABLE_ID = {"type": ["integer", "null"], "minimum": 1, "maximum": MAX_ID}
 VERSION = {"type": "integer", "minimum": 1,
            "description": "Bumped by every change; the ETag; send it back as If-Match"}
 
@@ -155,9 +156,12 @@ def _org_schemas() -> dict:
 
 
 def _misc_schemas() -> dict:
+    problem = _obj({"element": {"type": ["string", "null"]}, "message": {"type": "string"}})
     error = _obj({"error": {"type": "string"},
                   "fields": {"type": "object", "additionalProperties": {"type": "string"},
-                             "description": "Field name -> why its value was refused"}},
+                             "description": "Field name -> why its value was refused"},
+                  "errors": {"type": "array", "items": problem,
+                             "description": "A refused BPMN diagram: every problem found"}},
                  required=["error"])
     stale = _obj({"error": {"type": "string"},
                   "current_version": {**VERSION, "description": "The version the record has now"}})
@@ -192,13 +196,18 @@ def error_responses() -> dict:
              "Conflict": "Refused in the current state (e.g. a lead converted twice, or a change "
                          "that lost a race with another)",
              "ValidationFailed": "Invalid input; `fields` names each field and why",
+             "BadRequest": "The request could not be read (e.g. a broken multipart body)",
              "Gone": "No longer usable (a used or expired link)",
-             "TooManyRequests": "Throttled; Retry-After says for how many seconds",
              "PreconditionFailed": "If-Match named a version the record no longer has: read it again "
                                    "(`current_version` is its version now) and reapply your change",
-             "TooLarge": "Over the size limit or the quota", "Locked": "Locked by another writer"}
+             "PayloadTooLarge": "The request body is larger than the limit, or over a quota",
+             "Locked": "Locked by another writer",
+             "TooManyRequests": "Too many attempts; wait Retry-After seconds",
+             "Unavailable": "A service this needs is unreachable; try again later"}
     out = {name: {"description": text, "content": {"application/json": {"schema": ref("Error")}}}
            for name, text in texts.items()}
     out["PreconditionFailed"]["content"]["application/json"]["schema"] = ref("VersionMismatch")
     out["PreconditionFailed"]["headers"] = ETAG
+    out["TooManyRequests"]["headers"] = {"Retry-After": {
+        "description": "Seconds to wait", "schema": {"type": "string", "pattern": "^[0-9]+$"}}}
     return out

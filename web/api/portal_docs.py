@@ -1,12 +1,13 @@
 """OpenAPI entries for invitations, dismiss/hire, administrator rights, admin mode and workgroups."""
 from __future__ import annotations
 
+from org.models import MAX_ID
 from org.workgroups import INVITE_POLICIES
 from web.api.openapi import items_of, op, param, path_id, ref, register_paths
 
 PEOPLE, GROUPS, ME = "Users", "Workgroups", "Me"
-ID = {"type": "integer", "minimum": 1}
-NULL_ID = {"type": ["integer", "null"], "minimum": 1}
+ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+NULL_ID = {"type": ["integer", "null"], "minimum": 1, "maximum": MAX_ID}
 TIME = {"type": "string", "format": "date-time"}
 NULL_TIME = {"type": ["string", "null"], "format": "date-time"}
 TEXT = {"type": "string"}

@@ -7,6 +7,7 @@ from engine import deploy
 from engine.instances import instance_to_dict
 from engine.triggers import start_manually
 from errors import ValidationError
+from org.models import MAX_ID
 from web.api import api, json_body
 from web.api.openapi import items_of, op, param, ref, register_paths
 
@@ -102,7 +103,7 @@ _PROCESS = {"type": "object", "properties": {
     "instances": {"type": "object", "description": "unfinished instances by status"}}}
 _upload = op("Upload a BPMN diagram (a new version of its process key)", tag=_TAG,
              operation_id="upload_process", status="201", response=ref("ProcessVersion"),
-             errors=("401", "403", "422"),
+             errors=("401", "403", "413", "422"),
              description="Multipart field `file`. 413 above BPMN_MAX_BYTES; 422 lists every problem "
                          "as {\"errors\": [{\"element\", \"message\"}]}; 201 answers `warnings` "
                          "[{element, message}] for what is accepted but not honoured.")
@@ -120,7 +121,7 @@ register_paths({
                                    response=ref("Process"), errors=("401", "404"))},
     "/processes/{key}/versions/{number}/bpmn": {"get": op(
         "A version's BPMN file as uploaded", tag=_TAG, operation_id="get_process_bpmn",
-        params=[_KEY, param("number", "path", {"type": "integer", "minimum": 1})],
+        params=[_KEY, param("number", "path", {"type": "integer", "minimum": 1, "maximum": MAX_ID})],
         response={"type": "string"}, media="application/xml", errors=("401", "404"))},
     "/processes/{key}/activate": {"post": op(
         "Activate: new record events start it", tag=_TAG, operation_id="activate_process",
