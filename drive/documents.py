@@ -19,7 +19,7 @@ ODF_KIND = {"application/vnd.oasis.opendocument.text": "document",
 
 def create_document(parent_id: object, kind: object, name: object, *, actor: Actor) -> DriveItem:
     """An empty document, spreadsheet or presentation named `name` (the extension is added)."""
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:
         raise ValidationError.from_fields({"template": "One of " + ", ".join(KINDS)})
     suffix = KINDS[kind][len("empty"):]  # type: ignore[index]
     if not isinstance(name, str) or not name.strip():

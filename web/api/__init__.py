@@ -71,7 +71,7 @@ def if_match() -> frozenset[int] | None:
     tags = parse_etags(raw)
     if tags.star_tag:
         return None
-    return frozenset(int(t) for t in tags.as_set(include_weak=True) if t.isdigit() and len(t) < 10)
+    return frozenset(int(t) for t in tags.as_set(include_weak=True) if t and t.isdigit() and len(t) < 10)
 
 
 def with_etag(response: Response, version: int) -> Response:

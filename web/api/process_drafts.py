@@ -76,7 +76,8 @@ _DRAFT = {"type": "object", "properties": {
     "publishable": {"type": "boolean"}, "size": {"type": "integer"}, "sha256": {"type": "string"},
     "updated_at": {"type": "string"}, "updated_by_id": {"type": ["integer", "null"]}}}
 _save = op("Save a diagram as its process's draft (starts nothing until published)", tag=_TAG,
-           operation_id="save_process_draft", response=ref("ProcessDraft"), errors=("401", "403", "422"),
+           operation_id="save_process_draft", response=ref("ProcessDraft"),
+           errors=("401", "403", "413", "422"),
            description="Multipart field `file`. The draft is kept even with problems (listed in "
                        "`problems`); 422 only when the file names no process at all.")
 _save["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": {

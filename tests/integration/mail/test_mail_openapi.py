@@ -18,6 +18,8 @@ def _settings(c: DocClient, smtp, crm_box) -> None:
                                      "from_address": "crm@flowdesk.test", "password": "pw"})
     assert c.call("put", "/settings/smtp", {"port": "x"}).status_code == 422
     c.call("post", "/settings/smtp/test", {"to": "a@acme.test"})
+    c.call("get", "/mail/outbox")  # system mail (mail/outbox.py)
+    c.call("post", "/mail/outbox/release")
     c.call("get", "/settings/crm-mailbox")
     assert c.call("post", "/settings/crm-mailbox/poll").status_code == 409  # not configured yet
     c.call("put", "/settings/crm-mailbox", crm_box.settings(address=CRM_ADDRESS, unmatched="keep"))
