@@ -294,20 +294,20 @@ def test_designer_pins_the_engine_warnings_in_amber(live_server, page, make_user
     make_user("analyst@example.com", admin=True, first_name="Ana", last_name="Lyst")
     diagram = tmp_path / "warned.bpmn"
     diagram.write_bytes(DIAGRAM.read_bytes().replace(
-        b'id="Activity_Review"', b'id="Activity_Review" camunda:asyncBefore="true"', 1))
+        b'id="Activity_Review"', b'id="Activity_Review" camunda:jobPriority="5"', 1))
     login(page, live_server, "analyst@example.com")
     page.goto(live_server + "/processes")
     page.set_input_files("#upload-file", str(diagram))
     page.click("#upload-button")
     warnings = page.locator("#process-warnings")
-    expect(warnings.locator('[data-element="Activity_Review"]')).to_contain_text("camunda:asyncBefore")
+    expect(warnings.locator('[data-element="Activity_Review"]')).to_contain_text("camunda:jobPriority")
 
     page.click("#open-designer")
     expect(page.locator("#fd-modeler")).to_have_attribute("data-state", "ready")
     expect(page.locator('[data-container-id="Activity_Review"] .fd-warning-pin')).to_be_visible()
     warned = page.locator('#fd-canvas g.djs-element.fd-warned[data-element-id="Activity_Review"]')
     expect(warned).to_have_count(1)
-    expect(page.locator('#modeler-warnings [data-element="Activity_Review"]')).to_contain_text("asyncBefore")
+    expect(page.locator('#modeler-warnings [data-element="Activity_Review"]')).to_contain_text("jobPriority")
     expect(page.locator(".fd-problem-pin")).to_have_count(0)  # a warning never blocks a save
 
     page.click("#modeler-save")

@@ -17,8 +17,7 @@ EXPECTED: dict[str, tuple] = {
     'camunda-examples/clients__java__order-handling__order-handling.bpmn': (
         'refused',
         'Task_06z99p1',
-        "unknown topic 'invoiceCreator' (known topics: crm.add_comment, crm.convert_lead, crm.create_compan"
-        'y, crm.create_contact,',
+        "unknown topic 'invoiceCreator' (known topics: ",
     ),
     'camunda-examples/deployment__ejb-pa-jakarta__EjbExpressionResolvingTest.testResolveBean.bpmn': (
         'refused',
@@ -247,8 +246,7 @@ EXPECTED: dict[str, tuple] = {
     'an-granting.bpmn': (
         'refused',
         'Task_1lvjtd4',
-        "unknown topic 'creditScoreChecker' (known topics: crm.add_comment, crm.convert_lead, crm.create_co"
-        'mpany, crm.create_cont',
+        "unknown topic 'creditScoreChecker' (known topics: ",
     ),
     'camunda-examples/startevent__message-start__instantiating_process.bpmn': (
         'refused',
