@@ -49,15 +49,19 @@ def test_every_change_writes_an_event(api, admin):
     assert _types() == [
         "lead.created",
         "lead.updated",
+        "lead.status_changed",  # besides `updated`, with the status change alone
         "company.created",
         "contact.created",
         "deal.created",
         "lead.converted",
         "lead.updated",
+        "lead.status_changed",
         "deal.updated",
+        "deal.stage_changed",
         "company.deleted",
         "task.created",
         "task.updated",
+        "task.status_changed",
         "task.deleted",
     ]
     rows = _events()
@@ -67,17 +71,19 @@ def test_every_change_writes_an_event(api, admin):
     assert (created.entity, created.entity_id) == ("lead", lead["id"])
     assert created.changes["title"] == [None, "L"] and created.changes["emails"] == [None, ["a@b.cd"]]
     assert updated.changes == {"status": ["NEW", "IN_PROCESS"], "amount": [None, 5.0]}
-    converted = rows[5]
+    assert rows[2].changes == {"status": ["NEW", "IN_PROCESS"]}
+    converted = rows[6]
     assert converted.changes == {
         "status": ["IN_PROCESS", "CONVERTED"],
         "contact_id": [None, made["contact"]["id"]],
         "company_id": [None, made["company"]["id"]],
         "deal_id": [None, made["deal"]["id"]],
     }
-    assert rows[7].changes == {"stage": ["NEW", "WON"], "closed": [False, True]}
-    assert rows[8].entity_id == made["company"]["id"] and rows[8].changes["title"][1] == "Acme"
-    assert rows[9].changes["links"] == [None, [{"entity": "lead", "id": lead["id"]}]]
-    assert rows[10].changes == {"status": ["open", "done"]}
+    assert rows[9].changes == {"stage": ["NEW", "WON"], "closed": [False, True]}
+    assert rows[10].changes == {"stage": ["NEW", "WON"]}
+    assert rows[11].entity_id == made["company"]["id"] and rows[11].changes["title"][1] == "Acme"
+    assert rows[12].changes["links"] == [None, [{"entity": "lead", "id": lead["id"]}]]
+    assert rows[13].changes == rows[14].changes == {"status": ["open", "done"]}
 
 
 def test_events_commit_and_roll_back_with_their_change(app, admin):

@@ -13,7 +13,7 @@ def test_create_and_update_lead_records_events_and_timeline(api):
     r = api.patch(f"/leads/{lead['id']}", {"status": "IN_PROCESS"})
     assert r.status_code == 200 and r.json["status"] == "IN_PROCESS"
     types = [e.type for e in db.session.scalars(db.select(OutboxEvent).order_by(OutboxEvent.id))]
-    assert types == ["lead.created", "lead.updated"]
+    assert types == ["lead.created", "lead.updated", "lead.status_changed"]
     timeline = api.get(f"/leads/{lead['id']}/timeline").json["items"]
     assert [e["kind"] for e in timeline] == ["changed", "created"]
     assert timeline[0]["data"]["changes"]["status"] == ["NEW", "IN_PROCESS"]
