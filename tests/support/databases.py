@@ -87,8 +87,11 @@ def _wipe_sqlite(db, tables) -> None:
         cur = raw.cursor()
         cur.execute("PRAGMA foreign_keys=OFF")
         cur.execute("BEGIN IMMEDIATE")
-        # Triggers refusing DELETE (the append-only audit log) step aside for the wipe only.
-        triggers = cur.execute("SELECT name, sql FROM sqlite_master WHERE type='trigger'").fetchall()
+        # Triggers refusing DELETE (the append-only audit log) step aside for the wipe only; the
+        # others stay (search_document's keep its FTS5 index in step: dropping them left stale
+        # index rows behind, which the next test's search then found).
+        triggers = cur.execute("SELECT name, sql FROM sqlite_master WHERE type='trigger' "
+                               "AND tbl_name='audit_entry'").fetchall()
         for name, _sql in triggers:
             cur.execute(f'DROP TRIGGER "{name}"')
         for t in reversed(tables):
