@@ -10,7 +10,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup, escape
 
-from errors import ServiceError
+from errors import ServiceError, ValidationError
 from extensions import db, login_manager
 from org.admin import acts_as_admin
 from org.models import User
@@ -64,6 +64,18 @@ def _require_login():
     if not has_users():
         return redirect(url_for("pages.setup"))
     return login_manager.unauthorized()
+
+
+@pages.before_request
+def _refuse_nul():
+    """Query, form and path values with a NUL character: 422 naming them (PostgreSQL refuses
+    NUL in text, which would surface as a 500 deep in a service)."""
+    values = [*request.args.items(multi=True), *request.form.items(multi=True),
+              *(request.view_args or {}).items()]
+    names = sorted({k for k, v in values if "\x00" in k or (isinstance(v, str) and "\x00" in v)})
+    if names:
+        fields = ", ".join(name.replace("\x00", "\\0") for name in names)
+        raise ValidationError(f"Text may not contain NUL characters: {fields}")
 
 
 @pages.errorhandler(ServiceError)
