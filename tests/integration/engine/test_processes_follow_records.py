@@ -79,6 +79,19 @@ def _waiting_deal(api, owner) -> dict:
     return deal
 
 
+def test_a_deal_moved_by_hand_to_another_open_stage_moves_the_process_on(api, owner):
+    deal = _waiting_deal(api, owner)
+    instance_id = only_instance(entity="deal").id
+    steps = []
+    for stage in ("PROPOSAL", "NEGOTIATION", "PROPOSAL"):
+        assert api.patch(f"/deals/{deal['id']}", {"stage": stage}).status_code == 200
+        drive()
+        steps.append(_open_tasks(instance_id))
+    assert steps == [["Activity_Offer"], ["Activity_Invoice"], ["Activity_Offer"]]
+    assert only_instance(entity="deal").status == "waiting"
+    assert api.get(f"/deals/{deal['id']}").get_json()["stage"] == "PROPOSAL"  # the person's choice
+
+
 @pytest.mark.parametrize("stage", ["WON", "LOST"])
 def test_a_deal_closed_by_hand_ends_its_process(api, owner, stage):
     deal = _waiting_deal(api, owner)
