@@ -1,5 +1,7 @@
 """Camunda 7 multi-instance on any activity: `camunda:collection`, `camunda:elementVariable`,
-`loopCardinality`, `completionCondition`, parallel or sequential (`isSequential="true"`).
+`loopCardinality`, `completionCondition`, parallel or sequential (`isSequential="true"`); also
+BPMN's `loopDataInputRef`/`inputDataItem` (the same as collection/elementVariable) and
+`loopDataOutputRef`/`outputDataItem` (each instance's item collected in collection order).
 
 SpiffWorkflow's own Camunda multi-instance rewrites the shared task spec at run time and
 copies the whole collection into every instance; this one follows Camunda instead:
@@ -33,6 +35,7 @@ from engine.spiff.expressions import is_expression
 from engine.spiff.sandbox import SandboxError
 
 CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
+BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 LOOP_VARIABLES = ("loopCounter", "nrOfInstances", "nrOfActiveInstances", "nrOfCompletedInstances")
 
 
@@ -52,11 +55,15 @@ class CamundaMultiInstance:
 
     def __init__(self, wf_spec: Any, bpmn_id: str, task_spec: str, cardinality: str | None = None,
                  collection: str | None = None, element_variable: str | None = None,
-                 condition: str | None = None, **kwargs: Any) -> None:
+                 condition: str | None = None, output_collection: str | None = None,
+                 output_item: str | None = None, **kwargs: Any) -> None:
         super().__init__(wf_spec, bpmn_id, task_spec, cardinality=cardinality,  # type: ignore[call-arg]
                          condition=condition, **kwargs)
         self.collection = collection
         self.element_variable = element_variable
+        # BPMN's loopDataOutputRef / outputDataItem: each instance's item, in collection order
+        self.output_collection = output_collection
+        self.output_item = output_item
 
     # ---- what the instances get ----------------------------------------------------------
 
@@ -69,7 +76,7 @@ class CamundaMultiInstance:
         return inner if inner.isidentifier() else None
 
     def _hidden(self) -> set[str]:
-        return {*LOOP_VARIABLES, self.element_variable, self._collection_name()} - {None}
+        return {*LOOP_VARIABLES, self.element_variable, self._collection_name(), self.output_item} - {None}
 
     def _items(self, my_task: Any) -> list[Any]:
         """The collection (a list) or `range(loopCardinality)`, evaluated once."""
@@ -145,6 +152,9 @@ class CamundaMultiInstance:
         changed = {name: value for name, value in child.data.items()
                    if name not in hidden and base.get(name) != fingerprint(value)}
         my_task.data.update(changed)
+        if self.output_collection:
+            state.setdefault("outputs", {})[str(child.internal_data.get("key_or_index"))] = deepcopy(
+                child.data.get(self.output_item) if self.output_item else None)
         state["merged"].append(str(child.id))
         state["completed"] += 1
         try:
@@ -169,7 +179,11 @@ class CamundaMultiInstance:
         return sum(1 for c in self._instances(my_task) if not c.has_state(TaskState.FINISHED_MASK))
 
     def _finish(self, my_task: Any) -> None:
-        for key in ("base", "items"):
+        if self.output_collection:  # instances a completion condition cancelled give None
+            outputs = my_task.internal_data.get("outputs", {})
+            my_task.data[self.output_collection] = [
+                outputs.get(str(i)) for i in range(my_task.internal_data.get("count", 0))]
+        for key in ("base", "items", "outputs"):
             my_task.internal_data.pop(key, None)
         my_task._set_state(TaskState.READY)
 
@@ -249,7 +263,8 @@ class MultiInstanceConverter(BpmnTaskSpecConverter):
         """Convert the spec to a dict."""
         dct = self.get_default_attributes(spec)
         dct.update(task_spec=spec.task_spec, cardinality=spec.cardinality, collection=spec.collection,
-                   element_variable=spec.element_variable, condition=spec.condition)
+                   element_variable=spec.element_variable, condition=spec.condition,
+                   output_collection=spec.output_collection, output_item=spec.output_item)
         return dct
 
     def from_dict(self, dct: dict[str, Any]) -> Any:
@@ -263,6 +278,27 @@ CONVERTERS = {
 }
 
 
+def data_item_name(node: Any) -> str | None:
+    """The variable an input/output data item names: its name when that is a variable name,
+    else its id (SpiffWorkflow's choice), else None."""
+    if node is None:
+        return None
+    name = (node.get("name") or "").strip()
+    return name if name.isidentifier() else (node.get("id") or "").strip() or None
+
+
+def bpmn_data_refs(loop: Any) -> dict[str, str | None]:
+    """BPMN's own collection form: loopDataInputRef / inputDataItem (Camunda's collection and
+    elementVariable) and loopDataOutputRef / outputDataItem."""
+    def text(tag: str) -> str | None:
+        node = loop.find(f"{{{BPMN}}}{tag}")
+        return (node.text or "").strip() or None if node is not None else None
+
+    return {"collection": text("loopDataInputRef"), "output": text("loopDataOutputRef"),
+            "element": data_item_name(loop.find(f"{{{BPMN}}}inputDataItem")),
+            "output_item": data_item_name(loop.find(f"{{{BPMN}}}outputDataItem"))}
+
+
 class MultiInstanceParserMixin:
     """Parse `bpmn:multiInstanceLoopCharacteristics` the Camunda 7 way (see the module doc)."""
 
@@ -270,7 +306,8 @@ class MultiInstanceParserMixin:
         prefix = "./bpmn:multiInstanceLoopCharacteristics"
         cardinality = self.xpath(f"{prefix}/bpmn:loopCardinality")  # type: ignore[attr-defined]
         condition = self.xpath(f"{prefix}/bpmn:completionCondition")  # type: ignore[attr-defined]
-        collection = loop_characteristics.get(f"{{{CAMUNDA}}}collection")
+        data = bpmn_data_refs(loop_characteristics)
+        collection = loop_characteristics.get(f"{{{CAMUNDA}}}collection") or data["collection"]
         cardinality_text = (cardinality[0].text or "").strip() if cardinality else None
         if not collection and not cardinality_text:
             self.raise_validation_exception(  # type: ignore[attr-defined]
@@ -281,7 +318,8 @@ class MultiInstanceParserMixin:
         self.task = cls(  # type: ignore[attr-defined]
             self.spec, original.name, "", cardinality=cardinality_text or None,  # type: ignore[attr-defined]
             collection=collection or None,
-            element_variable=loop_characteristics.get(f"{{{CAMUNDA}}}elementVariable") or None,
+            element_variable=loop_characteristics.get(f"{{{CAMUNDA}}}elementVariable") or data["element"],
+            output_collection=data["output"], output_item=data["output_item"],
             condition=(condition[0].text or "").strip() or None if condition else None,
             description="Sequential MultiInstance" if sequential else "Parallel MultiInstance")
         self._copy_task_attrs(original, loop_characteristics)  # type: ignore[attr-defined]

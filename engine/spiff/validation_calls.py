@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine.spiff.expressions import check_expression, is_expression
+from engine.spiff.multi_instance import bpmn_data_refs
 from engine.spiff.validation_rules import Reporter, b, c, check_text
 
 
@@ -76,11 +77,17 @@ def check_loop(report: Reporter, el: Any) -> None:
 
 def _check_multi_instance(report: Reporter, element_id: str, node: Any) -> None:
     """Camunda 7 multi-instance: a collection (name or `${...}`) or a loopCardinality."""
-    collection = (node.get(c("collection")) or "").strip()
-    if node.find(b("loopDataInputRef")) is not None:
-        report.error(element_id, "loopDataInputRef is not supported: use camunda:collection")
+    refs = bpmn_data_refs(node)
+    collection = (node.get(c("collection")) or "").strip() or refs["collection"] or ""
+    for tag in ("loopDataInputRef", "loopDataOutputRef"):
+        ref = node.find(b(tag))
+        if ref is not None and not (ref.text or "").strip().isidentifier():
+            report.error(element_id, f"{tag} {(ref.text or '').strip()!r} is not a variable name")
+    if refs["collection"] and node.find(b("loopCardinality")) is not None:
+        report.error(element_id, "loopCardinality and loopDataInputRef exclude each other: keep one")
     if not collection and node.find(b("loopCardinality")) is None:
-        report.error(element_id, "a multi-instance needs camunda:collection or loopCardinality")
+        report.error(element_id, "a multi-instance needs camunda:collection, loopDataInputRef or "
+                                 "loopCardinality")
     if collection and is_expression(collection):
         check_text(report, element_id, "camunda:collection", collection)
     elif collection and not collection.isidentifier():

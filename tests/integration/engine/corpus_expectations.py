@@ -538,17 +538,17 @@ EXPECTED: dict[str, tuple] = {
     'spiffworkflow/bpmn__parallel_multiinstance_invalid.bpmn': (
         'refused',
         'any_task',
-        'loopDataInputRef is not supported: use camunda:collection',
+        'loopCardinality and loopDataInputRef exclude each other',
     ),
     'spiffworkflow/bpmn__parallel_multiinstance_loop_input.bpmn': (
-        'refused',
+        'incident',
         'any_task',
-        'loopDataInputRef is not supported: use camunda:collection',
+        "any_task: the collection variable 'input_data' is not set",
+        'its loopDataInputRef names input data nothing sets',
     ),
     'spiffworkflow/bpmn__performance_test.bpmn': (
-        'refused',
-        'Activity_1vbjo1h',
-        'loopDataInputRef is not supported: use camunda:collection',
+        'runs',
+        'completed',
     ),
     'spiffworkflow/bpmn__random_fact.bpmn': (
         'refused',
@@ -588,9 +588,10 @@ EXPECTED: dict[str, tuple] = {
         'waiting',
     ),
     'spiffworkflow/bpmn__sequential_multiinstance_loop_input.bpmn': (
-        'refused',
+        'incident',
         'any_task',
-        'loopDataInputRef is not supported: use camunda:collection',
+        "any_task: the collection variable 'input_data' is not set",
+        'its loopDataInputRef names input data nothing sets',
     ),
     'spiffworkflow/bpmn__service_task.bpmn': (
         'refused',

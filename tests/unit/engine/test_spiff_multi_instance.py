@@ -114,3 +114,34 @@ def test_parallel_thousand_items_completes_with_small_state() -> None:
     assert len(state) < 40_000, "finished instances are pruned from the state"
     assert len(json.loads(state)["tasks"]) < 10
     assert elapsed < 20
+
+
+def bpmn_loop(sequential: bool) -> str:
+    """BPMN's own data form: loopDataInputRef/inputDataItem and loopDataOutputRef/outputDataItem."""
+    attrs = ' isSequential="true"' if sequential else ""
+    return (f"<bpmn:multiInstanceLoopCharacteristics{attrs}>"
+            "<bpmn:loopDataInputRef>numbers</bpmn:loopDataInputRef>"
+            "<bpmn:loopDataOutputRef>squares</bpmn:loopDataOutputRef>"
+            '<bpmn:inputDataItem id="number" name="number" />'
+            '<bpmn:outputDataItem id="square_item" name="square item" />'  # not a name: its id
+            "</bpmn:multiInstanceLoopCharacteristics>")
+
+
+def test_loop_data_input_and_output_refs_collect_each_instance_in_order() -> None:
+    for sequential in (True, False):
+        work = script("Work", "square_item = number * number", bpmn_loop(sequential))
+        xml = document("\n".join(around(work)))
+        result = validate_bpmn(xml, STANDARD_TOPICS)
+        assert result.errors == [], result.errors
+        wf = begin(result.spec_blob, {"numbers": [3, 1, 2]})
+        assert advance(wf, None).status == "completed"
+        data = workflow_data(wf)
+        assert data["squares"] == [9, 1, 4]
+        assert not {"number", "square_item"} & set(data), "the items stay with their instance"
+
+
+def test_a_loop_data_ref_that_is_not_a_variable_name_is_refused() -> None:
+    bad = bpmn_loop(False).replace(">numbers<", ">not a name<")
+    result = validate_bpmn(document("\n".join(around(script("Work", "x = 1", bad)))), STANDARD_TOPICS)
+    assert {e["element"] for e in result.errors} == {"Work"}
+    assert any("loopDataInputRef 'not a name' is not a variable name" in e["message"] for e in result.errors)
