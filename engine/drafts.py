@@ -13,9 +13,8 @@ import hashlib
 from sqlalchemy import delete, func, select
 
 from engine.deploy import (
-    _audit_deploy,
-    _prepare_version,
     check_upload_size,
+    deploy_process,
     get_definition,
     get_version,
     known_topics,
@@ -99,12 +98,11 @@ def publish_draft(key: str, *, actor: Actor) -> ProcessVersion:
     """Deploy the draft as the next version (422 with its problems if it has any) and drop it."""
     require_designer(actor)
     draft = get_draft(key)
-    version = _prepare_version(draft.bpmn)  # validates again: the activities may have changed
+    version = deploy_process(draft.bpmn, actor=actor)  # validates again: the activities may have changed
     if version.created_by_id is None:
         version.created_by_id = actor_user(actor).id
     db.session.delete(draft)
     db.session.flush()
-    _audit_deploy(version, actor)
     return version
 
 

@@ -1,24 +1,12 @@
 """Process drafts, deleting an unused version, archiving (engine.drafts)."""
 from __future__ import annotations
 
-from flask import Response, current_app, g, jsonify, request
+from flask import Response, g, jsonify
 
 from engine import deploy, drafts
-from errors import ValidationError
 from web.api import api
 from web.api.openapi import op, param, ref, register_paths
-
-
-def uploaded_file() -> bytes:
-    """The multipart field `file` (413 above BPMN_MAX_BYTES)."""
-    limit = current_app.config.get("BPMN_MAX_BYTES", 5 * 1024 * 1024)
-    if request.content_length is not None and request.content_length > limit + 64 * 1024:
-        raise deploy.PayloadTooLarge(f"The file is larger than the limit of {limit} bytes",
-                                     {"file": f"At most {limit} bytes"})
-    upload = request.files.get("file")
-    if upload is None:
-        raise ValidationError.from_fields({"file": "Upload the BPMN file as multipart field 'file'"})
-    return upload.stream.read(limit + 1)
+from web.api.processes import uploaded_file
 
 
 @api.post("/process-drafts")

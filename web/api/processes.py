@@ -12,8 +12,8 @@ from web.api import api, json_body
 from web.api.openapi import items_of, op, param, ref, register_paths
 
 
-@api.post("/processes")
-def upload_process():
+def uploaded_file() -> bytes:
+    """The multipart field `file` (413 above BPMN_MAX_BYTES)."""
     limit = current_app.config.get("BPMN_MAX_BYTES", 5 * 1024 * 1024)
     if request.content_length is not None and request.content_length > limit + 64 * 1024:
         raise deploy.PayloadTooLarge(f"The file is larger than the limit of {limit} bytes",
@@ -21,8 +21,12 @@ def upload_process():
     upload = request.files.get("file")
     if upload is None:
         raise ValidationError.from_fields({"file": "Upload the BPMN file as multipart field 'file'"})
-    data = upload.stream.read(limit + 1)
-    version = deploy.deploy_process(data, actor=g.actor)
+    return upload.stream.read(limit + 1)
+
+
+@api.post("/processes")
+def upload_process():
+    version = deploy.deploy_process(uploaded_file(), actor=g.actor)
     return jsonify(deploy.version_to_dict(version, warnings=True)), 201
 
 
