@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import importlib
-import logging
 import os
 import sys
 from datetime import timedelta
@@ -10,6 +9,7 @@ from datetime import timedelta
 from flask import Flask
 
 import config as config_module
+import logs
 import netguard
 from extensions import celery_init_app, csrf, db, login_manager, migrate
 
@@ -26,6 +26,8 @@ def create_app(config: object | None = None) -> Flask:
     if "SQLALCHEMY_ENGINE_OPTIONS" not in app.config:
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = config_module.sqlite_engine_options(
             app.config["SQLALCHEMY_DATABASE_URI"])
+    if not app.testing:  # tests keep pytest's log capture
+        logs.configure()
     _init_extensions(app)
     _register_parts(app)
     return app
@@ -103,8 +105,11 @@ def _register_parts(app: Flask) -> None:
     from engine.calendar_agenda import register as register_inbox_agenda
     from engine.consumer import register as register_engine_consumer
     from mail.system import install as install_system_mail
+    from ops.heartbeat import install_celery_signals as install_heartbeats
 
     netguard.add_allowed_source(org.settings.allowed_private_hosts)
+    logs.install_celery_signals()
+    install_heartbeats()
     install_system_mail()
     register_engine_consumer()
     register_inbox_agenda()
@@ -151,7 +156,7 @@ def main() -> None:
     """`python app.py`: migrate, start the in-process worker, beat and web server."""
     from runner import run_embedded
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure()
     run_embedded(create_app())
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = Path(os.environ.get("FLOWDESK_INSTANCE", BASE_DIR / "instance"))
+VERSION = "0.9.0"  # shown on the system page, in /readyz and the heartbeats
 
 
 def _bool(name: str, default: bool) -> bool:
@@ -56,6 +57,7 @@ class Config:
         self._links_and_mail()
         self._cookies()
         self._login()
+        self._operations()
         self.TESTING = False
 
     def _workers(self) -> None:
@@ -146,6 +148,14 @@ class Config:
     @property
     def is_sqlite(self) -> bool:
         return self.SQLALCHEMY_DATABASE_URI.startswith("sqlite")
+
+    def _operations(self) -> None:
+        """Probes, metrics and heartbeats (ops/, docs/operations.md)."""
+        self.METRICS_TOKEN = os.environ.get("FLOWDESK_METRICS_TOKEN", "")
+        self.METRICS_ALLOW = os.environ.get("FLOWDESK_METRICS_ALLOW", "127.0.0.1/32,::1/128")
+        self.READY_HEARTBEAT_SECONDS = float(os.environ.get("FLOWDESK_READY_HEARTBEAT_SECONDS", "60"))
+        self.HEARTBEAT_SECONDS = float(os.environ.get("FLOWDESK_HEARTBEAT_SECONDS", "15"))
+        self.MIN_FREE_DISK_MB = int(os.environ.get("FLOWDESK_MIN_FREE_DISK_MB", "500"))
 
 
 def broker_transport_options(url: str) -> dict:

@@ -9,6 +9,8 @@ from celery import Celery, shared_task
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import Engine
 
+from ops import heartbeat
+
 log = logging.getLogger(__name__)
 
 SQLA_PREFIX = "sqla+"
@@ -48,6 +50,8 @@ class EmbeddedCelery:
         self.worker_thread.start()
         self.beat = EmbeddedService(self.celery, thread=True)
         self.beat.start()
+        heartbeat.start(self.celery.flask_app, "worker")
+        heartbeat.start(self.celery.flask_app, "beat")
         log.info("embedded worker and beat started")
 
     def stop(self, timeout: float = 5.0) -> None:
@@ -56,6 +60,7 @@ class EmbeddedCelery:
         from engine.spiff.stepping import clear_stop, request_stop
 
         request_stop()
+        heartbeat.stop()
         deadline = time.monotonic() + timeout
         if self.beat is not None:
             self.beat.service.stop(wait=False)

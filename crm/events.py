@@ -10,6 +10,7 @@ from typing import NamedTuple
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
+import correlation
 from crm.entities import REGISTRY
 from crm.event_types import Change, is_declared, record_event_type, state_change
 from extensions import db
@@ -37,6 +38,8 @@ class OutboxEvent(db.Model):
     delivered_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # The request (or job) that recorded the event: the worker's log lines carry it on.
+    correlation_id: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (Index("ix_outbox_pending", "delivered_at", "id"),)
 
@@ -110,6 +113,7 @@ def record_event(
         changes=changes or {}, actor_id=user.id if user else None,
         origin_instance_id=origin_instance_id(actor) if actor is not None else None,
         depth=event_depth(actor) if actor is not None else 0,
+        correlation_id=correlation.current(),
     )
     db.session.add(row)
     enqueue_after_commit(RELAY_TASK)  # the periodic sweep delivers what a lost kick missed
@@ -181,6 +185,7 @@ def _claim(event_id: int) -> OutboxEvent | None:
 
 
 def _run_consumer(row: OutboxEvent, name: str, consumer: Consumer) -> bool:
+    token = correlation.set_current(row.correlation_id or correlation.current())
     try:
         with db.session.begin_nested():
             consumer(row)
@@ -191,3 +196,5 @@ def _run_consumer(row: OutboxEvent, name: str, consumer: Consumer) -> bool:
         row.attempts += 1
         row.last_error = f"{name}: {exc}"[:2000]
         return False
+    finally:
+        correlation.reset(token)

@@ -24,9 +24,12 @@ def register(app: Flask) -> None:
     from web.auth import init_login
     from web.headers import init_headers
     from web.pages import register_pages
+    from web.probes import probes
+    from web.request_log import init_request_log
     from web.unavailable import init_unavailable
 
     app.url_map.converters["int"] = IdConverter  # before any route is added
+    init_request_log(app)
     app.before_request(_open_request_unit)
     app.after_request(_close_request_unit)
     app.teardown_request(_abandon_request_unit)
@@ -34,6 +37,7 @@ def register(app: Flask) -> None:
     init_headers(app)
     init_unavailable(app)
     app.register_blueprint(api)
+    app.register_blueprint(probes)
     register_pages(app)
 
 

@@ -39,6 +39,8 @@ def test_python_app_py_serves_relays_and_stops(instance):
         lead = web.json("POST", "/api/v1/leads", {"title": "From the embedded run"}, token)
         wait_until(lambda: _delivered_at(instance, lead["id"]), DEADLINE, 0.1,
                    "the in-process worker to deliver lead.created")
+        # the in-process worker and beat beat: the one process is ready on its own
+        wait_until(lambda: web.request("GET", "/readyz")[0] == 200, DEADLINE, 0.2, "/readyz 200")
         assert server.stop(signal.SIGINT) == 0, server.log()
         assert "Flowdesk stopped" in server.log()
     finally:

@@ -161,6 +161,7 @@ from web.api import (  # noqa: E402,F401  (routes)
     records,
     search,
     settings,
+    system,
     tasks,
     two_factor,
     workgroups,

@@ -37,6 +37,7 @@ def register_pages(app: Flask) -> None:
         records,
         search,
         structure,
+        system,
         tasks,
         two_factor,
         workgroups,

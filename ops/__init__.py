@@ -1,0 +1,1 @@
+"""Operations: heartbeats of workers and beat, health and readiness, metrics, the system status."""
