@@ -56,6 +56,9 @@ def _init_extensions(app: Flask) -> None:
         "schedule": timedelta(minutes=app.config.get("CALDAV_SYNC_MINUTES", 5))}
     celery.conf.beat_schedule["drive-gc"] = {  # file bodies no version names any more
         "task": "drive.collect_garbage", "schedule": timedelta(hours=1)}
+    if app.config.get("BACKUP_DIR"):  # scheduled backups with retention (docs/backup.md)
+        celery.conf.beat_schedule["backup"] = {
+            "task": "ops.scheduled_backup", "schedule": timedelta(hours=app.config["BACKUP_HOURS"])}
     if celery.conf.broker_url.startswith("sqla+"):  # embedded broker keeps consumed rows
         celery.conf.beat_schedule["broker-purge"] = {"task": "flowdesk.purge_broker",
                                                      "schedule": timedelta(minutes=1)}

@@ -19,9 +19,11 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(department_cli)
     app.cli.add_command(seed_cmd)
     app.cli.add_command(setup_cmd)
+    from ops.backup_cli import backup_cli
     from ops.cli import status_cmd
 
     app.cli.add_command(status_cmd)
+    app.cli.add_command(backup_cli)
 
 
 @click.command("setup", help="Apply the migrations and install the standard processes (once per "

@@ -37,6 +37,8 @@ def _print_status(status: dict) -> None:
     _line("failed jobs", len(status["failed_jobs"]))
     _line("drive", f"{status['disk']['drive_bytes'] / 1048576:.1f} MB stored, "
                    f"{status['disk']['free_bytes'] / 1073741824:.1f} GB free")
+    last = status["last_backup"]
+    _line("last backup", f"{last['at']} {last['path']}" if last else "none in FLOWDESK_BACKUP_DIR")
 
 
 @click.command("status", help="Show readiness, versions, workers and beat, backlogs, failed jobs "

@@ -15,6 +15,7 @@ from drive.models import DriveVersion
 from extensions import db
 from mail.outbox import OutboxState, SystemMail
 from ops import counts, health
+from ops.backup_schedule import last_backup
 from ops.models import ServiceHeartbeat
 from org.admin import require_admin
 from org.models import utcnow
@@ -83,7 +84,7 @@ def system_status() -> dict:
     return {"readiness": health.readiness(), "versions": versions(), "heartbeats": heartbeats(),
             "outbox": counts.outbox(), "timers": counts.timers(), "queue_depth": counts.queue_depth(),
             "mail": counts.mail(), "failed_jobs": failed_jobs(), "disk": disk(),
-            "last_backup": None}
+            "last_backup": last_backup()}
 
 
 def status_for(actor: object) -> dict:
