@@ -30,7 +30,18 @@ def create_app(config: object | None = None) -> Flask:
         logs.configure()
     _init_extensions(app)
     _register_parts(app)
+    _trust_proxies(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind a reverse proxy: the client's address (login throttles, audit, /metrics) and the
+    https scheme of links come from the proxy's X-Forwarded-* headers, for that many hops."""
+    hops = int(app.config.get("PROXY_HOPS") or 0)
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def _init_extensions(app: Flask) -> None:

@@ -156,6 +156,8 @@ class Config:
         self.READY_HEARTBEAT_SECONDS = float(os.environ.get("FLOWDESK_READY_HEARTBEAT_SECONDS", "60"))
         self.HEARTBEAT_SECONDS = float(os.environ.get("FLOWDESK_HEARTBEAT_SECONDS", "15"))
         self.MIN_FREE_DISK_MB = int(os.environ.get("FLOWDESK_MIN_FREE_DISK_MB", "500"))
+        # How many reverse proxies' X-Forwarded-For/-Proto/-Host headers to trust (0: none)
+        self.PROXY_HOPS = int(os.environ.get("FLOWDESK_PROXY_HOPS", "0"))
         self.BACKUP_DIR = os.environ.get("FLOWDESK_BACKUP_DIR", "")
         self.BACKUP_HOURS = float(os.environ.get("FLOWDESK_BACKUP_HOURS", "24"))
         self.BACKUP_KEEP = int(os.environ.get("FLOWDESK_BACKUP_KEEP", "7"))

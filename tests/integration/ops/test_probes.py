@@ -91,3 +91,17 @@ def test_status_command_exits_1_until_ready(runner):
     result = runner.invoke(args=["status", "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["readiness"]["ready"] is True
+
+
+def test_behind_a_proxy_the_client_address_comes_from_x_forwarded_for():
+    from flask import Flask, request
+
+    from app import _trust_proxies
+
+    probe = Flask("probe")
+    probe.config["PROXY_HOPS"] = 1
+    probe.add_url_rule("/who", "who", lambda: f"{request.remote_addr} {request.scheme}")
+    _trust_proxies(probe)
+    answer = probe.test_client().get("/who", headers={"X-Forwarded-For": "198.51.100.7",
+                                                       "X-Forwarded-Proto": "https"})
+    assert answer.get_data(as_text=True) == "198.51.100.7 https"
