@@ -60,6 +60,7 @@ def configure(level: str | None = None) -> None:
     root.setLevel((level or os.environ.get("FLOWDESK_LOG_LEVEL", "INFO")).upper())
     # werkzeug's own access line would say the same as ours, without the correlation id
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    logging.getLogger("radicale").setLevel(logging.WARNING)  # its start-up settings, at every app
 
 
 def install_celery_signals() -> None:
