@@ -14,7 +14,10 @@ from ops import heartbeat
 log = logging.getLogger(__name__)
 
 SQLA_PREFIX = "sqla+"
-POLL_SECONDS = 0.2  # latency vs idle CPU (docs/facts/embedded-mode.md: 0.1-0.25 s)
+# The worker polls the SQLite broker this often when idle; a task published by this process
+# (a request's after-commit kick, beat) wakes it at once (docs/facts/embedded-mode.md).
+POLL_SECONDS = 2.0
+_wake = threading.Event()
 _engines: dict[str, Engine] = {}
 
 
@@ -37,6 +40,7 @@ class EmbeddedCelery:
 
         # Never in broker_transport_options: kombu hands those to create_engine().
         kombu_sqla.Transport.polling_interval = POLL_SECONDS
+        install_wake_on_publish()
         # Beat sleeps in plain time.sleep(); a short loop keeps Ctrl-C quick.
         self.celery.conf.beat_max_loop_interval = 1
         self.celery.set_default()
@@ -73,6 +77,23 @@ class EmbeddedCelery:
         finally:
             clear_stop()  # the process may go on (tests): later steps run their full budget
         log.info("embedded worker and beat stopped")
+
+
+def _sleep_until_woken(seconds: float) -> None:
+    """kombu's idle sleep between broker polls, cut short when this process publishes."""
+    _wake.wait(seconds)
+    _wake.clear()
+
+
+def install_wake_on_publish() -> None:
+    """Idle polls every POLL_SECONDS instead of 5 per second (issue: idle CPU), without the
+    latency: kombu's virtual transports sleep through `kombu.transport.virtual.base.sleep`
+    (the only user of that name there), and every task this process publishes wakes it."""
+    from celery.signals import after_task_publish
+    from kombu.transport.virtual import base
+
+    base.sleep = _sleep_until_woken
+    after_task_publish.connect(lambda **_: _wake.set(), weak=False, dispatch_uid="flowdesk-embedded-wake")
 
 
 def _broker_engine(url: str) -> Engine:
