@@ -49,6 +49,18 @@ def fire_timers_task(self: Task, instance_id: int) -> str | None:
         raise
 
 
+@shared_task(name="engine.migrate_instances", ignore_result=True, bind=True)
+def migrate_instances_task(self: Task, migration_id: int) -> str | None:
+    """Move a migration batch's instances to the new version (skips those already moved)."""
+    from engine.instance_migration import run_migration
+
+    try:
+        return run_migration(migration_id)
+    except Exception as exc:
+        _retry_transient(self, exc)
+        raise
+
+
 @shared_task(name="engine.fire_timer_start", ignore_result=True)
 def fire_timer_start_task(schedule_id: int) -> int | None:
     """Start the instance of a due timer start event (once per due time)."""

@@ -11,6 +11,7 @@ Typical use (one unit of work, in a Celery task):
 
 from __future__ import annotations
 
+import traceback
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -171,11 +172,13 @@ def _record_failure(exc: Exception, fallback: Any = None) -> None:
     task = getattr(exc, "task", None) if isinstance(exc, WorkflowException) else None
     if task is not None:
         _mark_error(task, exc.args[0] if exc.args else type(exc).__name__)
-        return
-    task = _failing_task(exc) or fallback
-    if task is None:
-        raise exc
-    _mark_error(task, _describe_failure(task, exc))
+    else:
+        task = _failing_task(exc) or fallback
+        if task is None:
+            raise exc
+        _mark_error(task, _describe_failure(task, exc))
+    # for administrators (the incident's details), never shown to the people doing the tasks
+    task._set_internal_data(error_details="".join(traceback.format_exception(exc))[-8000:])
 
 
 def _failing_task(exc: Exception) -> Any:
