@@ -191,10 +191,7 @@ def move_instance(instance: ProcessInstance, target: ProcessVersion, mapping: di
     source = instance.version
     instance.version_id, instance.version = target.id, target
     instance.state = spiff.dump(wf)
-    for model in (HumanTask, Incident):
-        for item in db.session.scalars(select(model).where(model.instance_id == instance.id,
-                                                           model.element_id.in_(list(moves)))):
-            item.element_id = moves[item.element_id]
+    _rename_rows(instance, target, moves)
     if instance.error_element in moves:
         instance.error_element = moves[instance.error_element]
     db.session.add(InstanceEvent(instance_id=instance.id, kind="migrated", data={"moves": moves},
@@ -204,6 +201,21 @@ def move_instance(instance: ProcessInstance, target: ProcessVersion, mapping: di
         schedule_run(instance.id)
     db.session.flush()
     return moves
+
+
+def _rename_rows(instance: ProcessInstance, target: ProcessVersion, moves: dict[str, str]) -> None:
+    """Open human tasks and incidents follow their renamed elements (ids and names)."""
+    from engine.record_processes import element_name
+
+    for model in (HumanTask, Incident):
+        for item in db.session.scalars(select(model).where(model.instance_id == instance.id,
+                                                           model.element_id.in_(list(moves)))):
+            item.element_id = moves[item.element_id]
+            name = element_name(target, item.element_id)[:255]
+            if model is HumanTask:
+                item.name = name
+            else:
+                item.element_name = name
 
 
 def migration_to_dict(row: InstanceMigration) -> dict:
