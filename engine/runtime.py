@@ -124,6 +124,8 @@ def _set_status(instance: ProcessInstance, result: Any) -> None:
     if result.error is not None:
         instance.status = InstanceStatus.ERROR
         instance.error_element, instance.error_message = result.error
+    elif result.retrying:  # no wake-up: the stale sweep runs it again later (a backoff)
+        instance.status = InstanceStatus.RUNNING
     elif result.completed:
         instance.status = InstanceStatus.COMPLETED
         instance.completed_at = utcnow()
@@ -143,6 +145,11 @@ def _log_status(instance: ProcessInstance, result: Any) -> None:
                                      element_id=instance.error_element,
                                      message=instance.error_message))
         instance_failed(instance, result.error_details)
+    elif result.retrying:
+        retry = result.retrying
+        db.session.add(InstanceEvent(instance_id=instance.id, kind="retrying", element_id=retry["element_id"],
+                                     message=f"{retry['message']} ({retry['retries_left']} retries left)",
+                                     data={"retries_left": retry["retries_left"]}))
     elif result.completed:
         db.session.add(InstanceEvent(instance_id=instance.id, kind="completed",
                                      message="The process completed"))

@@ -56,6 +56,7 @@ class Step:
     sent: list[dict] = field(default_factory=list)  # messages thrown that no task of its own caught
     more: bool = False  # the step's budget ran out with work left: run the instance again
     error_details: str | None = None  # the failure's traceback, for the incident
+    retrying: dict | None = None  # a failed async element reset for another attempt
 
 
 def validate(data: bytes, topics: dict) -> Validation:
@@ -208,7 +209,8 @@ def limits(config: dict) -> Any:
 
     return Limits(step_tasks=int(config.get("ENGINE_STEP_TASKS", 1000)),
                   step_seconds=float(config.get("ENGINE_STEP_SECONDS", 2.0)),
-                  instance_tasks=int(config.get("ENGINE_INSTANCE_TASKS", 1_000_000)))
+                  instance_tasks=int(config.get("ENGINE_INSTANCE_TASKS", 1_000_000)),
+                  async_retries=int(config.get("ENGINE_ASYNC_RETRIES", 3)))
 
 
 def advance(wf: Any, handler: Any, budget: Any = None) -> Step:
@@ -234,6 +236,7 @@ def advance(wf: Any, handler: Any, budget: Any = None) -> Step:
                    "kind": m.get("kind", "message")} for m in result.messages if m.get("message")],
         signals=_thrown_signals(wf, done_before), sent=_thrown_messages(wf, done_before, result.thrown),
         error=error, error_details=details, completed=result.status == "completed", more=result.more,
+        retrying=result.retrying,
         log=_step_log(wf, done_before, data_before, result.data), thrown=result.thrown,
     )
 

@@ -27,6 +27,7 @@ from SpiffWorkflow.util.task import TaskState
 from engine.spiff import events as _events
 from engine.spiff import serializer as _ser
 from engine.spiff import snapshot, stepping
+from engine.spiff.async_retry import retry_failed_async
 from engine.spiff.data import DataError, clean_mapping, json_clean
 from engine.spiff.expressions import evaluate_condition
 from engine.spiff.forms import FormDataError, coerce_form_data
@@ -62,6 +63,7 @@ class StepResult:
     thrown: list[dict[str, Any]] = field(default_factory=list)
     more: bool = False  # the step's budget ran out with work left: run again in a new step
     ran: list[Any] = field(default_factory=list)  # tasks the engine completed, in order
+    retrying: dict[str, Any] | None = None  # engine.spiff.async_retry: another attempt to come
 
 
 def load_spec(xml: bytes | str, process_id: str) -> tuple[Any, dict[str, Any]]:
@@ -163,6 +165,10 @@ def advance(
         engine.service_handler = None
     prune_finished(workflow)
     result = step_result(workflow)
+    if result.errors and limits is not None:
+        retrying = retry_failed_async(workflow, limits.async_retries)
+        result = step_result(workflow)  # reset for another attempt, or its message says it is the last
+        result.retrying = retrying
     result.more, result.ran = run.more and result.status == "waiting", run.completed
     return result
 

@@ -126,3 +126,18 @@ def test_incident_pages_list_retry_and_modify(app, api, admin):
     drive()
     assert [t.element_id for t in open_tasks()] == ["Check", "Check"]
     assert b'data-count="incidents">0<' in web.get("/processes").data
+
+
+def test_a_failing_async_continuation_is_retried_then_opens_an_incident(api):
+    from tests.integration.engine.runtime_support import log_kinds
+
+    flaky = ("scriptTask", "Compute", 'scriptFormat="python" camunda:asyncBefore="true"',
+             "<bpmn:script>total = amount * 2</bpmn:script>")
+    deploy(api, chain("flaky", flaky, user_task("Check", "Check"), message="lead.created"))
+    create_lead(api)
+    drive()
+    (instance,) = instances()
+    assert instance.status == "error"
+    assert log_kinds(instance.id).count("retrying") == 2  # Camunda's default: 3 attempts in all
+    (item,) = _incidents(api, key="flaky")
+    assert item["kind"] == "failedJob" and "failed 3 times, no retries left" in item["message"]
