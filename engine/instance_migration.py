@@ -145,6 +145,12 @@ def get_migration(key: str, migration_id: int, *, actor: Actor) -> InstanceMigra
     return row
 
 
+def pending_migrations(older_than: Any) -> list[int]:
+    """Batches queued before `older_than` that no worker started (their kick was lost)."""
+    return list(db.session.scalars(select(InstanceMigration.id).where(
+        InstanceMigration.state == "pending", InstanceMigration.created_at < older_than).limit(20)))
+
+
 def run_migration(migration_id: int) -> str | None:
     """Move the batch's instances, one unit of work each; safe to run again (moved ones are skipped)."""
     with unit_of_work():

@@ -83,6 +83,10 @@ def fire_due_timers() -> int:
     stale_after = timedelta(seconds=current_app.config.get("ENGINE_STALE_SECONDS", 60))
     for instance_id in stale_running(utcnow() - stale_after):
         run_instance_task.delay(instance_id)
+    from engine.instance_migration import pending_migrations
+
+    for migration_id in pending_migrations(utcnow() - stale_after):  # a lost kick
+        migrate_instances_task.delay(migration_id)
     return len(due)
 
 
