@@ -114,6 +114,7 @@ def test_incident_pages_list_retry_and_modify(app, api, admin):
     listing = web.get("/processes").data.decode()
     assert 'data-count="incidents">2<' in listing
     rows = {i["instance_id"]: i["id"] for i in _incidents(api)}
+    assert b'id="instance-incidents"' in web.get(f"/processes/instances/{first.id}").data
     detail = web.get(f"/operations/incidents/{rows[first.id]}")
     assert detail.status_code == 200 and b"Traceback" in detail.data and b"retry-variables" in detail.data
     bad = web.post(f"/operations/incidents/{rows[first.id]}/retry", data={"variables": "{oops"})
