@@ -100,6 +100,9 @@ class Config:
         self.ENGINE_TIMER_SECONDS = float(os.environ.get("FLOWDESK_ENGINE_TIMER_SECONDS", "2"))
         # A running instance untouched this long lost its kick or its worker: beat re-dispatches it.
         self.ENGINE_STALE_SECONDS = float(os.environ.get("FLOWDESK_ENGINE_STALE_SECONDS", "60"))
+        # A failed asyncBefore/asyncAfter element is attempted this often in all (Camunda's failed
+        # job retries; the stale sweep spaces the attempts), then it is an incident.
+        self.ENGINE_ASYNC_RETRIES = int(os.environ.get("FLOWDESK_ENGINE_ASYNC_RETRIES", "3"))
         # A step that met a transient database error is retried this often (1, 2, 4 ... 60 s).
         self.ENGINE_MAX_RETRIES = int(os.environ.get("FLOWDESK_ENGINE_MAX_RETRIES", "8"))
         self.ENGINE_RETRY_SECONDS = 1.0

@@ -17,6 +17,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from engine import spiff_adapter as spiff
+from engine.incidents import instance_failed
 from engine.models import InstanceEvent, ProcessDefinition, ProcessInstance, ProcessVersion
 from engine.states import FINISHED_STATUSES, InstanceStatus
 from extensions import db
@@ -163,6 +164,7 @@ def _resume_parent(child: ProcessInstance, wf: Any, result: Any) -> None:
         parent.error_message = spiff_errors(pwf)[0]["message"]
         db.session.add(InstanceEvent(instance_id=parent.id, kind="error", element_id=parent.error_element,
                                      message=parent.error_message))
+        instance_failed(parent)
     elif parent.status in (InstanceStatus.WAITING, InstanceStatus.RUNNING):
         parent.status = InstanceStatus.RUNNING
         schedule_run(parent.id)
@@ -187,6 +189,7 @@ def child_terminated(child: ProcessInstance) -> None:
     parent.error_message = spiff_errors(pwf)[0]["message"]
     db.session.add(InstanceEvent(instance_id=parent.id, kind="error", element_id=parent.error_element,
                                  message=parent.error_message))
+    instance_failed(parent)
 
 
 def active_children(instance: ProcessInstance) -> list[ProcessInstance]:

@@ -7,6 +7,7 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import selectinload
 
 from engine import spiff_adapter as spiff
+from engine.incidents import resolve_open
 from engine.models import (
     INSTANCE_STATUSES,
     EngineTimer,
@@ -120,6 +121,7 @@ def retry_instance(instance_id: int, *, actor: Actor) -> ProcessInstance:
     instance.state = spiff.dump(wf)
     instance.status = InstanceStatus.RUNNING
     _log(instance, "retried", actor, f"Retried after: {instance.error_message or 'error'}")
+    resolve_open(instance, actor, "retried")
     instance.error_element = instance.error_message = None
     schedule_run(instance.id)
     flush_or_conflict()
@@ -193,6 +195,7 @@ def terminate_tree(instance: ProcessInstance, actor: Actor | None, message: str)
         EngineTimer.instance_id == instance.id, EngineTimer.fired_at.is_(None)))
     db.session.execute(delete(MessageWait).where(MessageWait.instance_id == instance.id))
     _log(instance, "terminated", actor, message)
+    resolve_open(instance, actor, "the instance was terminated")
     for child in active_children(instance):
         terminate_tree(child, actor, f"Terminated with its calling instance #{instance.id}")
 

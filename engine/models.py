@@ -232,3 +232,56 @@ class ActivityRun(db.Model):
     __table_args__ = (
         UniqueConstraint("instance_id", "task_uuid", name="uq_activity_run_instance_task"),
     )
+
+
+class Incident(db.Model):
+    """A failed step waiting for an operator: retry, modify the instance, or resolve with a note."""
+
+    __tablename__ = "incident"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"))
+    # Denormalised so the operations page filters by process without joining versions.
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id", ondelete="CASCADE"))
+    element_id: Mapped[str | None] = mapped_column(String(255))
+    element_name: Mapped[str] = mapped_column(String(255), default="")
+    kind: Mapped[str] = mapped_column(String(32))  # failedJob, failedExternalTask, stepBudget...
+    message: Mapped[str] = mapped_column(Text, default="")
+    details: Mapped[str | None] = mapped_column(Text)  # for administrators: the traceback
+    retries_left: Mapped[int] = mapped_column(default=0)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | resolved
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None]
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    resolution: Mapped[str | None] = mapped_column(Text)  # how: retried, modified, a note
+
+    instance: Mapped[ProcessInstance] = relationship()
+
+    __table_args__ = (
+        Index("ix_incident_status_definition", "status", "definition_id", "element_id"),
+        Index("ix_incident_instance", "instance_id"),
+    )
+
+
+class InstanceMigration(db.Model):
+    """A batch moving instances from one version to another; the client polls its progress."""
+
+    __tablename__ = "instance_migration"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id", ondelete="CASCADE"))
+    from_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id", ondelete="CASCADE"))
+    to_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id", ondelete="CASCADE"))
+    mapping: Mapped[dict] = mapped_column(JSON, default=dict)  # old element id -> new element id
+    instance_ids: Mapped[list] = mapped_column(JSON, default=list)
+    dry_run: Mapped[bool] = mapped_column(default=False)
+    state: Mapped[str] = mapped_column(String(16), default="pending")  # pending|running|done
+    total: Mapped[int] = mapped_column(default=0)
+    migrated: Mapped[int] = mapped_column(default=0)
+    failed: Mapped[int] = mapped_column(default=0)
+    # dry run: [{instance_id, moves: {old: new}}]; errors: [{instance_id, message}]
+    plan: Mapped[list] = mapped_column(JSON, default=list)
+    errors: Mapped[list] = mapped_column(JSON, default=list)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]

@@ -10,6 +10,7 @@ step runs again (activities find their earlier result in activity_run).
 from __future__ import annotations
 
 import logging
+import traceback
 from datetime import datetime
 from typing import Any
 
@@ -67,7 +68,7 @@ def run_instance(instance_id: int) -> str | None:
             raise
         # a defect outside any task: keep the state, record the error (an incident)
         log.exception("instance %s failed", instance_id)
-        return _mark_failed(instance_id, None, f"{type(exc).__name__}: {exc}")
+        return _mark_failed(instance_id, None, f"{type(exc).__name__}: {exc}", traceback.format_exc())
     return status
 
 
@@ -123,6 +124,8 @@ def _set_status(instance: ProcessInstance, result: Any) -> None:
     if result.error is not None:
         instance.status = InstanceStatus.ERROR
         instance.error_element, instance.error_message = result.error
+    elif result.retrying:  # no wake-up: the stale sweep runs it again later (a backoff)
+        instance.status = InstanceStatus.RUNNING
     elif result.completed:
         instance.status = InstanceStatus.COMPLETED
         instance.completed_at = utcnow()
@@ -136,9 +139,17 @@ def _set_status(instance: ProcessInstance, result: Any) -> None:
 
 def _log_status(instance: ProcessInstance, result: Any) -> None:
     if result.error is not None:
+        from engine.incidents import instance_failed
+
         db.session.add(InstanceEvent(instance_id=instance.id, kind="error",
                                      element_id=instance.error_element,
                                      message=instance.error_message))
+        instance_failed(instance, result.error_details)
+    elif result.retrying:
+        retry = result.retrying
+        db.session.add(InstanceEvent(instance_id=instance.id, kind="retrying", element_id=retry["element_id"],
+                                     message=f"{retry['message']} ({retry['retries_left']} retries left)",
+                                     data={"retries_left": retry["retries_left"]}))
     elif result.completed:
         db.session.add(InstanceEvent(instance_id=instance.id, kind="completed",
                                      message="The process completed"))
@@ -181,7 +192,8 @@ def _sync_waits(instance: ProcessInstance, messages: list[dict], variables: dict
             condition=msg.get("condition"), kind=msg.get("kind", "message")))
 
 
-def _mark_failed(instance_id: int, element_id: str | None, message: str) -> str | None:
+def _mark_failed(instance_id: int, element_id: str | None, message: str,
+                 details: str | None = None) -> str | None:
     """Record an error on an instance in a fresh unit of work, its state untouched."""
     try:
         with unit_of_work():
@@ -192,6 +204,9 @@ def _mark_failed(instance_id: int, element_id: str | None, message: str) -> str 
             instance.error_element, instance.error_message = element_id, message[:4000]
             db.session.add(InstanceEvent(instance_id=instance_id, kind="error", element_id=element_id,
                                          message=instance.error_message))
+            from engine.incidents import instance_failed
+
+            instance_failed(instance, details)
     except StaleDataError:
         return None
     return InstanceStatus.ERROR

@@ -55,6 +55,8 @@ class Step:
     signals: list[dict] = field(default_factory=list)
     sent: list[dict] = field(default_factory=list)  # messages thrown that no task of its own caught
     more: bool = False  # the step's budget ran out with work left: run the instance again
+    error_details: str | None = None  # the failure's traceback, for the incident
+    retrying: dict | None = None  # a failed async element reset for another attempt
 
 
 def validate(data: bytes, topics: dict) -> Validation:
@@ -207,7 +209,8 @@ def limits(config: dict) -> Any:
 
     return Limits(step_tasks=int(config.get("ENGINE_STEP_TASKS", 1000)),
                   step_seconds=float(config.get("ENGINE_STEP_SECONDS", 2.0)),
-                  instance_tasks=int(config.get("ENGINE_INSTANCE_TASKS", 1_000_000)))
+                  instance_tasks=int(config.get("ENGINE_INSTANCE_TASKS", 1_000_000)),
+                  async_retries=int(config.get("ENGINE_ASYNC_RETRIES", 3)))
 
 
 def advance(wf: Any, handler: Any, budget: Any = None) -> Step:
@@ -222,17 +225,18 @@ def advance(wf: Any, handler: Any, budget: Any = None) -> Step:
     done_before = _completed_ids(wf)
     data_before = runner.workflow_data(wf)
     result = runner.advance(wf, service, budget)
-    error = None
+    error = details = None
     if result.errors:
         first = result.errors[0]
-        error = (first.get("element_id"), first.get("message") or "failed")
+        error, details = (first.get("element_id"), first.get("message") or "failed"), first.get("details")
     return Step(
         user_tasks=[_user_task(t) for t in result.user_tasks],
         timers=[_timer(t) for t in result.timers if t.get("due")],
         messages=[{"element_id": m["element_id"], "name": m["message"], "condition": m.get("condition"),
                    "kind": m.get("kind", "message")} for m in result.messages if m.get("message")],
         signals=_thrown_signals(wf, done_before), sent=_thrown_messages(wf, done_before, result.thrown),
-        error=error, completed=result.status == "completed", more=result.more,
+        error=error, error_details=details, completed=result.status == "completed", more=result.more,
+        retrying=result.retrying,
         log=_step_log(wf, done_before, data_before, result.data), thrown=result.thrown,
     )
 

@@ -49,6 +49,18 @@ def fire_timers_task(self: Task, instance_id: int) -> str | None:
         raise
 
 
+@shared_task(name="engine.migrate_instances", ignore_result=True, bind=True)
+def migrate_instances_task(self: Task, migration_id: int) -> str | None:
+    """Move a migration batch's instances to the new version (skips those already moved)."""
+    from engine.instance_migration import run_migration
+
+    try:
+        return run_migration(migration_id)
+    except Exception as exc:
+        _retry_transient(self, exc)
+        raise
+
+
 @shared_task(name="engine.fire_timer_start", ignore_result=True)
 def fire_timer_start_task(schedule_id: int) -> int | None:
     """Start the instance of a due timer start event (once per due time)."""
@@ -71,6 +83,10 @@ def fire_due_timers() -> int:
     stale_after = timedelta(seconds=current_app.config.get("ENGINE_STALE_SECONDS", 60))
     for instance_id in stale_running(utcnow() - stale_after):
         run_instance_task.delay(instance_id)
+    from engine.instance_migration import pending_migrations
+
+    for migration_id in pending_migrations(utcnow() - stale_after):  # a lost kick
+        migrate_instances_task.delay(migration_id)
     return len(due)
 
 

@@ -11,6 +11,7 @@ Typical use (one unit of work, in a Celery task):
 
 from __future__ import annotations
 
+import traceback
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -26,6 +27,7 @@ from SpiffWorkflow.util.task import TaskState
 from engine.spiff import events as _events
 from engine.spiff import serializer as _ser
 from engine.spiff import snapshot, stepping
+from engine.spiff.async_retry import retry_failed_async
 from engine.spiff.data import DataError, clean_mapping, json_clean
 from engine.spiff.expressions import evaluate_condition
 from engine.spiff.forms import FormDataError, coerce_form_data
@@ -61,6 +63,7 @@ class StepResult:
     thrown: list[dict[str, Any]] = field(default_factory=list)
     more: bool = False  # the step's budget ran out with work left: run again in a new step
     ran: list[Any] = field(default_factory=list)  # tasks the engine completed, in order
+    retrying: dict[str, Any] | None = None  # engine.spiff.async_retry: another attempt to come
 
 
 def load_spec(xml: bytes | str, process_id: str) -> tuple[Any, dict[str, Any]]:
@@ -162,6 +165,10 @@ def advance(
         engine.service_handler = None
     prune_finished(workflow)
     result = step_result(workflow)
+    if result.errors and limits is not None:
+        retrying = retry_failed_async(workflow, limits.async_retries)
+        result = step_result(workflow)  # reset for another attempt, or its message says it is the last
+        result.retrying = retrying
     result.more, result.ran = run.more and result.status == "waiting", run.completed
     return result
 
@@ -171,11 +178,13 @@ def _record_failure(exc: Exception, fallback: Any = None) -> None:
     task = getattr(exc, "task", None) if isinstance(exc, WorkflowException) else None
     if task is not None:
         _mark_error(task, exc.args[0] if exc.args else type(exc).__name__)
-        return
-    task = _failing_task(exc) or fallback
-    if task is None:
-        raise exc
-    _mark_error(task, _describe_failure(task, exc))
+    else:
+        task = _failing_task(exc) or fallback
+        if task is None:
+            raise exc
+        _mark_error(task, _describe_failure(task, exc))
+    # for administrators (the incident's details), never shown to the people doing the tasks
+    task._set_internal_data(error_details="".join(traceback.format_exception(exc))[-8000:])
 
 
 def _failing_task(exc: Exception) -> Any:

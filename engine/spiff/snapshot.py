@@ -238,6 +238,7 @@ def errors(workflow: Any) -> list[dict[str, Any]]:
                 "element_id": getattr(task.task_spec, "bpmn_id", None) or task.task_spec.name,
                 "name": getattr(task.task_spec, "bpmn_name", None),
                 "message": message,
+                "details": task.internal_data.get("error_details"),
             }
         )
     return found

@@ -49,6 +49,7 @@ class Limits:
     step_tasks: int = 1000
     step_seconds: float = 2.0
     instance_tasks: int = 1_000_000
+    async_retries: int = 3  # attempts of a failed asynchronous continuation (engine.spiff.async_retry)
 
 
 @dataclass

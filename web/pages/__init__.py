@@ -23,6 +23,7 @@ def register_pages(app: Flask) -> None:
         drive,
         home,
         inbox,
+        incidents,
         instances,
         mail,
         mail_personal,

@@ -36,7 +36,10 @@ def _list_page(problems: list[dict] | None = None, status: int = 200):
     processes = deploy.list_processes(archived=archived)
     if archived:
         processes = [p for p in processes if p["archived"]]
+    from engine.incidents import open_counts
+
     return render_template("processes/list.html", processes=processes, archived=archived,
+                           incidents=open_counts(),
                            drafts=list_drafts() if can_design() else [],
                            can_design=can_design(), problems=problems or []), status
 

@@ -136,6 +136,7 @@ def test_a_missing_called_process_is_an_incident_and_retry_runs_it_once_deployed
     parent = only_instance()
     assert parent.status == "error" and parent.error_element == "Call"
     assert "'billing' is not deployed" in parent.error_message
+    assert [i["kind"] for i in api.get("/incidents").get_json()["items"]] == ["failedCall"]
     deploy(api, process("billing", script_task("Bill", "billed = True")))
     assert api.post(f"/process-instances/{parent.id}/retry").status_code == 200
     drive()
@@ -199,6 +200,8 @@ def test_terminating_the_parent_terminates_its_children_and_depth_is_bounded(api
     deepest = max(instances(), key=lambda i: i.depth)
     assert deepest.depth == 2 and deepest.status == "error"
     assert "call depth limit of 2" in deepest.error_message
+    kinds = {i["instance_id"]: i["kind"] for i in api.get("/incidents").get_json()["items"]}
+    assert kinds[deepest.id] == "callDepth"
 
 
 def test_an_interrupted_call_activity_terminates_its_child(api):

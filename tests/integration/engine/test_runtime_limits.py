@@ -50,6 +50,8 @@ def test_an_endless_loop_ends_in_an_incident_naming_the_element_and_the_limit(ap
     assert instance.error_element in ("Inc", "More")
     assert "FLOWDESK_ENGINE_INSTANCE_TASKS=2,500" in instance.error_message
     assert "completed" not in log_kinds(instance.id) and "error" in log_kinds(instance.id)
+    (incident,) = api.get("/incidents").get_json()["items"]
+    assert (incident["kind"], incident["element_id"]) == ("stepBudget", instance.error_element)
 
 
 def test_terminate_wins_over_a_step_running_meanwhile(api, monkeypatch):
