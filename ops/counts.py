@@ -5,7 +5,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from crm.events import OutboxEvent
-from engine.models import EngineTimer, ProcessDefinition, ProcessInstance, ProcessVersion
+from engine.models import EngineTimer, Incident, ProcessDefinition, ProcessInstance, ProcessVersion
 from extensions import db
 from mail.models import Mailbox
 from mail.outbox import OutboxState, SystemMail
@@ -22,6 +22,15 @@ def instances_by_process() -> list[tuple[str, str, int]]:
         .join(ProcessInstance, ProcessInstance.version_id == ProcessVersion.id)
         .group_by(ProcessDefinition.key, ProcessInstance.status))
     return [(key, status, count) for key, status, count in rows]
+
+
+def open_incidents() -> list[tuple[str, str, int]]:
+    """(process key, incident kind, count) of open incidents."""
+    rows = db.session.execute(
+        select(ProcessDefinition.key, Incident.kind, func.count())
+        .join(Incident, Incident.definition_id == ProcessDefinition.id)
+        .where(Incident.status == "open").group_by(ProcessDefinition.key, Incident.kind))
+    return [(key, kind, count) for key, kind, count in rows]
 
 
 def outbox() -> dict:

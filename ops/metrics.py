@@ -11,7 +11,6 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import REGISTRY
 
-from engine.states import InstanceStatus
 from ops import counts, health
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -49,11 +48,11 @@ class DatabaseCollector:
     def _instances(self) -> Iterator[GaugeMetricFamily]:
         instances = _gauge("process_instances", "Process instances by process and status",
                            ["process", "status"])
-        incidents = _gauge("process_incidents", "Instances stopped with an incident (error)", ["process"])
+        incidents = _gauge("process_incidents", "Open incidents by process and kind", ["process", "kind"])
         for key, status, count in counts.instances_by_process():
             instances.add_metric([key, status], count)
-            if status == InstanceStatus.ERROR:
-                incidents.add_metric([key], count)
+        for key, kind, count in counts.open_incidents():
+            incidents.add_metric([key, kind], count)
         yield instances
         yield incidents
 
