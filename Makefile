@@ -17,10 +17,10 @@ test: dev-deps system-deps assets lint
 	$(MAKE) test-postgresql
 
 test-sqlite:
-	FLOWDESK_TEST_DB=sqlite $(PY) -m pytest tests -q -p no:cacheprovider
+	FLOWDESK_TEST_DB=sqlite $(PY) -m pytest tests -q -p no:cacheprovider --durations=25
 
 test-postgresql:
-	FLOWDESK_TEST_DB=postgresql $(PY) -m pytest tests/integration tests/reliability -q -p no:cacheprovider
+	FLOWDESK_TEST_DB=postgresql $(PY) -m pytest tests/integration tests/reliability -q -p no:cacheprovider --durations=25
 
 lint:
 	$(VENV)/bin/ruff check .
