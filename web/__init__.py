@@ -34,6 +34,9 @@ def register(app: Flask) -> None:
     init_headers(app)
     init_unavailable(app)
     app.register_blueprint(api)
+    from web.engine_rest_decisions import engine_rest_decisions
+
+    app.register_blueprint(engine_rest_decisions)  # the lead folds it into /engine-rest at merge
     register_pages(app)
 
 
