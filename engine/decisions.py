@@ -23,7 +23,7 @@ from org import audit
 from org.actors import Actor, actor_user
 
 __all__ = ["DECISION_TOPIC"]  # the service-handler topic of business rule tasks (engine.runtime)
-_COMPILED: dict[int, Decision] = {}
+_COMPILED: dict[tuple[int, str, int, str], Decision] = {}
 MAX_CACHED = 256
 
 
@@ -77,12 +77,14 @@ def get_decision(key: str, version: int | None = None) -> DecisionDefinition:
 
 def compiled(row: DecisionDefinition) -> Decision:
     """The compiled table of a stored version (cached: versions never change)."""
-    found = _COMPILED.get(row.id)
+    # Keyed by content too: a wiped table (tests) or SQLite reusing an id must not hit a stale entry.
+    cache_key = (row.id, row.key, row.version, row.dmn_sha256)
+    found = _COMPILED.get(cache_key)
     if found is None:
         found = next(d for d in parse_decisions(row.dmn) if d.key == row.key)
         if len(_COMPILED) >= MAX_CACHED:
             _COMPILED.pop(next(iter(_COMPILED)))
-        _COMPILED[row.id] = found
+        _COMPILED[cache_key] = found
     return found
 
 

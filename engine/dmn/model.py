@@ -15,7 +15,8 @@ from engine.dmn.feel import FeelError, Test, compile_unary_tests, literal_list
 from engine.spiff.juel import JuelError
 from engine.spiff.xmlsafe import parse_xml
 
-CAMUNDA = "http://camunda.org/schema/1.0/dmn"
+# camunda:* attributes of DMN files (their own namespace, not the BPMN one).
+CAMUNDA_DMN = "{http://camunda.org/schema/1.0/dmn}"
 MAX_DECISIONS = 100
 MAX_RULES = 5000
 MAX_COLUMNS = 100
@@ -132,7 +133,7 @@ def _decision(el: Any) -> Decision:
         raise DmnError(f"more than {MAX_RULES} rules", where)
     rules = [_rule(r, i, where, inputs, outputs) for i, r in enumerate(rule_els)]
     return Decision(key, el.get("name") or key, hit_policy, aggregation, inputs, outputs, rules,
-                    el.get(f"{{{CAMUNDA}}}versionTag"))
+                    el.get(CAMUNDA_DMN + "versionTag"))
 
 
 def _check_shape(where: str, hit_policy: str, aggregation: str | None,
@@ -175,7 +176,7 @@ def _input(col: Any, where: str) -> Column:
         raise DmnError(f"invalid input expression: {exc}", here) from exc
     return Column(column_id, col.get("label") or "", col.get("label") or column_id,
                   (found[0].get("typeRef") or "").lower(), expression,
-                  col.get(f"{{{CAMUNDA}}}inputVariable") or "cellInput")
+                  col.get(CAMUNDA_DMN + "inputVariable") or "cellInput")
 
 
 def _output(col: Any, where: str) -> Column:

@@ -68,6 +68,11 @@ class DecisionTask(ServiceTask):
 class DecisionTaskParser(CamundaTaskParser):
     """Read the camunda:decisionRef attributes of a business rule task."""
 
+    @staticmethod
+    def get_decision_ref(node: Any) -> str:
+        """The decision id (SpiffWorkflow's parser lists it among the file's dependencies)."""
+        return node.get("{http://camunda.org/schema/1.0/bpmn}decisionRef") or ""
+
     def create_task(self) -> DecisionTask:
         """Create the spec with the decision reference and the result mapping."""
         return self.spec_class(

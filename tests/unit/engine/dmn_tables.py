@@ -3,17 +3,22 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape
 
-HEAD = ('<?xml version="1.0" encoding="UTF-8"?><definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" '
-        'xmlns:camunda="http://camunda.org/schema/1.0/dmn" id="defs" name="D" namespace="http://camunda.org/schema/1.0/dmn">')
+HEAD = ('<?xml version="1.0" encoding="UTF-8"?>'
+        '<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" '
+        'xmlns:camunda="http://camunda.org/schema/1.0/dmn" id="defs" name="D" '
+        'namespace="http://camunda.org/schema/1.0/dmn">')
 
 
 def table(key: str, inputs: list[tuple[str, str]], outputs: list[tuple[str, str]], rules: list[tuple],
-          hit_policy: str = "UNIQUE", aggregation: str | None = None, output_values: dict | None = None) -> str:
-    """One decision: inputs [(expression, typeRef)], outputs [(name, typeRef)], rules [(tests..., outputs...)]."""
+          hit_policy: str = "UNIQUE", aggregation: str | None = None,
+          output_values: dict | None = None) -> str:
+    """One decision: inputs [(expression, typeRef)], outputs [(name, typeRef)], rules [(tests, outputs)]."""
     agg = f' aggregation="{aggregation}"' if aggregation else ""
-    parts = [f'<decision id="{key}" name="{key} name"><decisionTable id="{key}_t" hitPolicy="{hit_policy}"{agg}>']
+    parts = [f'<decision id="{key}" name="{key} name">'
+             f'<decisionTable id="{key}_t" hitPolicy="{hit_policy}"{agg}>']
     for i, (expression, type_ref) in enumerate(inputs):
-        parts.append(f'<input id="{key}_i{i}" label="in{i}"><inputExpression id="{key}_e{i}" typeRef="{type_ref}">'
+        parts.append(f'<input id="{key}_i{i}" label="in{i}">'
+                     f'<inputExpression id="{key}_e{i}" typeRef="{type_ref}">'
                      f"<text>{escape(expression)}</text></inputExpression></input>")
     for i, (name, type_ref) in enumerate(outputs):
         values = (output_values or {}).get(name)

@@ -81,7 +81,8 @@ def test_collect_aggregations(aggregation, amount, expected):
 
 
 def test_inputs_outputs_are_juel_and_typed():
-    xml = dmn(table("t", [("order.total * 2", "double"), ("${customer}", "string")], [("a", "integer"), ("b", "date")],
+    xml = dmn(table("t", [("order.total * 2", "double"), ("${customer}", "string")],
+                    [("a", "integer"), ("b", "date")],
                     [("> 100", '"vip"', "order.total + 1", 'date and time("2024-02-01T10:00:00")'),
                      ("-", "-", "0", "")], "FIRST"))
     decision = parse_decisions(xml)[0]
