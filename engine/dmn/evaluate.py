@@ -23,9 +23,23 @@ def evaluate(decision: Decision, variables: Mapping[str, Any]) -> list[dict[str,
                         f"decision {decision.key!r}, input {column.name!r}")
         values.append(value)
         scopes.append({**variables, column.input_variable: value})
-    matched = [rule for rule in decision.rules
-               if all(test(values[i], scopes[i]) for i, test in enumerate(rule.tests))]
-    return _HIT_POLICIES[decision.hit_policy](decision, matched, variables)
+    return _HIT_POLICIES[decision.hit_policy](decision, _matching(decision, values, scopes), variables)
+
+
+def _matching(decision: Decision, values: list[Any], scopes: list[dict]) -> list[Rule]:
+    """The rules whose every input entry holds (a plain loop: this is the hot path)."""
+    cells = list(zip(values, scopes, strict=True))
+    matched = []
+    if len(cells) == 1:  # one input: no inner loop
+        value, scope = cells[0]
+        return [rule for rule in decision.rules if rule.tests[0](value, scope)]
+    for rule in decision.rules:
+        for test, (value, scope) in zip(rule.tests, cells, strict=True):
+            if not test(value, scope):
+                break
+        else:
+            matched.append(rule)
+    return matched
 
 
 def _safely(compute: Any, where: str) -> Any:

@@ -33,6 +33,14 @@ _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
 _CONSTANTS = {"true": True, "false": False, "null": None}
 
 
+_NONE = object()
+_NUMBERS = frozenset((int, float))
+
+
+def _is_number(value: Any) -> bool:
+    return type(value) in _NUMBERS
+
+
 class FeelError(ValueError):
     """A unary test or literal that cannot be parsed."""
 
@@ -98,7 +106,12 @@ def _endpoint(token: tuple[str, str]) -> Endpoint:
     kind, text = token
     if kind in ("string", "number", "temporal") or (kind == "name" and text in _CONSTANTS):
         value = literal_value(kind, text)
-        return lambda scope: value
+
+        def constant(scope: Mapping[str, Any]) -> Any:
+            return value
+
+        constant.constant = value  # type: ignore[attr-defined]  (lets tests skip the call)
+        return constant
     if kind != "name":
         raise FeelError(f"expected a value, found {text!r}")
     path = text.split(".")
@@ -142,6 +155,10 @@ def _compare_test(op: str, end: Endpoint) -> Test:
 
 
 def _range_test(low: Endpoint, low_closed: bool, high: Endpoint, high_closed: bool) -> Test:
+    lo_const, hi_const = getattr(low, "constant", _NONE), getattr(high, "constant", _NONE)
+    if _is_number(lo_const) and _is_number(hi_const):  # the common case, a numeric literal range
+        return _numeric_range(lo_const, low_closed, hi_const, high_closed)
+
     def test(value: Any, scope: Mapping[str, Any]) -> bool:
         lo, hi = low(scope), high(scope)
         if not (_comparable(value, lo) and _comparable(value, hi)):
@@ -150,6 +167,18 @@ def _range_test(low: Endpoint, low_closed: bool, high: Endpoint, high_closed: bo
         return above and (value <= hi if high_closed else value < hi)
 
     return test
+
+
+def _numeric_range(lo: float, low_closed: bool, hi: float, high_closed: bool) -> Test:
+    """A literal numeric range as one inline comparison (the hot path of most tables)."""
+    numbers = _NUMBERS
+    if low_closed and high_closed:
+        return lambda value, scope: type(value) in numbers and lo <= value <= hi
+    if low_closed:
+        return lambda value, scope: type(value) in numbers and lo <= value < hi
+    if high_closed:
+        return lambda value, scope: type(value) in numbers and lo < value <= hi
+    return lambda value, scope: type(value) in numbers and lo < value < hi
 
 
 class _Parser:
@@ -189,6 +218,14 @@ class _Parser:
         elif kind == "op" and text in ("[", "]", "("):
             return self.range()
         end = _endpoint(self.take())
+        fixed = getattr(end, "constant", _NONE)
+        if isinstance(fixed, str):  # a string literal: a plain comparison
+
+            def same_text(value: Any, scope: Mapping[str, Any]) -> bool:
+                return value == fixed and isinstance(value, str)
+
+            same_text.text = fixed  # type: ignore[attr-defined]  ("a","b" become one set lookup)
+            return same_text
         return lambda value, scope: feel_equals(value, end(scope))
 
     def range(self) -> Test:
@@ -217,6 +254,10 @@ def compile_unary_tests(text: str | None) -> Test:
     tests = parser.tests()
     if parser.index < len(tokens):
         raise FeelError(f"unexpected {parser.peek()[1]!r} after the test")
+    texts = [getattr(t, "text", None) for t in tests]
+    if len(tests) > 1 and None not in texts:
+        choices = frozenset(texts)
+        tests = [lambda value, scope: isinstance(value, str) and value in choices]
     if len(tests) == 1:
         single = tests[0]
         return (lambda v, s: not single(v, s)) if negate else single
