@@ -126,3 +126,23 @@ def _run_with(api, key: str, variables: dict) -> ProcessInstance:
     drive()
     db.session.expire_all()
     return db.session.get(ProcessInstance, resp.get_json()["id"])
+
+
+def test_dmn_files_deploy_through_the_process_upload_and_the_editor_pages(api, admin, client):
+    from tests.integration.portal.helpers import admin_mode, login
+
+    resp = upload(api, dmn(DISH), "rules.dmn")
+    assert resp.status_code == 201 and resp.get_json()["items"][0]["key"] == "dish"
+    login(client, admin)
+    admin_mode(client)
+    listed = client.get("/decisions")
+    assert listed.status_code == 200 and b'data-decision="dish"' in listed.data
+    editor = client.get("/decisions/dish/edit")
+    assert editor.status_code == 200 and b"dmn-editor.js" in editor.data
+    assert client.get("/decisions/dish/dmn").data == dmn(DISH)
+    saved = client.post("/decisions/deploy", data={"file": (BytesIO(dmn(DISH, MANY)), "d.dmn")},
+                        content_type="multipart/form-data")
+    assert saved.status_code == 201, saved.get_json()
+    bad = client.post("/decisions/deploy", data={"file": (BytesIO(dmn(DISH[:-30])), "d.dmn")},
+                      content_type="multipart/form-data")
+    assert bad.status_code == 422 and bad.get_json()["errors"][0]["message"]
