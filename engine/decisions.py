@@ -88,14 +88,16 @@ def compiled(row: DecisionDefinition) -> Decision:
     return found
 
 
-def evaluate_decision(key: str, variables: Any, actor: Actor, *,
-                      version: int | None = None) -> list[dict[str, Any]]:
-    """Evaluate a decision for any signed-in actor: the result list (422 naming the rule/column)."""
+def evaluate_decision(key: str, variables: Any, actor: Actor, *, version: int | None = None,
+                      as_json: bool = True) -> list[dict[str, Any]]:
+    """Evaluate a decision for any signed-in actor: the result list (422 naming the rule/column);
+    dates as ISO text unless `as_json` is False."""
     if not isinstance(variables, dict):
         raise ValidationError.from_fields({"variables": "Expected an object of variable values"})
     row = get_decision(key, version)
     try:
-        return jsonable(evaluate(compiled(row), variables))
+        result = evaluate(compiled(row), variables)
+        return jsonable(result) if as_json else result
     except DmnError as exc:
         raise ValidationError(f"The decision could not be evaluated: {exc}",
                               {"variables": str(exc)}) from exc

@@ -51,7 +51,7 @@ def evaluate_by_key(key: str):
     if not isinstance(variables, dict):
         raise ValidationError.from_fields({"variables": "Expected an object of typed variables"})
     values = {name: untyped(name, item) for name, item in variables.items()}
-    result = evaluate_decision(key, values, g.actor)
+    result = evaluate_decision(key, values, g.actor, as_json=False)
     return jsonify([{name: typed(value) for name, value in item.items()} for item in result])
 
 
@@ -109,4 +109,7 @@ def typed(value: Any) -> dict[str, Any]:
         return {"value": value, "type": "Double", "valueInfo": {}}
     if isinstance(value, str):
         return {"value": value, "type": "String", "valueInfo": {}}
+    if isinstance(value, datetime):  # Camunda's date format: 2024-02-01T10:00:00.000+0000
+        return {"value": value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}+0000",
+                "type": "Date", "valueInfo": {}}
     return {"value": json.dumps(value), "type": "Json", "valueInfo": {}}

@@ -17,6 +17,8 @@ DISH = table("dish", [("season", "string"), ("guests", "integer")], [("dish", "s
 ])
 DISCOUNT = table("discount", [("amount", "double")], [("total", "integer")], [
     ("> 100", "10"), ("> 1000", "5"), ("-", "0")], "COLLECT", "SUM")
+DUE = table("due", [("when", "date")], [("due", "date")], [
+    ('>= date and time("2024-01-01T00:00:00")', 'date and time("2024-02-01T10:00:00")')])
 MANY = table("many", [("amount", "integer")], [("tag", "string")], [("-", '"a"'), ("-", '"b"')], "RULE ORDER")
 
 
@@ -58,7 +60,7 @@ def test_upload_versions_list_xml_and_evaluate(api, api_for, make_user):
 
 
 def test_camunda_rest_evaluate_takes_and_answers_typed_values(api, client):
-    upload_dmn(api, dmn(DISH, DISCOUNT))
+    upload_dmn(api, dmn(DISH, DISCOUNT, DUE))
     url = "/engine-rest/decision-definition/key/{}/evaluate"
     headers = {"Authorization": f"Bearer {api.token}"}
     resp = client.post(url.format("dish"), headers=headers, json={"variables": {
@@ -68,6 +70,10 @@ def test_camunda_rest_evaluate_takes_and_answers_typed_values(api, client):
     total = client.post(url.format("discount"), headers=headers,
                         json={"variables": {"amount": {"value": 500.5, "type": "Double"}}})
     assert total.get_json() == [{"total": {"value": 10, "type": "Integer", "valueInfo": {}}}]
+    due = client.post(url.format("due"), headers=headers, json={"variables": {
+        "when": {"value": "2024-03-01T10:00:00.000+0200", "type": "Date"}}})
+    assert due.get_json() == [
+        {"due": {"value": "2024-02-01T10:00:00.000+0000", "type": "Date", "valueInfo": {}}}]
     wrong = client.post(url.format("dish"), headers=headers,
                         json={"variables": {"guests": {"value": "many", "type": "Integer"}}})
     assert wrong.status_code == 422 and "variables.guests" in wrong.get_json()["message"]
