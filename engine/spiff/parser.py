@@ -67,7 +67,8 @@ from engine.spiff.multi_instance import with_multi_instance
 from engine.spiff.specs import ExternalServiceTask
 from engine.spiff.xmlsafe import parse_xml
 
-LOOPABLE = ("userTask", "serviceTask", "scriptTask", "task", "manualTask", "subProcess", "callActivity")
+LOOPABLE = ("userTask", "serviceTask", "businessRuleTask", "scriptTask", "task", "manualTask", "subProcess",
+            "callActivity")
 # SpiffWorkflow names its own start and end task specs "Start" and "End": elements with these
 # ids get another spec name (their bpmn_id stays, so everything reports the diagram's id).
 SPIFF_NAMES = ("Start", "End")

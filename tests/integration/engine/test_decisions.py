@@ -94,8 +94,14 @@ def test_business_rule_tasks_run_to_the_end(api):
         rule_task("Pinned", "dish",
                   'camunda:decisionRefBinding="version" camunda:decisionRefVersion="1" '
                   'camunda:resultVariable="all" camunda:mapDecisionResult="collectEntries"'),
-        rule_task("List", "discount", 'camunda:resultVariable="list"')]
-    ids = ["S", "Dish", "Discount", "Pinned", "List", "E"]
+        rule_task("List", "discount", 'camunda:resultVariable="list"'),
+        # One evaluation per item (multi-instance), each result collected in order.
+        '<bpmn:businessRuleTask id="Each" camunda:decisionRef="discount" camunda:resultVariable="one" '
+        'camunda:mapDecisionResult="singleEntry"><bpmn:multiInstanceLoopCharacteristics '
+        'camunda:collection="${amounts}" camunda:elementVariable="amount">'
+        '<bpmn:loopDataOutputRef>totals</bpmn:loopDataOutputRef><bpmn:outputDataItem id="one" name="one" />'
+        '</bpmn:multiInstanceLoopCharacteristics></bpmn:businessRuleTask>']
+    ids = ["S", "Dish", "Discount", "Pinned", "List", "Each", "E"]
     bpmn = doc(process("Menu", '<bpmn:startEvent id="S" />' + "".join(tasks) + '<bpmn:endEvent id="E" />'
                        + flows(*ids)))
     refused = upload(api, bpmn)
@@ -104,11 +110,13 @@ def test_business_rule_tasks_run_to_the_end(api):
         refused.get_json()["errors"])
     upload_dmn(api, dmn(DISH, DISCOUNT))
     assert upload(api, bpmn).status_code == 201
-    instance = _run_with(api, "Menu", {"season": "Spring", "guests": 6, "amount": 150})
+    instance = _run_with(api, "Menu", {"season": "Spring", "guests": 6, "amount": 150,
+                                           "amounts": [5, 500, 5000]})
     assert instance.status == "completed", instance.error_message
     variables = api.get(f"/process-instances/{instance.id}").get_json()["variables"]
     assert variables["dish"] == "Stew" and variables["discount"] == {"total": 10}
     assert variables["all"] == ["Stew"] and variables["list"] == [{"total": 10}]
+    assert variables["totals"] == [0, 10, 15]
 
 
 def test_single_result_with_several_results_is_an_incident_naming_the_element(api):
