@@ -108,6 +108,10 @@ def test_business_rule_tasks_run_to_the_end(api):
     assert refused.status_code == 422
     assert {"element": "Dish", "message": "decisionRef: No decision 'dish': deploy the DMN file first"} in (
         refused.get_json()["errors"])
+    draft = api.post("/process-drafts", data={"file": (BytesIO(bpmn), "menu.bpmn")},
+                     content_type="multipart/form-data")
+    assert draft.get_json()["problems"][0]["element"] == "Dish", draft.get_json()
+    api.delete("/processes/Menu/draft")
     upload_dmn(api, dmn(DISH, DISCOUNT))
     assert upload(api, bpmn).status_code == 201
     instance = _run_with(api, "Menu", {"season": "Spring", "guests": 6, "amount": 150,
