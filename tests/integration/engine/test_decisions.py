@@ -33,6 +33,9 @@ def test_upload_versions_list_xml_and_evaluate(api, api_for, make_user):
         ("dish", 1, "UNIQUE"), ("discount", 1, "COLLECT")]
     assert [d["version"] for d in upload_dmn(api, dmn(DISH, DISCOUNT)).get_json()["items"]] == [1, 1]
     assert upload_dmn(api, dmn(DISH)).get_json()["items"][0]["version"] == 2
+    audited = api.get("/audit", query_string={"action": "decision.deploy"}).get_json()["items"]
+    assert [e["details"]["versions"] for e in reversed(audited)] == [
+        {"dish": 1, "discount": 1}, {"dish": 1, "discount": 1}, {"dish": 2}]
     listed = api.get("/decisions").get_json()["items"]
     assert [(d["key"], d["version"]) for d in listed] == [("discount", 1), ("dish", 2)]
     xml = api.get("/decisions/dish?version=1")
