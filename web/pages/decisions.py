@@ -1,14 +1,14 @@
 """DMN decisions in the designer: the list, .dmn uploads, the decision table editor (dmn-js)."""
 from __future__ import annotations
 
-from flask import Response, flash, jsonify, redirect, render_template, url_for
+from flask import Response, flash, jsonify, redirect, render_template, request, url_for
 
 from engine import decisions
 from errors import ServiceError, ValidationError
 from extensions import db
 from web.pages import pages
 from web.pages.common import me
-from web.pages.processes import _problems, _uploaded_bytes, can_design
+from web.pages.processes import _problems, _require_design, _uploaded_bytes, can_design
 
 
 @pages.get("/decisions")
@@ -60,16 +60,8 @@ def decision_edit(key: str):
 
 @pages.get("/decisions/<key>/dmn")
 def decision_dmn(key: str):
-    from flask import request
-
     raw = request.args.get("version", "")
     if raw and not raw.isdigit():
         raise ValidationError.from_fields({"version": "A version number"})
     row = decisions.get_decision(key, int(raw) if raw else None)
     return Response(row.dmn, mimetype="application/xml")
-
-
-def _require_design() -> None:
-    from engine.deploy import require_designer
-
-    require_designer(me())
