@@ -88,6 +88,11 @@ def _prepare_version(data: bytes) -> ProcessVersion:
     result = spiff.validate(data, known_topics())
     if result.errors:
         raise DiagramInvalid(result.errors)
+    from engine.decisions import business_rule_problems
+
+    problems = business_rule_problems(data)
+    if problems:
+        raise DiagramInvalid(problems)
     digest = hashlib.sha256(data).hexdigest()
     definition = _definition_for(result.process_id, result.name)
     latest = latest_version(definition)

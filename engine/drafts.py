@@ -46,7 +46,11 @@ def save_draft(data: bytes, *, actor: Actor) -> ProcessDraft:
         raise ValidationError.from_fields({"file": _first_problem(result.errors)})
     draft = db.session.get(ProcessDraft, key) or ProcessDraft(key=key)
     draft.name = (name or key)[:255]
-    draft.bpmn, draft.problems = data, list(result.errors)
+    from engine.decisions import business_rule_problems
+
+    # Business rule tasks naming undeployed decisions: listed now, not only when publishing.
+    missing = [] if result.errors else business_rule_problems(data)
+    draft.bpmn, draft.problems = data, [*result.errors, *missing]
     draft.updated_at, draft.updated_by_id = utcnow(), actor_user(actor).id
     db.session.add(draft)
     db.session.flush()

@@ -285,3 +285,20 @@ class InstanceMigration(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
+class DecisionDefinition(db.Model):
+    """One version of a DMN decision (key = the decision id), with the file it came from."""
+
+    __tablename__ = "decision_definition"
+    __table_args__ = (UniqueConstraint("key", "version", name="uq_decision_key_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), index=True)
+    version: Mapped[int]
+    name: Mapped[str] = mapped_column(String(255), default="")
+    hit_policy: Mapped[str] = mapped_column(String(32), default="UNIQUE")
+    version_tag: Mapped[str | None] = mapped_column(String(255))
+    # The whole DMN file as uploaded (a file may hold several decisions: each row has it).
+    dmn: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    dmn_sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))

@@ -102,7 +102,10 @@ def _service_handler(instance: ProcessInstance):
     def handle(topic: str, params: dict, task_uuid: str, element_id: str) -> dict | None:
         """Run the topic's activity for this task."""
         from engine.activities import dispatch, make_context
+        from engine.decisions import DECISION_TOPIC, run_business_rule
 
+        if topic == DECISION_TOPIC:  # a business rule task: the DMN decision, not an activity
+            return run_business_rule(params)
         try:
             return dispatch(topic, params, make_context(instance, task_uuid, element_id))
         except Exception as exc:

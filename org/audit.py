@@ -28,7 +28,7 @@ ACTIONS = (
     "admin.grant", "admin.revoke",
     "setting.change",
     "user.invite", "user.create", "user.update", "user.dismiss", "user.hire",
-    "process.deploy", "process.activate", "process.deactivate", "process.triggers",
+    "process.deploy", "decision.deploy", "process.activate", "process.deactivate", "process.triggers",
     "process.terminate", "process.delete_version", "process.archive", "process.unarchive",
     "process.modify", "process.migrate", "incident.retry", "incident.resolve",
     "2fa.enable", "2fa.disable", "2fa.recovery_codes",

@@ -38,6 +38,9 @@ def register(app: Flask) -> None:
     init_unavailable(app)
     app.register_blueprint(api)
     app.register_blueprint(probes)
+    from web.engine_rest_decisions import engine_rest_decisions
+
+    app.register_blueprint(engine_rest_decisions)  # the lead folds it into /engine-rest at merge
     register_pages(app)
 
 

@@ -48,6 +48,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine.spiff import io_mapping, listeners
 from engine.spiff.calls import ChildCallActivity
+from engine.spiff.decision_task import DecisionTask
 from engine.spiff.hook_parse import read_hooks
 from engine.spiff.specs import ExternalServiceTask
 
@@ -114,7 +115,7 @@ class SubWorkflowHookMixin(HookMixin):
 
 
 BASES = (
-    UserTask, ScriptTask, NoneTask, ManualTask, SendTask, ReceiveTask, BusinessRuleTask,
+    UserTask, ScriptTask, NoneTask, ManualTask, SendTask, ReceiveTask, BusinessRuleTask, DecisionTask,
     ExternalServiceTask, ChildCallActivity, CallActivity, SubWorkflowTask, EventSubprocess, StartEvent,
     EndEvent, IntermediateCatchEvent, IntermediateThrowEvent, BoundaryEvent, ExclusiveGateway,
     InclusiveGateway, ParallelGateway, EventBasedGateway,

@@ -59,6 +59,7 @@ from SpiffWorkflow.camunda.specs.user_task import UserTask
 from engine.spiff import hooked
 from engine.spiff.calls import ChildCallActivity, ChildCallActivityParser
 from engine.spiff.condition_language import unwrap_python_conditions
+from engine.spiff.decision_task import DecisionTask, DecisionTaskParser
 from engine.spiff.event_definitions import error_extensions, flowdesk_error, thrown_message
 from engine.spiff.expressions import has_expression
 from engine.spiff.loops import with_standard_loops
@@ -66,7 +67,8 @@ from engine.spiff.multi_instance import with_multi_instance
 from engine.spiff.specs import ExternalServiceTask
 from engine.spiff.xmlsafe import parse_xml
 
-LOOPABLE = ("userTask", "serviceTask", "scriptTask", "task", "manualTask", "subProcess", "callActivity")
+LOOPABLE = ("userTask", "serviceTask", "businessRuleTask", "scriptTask", "task", "manualTask", "subProcess",
+            "callActivity")
 # SpiffWorkflow names its own start and end task specs "Start" and "End": elements with these
 # ids get another spec name (their bpmn_id stays, so everything reports the diagram's id).
 SPIFF_NAMES = ("Start", "End")
@@ -276,6 +278,7 @@ class FlowdeskParser(CamundaParser):
     OVERRIDE_PARSER_CLASSES = with_standard_loops(with_multi_instance({
         **CamundaParser.OVERRIDE_PARSER_CLASSES,
         full_tag("serviceTask"): (ExternalServiceTaskParser, ExternalServiceTask),
+        full_tag("businessRuleTask"): (DecisionTaskParser, DecisionTask),
         full_tag("userTask"): (FlowdeskUserTaskParser, UserTask),
         full_tag("startEvent"): (FlowdeskStartEventParser, StartEvent),
         full_tag("intermediateCatchEvent"): (FlowdeskIntermediateCatchEventParser, IntermediateCatchEvent),

@@ -28,6 +28,7 @@ from SpiffWorkflow.camunda.specs.event_definitions import (
 )
 
 from engine.spiff.calls import ChildCallActivity, ChildCallActivityConverter
+from engine.spiff.decision_task import DecisionTask, DecisionTaskConverter
 from engine.spiff.event_definitions import FlowdeskErrorEventDefinition, ThrownMessageEventDefinition
 from engine.spiff.hooked import register_converters
 from engine.spiff.loops import FlowdeskStandardLoopTask
@@ -72,6 +73,7 @@ def _build(with_spec: bool) -> BpmnWorkflowSerializer:
     """A serializer on a copy of the Camunda config plus our task spec converter."""
     config = dict(CAMUNDA_CONFIG)
     config[ExternalServiceTask] = ExternalServiceTaskConverter
+    config[DecisionTask] = DecisionTaskConverter
     config.update(MULTI_INSTANCE_CONVERTERS)
     config[ChildCallActivity] = ChildCallActivityConverter
     config[FlowdeskStandardLoopTask] = config[StandardLoopTask]

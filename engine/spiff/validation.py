@@ -38,6 +38,7 @@ from engine.spiff.parser import FlowdeskParser
 from engine.spiff.paths import longest_path
 from engine.spiff.serializer import serialize_spec
 from engine.spiff.topics import TopicSpec
+from engine.spiff.validation_decisions import check_business_rule_task
 from engine.spiff.validation_hooks import check_hooks, check_listeners, check_process_listeners
 from engine.spiff.validation_result import MessageStart, ValidationResult
 from engine.spiff.validation_rules import (
@@ -235,6 +236,8 @@ class _Validator:
                 self.result.topics.append(topic)
         elif kind == "userTask":
             rules.check_user_task(self, el)
+        elif kind == "businessRuleTask":
+            check_business_rule_task(self, el)
         elif kind == "scriptTask":
             rules.check_script_task(self, el)
         elif kind == "callActivity":

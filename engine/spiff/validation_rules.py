@@ -29,6 +29,7 @@ FLOW_NODES = {
     "boundaryEvent",
     "userTask",
     "serviceTask",
+    "businessRuleTask",
     "scriptTask",
     "receiveTask",
     "sendTask",
@@ -64,7 +65,6 @@ IGNORED = {
 }
 UNSUPPORTED = {
     "complexGateway": "complex gateways are not supported: use exclusive, inclusive or parallel gateways",
-    "businessRuleTask": "business rule (DMN) tasks are not supported",
     "transaction": "transactions (and compensation) are not supported",
     "adHocSubProcess": "ad-hoc subprocesses are not supported",
     "dataStoreReference": "data stores are not supported",
@@ -90,8 +90,8 @@ ALLOWED_EVENTS = {
     ("intermediateThrowEvent", None): {"none", "signal", "escalation", "link", "message"},
     ("boundaryEvent", None): {"message", "timer", "error", "escalation", "signal"},
 }
-ACTIVITIES = {"userTask", "serviceTask", "scriptTask", "receiveTask", "sendTask", "task", "manualTask",
-              "callActivity", "subProcess"}
+ACTIVITIES = {"userTask", "serviceTask", "businessRuleTask", "scriptTask", "receiveTask", "sendTask", "task",
+              "manualTask", "callActivity", "subProcess"}
 # "Start" and "End" are SpiffWorkflow's own task spec names too; the parser renames such
 # elements internally (engine.spiff.parser.rename_reserved), so only these stay reserved.
 RESERVED_IDS = {"Root", "StartEventSplit", "StartEventJoin"}

@@ -1,7 +1,7 @@
 """incidents and instance migrations
 
 Revision ID: 0018_incidents
-Revises: 0015_drafts
+Revises: 0017_dmn
 
 incident: one row per failed step (instance, element, kind, message, details, retries left,
 open/resolved, by whom and when); instance_migration: a batch moving instances from one
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0018_incidents"
-down_revision = "0015_drafts"
+down_revision = "0017_dmn"
 branch_labels = None
 depends_on = None
 

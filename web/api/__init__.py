@@ -141,6 +141,7 @@ from web.api import (  # noqa: E402,F401  (routes)
     auth,
     calendars,
     calendars_docs,
+    decisions,
     drive,
     drive_attachments,
     drive_docs,

@@ -26,6 +26,11 @@ def uploaded_file() -> bytes:
 
 @api.post("/processes")
 def upload_process():
+    upload = request.files.get("file")
+    if upload is not None and (upload.filename or "").lower().endswith(".dmn"):
+        from web.api.decisions import upload_decisions
+
+        return upload_decisions()  # DMN files deploy beside BPMN, as in Camunda
     version = deploy.deploy_process(uploaded_file(), actor=g.actor)
     return jsonify(deploy.version_to_dict(version, warnings=True)), 201
 
@@ -110,7 +115,8 @@ _upload = op("Upload a BPMN diagram (a new version of its process key)", tag=_TA
              errors=("401", "403", "413", "422"),
              description="Multipart field `file`. 413 above BPMN_MAX_BYTES; 422 lists every problem "
                          "as {\"errors\": [{\"element\", \"message\"}]}; 201 answers `warnings` "
-                         "[{element, message}] for what is accepted but not honoured.")
+                         "[{element, message}] for what is accepted but not honoured. A file named "
+                         "*.dmn deploys its decisions instead and answers as POST /decisions.")
 _upload["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": {
     "type": "object", "required": ["file"], "properties": {"file": {"type": "string", "format": "binary"}}}}}}
 register_paths({

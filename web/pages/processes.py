@@ -69,7 +69,12 @@ def _problems(exc: ServiceError) -> list[dict]:
 
 @pages.post("/processes/upload")
 def process_upload():
-    """A .bpmn file from the list page (Camunda Modeler's files too) becomes a new version."""
+    """A .bpmn file from the list page (Camunda Modeler's files too) becomes a new version;
+    a .dmn file deploys its decisions."""
+    if (request.files.get("file") and request.files["file"].filename or "").lower().endswith(".dmn"):
+        from web.pages.decisions import decision_upload
+
+        return decision_upload()
     try:
         version = deploy.deploy_process(_uploaded_bytes(), actor=me())
     except (ValidationError, deploy.PayloadTooLarge) as exc:

@@ -361,7 +361,7 @@ EXPECTED: dict[str, tuple] = {
     'spiffworkflow/bpmn__call_activity_nested__call_activity_nested.bpmn': (
         'refused',
         'Activity_0gg4414',
-        'business rule (DMN) tasks are not supported',
+        "decisionRef: No decision 'Level2c': deploy the DMN file first",
     ),
     'spiffworkflow/bpmn__call_activity_with_error.bpmn': (
         'runs',
@@ -656,12 +656,12 @@ EXPECTED: dict[str, tuple] = {
     'spiffworkflow/camunda__DMNMultiInstance.bpmn': (
         'refused',
         'Task_067fajl',
-        'business rule (DMN) tasks are not supported',
+        "decisionRef: No decision 'IntegerDecisionStringOutputTable': deploy the DMN file first",
     ),
     'spiffworkflow/camunda__ExclusiveGatewayIfElseAndDecision.bpmn': (
         'refused',
         'TaskDecision',
-        'business rule (DMN) tasks are not supported',
+        "decisionRef: No decision 'IntegerDecisionStringOutputTable': deploy the DMN file first",
     ),
     'spiffworkflow/camunda__MessageBoundary.bpmn': (
         'refused',
@@ -686,7 +686,7 @@ EXPECTED: dict[str, tuple] = {
     'spiffworkflow/camunda__invalid__InvalidDecision.bpmn': (
         'refused',
         'InvalidDecisionTaskId',
-        'business rule (DMN) tasks are not supported',
+        "decisionRef: No decision 'InvalidDecisionId': deploy the DMN file first",
     ),
     'spiffworkflow/camunda__message_test.bpmn': (
         'refused',
