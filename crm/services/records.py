@@ -181,10 +181,12 @@ def delete_record(entity_name: str, record_id: int, *, actor: Actor,
 
 
 def list_records(entity_name: str, *, actor: Actor, filters: dict | None = None,
-                 sort: str = "-id", limit: int = 50, cursor: str | None = None) -> Page:
-    """One page of the records the actor may read, filtered in SQL."""
+                 sort: str = "-id", limit: int = 50, cursor: str | None = None,
+                 base: Select | None = None) -> Page:
+    """One page of the records the actor may read, filtered in SQL (`base`: an already scoped
+    select_records() Select, e.g. a board column)."""
     spec = spec_of(entity_name)
-    stmt = select_records(spec.name, actor=actor, filters=filters)
+    stmt = base if base is not None else select_records(spec.name, actor=actor, filters=filters)
     name = sort.lstrip("-")
     if name not in spec.sortable:
         raise ValidationError.from_fields({"sort": f"Sort by one of {', '.join(spec.sortable)}"})

@@ -15,6 +15,7 @@ def register_pages(app: Flask) -> None:
         activities,
         audit,
         auth,
+        boards,
         calendar,
         calendar_feed,
         calendar_settings,
