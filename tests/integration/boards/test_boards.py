@@ -10,6 +10,8 @@ from crm.models import Deal, Pipeline, StatusValue
 from extensions import db
 from tests.integration.test_pages import login
 
+MOVER = {"read": "all", "add": "all", "edit": "all"}
+
 
 def _events(deal_id: int) -> list[tuple[str, dict]]:
     rows = db.session.execute(select(OutboxEvent.type, OutboxEvent.changes).where(
@@ -23,7 +25,7 @@ def world(api, api_for, make_user):
     """An own-deals manager (the default role) and a "mover" who reads and edits every deal but
     may not move one to WON."""
     manager, mover = make_user(), make_user()
-    role = api.post("/roles", {"name": "Mover", "matrix": {"deal": {"read": "all", "add": "all", "edit": "all"}},
+    role = api.post("/roles", {"name": "Mover", "matrix": {"deal": MOVER},
                                "status_levels": {"deal": {"edit": {"WON": "none"}}}}).json
     assert api.post(f"/roles/{role['id']}/assignments", {"user_id": mover.id}).status_code == 201
     made = {}
@@ -75,12 +77,13 @@ def test_board_columns_totals_and_paging_follow_rights(world, api, client):
     # the edit form's change, with the same events as the form.
     login(client, world["mover"].email)
     deal = world["deals"]["m1"]
-    refused = client.post("/deals/board/move", data={"id": deal["id"], "version": deal["version"], "to": "WON"})
+    drop = {"id": deal["id"], "version": deal["version"]}
+    refused = client.post("/deals/board/move", data={**drop, "to": "WON"})
     assert refused.status_code == 403 and refused.json["error"] == "Missing right: edit deal (status WON)"
     assert db.session.get(Deal, deal["id"]).stage == "NEW"
-    moved = client.post("/deals/board/move", data={"id": deal["id"], "version": deal["version"], "to": "PROPOSAL"})
+    moved = client.post("/deals/board/move", data={**drop, "to": "PROPOSAL"})
     assert moved.status_code == 200 and moved.json["status"] == "PROPOSAL"
-    stale = client.post("/deals/board/move", data={"id": deal["id"], "version": deal["version"], "to": "NEW"})
+    stale = client.post("/deals/board/move", data={**drop, "to": "NEW"})
     assert stale.status_code == 412
     form = client.post(f"/deals/{world['deals']['m2']['id']}/edit", data={
         "title": "m2", "stage": "PROPOSAL", "amount": "200", "currency": "",
@@ -144,7 +147,8 @@ def test_pipelines_have_their_own_stages(api, api_for, make_user, partners):
     renamed = api.patch(f"/pipelines/{partners['id']}", {"name": "Partner deals", "stages": [
         {"code": "P_TALK", "name": "First talks", "semantic": "open"},
         {"code": "P_SIGNED", "name": "Signed", "semantic": "won"}]})
-    assert renamed.status_code == 200 and [s["name"] for s in renamed.json["stages"]] == ["First talks", "Signed"]
+    assert renamed.status_code == 200
+    assert [s["name"] for s in renamed.json["stages"]] == ["First talks", "Signed"]
     in_use = api.patch(f"/pipelines/{partners['id']}", {"stages": [{"code": "P_SIGNED", "semantic": "won"}]})
     assert in_use.status_code == 422 and "stages" in in_use.json["fields"]
     taken = api.post("/pipelines", {"name": "Other", "stages": [{"code": "NEW", "name": "New"}]})
