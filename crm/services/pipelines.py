@@ -25,6 +25,12 @@ def list_pipelines() -> list[Pipeline]:
     return list(db.session.scalars(select(Pipeline).order_by(Pipeline.sort, Pipeline.id)))
 
 
+def list_pipelines_to_manage(*, actor: Actor) -> list[Pipeline]:
+    """The pipelines, for the settings page (those who may change settings)."""
+    access.require_settings(actor)
+    return list_pipelines()
+
+
 def default_pipeline() -> Pipeline:
     """The pipeline deals get when none is named."""
     found = db.session.scalar(select(Pipeline).order_by(Pipeline.is_default.desc(), Pipeline.sort,

@@ -30,6 +30,7 @@ def register_pages(app: Flask) -> None:
         mail_settings,
         outbox,
         passwords,
+        pipelines,
         portal,
         process_drafts,
         processes,

@@ -118,7 +118,7 @@ def partners(api):
     db.session.commit()
 
 
-def test_pipelines_have_their_own_stages(api, api_for, make_user, partners):
+def test_pipelines_have_their_own_stages(api, api_for, make_user, partners, client, admin):
     items = api.get("/pipelines").json["items"]
     assert [p["name"] for p in items] == ["Sales", "Partners"]
     sales = items[0]
@@ -154,3 +154,16 @@ def test_pipelines_have_their_own_stages(api, api_for, make_user, partners):
     taken = api.post("/pipelines", {"name": "Other", "stages": [{"code": "NEW", "name": "New"}]})
     assert taken.status_code == 422 and "stages" in taken.json["fields"]
     assert api_for(make_user()).post("/pipelines", {"name": "Mine", "stages": []}).status_code == 403
+
+    # the settings page (administrators in admin mode)
+    login(client, admin.email)
+    assert client.post("/admin-mode", data={"on": "1"}).status_code == 302
+    assert "P_SIGNED | Signed | won" in client.get("/settings/pipelines").get_data(as_text=True)
+    saved = client.post(f"/settings/pipelines/{partners['id']}", data={
+        "name": "Partners", "sort": "5",
+        "stages": "P_TALK | Talks | open\nP_SIGNED | Signed | won\nP_X | X | lost"})
+    assert saved.status_code == 302
+    stages = api.get("/pipelines").json["items"][1]["stages"]
+    assert [s["code"] for s in stages] == ["P_TALK", "P_SIGNED", "P_X"]
+    bad = client.post("/settings/pipelines", data={"name": "Sales", "stages": "Q | Q | open"})
+    assert bad.status_code == 422 and "A pipeline named" in bad.get_data(as_text=True)
