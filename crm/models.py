@@ -98,7 +98,12 @@ class Deal(RecordMixin, db.Model):
     lead_id: Mapped[int | None] = mapped_column(ForeignKey("lead.id", ondelete="SET NULL"))
     closed: Mapped[bool] = mapped_column(default=False)
     # Its pipeline (crm/services/pipelines.py); the stage is one of that pipeline's stages.
-    pipeline_id: Mapped[int | None] = mapped_column(ForeignKey("crm_pipeline.id"), index=True)
+    pipeline_id: Mapped[int | None] = mapped_column(ForeignKey("crm_pipeline.id"))
+
+    # The board: a column's newest cards, and its count and amount total read from the index alone.
+    __table_args__ = (Index("ix_deal_board", "pipeline_id", "stage", "id"),
+                      Index("ix_deal_board_totals", "pipeline_id", "stage", "currency", "amount",
+                            "responsible_id", "dept_path"))
 
 
 class RecordEmail(db.Model):

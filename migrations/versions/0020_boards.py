@@ -32,7 +32,9 @@ def upgrade():
         batch.create_foreign_key("fk_crm_status_pipeline_id", "crm_pipeline", ["pipeline_id"], ["id"])
     with op.batch_alter_table("deal") as batch:
         batch.add_column(sa.Column("pipeline_id", sa.Integer(), nullable=True))
-        batch.create_index(batch.f("ix_deal_pipeline_id"), ["pipeline_id"], unique=False)
+        batch.create_index("ix_deal_board", ["pipeline_id", "stage", "id"], unique=False)
+        batch.create_index("ix_deal_board_totals", ["pipeline_id", "stage", "currency", "amount",
+                                                    "responsible_id", "dept_path"], unique=False)
         batch.create_foreign_key("fk_deal_pipeline_id", "crm_pipeline", ["pipeline_id"], ["id"])
     _move_existing()
 
@@ -53,7 +55,8 @@ def _move_existing():
 def downgrade():
     with op.batch_alter_table("deal") as batch:
         batch.drop_constraint("fk_deal_pipeline_id", type_="foreignkey")
-        batch.drop_index(batch.f("ix_deal_pipeline_id"))
+        batch.drop_index("ix_deal_board_totals")
+        batch.drop_index("ix_deal_board")
         batch.drop_column("pipeline_id")
     with op.batch_alter_table("crm_status") as batch:
         batch.drop_constraint("fk_crm_status_pipeline_id", type_="foreignkey")
