@@ -130,6 +130,9 @@ class Pipeline(db.Model):
     sort: Mapped[int] = mapped_column(default=0)
     # The pipeline new deals get when none is named (the stages that existed before pipelines).
     is_default: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The process that walks its deals through the stages ("Perform in stages" for the default
+    # pipeline when None; no such process for the others when None): engine/triggers.py.
+    process_key: Mapped[str | None] = mapped_column(String(255))
 
 
 class StatusValue(db.Model):

@@ -18,6 +18,25 @@ from extensions import db
 from org.actors import Actor
 
 CODE_RE = re.compile(r"^[A-Z][A-Z0-9_]{0,31}$")
+KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,254}$")
+STANDARD_STAGE_PROCESS = "perform_in_stages"  # the shipped "Perform in stages"
+
+
+def stage_process(pipeline: Pipeline) -> str | None:
+    """The process that walks this pipeline's deals through its stages."""
+    return pipeline.process_key or (STANDARD_STAGE_PROCESS if pipeline.is_default else None)
+
+
+def stage_process_allows(process_key: str, pipeline_id: int | None) -> bool:
+    """Whether a deal of this pipeline may start `process_key`: a process some pipeline names as
+    its stage process starts only for that pipeline's deals; every other process is unaffected."""
+    pipelines = list_pipelines()
+    named = {stage_process(p) for p in pipelines}
+    if process_key not in named:
+        return True
+    mine = next((p for p in pipelines if p.id == pipeline_id), None) or next(
+        (p for p in pipelines if p.is_default), None)
+    return mine is not None and stage_process(mine) == process_key
 
 
 def list_pipelines() -> list[Pipeline]:
@@ -91,7 +110,8 @@ def create_pipeline(data: dict, *, actor: Actor) -> Pipeline:
     """A new pipeline with its stages ([{code, name, semantic}] in order)."""
     access.require_settings(actor)
     name = _name(data.get("name"))
-    pipeline = Pipeline(name=name, sort=_sort(data.get("sort", 0)), is_default=False)
+    pipeline = Pipeline(name=name, sort=_sort(data.get("sort", 0)), is_default=False,
+                        process_key=_process_key(data.get("process_key")))
     db.session.add(pipeline)
     db.session.flush()
     _set_stages(pipeline, data.get("stages"))
@@ -102,13 +122,15 @@ def update_pipeline(pipeline_id: int, data: dict, *, actor: Actor) -> Pipeline:
     """Rename, reorder, or replace the stage list (stages in use by deals must stay)."""
     access.require_settings(actor)
     pipeline = get_pipeline(pipeline_id)
-    unknown = set(data) - {"name", "sort", "stages"}
+    unknown = set(data) - {"name", "sort", "stages", "process_key"}
     if unknown:
         raise ValidationError.from_fields({k: "Unknown field" for k in sorted(unknown)})
     if "name" in data:
         pipeline.name = _name(data["name"], own_id=pipeline.id)
     if "sort" in data:
         pipeline.sort = _sort(data["sort"])
+    if "process_key" in data:
+        pipeline.process_key = _process_key(data["process_key"])
     if "stages" in data:
         _set_stages(pipeline, data["stages"])
     db.session.flush()
@@ -123,6 +145,14 @@ def _name(raw: object, *, own_id: int | None = None) -> str:
     if taken is not None and taken != own_id:
         raise ValidationError.from_fields({"name": f"A pipeline named {name!r} exists"})
     return name
+
+
+def _process_key(raw: object) -> str | None:
+    if raw is None or raw == "":
+        return None
+    if not isinstance(raw, str) or not KEY_RE.match(raw.strip()):
+        raise ValidationError.from_fields({"process_key": "A process key (letters, digits, _ . -) or null"})
+    return raw.strip()
 
 
 def _sort(raw: object) -> int:
@@ -180,6 +210,6 @@ def _parse_stages(raw: object) -> list[tuple[str, str, str]]:
 
 def pipeline_to_dict(pipeline: Pipeline) -> dict:
     return {"id": pipeline.id, "name": pipeline.name, "sort": pipeline.sort,
-            "is_default": pipeline.is_default,
+            "is_default": pipeline.is_default, "process_key": pipeline.process_key,
             "stages": [{"code": s.code, "name": s.name, "semantic": s.semantic}
                        for s in stages_of(pipeline)]}

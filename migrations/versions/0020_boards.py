@@ -4,7 +4,8 @@ Revision ID: 0020_boards
 Revises: 0015_drafts
 
 crm_pipeline holds the deal pipelines ("Sales", "Partners"), each with its own ordered stages
-(crm_status.pipeline_id); every deal belongs to one (deal.pipeline_id). The existing stages and
+(crm_status.pipeline_id) and optionally its own stage process (process_key); every deal belongs
+to one (deal.pipeline_id). The existing stages and
 deals move into the default pipeline "Sales".
 """
 import sqlalchemy as sa
@@ -23,6 +24,7 @@ def upgrade():
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.Column("sort", sa.Integer(), nullable=False),
         sa.Column("is_default", sa.Boolean(), server_default=sa.false(), nullable=False),
+        sa.Column("process_key", sa.String(length=255), nullable=True),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("name"),
     )

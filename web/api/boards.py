@@ -49,15 +49,19 @@ def update_pipeline(pipeline_id: int):
     return jsonify(pipelines.pipeline_to_dict(found))
 
 
+_KEY_DOC = ("The process that walks this pipeline's deals through its stages (null: "
+            "\"Perform in stages\" for the default pipeline, none for the others)")
 _STAGE = {"type": "object", "required": ["code", "name", "semantic"], "properties": {
     "code": {"type": "string", "pattern": "^[A-Z][A-Z0-9_]{0,31}$"}, "name": {"type": "string"},
     "semantic": {"type": "string", "enum": ["open", "won", "lost"]}}}
 _PIPELINE = {"type": "object", "required": ["id", "name", "sort", "is_default", "stages"], "properties": {
     "id": {"type": "integer"}, "name": {"type": "string"}, "sort": {"type": "integer"},
-    "is_default": {"type": "boolean"}, "stages": {"type": "array", "items": _STAGE}}}
+    "is_default": {"type": "boolean"}, "stages": {"type": "array", "items": _STAGE},
+    "process_key": {"type": ["string", "null"], "description": _KEY_DOC}}}
 _PIPELINE_IN = {"type": "object", "properties": {
     "name": {"type": "string", "maxLength": 100}, "sort": {"type": "integer"},
-    "stages": {"type": "array", "items": _STAGE, "minItems": 1, "maxItems": 50}}}
+    "stages": {"type": "array", "items": _STAGE, "minItems": 1, "maxItems": 50},
+    "process_key": {"type": ["string", "null"], "description": _KEY_DOC}}}
 _COLUMN = {"type": "object", "properties": {
     "code": {"type": "string"}, "name": {"type": "string"}, "semantic": {"type": "string"},
     "count": {"type": "integer"}, "amount": {"type": "number", "description": "total in `currency`"},

@@ -26,6 +26,12 @@ def stage_lines(pipeline: object) -> str:
     return "\n".join(f"{s.code} | {s.name} | {s.semantic}" for s in svc.stages_of(pipeline))
 
 
+def _form_data() -> dict:
+    return {"name": request.form.get("name", ""), "sort": request.form.get("sort", "0") or "0",
+            "process_key": request.form.get("process_key", "").strip() or None,
+            "stages": parse_stage_lines(request.form.get("stages", ""))}
+
+
 def _render(errors: dict | None = None, status: int = 200):
     return render_template("settings/pipelines.html", pipelines=svc.list_pipelines_to_manage(actor=me()),
                            stage_lines=stage_lines, errors=errors or {}, form=request.form), status
@@ -38,10 +44,8 @@ def pipeline_settings():
 
 @pages.post("/settings/pipelines")
 def pipeline_create():
-    data = {"name": request.form.get("name", ""), "sort": request.form.get("sort", "0") or "0",
-            "stages": parse_stage_lines(request.form.get("stages", ""))}
     try:
-        found = svc.create_pipeline(data, actor=me())
+        found = svc.create_pipeline(_form_data(), actor=me())
     except ValidationError as exc:
         db.session.rollback()
         return _render({"new": exc.fields or {"_": exc.message}}, 422)
@@ -51,10 +55,8 @@ def pipeline_create():
 
 @pages.post("/settings/pipelines/<int:pipeline_id>")
 def pipeline_save(pipeline_id: int):
-    data = {"name": request.form.get("name", ""), "sort": request.form.get("sort", "0") or "0",
-            "stages": parse_stage_lines(request.form.get("stages", ""))}
     try:
-        found = svc.update_pipeline(pipeline_id, data, actor=me())
+        found = svc.update_pipeline(pipeline_id, _form_data(), actor=me())
     except ValidationError as exc:
         db.session.rollback()
         return _render({pipeline_id: exc.fields or {"_": exc.message}}, 422)

@@ -167,3 +167,22 @@ def test_pipelines_have_their_own_stages(api, api_for, make_user, partners, clie
     assert [s["code"] for s in stages] == ["P_TALK", "P_SIGNED", "P_X"]
     bad = client.post("/settings/pipelines", data={"name": "Sales", "stages": "Q | Q | open"})
     assert bad.status_code == 422 and "A pipeline named" in bad.get_data(as_text=True)
+
+
+def test_each_pipeline_starts_its_own_stage_process(api, partners):
+    from engine.install import install_standard_processes
+    from tests.integration.engine.runtime_support import drive, instances
+
+    install_standard_processes()
+    api.post("/deals", {"title": "In sales"})
+    api.post("/deals", {"title": "With a partner", "pipeline_id": partners["id"]})
+    drive()
+    started = {i.entity_id for i in instances() if i.version.definition.key == "perform_in_stages"}
+    titles = {d["id"]: d["title"] for d in api.get("/deals").json["items"]}
+    assert {titles[i] for i in started} == {"In sales"}  # Partners names no stage process
+    assert api.patch(f"/pipelines/{partners['id']}", {"process_key": "perform_in_stages"}).json[
+        "process_key"] == "perform_in_stages"
+    late = api.post("/deals", {"title": "Later partner", "pipeline_id": partners["id"]}).json
+    drive()
+    started = {i.entity_id for i in instances() if i.version.definition.key == "perform_in_stages"}
+    assert late["id"] in started and len(started) == 2
