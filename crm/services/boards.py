@@ -14,7 +14,7 @@ from flask import current_app
 from sqlalchemy import Select, case, func, select
 
 from crm import access
-from crm.entities import Entity
+from crm.entities import STATUS_FIELDS, Entity
 from crm.paging import Page
 from crm.queries import status_values
 from crm.services.pipelines import default_pipeline, get_pipeline, stages_of
@@ -24,7 +24,7 @@ from extensions import db
 from org.actors import Actor
 from org.models import Department, valid_id
 
-BOARD_ENTITIES = ("lead", "deal")
+BOARD_ENTITIES = tuple(STATUS_FIELDS)  # the entities whose status columns carry rights: lead, deal
 FILTERS = ("responsible", "department", "created_from", "created_to", "source", "pipeline_id")
 
 

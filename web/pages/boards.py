@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import abort, jsonify, render_template, request
 from markupsafe import escape
 
+from crm.entities import ENTITIES
 from crm.services import boards as svc
 from crm.services.pipelines import list_pipelines
 from crm.services.records import create_record, update_record
@@ -21,9 +22,9 @@ from web.pages.common import fmt_money, me
 from web.pages.lookups import users_by_id
 from web.pages.records import ICONS
 
-BOARDS = {"leads": "lead", "deals": "deal"}
+BOARDS = {ENTITIES[name].plural: name for name in svc.BOARD_ENTITIES}
 CARDS = 20
-BOARD = "<any(leads, deals):plural>"
+BOARD = "<records:plural>"
 
 
 def _entity(plural: str) -> str:
