@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import or_, select
+from sqlalchemy import inspect, or_, select
 
 from crm import access
 from crm.models import Deal, Pipeline, StatusValue
@@ -94,8 +94,12 @@ def settle_deal(deal: Deal, given: dict, *, creating: bool) -> None:
             StatusValue.entity == "deal", StatusValue.code == deal.stage))
     pipeline = get_pipeline(deal.pipeline_id) if deal.pipeline_id else default_pipeline()
     deal.pipeline_id = pipeline.id
-    moved = "pipeline_id" in given and "stage" not in given
-    if moved or (creating and "stage" not in given):
+    if creating:
+        moved = "stage" not in given
+    else:  # a new pipeline with the stage left as it was (the API without one, a form with both)
+        state = inspect(deal)
+        moved = state.attrs.pipeline_id.history.has_changes() and not state.attrs.stage.history.has_changes()
+    if moved:
         deal.stage = first_open_stage(pipeline)
         return
     codes = [s.code for s in stages_of(pipeline)]

@@ -186,3 +186,16 @@ def test_each_pipeline_starts_its_own_stage_process(api, partners):
     drive()
     started = {i.entity_id for i in instances() if i.version.definition.key == "perform_in_stages"}
     assert late["id"] in started and len(started) == 2
+
+
+def test_the_edit_form_moves_a_deal_to_another_pipeline(api, client, admin, partners):
+    deal = api.post("/deals", {"title": "Form move", "stage": "PROPOSAL"}).json
+    login(client, admin.email)
+    form = client.post(f"/deals/{deal['id']}/edit", data={
+        "title": "Form move", "pipeline_id": str(partners["id"]), "stage": "PROPOSAL",
+        "version": str(deal["version"])})
+    assert form.status_code == 302
+    moved = api.get(f"/deals/{deal['id']}").json
+    assert (moved["pipeline_id"], moved["stage"]) == (partners["id"], "P_TALK")
+    page = client.get(f"/deals/{deal['id']}/edit").get_data(as_text=True)
+    assert 'value="P_SIGNED"' in page and 'value="NEGOTIATION"' not in page
