@@ -73,8 +73,12 @@ def test_board_columns_totals_and_paging_follow_rights(world, api, client):
     leads = world["as_manager"].get("/leads/board?source=web")
     assert leads.status_code == 200 and leads.json["columns"][0]["code"] == "NEW"
 
-    # The page's drop: refused where the role forbids (card stays, the reason given), and else
-    # the edit form's change, with the same events as the form.
+    _drop_on_the_page(client, world, first["next"])
+
+
+def _drop_on_the_page(client, world, more_cursor: str) -> None:
+    """The page's drop: refused where the role forbids (card stays, the reason given), and else
+    the edit form's change, with the same events as the form."""
     login(client, world["mover"].email)
     deal = world["deals"]["m1"]
     drop = {"id": deal["id"], "version": deal["version"]}
@@ -98,7 +102,7 @@ def test_board_columns_totals_and_paging_follow_rights(world, api, client):
     assert db.session.scalar(select(Deal.stage).where(Deal.title == "quick")) == "NEGOTIATION"
     page = client.get("/deals/board").get_data(as_text=True)
     assert 'data-column="WON" data-droppable="false"' in page and "m3" in page
-    more = client.get("/deals/board/column?column=NEW&cursor=" + first["next"])
+    more = client.get("/deals/board/column?column=NEW&cursor=" + more_cursor)
     assert more.status_code == 200 and "m1" not in more.get_data(as_text=True)
 
 
@@ -154,8 +158,11 @@ def test_pipelines_have_their_own_stages(api, api_for, make_user, partners, clie
     taken = api.post("/pipelines", {"name": "Other", "stages": [{"code": "NEW", "name": "New"}]})
     assert taken.status_code == 422 and "stages" in taken.json["fields"]
     assert api_for(make_user()).post("/pipelines", {"name": "Mine", "stages": []}).status_code == 403
+    _settings_page(client, admin, api, partners)
 
-    # the settings page (administrators in admin mode)
+
+def _settings_page(client, admin, api, partners) -> None:
+    """Settings > Deal pipelines (administrators in admin mode)."""
     login(client, admin.email)
     assert client.post("/admin-mode", data={"on": "1"}).status_code == 302
     assert "P_SIGNED | Signed | won" in client.get("/settings/pipelines").get_data(as_text=True)
