@@ -1,6 +1,6 @@
 """The deal board in a real browser: a drag the person's role forbids is refused by the server
-and the card goes back with the reason; an allowed drag persists; on a 390px phone the columns
-scroll sideways inside the board."""
+and the card goes back with the reason; an allowed drag persists; quick add puts a card at the
+top of its column; on a 390px phone the columns scroll sideways inside the board."""
 from __future__ import annotations
 
 import re
@@ -51,6 +51,13 @@ def test_board_refuses_a_forbidden_drag_and_keeps_an_allowed_one(page: Page, liv
     page.reload()
     expect(page.locator('[data-column="PROPOSAL"] [data-card]', has_text="Alpha")).to_be_visible()
     expect(page.locator('[data-column="NEW"] [data-count]')).to_have_text("0")
+
+    quick = page.locator('[data-column="NEGOTIATION"] [data-quick-add] input[name="title"]')
+    quick.fill("Quick one")
+    quick.press("Enter")
+    expect(page.locator('[data-column="NEGOTIATION"] [data-card]', has_text="Quick one")).to_be_visible()
+    expect(page.locator('[data-column="NEGOTIATION"] [data-count]')).to_have_text("1")
+    expect(quick).to_have_value("")
 
     page.set_viewport_size({"width": 390, "height": 800})
     # the board scrolls sideways inside the page; a card fills its column's width
