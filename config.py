@@ -76,6 +76,8 @@ class Config:
     def _uploads(self) -> None:
         """Demo data, upload limits and the drive's storage."""
         self.DEMO_DATA = _bool("FLOWDESK_DEMO_DATA", True)
+        # The company currency: board totals add amounts in it (or with no currency given).
+        self.CURRENCY = os.environ.get("FLOWDESK_CURRENCY", "EUR").strip().upper()[:3] or "EUR"
         self.MAX_CONTENT_LENGTH = int(os.environ.get("FLOWDESK_MAX_UPLOAD", 5 * 1024 * 1024))
         self.BPMN_MAX_BYTES = int(os.environ.get("FLOWDESK_BPMN_MAX_BYTES", 5 * 1024 * 1024))
         # The drive: one file's limit, one upload request's (all its files), where bodies live.

@@ -238,6 +238,15 @@ def can(actor: Actor, entity: str, action: str, record: object | None = None) ->
     return within(rights, entity, rights.level(entity, action, status_of(entity, record)), record)
 
 
+def may_move_to(actor: Actor, entity: str, status: str) -> bool:
+    """Whether the actor may edit any record that has `status` (a board column that takes drops;
+    each drop is still decided on the record itself)."""
+    if not _active(actor):
+        return False
+    rights = rights_of(actor)
+    return rights.full or rights.level(entity, "edit", status) > NONE
+
+
 def missing_right(entity: str, action: str, record: object | None = None) -> str:
     """"Missing right: edit deal (status WON)"."""
     status = status_of(entity, record)

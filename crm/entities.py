@@ -143,8 +143,9 @@ REGISTRY: dict[str, Entity] = {e.name: e for e in (
         RESPONSIBLE, DO_NOT_EMAIL,
     ), "bi-buildings", 3, ("industry", "emails", "phones"), read_only=("lead_id",), mail_pattern="COID#<n>"),
     Entity("deal", "deals", "Deal", Deal, (
-        TITLE, Field("stage", "status", "Stage", sortable=True),
-        AMOUNT, CURRENCY, Field("contact_id", "ref", "Contact", ref="contact"),
+        TITLE, Field("pipeline_id", "ref", "Pipeline", ref="pipeline"),
+        Field("stage", "status", "Stage", sortable=True), AMOUNT, CURRENCY,
+        Field("contact_id", "ref", "Contact", ref="contact"),
         Field("company_id", "ref", "Company", ref="company"), Field("lead_id", "ref", "Lead", ref="lead"),
         RESPONSIBLE,
     ), "bi-briefcase", 4, ("company_id", "contact_id", "phones"),

@@ -97,6 +97,13 @@ class Deal(RecordMixin, db.Model):
     )
     lead_id: Mapped[int | None] = mapped_column(ForeignKey("lead.id", ondelete="SET NULL"))
     closed: Mapped[bool] = mapped_column(default=False)
+    # Its pipeline (crm/services/pipelines.py); the stage is one of that pipeline's stages.
+    pipeline_id: Mapped[int | None] = mapped_column(ForeignKey("crm_pipeline.id"))
+
+    # The board: a column's newest cards, and its count and amount total read from the index alone.
+    __table_args__ = (Index("ix_deal_board", "pipeline_id", "stage", "id"),
+                      Index("ix_deal_board_totals", "pipeline_id", "stage", "currency", "amount",
+                            "responsible_id", "dept_path"))
 
 
 class RecordEmail(db.Model):
@@ -113,6 +120,21 @@ class RecordEmail(db.Model):
     __table_args__ = (Index("ix_record_email_record", "entity", "record_id"),)
 
 
+class Pipeline(db.Model):
+    """A sequence of deal stages ("Sales", "Partners"); each deal runs through one of them."""
+
+    __tablename__ = "crm_pipeline"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    sort: Mapped[int] = mapped_column(default=0)
+    # The pipeline new deals get when none is named (the stages that existed before pipelines).
+    is_default: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The process that walks its deals through the stages ("Perform in stages" for the default
+    # pipeline when None; no such process for the others when None): engine/triggers.py.
+    process_key: Mapped[str | None] = mapped_column(String(255))
+
+
 class StatusValue(db.Model):
     """Lead statuses and deal stages: data, so a company can rename or add values."""
 
@@ -125,6 +147,9 @@ class StatusValue(db.Model):
     sort: Mapped[int] = mapped_column(default=0)
     # open | won | lost | converted | junk: what the platform itself relies on.
     semantic: Mapped[str] = mapped_column(String(16), default="open")
+    # Deal stages belong to one pipeline; codes stay unique per entity, so a stage code alone
+    # still names one stage everywhere (events, rights per status, processes).
+    pipeline_id: Mapped[int | None] = mapped_column(ForeignKey("crm_pipeline.id"), index=True)
 
     __table_args__ = (UniqueConstraint("entity", "code", name="uq_crm_status_entity_code"),)
 

@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import select
 
 from crm.entities import REGISTRY, Entity, Field
-from crm.models import StatusValue
+from crm.models import Pipeline, StatusValue
 from crm.states import FieldKind
 from extensions import db
 from org.models import User, valid_id
@@ -108,7 +108,7 @@ def _ref(f: Field, raw: object) -> int | None:
     ref_id = int(raw)
     if not valid_id(ref_id):
         raise ValueError(f"No {f.ref} {ref_id}")
-    model = User if f.ref == "user" else REGISTRY[f.ref].model
+    model = {"user": User, "pipeline": Pipeline}.get(f.ref) or REGISTRY[f.ref].model
     row = db.session.get(model, ref_id)
     if row is None or (f.ref == "user" and (row.is_system or not row.active)):
         raise ValueError(f"No {f.ref} {ref_id}")

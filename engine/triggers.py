@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from crm.entities import REGISTRY, names
 from crm.event_types import wait_names
 from crm.events import OutboxEvent
+from crm.services.pipelines import stage_process_allows
 from engine import spiff_adapter as spiff
 from engine.deploy import get_definition, latest_version
 from engine.models import (
@@ -64,6 +65,9 @@ def start_triggered(event: OutboxEvent) -> list[ProcessInstance]:
                     return started
             if not condition_holds(trigger.get("condition"), record, version, trigger):
                 continue
+            if event.entity == "deal" and not stage_process_allows(version.definition.key,
+                                                                   record.get("pipeline_id")):
+                break  # another pipeline's stage process (crm/services/pipelines.py)
             if _refused(event, version):
                 break
             instance = start_instance(

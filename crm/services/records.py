@@ -14,6 +14,7 @@ from crm.events import record_change, record_update
 from crm.models import Deal, RecordEmail, StatusValue, TaskLink
 from crm.paging import Page, paginate
 from crm.serialize import json_value
+from crm.services.pipelines import settle_deal
 from crm.services.timeline import add_entry
 from crm.services.versions import check_version, lock_row, lost_race
 from crm.states import CLOSED_SEMANTICS, FieldKind, TimelineKind
@@ -62,7 +63,7 @@ def create_record(entity_name: str, data: dict, *, actor: Actor, right: str = "a
         record.responsible_id = actor_user(actor).id if not actor_user(actor).is_system else None
     record.created_by_id = actor_user(actor).id
     record.dept_path = dept_path_for(record.responsible_id)
-    _apply_derived(spec, record)
+    _apply_derived(spec, record, cleaned.values, creating=True)
     access.require(actor, spec.name, right, record)
     _require_readable_refs(spec, cleaned.values, actor)
     db.session.add(record)
@@ -116,10 +117,11 @@ def _assign(spec: Entity, record: object, cleaned: Cleaned) -> dict:
             changes["emails"] = [old_emails, cleaned.emails]
     if "responsible_id" in changes:
         record.dept_path = dept_path_for(record.responsible_id)
-    closed_before = getattr(record, "closed", None)
-    _apply_derived(spec, record)
-    if closed_before is not None and closed_before != record.closed:
-        changes["closed"] = [closed_before, record.closed]
+    derived_before = {k: getattr(record, k) for k in ("closed", "stage", "pipeline_id") if hasattr(record, k)}
+    _apply_derived(spec, record, cleaned.values, creating=False)
+    for name, old in derived_before.items():  # a pipeline move also moves the stage
+        if old != getattr(record, name) and name not in changes:
+            changes[name] = [old, getattr(record, name)]
     return changes
 
 
@@ -138,7 +140,7 @@ def _require_readable_refs(spec: Entity, values: dict, actor: Actor) -> None:
     errors: dict[str, str] = {}
     for name, value in values.items():
         f = spec.field(name)
-        if f is None or f.kind != "ref" or f.ref in (None, "user") or value is None:
+        if f is None or f.kind != "ref" or f.ref in (None, "user", "pipeline") or value is None:
             continue
         target = db.session.get(entity(f.ref).model, value)
         if target is None or not access.can(actor, f.ref, "read", target):
@@ -154,9 +156,10 @@ def _same(old: object, new: object) -> bool:
     return old == new
 
 
-def _apply_derived(spec: Entity, record: object) -> None:
-    """A deal is closed exactly when its stage means won or lost."""
+def _apply_derived(spec: Entity, record: object, given: dict, *, creating: bool) -> None:
+    """A deal's stage lies in its pipeline, and it is closed exactly when that stage means won or lost."""
     if isinstance(record, Deal):
+        settle_deal(record, given, creating=creating)
         semantic = db.session.scalar(select(StatusValue.semantic).where(
             StatusValue.entity == "deal", StatusValue.code == record.stage))
         record.closed = semantic in CLOSED_SEMANTICS
@@ -178,10 +181,12 @@ def delete_record(entity_name: str, record_id: int, *, actor: Actor,
 
 
 def list_records(entity_name: str, *, actor: Actor, filters: dict | None = None,
-                 sort: str = "-id", limit: int = 50, cursor: str | None = None) -> Page:
-    """One page of the records the actor may read, filtered in SQL."""
+                 sort: str = "-id", limit: int = 50, cursor: str | None = None,
+                 base: Select | None = None) -> Page:
+    """One page of the records the actor may read, filtered in SQL (`base`: an already scoped
+    select_records() Select, e.g. a board column)."""
     spec = spec_of(entity_name)
-    stmt = select_records(spec.name, actor=actor, filters=filters)
+    stmt = base if base is not None else select_records(spec.name, actor=actor, filters=filters)
     name = sort.lstrip("-")
     if name not in spec.sortable:
         raise ValidationError.from_fields({"sort": f"Sort by one of {', '.join(spec.sortable)}"})

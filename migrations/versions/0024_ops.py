@@ -1,7 +1,7 @@
 """heartbeats of workers and beat; correlation ids on domain events
 
 Revision ID: 0024_ops
-Revises: 0018_incidents
+Revises: 0020_boards
 
 service_heartbeat holds one row per worker or beat process (refreshed every few seconds) for
 /readyz, the system page and `flask status`; outbox_event.correlation_id carries the id of the
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0024_ops"
-down_revision = "0018_incidents"
+down_revision = "0020_boards"
 branch_labels = None
 depends_on = None
 

@@ -9,7 +9,7 @@ import uuid
 import psycopg
 
 PG_ADMIN_URL = os.environ.get("FLOWDESK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-KEEP_TABLES = {"alembic_version", "crm_status", "role", "role_permission"}
+KEEP_TABLES = {"alembic_version", "crm_pipeline", "crm_status", "role", "role_permission"}
 
 
 def backend() -> str:

@@ -139,6 +139,7 @@ from web.api import (  # noqa: E402,F401  (routes)
     activities,
     audit,
     auth,
+    boards,
     calendars,
     calendars_docs,
     decisions,

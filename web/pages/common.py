@@ -39,6 +39,7 @@ NAV = [
                  ("pages.departments", {}, "Departments", "bi-diagram-3"),
                  ("pages.workgroup_list", {}, "Workgroups", "bi-people-fill")]),
     ("Settings", [("pages.access_roles", {}, "Access rights", "bi-shield-lock"),
+                  ("pages.pipeline_settings", {}, "Deal pipelines", "bi-kanban"),
                   ("pages.security_settings", {}, "Security", "bi-shield-check"),
                   ("pages.audit_log", {}, "Audit log", "bi-journal-text"),
                   ("pages.system_page", {}, "System", "bi-activity")]),

@@ -10,7 +10,7 @@ from crm.models import TimelineEntry
 from crm.states import FieldKind, TimelineKind
 from org.actors import Actor
 from web.pages.common import fmt_money
-from web.pages.lookups import status_info, titles_by_id, user_by_id, users_by_id
+from web.pages.lookups import pipeline_names, status_info, titles_by_id, user_by_id, users_by_id
 
 EMPTY = "—"
 KIND_ICONS = {
@@ -41,6 +41,8 @@ def display_value(spec: Entity, name: str, value: object, actor: Actor) -> tuple
     if f.kind == FieldKind.REF and f.ref == "user":
         user = user_by_id(int(value))
         return (user.full_name if user else f"user #{value}"), None
+    if f.kind == FieldKind.REF and f.ref == "pipeline":
+        return pipeline_names().get(int(value), f"pipeline #{value}"), None
     if f.kind == FieldKind.REF:
         title = titles_by_id(f.ref, [int(value)], actor).get(int(value))
         link = record_url(f.ref, int(value)) if title else None

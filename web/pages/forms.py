@@ -8,7 +8,7 @@ from crm.serialize import emails_of
 from crm.states import FieldKind
 from org.actors import Actor
 from org.services.users import list_users
-from web.pages.lookups import ref_options, status_values
+from web.pages.lookups import pipeline_names, ref_options, stage_values, status_values
 
 # Fields shown full width; the others share a row two by two.
 WIDE_KINDS = {"text", "emails", "phones"}
@@ -50,6 +50,14 @@ def record_values(spec: Entity, record: object | None) -> dict[str, str]:
     return values
 
 
+def _statuses(spec: Entity, values: dict) -> list:
+    """A deal's stage choices follow its pipeline; other statuses are one list."""
+    if spec.name != "deal":
+        return status_values(spec.name)
+    raw = str(values.get("pipeline_id") or "")
+    return stage_values(int(raw) if raw.isdigit() and len(raw) < 18 else None)
+
+
 def field_widgets(spec: Entity, values: dict, actor: Actor) -> list[dict]:
     """One dict per field: the spec, its current text, and choices for selects."""
     widgets = []
@@ -58,7 +66,9 @@ def field_widgets(spec: Entity, values: dict, actor: Actor) -> list[dict]:
         widget = {"field": f, "value": values.get(f.name, ""), "wide": f.kind in WIDE_KINDS,
                   "choices": None}
         if f.kind == FieldKind.STATUS:
-            widget["choices"] = [(s.code, s.name) for s in status_values(spec.name)]
+            widget["choices"] = [(s.code, s.name) for s in _statuses(spec, values)]
+        elif f.kind == FieldKind.REF and f.ref == "pipeline":
+            widget["choices"] = [(str(i), n) for i, n in pipeline_names().items()]
         elif f.kind == FieldKind.BOOL:
             widget["choices"] = [("False", "No"), ("True", "Yes")]
         elif f.kind == FieldKind.REF and f.ref == "user":

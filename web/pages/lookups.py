@@ -6,7 +6,9 @@ from flask import g
 from crm import queries
 from crm.entities import record_title
 from crm.models import StatusValue
+from crm.services.pipelines import default_pipeline, get_pipeline, list_pipelines, stages_of
 from crm.states import Semantic
+from errors import NotFound
 from org.actors import Actor
 from org.models import User
 from org.queries import users_by_ids
@@ -35,6 +37,22 @@ def status_info(entity: str, code: str | None) -> dict:
         if value.semantic == Semantic.OPEN:
             open_index += 1
     return {"code": code, "name": code or "", "tone": "secondary", "semantic": Semantic.OPEN}
+
+
+def pipeline_names() -> dict[int, str]:
+    """Deal pipelines' names by id; cached per request."""
+    if "_fd_pipelines" not in g:
+        g._fd_pipelines = {p.id: p.name for p in list_pipelines()}
+    return g._fd_pipelines
+
+
+def stage_values(pipeline_id: int | None) -> list[StatusValue]:
+    """The stages of a deal's pipeline (the default one when None) in their order."""
+    try:
+        pipeline = get_pipeline(pipeline_id) if pipeline_id else default_pipeline()
+    except NotFound:  # a hand-edited form: the default pipeline's stages
+        pipeline = default_pipeline()
+    return stages_of(pipeline)
 
 
 def users_by_id(ids: set[int | None] | list[int | None]) -> dict[int, User]:

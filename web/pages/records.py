@@ -14,7 +14,7 @@ from org.services.users import list_users
 from web.pages import pages
 from web.pages.common import is_htmx, me
 from web.pages.display import detail_rows, timeline_items
-from web.pages.lookups import status_info, status_values, titles_by_id, user_by_id, users_by_id
+from web.pages.lookups import stage_values, status_info, status_values, titles_by_id, user_by_id, users_by_id
 from web.pages.related import related_groups
 from web.pages.tasks import record_task_rows
 
@@ -81,6 +81,13 @@ def _statuses(spec: Entity) -> list[dict]:
     return [status_info(spec.name, s.code) for s in status_values(spec.name)] if spec.status_field else []
 
 
+def _stage_bar(spec: Entity, record: object) -> list[dict]:
+    """The record page's status bar; a deal's shows its own pipeline's stages."""
+    if spec.name != "deal":
+        return _statuses(spec)
+    return [status_info("deal", s.code) for s in stage_values(record.pipeline_id)]
+
+
 def _rows(spec: Entity, records: list) -> list[dict]:
     """Each record with what its cells show, looked up in a few queries."""
     emails = emails_of(spec.name, [r.id for r in records])
@@ -113,7 +120,7 @@ def _record_context(spec: Entity, record: object) -> dict:
         "title": record_title(record), "responsible": user_by_id(record.responsible_id),
         "details": detail_rows(spec, record, actor, skip),
         "status": status_info(spec.name, status) if status else None,
-        "pipeline": _statuses(spec) if status else [],
+        "pipeline": _stage_bar(spec, record) if status else [],
         "related": related_groups(spec, record, actor),
         "tasks": record_task_rows(spec.name, record.id),
         "timeline": _timeline(spec, record.id), "comment_error": None,
