@@ -40,6 +40,7 @@ def register_pages(app: Flask) -> None:
         tasks,
         two_factor,
         workgroups,
+        zones,
     )
     from web.pages.common import install
 

@@ -67,3 +67,16 @@ document.addEventListener("keydown", (event) => {
 document.addEventListener("focusout", (event) => {
   if (event.target.id === "global-search") setTimeout(clearSuggestions, 250);
 });
+
+// The browser's time zone, posted once while the person has chosen none: pages then show dates
+// and deadlines in it (the profile changes it later).
+const zoneHolder = document.querySelector("[data-time-zone-url]");
+const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+if (zoneHolder && browserZone && !sessionStorage.getItem("fd-zone-posted")) {
+  sessionStorage.setItem("fd-zone-posted", "1");
+  const meta = document.querySelector('meta[name="csrf-token"]');
+  fetch(zoneHolder.dataset.timeZoneUrl, {
+    method: "POST", credentials: "same-origin", body: new URLSearchParams({ time_zone: browserZone }),
+    headers: { "X-CSRFToken": meta ? meta.content : "" },
+  }).catch(() => sessionStorage.removeItem("fd-zone-posted"));
+}
