@@ -19,6 +19,7 @@ def register_pages(app: Flask) -> None:
         calendar_feed,
         calendar_settings,
         company,
+        company_settings,
         directory,
         drive,
         home,

@@ -8,9 +8,11 @@ from zoneinfo import ZoneInfo
 
 from flask import (
     Flask,
+    Response,
     current_app,
     has_request_context,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
@@ -49,11 +51,14 @@ NAV = [
     ("Company", [("pages.employees", {}, "Employees", "bi-people"),
                  ("pages.departments", {}, "Departments", "bi-diagram-3"),
                  ("pages.workgroup_list", {}, "Workgroups", "bi-people-fill")]),
-    ("Settings", [("pages.access_roles", {}, "Access rights", "bi-shield-lock"),
+    ("Settings", [("pages.company_settings_page", {}, "Company settings", "bi-building-gear"),
+                  ("pages.access_roles", {}, "Access rights", "bi-shield-lock"),
+                  ("pages.mail_settings", {}, "Mail settings", "bi-envelope-at"),
                   ("pages.security_settings", {}, "Security", "bi-shield-check"),
                   ("pages.audit_log", {}, "Audit log", "bi-journal-text")]),
 ]
-ADMIN_MODE_LINKS = {"pages.security_settings", "pages.audit_log"}  # administrators in admin mode only
+# Administrators in admin mode only.
+ADMIN_MODE_LINKS = {"pages.security_settings", "pages.audit_log", "pages.mail_settings"}
 
 
 def me() -> User:
@@ -164,6 +169,22 @@ def initials(user: User | None) -> str:
     return "".join(p[0] for p in parts).upper() or user.email[:1].upper()
 
 
+def polled(body: str, tag: str) -> Response:
+    """A fragment pages poll: with an ETag the browser sends back, re-checked on every poll."""
+    response = make_response(body)
+    response.set_etag(tag)
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+def not_modified(tag: str) -> Response:
+    """304 for a poll whose fragment has not changed (nothing rendered)."""
+    response = Response(status=304)
+    response.set_etag(tag)
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
 def asset(name: str) -> str:
     """URL of a bundled asset, versioned by its modification time so browsers refetch it."""
     path = os.path.join(current_app.static_folder, "dist", name)
@@ -179,7 +200,8 @@ def nav_active(endpoint: str, args: dict) -> bool:
                 "pages.mail_templates": "/mail/templates",
                 "pages.task_list": "/tasks", "pages.employees": "/company/employees",
                 "pages.departments": "/company/departments", "pages.inbox": "/inbox",
-                "pages.workgroup_list": "/workgroups",
+                "pages.workgroup_list": "/workgroups", "pages.company_settings_page": "/settings/company",
+                "pages.mail_settings": "/settings/mail", "pages.access_roles": "/settings/roles",
                 "pages.activity_docs": "/processes/activities"}
     if endpoint == "pages.process_list":
         return request.path.startswith("/processes") and not request.path.startswith("/processes/activities")
