@@ -122,3 +122,19 @@ def test_page_fits_a_phone_and_the_menu_opens(phone: Page, site, path: str, requ
         ARTIFACTS.mkdir(exist_ok=True)
         phone.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
         raise
+
+
+def test_reference_field_searches_as_you_type(phone: Page, site) -> None:
+    phone.goto(site["base"] + "/deals/new")
+    expect(phone.locator("#f-currency")).to_have_value("")  # no company currency set
+    phone.fill("#f-title", "Typed ahead")
+    box = phone.locator("#f-company_id")
+    box.press_sequentially("acme corp", delay=30)
+    pick = phone.locator("[data-ref-pick]")
+    expect(pick).to_have_count(1)
+    pick.click()
+    expect(box).to_have_value("Acme Corporation International")
+    expect(phone.locator("input[name=company_id]")).to_have_value(str(site["company"]))
+    phone.click("#save-record")
+    expect(phone).to_have_url(re.compile(r"/deals/\d+$"))
+    expect(phone.get_by_role("link", name="Acme Corporation International").first).to_be_visible()
