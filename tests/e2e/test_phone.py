@@ -13,7 +13,7 @@ from tests.e2e.conftest import ARTIFACTS
 pytestmark = pytest.mark.e2e
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
-         "device_scale_factor": 2}
+         "device_scale_factor": 2, "timezone_id": "America/Sao_Paulo"}
 PAGES = ["/", "/inbox", "inbox-task", "/leads", "/deals", "/contacts", "/companies", "record",
          "/search?q=acme", "/company/departments", "/profile", "/calendar", "/drive", "record-edit"]
 OVERFLOW = """() => {
@@ -138,3 +138,13 @@ def test_reference_field_searches_as_you_type(phone: Page, site) -> None:
     phone.click("#save-record")
     expect(phone).to_have_url(re.compile(r"/deals/\d+$"))
     expect(phone.get_by_role("link", name="Acme Corporation International").first).to_be_visible()
+
+
+def test_the_browser_time_zone_becomes_the_profile_setting(phone: Page, site) -> None:
+    """app.js posts the browser's zone once (the person had none); the profile then shows it."""
+    for _ in range(50):  # the post may still be on its way after the first page
+        phone.goto(site["base"] + "/profile")
+        if phone.locator("#p-time_zone").input_value() == "America/Sao_Paulo":
+            break
+        phone.wait_for_timeout(100)
+    expect(phone.locator("#p-time_zone")).to_have_value("America/Sao_Paulo")
