@@ -191,9 +191,11 @@ def list_records(entity_name: str, *, actor: Actor, filters: dict | None = None,
     return paginate(stmt, spec.model, sort, f.kind if f else None, limit, cursor, db.session, before)
 
 
-def count_records(entity_name: str, *, actor: Actor, filters: dict | None = None) -> int:
-    """How many records of the list the actor may read (the same access-filtered query)."""
-    return count_rows(select_records(entity_name, actor=actor, filters=filters), db.session)
+def count_records(entity_name: str, *, actor: Actor, filters: dict | None = None,
+                  cap: int | None = None) -> int:
+    """How many records of the list the actor may read (the same access-filtered query); with a
+    cap, at most cap + 1 are counted."""
+    return count_rows(select_records(entity_name, actor=actor, filters=filters), db.session, cap)
 
 
 def select_records(entity_name: str, *, actor: Actor, filters: dict | None = None,

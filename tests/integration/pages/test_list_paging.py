@@ -20,7 +20,7 @@ def _page(client, url: str) -> tuple[list[int], str, str | None, str | None]:
     return ([int(i) for i in IDS.findall(html)], total, nxt and nxt.group(1), prev and prev.group(1))
 
 
-def test_totals_follow_rights_and_pages_go_back(app, admin, make_user, api) -> None:
+def test_totals_follow_rights_and_pages_go_back(app, admin, make_user, api, monkeypatch) -> None:
     manager = make_user("manager@example.com")
     assign(api, "manager", user_id=manager.id)
     with unit_of_work():
@@ -47,3 +47,6 @@ def test_totals_follow_rights_and_pages_go_back(app, admin, make_user, api) -> N
 
     admin_view = session_client(app, admin)
     assert _page(admin_view, "/leads")[1] == "25 of 37 leads"
+    monkeypatch.setattr("web.pages.records.TOTAL_CAP", 30)  # past the cap, counting stops
+    assert _page(admin_view, "/leads")[1] == "25 of 30+ leads"
+    assert _page(client, "/leads")[1] == "25 of 30 leads"
