@@ -8,7 +8,10 @@ Builds a throw-away database (an SQLite file, or a new PostgreSQL database), mig
 Company > 10 divisions > 5 teams with 500 people, bulk-inserts the leads in SQL (a recursive CTE on
 SQLite, generate_series on PostgreSQL), then times `list_records` -- the same call the API and the
 list pages make, inside a fresh request each time so the user's rights are loaded as in real use --
-and prints median and p95, plus the query plan of each query. Never part of the test run.
+and prints median and p95, plus the query plan of each query; beside each page, the COUNT the
+list pages show as their total (`count_records`, the same access-filtered query, counting at most
+TOTAL_CAP + 1 rows as the pages do). Never part of
+the test run.
 """
 from __future__ import annotations
 
@@ -26,6 +29,7 @@ os.environ.setdefault("FLOWDESK_INSTANCE", tempfile.mkdtemp(prefix="flowdesk-ben
 from sqlalchemy import text
 
 from bench._support import bench_app, make_database, p95
+from web.pages.records import TOTAL_CAP
 
 DIVISIONS, TEAMS, PEOPLE_PER_TEAM = 10, 5, 10
 STATUSES = ("NEW", "IN_PROCESS", "PROCESSED", "CONVERTED", "JUNK")
@@ -106,14 +110,15 @@ def plan(db: object, stmt: object) -> str:
     return "\n".join("      " + str(r[-1]) for r in rows)
 
 
-def time_list(app: object, user_id: int, filters: dict, runs: int) -> tuple[list, list, int]:
-    """(ms loading the user's rights, ms for the page itself, rows) over `runs` fresh requests."""
+def time_list(app: object, user_id: int, filters: dict, runs: int) -> tuple[list, list, int, list]:
+    """(ms loading the user's rights, ms for the page itself, rows, ms for the total's COUNT) over
+    `runs` fresh requests."""
     from crm.access import rights_of
-    from crm.services.records import list_records
+    from crm.services.records import count_records, list_records
     from extensions import db
     from org.models import User
 
-    loading, listing, count = [], [], 0
+    loading, listing, count, counting = [], [], 0, []
     for i in range(runs + 3):
         with app.test_request_context("/leads"):
             user = db.session.get(User, user_id)
@@ -122,12 +127,15 @@ def time_list(app: object, user_id: int, filters: dict, runs: int) -> tuple[list
             loaded = time.perf_counter()
             page = list_records("lead", actor=user, filters=dict(filters), limit=50)
             done = time.perf_counter()
+            count_records("lead", actor=user, filters=dict(filters), cap=TOTAL_CAP)
+            counted = time.perf_counter()
             count = len(page.items)
             db.session.remove()
         if i >= 3:  # warm-up runs first
             loading.append((loaded - started) * 1000)
             listing.append((done - loaded) * 1000)
-    return loading, listing, count
+            counting.append((counted - done) * 1000)
+    return loading, listing, count, counting
 
 
 def stmt_for(app: object, user_id: int, filters: dict) -> object:
@@ -181,11 +189,12 @@ def report(app: object, ids: dict, args: argparse.Namespace) -> None:
     cases = [("all leads", {}), ("open leads (status NEW or IN_PROCESS)", {"status": "NEW,IN_PROCESS"})]
     for title, filters in cases:
         print(f"  first page (50, newest first) of {title}:")
-        print(f"    {'who':38} {'rows':>4} {'page median':>11} {'page p95':>9} {'rights median':>14}")
+        print(f"    {'who':38} {'rows':>4} {'page median':>11} {'page p95':>9} {'rights median':>14}"
+              f" {'total median':>13}")
         for label, uid in ids.items():
-            loading, listing, count = time_list(app, uid, filters, args.runs)
+            loading, listing, count, counting = time_list(app, uid, filters, args.runs)
             print(f"    {label:38} {count:4d} {statistics.median(listing):8.2f} ms {p95(listing):6.2f} ms"
-                  f" {statistics.median(loading):11.2f} ms")
+                  f" {statistics.median(loading):11.2f} ms {statistics.median(counting):10.2f} ms")
             if args.plans:
                 with app.app_context():
                     print(plan(db, stmt_for(app, uid, filters)))

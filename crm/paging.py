@@ -1,4 +1,5 @@
-"""Keyset pagination: `?limit=` and an opaque `?cursor=` naming the last row seen."""
+"""Keyset pagination: `?limit=` and an opaque `?cursor=` naming the last row seen (or `before=`
+naming the first row seen, to go back a page); `count_rows` counts the same filtered query."""
 from __future__ import annotations
 
 import base64
@@ -7,7 +8,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, and_, func, or_
+from sqlalchemy import Select, and_, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from errors import ValidationError
@@ -22,6 +23,7 @@ _BAD_CURSOR = {"cursor": "Invalid cursor; use the `next` value"}
 class Page:
     items: list
     next: str | None
+    prev: str | None = None  # the `before` cursor of the page before, None on the first page
 
 
 def encode_cursor(values: list) -> str:
@@ -73,26 +75,48 @@ def sort_column(model: type, name: str, kind: str | None):
 
 
 def paginate(stmt: Select, model: type, sort: str, kind: str | None, limit: int, cursor: str | None,
-             session: Session) -> Page:
-    """Order by (sort column, id), continue after the cursor, fetch one extra to know `next`."""
+             session: Session, before: str | None = None) -> Page:
+    """Order by (sort column, id), continue after the cursor (or go back before `before`), fetch
+    one extra row to know whether there is a page further on."""
     desc = sort.startswith("-")
-    col = sort_column(model, sort.lstrip("-"), kind)
-    if cursor:
-        value, last_id = decode_cursor(cursor)
-        value = _cursor_value(value, sort.lstrip("-"), kind)
-        if desc:
-            stmt = stmt.where(or_(col < value, and_(col == value, model.id < last_id)))
-        else:
-            stmt = stmt.where(or_(col > value, and_(col == value, model.id > last_id)))
-    order = (col.desc(), model.id.desc()) if desc else (col.asc(), model.id.asc())
+    name = sort.lstrip("-")
+    col = sort_column(model, name, kind)
+    back = bool(before) and not cursor
+    mark = cursor or (before if back else None)
+    if mark:
+        value, last_id = decode_cursor(mark)
+        value = _cursor_value(value, name, kind)
+        later = desc == back  # rows after the mark in the walking direction
+        stmt = stmt.where(or_(col > value, and_(col == value, model.id > last_id)) if later
+                          else or_(col < value, and_(col == value, model.id < last_id)))
+    walk_desc = desc != back  # going back walks the order in reverse
+    order = (col.desc(), model.id.desc()) if walk_desc else (col.asc(), model.id.asc())
     rows = list(session.scalars(stmt.order_by(*order).limit(limit + 1)))
-    if len(rows) <= limit:
-        return Page(rows, None)
+    more = len(rows) > limit
     rows = rows[:limit]
-    last = rows[-1]
-    last_value = getattr(last, sort.lstrip("-"))
-    if last_value is None and kind in _NULL_AS:
-        last_value = _NULL_AS[kind]
-    if hasattr(last_value, "is_finite"):  # Decimal
-        last_value = float(last_value)
-    return Page(rows, encode_cursor([last_value, last.id]))
+    if back:
+        rows.reverse()
+        return Page(rows, _cursor_of(rows[-1], name, kind) if rows else None,
+                    _cursor_of(rows[0], name, kind) if more else None)
+    return Page(rows, _cursor_of(rows[-1], name, kind) if more else None,
+                _cursor_of(rows[0], name, kind) if cursor and rows else None)
+
+
+def _cursor_of(row: object, name: str, kind: str | None) -> str:
+    """The cursor naming one row by its (sort value, id)."""
+    value = getattr(row, name)
+    if value is None and kind in _NULL_AS:
+        value = _NULL_AS[kind]
+    if hasattr(value, "is_finite"):  # Decimal
+        value = float(value)
+    return encode_cursor([value, row.id])
+
+
+def count_rows(stmt: Select, session: Session, cap: int | None = None) -> int:
+    """How many rows the (access-filtered) query holds: a COUNT over it, without its order. With
+    a cap, counting stops after cap + 1 rows (a result above the cap means "more than cap")."""
+    # Only a constant per row: the database counts from an index instead of reading every row.
+    stmt = stmt.order_by(None).with_only_columns(literal_column("1"), maintain_column_froms=True)
+    if cap is not None:
+        stmt = stmt.limit(cap + 1)
+    return session.scalar(select(func.count()).select_from(stmt.subquery())) or 0

@@ -50,6 +50,8 @@ class User(UserMixin, db.Model):
     totp_secret: Mapped[str | None] = mapped_column(String(255))
     totp_enabled_at: Mapped[datetime | None]
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    # IANA zone pages show dates in (org.zones); None until set (the browser's is posted once).
+    time_zone: Mapped[str | None] = mapped_column(String(64))
 
     memberships: Mapped[list[DepartmentMember]] = relationship(
         back_populates="user", cascade="all, delete-orphan"

@@ -14,6 +14,7 @@ from flask import current_app
 from sqlalchemy import Select, case, func, select
 
 from crm import access
+from crm.company_settings import company_currency
 from crm.entities import STATUS_FIELDS, Entity
 from crm.paging import Page
 from crm.queries import status_values
@@ -109,7 +110,8 @@ def board(entity_name: str, *, actor: Actor, filters: dict) -> Board:
     spec = board_spec(entity_name)
     access.require(actor, spec.name, "read")
     pipeline_id = _pipeline_id(spec.name, filters)
-    currency = current_app.config.get("CURRENCY", "EUR")
+    # the company currency set in Settings → Company, else the installation's default
+    currency = company_currency() or current_app.config.get("CURRENCY", "EUR")
     totals = _totals(spec, actor, filters, currency)
     columns = []
     for status in _statuses(spec.name, pipeline_id):

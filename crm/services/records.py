@@ -12,7 +12,7 @@ from crm.entities import Entity, entity
 from crm.event_types import Change
 from crm.events import record_change, record_update
 from crm.models import Deal, RecordEmail, StatusValue, TaskLink
-from crm.paging import Page, paginate
+from crm.paging import Page, count_rows, paginate
 from crm.serialize import json_value
 from crm.services.pipelines import settle_deal
 from crm.services.timeline import add_entry
@@ -182,16 +182,23 @@ def delete_record(entity_name: str, record_id: int, *, actor: Actor,
 
 def list_records(entity_name: str, *, actor: Actor, filters: dict | None = None,
                  sort: str = "-id", limit: int = 50, cursor: str | None = None,
-                 base: Select | None = None) -> Page:
-    """One page of the records the actor may read, filtered in SQL (`base`: an already scoped
-    select_records() Select, e.g. a board column)."""
+                 base: Select | None = None, before: str | None = None) -> Page:
+    """One page of the records the actor may read, filtered in SQL (after `cursor`, or the page
+    before `before`; `base`: an already scoped select_records() Select, e.g. a board column)."""
     spec = spec_of(entity_name)
     stmt = base if base is not None else select_records(spec.name, actor=actor, filters=filters)
     name = sort.lstrip("-")
     if name not in spec.sortable:
         raise ValidationError.from_fields({"sort": f"Sort by one of {', '.join(spec.sortable)}"})
     f = spec.field(name)
-    return paginate(stmt, spec.model, sort, f.kind if f else None, limit, cursor, db.session)
+    return paginate(stmt, spec.model, sort, f.kind if f else None, limit, cursor, db.session, before)
+
+
+def count_records(entity_name: str, *, actor: Actor, filters: dict | None = None,
+                  cap: int | None = None) -> int:
+    """How many records of the list the actor may read (the same access-filtered query); with a
+    cap, at most cap + 1 are counted."""
+    return count_rows(select_records(entity_name, actor=actor, filters=filters), db.session, cap)
 
 
 def select_records(entity_name: str, *, actor: Actor, filters: dict | None = None,

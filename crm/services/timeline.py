@@ -1,7 +1,7 @@
 """Timeline entries on records, written in the caller's transaction."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from crm import access
 from crm.event_types import Change
@@ -40,6 +40,18 @@ def list_timeline(entity: str, record_id: int, *, actor: Actor, limit: int = 200
     if before_id and 0 < before_id <= MAX_ID:  # others are ignored; PostgreSQL refuses them (a 500)
         query = query.where(TimelineEntry.id < before_id)
     return list(db.session.scalars(query.order_by(TimelineEntry.id.desc()).limit(limit)))
+
+
+def timeline_version(entity: str, record_id: int, *, actor: Actor) -> str:
+    """A short tag that changes when the record's timeline does (entries are only ever added or
+    removed): its count and newest id, for a reader's conditional poll."""
+    from crm.services.records import get_record
+
+    get_record(entity, record_id, actor=actor)
+    count, newest = db.session.execute(
+        select(func.count(TimelineEntry.id), func.max(TimelineEntry.id)).where(
+            TimelineEntry.entity == entity, TimelineEntry.record_id == record_id)).one()
+    return f"{count}-{newest or 0}"
 
 
 def add_comment(entity: str, record_id: int, text: str, *, actor: Actor) -> TimelineEntry:

@@ -1,7 +1,7 @@
 """heartbeats of workers and beat; correlation ids on domain events
 
 Revision ID: 0024_ops
-Revises: 0020_boards
+Revises: 0023_phone
 
 service_heartbeat holds one row per worker or beat process (refreshed every few seconds) for
 /readyz, the system page and `flask status`; outbox_event.correlation_id carries the id of the
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0024_ops"
-down_revision = "0020_boards"
+down_revision = "0023_phone"
 branch_labels = None
 depends_on = None
 

@@ -15,6 +15,7 @@ from org.passwords import MIN_LENGTH, dummy_hash, hash_password, password_proble
 from org.rows import get_or_create
 from org.signals import user_departments_changed
 from org.states import UserState
+from org.zones import zone_name, zone_problem
 
 TAKEN = "A user with this email already exists"
 log = logging.getLogger("flowdesk.org.users")
@@ -114,7 +115,7 @@ def update_user(user_id: int, data: dict, *, actor: User) -> User:
     Administrators change anything; people may change their own names and position.
     """
     user = get_user(user_id)
-    own_fields = {"first_name", "last_name", "position"}
+    own_fields = {"first_name", "last_name", "position", "time_zone"}
     if actor.id != user.id or set(data) - own_fields:
         require_admin(actor)
     errors = _check_update(user, data)
@@ -124,8 +125,10 @@ def update_user(user_id: int, data: dict, *, actor: User) -> User:
         raise ValidationError.from_fields(errors)
     before = {k: getattr(user, k) for k in ("email", "first_name", "last_name", "position")}
     before["department_ids"] = [m.department_id for m in user.memberships]
-    for field in own_fields & set(data):
+    for field in own_fields & set(data) - {"time_zone"}:
         setattr(user, field, str(data[field] or "").strip())
+    if "time_zone" in data:
+        user.time_zone = zone_name(data["time_zone"])
     if "email" in data:
         user.email = normalise_email(data["email"])
     if "password" in data:
@@ -173,6 +176,8 @@ def _check_update(user: User, data: dict) -> dict[str, str]:
     problem = password_problem(data["password"], email) if "password" in data else None
     if problem:
         errors["password"] = problem
+    if "time_zone" in data and zone_problem(data["time_zone"]):
+        errors["time_zone"] = zone_problem(data["time_zone"])
     if (user.is_admin and "is_admin" in data and not data["is_admin"]
             and not other_active_admin_exists(user.id)):
         errors["is_admin"] = "The last administrator cannot lose administrator rights"

@@ -20,6 +20,7 @@ def register_pages(app: Flask) -> None:
         calendar_feed,
         calendar_settings,
         company,
+        company_settings,
         decisions,
         directory,
         drive,
@@ -45,6 +46,7 @@ def register_pages(app: Flask) -> None:
         tasks,
         two_factor,
         workgroups,
+        zones,
     )
     from web.pages.common import install
 

@@ -4,8 +4,20 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    has_request_context,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup, escape
@@ -14,6 +26,7 @@ from errors import ServiceError, ValidationError
 from extensions import db, login_manager
 from org.admin import acts_as_admin
 from org.models import User
+from org.zones import zone_of
 from web.pages import pages
 
 PUBLIC_ENDPOINTS = {"pages.setup", "pages.login", "pages.login_code", "pages.invitation_accept",
@@ -38,14 +51,16 @@ NAV = [
     ("Company", [("pages.employees", {}, "Employees", "bi-people"),
                  ("pages.departments", {}, "Departments", "bi-diagram-3"),
                  ("pages.workgroup_list", {}, "Workgroups", "bi-people-fill")]),
-    ("Settings", [("pages.access_roles", {}, "Access rights", "bi-shield-lock"),
+    ("Settings", [("pages.company_settings_page", {}, "Company settings", "bi-building-gear"),
+                  ("pages.access_roles", {}, "Access rights", "bi-shield-lock"),
                   ("pages.pipeline_settings", {}, "Deal pipelines", "bi-kanban"),
+                  ("pages.mail_settings", {}, "Mail settings", "bi-envelope-at"),
                   ("pages.security_settings", {}, "Security", "bi-shield-check"),
                   ("pages.audit_log", {}, "Audit log", "bi-journal-text"),
                   ("pages.system_page", {}, "System", "bi-activity")]),
 ]
-# administrators in admin mode only
-ADMIN_MODE_LINKS = {"pages.security_settings", "pages.audit_log", "pages.system_page"}
+# Administrators in admin mode only.
+ADMIN_MODE_LINKS = {"pages.security_settings", "pages.audit_log", "pages.system_page", "pages.mail_settings"}
 
 
 def me() -> User:
@@ -103,13 +118,27 @@ def _naive_utc(value: datetime) -> datetime:
     return value if value.tzinfo is None else value.astimezone(UTC).replace(tzinfo=None)
 
 
-def fmt_datetime(value: datetime | None, fmt: str = "%d %b %Y, %H:%M") -> str:
-    """Timestamps are stored in UTC; pages show them as UTC."""
-    return _naive_utc(value).strftime(fmt) if value else ""
+def user_zone() -> ZoneInfo:
+    """The logged-in person's time zone (UTC when unset or outside a request)."""
+    if has_request_context() and current_user.is_authenticated:
+        return zone_of(current_user.time_zone)
+    return zone_of(None)
+
+
+def to_local(value: datetime) -> datetime:
+    """A stored (UTC) timestamp in the person's zone, zone attached."""
+    return _naive_utc(value).replace(tzinfo=UTC).astimezone(user_zone())
+
+
+def fmt_datetime(value: datetime | str | None, fmt: str = "%d %b %Y, %H:%M") -> str:
+    """Timestamps are stored in UTC (or carried as ISO text); pages show them in the person's zone."""
+    if isinstance(value, str) and value:
+        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return to_local(value).strftime(fmt) if value else ""
 
 
 def fmt_ago(value: datetime | None) -> Markup:
-    """"5 min ago", with the exact time in the tooltip."""
+    """"5 min ago", with the exact local time and zone in the tooltip."""
     if not value:
         return Markup("")
     seconds = (datetime.now(UTC).replace(tzinfo=None) - _naive_utc(value)).total_seconds()
@@ -123,8 +152,8 @@ def fmt_ago(value: datetime | None) -> Markup:
         text = f"{int(seconds // 86400)} d ago"
     else:
         text = fmt_datetime(value, "%d %b %Y")
-    exact = fmt_datetime(value) + " UTC"
-    stamp = escape(value.isoformat())
+    exact = f"{fmt_datetime(value)} {user_zone().key}"
+    stamp = escape(_naive_utc(value).replace(tzinfo=UTC).isoformat())
     return Markup(f'<time datetime="{stamp}" title="{escape(exact)}">{escape(text)}</time>')
 
 
@@ -142,6 +171,22 @@ def initials(user: User | None) -> str:
     return "".join(p[0] for p in parts).upper() or user.email[:1].upper()
 
 
+def polled(body: str, tag: str) -> Response:
+    """A fragment pages poll: with an ETag the browser sends back, re-checked on every poll."""
+    response = make_response(body)
+    response.set_etag(tag)
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+def not_modified(tag: str) -> Response:
+    """304 for a poll whose fragment has not changed (nothing rendered)."""
+    response = Response(status=304)
+    response.set_etag(tag)
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
 def asset(name: str) -> str:
     """URL of a bundled asset, versioned by its modification time so browsers refetch it."""
     path = os.path.join(current_app.static_folder, "dist", name)
@@ -157,7 +202,8 @@ def nav_active(endpoint: str, args: dict) -> bool:
                 "pages.mail_templates": "/mail/templates",
                 "pages.task_list": "/tasks", "pages.employees": "/company/employees",
                 "pages.departments": "/company/departments", "pages.inbox": "/inbox",
-                "pages.workgroup_list": "/workgroups",
+                "pages.workgroup_list": "/workgroups", "pages.company_settings_page": "/settings/company",
+                "pages.mail_settings": "/settings/mail", "pages.access_roles": "/settings/roles",
                 "pages.activity_docs": "/processes/activities"}
     if endpoint == "pages.process_list":
         return request.path.startswith("/processes") and not request.path.startswith("/processes/activities")
@@ -196,7 +242,7 @@ def _nav() -> list:
 
 def _globals() -> dict:
     return {"nav": _nav(), "me": current_user, "asset": asset, "nav_active": nav_active, "url_with": url_with,
-            "can": can}
+            "can": can, "zone_name": lambda: user_zone().key}
 
 
 def install(app: Flask) -> None:

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from werkzeug.datastructures import MultiDict
 
-from crm.entities import Entity
+from crm.entities import ENTITIES, Entity
 from crm.serialize import emails_of
 from crm.states import FieldKind
 from org.actors import Actor
 from org.services.users import list_users
-from web.pages.lookups import pipeline_names, ref_options, stage_values, status_values
+from web.pages.lookups import pipeline_names, stage_values, status_values, titles_by_id
 
 # Fields shown full width; the others share a row two by two.
 WIDE_KINDS = {"text", "emails", "phones"}
@@ -74,9 +74,10 @@ def field_widgets(spec: Entity, values: dict, actor: Actor) -> list[dict]:
         elif f.kind == FieldKind.REF and f.ref == "user":
             users = users if users is not None else list_users()
             widget["choices"] = [(str(u.id), u.full_name) for u in users]
-        elif f.kind == FieldKind.REF:
+        elif f.kind == FieldKind.REF:  # a type-ahead search (pages.record_lookup), the id kept hidden
             current = int(values[f.name]) if str(values.get(f.name, "")).isdigit() else None
-            widget["choices"] = [(str(i), t) for i, t in ref_options(f.ref, actor, current)]
+            widget["lookup"] = ENTITIES[f.ref].plural
+            widget["titles"] = {str(i): t for i, t in titles_by_id(f.ref, [current], actor).items()}
         widgets.append(widget)
     return widgets
 

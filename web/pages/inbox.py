@@ -13,7 +13,7 @@ from engine.inbox_view import inbox_counts, next_task_for, tasks_to_dicts
 from errors import Conflict, Forbidden, NotFound, ValidationError
 from extensions import db
 from web.pages import pages
-from web.pages.common import me
+from web.pages.common import me, not_modified, polled
 from web.pages.display import detail_rows, record_url
 from web.pages.lookups import status_info
 
@@ -51,7 +51,12 @@ def _inbox_globals() -> dict:
 
 @pages.get("/inbox/badge")
 def inbox_badge_fragment():
-    return inbox_badge()
+    """The badge, polled every 30 s: 304 (nothing rendered) while the counts are unchanged."""
+    counts = badge_counts()
+    tag = f'inbox-{counts.get("mine", 0)}-{counts.get("groups", 0)}'
+    if request.if_none_match.contains(tag):
+        return not_modified(tag)
+    return polled(str(inbox_badge()), tag)
 
 
 @pages.get("/inbox")

@@ -74,15 +74,14 @@ def titles_by_id(entity: str, ids: set[int | None] | list[int | None], actor: Ac
     return queries.titles_by_id(entity, ids, actor=actor)
 
 
-def ref_options(entity: str, actor: Actor, current: int | None, limit: int = 200) -> list[tuple[int, str]]:
-    """Choices for a reference field: the newest records, plus the current one."""
+def ref_matches(entity: str, actor: Actor, text: str, limit: int = 10) -> list[tuple[int, str]]:
+    """A reference field's type-ahead: records the actor may read whose title contains `text`
+    (the newest first; the newest of all for an empty text)."""
     from crm.services.records import list_records
 
-    page = list_records(entity, actor=actor, sort="-id", limit=limit)
-    options = [(r.id, record_title(r)) for r in page.items]
-    if current and all(i != current for i, _ in options):
-        options += list(titles_by_id(entity, [current], actor).items())
-    return options
+    filters = {"q": text.strip()[:100]} if text.strip() else {}
+    page = list_records(entity, actor=actor, filters=filters, sort="-id", limit=limit)
+    return [(r.id, record_title(r)) for r in page.items]
 
 
 def count_records(entity: str, actor: Actor, **where: object) -> int:

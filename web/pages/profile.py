@@ -10,6 +10,7 @@ from org.services.tokens import issue_token, list_tokens, revoke_token
 from org.services.users import update_user
 from web.pages import pages
 from web.pages.common import me
+from web.pages.zones import zone_choices
 
 
 def render_profile(errors: dict | None = None, new_token: str | None = None, status: int = 200,
@@ -18,7 +19,8 @@ def render_profile(errors: dict | None = None, new_token: str | None = None, sta
     user = me()
     return render_template("profile.html", user=user, tokens=list_tokens(user), errors=errors or {},
                            new_token=new_token, form=request.form if errors else None,
-                           external_calendars=list_external(actor=user), **extra), status
+                           external_calendars=list_external(actor=user), zones=zone_choices(),
+                           **extra), status
 
 
 @pages.get("/profile")
@@ -28,7 +30,7 @@ def profile():
 
 @pages.post("/profile")
 def profile_save():
-    data = {k: request.form.get(k, "") for k in ("first_name", "last_name", "position")}
+    data = {k: request.form.get(k, "") for k in ("first_name", "last_name", "position", "time_zone")}
     try:
         update_user(me().id, data, actor=me())
     except ValidationError as exc:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 
+from crm.company_settings import company_currency
 from crm.entities import ENTITIES, Entity, record_title
 from crm.services.conversion import convert_lead
 from crm.services.records import create_record, get_record, update_record
@@ -13,6 +14,7 @@ from extensions import db
 from web.pages import pages
 from web.pages.common import me
 from web.pages.forms import field_widgets, form_data, form_version, record_values
+from web.pages.lookups import ref_matches
 from web.pages.records import ICONS, PLURAL, spec_for
 
 
@@ -22,7 +24,7 @@ def _render_form(spec: Entity, record: object | None, values: dict, errors: dict
     return render_template(
         "records/form.html", spec=spec, record=record, icon=ICONS[spec.name], errors=errors,
         general_errors=general, widgets=field_widgets(spec, values, me()), conflicts=conflicts,
-        version=record.version if record is not None else None,
+        version=record.version if record is not None else None, company_currency=company_currency(),
     ), status
 
 
@@ -33,6 +35,8 @@ def record_new(plural: str):
         values = {f.name: request.args.get(f.name, "") for f in spec.fields}
         values.setdefault("responsible_id", "")
         values["responsible_id"] = values["responsible_id"] or str(me().id)
+        if spec.field("currency") is not None and not values["currency"]:
+            values["currency"] = company_currency()  # a real default, not only a placeholder
         return _render_form(spec, None, values, {})
     try:
         record = create_record(spec.name, form_data(spec, request.form, creating=True), actor=me())
@@ -71,11 +75,23 @@ def _stale_form(spec: Entity, record_id: int, seen: int):
     theirs, mine = record_values(spec, record), request.form.to_dict()
     changed = set(changes_since(spec.name, record_id, seen)) or {
         name for name in theirs if name in mine and mine[name].strip() != theirs[name]}
-    labels = {w["field"].name: dict(w["choices"] or []) for w in field_widgets(spec, theirs, me())}
+    labels: dict[str, dict] = {}
+    for values in (mine, theirs):  # a reference's title for both ids (type-ahead fields list none)
+        for w in field_widgets(spec, values, me()):
+            labels.setdefault(w["field"].name, {}).update(w["choices"] or w.get("titles") or {})
     conflicts = [{"label": f.label, "theirs": labels[f.name].get(theirs[f.name], theirs[f.name]),
                   "yours": labels[f.name].get(mine.get(f.name, ""), mine.get(f.name, ""))}
                  for f in spec.fields if f.name in changed]
     return _render_form(spec, record, mine, {}, 409, conflicts=conflicts)
+
+
+@pages.get("/lookups/<records:plural>")
+def record_lookup(plural: str):
+    """The type-ahead menu of a reference field: up to 10 readable records matching `q`."""
+    spec = spec_for(plural)
+    matches = ref_matches(spec.name, me(), request.args.get("q", ""))
+    return render_template("records/_lookup.html", matches=matches, field=request.args.get("field", ""),
+                           spec=spec, q=request.args.get("q", ""))
 
 
 @pages.route("/leads/<int:lead_id>/convert", methods=["GET", "POST"])

@@ -5,14 +5,14 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from crm.entities import BY_PLURAL, REGISTRY, Entity, record_title
 from crm.serialize import emails_of
-from crm.services.records import delete_record, get_record, list_records, update_record
-from crm.services.timeline import add_comment, list_timeline
+from crm.services.records import count_records, delete_record, get_record, list_records, update_record
+from crm.services.timeline import add_comment, list_timeline, timeline_version
 from engine.record_processes import running_on_record, startable_processes
 from errors import ValidationError
 from extensions import db
 from org.services.users import list_users
 from web.pages import pages
-from web.pages.common import is_htmx, me
+from web.pages.common import is_htmx, me, not_modified, polled, user_zone
 from web.pages.display import detail_rows, timeline_items
 from web.pages.lookups import stage_values, status_info, status_values, titles_by_id, user_by_id, users_by_id
 from web.pages.related import related_groups
@@ -20,6 +20,7 @@ from web.pages.tasks import record_task_rows
 
 PLURAL = "<records:plural>"
 PAGE_SIZE = 25
+TOTAL_CAP = 10_000  # lists say "10,000+" past it: counting every row costs up to seconds (bench)
 ICONS = {n: e.icon for n, e in REGISTRY.items()}
 
 # (key, header, sort field or None) per record type; keys are rendered by records/_cells.html.
@@ -66,15 +67,18 @@ def record_list(plural: str):
     filters, sort = _list_filters(spec), request.args.get("sort", "-id")
     try:
         page = list_records(spec.name, actor=me(), filters=filters, sort=sort, limit=PAGE_SIZE,
-                            cursor=request.args.get("cursor") or None)
+                            cursor=request.args.get("cursor") or None,
+                            before=request.args.get("before") or None)
     except ValidationError as exc:  # a hand-edited sort or cursor: show the first page instead
         flash("; ".join(exc.fields.values()) or exc.message, "warning")
         sort = "-id"
         page = list_records(spec.name, actor=me(), filters=filters, sort=sort, limit=PAGE_SIZE)
+    total = count_records(spec.name, actor=me(), filters=filters, cap=TOTAL_CAP)
     return render_template(
         "records/list.html", spec=spec, icon=ICONS[spec.name], rows=_rows(spec, page.items),
-        columns=COLUMNS[spec.name], sort=sort, next_cursor=page.next, filters=filters,
-        statuses=_statuses(spec), users=list_users(), args=request.args)
+        columns=COLUMNS[spec.name], sort=sort, next_cursor=page.next, prev_cursor=page.prev,
+        total=f"{TOTAL_CAP:,}+" if total > TOTAL_CAP else f"{total:,}",
+        filters=filters, statuses=_statuses(spec), users=list_users(), args=request.args)
 
 
 def _statuses(spec: Entity) -> list[dict]:
@@ -131,6 +135,19 @@ def _record_context(spec: Entity, record: object) -> dict:
 
 def _timeline(spec: Entity, record_id: int) -> list[dict]:
     return timeline_items(spec, list_timeline(spec.name, record_id, actor=me()), me())
+
+
+@pages.get(f"/{PLURAL}/<int:record_id>/timeline")
+def record_timeline(plural: str, record_id: int):
+    """The timeline's entries, polled by the record page: 304 while its ETag still holds."""
+    spec = spec_for(plural)
+    tag = f"{timeline_version(spec.name, record_id, actor=me())}-{user_zone().key}"
+    if request.if_none_match.contains(tag):
+        return not_modified(tag)
+    record = get_record(spec.name, record_id, actor=me())
+    html = render_template("records/_timeline_entries.html", spec=spec, record=record,
+                           timeline=_timeline(spec, record_id), refresh=True)
+    return polled(html, tag)
 
 
 @pages.post(f"/{PLURAL}/<int:record_id>/comments")

@@ -26,6 +26,7 @@ from web.pages.common import me
 from web.pages.display import record_url
 from web.pages.forms import form_version
 from web.pages.lookups import titles_by_id, users_by_id
+from web.pages.zones import from_local_input, local_input
 
 PAGE_SIZE = 25
 TABS = [("responsible", "I'm responsible", "bi-person-check"), ("observer", "I'm observing", "bi-eye"),
@@ -125,6 +126,11 @@ def _submitted() -> dict:
     return data
 
 
+def _in_utc(data: dict) -> dict:
+    """The form's values for the service: the deadline was typed in the person's time zone."""
+    return {**data, "deadline": from_local_input(data["deadline"])}
+
+
 @pages.route("/tasks/new", methods=["GET", "POST"])
 def task_new():
     links = _requested_links()
@@ -137,7 +143,7 @@ def task_new():
     data["links"] = [{"entity": e, "id": i} for e, i in links]
     data["per_record"] = bool(request.form.get("per_record")) and len(links) > 1
     try:
-        tasks = create_task(data, actor=me())
+        tasks = create_task(_in_utc(data), actor=me())
     except ValidationError as exc:
         db.session.rollback()
         values = {**data, "per_record": data["per_record"]}
@@ -167,7 +173,7 @@ def task_edit(task_id: int):
         return _task_form(task, _task_values(task), {}, links)
     data = _submitted()
     try:
-        update_task(task_id, data, actor=me(), if_match=form_version(request.form))
+        update_task(task_id, _in_utc(data), actor=me(), if_match=form_version(request.form))
     except PreconditionFailed:
         db.session.rollback()
         return _stale_task_form(task_id, data, links)
@@ -180,7 +186,7 @@ def task_edit(task_id: int):
 
 def _task_values(task: CrmTask) -> dict:
     return {"title": task.title, "description": task.description,
-            "deadline": task.deadline.strftime("%Y-%m-%dT%H:%M") if task.deadline else "",
+            "deadline": local_input(task.deadline),
             "responsible_id": str(task.responsible_id or ""),
             "observer_ids": [str(i) for i in observer_ids(task.id)]}
 

@@ -67,3 +67,39 @@ document.addEventListener("keydown", (event) => {
 document.addEventListener("focusout", (event) => {
   if (event.target.id === "global-search") setTimeout(clearSuggestions, 250);
 });
+
+// The browser's time zone, posted once while the person has chosen none: pages then show dates
+// and deadlines in it (the profile changes it later).
+const zoneHolder = document.querySelector("[data-time-zone-url]");
+const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+if (zoneHolder && browserZone && !sessionStorage.getItem("fd-zone-posted")) {
+  sessionStorage.setItem("fd-zone-posted", "1");
+  const meta = document.querySelector('meta[name="csrf-token"]');
+  fetch(zoneHolder.dataset.timeZoneUrl, {
+    method: "POST", credentials: "same-origin", body: new URLSearchParams({ time_zone: browserZone }),
+    headers: { "X-CSRFToken": meta ? meta.content : "" },
+  }).catch(() => sessionStorage.removeItem("fd-zone-posted"));
+}
+
+// Reference fields' type-ahead (records/form.html): picking a match fills the hidden id, typing
+// forgets it (an unpicked text saves no reference), Escape or leaving the box closes the menu.
+const refBox = (el) => el.closest("[data-ref-lookup]");
+const closeRefMenu = (box) => { box.querySelector("[data-ref-menu]").innerHTML = ""; };
+document.addEventListener("click", (event) => {
+  const pick = event.target.closest("[data-ref-pick]");
+  if (!pick) return;
+  const box = refBox(pick);
+  box.querySelector("[data-ref-id]").value = pick.dataset.refPick;
+  box.querySelector("[data-ref-search]").value = pick.dataset.refTitle;
+  closeRefMenu(box);
+});
+document.addEventListener("input", (event) => {
+  if (event.target.matches("[data-ref-search]")) refBox(event.target).querySelector("[data-ref-id]").value = "";
+});
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Escape" && event.target.matches("[data-ref-search]")) closeRefMenu(refBox(event.target));
+});
+document.addEventListener("focusout", (event) => {
+  const box = event.target.closest ? refBox(event.target) : null;
+  if (box) setTimeout(() => { if (!box.contains(document.activeElement)) closeRefMenu(box); }, 250);
+});
