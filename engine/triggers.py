@@ -200,6 +200,30 @@ def start_manually(key: str, entity: str, record_id: Any, variables: Any, *,
     return instance
 
 
+def start_by_key(key: str, variables: Any, *, actor: Actor, business_key: Any = None) -> ProcessInstance:
+    """Start the newest version with no record (Camunda's start by key) and run it to its first wait."""
+    from engine.runtime import run_on
+
+    if variables is not None and not isinstance(variables, dict):
+        raise ValidationError.from_fields({"variables": "Expected an object of variables"})
+    if business_key is not None and (not isinstance(business_key, str) or len(business_key) > 255):
+        raise ValidationError.from_fields({"businessKey": "Expected a string of at most 255 characters"})
+    definition = get_definition(key)
+    version = latest_version(definition)
+    if not definition.active or definition.archived_at or version is None:
+        raise ValidationError.from_fields({"key": f"Process {key!r} is not active"})
+    require_starter(version, actor)
+    user = actor_user(actor)
+    try:
+        instance = start_instance(
+            version, None, None, record=None, start_message=None, event={"type": "manual", "changes": {}},
+            initiator=user.id, variables=clean_variables(variables or {}), business_key=business_key)
+    except NotStartable:
+        raise ValidationError.from_fields({"key": f"Process {key!r} starts only on an event"}) from None
+    run_on(instance, spiff.load(instance))  # as Camunda: synchronously to the first wait state
+    return instance
+
+
 def clean_variables(variables: dict) -> dict:
     """Variables given to a start, message or signal: JSON values under names that are not reserved."""
     bad = [name for name in variables if name in RESERVED_VARIABLES or str(name).startswith("_")]

@@ -22,6 +22,7 @@ class IdConverter(IntegerConverter):
 def register(app: Flask) -> None:
     from web.api import api
     from web.auth import init_login
+    from web.engine_rest import engine_rest
     from web.headers import init_headers
     from web.pages import register_pages
     from web.unavailable import init_unavailable
@@ -34,6 +35,7 @@ def register(app: Flask) -> None:
     init_headers(app)
     init_unavailable(app)
     app.register_blueprint(api)
+    app.register_blueprint(engine_rest)
     register_pages(app)
 
 
