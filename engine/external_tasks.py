@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import or_, select, update
 
 from engine import spiff_adapter as spiff
 from engine.models import ExternalTask, InstanceEvent, ProcessInstance
@@ -37,12 +37,14 @@ class TopicRequest:
 
 def sync_external_tasks(instance: ProcessInstance, waiting: list[dict], variables: dict) -> None:
     """Keep one row per task of the instance waiting for a worker (called after every step)."""
-    rows = {row.task_uuid: row for row in db.session.scalars(
-        select(ExternalTask).where(ExternalTask.instance_id == instance.id))}
+    rows = {row.task_uuid: row for row in db.session.scalars(select(ExternalTask).where(
+        ExternalTask.instance_id == instance.id, ExternalTask.closed_at.is_(None)))}
     wanted = {task["task_uuid"]: task for task in waiting}
     gone = [row.id for uuid, row in rows.items() if uuid not in wanted]
-    if gone:
-        db.session.execute(delete(ExternalTask).where(ExternalTask.id.in_(gone)))
+    if gone:  # closed, not deleted: a second complete of the same id answers 404, never another task
+        db.session.execute(update(ExternalTask).where(ExternalTask.id.in_(gone)).values(
+            closed_at=utcnow(), worker_id=None, lock_expires_at=None)
+            .execution_options(synchronize_session=False))
     for uuid, task in wanted.items():
         if uuid not in rows:
             db.session.add(ExternalTask(
@@ -63,6 +65,7 @@ def fetch_and_lock(worker_id: str, topics: list[TopicRequest], max_tasks: int, *
     now, by_name = utcnow(), {t.name: t for t in topics}
     query = _visible(select(ExternalTask).join(ProcessInstance).where(
         ExternalTask.topic.in_(list(by_name)), ProcessInstance.status == InstanceStatus.WAITING,
+        ExternalTask.closed_at.is_(None),
         or_(ExternalTask.lock_expires_at.is_(None), ExternalTask.lock_expires_at <= now),
         or_(ExternalTask.retries.is_(None), ExternalTask.retries > 0)), actor)
     candidates = db.session.scalars(query.order_by(ExternalTask.priority.desc(), ExternalTask.id)
@@ -91,6 +94,7 @@ def list_external_tasks(*, actor: Actor, topic: str | None = None, worker_id: st
                         limit: int = 100) -> list[ExternalTask]:
     """Tasks waiting for a worker on the instances the actor may work on."""
     query = _visible(select(ExternalTask).join(ProcessInstance).where(
+        ExternalTask.closed_at.is_(None),
         ProcessInstance.status.in_((InstanceStatus.WAITING, InstanceStatus.ERROR))), actor)
     if topic:
         query = query.where(ExternalTask.topic == topic)
@@ -109,7 +113,8 @@ def get_external_task(task_id: int, *, actor: Actor) -> ExternalTask:
     from engine.instances import may_control
 
     row = db.session.get(ExternalTask, task_id)
-    if row is None or not may_control(db.session.get(ProcessInstance, row.instance_id), actor):
+    if row is None or row.closed_at is not None or not may_control(
+            db.session.get(ProcessInstance, row.instance_id), actor):
         raise NotFound(f"External task with id {task_id} does not exist")
     return row
 

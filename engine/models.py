@@ -254,6 +254,8 @@ class ExternalTask(db.Model):
     # The process variables when the task was reached plus its input parameters: what a fetch hands out.
     variables: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Completed, cancelled by an event or its instance ended: kept (ids never come back, history).
+    closed_at: Mapped[datetime | None]
 
     __table_args__ = (
         UniqueConstraint("instance_id", "task_uuid", name="uq_external_task_instance_task"),

@@ -32,6 +32,7 @@ def upgrade():
         sa.Column("priority", sa.Integer(), nullable=False),
         sa.Column("variables", sa.JSON(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("closed_at", sa.DateTime(), nullable=True),
         sa.ForeignKeyConstraint(["instance_id"], ["process_instance.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("instance_id", "task_uuid", name="uq_external_task_instance_task"),

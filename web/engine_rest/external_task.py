@@ -44,7 +44,7 @@ def task_dict(row: ExternalTask, instance: ProcessInstance | None = None,
     instance = instance or db.session.get(ProcessInstance, row.instance_id)
     version = instance.version
     out = {
-        "id": str(row.id), "activityId": row.element_id, 
+        "id": str(row.id), "activityId": row.element_id,
         "activityInstanceId": f"{row.element_id}:{row.task_uuid}",
         "executionId": row.task_uuid, "processInstanceId": str(instance.id),
         "processDefinitionId": f"{version.definition.key}:{version.number}:{version.id}",
@@ -72,10 +72,11 @@ def fetch_and_lock():
     pause = 0.02
     while True:
         taken = ext.fetch_and_lock(worker, topics, max_tasks, actor=g.actor)
-        if taken or time.monotonic() + pause > deadline:
+        remaining = deadline - time.monotonic()
+        if taken or remaining <= 0:
             break
         db.session.rollback()  # end the read: the next try sees tasks committed meanwhile
-        time.sleep(pause)
+        time.sleep(min(pause, remaining))
         pause = min(pause * 2, 0.2)
     return jsonify([task_dict(row, variables=values) for row, values in taken])
 

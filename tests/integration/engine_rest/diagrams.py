@@ -6,18 +6,18 @@ HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n<bpmn:definitions xmlns:bpmn="h
         'targetNamespace="http://bpmn.io/schema/bpmn">')
 
 
-def order_process(key: str) -> bytes:
-    """start → charge (topic charge) → ship (topic ship, error boundary OUT_OF_STOCK → refund) → end."""
+def order_process(key: str, topics: str = "") -> bytes:
+    """start → charge → ship (error boundary OUT_OF_STOCK → refund) → end; topics `{topics}charge`..."""
     return f"""{HEAD}
   <bpmn:error id="Err" name="Out of stock" errorCode="OUT_OF_STOCK" />
   <bpmn:process id="{key}" name="Order {key}" isExecutable="true">
     <bpmn:startEvent id="Start" />
-    <bpmn:serviceTask id="Charge" name="Charge card" camunda:type="external" camunda:topic="charge" />
-    <bpmn:serviceTask id="Ship" name="Ship" camunda:type="external" camunda:topic="ship" />
+    <bpmn:serviceTask id="Charge" name="Charge card" camunda:type="external" camunda:topic="{topics}charge" />
+    <bpmn:serviceTask id="Ship" name="Ship" camunda:type="external" camunda:topic="{topics}ship" />
     <bpmn:boundaryEvent id="NoStock" attachedToRef="Ship">
       <bpmn:errorEventDefinition errorRef="Err" camunda:errorCodeVariable="code" />
     </bpmn:boundaryEvent>
-    <bpmn:serviceTask id="Refund" name="Refund" camunda:type="external" camunda:topic="refund" />
+    <bpmn:serviceTask id="Refund" name="Refund" camunda:type="external" camunda:topic="{topics}refund" />
     <bpmn:endEvent id="Shipped" />
     <bpmn:endEvent id="Refunded" />
     <bpmn:sequenceFlow id="F1" sourceRef="Start" targetRef="Charge" />
