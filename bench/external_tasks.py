@@ -14,6 +14,7 @@ baseline. Never part of the test run.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import statistics
 import sys
@@ -132,6 +133,7 @@ def main() -> None:
     parser.add_argument("--instances", type=int, default=200)
     parser.add_argument("--workers", type=int, default=4)
     args = parser.parse_args()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request drowns the figures
     url, drop = make_database(args.db)
     try:
         app = bench_app(url)

@@ -68,8 +68,10 @@ def fetch_and_lock(worker_id: str, topics: list[TopicRequest], max_tasks: int, *
         ExternalTask.closed_at.is_(None),
         or_(ExternalTask.lock_expires_at.is_(None), ExternalTask.lock_expires_at <= now),
         or_(ExternalTask.retries.is_(None), ExternalTask.retries > 0)), actor)
-    candidates = db.session.scalars(query.order_by(ExternalTask.priority.desc(), ExternalTask.id)
-                                    .limit(min(max_tasks * 4, 200))).all()
+    query = query.order_by(ExternalTask.priority.desc(), ExternalTask.id).limit(min(max_tasks * 4, 200))
+    if db.engine.dialect.name == "postgresql":  # workers skip each other's rows instead of queueing on them
+        query = query.with_for_update(skip_locked=True, of=ExternalTask)
+    candidates = db.session.scalars(query).all()
     taken = []
     for row in candidates:
         if len(taken) >= max_tasks:
