@@ -142,7 +142,7 @@ def test_javascript_client_works_an_order_to_its_end(rest, deployed):
     assert json.loads(values["parcel"]) == {"id": 7, "carrier": "post"}  # a Json variable
 
 
-def test_failures_locks_and_long_polling(rest, deployed):
+def test_failures_with_retries_then_an_incident(rest, deployed):
     s, url = rest.session(), rest.url
     order = start(rest, "order", amount=1)
     [task] = fetch(rest, "w1", "charge", lock_ms=60_000)
@@ -165,7 +165,9 @@ def test_failures_locks_and_long_polling(rest, deployed):
                                "message": "External task charge: card declined again"}
     assert fetch(rest, "w3", "charge") == []  # an incident: no retries left
 
-    # lock expiry: another worker takes the task once the lock ran out; the first one is too late
+
+def test_an_expired_lock_passes_the_task_to_another_worker(rest, deployed):
+    s, url = rest.session(), rest.url
     late = start(rest, "order", amount=2)
     [first] = fetch(rest, "w1", "charge", lock_ms=1)
     time.sleep(0.01)
@@ -184,7 +186,8 @@ def test_failures_locks_and_long_polling(rest, deployed):
     listed = s.get(f"{url}/external-task?topicName=ship&processInstanceId={late}").json()
     assert [t["activityId"] for t in listed] == ["Ship"]
 
-    # long polling: an empty fetch waits; a task started meanwhile is handed out at once
+
+def test_long_polling_waits_and_answers_when_a_task_appears(rest, deployed):
     began = time.monotonic()
     assert fetch(rest, "w4", "refund", wait_ms=400) == []
     assert 0.35 < time.monotonic() - began < 3
