@@ -16,6 +16,8 @@ class Rest:
     url: str
     email: str
     token: str
+    other_email: str = ""  # a user who is no administrator
+    other_token: str = ""
 
     def session(self) -> requests.Session:
         s = requests.Session()
@@ -38,11 +40,15 @@ def rest(_migrated_app):
                                first_name="Wanda", last_name="Worker")
             token, row = issue_token(user)
             row.admin_mode = True
+            other = create_user("outsider@example.com", "Quiet-bay-42", actor=None,
+                                first_name="Otto", last_name="Outsider")
+            other_token, _row = issue_token(other)
         db.session.remove()
     _migrated_app.config["ENGINE_REST_MAX_POLL_SECONDS"] = 3
     srv = make_server("127.0.0.1", 0, _migrated_app, threaded=True)
     thread = threading.Thread(target=srv.serve_forever, daemon=True)
     thread.start()
-    yield Rest(f"http://127.0.0.1:{srv.server_port}/engine-rest", "worker@example.com", token)
+    yield Rest(f"http://127.0.0.1:{srv.server_port}/engine-rest", "worker@example.com", token,
+               "outsider@example.com", other_token)
     srv.shutdown()
     thread.join()

@@ -11,7 +11,9 @@ import time
 from pathlib import Path
 
 import pytest
+import requests
 
+from tests.integration.engine_rest.conftest import Rest
 from tests.integration.engine_rest.diagrams import broken_process, order_process
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -66,6 +68,12 @@ def test_modeler_deploy_and_definitions(rest, deployed):
     assert deployed["name"] == "order" and deployed["source"] == "Camunda Modeler"
     [(def_id, definition)] = deployed["deployedProcessDefinitions"].items()
     assert definition["key"] == "order" and definition["version"] == 1 and def_id == definition["id"]
+    with requests.Session() as api:  # the upload answer says which tasks wait for a worker
+        api.headers["Authorization"] = f"Bearer {rest.token}"
+        base = rest.url.replace("/engine-rest", "/api/v1")
+        warned = api.post(f"{base}/processes", files={"file": ("o.bpmn", order_process("order"))}).json()
+        assert {w["element"] for w in warned["warnings"] if "external task worker" in w["message"]} == {
+            "Charge", "Ship", "Refund"}
     again = deploy(rest, ("order.bpmn", order_process("order")))  # unchanged: the same version
     assert list(again.json()["deployedProcessDefinitions"]) == [def_id]
     refused = deploy(rest, ("broken.bpmn", broken_process("broken")))
@@ -78,7 +86,7 @@ def test_modeler_deploy_and_definitions(rest, deployed):
     assert s.get(f"{rest.url}/deployment").status_code == 200
     assert rest.session().get(f"{rest.url}/version", auth=(rest.email, "wrong")).status_code == 401
     bearer = {"Authorization": f"Bearer {rest.token}"}
-    assert __import__("requests").get(f"{rest.url}/version", headers=bearer, timeout=10).status_code == 200
+    assert requests.get(f"{rest.url}/version", headers=bearer, timeout=10).status_code == 200
 
 
 def state_of(instance_id: str) -> dict:
@@ -164,6 +172,16 @@ def test_failures_with_retries_then_an_incident(rest, deployed):
     assert state_of(order) == {"status": "error", "element": "Charge",
                                "message": "External task charge: card declined again"}
     assert fetch(rest, "w3", "charge") == []  # an incident: no retries left
+    retried = requests.post(f"{url.replace('/engine-rest', '/api/v1')}/process-instances/{order}/retry",
+                            headers={"Authorization": f"Bearer {rest.token}"}, timeout=30)
+    assert retried.status_code == 200, retried.text
+    from engine.runtime import run_instance
+
+    run_instance(int(order))  # what the Celery task the retry enqueued does
+    [retry] = fetch(rest, "w3", "charge")
+    assert retry["id"] == task["id"] and retry["retries"] == 1
+    assert s.delete(f"{url}/process-instance/{order}").status_code == 204  # terminated
+    assert fetch(rest, "w3", "charge") == []
 
 
 def test_an_expired_lock_passes_the_task_to_another_worker(rest, deployed):
@@ -185,6 +203,13 @@ def test_an_expired_lock_passes_the_task_to_another_worker(rest, deployed):
     assert twice.status_code == 404 and twice.json()["type"] == "InvalidRequestException"
     listed = s.get(f"{url}/external-task?topicName=ship&processInstanceId={late}").json()
     assert [t["activityId"] for t in listed] == ["Ship"]
+    outsider = requests.Session()  # not an administrator, did not start it: sees nothing of it
+    outsider.auth = (rest.other_email, rest.other_token)
+    assert outsider.get(f"{url}/external-task/{listed[0]['id']}").status_code == 404
+    assert outsider.post(f"{url}/external-task/fetchAndLock", json={
+        "workerId": "x", "topics": [{"topicName": "ship", "lockDuration": 1000}]}).json() == []
+    refused = deploy(Rest(url, rest.other_email, rest.other_token), ("o.bpmn", order_process("order")))
+    assert refused.status_code == 403 and refused.json()["type"] == "AuthorizationException"
 
 
 def test_long_polling_waits_and_answers_when_a_task_appears(rest, deployed):
