@@ -67,7 +67,7 @@ def fetch_and_lock():
     max_tasks = int_field(data, "maxTasks", 10, low=1, high=100)
     wait_ms = int_field(data, "asyncResponseTimeout", 0, high=3_600_000)
     # Long polling by short polling: capped so that a worker never holds a server thread for long.
-    cap = current_app.config.get("ENGINE_REST_MAX_POLL_SECONDS", 20)
+    cap = float(current_app.config.get("ENGINE_REST_MAX_POLL_SECONDS", 20))
     deadline = time.monotonic() + min(wait_ms / 1000, cap)
     pause = 0.02
     while True:
