@@ -12,7 +12,7 @@ from crm.entities import REGISTRY, names
 from crm.event_types import wait_names
 from crm.events import OutboxEvent
 from engine import spiff_adapter as spiff
-from engine.deploy import get_definition, latest_version
+from engine.deploy import get_definition, get_version, latest_version
 from engine.models import (
     InstanceEvent,
     MessageWait,
@@ -200,8 +200,10 @@ def start_manually(key: str, entity: str, record_id: Any, variables: Any, *,
     return instance
 
 
-def start_by_key(key: str, variables: Any, *, actor: Actor, business_key: Any = None) -> ProcessInstance:
-    """Start the newest version with no record (Camunda's start by key) and run it to its first wait."""
+def start_by_key(key: str, variables: Any, *, actor: Actor, business_key: Any = None,
+                 number: int | None = None) -> ProcessInstance:
+    """Start the newest version (or version `number`) with no record, as Camunda's start by key or
+    id, and run it to its first wait state."""
     from engine.runtime import run_on
 
     if variables is not None and not isinstance(variables, dict):
@@ -209,7 +211,7 @@ def start_by_key(key: str, variables: Any, *, actor: Actor, business_key: Any = 
     if business_key is not None and (not isinstance(business_key, str) or len(business_key) > 255):
         raise ValidationError.from_fields({"businessKey": "Expected a string of at most 255 characters"})
     definition = get_definition(key)
-    version = latest_version(definition)
+    version = get_version(key, number) if number is not None else latest_version(definition)
     if not definition.active or definition.archived_at or version is None:
         raise ValidationError.from_fields({"key": f"Process {key!r} is not active"})
     require_starter(version, actor)

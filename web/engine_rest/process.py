@@ -55,6 +55,20 @@ def definition_xml(key: str):
     return jsonify({"id": definition_id(version), "bpmn20Xml": version.bpmn.decode("utf-8", "replace")})
 
 
+def _by_id(definition_id: str) -> tuple[str, int]:
+    """(key, version number) of a `key:version:n` process definition id; 404 otherwise."""
+    key, _, rest = definition_id.partition(":")
+    number = rest.partition(":")[0]
+    if not key or not number.isdigit() or len(number) > 9:
+        raise NotFound(f"No matching definition with id {definition_id}")
+    return key, int(number)
+
+
+@engine_rest.get("/process-definition/<definition_id>")
+def get_definition_by_id(definition_id: str):
+    return jsonify(definition_dict(deploy.get_version(*_by_id(definition_id))))
+
+
 def instance_dict(instance: ProcessInstance) -> dict:
     """An instance in Camunda's ProcessInstanceDto shape."""
     return {"id": str(instance.id), "definitionId": definition_id(instance.version),
@@ -72,6 +86,16 @@ def start_by_definition_key(key: str):
     if data.get("withVariablesInReturn"):
         out["variables"] = to_typed(instance_detail(instance, actor=g.actor)["variables"])
     return jsonify(out)
+
+
+@engine_rest.post("/process-definition/<definition_id>/start")
+def start_by_definition_id(definition_id: str):
+    """Camunda Modeler's "Start process instance" names the definition by id."""
+    key, number = _by_id(definition_id)
+    data = body()
+    instance = start_by_key(key, to_plain(data.get("variables")), actor=g.actor,
+                            business_key=data.get("businessKey"), number=number)
+    return jsonify(instance_dict(instance))
 
 
 @engine_rest.get("/process-instance")

@@ -84,6 +84,10 @@ def test_modeler_deploy_and_definitions(rest, deployed):
     assert [d["key"] for d in s.get(f"{rest.url}/process-definition?latestVersion=true").json()] == ["order"]
     assert "<bpmn:process" in s.get(f"{rest.url}/process-definition/key/order/xml").json()["bpmn20Xml"]
     assert s.get(f"{rest.url}/deployment").status_code == 200
+    assert s.get(f"{rest.url}/process-definition/{def_id}").json()["key"] == "order"
+    by_id = s.post(f"{rest.url}/process-definition/{def_id}/start", json={"businessKey": "modeler"})
+    assert by_id.status_code == 200 and by_id.json()["definitionId"] == def_id
+    assert s.delete(f"{rest.url}/process-instance/{by_id.json()['id']}").status_code == 204
     assert rest.session().get(f"{rest.url}/version", auth=(rest.email, "wrong")).status_code == 401
     bearer = {"Authorization": f"Bearer {rest.token}"}
     assert requests.get(f"{rest.url}/version", headers=bearer, timeout=10).status_code == 200
