@@ -74,8 +74,10 @@ def create_deployment():
         raise ValidationError.from_fields({"data": "The deployment holds no .bpmn file"})
     versions = [v for d in deployed for v in (d, *getattr(d, "deployed_with", []))]
     out = _deployment_dict(deployed[0], name, source)
+    decisions = {} if any(n.lower().endswith(".dmn") for n in ignored) else None  # accepted, not deployed
     out.update({"deployedProcessDefinitions": {definition_id(v): definition_dict(v) for v in versions},
-                "deployedCaseDefinitions": None, "deployedDecisionDefinitions": None,
+                "deployedCaseDefinitions": None,
+                "deployedDecisionDefinitions": decisions,
                 "deployedDecisionRequirementsDefinitions": None})
     return jsonify(out)
 

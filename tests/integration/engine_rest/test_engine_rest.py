@@ -66,6 +66,7 @@ def deployed(rest, _migrated_app):
 
 def test_modeler_deploy_and_definitions(rest, deployed):
     assert deployed["name"] == "order" and deployed["source"] == "Camunda Modeler"
+    assert deployed["deployedDecisionDefinitions"] == {}  # the .dmn part: accepted, not deployed
     [(def_id, definition)] = deployed["deployedProcessDefinitions"].items()
     assert definition["key"] == "order" and definition["version"] == 1 and def_id == definition["id"]
     with requests.Session() as api:  # the upload answer says which tasks wait for a worker
