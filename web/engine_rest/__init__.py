@@ -27,6 +27,11 @@ def _authenticate() -> None:
     from web.auth import token_user
 
     g.actor = token_user()
+    bad = [k for k, v in [*request.args.items(multi=True), *(request.view_args or {}).items()]
+           if "\x00" in str(k) + str(v)]
+    if bad:  # PostgreSQL refuses NUL in text: a 400 naming the parameter, not a 500
+        raise ValidationError.from_fields({name.replace("\x00", "\\0"): "NUL characters are not allowed"
+                                           for name in bad})
 
 
 def _camunda_error(status: int, message: str, fields: dict | None = None):
@@ -66,9 +71,14 @@ def body() -> dict:
     """The request's JSON object (an empty body counts as {}); 400 otherwise."""
     if not request.get_data():
         return {}
+    from web.api import _unstorable
+
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise ValidationError("Send a JSON object with Content-Type: application/json")
+    unstorable = _unstorable(data)  # NUL characters, numbers beyond 64 bits: 400 naming them, not a 500
+    if unstorable:
+        raise ValidationError.from_fields(unstorable)
     return data
 
 

@@ -166,6 +166,10 @@ def test_failures_with_retries_then_an_incident(rest, deployed):
     assert wrong.status_code == 409 and "w1" in wrong.json()["message"]
     bad = s.post(f"{url}/external-task/fetchAndLock", json={"workerId": "w", "topics": [{"topicName": "x"}]})
     assert bad.status_code == 400 and "topics[0].lockDuration" in bad.json()["message"]
+    nul = s.post(f"{url}/external-task/{task['id']}/complete", json={
+        "workerId": "w1", "variables": {"note": {"value": "a\x00b"}}})
+    assert nul.status_code == 400 and "variables.note.value" in nul.json()["message"]
+    assert s.get(f"{url}/process-definition/key/a%00b").status_code == 400
     failed = s.post(f"{url}/external-task/{task['id']}/failure", json={
         "workerId": "w1", "errorMessage": "card declined", "errorDetails": "trace", "retries": 1,
         "retryTimeout": 0})
