@@ -76,8 +76,8 @@ class ExternalServiceTask(ServiceTask):
         self.output_parameters = dict(output_parameters or {})
         self.result_variable = result_variable
 
-    def _execute(self, my_task: Any) -> bool:
-        """Call the handler; on failure record the error and return False (task → ERROR)."""
+    def _execute(self, my_task: Any) -> bool | None:
+        """Call the handler; on failure record the error and return False (task → ERROR), None: wait."""
         try:
             if self._call(my_task):
                 return None  # waits for an external worker (SpiffWorkflow: STARTED)
