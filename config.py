@@ -108,6 +108,9 @@ class Config:
         # A step that met a transient database error is retried this often (1, 2, 4 ... 60 s).
         self.ENGINE_MAX_RETRIES = int(os.environ.get("FLOWDESK_ENGINE_MAX_RETRIES", "8"))
         self.ENGINE_RETRY_SECONDS = 1.0
+        # /engine-rest fetchAndLock long polling holds a server thread at most this long.
+        self.ENGINE_REST_MAX_POLL_SECONDS = float(
+            os.environ.get("FLOWDESK_ENGINE_REST_MAX_POLL_SECONDS", "20"))
         # Seconds a client is told to wait (Retry-After) while the database is unavailable.
         self.RETRY_AFTER_SECONDS = 10
 

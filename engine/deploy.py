@@ -329,9 +329,24 @@ def _warnings_for(digest: str, data: bytes) -> list[dict]:
         from engine.camunda_compat import diagram_warnings
         from engine.spiff.xmlsafe import parse_xml
 
-        found = _WARNINGS[digest] = diagram_warnings(parse_xml(data))
+        root = parse_xml(data)
+        found = _WARNINGS[digest] = diagram_warnings(root) + _worker_topics(root)
         if len(_WARNINGS) > 256:  # versions never change: a small cache is enough
             _WARNINGS.pop(next(iter(_WARNINGS)))
+    return found
+
+
+def _worker_topics(root: Any) -> list[dict]:
+    """Service tasks whose topic no activity serves: they wait for an external task worker."""
+    from engine.camunda_compat import BPMN, CAMUNDA
+
+    known, found = known_topics(), []
+    for task in root.iter(f"{{{BPMN}}}serviceTask"):
+        topic = (task.get(f"{{{CAMUNDA}}}topic") or "").strip()
+        if topic and topic not in known:
+            found.append({"element": task.get("id"), "message": (
+                f"topic {topic!r} is no Flowdesk activity: the task waits for an external task worker "
+                "(/engine-rest/external-task/fetchAndLock)")})
     return found
 
 

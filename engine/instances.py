@@ -118,6 +118,9 @@ def retry_instance(instance_id: int, *, actor: Actor) -> ProcessInstance:
         raise Conflict(f"Only an instance in error can be retried (it is {instance.status})")
     wf = spiff.load(instance)
     spiff.retry_errored(wf)
+    from engine.external_tasks import reset_retries
+
+    reset_retries(instance.id)
     instance.state = spiff.dump(wf)
     instance.status = InstanceStatus.RUNNING
     _log(instance, "retried", actor, f"Retried after: {instance.error_message or 'error'}")

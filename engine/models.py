@@ -302,3 +302,30 @@ class DecisionDefinition(db.Model):
     dmn_sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+class ExternalTask(db.Model):
+    """A service task waiting for an external worker (Camunda's external task, /engine-rest)."""
+
+    __tablename__ = "external_task"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(
+        ForeignKey("process_instance.id", ondelete="CASCADE"))
+    task_uuid: Mapped[str] = mapped_column(String(36))
+    element_id: Mapped[str] = mapped_column(String(255))
+    topic: Mapped[str] = mapped_column(String(255))
+    worker_id: Mapped[str | None] = mapped_column(String(255))
+    lock_expires_at: Mapped[datetime | None]
+    retries: Mapped[int | None]  # None until a worker reports a failure (Camunda's null)
+    error_message: Mapped[str | None] = mapped_column(Text)
+    error_details: Mapped[str | None] = mapped_column(Text)
+    priority: Mapped[int] = mapped_column(default=0)
+    # The process variables when the task was reached plus its input parameters: what a fetch hands out.
+    variables: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Completed, cancelled by an event or its instance ended: kept (ids never come back, history).
+    closed_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        UniqueConstraint("instance_id", "task_uuid", name="uq_external_task_instance_task"),
+        Index("ix_external_task_topic", "topic", "lock_expires_at"),
+    )

@@ -84,6 +84,9 @@ def _advance_and_store(instance: ProcessInstance, wf: Any, completed: tuple[str,
     for entry in result.log:
         db.session.add(InstanceEvent(instance_id=instance.id, **entry))
     _sync_tasks(instance, result, variables, completed)
+    from engine.external_tasks import sync_external_tasks
+
+    sync_external_tasks(instance, result.external_tasks, variables)
     _sync_timers(instance, result.timers)
     _sync_waits(instance, result.messages, variables)
     _log_status(instance, result)
@@ -101,11 +104,13 @@ def _service_handler(instance: ProcessInstance):
     """The callback the runner calls for a service task: the activities registry."""
     def handle(topic: str, params: dict, task_uuid: str, element_id: str) -> dict | None:
         """Run the topic's activity for this task."""
-        from engine.activities import dispatch, make_context
+        from engine.activities import dispatch, make_context, topics
         from engine.decisions import DECISION_TOPIC, run_business_rule
 
         if topic == DECISION_TOPIC:  # a business rule task: the DMN decision, not an activity
             return run_business_rule(params)
+        if topic not in topics():  # no activity serves it: an external worker will (engine.external_tasks)
+            raise spiff.wait_for_worker()
         try:
             return dispatch(topic, params, make_context(instance, task_uuid, element_id))
         except Exception as exc:
@@ -249,6 +254,16 @@ def complete_user_task(instance_id: int, task_uuid: str, data: dict, *, actor: A
     except StaleDataError:
         raise Conflict("The process moved on meanwhile; reload and try again") from None
     return instance
+
+
+def run_on(instance: ProcessInstance, wf: Any) -> None:
+    """Advance a loaded instance whose workflow the caller changed and store the step (caller commits)."""
+    instance.status = InstanceStatus.RUNNING
+    try:
+        _advance_and_store(instance, wf)
+        db.session.flush()  # the lock_version check: a concurrent step fails here, not at commit
+    except StaleDataError:
+        raise Conflict("The process moved on meanwhile; reload and try again") from None
 
 
 def flush_or_conflict() -> None:

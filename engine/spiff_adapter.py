@@ -57,6 +57,7 @@ class Step:
     more: bool = False  # the step's budget ran out with work left: run the instance again
     error_details: str | None = None  # the failure's traceback, for the incident
     retrying: dict | None = None  # a failed async element reset for another attempt
+    external_tasks: list[dict] = field(default_factory=list)  # service tasks waiting for a worker
 
 
 def validate(data: bytes, topics: dict) -> Validation:
@@ -216,7 +217,7 @@ def limits(config: dict) -> Any:
 def advance(wf: Any, handler: Any, budget: Any = None) -> Step:
     """Run to the next wait state or the end of the step's `budget` (spiff_adapter.limits);
     `handler(topic, params, task_uuid, element_id)` runs activities."""
-    from engine.spiff import runner
+    from engine.spiff import external, runner
 
     def service(topic: str, params: dict, ctx: Any) -> dict | None:
         """Adapt the runner's service call to the runtime's handler."""
@@ -238,6 +239,7 @@ def advance(wf: Any, handler: Any, budget: Any = None) -> Step:
         error=error, error_details=details, completed=result.status == "completed", more=result.more,
         retrying=result.retrying,
         log=_step_log(wf, done_before, data_before, result.data), thrown=result.thrown,
+        external_tasks=external.waiting(wf),
     )
 
 
@@ -350,3 +352,30 @@ def abort_step(reason: str) -> Exception:
     from engine.spiff.specs import AbortStep
 
     return AbortStep(reason)
+
+
+def wait_for_worker() -> Exception:
+    """The exception a service handler raises for a topic an external worker serves."""
+    from engine.spiff.specs import WaitForWorker
+
+    return WaitForWorker()
+
+
+def complete_external(wf: Any, task_uuid: str, variables: dict, local: dict) -> str:
+    """Complete a task waiting for a worker; returns its element id (TaskNotOpen when it no longer waits)."""
+    from engine.spiff import external
+
+    try:
+        return external.complete(wf, task_uuid, variables, local)
+    except external.NotWaiting as exc:
+        raise TaskNotOpen(str(exc)) from None
+
+
+def throw_external_error(wf: Any, task_uuid: str, code: str, message: str | None, variables: dict) -> bool:
+    """Throw a worker's BPMN error from its task; True when an error event caught it."""
+    from engine.spiff import external
+
+    try:
+        return external.throw_error(wf, task_uuid, code, message, variables)
+    except external.NotWaiting as exc:
+        raise TaskNotOpen(str(exc)) from None

@@ -13,7 +13,7 @@ from crm.event_types import wait_names
 from crm.events import OutboxEvent
 from crm.services.pipelines import stage_process_allows
 from engine import spiff_adapter as spiff
-from engine.deploy import get_definition, latest_version
+from engine.deploy import get_definition, get_version, latest_version
 from engine.models import (
     InstanceEvent,
     MessageWait,
@@ -201,6 +201,32 @@ def start_manually(key: str, entity: str, record_id: Any, variables: Any, *,
         raise ValidationError.from_fields({"entity": (
             f"Process {key!r} starts on {starts}; it cannot be started by hand on a {entity}")}) from None
     db.session.flush()
+    return instance
+
+
+def start_by_key(key: str, variables: Any, *, actor: Actor, business_key: Any = None,
+                 number: int | None = None) -> ProcessInstance:
+    """Start the newest version (or version `number`) with no record, as Camunda's start by key or
+    id, and run it to its first wait state."""
+    from engine.runtime import run_on
+
+    if variables is not None and not isinstance(variables, dict):
+        raise ValidationError.from_fields({"variables": "Expected an object of variables"})
+    if business_key is not None and (not isinstance(business_key, str) or len(business_key) > 255):
+        raise ValidationError.from_fields({"businessKey": "Expected a string of at most 255 characters"})
+    definition = get_definition(key)
+    version = get_version(key, number) if number is not None else latest_version(definition)
+    if not definition.active or definition.archived_at or version is None:
+        raise ValidationError.from_fields({"key": f"Process {key!r} is not active"})
+    require_starter(version, actor)
+    user = actor_user(actor)
+    try:
+        instance = start_instance(
+            version, None, None, record=None, start_message=None, event={"type": "manual", "changes": {}},
+            initiator=user.id, variables=clean_variables(variables or {}), business_key=business_key)
+    except NotStartable:
+        raise ValidationError.from_fields({"key": f"Process {key!r} starts only on an event"}) from None
+    run_on(instance, spiff.load(instance))  # as Camunda: synchronously to the first wait state
     return instance
 
 

@@ -22,6 +22,7 @@ class IdConverter(IntegerConverter):
 def register(app: Flask) -> None:
     from web.api import api
     from web.auth import init_login
+    from web.engine_rest import engine_rest
     from web.headers import init_headers
     from web.pages import register_pages
     from web.probes import probes
@@ -38,9 +39,7 @@ def register(app: Flask) -> None:
     init_unavailable(app)
     app.register_blueprint(api)
     app.register_blueprint(probes)
-    from web.engine_rest_decisions import engine_rest_decisions
-
-    app.register_blueprint(engine_rest_decisions)  # the lead folds it into /engine-rest at merge
+    app.register_blueprint(engine_rest)
     register_pages(app)
 
 

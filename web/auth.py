@@ -94,3 +94,18 @@ def bearer_user() -> User:
     g.api_token = found[1]
     admin_mode.enter_request(found[0].id, found[1].admin_mode, _refused(found[0]))
     return found[0]
+
+
+def token_user() -> User:
+    """The caller from a bearer token, or HTTP Basic with the e-mail and an API token; 401 otherwise."""
+    from org.services.tokens import token_owner
+
+    auth = request.authorization
+    if auth is None or auth.type != "basic":
+        return bearer_user()
+    found = token_owner(auth.password or "")
+    if found is None or found[0].email.lower() != (auth.username or "").strip().lower():
+        raise Unauthorized("Send HTTP Basic with your e-mail and an API token, or a Bearer token")
+    g.api_token = found[1]
+    admin_mode.enter_request(found[0].id, found[1].admin_mode, _refused(found[0]))
+    return found[0]

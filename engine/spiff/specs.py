@@ -49,6 +49,14 @@ class AbortStep(Exception):
     """
 
 
+class WaitForWorker(Exception):
+    """Raised by a service handler for a topic no activity serves: an external worker does the work.
+
+    The task stays STARTED (a wait state) with its evaluated parameters in its internal data
+    until the platform completes it (engine.spiff.external).
+    """
+
+
 class ExternalServiceTask(ServiceTask):
     """A service task that calls the platform's handler for its topic with evaluated parameters."""
 
@@ -68,10 +76,11 @@ class ExternalServiceTask(ServiceTask):
         self.output_parameters = dict(output_parameters or {})
         self.result_variable = result_variable
 
-    def _execute(self, my_task: Any) -> bool:
-        """Call the handler; on failure record the error and return False (task → ERROR)."""
+    def _execute(self, my_task: Any) -> bool | None:
+        """Call the handler; on failure record the error and return False (task → ERROR), None: wait."""
         try:
-            self._call(my_task)
+            if self._call(my_task):
+                return None  # waits for an external worker (SpiffWorkflow: STARTED)
         except AbortStep:
             raise
         except Exception as exc:
@@ -81,8 +90,8 @@ class ExternalServiceTask(ServiceTask):
             return False
         return True
 
-    def _call(self, my_task: Any) -> None:
-        """Evaluate the parameters, call the handler and store its result."""
+    def _call(self, my_task: Any) -> bool:
+        """Evaluate the parameters, call the handler and store its result; True: wait for a worker."""
         engine = my_task.workflow.script_engine
         handler = getattr(engine, "service_handler", None)
         if handler is None:
@@ -97,8 +106,13 @@ class ExternalServiceTask(ServiceTask):
         context = TaskContext(
             str(my_task.id), self.bpmn_id, self.bpmn_name, self.topic, json_clean(my_task.data)
         )
-        result = handler(self.topic, params, context)
+        try:
+            result = handler(self.topic, params, context)
+        except WaitForWorker:
+            my_task._set_internal_data(external_params=params)
+            return True
         self._store_result(my_task, json_clean(result), timeout)
+        return False
 
     def _store_result(self, my_task: Any, result: Any, timeout: float) -> None:
         """Merge the handler's result into the task data following the result convention."""

@@ -1,7 +1,7 @@
 """DMN decision definitions
 
 Revision ID: 0017_dmn
-Revises: 0015_drafts
+Revises: 0016_extask
 
 decision_definition keeps every version of every deployed DMN decision (key = the decision
 id, version numbers per key as for processes) with the DMN file it came from.
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0017_dmn"
-down_revision = "0015_drafts"
+down_revision = "0016_extask"
 branch_labels = None
 depends_on = None
 

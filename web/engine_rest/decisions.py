@@ -1,8 +1,8 @@
 """Camunda 7 REST for decisions: `POST /engine-rest/decision-definition/key/{key}/evaluate`.
 
 Variables come typed as Camunda sends them (`{"x": {"value": 1, "type": "Integer"}}`); the
-answer is Camunda's list of rule results, each output typed. Its own small blueprint with
-the API's Bearer-token auth, to be folded into the /engine-rest blueprint.
+answer is Camunda's list of rule results, each output typed. Authentication and Camunda's error
+shape come from the /engine-rest blueprint (web/engine_rest/__init__.py).
 """
 from __future__ import annotations
 
@@ -10,39 +10,16 @@ import json
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, g, jsonify, request
+from flask import g, jsonify, request
 
 from engine.decisions import evaluate_decision
-from errors import ServiceError, ValidationError
-from extensions import csrf, db
+from errors import ValidationError
+from web.engine_rest import engine_rest
 
-engine_rest_decisions = Blueprint("engine_rest_decisions", __name__, url_prefix="/engine-rest")
-csrf.exempt(engine_rest_decisions)  # token-authenticated: no cookies, so no CSRF
 INT_RANGE = range(-(2**31), 2**31)
 
 
-@engine_rest_decisions.before_request
-def _authenticate() -> None:
-    from web.auth import bearer_user
-
-    g.actor = bearer_user()
-
-
-@engine_rest_decisions.errorhandler(ServiceError)
-def _camunda_error(exc: ServiceError):
-    """Camunda's error body: {type, message}."""
-    db.session.rollback()
-    kind = {404: "InvalidRequestException", 401: "AuthenticationException"}.get(
-        exc.status, "RestException")
-    return jsonify({"type": kind, "message": str(exc.message) + _fields(exc)}), exc.status
-
-
-def _fields(exc: ServiceError) -> str:
-    return "".join(f" ({name}: {text})" for name, text in (exc.fields or {}).items()
-                   if name != "variables" or text not in exc.message)
-
-
-@engine_rest_decisions.post("/decision-definition/key/<key>/evaluate")
+@engine_rest.post("/decision-definition/key/<key>/evaluate")
 def evaluate_by_key(key: str):
     body = request.get_json(silent=True)
     if not isinstance(body, dict):

@@ -1,0 +1,53 @@
+"""/engine-rest/task: the caller's user tasks (the inbox) as Camunda's TaskDto; claim, unclaim, complete."""
+from __future__ import annotations
+
+from flask import g, jsonify, request
+
+from engine import inbox
+from engine.inbox_view import list_inbox
+from engine.models import HumanTask
+from web.engine_rest import body, camunda_time, engine_rest, numeric_id
+from web.engine_rest.variables import to_plain
+
+
+def task_dict(row: HumanTask) -> dict:
+    """A user task as Camunda's TaskDto."""
+    return {"id": str(row.id), "name": row.name,
+            "assignee": str(row.assignee_id) if row.assignee_id else None,
+            "created": camunda_time(row.created_at), "due": camunda_time(row.due_at), "followUp": None,
+            "taskDefinitionKey": row.element_id, "processInstanceId": str(row.instance_id),
+            "executionId": row.task_uuid, "processDefinitionId": None, "description": None,
+            "owner": None, "priority": 50, "suspended": False, "tenantId": None, "formKey": None}
+
+
+@engine_rest.get("/task")
+def list_tasks():
+    scope = "mine" if request.args.get("assignee") else "mine,groups"
+    if request.args.get("candidateGroup") or request.args.get("unassigned") == "true":
+        scope = "groups"
+    rows = list_inbox(g.actor, scope=scope, limit=200).items
+    wanted = request.args.get("processInstanceId")
+    return jsonify([task_dict(r) for r in rows if not wanted or str(r.instance_id) == wanted])
+
+
+@engine_rest.get("/task/<task_id>")
+def get_task(task_id: str):
+    return jsonify(task_dict(inbox.get_task(numeric_id(task_id, "Task"), actor=g.actor)))
+
+
+@engine_rest.post("/task/<task_id>/claim")
+def claim_task(task_id: str):
+    inbox.claim_task(numeric_id(task_id, "Task"), actor=g.actor)
+    return "", 204
+
+
+@engine_rest.post("/task/<task_id>/unclaim")
+def unclaim_task(task_id: str):
+    inbox.release_task(numeric_id(task_id, "Task"), actor=g.actor)
+    return "", 204
+
+
+@engine_rest.post("/task/<task_id>/complete")
+def complete_task(task_id: str):
+    inbox.complete_task(numeric_id(task_id, "Task"), to_plain(body().get("variables")), actor=g.actor)
+    return "", 204
