@@ -82,6 +82,7 @@ def _register_parts(app: Flask) -> None:
     import crm.attributes
     import crm.events
     import crm.models
+    import crm.reports.models
     import crm.tasks  # noqa: F401  (registers Celery tasks)
     import drive.models
     import drive.tasks  # noqa: F401  (its tables; registers Celery tasks)

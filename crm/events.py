@@ -10,8 +10,9 @@ from typing import NamedTuple
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
-from crm.entities import REGISTRY
+from crm.entities import REGISTRY, STATUS_FIELDS
 from crm.event_types import Change, is_declared, record_event_type, state_change
+from crm.models import StageHistory
 from extensions import db
 from org.actors import Actor, actor_user, event_depth, origin_instance_id
 from org.models import utcnow
@@ -118,8 +119,19 @@ def record_event(
 
 def record_change(entity: str, change: Change, entity_id: int, changes: dict | None, *,
                   actor: Actor | None) -> OutboxEvent:
-    """Record `<entity>.<change>` (lead.created, task.deleted...) about one record."""
+    """Record `<entity>.<change>` (lead.created, task.deleted...) about one record; a new or
+    changed lead status or deal stage also gets its stage_history row (the funnel's durations)."""
+    if change in (Change.CREATED, Change.UPDATED):
+        _note_stage(entity, entity_id, changes or {})
     return record_event(record_event_type(entity, change), entity, entity_id, changes, actor=actor)
+
+
+def _note_stage(entity: str, entity_id: int, changes: dict) -> None:
+    field = STATUS_FIELDS.get(entity)
+    pair = changes.get(field) if field else None
+    if pair and pair[1]:
+        db.session.add(StageHistory(entity=entity, record_id=entity_id, from_status=pair[0],
+                                    to_status=pair[1]))
 
 
 def record_update(entity: str, entity_id: int, changes: dict, *, actor: Actor | None) -> None:
