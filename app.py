@@ -52,6 +52,8 @@ def _init_extensions(app: Flask) -> None:
     celery.conf.beat_schedule["caldav-sync"] = {  # every external calendar, both ways
         "task": "calendars.sync_all",
         "schedule": timedelta(minutes=app.config.get("CALDAV_SYNC_MINUTES", 5))}
+    celery.conf.beat_schedule["weekly-reports"] = {  # saved reports mailed once per ISO week
+        "task": "mail.weekly_reports_due", "schedule": timedelta(hours=1)}
     celery.conf.beat_schedule["drive-gc"] = {  # file bodies no version names any more
         "task": "drive.collect_garbage", "schedule": timedelta(hours=1)}
     if celery.conf.broker_url.startswith("sqla+"):  # embedded broker keeps consumed rows

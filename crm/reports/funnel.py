@@ -94,8 +94,11 @@ def _stage_rows(values: list, ranks: dict, reached: dict, current: dict, days: d
 
 
 def _closed(values: list, semantics: tuple, current: dict, days: dict) -> dict:
-    reasons = [{"reason": s.code, "name": s.name, "count": current.get(s.code, (0, 0.0))[0],
-                "amount": round(current.get(s.code, (0, 0.0))[1], 2)} for s in values if s.semantic in semantics]
+    reasons = []
+    for s in values:
+        if s.semantic in semantics:
+            n, amount = current.get(s.code, (0, 0.0))
+            reasons.append({"reason": s.code, "name": s.name, "count": n, "amount": round(amount, 2)})
     return {"count": sum(r["count"] for r in reasons), "amount": round(sum(r["amount"] for r in reasons), 2),
             "reasons": reasons}
 

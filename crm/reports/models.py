@@ -50,4 +50,5 @@ class DashboardLayout(db.Model):
     widgets: Mapped[list] = mapped_column(JSON, default=list)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    __table_args__ = (UniqueConstraint("user_id", "department_id", "workgroup_id", name="uq_dashboard_layout"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "department_id", "workgroup_id", name="uq_dashboard_layout"),)

@@ -48,7 +48,8 @@ def _ids(name: str, raw: object, errors: dict) -> tuple[int, ...]:
 def parse_period(args: dict, *, from_key: str = "from", to_key: str = "to") -> Period:
     """A Period from query-string style values; 422 naming the field on bad input."""
     errors: dict[str, str] = {}
-    period = Period(start=_date(from_key, args.get(from_key), errors), end=_date(to_key, args.get(to_key), errors),
+    period = Period(start=_date(from_key, args.get(from_key), errors),
+                    end=_date(to_key, args.get(to_key), errors),
                     responsible_ids=_ids("responsible_id", args.get("responsible_id"), errors),
                     department_ids=_ids("department_id", args.get("department_id"), errors))
     if period.start and period.end and period.start > period.end:
@@ -71,7 +72,8 @@ def scoped(entity: str, period: Period, *, actor: object) -> Select:
     if period.start:
         stmt = stmt.where(model.created_at >= datetime.combine(period.start, datetime.min.time()))
     if period.end:
-        stmt = stmt.where(model.created_at < datetime.combine(period.end + timedelta(days=1), datetime.min.time()))
+        after = datetime.combine(period.end + timedelta(days=1), datetime.min.time())
+        stmt = stmt.where(model.created_at < after)
     if period.responsible_ids:
         stmt = stmt.where(model.responsible_id.in_(period.responsible_ids))
     if period.department_ids:
