@@ -2,13 +2,13 @@
 // app.js/app.css: every page. viewer.js/.css: pages that show diagrams (bpmn-js NavigatedViewer,
 // about 60 KB gzipped). modeler.js/.css: the process designer only (bpmn-js Modeler, the
 // Camunda properties panel and element templates, about 600 KB gzipped). calendar.js: the
-// calendar page only (FullCalendar).
+// calendar page only (FullCalendar). reports.js: the report pages (Chart.js).
 import * as esbuild from "esbuild";
 
 const loaders = { ".woff": "file", ".woff2": "file", ".ttf": "file", ".eot": "file", ".svg": "file" };
 
 await esbuild.build({
-  entryPoints: ["src/app.js", "src/app.css", "src/viewer.js", "src/modeler.js", "src/calendar.js", "src/drive.js"],
+  entryPoints: ["src/app.js", "src/app.css", "src/viewer.js", "src/modeler.js", "src/calendar.js", "src/drive.js", "src/reports.js"],
   bundle: true,
   format: "esm",
   target: "es2020",

@@ -35,6 +35,7 @@ def register_pages(app: Flask) -> None:
         profile,
         record_edit,
         records,
+        reports,
         search,
         structure,
         tasks,
