@@ -44,7 +44,8 @@ def world(app, api, api_for):
         for stage in path:
             assert api.patch(f"/deals/{ids[title]}", {"stage": stage}).status_code == 200
     for title, status in (("lead 1", "NEW"), ("lead 2", "CONVERTED")):
-        r = api.post("/leads", {"title": title, "responsible_id": users["manager_a"].id})
+        source = "web" if status == "NEW" else "fair"
+        r = api.post("/leads", {"title": title, "source": source, "responsible_id": users["manager_a"].id})
         if status != "NEW":
             assert api.patch(f"/leads/{r.json['id']}", {"status": status}).status_code == 200
     _space_history(db, utcnow() - timedelta(days=10))
@@ -155,3 +156,53 @@ def test_saved_report_shared_with_a_department_and_mailed_weekly(world):
     mail = db.session.get(SystemMail, mail_id)
     assert mail.to_address == "manager_a@example.com" and mail.kind == "report" and "WON | 100.0" in mail.body
     assert due_report_ids(utcnow()) == [] and db.session.get(SavedReport, rid).last_mailed
+
+
+def test_dashboard_widgets_drill_down_and_layouts_are_chosen_or_shared(world, app, admin):
+    import re
+
+    from crm.models import StageHistory
+    from extensions import db
+    from org.models import utcnow
+    from tests.support.browser import session_client
+    from transactions import unit_of_work
+
+    with unit_of_work():  # h1 was won just now
+        won = (StageHistory.record_id == world["ids"]["h1"]) & (StageHistory.to_status == "WON")
+        db.session.execute(update(StageHistory).where(won).values(changed_at=utcnow()))
+    users = world["users"]
+    widgets = lambda html: re.findall(r'data-widget="(\w+)"', html)  # noqa: E731
+    page = session_client(app, users["manager_b"]).get("/").get_data(as_text=True)
+    assert widgets(page) == ["counts", "tasks", "agenda", "deals_by_stage", "won", "leads_by_source"]
+    assert 'href="/deals?status=NEGOTIATION&amp;responsible=me"' in page
+    head = session_client(app, users["head_b"]).get("/").get_data(as_text=True)
+    assert re.search(r'data-won="this">1<', head) and re.search(r'data-won="last">0<', head)
+    manager_a = session_client(app, users["manager_a"])
+    home = manager_a.get("/").get_data(as_text=True)
+    assert 'href="/leads?source=web"' in home
+    listed = manager_a.get("/leads?source=web").get_data(as_text=True)
+    assert "lead 1" in listed and "lead 2" not in listed
+    boss = session_client(app, admin)
+    assert "incidents" in widgets(boss.get("/").get_data(as_text=True))
+
+    chosen = {"widget": ["won", "counts"], "pos_won": "2", "pos_counts": "1"}
+    saved = manager_a.post("/dashboard/layout", data=chosen)
+    assert saved.status_code == 302
+    assert widgets(manager_a.get("/").get_data(as_text=True)) == ["counts", "won"]
+    share = {"widget": ["leads_by_source"], "target": f"department:{world['deps']['Sales B'].id}"}
+    assert manager_a.post("/dashboard/layout/share", data=share).status_code == 403
+    assert boss.post("/dashboard/layout/share", data=share).status_code == 302
+    head_page = session_client(app, users["head_b"]).get("/").get_data(as_text=True)
+    assert widgets(head_page) == ["leads_by_source"]
+    assert widgets(manager_a.get("/").get_data(as_text=True)) == ["counts", "won"]  # their own choice stays
+
+    funnel = manager_a.get("/reports/funnel?entity=deal").get_data(as_text=True)
+    assert "data-chart=" in funnel and "Negotiation" in funnel
+    assert 'src="/static/dist/reports.js' in funnel
+    assert manager_a.get("/reports/funnel/export.csv").data.decode("utf-8-sig").startswith("Stage,Name,Count")
+    made = manager_a.post("/reports", data={"name": "By month", "entity": "deal", "group1": "created_at",
+                                            "unit1": "month", "group2": "stage", "measure": "count",
+                                            "chart": "line"})
+    assert made.status_code == 302, made.get_data(as_text=True)
+    view = manager_a.get(made.headers["Location"]).get_data(as_text=True)
+    assert 'id="report-table"' in view and "WON" in view and "data-chart=" in view
