@@ -130,8 +130,12 @@ def _note_stage(entity: str, entity_id: int, changes: dict) -> None:
     field = STATUS_FIELDS.get(entity)
     pair = changes.get(field) if field else None
     if pair and pair[1]:
+        now = utcnow()
+        db.session.execute(update(StageHistory).where(
+            StageHistory.entity == entity, StageHistory.record_id == entity_id,
+            StageHistory.left_at.is_(None)).values(left_at=now))
         db.session.add(StageHistory(entity=entity, record_id=entity_id, from_status=pair[0],
-                                    to_status=pair[1]))
+                                    to_status=pair[1], changed_at=now))
 
 
 def record_update(entity: str, entity_id: int, changes: dict, *, actor: Actor | None) -> None:

@@ -203,5 +203,9 @@ class StageHistory(db.Model):
     from_status: Mapped[str | None] = mapped_column(String(32))
     to_status: Mapped[str] = mapped_column(String(32))
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the record moved on (None: still there), so a stay's length needs no window function.
+    left_at: Mapped[datetime | None]
 
-    __table_args__ = (Index("ix_stage_history_record", "entity", "record_id", "changed_at"),)
+    # Covering: the funnel reads a record's stages and their times from the index alone.
+    __table_args__ = (Index("ix_stage_history_record", "entity", "record_id", "to_status", "changed_at",
+                            "left_at"),)

@@ -3,7 +3,7 @@ conversion from the stage before, the average days spent in it; won, lost (per l
 reasons) and leads converted into deals. Every figure is over the access-scoped list query."""
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select
+from sqlalchemy import ColumnElement, Select, and_, case, extract, func, literal, select
 
 from crm.entities import REGISTRY, STATUS_FIELDS
 from crm.models import Deal, StageHistory
@@ -31,61 +31,50 @@ def _ranks(entity: str) -> tuple[list, dict[str, int]]:
     return values, ranks
 
 
-def _reached(entity: str, base: Select, ranks: dict[str, int]) -> dict[int, tuple[int, float]]:
-    """{furthest rank reached: (records, amount)}: history and the current stage both count."""
-    rec = base.subquery()
-    status = rec.c[STATUS_FIELDS[entity]]
-    hist = select(StageHistory.record_id.label("rid"),
-                  func.max(_rank(StageHistory.to_status, ranks)).label("r")).where(
-        StageHistory.entity == entity).group_by(StageHistory.record_id).subquery()
-    current = _rank(status, ranks)
-    reached = case((hist.c.r > current, hist.c.r), else_=current)
-    per = select(reached.label("reached"), rec.c.amount.label("amount")).select_from(
-        rec.outerjoin(hist, hist.c.rid == rec.c.id)).subquery()
-    rows = db.session.execute(select(per.c.reached, func.count(), func.coalesce(func.sum(per.c.amount), 0))
-                              .group_by(per.c.reached))
-    return {r: (n, float(a)) for r, n, a in rows}
-
-
-def _current(entity: str, base: Select) -> dict[str, tuple[int, float]]:
-    rec = base.subquery()
-    status = rec.c[STATUS_FIELDS[entity]]
-    rows = db.session.execute(select(status, func.count(), func.coalesce(func.sum(rec.c.amount), 0))
-                              .group_by(status))
-    return {s: (n, float(a)) for s, n, a in rows}
+def _per_stage(entity: str, base: Select, ranks: dict[str, int]) -> dict[tuple[str, int], tuple[int, float]]:
+    """{(current stage, furthest rank reached): (records, amount)} in one pass: each readable
+    record with the highest stage its history holds (the current one counts too)."""
+    model, h = REGISTRY[entity].model, StageHistory
+    status = getattr(model, STATUS_FIELDS[entity])
+    furthest = func.max(_rank(h.to_status, ranks)).label("r")
+    per = base.with_only_columns(model.id, status.label("stage"), model.amount.label("amount"), furthest) \
+        .select_from(model).outerjoin(h, and_(h.entity == entity, h.record_id == model.id)) \
+        .group_by(model.id).subquery()
+    current = _rank(per.c.stage, ranks)
+    reached = case((per.c.r > current, per.c.r), else_=current)
+    amount = func.coalesce(func.sum(per.c.amount), 0)
+    rows = db.session.execute(
+        select(per.c.stage, reached, func.count(), amount).group_by(per.c.stage, reached))
+    return {(s, r): (n, float(a)) for s, r, n, a in rows}
 
 
 def days_between(start: ColumnElement, end: ColumnElement) -> ColumnElement:
     """end - start in days (fractional) on SQLite and PostgreSQL."""
     if db.engine.dialect.name == "sqlite":
         return func.julianday(end) - func.julianday(start)
-    return func.extract("epoch", end - start) / 86400.0
+    return extract("epoch", end - start) / 86400.0
 
 
 def _avg_days(entity: str, base: Select) -> dict[str, float]:
     """Average days a stay in each stage lasted (a stay still going counts up to now)."""
-    ids = base.with_only_columns(REGISTRY[entity].model.id).subquery()
-    h = StageHistory
-    left = func.lead(h.changed_at).over(partition_by=h.record_id, order_by=(h.changed_at, h.id))
-    stays = select(h.to_status.label("stage"), h.changed_at.label("entered"), left.label("left")).where(
-        h.entity == entity, h.record_id.in_(select(ids.c.id))).subquery()
-    ended = func.coalesce(stays.c.left, literal(utcnow()))
-    rows = db.session.execute(select(stays.c.stage, func.avg(days_between(stays.c.entered, ended)))
-                              .group_by(stays.c.stage))
-    return {s: round(float(d), 2) for s, d in rows if d is not None}
+    model, h = REGISTRY[entity].model, StageHistory
+    spent = days_between(h.changed_at, func.coalesce(h.left_at, literal(utcnow())))
+    stmt = base.with_only_columns(h.to_status, func.avg(spent)).select_from(model).join(
+        h, and_(h.entity == entity, h.record_id == model.id)).group_by(h.to_status)
+    return {s: round(float(d), 2) for s, d in db.session.execute(stmt) if d is not None}
 
 
 def _ratio(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def _stage_rows(values: list, ranks: dict, reached: dict, current: dict, days: dict) -> list[dict]:
+def _stage_rows(values: list, ranks: dict, per: dict, days: dict) -> list[dict]:
     out, before = [], None
     for s in [v for v in values if v.semantic == Semantic.OPEN]:
         rank = ranks[s.code]
-        count = sum(n for r, (n, _) in reached.items() if r >= rank)
-        amount = sum(a for r, (_, a) in reached.items() if r >= rank)
-        now = current.get(s.code, (0, 0.0))
+        count = sum(n for (_, r), (n, _) in per.items() if r >= rank)
+        amount = sum(a for (_, r), (_, a) in per.items() if r >= rank)
+        now = _current(per).get(s.code, (0, 0.0))
         out.append({"stage": s.code, "name": s.name, "count": count, "amount": round(amount, 2),
                     "conversion": _ratio(count, before) if before is not None else None,
                     "avg_days": days.get(s.code), "current": now[0], "current_amount": round(now[1], 2)})
@@ -93,7 +82,16 @@ def _stage_rows(values: list, ranks: dict, reached: dict, current: dict, days: d
     return out
 
 
-def _closed(values: list, semantics: tuple, current: dict, days: dict) -> dict:
+def _current(per: dict) -> dict[str, tuple[int, float]]:
+    """{current stage: (records, amount)}."""
+    out: dict[str, tuple[int, float]] = {}
+    for (stage, _), (n, a) in per.items():
+        was = out.get(stage, (0, 0.0))
+        out[stage] = (was[0] + n, was[1] + a)
+    return out
+
+
+def _closed(values: list, semantics: tuple, current: dict) -> dict:
     reasons = []
     for s in values:
         if s.semantic in semantics:
@@ -119,10 +117,11 @@ def funnel(entity: str, period: Period, *, actor: Actor) -> dict:
     check_entity(entity, ("deal", "lead"))
     values, ranks = _ranks(entity)
     base = scoped(entity, period, actor=actor)
-    reached, current, days = _reached(entity, base, ranks), _current(entity, base), _avg_days(entity, base)
-    stages = _stage_rows(values, ranks, reached, current, days)
-    won = _closed(values, WON[entity], current, days)
-    lost = _closed(values, LOST[entity], current, days)
+    per, days = _per_stage(entity, base, ranks), _avg_days(entity, base)
+    current = _current(per)
+    stages = _stage_rows(values, ranks, per, days)
+    won = _closed(values, WON[entity], current)
+    lost = _closed(values, LOST[entity], current)
     total = sum(n for n, _ in current.values())
     won["conversion"] = _ratio(won["count"], stages[0]["count"] if stages else total)
     lost["conversion"] = _ratio(lost["count"], total)
@@ -130,4 +129,3 @@ def funnel(entity: str, period: Period, *, actor: Actor) -> dict:
             "lead_to_deal": lead_to_deal(period, actor=actor)}
 
 
-__all__ = ["funnel", "lead_to_deal", "days_between", "and_"]

@@ -27,9 +27,11 @@ def upgrade():
         sa.Column("from_status", sa.String(length=32), nullable=True),
         sa.Column("to_status", sa.String(length=32), nullable=False),
         sa.Column("changed_at", sa.DateTime(), nullable=False),
+        sa.Column("left_at", sa.DateTime(), nullable=True),
         sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index("ix_stage_history_record", "stage_history", ["entity", "record_id", "changed_at"])
+    op.create_index("ix_stage_history_record", "stage_history",
+                    ["entity", "record_id", "to_status", "changed_at", "left_at"])
     _reports_tables()
     for entity, field in STATUS.items():
         _backfill(entity, field)
@@ -98,10 +100,11 @@ def _backfill(entity, field):
     for record_id, created, current in conn.execute(sa.text(
             f"SELECT id, created_at, {field} FROM {entity}")).all():
         seq = changes.get(record_id, [])
-        out.append({"entity": entity, "record_id": record_id, "from_status": None,
-                    "to_status": (seq[0][0] if seq and seq[0][0] else current), "changed_at": created})
+        first = seq[0][0] if seq and seq[0][0] else current
+        stays = [(None, first, created)] + seq
         out += [{"entity": entity, "record_id": record_id, "from_status": old, "to_status": new,
-                 "changed_at": at} for old, new, at in seq]
+                 "changed_at": at, "left_at": stays[i + 1][2] if i + 1 < len(stays) else None}
+                for i, (old, new, at) in enumerate(stays)]
         if len(out) >= 5000:
             _insert(out)
             out = []
@@ -111,7 +114,7 @@ def _backfill(entity, field):
 def _insert(rows):
     if rows:
         table = sa.table("stage_history", sa.column("entity"), sa.column("record_id"),
-                         sa.column("from_status"), sa.column("to_status"), sa.column("changed_at"))
+                         sa.column("from_status"), sa.column("to_status"), sa.column("changed_at"), sa.column("left_at"))
         op.bulk_insert(table, rows)
 
 

@@ -63,9 +63,12 @@ def _space_history(db, start):
                                   .order_by(StageHistory.id)).all()
         seen: dict = {}
         for hid, rid, entity in rows:
-            n = seen[(entity, rid)] = seen.get((entity, rid), -1) + 1
-            db.session.execute(update(StageHistory).where(StageHistory.id == hid)
-                               .values(changed_at=start + timedelta(days=2 * n)))
+            seen.setdefault((entity, rid), []).append(hid)
+        for ids in seen.values():
+            for n, hid in enumerate(ids):
+                left = start + timedelta(days=2 * n + 2) if n + 1 < len(ids) else None
+                db.session.execute(update(StageHistory).where(StageHistory.id == hid)
+                                   .values(changed_at=start + timedelta(days=2 * n), left_at=left))
 
 
 def _stages(data):
