@@ -36,12 +36,17 @@ def _per_stage(entity: str, base: Select, ranks: dict[str, int]) -> dict[tuple[s
     record with the highest stage its history holds (the current one counts too)."""
     model, h = REGISTRY[entity].model, StageHistory
     status = getattr(model, STATUS_FIELDS[entity])
-    furthest = func.max(_rank(h.to_status, ranks)).label("r")
-    per = base.with_only_columns(model.id, status.label("stage"), model.amount.label("amount"), furthest) \
-        .select_from(model).outerjoin(h, and_(h.entity == entity, h.record_id == model.id)) \
-        .group_by(model.id).subquery()
-    current = _rank(per.c.stage, ranks)
-    reached = case((per.c.r > current, per.c.r), else_=current)
+    # History first grouped per record (only the readable records'), then joined: a streaming
+    # aggregate over the covering index. Grouping the join by record spilled to disk on
+    # PostgreSQL at 200,000 deals, and a correlated lookup per record was slower still.
+    ids = base.with_only_columns(model.id)
+    furthest = select(h.record_id.label("rid"), func.max(_rank(h.to_status, ranks)).label("r")).where(
+        h.entity == entity, h.record_id.in_(ids)).group_by(h.record_id).subquery()
+    per = base.with_only_columns(status.label("stage"), model.amount.label("amount"), furthest.c.r) \
+        .select_from(model).outerjoin(furthest, furthest.c.rid == model.id).subquery()
+    # The furthest stage in the history or the current one, whichever lies further.
+    larger = func.greatest if db.engine.dialect.name == "postgresql" else func.max
+    reached = larger(func.coalesce(per.c.r, -1), _rank(per.c.stage, ranks))
     amount = func.coalesce(func.sum(per.c.amount), 0)
     rows = db.session.execute(
         select(per.c.stage, reached, func.count(), amount).group_by(per.c.stage, reached))

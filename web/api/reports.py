@@ -5,6 +5,7 @@ from flask import Response, g, jsonify, request
 
 from crm.reports import export
 from crm.reports.funnel import funnel
+from crm.reports.layouts import layout_for, save_my_layout, share_layout
 from crm.reports.saved import delete_report, list_reports, report_to_dict, run_saved, save_report
 from crm.reports.scope import parse_period
 from web.api import api, json_body
@@ -56,6 +57,28 @@ def report_delete(report_id: int):
 @api.get("/reports/<int:report_id>/data")
 def report_data(report_id: int):
     return jsonify(run_saved(report_id, actor=g.actor))
+
+
+@api.get("/dashboard/layout")
+def dashboard_layout():
+    widgets, source = layout_for(g.actor)
+    return jsonify({"widgets": widgets, "source": source})
+
+
+@api.put("/dashboard/layout")
+def dashboard_layout_save():
+    row = save_my_layout(json_body().get("widgets"), actor=g.actor)
+    return jsonify({"widgets": row.widgets, "source": "mine"})
+
+
+@api.post("/dashboard/layouts")
+def dashboard_layout_share():
+    """An administrator shares a layout with a department or a workgroup."""
+    body = json_body()
+    ids = {k: body.get(k) if isinstance(body.get(k), int) and not isinstance(body.get(k), bool) else None
+           for k in ("department_id", "workgroup_id")}
+    row = share_layout(body.get("widgets"), actor=g.actor, **ids)
+    return jsonify({"widgets": row.widgets, **ids}), 201
 
 
 from web.api import reports_docs  # noqa: E402,F401  (the OpenAPI description)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from crm.reports.export import MEDIA
+from crm.reports.layouts import WIDGETS
 from web.api.openapi import op, ref, register_paths
 
 TAG = "Reports"
@@ -40,7 +41,18 @@ SCHEMAS = {
     "ReportData": {"type": "object", "required": ["columns", "rows"], "properties": {
         "columns": {"type": "array", "items": {"type": "string"}}, "rows": {"type": "array"}}},
 }
+LAYOUT = {"type": "object", "required": ["widgets"], "properties": {
+    "widgets": {"type": "array", "items": {"type": "string", "enum": list(WIDGETS)}},
+    "source": {"type": "string", "enum": ["mine", "shared", "default"]}}}
+SHARE = {"type": "object", "required": ["widgets"], "properties": {
+    "widgets": {"type": "array", "items": {"type": "string", "enum": list(WIDGETS)}},
+    "department_id": {"type": ["integer", "null"]}, "workgroup_id": {"type": ["integer", "null"]}}}
 PATHS = {
+    "/dashboard/layout": {
+        "get": op("Your dashboard's widgets, in order", tag=TAG, response=LAYOUT),
+        "put": op("Choose and order your dashboard's widgets", tag=TAG, body=LAYOUT, response=LAYOUT)},
+    "/dashboard/layouts": {"post": op("Share a dashboard layout with a department or workgroup "
+                                      "(administrators)", tag=TAG, status="201", body=SHARE, response=SHARE)},
     "/reports/funnel": {"get": op("The sales funnel over the records you may read", tag=TAG, params=Q,
                                   response=ref("Funnel"))},
     **{f"/reports/funnel.{fmt}": {"get": op(f"The sales funnel as {fmt.upper()}", tag=TAG, params=Q,

@@ -198,6 +198,13 @@ def test_dashboard_widgets_drill_down_and_layouts_are_chosen_or_shared(world, ap
     head_page = session_client(app, users["head_b"]).get("/").get_data(as_text=True)
     assert widgets(head_page) == ["leads_by_source"]
     assert widgets(manager_a.get("/").get_data(as_text=True)) == ["counts", "won"]  # their own choice stays
+    api_a, outsider = world["api"]["manager_a"], world["api"]["outsider"]
+    assert api_a.get("/dashboard/layout").json == {"widgets": ["counts", "won"], "source": "mine"}
+    assert set(api_a.put("/dashboard/layout", {"widgets": ["nope"]}).json["fields"]) == {"widgets"}
+    to_a = {"widgets": ["agenda"], "department_id": world["deps"]["Sales A"].id}
+    assert outsider.post("/dashboard/layouts", to_a).status_code == 403
+    assert world["admin"].post("/dashboard/layouts", to_a).status_code == 201
+    assert outsider.get("/dashboard/layout").json == {"widgets": ["agenda"], "source": "shared"}
 
     funnel = manager_a.get("/reports/funnel?entity=deal").get_data(as_text=True)
     assert "data-chart=" in funnel and "Negotiation" in funnel
