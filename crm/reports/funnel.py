@@ -31,20 +31,30 @@ def _ranks(entity: str) -> tuple[list, dict[str, int]]:
     return values, ranks
 
 
-def _per_stage(entity: str, base: Select, ranks: dict[str, int]) -> dict[tuple[str, int], tuple[int, float]]:
-    """{(current stage, furthest rank reached): (records, amount)} in one pass: each readable
-    record with the highest stage its history holds (the current one counts too)."""
+def _furthest(entity: str, base: Select, ranks: dict[str, int]) -> Select:
+    """Each readable record's stage, amount and the furthest rank its history holds (r).
+
+    PostgreSQL: the history grouped per readable record first, then joined (grouping the join by
+    record spilled to disk at 200,000 deals). SQLite: the join grouped by record, which walks
+    the scope's index and probes the history's (the other shape scanned all history even for
+    an empty department)."""
     model, h = REGISTRY[entity].model, StageHistory
     status = getattr(model, STATUS_FIELDS[entity])
-    # History first grouped per record (only the readable records'), then joined: a streaming
-    # aggregate over the covering index. Grouping the join by record spilled to disk on
-    # PostgreSQL at 200,000 deals, and a correlated lookup per record was slower still.
-    ids = base.with_only_columns(model.id)
-    furthest = select(h.record_id.label("rid"), func.max(_rank(h.to_status, ranks)).label("r")).where(
-        h.entity == entity, h.record_id.in_(ids)).group_by(h.record_id).subquery()
-    per = base.with_only_columns(status.label("stage"), model.amount.label("amount"), furthest.c.r) \
-        .select_from(model).outerjoin(furthest, furthest.c.rid == model.id).subquery()
-    # The furthest stage in the history or the current one, whichever lies further.
+    rank, cols = func.max(_rank(h.to_status, ranks)), (status.label("stage"), model.amount.label("amount"))
+    if db.engine.dialect.name == "postgresql":
+        ids = base.with_only_columns(model.id)
+        furthest = select(h.record_id.label("rid"), rank.label("r")).where(
+            h.entity == entity, h.record_id.in_(ids)).group_by(h.record_id).subquery()
+        return base.with_only_columns(*cols, furthest.c.r).select_from(model).outerjoin(
+            furthest, furthest.c.rid == model.id)
+    return base.with_only_columns(*cols, rank.label("r")).select_from(model).outerjoin(
+        h, and_(h.entity == entity, h.record_id == model.id)).group_by(model.id)
+
+
+def _per_stage(entity: str, base: Select, ranks: dict[str, int]) -> dict[tuple[str, int], tuple[int, float]]:
+    """{(current stage, furthest rank reached): (records, amount)}: the history's furthest stage
+    or the current one, whichever lies further."""
+    per = _furthest(entity, base, ranks).subquery()
     larger = func.greatest if db.engine.dialect.name == "postgresql" else func.max
     reached = larger(func.coalesce(per.c.r, -1), _rank(per.c.stage, ranks))
     amount = func.coalesce(func.sum(per.c.amount), 0)

@@ -10,7 +10,7 @@ from errors import ValidationError
 from extensions import db
 from org.actors import Actor, actor_user
 from org.admin import require_admin
-from org.models import Department, DepartmentMember
+from org.models import Department, DepartmentMember, valid_id
 from org.workgroups import Workgroup, WorkgroupMember
 
 WIDGETS = {
@@ -81,7 +81,7 @@ def share_layout(widgets: object, *, actor: Actor, department_id: int | None = N
     if (department_id is None) == (workgroup_id is None):
         raise ValidationError.from_fields({"department_id": "Give a department or a workgroup"})
     model, key = (Department, department_id) if department_id is not None else (Workgroup, workgroup_id)
-    if db.session.get(model, key) is None:
+    if not valid_id(key) or db.session.get(model, key) is None:
         field = "department_id" if department_id is not None else "workgroup_id"
         raise ValidationError.from_fields({field: f"No such {model.__tablename__}"})
     return _upsert(clean_widgets(widgets), department_id=department_id, workgroup_id=workgroup_id)

@@ -9,7 +9,7 @@ from crm.reports.models import ReportShare, SavedReport
 from errors import Forbidden, NotFound, ValidationError
 from extensions import db
 from org.actors import Actor, actor_user
-from org.models import Department, DepartmentMember
+from org.models import Department, DepartmentMember, valid_id
 from org.workgroups import Workgroup, WorkgroupMember
 
 
@@ -47,7 +47,8 @@ def get_report(report_id: int, *, actor: Actor, edit: bool = False) -> SavedRepo
 
 
 def _apply(report: SavedReport, data: dict) -> None:
-    name = str(data.get("name", report.name or "")).strip()
+    name = data.get("name", report.name or "")
+    name = name.strip() if isinstance(name, str) else ""
     if not name or len(name) > 200:
         raise ValidationError.from_fields({"name": "A name of 1 to 200 characters"})
     entity = data.get("entity", report.entity)
@@ -72,7 +73,8 @@ def save_report(data: dict, *, actor: Actor, report_id: int | None = None) -> Sa
 def _share(report: SavedReport, raw: object) -> None:
     raw = raw if isinstance(raw, dict) else {}
     depts, groups = raw.get("department_ids") or [], raw.get("workgroup_ids") or []
-    if not all(isinstance(i, int) for i in [*depts, *groups]):
+    if not isinstance(depts, list) or not isinstance(groups, list) or not all(
+            valid_id(i) and isinstance(i, int) for i in [*depts, *groups]):
         raise ValidationError.from_fields({"share": "department_ids and workgroup_ids: lists of ids"})
     found_d = set(db.session.scalars(select(Department.id).where(Department.id.in_(depts))))
     found_g = set(db.session.scalars(select(Workgroup.id).where(Workgroup.id.in_(groups))))
