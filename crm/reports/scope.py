@@ -7,13 +7,13 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import Select, or_
 
-from crm.entities import REGISTRY
+from crm.entities import ENTITIES, REGISTRY
 from crm.services.records import select_records
 from errors import ValidationError
 from extensions import db
 from org.models import Department, valid_id
 
-REPORT_ENTITIES = ("lead", "deal", "contact", "company")
+REPORT_ENTITIES = tuple(ENTITIES)  # the generic records (leads, contacts, companies, deals)
 
 
 @dataclass(frozen=True)
