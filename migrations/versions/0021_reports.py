@@ -65,6 +65,10 @@ def _reports_tables():
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_report_share_report_id", "report_share", ["report_id"])
+    _layout_table()
+
+
+def _layout_table():
     op.create_table(
         "dashboard_layout",
         sa.Column("id", sa.Integer(), nullable=False),
