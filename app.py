@@ -65,6 +65,8 @@ def _init_extensions(app: Flask) -> None:
     celery.conf.beat_schedule["caldav-sync"] = {  # every external calendar, both ways
         "task": "calendars.sync_all",
         "schedule": timedelta(minutes=app.config.get("CALDAV_SYNC_MINUTES", 5))}
+    celery.conf.beat_schedule["weekly-reports"] = {  # saved reports mailed once per ISO week
+        "task": "mail.weekly_reports_due", "schedule": timedelta(hours=1)}
     celery.conf.beat_schedule["drive-gc"] = {  # file bodies no version names any more
         "task": "drive.collect_garbage", "schedule": timedelta(hours=1)}
     if app.config.get("BACKUP_DIR"):  # scheduled backups with retention (docs/backup.md)
@@ -98,6 +100,7 @@ def _register_parts(app: Flask) -> None:
     import crm.attributes
     import crm.events
     import crm.models
+    import crm.reports.models
     import crm.tasks  # noqa: F401  (registers Celery tasks)
     import drive.models
     import drive.tasks  # noqa: F401  (its tables; registers Celery tasks)

@@ -11,8 +11,9 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 import correlation
-from crm.entities import REGISTRY
+from crm.entities import REGISTRY, STATUS_FIELDS
 from crm.event_types import Change, is_declared, record_event_type, state_change
+from crm.models import StageHistory
 from extensions import db
 from org.actors import Actor, actor_user, event_depth, origin_instance_id
 from org.models import utcnow
@@ -122,8 +123,23 @@ def record_event(
 
 def record_change(entity: str, change: Change, entity_id: int, changes: dict | None, *,
                   actor: Actor | None) -> OutboxEvent:
-    """Record `<entity>.<change>` (lead.created, task.deleted...) about one record."""
+    """Record `<entity>.<change>` (lead.created, task.deleted...) about one record; a new or
+    changed lead status or deal stage also gets its stage_history row (the funnel's durations)."""
+    if change in (Change.CREATED, Change.UPDATED):
+        _note_stage(entity, entity_id, changes or {})
     return record_event(record_event_type(entity, change), entity, entity_id, changes, actor=actor)
+
+
+def _note_stage(entity: str, entity_id: int, changes: dict) -> None:
+    field = STATUS_FIELDS.get(entity)
+    pair = changes.get(field) if field else None
+    if pair and pair[1]:
+        now = utcnow()
+        db.session.execute(update(StageHistory).where(
+            StageHistory.entity == entity, StageHistory.record_id == entity_id,
+            StageHistory.left_at.is_(None)).values(left_at=now))
+        db.session.add(StageHistory(entity=entity, record_id=entity_id, from_status=pair[0],
+                                    to_status=pair[1], changed_at=now))
 
 
 def record_update(entity: str, entity_id: int, changes: dict, *, actor: Actor | None) -> None:

@@ -214,3 +214,23 @@ class TaskLink(db.Model):
 
     __table_args__ = (Index("ix_task_link_record", "entity", "record_id"),)
 
+
+
+class StageHistory(db.Model):
+    """One entry of a lead's status or a deal's stage (the funnel's time in each stage): written
+    with the change, in its transaction (crm.events.record_change)."""
+
+    __tablename__ = "stage_history"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity: Mapped[str] = mapped_column(String(16))
+    record_id: Mapped[int]
+    from_status: Mapped[str | None] = mapped_column(String(32))
+    to_status: Mapped[str] = mapped_column(String(32))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the record moved on (None: still there), so a stay's length needs no window function.
+    left_at: Mapped[datetime | None]
+
+    # Covering: the funnel reads a record's stages and their times from the index alone.
+    __table_args__ = (Index("ix_stage_history_record", "entity", "record_id", "to_status", "changed_at",
+                            "left_at"),)

@@ -6,6 +6,6 @@ IMAP), the poller and the Celery tasks are mail's own (tests/unit/test_public_su
 """
 
 PUBLIC_MODULES = (
-    "mail.crypto", "mail.models", "mail.outbox", "mail.outgoing", "mail.sanitize", "mail.services",
-    "mail.states",
+    "mail.crypto", "mail.models", "mail.outbox", "mail.outgoing", "mail.report_mail",
+    "mail.sanitize", "mail.services", "mail.states",
 )

@@ -95,3 +95,24 @@ def release_held_mail() -> int:
     from mail.outbox import release_held_now
 
     return release_held_now()
+
+
+@shared_task(name="mail.weekly_reports_due", ignore_result=True)
+def weekly_reports_due() -> int:
+    """Beat: queue one task per saved report not yet mailed this week."""
+    from mail.report_mail import due_report_ids
+
+    ids = due_report_ids(utcnow())
+    db.session.remove()
+    for report_id in ids:
+        mail_weekly_report.delay(report_id)
+    return len(ids)
+
+
+@shared_task(name="mail.mail_weekly_report", ignore_result=True)
+def mail_weekly_report(report_id: int) -> int | None:
+    """Mail one saved report to its owner (once per ISO week: safe to run twice)."""
+    from mail.report_mail import mail_report
+
+    with unit_of_work():
+        return mail_report(report_id, utcnow())

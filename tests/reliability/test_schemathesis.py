@@ -42,7 +42,9 @@ def _known(api, token_id: int) -> dict[str, object]:
     made = {"task_id": api.post("/tasks", {"title": "Call back"}),
             "workgroup_id": api.post("/workgroups", {"name": "Fuzzers"}),
             "template_id": api.post("/mail/templates", {"name": "Hello", "subject": "Hi", "body": "Hi"}),
-            "instance_id": api.post(f"/processes/{lead}/start", {"entity": "lead", "id": 1})}
+            "instance_id": api.post(f"/processes/{lead}/start", {"entity": "lead", "id": 1}),
+            "report_id": api.post("/reports", {"name": "By stage", "entity": "deal",
+                                               "spec": {"group_by": ["stage"]}})}
     for name, r in made.items():
         assert r.status_code == 201, (name, r.json)
     known = {name: r.json["id"] for name, r in made.items()}

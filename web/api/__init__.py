@@ -162,6 +162,7 @@ from web.api import (  # noqa: E402,F401  (routes)
     process_drafts,
     processes,
     records,
+    reports,
     search,
     settings,
     system,

@@ -3,14 +3,14 @@
 // about 60 KB gzipped). modeler.js/.css: the process designer only (bpmn-js Modeler, the
 // Camunda properties panel and element templates, about 600 KB gzipped). calendar.js: the
 // calendar page only (FullCalendar). dmn-editor.js/.css: the decision table editor only (dmn-js).
-// board.js: the kanban boards only (SortableJS).
+// board.js: the kanban boards only (SortableJS). reports.js: the report pages (Chart.js).
 import * as esbuild from "esbuild";
 
 const loaders = { ".woff": "file", ".woff2": "file", ".ttf": "file", ".eot": "file", ".svg": "file" };
 
 await esbuild.build({
   entryPoints: ["src/app.js", "src/app.css", "src/viewer.js", "src/modeler.js", "src/calendar.js", "src/drive.js",
-    "src/dmn-editor.js", "src/board.js"],
+    "src/dmn-editor.js", "src/board.js", "src/reports.js"],
   bundle: true,
   format: "esm",
   target: "es2020",

@@ -40,6 +40,7 @@ def register_pages(app: Flask) -> None:
         profile,
         record_edit,
         records,
+        reports,
         search,
         structure,
         system,

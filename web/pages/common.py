@@ -38,7 +38,8 @@ NAV = [
              ("pages.record_list", {"plural": "companies"}, "Companies", "bi-buildings"),
              ("pages.record_list", {"plural": "deals"}, "Deals", "bi-briefcase"),
              ("pages.task_list", {}, "Tasks", "bi-check2-square"),
-             ("pages.calendar_page", {}, "Calendar", "bi-calendar3")]),
+             ("pages.calendar_page", {}, "Calendar", "bi-calendar3"),
+             ("pages.reports_home", {}, "Reports", "bi-bar-chart")]),
     ("Mail", [("pages.my_mail", {}, "My mail", "bi-envelope"),
               ("pages.mail_unassigned", {}, "CRM mailbox", "bi-inboxes"),
               ("pages.mail_templates", {}, "Mail templates", "bi-file-earmark-text")]),
@@ -204,6 +205,7 @@ def nav_active(endpoint: str, args: dict) -> bool:
                 "pages.departments": "/company/departments", "pages.inbox": "/inbox",
                 "pages.workgroup_list": "/workgroups", "pages.company_settings_page": "/settings/company",
                 "pages.mail_settings": "/settings/mail", "pages.access_roles": "/settings/roles",
+                "pages.reports_home": "/reports",
                 "pages.activity_docs": "/processes/activities"}
     if endpoint == "pages.process_list":
         return request.path.startswith("/processes") and not request.path.startswith("/processes/activities")

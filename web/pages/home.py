@@ -1,30 +1,18 @@
-"""The dashboard: counts, my open tasks, recent leads and deals."""
+"""The dashboard: the person's widgets in their chosen order (web/pages/dashboard.py)."""
 from __future__ import annotations
 
-from flask import redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from crm.entities import ENTITIES
-from crm.services.records import list_records
-from crm.services.tasks import list_tasks
-from crm.states import Semantic
+from crm.reports.layouts import WIDGETS, layout_for, reset_my_layout, save_my_layout, share_layout
+from org.admin import acts_as_admin
+from org.models import valid_id
+from org.services.departments import list_departments
 from org.services.users import has_users
+from org.services.workgroups import list_workgroups
 from web.pages import pages
 from web.pages.common import me
-from web.pages.lookups import count_records, status_info, status_values, users_by_id
-from web.pages.records import ICONS
-from web.pages.tasks import task_rows
-
-# Record types with a status first ("Open leads", "Open deals"), then the others.
-CARDS = [(n, f"Open {e.plural}" if e.status_field else e.label_plural)
-         for n, e in sorted(ENTITIES.items(), key=lambda item: item[1].status_field is None)]
-
-
-def _open_filter(entity: str) -> dict:
-    """Leads in an open status, deals not closed; contacts and companies all count."""
-    if entity == "lead":
-        return {"status": [s.code for s in status_values("lead") if s.semantic == Semantic.OPEN]}
-    return {"closed": False} if entity == "deal" else {}
+from web.pages.dashboard import build_widgets
 
 
 @pages.get("/")
@@ -34,14 +22,38 @@ def home():
     if not current_user.is_authenticated:
         return redirect(url_for("pages.login"))
     actor = me()
-    cards = [{"entity": e, "plural": ENTITIES[e].plural, "label": label, "icon": ICONS[e],
-              "total": count_records(e, actor), "count": count_records(e, actor, **_open_filter(e))}
-             for e, label in CARDS]
-    leads = list_records("lead", actor=actor, sort="-id", limit=6).items
-    deals = list_records("deal", actor=actor, sort="-id", limit=6).items
-    tasks = list_tasks(actor=actor, filters={"role": "responsible", "status": "open"}, limit=8).items
-    users = users_by_id([r.responsible_id for r in leads + deals])
+    keys, source = layout_for(actor)
+    admin = acts_as_admin(actor)
     return render_template(
-        "home.html", cards=cards, tasks=task_rows(tasks), users=users,
-        leads=[(r, status_info("lead", r.status)) for r in leads],
-        deals=[(r, status_info("deal", r.stage)) for r in deals])
+        "home.html", widgets=build_widgets(keys, actor), chosen=keys, layout_source=source,
+        all_widgets=WIDGETS, admin=admin, departments=list_departments() if admin else [],
+        workgroups=list_workgroups(actor=actor) if admin else [])
+
+
+def _chosen() -> list[str]:
+    """The ticked widgets, ordered by the position each was given (then the form's order)."""
+    ticked = request.form.getlist("widget")
+    pos = {w: request.form.get(f"pos_{w}", "") for w in ticked}
+    return sorted(ticked, key=lambda w: int(pos[w]) if pos[w].isdigit() else 99)
+
+
+@pages.post("/dashboard/layout")
+def dashboard_layout():
+    if request.form.get("reset"):
+        reset_my_layout(actor=me())
+        flash("Your dashboard follows the shared layout again", "success")
+    else:
+        save_my_layout(_chosen(), actor=me())
+        flash("Dashboard saved", "success")
+    return redirect(url_for("pages.home"))
+
+
+@pages.post("/dashboard/layout/share")
+def dashboard_layout_share():
+    target = request.form.get("target", "")
+    kind, _, raw = target.partition(":")
+    ident = int(raw) if valid_id(raw) else 0
+    share_layout(_chosen(), actor=me(), department_id=ident if kind == "department" else None,
+                 workgroup_id=ident if kind == "workgroup" else None)
+    flash("Layout shared", "success")
+    return redirect(url_for("pages.home"))

@@ -21,6 +21,7 @@ from web.pages.tasks import record_task_rows
 PLURAL = "<records:plural>"
 PAGE_SIZE = 25
 TOTAL_CAP = 10_000  # lists say "10,000+" past it: counting every row costs up to seconds (bench)
+DRILL_FILTERS = ("source",)
 ICONS = {n: e.icon for n, e in REGISTRY.items()}
 
 # (key, header, sort field or None) per record type; keys are rendered by records/_cells.html.
@@ -53,6 +54,9 @@ def _list_filters(spec: Entity) -> dict:
         filters["q"] = args["q"].strip()
     if spec.status_field and args.get("status"):
         filters[spec.status_field] = args["status"]
+    for name in DRILL_FILTERS:  # the dashboard's links (leads by source)
+        if args.get(name) is not None and spec.field(name) is not None:
+            filters[name] = args[name]
     responsible = args.get("responsible", "")
     if responsible == "me":
         filters["responsible_id"] = str(me().id)
