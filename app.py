@@ -52,6 +52,10 @@ def _init_extensions(app: Flask) -> None:
     celery.conf.beat_schedule["caldav-sync"] = {  # every external calendar, both ways
         "task": "calendars.sync_all",
         "schedule": timedelta(minutes=app.config.get("CALDAV_SYNC_MINUTES", 5))}
+    celery.conf.beat_schedule["webhooks-sweep"] = {  # deliveries whose next attempt is due
+        "task": "webhooks.sweep", "schedule": timedelta(seconds=app.config.get("WEBHOOK_SWEEP_SECONDS", 30))}
+    celery.conf.beat_schedule["history-cleanup"] = {  # camunda:historyTimeToLive
+        "task": "engine.clean_history", "schedule": timedelta(hours=1)}
     celery.conf.beat_schedule["drive-gc"] = {  # file bodies no version names any more
         "task": "drive.collect_garbage", "schedule": timedelta(hours=1)}
     if celery.conf.broker_url.startswith("sqla+"):  # embedded broker keeps consumed rows
@@ -87,8 +91,11 @@ def _register_parts(app: Flask) -> None:
     import drive.tasks  # noqa: F401  (its tables; registers Celery tasks)
     import embedded  # noqa: F401  (the embedded broker's purge task)
     import engine.event_models
+    import engine.history_models
     import engine.models
-    import engine.tasks  # noqa: F401  (registers Celery tasks)
+    import engine.tasks
+    import engine.webhooks.models
+    import engine.webhooks.tasks  # noqa: F401  (registers Celery tasks)
     import mail.models
     import mail.outbox
     import mail.tasks  # noqa: F401  (registers Celery tasks)
@@ -102,11 +109,13 @@ def _register_parts(app: Flask) -> None:
     from drive.dav import mount as mount_dav_files
     from engine.calendar_agenda import register as register_inbox_agenda
     from engine.consumer import register as register_engine_consumer
+    from engine.webhooks.delivery import register as register_webhooks
     from mail.system import install as install_system_mail
 
     netguard.add_allowed_source(org.settings.allowed_private_hosts)
     install_system_mail()
     register_engine_consumer()
+    register_webhooks()
     register_inbox_agenda()
     register_search(app)
     for name in app.config.get("EXTRA_MODULES", ()):  # plug-ins named in FLOWDESK_EXTRA_MODULES
