@@ -192,6 +192,9 @@ def terminate_tree(instance: ProcessInstance, actor: Actor | None, message: str)
     db.session.execute(delete(EngineTimer).where(
         EngineTimer.instance_id == instance.id, EngineTimer.fired_at.is_(None)))
     db.session.execute(delete(MessageWait).where(MessageWait.instance_id == instance.id))
+    from engine.history import close_open
+
+    close_open(instance.id)
     _log(instance, "terminated", actor, message)
     for child in active_children(instance):
         terminate_tree(child, actor, f"Terminated with its calling instance #{instance.id}")

@@ -79,6 +79,9 @@ def _advance_and_store(instance: ProcessInstance, wf: Any, completed: tuple[str,
     after_advance(instance, wf, result)  # call activities: start children, resume the caller
     instance.state = spiff.dump(wf)
     _set_status(instance, result)  # before the queries below autoflush: one UPDATE per step
+    from engine.history import record_step
+
+    record_step(instance, wf, result)
     variables = spiff.variables(wf)
     for entry in result.log:
         db.session.add(InstanceEvent(instance_id=instance.id, **entry))

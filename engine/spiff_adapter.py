@@ -55,6 +55,7 @@ class Step:
     signals: list[dict] = field(default_factory=list)
     sent: list[dict] = field(default_factory=list)  # messages thrown that no task of its own caught
     more: bool = False  # the step's budget ran out with work left: run the instance again
+    activations: tuple[list, list] = ([], [])  # (completed in the step, open at its end): history
 
 
 def validate(data: bytes, topics: dict) -> Validation:
@@ -234,7 +235,21 @@ def advance(wf: Any, handler: Any, budget: Any = None) -> Step:
         signals=_thrown_signals(wf, done_before), sent=_thrown_messages(wf, done_before, result.thrown),
         error=error, completed=result.status == "completed", more=result.more,
         log=_step_log(wf, done_before, data_before, result.data), thrown=result.thrown,
+        activations=_activations(wf, done_before),
     )
+
+
+def _activations(wf: Any, done_before: set) -> tuple[list, list]:
+    from engine.spiff import history
+
+    return history.step_activations(wf, done_before)
+
+
+def task_outcome(wf: Any, task_uuid: str) -> str:
+    """What became of a task no longer open: "completed" or "cancelled"."""
+    from engine.spiff import history
+
+    return history.task_outcome(wf, task_uuid)
 
 
 def _thrown_signals(wf: Any, done_before: set) -> list[dict]:

@@ -147,6 +147,7 @@ from web.api import (  # noqa: E402,F401  (routes)
     drive_sharing,
     events,
     export,
+    history,
     inbox,
     instances,
     mail,
@@ -163,5 +164,6 @@ from web.api import (  # noqa: E402,F401  (routes)
     settings,
     tasks,
     two_factor,
+    webhooks,
     workgroups,
 )
