@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from engine import spiff_adapter as spiff
 from engine.deploy import get_definition, get_version, require_designer
@@ -66,6 +66,13 @@ def record_step(instance: ProcessInstance, wf: Any, step: Any) -> None:
     db.session.add_all(new)
 
 
+def note_form_data(instance_id: int, task_uuid: str, data: dict) -> None:
+    """Keep the names of the variables a user task's form set on its activation."""
+    db.session.execute(update(ElementActivation).where(
+        ElementActivation.instance_id == instance_id, ElementActivation.task_uuid == task_uuid)
+        .values(variables=sorted(data)[:MAX_VARIABLES] or None))
+
+
 def close_open(instance_id: int) -> None:
     """Cancel the open activations of an instance that ended without the engine (terminated)."""
     for row in db.session.scalars(select(ElementActivation).where(
@@ -88,8 +95,8 @@ def activation_dict(row: ElementActivation, completed_by: int | None = None) -> 
 def _with_completers(rows: list[ElementActivation]) -> list[dict]:
     """Rows as dicts, user tasks with who completed them (from the human_task rows)."""
     uuids = [r.task_uuid for r in rows if r.element_type == "UserTask"]
-    who = dict(db.session.execute(select(HumanTask.task_uuid, HumanTask.completed_by_id).where(
-        HumanTask.task_uuid.in_(uuids)))) if uuids else {}
+    query = select(HumanTask.task_uuid, HumanTask.completed_by_id).where(HumanTask.task_uuid.in_(uuids))
+    who = {uuid: user for uuid, user in db.session.execute(query)} if uuids else {}
     return [activation_dict(r, who.get(r.task_uuid)) for r in rows]
 
 

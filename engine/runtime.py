@@ -230,6 +230,9 @@ def complete_user_task(instance_id: int, task_uuid: str, data: dict, *, actor: A
             data={"task_uuid": task_uuid, "data": data}))
         instance.status = InstanceStatus.RUNNING
         _advance_and_store(instance, wf, completed=(str(task_uuid),))
+        from engine.history import note_form_data
+
+        note_form_data(instance.id, str(task_uuid), data)
         db.session.flush()  # the lock_version check: a concurrent step fails here, not at commit
     except StaleDataError:
         raise Conflict("The process moved on meanwhile; reload and try again") from None
