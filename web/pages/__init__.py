@@ -24,6 +24,7 @@ def register_pages(app: Flask) -> None:
         home,
         inbox,
         instances,
+        integrations,
         mail,
         mail_personal,
         mail_settings,

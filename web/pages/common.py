@@ -40,9 +40,11 @@ NAV = [
                  ("pages.workgroup_list", {}, "Workgroups", "bi-people-fill")]),
     ("Settings", [("pages.access_roles", {}, "Access rights", "bi-shield-lock"),
                   ("pages.security_settings", {}, "Security", "bi-shield-check"),
+                  ("pages.integrations", {}, "Integrations", "bi-plug"),
                   ("pages.audit_log", {}, "Audit log", "bi-journal-text")]),
 ]
-ADMIN_MODE_LINKS = {"pages.security_settings", "pages.audit_log"}  # administrators in admin mode only
+# administrators in admin mode only
+ADMIN_MODE_LINKS = {"pages.security_settings", "pages.integrations", "pages.audit_log"}
 
 
 def me() -> User:

@@ -14,6 +14,7 @@ from extensions import db
 from tests.integration.engine.diagrams import chain, service_task
 from tests.integration.engine.runtime_support import create_lead, deploy, drive, only_instance
 from tests.integration.webhooks.receiver import Receiver
+from tests.support.browser import session_client
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +76,7 @@ def _wait_due(delivery_id: int) -> None:
         time.sleep(0.02)
 
 
-def test_webhook_deliveries_are_signed_retried_with_backoff_logged_and_redelivered(app, api, local,
+def test_webhook_deliveries_are_signed_retried_with_backoff_logged_and_redelivered(app, api, admin, local,
                                                                                    monkeypatch):
     monkeypatch.setitem(app.config, "WEBHOOK_RETRY_SECONDS", 0.1)
     bad = api.post("/webhooks", {"url": local.url + "/hook", "event_types": ["lead.exploded"]})
@@ -114,9 +115,18 @@ def test_webhook_deliveries_are_signed_retried_with_backoff_logged_and_redeliver
     assert [a["status_code"] for a in log[0]["log"]] == [500, 500, 201]
     assert log[0]["state"] == "succeeded" and all(a["duration_ms"] is not None for a in log[0]["log"])
 
+    page = session_client(app, admin)  # the delivery log page, and redeliver from it
+    log_page = page.get(f"/settings/integrations/webhooks/{endpoint_id}").get_data(as_text=True)
+    assert log_page.count(f'data-delivery="{row.id}"') == 3 and "500" in log_page and "Redeliver" in log_page
+    assert local.url in page.get("/settings/integrations").get_data(as_text=True)
+
     monkeypatch.setitem(app.config, "WEBHOOK_MAX_ATTEMPTS", 1)
     local.fail_next = 5
-    assert api.post(f"/webhooks/{endpoint_id}/deliveries/{row.id}/redeliver").status_code == 202
+    redone = page.post(f"/settings/integrations/webhooks/{endpoint_id}/deliveries/{row.id}/redeliver")
+    assert redone.status_code == 302
+    db.session.expire_all()
     assert webhooks.deliver(row.id) == "failed"  # gave up after the last attempt
     assert local.requests[-1]["headers"]["x-flowdesk-delivery"] == row.delivery_uuid
+    again = api.post(f"/webhooks/{endpoint_id}/deliveries/{row.id}/redeliver")
+    assert again.status_code == 202 and again.json["state"] == "pending"
     assert api.delete(f"/webhooks/{endpoint_id}").status_code == 204
