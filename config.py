@@ -101,6 +101,9 @@ class Config:
         # A step that met a transient database error is retried this often (1, 2, 4 ... 60 s).
         self.ENGINE_MAX_RETRIES = int(os.environ.get("FLOWDESK_ENGINE_MAX_RETRIES", "8"))
         self.ENGINE_RETRY_SECONDS = 1.0
+        # Webhooks: the pause after the first failed attempt (doubling), attempts before giving up.
+        self.WEBHOOK_RETRY_SECONDS = float(os.environ.get("FLOWDESK_WEBHOOK_RETRY_SECONDS", "30"))
+        self.WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("FLOWDESK_WEBHOOK_MAX_ATTEMPTS", "8"))
         # Seconds a client is told to wait (Retry-After) while the database is unavailable.
         self.RETRY_AFTER_SECONDS = 10
 
