@@ -7,7 +7,8 @@ the one place that speaks SpiffWorkflow, and the runtime's internals are the eng
 
 PUBLIC_MODULES = (
     "engine.activities", "engine.deploy", "engine.drafts", "engine.element_templates", "engine.forms",
-    "engine.inbox", "engine.inbox_view", "engine.instances", "engine.messages", "engine.models",
+    "engine.history", "engine.inbox", "engine.inbox_view", "engine.instances", "engine.messages",
+    "engine.models",
     "engine.record_processes", "engine.runtime", "engine.signals", "engine.states",
-    "engine.triggers",
+    "engine.triggers", "engine.webhooks",
 )
