@@ -91,11 +91,8 @@ def _register_parts(app: Flask) -> None:
     import drive.tasks  # noqa: F401  (its tables; registers Celery tasks)
     import embedded  # noqa: F401  (the embedded broker's purge task)
     import engine.event_models
-    import engine.history_models
     import engine.models
-    import engine.tasks
-    import engine.webhooks.models
-    import engine.webhooks.tasks  # noqa: F401  (registers Celery tasks)
+    import engine.tasks  # noqa: F401  (registers Celery tasks)
     import mail.models
     import mail.outbox
     import mail.tasks  # noqa: F401  (registers Celery tasks)
@@ -109,13 +106,11 @@ def _register_parts(app: Flask) -> None:
     from drive.dav import mount as mount_dav_files
     from engine.calendar_agenda import register as register_inbox_agenda
     from engine.consumer import register as register_engine_consumer
-    from engine.webhooks.delivery import register as register_webhooks
     from mail.system import install as install_system_mail
 
     netguard.add_allowed_source(org.settings.allowed_private_hosts)
     install_system_mail()
     register_engine_consumer()
-    register_webhooks()
     register_inbox_agenda()
     register_search(app)
     for name in app.config.get("EXTRA_MODULES", ()):  # plug-ins named in FLOWDESK_EXTRA_MODULES

@@ -232,3 +232,7 @@ class ActivityRun(db.Model):
     __table_args__ = (
         UniqueConstraint("instance_id", "task_uuid", name="uq_activity_run_instance_task"),
     )
+
+
+from engine import history_models  # noqa: E402,F401  (element_activation: known wherever engine tables are)
+from engine.webhooks import models as _webhook_models  # noqa: E402,F401  (the webhook tables, likewise)

@@ -88,3 +88,6 @@ def clean_history_task() -> int:
     from engine.history_cleanup import clean_history
 
     return clean_history()
+
+
+from engine.webhooks import tasks as _webhook_tasks  # noqa: E402,F401  (registers webhooks.deliver, .sweep)
