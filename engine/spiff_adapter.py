@@ -55,7 +55,8 @@ class Step:
     signals: list[dict] = field(default_factory=list)
     sent: list[dict] = field(default_factory=list)  # messages thrown that no task of its own caught
     more: bool = False  # the step's budget ran out with work left: run the instance again
-    activations: tuple[list, list] = ([], [])  # (completed in the step, open at its end): history
+    # (completed in the step, open at its end, whether it was the instance's first step): history
+    activations: tuple[list, list, bool] = ([], [], False)
 
 
 def validate(data: bytes, topics: dict) -> Validation:
@@ -221,6 +222,7 @@ def advance(wf: Any, handler: Any, budget: Any = None) -> Step:
         return handler(topic, params, ctx.task_id, ctx.element_id)
 
     done_before = _completed_ids(wf)
+    fresh = _engine_tasks(wf) == 0  # its first step: no activation of it was recorded yet
     data_before = runner.workflow_data(wf)
     result = runner.advance(wf, service, budget)
     error = None
@@ -235,8 +237,14 @@ def advance(wf: Any, handler: Any, budget: Any = None) -> Step:
         signals=_thrown_signals(wf, done_before), sent=_thrown_messages(wf, done_before, result.thrown),
         error=error, completed=result.status == "completed", more=result.more,
         log=_step_log(wf, done_before, data_before, result.data), thrown=result.thrown,
-        activations=_activations(wf, done_before),
+        activations=(*_activations(wf, done_before), fresh),
     )
+
+
+def _engine_tasks(wf: Any) -> int:
+    from engine.spiff.stepping import engine_tasks
+
+    return engine_tasks(wf)
 
 
 def _activations(wf: Any, done_before: set) -> tuple[list, list]:
