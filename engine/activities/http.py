@@ -22,7 +22,7 @@ TOPIC = "http.request"
 DEFAULT_TIMEOUT = 10.0
 MAX_TIMEOUT = 30.0
 MAX_RETRIES = 5
-MAX_BODY = 1_000_000
+MAX_BODY = 256_000  # the answer lands in the process state: kept small
 RESULT = "response"
 
 
