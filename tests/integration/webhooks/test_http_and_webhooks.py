@@ -40,11 +40,17 @@ def _diagram(url: str) -> bytes:
         result_variable="crm"))
 
 
-def test_http_request_runs_through_the_engine_and_is_refused_without_the_allow_list(api, local, monkeypatch):
+def test_http_request_runs_through_the_engine_and_is_refused_without_the_allow_list(app, api, admin, local,
+                                                                                   monkeypatch):
     assert api.put("/settings/http", {"allowed_hosts": ["127.0.0.1"],
-                                      "secrets": {"CRM_TOKEN": "tok-123"}}).status_code == 200
+                                      "secrets": {"CRM_TOKEN": "wrong"}}).status_code == 200
+    assert api.put("/settings/http", {"allowed_hosts": ["bad host!"]}).json["fields"]["allowed_hosts"]
+    page = session_client(app, admin)  # Settings -> Integrations replaces the secret
+    assert page.post("/settings/integrations/secrets", data={"name": "CRM_TOKEN", "value": "tok-123"}
+                     ).status_code == 302
     shown = api.get("/settings/http").json
     assert shown == {"allowed_hosts": ["127.0.0.1"], "secrets": ["CRM_TOKEN"]}  # never the value
+    assert "tok-123" not in page.get("/settings/integrations").get_data(as_text=True)
     deploy(api, _diagram(local.url))
     local.fail_next = 1  # the first try answers 500: `retries` tries again
     lead = create_lead(api, "Ann")
