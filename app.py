@@ -67,6 +67,10 @@ def _init_extensions(app: Flask) -> None:
         "schedule": timedelta(minutes=app.config.get("CALDAV_SYNC_MINUTES", 5))}
     celery.conf.beat_schedule["weekly-reports"] = {  # saved reports mailed once per ISO week
         "task": "mail.weekly_reports_due", "schedule": timedelta(hours=1)}
+    celery.conf.beat_schedule["webhooks-sweep"] = {  # deliveries whose next attempt is due
+        "task": "webhooks.sweep", "schedule": timedelta(seconds=app.config.get("WEBHOOK_SWEEP_SECONDS", 30))}
+    celery.conf.beat_schedule["history-cleanup"] = {  # camunda:historyTimeToLive
+        "task": "engine.clean_history", "schedule": timedelta(hours=1)}
     celery.conf.beat_schedule["drive-gc"] = {  # file bodies no version names any more
         "task": "drive.collect_garbage", "schedule": timedelta(hours=1)}
     if app.config.get("BACKUP_DIR"):  # scheduled backups with retention (docs/backup.md)

@@ -111,6 +111,9 @@ class Config:
         # /engine-rest fetchAndLock long polling holds a server thread at most this long.
         self.ENGINE_REST_MAX_POLL_SECONDS = float(
             os.environ.get("FLOWDESK_ENGINE_REST_MAX_POLL_SECONDS", "20"))
+        # Webhooks: the pause after the first failed attempt (doubling), attempts before giving up.
+        self.WEBHOOK_RETRY_SECONDS = float(os.environ.get("FLOWDESK_WEBHOOK_RETRY_SECONDS", "30"))
+        self.WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("FLOWDESK_WEBHOOK_MAX_ATTEMPTS", "8"))
         # Seconds a client is told to wait (Retry-After) while the database is unavailable.
         self.RETRY_AFTER_SECONDS = 10
 

@@ -49,6 +49,8 @@ HONOURED: dict[str, tuple[set[str] | str, str]] = {
     "asyncAfter": (ANY, "a step boundary: the element's end commits on its own (engine.spiff.stepping)"),
     "exclusive": (ANY, "an instance always runs one step at a time"),
     "initiator": ({"startEvent"}, "the starter's user id in that variable (engine.starters)"),
+    "historyTimeToLive": ({"process"}, "days finished instances and their history are kept "
+                                       "(engine.history_cleanup)"),
     # Modeler metadata (element templates, diagram ids): no meaning at run time, in Camunda either.
     "modelerTemplate": (ANY, "the element template applied in the designer"),
     "modelerTemplateVersion": (ANY, "the element template applied in the designer"),
@@ -60,7 +62,6 @@ REFUSED = {"class", "delegateExpression", "expression", "resource", "variableMap
            "variableMappingDelegateExpression"}
 # Accepted with this warning (Camunda features the engine has no counterpart for).
 WARNED = {
-    "historyTimeToLive": "accepted: Flowdesk keeps instance history; it is not deleted after this time",
     "formKey": "accepted: Flowdesk renders its own form from camunda:formData; the form key is not used",
     "formRef": "accepted: Flowdesk renders its own form from camunda:formData; the Camunda Form is not used",
     "formRefBinding": "accepted: Camunda Forms are not used (the form comes from camunda:formData)",

@@ -21,8 +21,11 @@ CONSUMER = "engine"
 
 def register() -> None:
     """Register the "engine" consumer with the outbox relay (called at app start): the events a
-    process can wait for (those it can start on are among them)."""
+    process can wait for (those it can start on are among them); and the "webhooks" consumer."""
+    from engine.webhooks.delivery import register as register_webhooks
+
     register_consumer(CONSUMER, on_event, types=waitable_types())
+    register_webhooks()
 
 
 def on_event(event: OutboxEvent) -> None:

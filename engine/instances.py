@@ -197,6 +197,9 @@ def terminate_tree(instance: ProcessInstance, actor: Actor | None, message: str)
     db.session.execute(delete(EngineTimer).where(
         EngineTimer.instance_id == instance.id, EngineTimer.fired_at.is_(None)))
     db.session.execute(delete(MessageWait).where(MessageWait.instance_id == instance.id))
+    from engine.history import close_open
+
+    close_open(instance.id)
     _log(instance, "terminated", actor, message)
     resolve_open(instance, actor, "the instance was terminated")
     for child in active_children(instance):

@@ -329,3 +329,5 @@ class ExternalTask(db.Model):
         UniqueConstraint("instance_id", "task_uuid", name="uq_external_task_instance_task"),
         Index("ix_external_task_topic", "topic", "lock_expires_at"),
     )
+from engine import history_models  # noqa: E402,F401  (element_activation: known wherever engine tables are)
+from engine.webhooks import models as _webhook_models  # noqa: E402,F401  (the webhook tables, likewise)

@@ -80,6 +80,9 @@ def _advance_and_store(instance: ProcessInstance, wf: Any, completed: tuple[str,
     after_advance(instance, wf, result)  # call activities: start children, resume the caller
     instance.state = spiff.dump(wf)
     _set_status(instance, result)  # before the queries below autoflush: one UPDATE per step
+    from engine.history import record_step
+
+    record_step(instance, wf, result)
     variables = spiff.variables(wf)
     for entry in result.log:
         db.session.add(InstanceEvent(instance_id=instance.id, **entry))
@@ -250,6 +253,9 @@ def complete_user_task(instance_id: int, task_uuid: str, data: dict, *, actor: A
             data={"task_uuid": task_uuid, "data": data}))
         instance.status = InstanceStatus.RUNNING
         _advance_and_store(instance, wf, completed=(str(task_uuid),))
+        from engine.history import note_form_data
+
+        note_form_data(instance.id, str(task_uuid), data)
         db.session.flush()  # the lock_version check: a concurrent step fails here, not at commit
     except StaleDataError:
         raise Conflict("The process moved on meanwhile; reload and try again") from None

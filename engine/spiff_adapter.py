@@ -58,6 +58,8 @@ class Step:
     error_details: str | None = None  # the failure's traceback, for the incident
     retrying: dict | None = None  # a failed async element reset for another attempt
     external_tasks: list[dict] = field(default_factory=list)  # service tasks waiting for a worker
+    # (completed in the step, open at its end, whether it was the instance's first step): history
+    activations: tuple[list, list, bool] = ([], [], False)
 
 
 def validate(data: bytes, topics: dict) -> Validation:
@@ -224,6 +226,7 @@ def advance(wf: Any, handler: Any, budget: Any = None) -> Step:
         return handler(topic, params, ctx.task_id, ctx.element_id)
 
     done_before = _completed_ids(wf)
+    fresh = _engine_tasks(wf) == 0  # its first step: no activation of it was recorded yet
     data_before = runner.workflow_data(wf)
     result = runner.advance(wf, service, budget)
     error = details = None
@@ -240,7 +243,27 @@ def advance(wf: Any, handler: Any, budget: Any = None) -> Step:
         retrying=result.retrying,
         log=_step_log(wf, done_before, data_before, result.data), thrown=result.thrown,
         external_tasks=external.waiting(wf),
+        activations=(*_activations(wf, done_before), fresh),
     )
+
+
+def _engine_tasks(wf: Any) -> int:
+    from engine.spiff.stepping import engine_tasks
+
+    return engine_tasks(wf)
+
+
+def _activations(wf: Any, done_before: set) -> tuple[list, list]:
+    from engine.spiff import history
+
+    return history.step_activations(wf, done_before)
+
+
+def task_outcome(wf: Any, task_uuid: str) -> str:
+    """What became of a task no longer open: "completed" or "cancelled"."""
+    from engine.spiff import history
+
+    return history.task_outcome(wf, task_uuid)
 
 
 def _thrown_signals(wf: Any, done_before: set) -> list[dict]:

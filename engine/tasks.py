@@ -96,3 +96,14 @@ def _stop_engine_steps(**_kwargs: object) -> None:
     from engine.spiff.stepping import request_stop
 
     request_stop()
+
+
+@shared_task(name="engine.clean_history", ignore_result=True)
+def clean_history_task() -> int:
+    """Beat: delete finished instances and their history past camunda:historyTimeToLive."""
+    from engine.history_cleanup import clean_history
+
+    return clean_history()
+
+
+from engine.webhooks import tasks as _webhook_tasks  # noqa: E402,F401  (registers webhooks.deliver, .sweep)

@@ -62,11 +62,12 @@ def save_network_settings(data: object, *, actor: Actor | None) -> dict:
     if problems:
         raise ValidationError.from_fields({"allowed_private_hosts": "; ".join(problems)})
     before = allowed_private_hosts()
-    _store(NETWORK, {"allowed_private_hosts": list(dict.fromkeys(entries))}, actor, before)
+    store_setting(NETWORK, {"allowed_private_hosts": list(dict.fromkeys(entries))}, actor, before)
     return network_settings(actor=actor)
 
 
-def _store(name: str, data: dict, actor: Actor | None, before: object) -> None:
+def store_setting(name: str, data: dict, actor: Actor | None, before: object) -> None:
+    """Replace a settings document and audit the change; the caller commits."""
     row = db.session.get(SiteSetting, name) or SiteSetting(name=name)
     row.data = data
     row.updated_by_id = actor_user(actor).id if actor is not None else None
@@ -107,6 +108,6 @@ def save_security_settings(data: object, *, actor: Actor | None) -> dict:
     if errors:
         raise ValidationError.from_fields(errors)
     before = security_settings(actor=actor)["require_2fa_for_admins"]
-    _store(SECURITY, {"require_2fa_for_admins": data["require_2fa_for_admins"]}, actor,
+    store_setting(SECURITY, {"require_2fa_for_admins": data["require_2fa_for_admins"]}, actor,
            {"require_2fa_for_admins": before})
     return security_settings(actor=actor)

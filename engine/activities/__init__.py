@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from engine.activities import calendar, crm_records, crm_tasks, drive, mail
+from engine.activities import calendar, crm_records, crm_tasks, drive, http, mail
 from engine.activities.base import ActivityContext, ActivityError, Param, Topic, given
 from engine.models import ActivityRun
 from engine.spiff.data import DataError, json_clean
@@ -22,7 +22,7 @@ __all__ = ["ActivityContext", "ActivityError", "Param", "Topic", "dispatch", "ma
 
 _TOPICS: dict[str, Topic] = {
     t.name: t for t in crm_records.TOPICS + crm_tasks.TOPICS + mail.TOPICS + calendar.TOPICS
-    + drive.TOPICS}
+    + drive.TOPICS + http.TOPICS}
 
 
 def topics() -> dict[str, Topic]:

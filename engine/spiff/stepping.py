@@ -59,6 +59,7 @@ class Run:
     tasks: int = 0
     more: bool = False
     completed: list[Any] = field(default_factory=list)  # tasks completed, in order (for the log)
+    started: dict = field(default_factory=dict)  # task id -> time.time() just before it ran (history)
 
 
 class InstanceLimitReached(WorkflowTaskException):
@@ -139,6 +140,7 @@ def _run_ready(workflow: Any, budget: _Budget) -> int:
             continue
         _boundary_before(task)
         budget.take(task)
+        budget.run.started[task.id] = time.time()
         task.run()
         after_run(task)
         if isinstance(task.task_spec, StartEvent):
@@ -192,12 +194,18 @@ def run_engine(workflow: Any, limits: Limits | None = None, run: Run | None = No
         budget.prune(workflow, force=True)
     finally:  # pruning may have dropped them from the tree: readers of this step look here
         workflow.flowdesk_ran = run.completed
+        workflow.flowdesk_started = run.started
     return run
 
 
 def ran_tasks(workflow: Any) -> list[Any]:
     """The tasks the last `run_engine` on this workflow object completed (pruned or not)."""
     return list(getattr(workflow, "flowdesk_ran", ()))
+
+
+def started_times(workflow: Any) -> dict:
+    """Task id -> when the last `run_engine` on this workflow object started running it."""
+    return dict(getattr(workflow, "flowdesk_started", {}))
 
 
 def engine_tasks(workflow: Any) -> int:

@@ -51,6 +51,8 @@ STANDARD_TOPICS: dict[str, TopicSpec] = {
         ),
         _topic("crm.add_comment", "entity id text", "", "comment_id", "Add a comment to a record's timeline"),
         _topic("mail.send", "template entity id", "", "mail_id", "Send a templated mail about a record"),
+        _topic("http.request", "url", "method headers body data secret timeout retries result_variable",
+               "response", "Call an HTTP API on an allowed host"),
     )
 }
 

@@ -1,7 +1,7 @@
 """deal pipelines
 
 Revision ID: 0020_boards
-Revises: 0018_incidents
+Revises: 0019_webhooks
 
 crm_pipeline holds the deal pipelines ("Sales", "Partners"), each with its own ordered stages
 (crm_status.pipeline_id) and optionally its own stage process (process_key); every deal belongs
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0020_boards"
-down_revision = "0018_incidents"
+down_revision = "0019_webhooks"
 branch_labels = None
 depends_on = None
 

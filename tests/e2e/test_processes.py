@@ -289,6 +289,15 @@ def test_analyst_draws_a_process_and_starts_it_from_a_record(live_server, engine
     expect(page.locator("#diagram g.djs-element.fd-completed")).to_have_count(5)  # 3 shapes, 2 flows
     expect(page.locator("#diagram g.djs-element.fd-current")).to_have_count(0)
 
+    # The process page's heat map: the time spent in each element, from the history.
+    page.goto(f"{live_server}/processes/order_check")
+    expect(page.locator("#diagram")).to_have_attribute("data-state", "ready")
+    page.click("[data-heatmap-toggle]")
+    expect(page.locator("#diagram")).to_have_attribute("data-heatmap", "on")
+    expect(page.locator("#diagram g.djs-element.fd-heat-5")).to_have_count(1)  # the user task: slowest
+    expect(page.locator("#diagram .fd-heat-badge")).to_have_count(3)  # start, task, end
+    expect(page.locator("#diagram .fd-heat-badge").first).to_contain_text("p90")
+
 
 def test_designer_pins_the_engine_warnings_in_amber(live_server, page, make_user, tmp_path):
     make_user("analyst@example.com", admin=True, first_name="Ana", last_name="Lyst")

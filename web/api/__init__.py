@@ -149,6 +149,7 @@ from web.api import (  # noqa: E402,F401  (routes)
     drive_sharing,
     events,
     export,
+    history,
     inbox,
     incidents,
     instances,
@@ -168,5 +169,6 @@ from web.api import (  # noqa: E402,F401  (routes)
     system,
     tasks,
     two_factor,
+    webhooks,
     workgroups,
 )

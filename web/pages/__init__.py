@@ -28,6 +28,7 @@ def register_pages(app: Flask) -> None:
         inbox,
         incidents,
         instances,
+        integrations,
         mail,
         mail_personal,
         mail_settings,

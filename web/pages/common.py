@@ -57,11 +57,13 @@ NAV = [
                   ("pages.pipeline_settings", {}, "Deal pipelines", "bi-kanban"),
                   ("pages.mail_settings", {}, "Mail settings", "bi-envelope-at"),
                   ("pages.security_settings", {}, "Security", "bi-shield-check"),
+                  ("pages.integrations", {}, "Integrations", "bi-plug"),
                   ("pages.audit_log", {}, "Audit log", "bi-journal-text"),
                   ("pages.system_page", {}, "System", "bi-activity")]),
 ]
 # Administrators in admin mode only.
-ADMIN_MODE_LINKS = {"pages.security_settings", "pages.audit_log", "pages.system_page", "pages.mail_settings"}
+ADMIN_MODE_LINKS = {"pages.security_settings", "pages.integrations", "pages.audit_log", "pages.system_page",
+                    "pages.mail_settings"}
 
 
 def me() -> User:

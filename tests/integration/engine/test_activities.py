@@ -252,7 +252,7 @@ def test_every_topic_is_documented():
     assert set(docs) == set(topics()) == {
         "crm.create_lead", "crm.create_contact", "crm.create_company", "crm.create_deal",
         "crm.update_record", "crm.convert_lead", "crm.create_task", "crm.add_comment", "mail.send",
-        "calendar.create_event", "drive.create_folder", "drive.save_file"}
+        "calendar.create_event", "drive.create_folder", "drive.save_file", "http.request"}
     for doc in docs.values():
         assert doc["description"] and doc["result"]["variable"]
         assert all(p["description"] for p in doc["parameters"])

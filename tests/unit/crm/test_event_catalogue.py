@@ -6,7 +6,8 @@ import pytest
 from crm.event_types import Change, MailEvent, event_types, record_event_type
 from crm.events import consumers_of, record_event, register_consumer
 
-BOTH, SEARCH, ENGINE = ["engine", "search"], ["search"], ["engine"]
+# webhooks takes every type (an endpoint picks the ones it wants)
+BOTH, SEARCH, ENGINE = ["engine", "search", "webhooks"], ["search", "webhooks"], ["engine", "webhooks"]
 
 # Every event type the platform records, with the consumers the relay hands it to. A new
 # type or consumer changes this table on purpose.
@@ -21,7 +22,7 @@ CATALOGUE = {
     "task.status_changed": ENGINE,
     "email.received": ENGINE, "email.sent": ENGINE,
     # declared by calendars (calendars/event_types.py)
-    "event.created": ENGINE, "event.updated": ENGINE, "event.deleted": [],
+    "event.created": ENGINE, "event.updated": ENGINE, "event.deleted": ["webhooks"],
 }
 
 

@@ -4,6 +4,7 @@
 import NavigatedViewer from "bpmn-js/lib/NavigatedViewer";
 
 import { fitDiagram } from "./fit.js";
+import { heatmapToggle } from "./heatmap.js";
 
 import "bpmn-js/dist/assets/diagram-js.css";
 import "bpmn-js/dist/assets/bpmn-js.css";
@@ -92,6 +93,7 @@ async function show(container) {
   container.fdViewer = viewer;
   const zoom = container.parentElement.querySelector("[data-diagram-fit]");
   if (zoom) zoom.addEventListener("click", () => fit(canvas));
+  heatmapToggle(viewer, container);
 }
 
 document.querySelectorAll("[data-bpmn-url]").forEach((container) => {
