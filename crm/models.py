@@ -189,3 +189,19 @@ class TaskLink(db.Model):
 
     __table_args__ = (Index("ix_task_link_record", "entity", "record_id"),)
 
+
+
+class DedupeKey(db.Model):
+    """A record's normalised e-mail, phone, name or title key (crm/dedupe.py): duplicates are
+    records of one entity sharing a (kind, key), found by the index, never by a scan."""
+
+    __tablename__ = "dedupe_key"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity: Mapped[str] = mapped_column(String(16))
+    record_id: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(String(320))
+
+    __table_args__ = (Index("ix_dedupe_key_lookup", "entity", "kind", "key"),
+                      Index("ix_dedupe_key_record", "entity", "record_id"))

@@ -145,6 +145,7 @@ from web.api import (  # noqa: E402,F401  (routes)
     drive_attachments,
     drive_docs,
     drive_sharing,
+    duplicates,
     events,
     export,
     inbox,

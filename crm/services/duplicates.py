@@ -1,0 +1,76 @@
+"""Possible duplicates of CRM records: records of one entity sharing a stored key (crm/dedupe.py),
+only those the actor may read."""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import and_, func, or_, select
+
+from crm import access
+from crm.dedupe import query_keys
+from crm.entities import record_title
+from crm.models import DedupeKey
+from crm.serialize import records_to_dicts
+from crm.services.records import get_record, spec_of
+from extensions import db
+from org.actors import Actor
+
+MAX_CANDIDATES = 20
+MAX_GROUPS = 100
+
+
+def find_candidates(entity: str, keys: set[tuple[str, str]], *, actor: Actor,
+                    exclude: tuple[int, ...] = ()) -> list[dict]:
+    """Readable records with any of `keys`, each with the kinds that matched ("email", "phone")."""
+    spec = spec_of(entity)
+    if not keys:
+        return []
+    model = spec.model
+    match = or_(*[and_(DedupeKey.kind == k, DedupeKey.key == v) for k, v in sorted(keys)])
+    stmt = (select(DedupeKey.record_id, DedupeKey.kind).join(model, model.id == DedupeKey.record_id)
+            .where(DedupeKey.entity == spec.name, match))
+    if exclude:
+        stmt = stmt.where(DedupeKey.record_id.not_in(exclude))
+    kinds: dict[int, set[str]] = defaultdict(set)
+    for record_id, kind in db.session.execute(access.scope(stmt, spec.name, "read", actor)):
+        kinds[record_id].add(kind)
+    ids = sorted(kinds)[:MAX_CANDIDATES]
+    records = list(db.session.scalars(select(model).where(model.id.in_(ids)).order_by(model.id)))
+    return [{**row, "matched": sorted(kinds[row["id"]])} for row in records_to_dicts(spec.name, records)]
+
+
+def duplicates_for_input(entity: str, *, actor: Actor, email: str = "", phone: str = "",
+                         title: str = "", company_id: object = None) -> list[dict]:
+    """Candidates for a record about to be created (a form being typed, an API client asking)."""
+    access.require(actor, spec_of(entity).name, "read")
+    keys = query_keys(spec_of(entity).name, email=email, phone=phone, title=title, company_id=company_id)
+    return find_candidates(entity, keys, actor=actor)
+
+
+def duplicates_of_record(entity: str, record_id: int, *, actor: Actor) -> list[dict]:
+    """Candidates sharing a key with an existing record (itself left out)."""
+    record = get_record(entity, record_id, actor=actor)
+    keys = {(k, v) for k, v in db.session.execute(select(DedupeKey.kind, DedupeKey.key).where(
+        DedupeKey.entity == record.entity, DedupeKey.record_id == record_id))}
+    return find_candidates(entity, keys, actor=actor, exclude=(record_id,))
+
+
+def duplicate_groups(entity: str, *, actor: Actor, limit: int = MAX_GROUPS) -> list[dict]:
+    """Groups of readable records sharing a key: [{kind, key, records: [{id, title}]}]."""
+    spec = spec_of(entity)
+    access.require(actor, spec.name, "read")
+    model = spec.model
+    readable = access.scope(select(DedupeKey.kind, DedupeKey.key, DedupeKey.record_id)
+                            .join(model, model.id == DedupeKey.record_id)
+                            .where(DedupeKey.entity == spec.name), spec.name, "read", actor).subquery()
+    shared = (select(readable.c.kind, readable.c.key).group_by(readable.c.kind, readable.c.key)
+              .having(func.count() > 1).order_by(readable.c.kind, readable.c.key).limit(limit)).subquery()
+    rows = db.session.execute(select(readable.c.kind, readable.c.key, readable.c.record_id).join(
+        shared, and_(shared.c.kind == readable.c.kind, shared.c.key == readable.c.key))
+        .order_by(readable.c.kind, readable.c.key, readable.c.record_id)).all()
+    ids = {r.record_id for r in rows}
+    titles = {r.id: record_title(r) for r in db.session.scalars(select(model).where(model.id.in_(ids)))}
+    groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for kind, key, record_id in rows:
+        groups[(kind, key)].append({"id": record_id, "title": titles.get(record_id, "")})
+    return [{"kind": k, "key": v, "records": recs} for (k, v), recs in groups.items()]
