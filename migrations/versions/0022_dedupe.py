@@ -1,4 +1,4 @@
-"""duplicate keys of CRM records
+"""duplicate keys of CRM records; background imports
 
 Revision ID: 0022_dedupe
 Revises: 0015_drafts
@@ -6,6 +6,7 @@ Revises: 0015_drafts
 dedupe_key holds each lead's, contact's, company's and deal's normalised e-mail addresses,
 phone numbers (E.164), company name and deal title (crm/dedupe.py), indexed by
 (entity, kind, key), so possible duplicates are an index lookup. Backfilled from the rows.
+crm_import holds an uploaded file's rows, their column mapping, progress and the per-row report.
 """
 import sqlalchemy as sa
 from alembic import op
@@ -30,9 +31,33 @@ def upgrade():
     )
     op.create_index("ix_dedupe_key_lookup", "dedupe_key", ["entity", "kind", "key"])
     op.create_index("ix_dedupe_key_record", "dedupe_key", ["entity", "record_id"])
+    _import_table()
     for entity, columns in (("lead", "phones"), ("contact", "phones"), ("company", "phones, title"),
                             ("deal", "phones, title, company_id")):
         _backfill(entity, columns)
+
+
+def _import_table() -> None:
+    op.create_table(
+        "crm_import",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("entity", sa.String(length=16), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("filename", sa.String(length=255), nullable=False),
+        sa.Column("header", sa.JSON(), nullable=False),
+        sa.Column("rows", sa.JSON(), nullable=False),
+        sa.Column("mapping", sa.JSON(), nullable=False),
+        sa.Column("on_duplicate", sa.String(length=8), nullable=False),
+        *[sa.Column(name, sa.Integer(), nullable=False)
+          for name in ("total", "processed", "created", "skipped", "failed")],
+        sa.Column("report", sa.JSON(), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("finished_at", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(["created_by_id"], ["user_account.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_crm_import_created_by_id", "crm_import", ["created_by_id"])
 
 
 def _backfill(entity: str, columns: str) -> None:
@@ -68,6 +93,8 @@ def _backfill(entity: str, columns: str) -> None:
 
 
 def downgrade():
+    op.drop_index("ix_crm_import_created_by_id", table_name="crm_import")
+    op.drop_table("crm_import")
     op.drop_index("ix_dedupe_key_record", table_name="dedupe_key")
     op.drop_index("ix_dedupe_key_lookup", table_name="dedupe_key")
     op.drop_table("dedupe_key")

@@ -148,6 +148,7 @@ from web.api import (  # noqa: E402,F401  (routes)
     duplicates,
     events,
     export,
+    imports,
     inbox,
     instances,
     mail,
