@@ -8,7 +8,10 @@ from flask import Response, g, jsonify, request
 from crm.services import imports as svc
 from errors import ValidationError
 from web.api import api
-from web.api.records import _entity
+from web.api.openapi import op, path_id, register_paths
+from web.api.records import RECORD_TYPES, _entity
+
+TAG = "Export and import"
 
 
 @api.post("/<records:plural>/imports")
@@ -40,3 +43,33 @@ def import_report(job_id: int):
     job = svc.get_import(job_id, actor=g.actor)
     return Response(svc.report_csv(job), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="import-{job_id}-report.csv"'})
+
+
+def _paths() -> dict:
+    job = {"type": "object", "properties": {
+        "id": {"type": "integer"}, "status": {"enum": ["draft", "queued", "running", "done"]},
+        "total": {"type": "integer"}, "processed": {"type": "integer"}, "created": {"type": "integer"},
+        "skipped": {"type": "integer"}, "failed": {"type": "integer"},
+        "report": {"type": "array", "items": {"type": "object"}}}}
+    upload = {"type": "object", "required": ["file"], "properties": {
+        "file": {"type": "string", "format": "binary"},
+        "mapping": {"type": "string", "description": 'JSON {"0": "title", ...}'},
+        "on_duplicate": {"enum": ["skip", "create"]}, "start": {"enum": ["0", "1"]}}}
+    paths: dict = {f"/{plural}/imports": {"post": op(
+        f"Import {plural} from CSV or XLSX in the background", tag=TAG, body=upload,
+        media="multipart/form-data", response=job, status="202", operation_id=f"import_job_{plural}",
+        description="Bad rows are reported (row, field, message) and left out; the good ones are kept.")}
+        for plural in RECORD_TYPES}
+    jid = path_id("job_id")
+    paths["/imports/{job_id}"] = {"get": op("An import's progress", tag=TAG, params=[jid],
+                                            response=job, operation_id="get_import")}
+    paths["/imports/{job_id}/report.csv"] = {"get": op(
+        "An import's per-row report", tag=TAG, params=[jid], media="text/csv",
+        response={"type": "string"}, operation_id="import_report")}
+    for plural in RECORD_TYPES:  # the body is multipart, the answer JSON
+        paths[f"/{plural}/imports"]["post"]["responses"]["202"]["content"] = {
+            "application/json": {"schema": job}}
+    return paths
+
+
+register_paths(_paths())
