@@ -28,7 +28,18 @@ def create_app(config: object | None = None) -> Flask:
             app.config["SQLALCHEMY_DATABASE_URI"])
     _init_extensions(app)
     _register_parts(app)
+    _register_merge_movers()
     return app
+
+
+def _register_merge_movers() -> None:
+    """What merging CRM records moves besides crm's own rows (crm.services.merge)."""
+    from calendars.record_moves import register as register_calendar_moves
+    from engine.record_processes import register_merge as register_process_moves
+    from mail.record_moves import register as register_mail_moves
+
+    for register in (register_mail_moves, register_calendar_moves, register_process_moves):
+        register()
 
 
 def _init_extensions(app: Flask) -> None:
@@ -97,14 +108,11 @@ def _register_parts(app: Flask) -> None:
     import org.throttle
     import web
     from calendars.dav import mount as mount_dav
-    from calendars.record_moves import register as register_calendar_moves
     from cli import register_cli
     from crm.search import register_search
     from drive.dav import mount as mount_dav_files
     from engine.calendar_agenda import register as register_inbox_agenda
     from engine.consumer import register as register_engine_consumer
-    from engine.record_processes import register_merge as register_process_moves
-    from mail.record_moves import register as register_mail_moves
     from mail.system import install as install_system_mail
 
     netguard.add_allowed_source(org.settings.allowed_private_hosts)
@@ -112,8 +120,6 @@ def _register_parts(app: Flask) -> None:
     register_engine_consumer()
     register_inbox_agenda()
     register_search(app)
-    for register_moves in (register_mail_moves, register_calendar_moves, register_process_moves):
-        register_moves()  # what merging CRM records moves besides crm's own rows
     for name in app.config.get("EXTRA_MODULES", ()):  # plug-ins named in FLOWDESK_EXTRA_MODULES
         importlib.import_module(name)
     web.register(app)

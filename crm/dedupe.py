@@ -39,7 +39,8 @@ def norm_email(value: object) -> str:
 def norm_phone(value: object, region: str | None = None) -> str:
     """E.164 ("+4930123456"); a number phonenumbers cannot read keeps only its digits."""
     text = str(value or "").strip()
-    if not text:
+    digits = re.sub(r"\D", "", text)
+    if len(digits) < 5:  # an extension or a typo: matching it would join unrelated records
         return ""
     try:
         parsed = phonenumbers.parse(text, region or phone_region())
@@ -47,8 +48,7 @@ def norm_phone(value: object, region: str | None = None) -> str:
             return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
     except phonenumbers.NumberParseException:
         pass
-    digits = re.sub(r"\D", "", text)
-    return digits if len(digits) >= 5 else ""  # shorter: an extension, not worth matching
+    return digits
 
 
 def norm_name(value: object) -> str:
