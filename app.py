@@ -63,6 +63,8 @@ def _init_extensions(app: Flask) -> None:
     celery.conf.beat_schedule["caldav-sync"] = {  # every external calendar, both ways
         "task": "calendars.sync_all",
         "schedule": timedelta(minutes=app.config.get("CALDAV_SYNC_MINUTES", 5))}
+    celery.conf.beat_schedule["crm-imports"] = {  # imports whose worker stopped (or kick was lost)
+        "task": "crm.resume_imports", "schedule": timedelta(minutes=1)}
     celery.conf.beat_schedule["drive-gc"] = {  # file bodies no version names any more
         "task": "drive.collect_garbage", "schedule": timedelta(hours=1)}
     if celery.conf.broker_url.startswith("sqla+"):  # embedded broker keeps consumed rows

@@ -230,4 +230,6 @@ class ImportJob(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"),
                                                       index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # untouched for a minute while queued or running: beat starts its task again
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     finished_at: Mapped[datetime | None]

@@ -27,3 +27,16 @@ def run_import(job_id: int) -> None:
     while more:
         with unit_of_work():
             more = run_import_batch(job_id)
+
+
+@shared_task(name="crm.resume_imports", ignore_result=True)
+def resume_imports() -> int:
+    """Start the imports that are queued or running but have not moved for a minute."""
+    from crm.services.imports import stalled_imports
+    from transactions import unit_of_work
+
+    with unit_of_work():
+        ids = stalled_imports()
+    for job_id in ids:
+        run_import.delay(job_id)
+    return len(ids)

@@ -41,8 +41,10 @@ def find_candidates(entity: str, keys: set[tuple[str, str]], *, actor: Actor,
 
 def duplicates_for_input(entity: str, *, actor: Actor, email: str = "", phone: str = "",
                          title: str = "", company_id: object = None) -> list[dict]:
-    """Candidates for a record about to be created (a form being typed, an API client asking)."""
-    access.require(actor, spec_of(entity).name, "read")
+    """Candidates for a record about to be created (a form being typed, an API client asking);
+    none for someone who may read no such records (they may still add them)."""
+    if not access.can(actor, spec_of(entity).name, "read"):
+        return []
     keys = query_keys(spec_of(entity).name, email=email, phone=phone, title=title, company_id=company_id)
     return find_candidates(entity, keys, actor=actor)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 
 from sqlalchemy import select, update
 
@@ -25,6 +26,7 @@ from org.models import User, utcnow
 from transactions import enqueue_after_commit
 
 BATCH = 200
+STALL_SECONDS = 60
 TASK = "crm.run_import"
 MAX_REPORT = 10_000
 ON_DUPLICATE = ("skip", "create")
@@ -118,6 +120,13 @@ def run_import_batch(job_id: int) -> bool:
     if end >= job.total:
         job.status, job.finished_at = "done", utcnow()
     return end < job.total
+
+
+def stalled_imports(seconds: int = STALL_SECONDS) -> list[int]:
+    """Queued or running imports untouched for `seconds`: their task was lost or its worker died."""
+    since = utcnow() - timedelta(seconds=seconds)
+    return list(db.session.scalars(select(ImportJob.id).where(
+        ImportJob.status.in_(("queued", "running")), ImportJob.updated_at < since).order_by(ImportJob.id)))
 
 
 def _lock(job_id: int) -> None:

@@ -6,6 +6,7 @@ import io
 
 from openpyxl import Workbook, load_workbook
 
+from crm.services.imports import stalled_imports
 from crm.tasks import run_import
 from tests.integration.test_pages import login
 
@@ -54,10 +55,12 @@ def test_a_background_import_keeps_good_rows_and_reports_bad_and_duplicate_ones(
                                                        '"3": "phones"}'},
                  content_type="multipart/form-data")
     assert r.status_code == 202 and r.json["status"] == "queued", r.json
+    assert stalled_imports(seconds=-5) == [r.json["id"]]  # beat would start it again
     run_import(r.json["id"])
     run_import(r.json["id"])  # a redelivered task finds nothing left to do
     job = api.get(f"/imports/{r.json['id']}").json
     assert (job["status"], job["created"], job["failed"], job["skipped"]) == ("done", 2, 2, 1)
+    assert stalled_imports(seconds=-5) == []
     names = {c["last_name"] for c in api.get("/contacts?limit=50").json["items"]}
     assert names == {"Known", "Ada", "Cy"}
     report = api.get(f"/imports/{job['id']}/report.csv").get_data(as_text=True).splitlines()

@@ -12,7 +12,8 @@ def test_phones_in_national_and_international_formats_share_one_key():
 
 
 def test_company_names_lose_case_punctuation_and_legal_forms():
-    assert {norm_name(n) for n in ("Acme GmbH", "ACME g.m.b.h.", "Acme, Inc.", "acme ltd", "Acme")} == {"acme"}
+    names = ("Acme GmbH", "ACME g.m.b.h.", "Acme, Inc.", "acme ltd", "Acme")
+    assert {norm_name(n) for n in names} == {"acme"}
     assert norm_name("Müller & Söhne GmbH & Co. KG") == "muller & sohne"
     assert norm_name("AG") == "ag"  # a name that is only a legal form keeps it
     assert norm_name("Acme Steel") != norm_name("Acme")
@@ -22,5 +23,6 @@ def test_keys_of_each_entity():
     assert norm_email("  Ann@Example.COM ") == "ann@example.com" and norm_email("nope") == ""
     assert keys_of("company", {"title": "Acme GmbH", "phones": []}, ["A@x.org"]) == {
         ("name", "acme"), ("email", "a@x.org")}
-    assert keys_of("lead", {"title": "Acme GmbH", "phones": ["030 1234567"]}, []) == {("phone", "+49301234567")}
+    lead = {"title": "Acme GmbH", "phones": ["030 1234567"]}
+    assert keys_of("lead", lead, []) == {("phone", "+49301234567")}
     assert keys_of("deal", {"title": "Renewal", "company_id": 7}, None) == {("title", "renewal|7")}
