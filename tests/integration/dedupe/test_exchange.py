@@ -80,6 +80,7 @@ def test_pages_warn_before_saving_a_duplicate_and_merge(api, client, admin):
     assert r.status_code == 302
     second = int(r.headers["Location"].rstrip("/").rsplit("/", 1)[1])
     assert f"#{second}" in client.get("/companies/duplicates").get_data(as_text=True)
+    assert f"#{first} Acme GmbH" in client.get(f"/companies/{second}").get_data(as_text=True)
     page = client.get(f"/companies/merge?ids={first}&ids={second}").get_data(as_text=True)
     assert "field_title" in page
     r = client.post(f"/companies/merge?ids={first}&ids={second}",
