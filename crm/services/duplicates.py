@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, select
 
 from crm import access
 from crm.dedupe import query_keys
@@ -16,6 +16,7 @@ from extensions import db
 from org.actors import Actor
 
 MAX_CANDIDATES = 20
+MAX_PER_KEY = 200  # a key shared by more (a switchboard number) names only the first ones
 MAX_GROUPS = 100
 
 
@@ -23,19 +24,18 @@ def find_candidates(entity: str, keys: set[tuple[str, str]], *, actor: Actor,
                     exclude: tuple[int, ...] = ()) -> list[dict]:
     """Readable records with any of `keys`, each with the kinds that matched ("email", "phone")."""
     spec = spec_of(entity)
-    if not keys:
-        return []
     model = spec.model
-    match = or_(*[and_(DedupeKey.kind == k, DedupeKey.key == v) for k, v in sorted(keys)])
-    stmt = (select(DedupeKey.record_id, DedupeKey.kind).join(model, model.id == DedupeKey.record_id)
-            .where(DedupeKey.entity == spec.name, match))
-    if exclude:
-        stmt = stmt.where(DedupeKey.record_id.not_in(exclude))
     kinds: dict[int, set[str]] = defaultdict(set)
-    for record_id, kind in db.session.execute(access.scope(stmt, spec.name, "read", actor)):
-        kinds[record_id].add(kind)
-    ids = sorted(kinds)[:MAX_CANDIDATES]
-    records = list(db.session.scalars(select(model).where(model.id.in_(ids)).order_by(model.id)))
+    for kind, key in sorted(keys):  # one indexed lookup per key (an OR of them may scan the table)
+        for record_id in db.session.scalars(select(DedupeKey.record_id).where(
+                DedupeKey.entity == spec.name, DedupeKey.kind == kind, DedupeKey.key == key)
+                .order_by(DedupeKey.record_id).limit(MAX_PER_KEY)):
+            if record_id not in exclude:
+                kinds[record_id].add(kind)
+    if not kinds:
+        return []
+    readable = access.scope(select(model).where(model.id.in_(sorted(kinds))), spec.name, "read", actor)
+    records = list(db.session.scalars(readable.order_by(model.id).limit(MAX_CANDIDATES)))
     return [{**row, "matched": sorted(kinds[row["id"]])} for row in records_to_dicts(spec.name, records)]
 
 

@@ -9,6 +9,7 @@ import csv
 import io
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import select, update
 
 from crm import access
@@ -114,8 +115,9 @@ def run_import_batch(job_id: int) -> bool:
     job.status = "running"
     report = list(job.report or [])
     start, end = job.processed, min(job.processed + BATCH, job.total)
-    for index in range(start, end):
-        _import_row(job, actor, index + 2, job.rows[index], report)
+    with current_app.test_request_context("/imports"):  # crm.access loads the rights once per request
+        for index in range(start, end):
+            _import_row(job, actor, index + 2, job.rows[index], report)
     job.processed, job.report = end, report[:MAX_REPORT]
     if end >= job.total:
         job.status, job.finished_at = "done", utcnow()
