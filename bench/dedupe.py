@@ -38,7 +38,8 @@ def load(db: object, rows: int, owner_id: int) -> None:
         conn.execute(text(
             "INSERT INTO company (id, title, industry, phones, do_not_email, version, created_at, "
             "updated_at, responsible_id, created_by_id, dept_path) "
-            "VALUES (:id, :title, '', :phones, false, 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, :owner, :owner, '')"),
+            "VALUES (:id, :title, '', :phones, false, 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, "
+            ":owner, :owner, '')"),
             [{"id": i, "title": f"Firm {i if i % 100 else i - 1} GmbH", "phones": f'["+49 30 {i:08d}"]',
               "owner": owner_id if i % 2 else None} for i in ids])
         conn.execute(text("INSERT INTO dedupe_key (entity, record_id, kind, key) VALUES "

@@ -203,7 +203,8 @@ class DedupeKey(db.Model):
     kind: Mapped[str] = mapped_column(String(16))
     key: Mapped[str] = mapped_column(String(320))
 
-    __table_args__ = (Index("ix_dedupe_key_lookup", "entity", "kind", "key"),
+    # record_id last: a lookup reads only the index, already in record order
+    __table_args__ = (Index("ix_dedupe_key_lookup", "entity", "kind", "key", "record_id"),
                       Index("ix_dedupe_key_record", "entity", "record_id"))
 
 

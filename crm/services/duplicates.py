@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 
 from crm import access
 from crm.dedupe import query_keys
@@ -18,6 +18,8 @@ from org.actors import Actor
 MAX_CANDIDATES = 20
 MAX_PER_KEY = 200  # a key shared by more (a switchboard number) names only the first ones
 MAX_GROUPS = 100
+CHUNK = 500  # shared keys examined at a time on the duplicates page
+MAX_CHUNKS = 20  # at most 10,000 shared keys per page view
 
 
 def find_candidates(entity: str, keys: set[tuple[str, str]], *, actor: Actor,
@@ -58,21 +60,54 @@ def duplicates_of_record(entity: str, record_id: int, *, actor: Actor) -> list[d
 
 
 def duplicate_groups(entity: str, *, actor: Actor, limit: int = MAX_GROUPS) -> list[dict]:
-    """Groups of readable records sharing a key: [{kind, key, records: [{id, title}]}]."""
+    """Groups of readable records sharing a key: [{kind, key, records: [{id, title}]}].
+
+    Keys held by more than one record come from the lookup index in key order, a chunk at a
+    time; a group counts when at least two of its records are readable."""
     spec = spec_of(entity)
     access.require(actor, spec.name, "read")
+    groups: list[dict] = []
+    after: tuple[str, str] = ("", "")
+    for _ in range(MAX_CHUNKS):
+        shared = _shared_keys(spec.name, after)
+        if not shared:
+            break
+        groups += _readable_groups(spec, shared, actor)
+        after = shared[-1]
+        if len(groups) >= limit or len(shared) < CHUNK:
+            break
+    groups = groups[:limit]
     model = spec.model
-    readable = access.scope(select(DedupeKey.kind, DedupeKey.key, DedupeKey.record_id)
-                            .join(model, model.id == DedupeKey.record_id)
-                            .where(DedupeKey.entity == spec.name), spec.name, "read", actor).subquery()
-    shared = (select(readable.c.kind, readable.c.key).group_by(readable.c.kind, readable.c.key)
-              .having(func.count() > 1).order_by(readable.c.kind, readable.c.key).limit(limit)).subquery()
-    rows = db.session.execute(select(readable.c.kind, readable.c.key, readable.c.record_id).join(
-        shared, and_(shared.c.kind == readable.c.kind, shared.c.key == readable.c.key))
-        .order_by(readable.c.kind, readable.c.key, readable.c.record_id)).all()
-    ids = {r.record_id for r in rows}
+    ids = {r["id"] for g in groups for r in g["records"]}
     titles = {r.id: record_title(r) for r in db.session.scalars(select(model).where(model.id.in_(ids)))}
-    groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
-    for kind, key, record_id in rows:
-        groups[(kind, key)].append({"id": record_id, "title": titles.get(record_id, "")})
-    return [{"kind": k, "key": v, "records": recs} for (k, v), recs in groups.items()]
+    for g in groups:
+        g["records"] = [{"id": r["id"], "title": titles.get(r["id"], "")} for r in g["records"]]
+    return groups
+
+
+def _shared_keys(entity: str, after: tuple[str, str]) -> list[tuple[str, str]]:
+    """The next keys (after `after`) that more than one record holds, read along the index."""
+    k = DedupeKey
+    later = or_(k.kind > after[0], and_(k.kind == after[0], k.key > after[1]))
+    return [tuple(row) for row in db.session.execute(
+        select(k.kind, k.key).where(k.entity == entity, later).group_by(k.kind, k.key)
+        .having(func.count() > 1).order_by(k.kind, k.key).limit(CHUNK))]
+
+
+def _readable_groups(spec: object, shared: list[tuple[str, str]], actor: Actor) -> list[dict]:
+    members: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for kind in sorted({kind for kind, _ in shared}):
+        keys = [key for k, key in shared if k == kind]
+        for key, record_id in db.session.execute(select(DedupeKey.key, DedupeKey.record_id).where(
+                DedupeKey.entity == spec.name, DedupeKey.kind == kind, DedupeKey.key.in_(keys))):
+            members[(kind, key)].append(record_id)
+    ids = sorted({i for group in members.values() for i in group})
+    model = spec.model
+    readable = set(db.session.scalars(access.scope(select(model.id).where(model.id.in_(ids)),
+                                                   spec.name, "read", actor)))
+    out = []
+    for kind, key in shared:
+        mine = sorted(i for i in members[(kind, key)] if i in readable)
+        if len(mine) > 1:
+            out.append({"kind": kind, "key": key, "records": [{"id": i} for i in mine]})
+    return out

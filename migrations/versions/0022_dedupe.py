@@ -29,7 +29,7 @@ def upgrade():
         sa.Column("key", sa.String(length=320), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index("ix_dedupe_key_lookup", "dedupe_key", ["entity", "kind", "key"])
+    op.create_index("ix_dedupe_key_lookup", "dedupe_key", ["entity", "kind", "key", "record_id"])
     op.create_index("ix_dedupe_key_record", "dedupe_key", ["entity", "record_id"])
     _import_table()
     for entity, columns in (("lead", "phones"), ("contact", "phones"), ("company", "phones, title"),
