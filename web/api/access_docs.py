@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from crm.entities import REGISTRY
 from crm.rights.models import ACTIONS, ENTITIES, LEVELS
+from crm.services.spreadsheets import XLSX_MIME
 from web.api.openapi import items_of, op, param, path_id, ref, register_paths
 
 TAG, EXCHANGE = "Access rights", "Export and import"
@@ -95,6 +96,8 @@ def _paths() -> dict:
             f"Export {plural} one may read and export as CSV or XLSX (list filters apply)", tag=EXCHANGE,
             operation_id=f"export_{plural}", media="text/csv", response={"type": "string"},
             params=[param("format", schema={"type": "string", "enum": ["csv", "xlsx"], "default": "csv"})])}
+        paths[f"/{plural}/export"]["get"]["responses"]["200"]["content"][XLSX_MIME] = {
+            "schema": {"type": "string", "format": "binary"}}
         paths[f"/{plural}/import"] = {"post": op(
             f"Import {plural} from CSV or XLSX: every row or none; 422 lists each failing row", tag=EXCHANGE,
             operation_id=f"import_{plural}", media="text/csv", body={"type": "string"},
