@@ -13,6 +13,7 @@ from sqlalchemy import and_, delete, exists, select, update
 from sqlalchemy.orm import aliased
 
 from crm import access
+from crm.dedupe import set_keys
 from crm.entities import ENTITIES, Entity, record_title
 from crm.events import record_update
 from crm.models import TaskLink, TimelineEntry
@@ -71,8 +72,12 @@ def _move_references(spec: Entity, from_ids: list[int], to_id: int, actor: Actor
             db.session.execute(update(other.model).where(col.in_(from_ids)).values(
                 {column.key: to_id, "version": other.model.version + 1}),
                 execution_options={"synchronize_session": False})
+            emails = emails_of(other.name, [r[0] for r in rows])
             for row_id, old in rows:
                 record_update(other.name, row_id, {column.key: [old, to_id]}, actor=actor)
+                # a deal's title key includes its company
+                set_keys(other.name, db.session.get(other.model, row_id, populate_existing=True),
+                         emails.get(row_id))
             moved += len(rows)
     return moved
 

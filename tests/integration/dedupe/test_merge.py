@@ -91,6 +91,9 @@ def test_phone_formats_and_legal_forms_find_duplicates_and_a_merge_loses_nothing
     merged = api.get(f"/contacts/{survivor}/timeline").json["items"][0]
     assert merged["summary"] == f"Merged from #{others[0]}, #{others[1]}"
     assert _count(DedupeKey, others) == 0
+    # the deals moved with their keys: a deal title is looked up with its company
+    found = api.get(f"/deals/duplicates?title=deal%201&company_id={company['id']}").json["items"]
+    assert [d["contact_id"] for d in found] == [survivor]
     assert api.get(f"/contacts/{survivor}/duplicates").json["items"] == []
 
 
