@@ -31,6 +31,7 @@ def create_app(config: object | None = None) -> Flask:
     _init_extensions(app)
     _register_parts(app)
     _trust_proxies(app)
+    _register_merge_movers()
     return app
 
 
@@ -42,6 +43,16 @@ def _trust_proxies(app: Flask) -> None:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+
+def _register_merge_movers() -> None:
+    """What merging CRM records moves besides crm's own rows (crm.services.merge)."""
+    from calendars.record_moves import register as register_calendar_moves
+    from engine.record_processes import register_merge as register_process_moves
+    from mail.record_moves import register as register_mail_moves
+
+    for register in (register_mail_moves, register_calendar_moves, register_process_moves):
+        register()
 
 
 def _init_extensions(app: Flask) -> None:
@@ -71,6 +82,8 @@ def _init_extensions(app: Flask) -> None:
         "task": "webhooks.sweep", "schedule": timedelta(seconds=app.config.get("WEBHOOK_SWEEP_SECONDS", 30))}
     celery.conf.beat_schedule["history-cleanup"] = {  # camunda:historyTimeToLive
         "task": "engine.clean_history", "schedule": timedelta(hours=1)}
+    celery.conf.beat_schedule["crm-imports"] = {  # imports whose worker stopped (or kick was lost)
+        "task": "crm.resume_imports", "schedule": timedelta(minutes=1)}
     celery.conf.beat_schedule["drive-gc"] = {  # file bodies no version names any more
         "task": "drive.collect_garbage", "schedule": timedelta(hours=1)}
     if app.config.get("BACKUP_DIR"):  # scheduled backups with retention (docs/backup.md)

@@ -124,6 +124,8 @@ class Config:
         self.INVITATION_DAYS = float(os.environ.get("FLOWDESK_INVITATION_DAYS", "7"))
         # The portal's address for links in mails sent outside a web request (CLI, workers).
         self.BASE_URL = os.environ.get("FLOWDESK_BASE_URL", "http://localhost:5000")
+        # Phone numbers written without a country code are read as this region's (crm/dedupe.py).
+        self.PHONE_REGION = os.environ.get("FLOWDESK_PHONE_REGION", "DE").upper()
         # Mail (mail/config.py lists every MAIL_* setting with its meaning and default).
         self.MAIL_RATE_PER_MINUTE = int(os.environ.get("FLOWDESK_MAIL_RATE_PER_MINUTE", "60"))
         self.MAIL_MAX_BYTES = int(os.environ.get("FLOWDESK_MAIL_MAX_BYTES", 25 * 1024 * 1024))

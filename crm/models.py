@@ -234,3 +234,48 @@ class StageHistory(db.Model):
     # Covering: the funnel reads a record's stages and their times from the index alone.
     __table_args__ = (Index("ix_stage_history_record", "entity", "record_id", "to_status", "changed_at",
                             "left_at"),)
+
+
+class DedupeKey(db.Model):
+    """A record's normalised e-mail, phone, name or title key (crm/dedupe.py): duplicates are
+    records of one entity sharing a (kind, key), found by the index, never by a scan."""
+
+    __tablename__ = "dedupe_key"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity: Mapped[str] = mapped_column(String(16))
+    record_id: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(String(320))
+
+    # record_id last: a lookup reads only the index, already in record order
+    __table_args__ = (Index("ix_dedupe_key_lookup", "entity", "kind", "key", "record_id"),
+                      Index("ix_dedupe_key_record", "entity", "record_id"))
+
+
+class ImportJob(db.Model):
+    """An import of a CSV or XLSX file's rows, mapped to fields, run in the background in batches
+    (crm/services/imports.py); `processed` rows are committed, so a rerun resumes after them."""
+
+    __tablename__ = "crm_import"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="draft")  # draft|queued|running|done
+    filename: Mapped[str] = mapped_column(String(255), default="")
+    header: Mapped[list] = mapped_column(JSON, default=list)
+    rows: Mapped[list] = mapped_column(JSON, default=list)  # text cells; row n of the file is rows[n - 2]
+    mapping: Mapped[dict] = mapped_column(JSON, default=dict)  # column index (text) -> field name
+    on_duplicate: Mapped[str] = mapped_column(String(8), default="skip")  # skip | create
+    total: Mapped[int] = mapped_column(default=0)
+    processed: Mapped[int] = mapped_column(default=0)
+    created: Mapped[int] = mapped_column(default=0)
+    skipped: Mapped[int] = mapped_column(default=0)
+    failed: Mapped[int] = mapped_column(default=0)
+    report: Mapped[list] = mapped_column(JSON, default=list)  # [{row, field, message}]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"),
+                                                      index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # untouched for a minute while queued or running: beat starts its task again
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    finished_at: Mapped[datetime | None]

@@ -33,6 +33,7 @@ class TimelineKind(StrEnum):
     MAIL = "mail"
     EVENT = "event"  # a calendar event linked to the record (calendars)
     FILE = "file"  # a drive file attached to the record (drive.services.attachments)
+    MERGED = "merged"  # other records merged into this one (crm.services.merge)
 
 
 class FieldKind(StrEnum):

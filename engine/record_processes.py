@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from crm.services.merge import move_rows, register_mover
 from engine.instances import FINISHED, may_read
 from engine.models import EngineTimer, HumanTask, MessageWait, ProcessInstance, ProcessVersion
 from engine.states import HumanTaskState, InstanceStatus
@@ -89,3 +90,18 @@ def element_names(bpmn: bytes) -> dict[str, str]:
     prefix = "{" + BPMN_NS + "}"
     return {el.get("id"): el.get("name") for el in root.iter()
             if isinstance(el.tag, str) and el.tag.startswith(prefix) and el.get("id") and el.get("name")}
+
+
+def move_record_processes(entity: str, from_ids: list[int], to_id: int) -> int:
+    """Point process instances (and their inbox tasks and record-event waits) about merged
+    records at the survivor; the serialized workflow state is left as it is. Returns the
+    number of instances moved."""
+    moved = move_rows(ProcessInstance, entity, from_ids, to_id, id_col="entity_id")
+    move_rows(HumanTask, entity, from_ids, to_id, id_col="entity_id")
+    move_rows(MessageWait, entity, from_ids, to_id, id_col="entity_id")
+    return moved
+
+
+def register_merge() -> None:
+    """Merging CRM records moves their processes too (crm.services.merge)."""
+    register_mover("process_instances", move_record_processes)

@@ -8,6 +8,7 @@ from sqlalchemy import Select, delete, select
 
 from crm import access
 from crm.attributes import dept_path_for
+from crm.dedupe import forget_keys, set_keys
 from crm.entities import Entity, entity
 from crm.event_types import Change
 from crm.events import record_change, record_update
@@ -69,6 +70,7 @@ def create_record(entity_name: str, data: dict, *, actor: Actor, right: str = "a
     db.session.add(record)
     db.session.flush()
     _set_emails(spec.name, record.id, cleaned.emails or [])
+    set_keys(spec.name, record, cleaned.emails)
     add_entry(spec.name, record.id, TimelineKind.CREATED, actor=actor, summary=f"{spec.label} created")
     record_change(spec.name, Change.CREATED, record.id, _snapshot(spec, record, cleaned.emails),
                  actor=actor)
@@ -99,6 +101,8 @@ def update_record(entity_name: str, record_id: int, data: dict, *, actor: Actor,
         record_update(spec.name, record.id, changes, actor=actor)
     with lost_race(spec.label, record.id):
         db.session.flush()
+    if changes:
+        set_keys(spec.name, record, _emails(spec.name, record.id))
     return record
 
 
@@ -176,6 +180,7 @@ def delete_record(entity_name: str, record_id: int, *, actor: Actor,
         RecordEmail.entity == spec.name, RecordEmail.record_id == record.id))
     db.session.execute(delete(TaskLink).where(  # its tasks stay, about their other records
         TaskLink.entity == spec.name, TaskLink.record_id == record.id))
+    forget_keys(spec.name, [record.id])
     db.session.delete(record)
     record_change(spec.name, Change.DELETED, record_id, snapshot, actor=actor)
 

@@ -1,7 +1,7 @@
 """people's time zones
 
 Revision ID: 0023_phone
-Revises: 0021_reports
+Revises: 0022_dedupe
 
 user_account.time_zone: the IANA zone pages show dates and deadlines in; NULL until the person
 chooses one or the browser posts its own on the first page (then UTC meanwhile).
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0023_phone"
-down_revision = "0021_reports"
+down_revision = "0022_dedupe"
 branch_labels = None
 depends_on = None
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from crm.entities import REGISTRY
 from crm.rights.models import ACTIONS, ENTITIES, LEVELS
+from crm.services.spreadsheets import XLSX_MIME
 from web.api.openapi import items_of, op, param, path_id, ref, register_paths
 
 TAG, EXCHANGE = "Access rights", "Export and import"
@@ -92,11 +93,13 @@ def _paths() -> dict:
     }
     for plural in (e.plural for e in REGISTRY.values()):
         paths[f"/{plural}/export"] = {"get": op(
-            f"Export {plural} one may read and export as CSV (list filters apply)", tag=EXCHANGE,
+            f"Export {plural} one may read and export as CSV or XLSX (list filters apply)", tag=EXCHANGE,
             operation_id=f"export_{plural}", media="text/csv", response={"type": "string"},
-            params=[param("format", schema={"type": "string", "enum": ["csv"], "default": "csv"})])}
+            params=[param("format", schema={"type": "string", "enum": ["csv", "xlsx"], "default": "csv"})])}
+        paths[f"/{plural}/export"]["get"]["responses"]["200"]["content"][XLSX_MIME] = {
+            "schema": {"type": "string", "format": "binary"}}
         paths[f"/{plural}/import"] = {"post": op(
-            f"Import {plural} from CSV: every row or none; 422 lists each failing row", tag=EXCHANGE,
+            f"Import {plural} from CSV or XLSX: every row or none; 422 lists each failing row", tag=EXCHANGE,
             operation_id=f"import_{plural}", media="text/csv", body={"type": "string"},
             response={"type": "string"}, status="201")}
         paths[f"/{plural}/import"]["post"]["responses"]["201"]["content"] = {

@@ -13,18 +13,20 @@ from errors import Conflict, PreconditionFailed, ValidationError
 from extensions import db
 from web.pages import pages
 from web.pages.common import me
+from web.pages.duplicates import form_duplicates
 from web.pages.forms import field_widgets, form_data, form_version, record_values
 from web.pages.lookups import ref_matches
 from web.pages.records import ICONS, PLURAL, spec_for
 
 
 def _render_form(spec: Entity, record: object | None, values: dict, errors: dict, status: int = 200,
-                 conflicts: list[dict] | None = None):
+                 conflicts: list[dict] | None = None, duplicates: list[dict] | None = None):
     general = {k: v for k, v in errors.items() if spec.field(k) is None}
     return render_template(
         "records/form.html", spec=spec, record=record, icon=ICONS[spec.name], errors=errors,
         general_errors=general, widgets=field_widgets(spec, values, me()), conflicts=conflicts,
         version=record.version if record is not None else None, company_currency=company_currency(),
+        duplicates=duplicates or [],
     ), status
 
 
@@ -38,6 +40,9 @@ def record_new(plural: str):
         if spec.field("currency") is not None and not values["currency"]:
             values["currency"] = company_currency()  # a real default, not only a placeholder
         return _render_form(spec, None, values, {})
+    duplicates = [] if request.form.get("save_anyway") else form_duplicates(spec, request.form)
+    if duplicates:  # shown before saving; "Save anyway" sends save_anyway
+        return _render_form(spec, None, request.form.to_dict(), {}, 409, duplicates=duplicates)
     try:
         record = create_record(spec.name, form_data(spec, request.form, creating=True), actor=me())
     except ValidationError as exc:

@@ -5,6 +5,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from crm.entities import BY_PLURAL, REGISTRY, Entity, record_title
 from crm.serialize import emails_of
+from crm.services.duplicates import duplicates_of_record
 from crm.services.records import count_records, delete_record, get_record, list_records, update_record
 from crm.services.timeline import add_comment, list_timeline, timeline_version
 from engine.record_processes import running_on_record, startable_processes
@@ -22,6 +23,7 @@ PLURAL = "<records:plural>"
 PAGE_SIZE = 25
 TOTAL_CAP = 10_000  # lists say "10,000+" past it: counting every row costs up to seconds (bench)
 DRILL_FILTERS = ("source",)
+MAX_SHOWN_DUPLICATES = 5
 ICONS = {n: e.icon for n, e in REGISTRY.items()}
 
 # (key, header, sort field or None) per record type; keys are rendered by records/_cells.html.
@@ -134,6 +136,7 @@ def _record_context(spec: Entity, record: object) -> dict:
         "timeline": _timeline(spec, record.id), "comment_error": None,
         "running": running_on_record(spec.name, record.id, actor=actor),
         "startable": startable_processes(spec.name),
+        "duplicates": duplicates_of_record(spec.name, record.id, actor=actor)[:MAX_SHOWN_DUPLICATES],
     }
 
 
