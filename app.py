@@ -110,7 +110,8 @@ def _sqlite_pragmas() -> None:
         cur.close()
 
 
-def _register_parts(app: Flask) -> None:
+def _import_parts() -> None:
+    """Every package's tables, Celery tasks and event declarations, before anything registers."""
     import calendars.event_types  # declares event.* before the consumers register
     import calendars.models
     import calendars.tasks  # noqa: F401  (registers Celery tasks)
@@ -128,9 +129,15 @@ def _register_parts(app: Flask) -> None:
     import mail.models
     import mail.outbox
     import mail.tasks  # noqa: F401  (registers Celery tasks)
+    import ops.backup_schedule
+    import ops.models  # noqa: F401  (heartbeats)
     import org.models
+    import org.throttle  # noqa: F401
+
+
+def _register_parts(app: Flask) -> None:
+    _import_parts()
     import org.settings
-    import org.throttle
     import web
     from calendars.dav import mount as mount_dav
     from cli import register_cli

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import or_, select, update
 
 from engine import spiff_adapter as spiff
+from engine import spiff_external
 from engine.models import ExternalTask, InstanceEvent, ProcessInstance
 from engine.states import InstanceStatus
 from errors import Conflict, NotFound, ValidationError
@@ -149,7 +150,7 @@ def complete_external_task(task_id: int, worker_id: str, variables: dict, local:
     row, instance = _held_by(task_id, worker_id, actor)
     wf = spiff.load(instance)
     try:
-        element = spiff.complete_external(wf, row.task_uuid, variables, local)
+        element = spiff_external.complete_external(wf, row.task_uuid, variables, local)
     except spiff.TaskNotOpen:
         raise NotFound(f"External task with id {task_id} does not exist") from None
     _log(instance, "task_completed", element, actor, f"Worker {worker_id} completed {element}",
@@ -189,7 +190,7 @@ def handle_bpmn_error(task_id: int, worker_id: str, code: str, message: str | No
     row, instance = _held_by(task_id, worker_id, actor)
     wf = spiff.load(instance)
     try:
-        caught = spiff.throw_external_error(wf, row.task_uuid, code, message, variables)
+        caught = spiff_external.throw_external_error(wf, row.task_uuid, code, message, variables)
     except spiff.TaskNotOpen:
         raise NotFound(f"External task with id {task_id} does not exist") from None
     if not caught:

@@ -21,6 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 import dbretry
 from crm.event_types import GENERIC_ENTITY
 from engine import spiff_adapter as spiff
+from engine import spiff_external
 from engine.messages import is_record_message
 from engine.models import (
     EngineTimer,
@@ -113,7 +114,7 @@ def _service_handler(instance: ProcessInstance):
         if topic == DECISION_TOPIC:  # a business rule task: the DMN decision, not an activity
             return run_business_rule(params)
         if topic not in topics():  # no activity serves it: an external worker will (engine.external_tasks)
-            raise spiff.wait_for_worker()
+            raise spiff_external.wait_for_worker()
         try:
             return dispatch(topic, params, make_context(instance, task_uuid, element_id))
         except Exception as exc:
