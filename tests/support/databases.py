@@ -56,6 +56,10 @@ def wipe(db) -> None:
         from crm.rights.defaults import reset_roles
 
         reset_roles(conn)
+        # pipelines a test added, and their stages: only the seeded default pipeline stays
+        conn.exec_driver_sql("DELETE FROM crm_status WHERE pipeline_id IN "
+                             "(SELECT id FROM crm_pipeline WHERE is_default = false)")
+        conn.exec_driver_sql("DELETE FROM crm_pipeline WHERE is_default = false")
 
 
 _pg_sequences: list[str] = []

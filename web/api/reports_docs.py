@@ -10,7 +10,8 @@ Q = [{"name": n, "in": "query", "required": False, "schema": {"type": "string"},
      for n, d in (
     ("entity", "deal (default) or lead"), ("from", "created on or after (YYYY-MM-DD)"),
     ("to", "created on or before (YYYY-MM-DD)"), ("responsible_id", "ids, comma-separated"),
-    ("department_id", "ids, comma-separated: the departments and their sub-departments"))]
+    ("department_id", "ids, comma-separated: the departments and their sub-departments"),
+    ("pipeline_id", "deals: the pipeline whose stages make the funnel (default: the default pipeline)"))]
 ID = [{"name": "report_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}]
 NUM = {"type": ["number", "null"]}
 STAGE = {"type": "object", "required": ["stage", "count", "amount", "conversion", "avg_days"], "properties": {
@@ -24,6 +25,7 @@ SCHEMAS = {
     "Funnel": {"type": "object", "required": ["entity", "stages", "won", "lost", "lead_to_deal"],
                "properties": {
         "entity": {"type": "string"}, "total": {"type": "integer"},
+        "pipeline_id": {"type": ["integer", "null"], "description": "deals: the pipeline the stages are of"},
         "stages": {"type": "array", "items": STAGE},
         "won": CLOSED, "lost": CLOSED, "lead_to_deal": {"type": "object"}}},
     "SavedReport": {"type": "object", "required": ["id", "name", "entity", "spec"], "properties": {

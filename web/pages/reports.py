@@ -9,6 +9,7 @@ from crm.reports.custom import CHARTS, DATE_FIELDS, GROUP_KINDS, MEASURES, UNITS
 from crm.reports.funnel import funnel
 from crm.reports.saved import delete_report, get_report, list_reports, report_to_dict, run_saved, save_report
 from crm.reports.scope import REPORT_ENTITIES, parse_period
+from crm.services.pipelines import list_pipelines
 from crm.states import FieldKind
 from errors import ValidationError
 from org.services.departments import list_departments
@@ -37,7 +38,8 @@ def report_funnel():
     except ValidationError as exc:
         data, error = funnel("deal", parse_period({}), actor=me()), exc.fields
     return render_template("reports/funnel.html", data=data, chart=funnel_chart(data), error=error,
-                           args=request.args, users=list_users(), departments=list_departments())
+                           args=request.args, users=list_users(), departments=list_departments(),
+                           pipelines=list_pipelines())
 
 
 def _download(table: export.Table, fmt: str, name: str) -> Response:

@@ -100,6 +100,7 @@ def test_funnel_figures_follow_each_viewers_rights_and_export(world):
     assert _stages(only_b)["NEW"][:2] == (2, 500) and only_b["won"]["count"] == 0
     admin = world["admin"]
     assert admin.get("/reports/funnel").json["stages"][0]["count"] == 6
+    _another_pipeline_has_its_own_funnel(admin)
     by_dept = admin.get(f"/reports/funnel?department_id={world['deps']['Sales A'].id}").json
     assert _stages(by_dept) == _stages(mine)
     tomorrow = (date.today() + timedelta(days=2)).isoformat()
@@ -214,3 +215,17 @@ def test_dashboard_widgets_drill_down_and_layouts_are_chosen_or_shared(world, ap
     assert made.status_code == 302, made.get_data(as_text=True)
     view = manager_a.get(made.headers["Location"]).get_data(as_text=True)
     assert 'id="report-table"' in view and "WON" in view and "data-chart=" in view
+
+
+def _another_pipeline_has_its_own_funnel(admin) -> None:
+    partners = admin.post("/pipelines", {"name": "Partners", "stages": [
+        {"code": "P_TALK", "name": "Talks", "semantic": "open"},
+        {"code": "P_SIGNED", "name": "Signed", "semantic": "won"}]}).json["id"]
+    made = admin.post("/deals", {"title": "Reseller", "pipeline_id": partners, "amount": 70})
+    assert made.status_code == 201, made.json
+    default = admin.get("/reports/funnel").json
+    assert default["stages"][0]["count"] == 6 and "P_TALK" not in [s["stage"] for s in default["stages"]]
+    theirs = admin.get(f"/reports/funnel?pipeline_id={partners}").json
+    assert theirs["pipeline_id"] == partners
+    assert [(s["stage"], s["count"], s["amount"]) for s in theirs["stages"]] == [("P_TALK", 1, 70)]
+    assert admin.get("/reports/funnel?pipeline_id=999999").status_code == 404
