@@ -24,6 +24,7 @@ log = logging.getLogger("flowdesk.mail.outbox")
 
 DELIVER_TASK = "mail.deliver_system_mail"
 RELEASE_TASK = "mail.release_held_mail"
+SEND_JOB_TASK = "mail.send_job"
 SENT_LINK = "(link removed once sent)"
 CLAIM_LOST = timedelta(minutes=10)
 
@@ -124,7 +125,7 @@ def release_held(*, actor: User | None) -> int:
         for mail_id in ids:
             enqueue_after_commit(DELIVER_TASK, mail_id)
         log.info("%s held system mails released by %s", len(ids), getattr(actor, "email", "an operator"))
-    return len(ids)
+    return len(ids) + release_held_jobs()
 
 
 def release_after_commit() -> None:
@@ -142,6 +143,20 @@ def release_held_now() -> int:
             state=OutboxState.QUEUED, error=None))
         for mail_id in ids:
             enqueue_after_commit(DELIVER_TASK, mail_id)
+        jobs = release_held_jobs()
+    return len(ids) + jobs
+
+
+def release_held_jobs() -> int:
+    """Queue the send jobs (process and bulk mail) held for want of an SMTP server; how many."""
+    from mail.models import Job
+    from mail.states import JobStatus
+
+    ids = list(db.session.scalars(select(Job.id).where(Job.status == JobStatus.HELD)))
+    if ids:
+        db.session.execute(update(Job).where(Job.id.in_(ids)).values(status=JobStatus.QUEUED))
+        for job_id in ids:
+            enqueue_after_commit(SEND_JOB_TASK, job_id)
     return len(ids)
 
 

@@ -11,6 +11,7 @@ class JobStatus(StrEnum):
     QUEUED = "queued"
     RUNNING = "running"
     WAITING = "waiting"  # paused by the hourly limit
+    HELD = "held"  # no SMTP server is set: sent once one is (mail.outbox.release_held_now)
     DONE = "done"
 
 

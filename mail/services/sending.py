@@ -75,6 +75,10 @@ def run_job(job_id: int, *, now: datetime | None = None) -> float | None:
         return _fail_pending(job, str(exc))
     if template is None:
         return _fail_pending(job, "The mail template was deleted")
+    if config is None:  # no SMTP server yet: kept, and sent when the settings name one
+        job.status, job.lease_until = JobStatus.HELD, None
+        db.session.commit()
+        return None
     with Transport(config) as transport:
         return _send_pending(job, template, transport, config, now)
 

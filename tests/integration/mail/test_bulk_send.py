@@ -2,7 +2,6 @@
 idempotency, timeline entries and email.sent events, do not email, rights, the mail.send activity."""
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 from email import message_from_bytes
 
@@ -153,18 +152,25 @@ def test_send_requests_are_validated(api, template):
     assert api.patch("/contacts/1", {"do_not_email": "maybe"}).status_code in (404, 422)
 
 
-def test_without_smtp_mail_goes_to_the_log_and_is_still_logged_on_the_record(api, admin, template, caplog):
+def test_without_smtp_mail_is_held_then_sent_once_a_server_is_set(api, admin, template, smtp):
+    from mail.outbox import release_held_now
+
     lead = make("lead", admin, title="L", first_name="Lu", emails=["lu@acme.test"])
     job_id = api.post("/mail/send", {"template_id": template["id"], "entity": "lead",
                                      "ids": [lead.id]}).json["id"]
-    with caplog.at_level(logging.INFO, logger="flowdesk.mail.outgoing"):
-        run_job(job_id)
+    run_job(job_id)
+    assert api.get(f"/jobs/{job_id}").json["status"] == "held"
     (item,) = items(api, job_id).values()
-    assert item["status"] == "sent" and item["reason"] == "Logged (SMTP is not configured)"
+    assert item["status"] == "pending" and mail_entries("lead", lead.id) == []
+    assert api.put("/settings/smtp", {"host": smtp.host, "port": smtp.port, "security": "none",
+                                      "from_address": "crm@flowdesk.test"}).status_code == 200
+    assert release_held_now() == 1  # what the release task runs once the settings are committed
+    send_job.apply((job_id,))
+    (item,) = items(api, job_id).values()
+    assert item["status"] == "sent" and api.get(f"/jobs/{job_id}").json["status"] == "done"
+    assert [m["rcpt_tos"] for m in smtp.messages] == [["lu@acme.test"]]
     (entry,) = mail_entries("lead", lead.id)
-    assert entry.data["transport"] == "log" and entry.summary == "Mail sent: News for Lu"
-    assert "lu@acme.test" in caplog.text
-
+    assert entry.data["transport"] == "smtp" and entry.summary == "Mail sent: News for Lu"
 
 def test_the_mail_send_activity_queues_a_real_mail(api, admin, smtp_on, template):
     from engine.activities import ActivityError, dispatch, make_context
