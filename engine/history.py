@@ -54,7 +54,11 @@ def record_step(instance: ProcessInstance, wf: Any, step: Any) -> None:
                 ElementActivation.instance_id == instance.id, ElementActivation.state == ACTIVE))}
     still_open = {a["task_uuid"] for a in open_}
     now, new = utcnow(), []
+    seen = _recorded(instance.id, completed, rows) if not fresh else set()
     for act in completed:
+        if act["task_uuid"] in seen:  # recorded already (a task reported twice, a repeated step)
+            continue
+        seen.add(act["task_uuid"])
         row = rows.pop(act["task_uuid"], None)
         if row is not None:
             _close(row, COMPLETED, act["ended_at"], variables)
@@ -66,8 +70,18 @@ def record_step(instance: ProcessInstance, wf: Any, step: Any) -> None:
         if uuid not in still_open:  # finished before the step (a completed user task, a fired timer)
             _close(row, spiff.task_outcome(wf, uuid), now, variables)
     new += [ElementActivation(instance_id=instance.id, version_id=instance.version_id, state=ACTIVE, **act)
-            for act in open_ if act["task_uuid"] not in rows]
+            for act in open_ if act["task_uuid"] not in rows and act["task_uuid"] not in seen]
     db.session.add_all(new)
+
+
+def _recorded(instance_id: int, completed: list[dict], active: dict) -> set[str]:
+    """Task ids among `completed` that already have a finished row."""
+    missing = [a["task_uuid"] for a in completed if a["task_uuid"] not in active]
+    if not missing:
+        return set()
+    with db.session.no_autoflush:
+        return set(db.session.scalars(select(ElementActivation.task_uuid).where(
+            ElementActivation.instance_id == instance_id, ElementActivation.task_uuid.in_(missing))))
 
 
 def note_form_data(instance_id: int, task_uuid: str, data: dict) -> None:
