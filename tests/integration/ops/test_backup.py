@@ -116,7 +116,8 @@ def test_backup_while_writing_and_restore_everything(app, api, runner, fresh, tm
     assert statuses == {"waiting", "suspended", "terminated", "error", "completed"}
     restored_drive = Path(fresh.config["DRIVE_STORAGE_DIR"])
     assert {p.relative_to(restored_drive): p.read_bytes()
-            for p in restored_drive.rglob("*") if p.is_file()} == bodies and len(bodies) == 2
+            for p in restored_drive.rglob("*") if p.is_file()} == bodies
+    assert {b"%PDF-1.4 one", b"plain two " * 1000} <= set(bodies.values())  # earlier tests' files too
 
 
 def test_restore_refuses_a_non_empty_database_and_an_unknown_schema(app, api, runner, tmp_path):
@@ -147,10 +148,14 @@ def test_scheduled_backups_keep_the_newest(app, api, tmp_path):
     app.config.update(BACKUP_DIR=str(tmp_path / "backups"), BACKUP_KEEP=2)
     try:
         assert api.get("/system/status").json["last_backup"] is None
-        names = [scheduled_backup() for _ in range(2)]
-        (tmp_path / "backups" / "flowdesk-20000101-000000.tar.gz").write_bytes(b"old")
-        assert [p.name for p in prune(tmp_path / "backups", 2)] == ["flowdesk-20000101-000000.tar.gz"]
+        folder = tmp_path / "backups"
+        folder.mkdir()
+        for old in ("flowdesk-20000101-000000.tar.gz", "flowdesk-20000102-000000.tar.gz"):
+            (folder / old).write_bytes(b"old")
+        name = scheduled_backup()  # writes one and keeps the newest two
+        assert sorted(p.name for p in folder.iterdir()) == ["flowdesk-20000102-000000.tar.gz", name]
+        assert prune(folder, 2) == []
         last = api.get("/system/status").json["last_backup"]
-        assert last["path"].endswith(max(names)) and last["bytes"] > 0
+        assert last["path"].endswith(name) and last["bytes"] > 0
     finally:
         app.config.update(BACKUP_DIR="", BACKUP_KEEP=7)
