@@ -33,17 +33,10 @@ def to_csv(table: Table) -> bytes:
 
 
 def to_xlsx(table: Table) -> bytes:
-    from openpyxl import Workbook
+    from crm.services.spreadsheets import write_xlsx
 
-    book = Workbook()
-    sheet = book.active
-    sheet.title = table.title[:31] or "Report"
-    sheet.append(table.columns)
-    for row in table.rows:
-        sheet.append([_cell(v) for v in row])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return write_xlsx([table.columns, *([_cell(v) for v in row] for row in table.rows)],
+                      table.title or "Report")
 
 
 def to_pdf(table: Table) -> bytes:

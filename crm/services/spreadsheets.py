@@ -13,17 +13,30 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_CELLS = 2_000_000  # a bigger sheet is refused before it fills the memory
 
 
-def write_xlsx(rows: Iterable[list[str]], title: str) -> bytes:
+def write_xlsx(rows: Iterable[list], title: str) -> bytes:
     """A one-sheet workbook of the rows (the first is the header), written in streaming mode."""
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title[:31] or "Sheet")
     for row in rows:
-        sheet.append(row)
+        sheet.append([_xlsx_cell(sheet, value) for value in row])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _xlsx_cell(sheet: object, value: object) -> object:
+    """Text as text: characters XML cannot hold become U+FFFD (openpyxl refuses them), and a
+    leading "=" stays text instead of becoming a formula the spreadsheet would run."""
+    if not isinstance(value, str):
+        return value
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("\ufffd", value))
+    cell.data_type = "s"
+    return cell
 
 
 def _text(value: object) -> str:

@@ -25,6 +25,7 @@ def test_search_box_suggests_as_you_type(page: Page, live_server, admin) -> None
     page.fill("#password", "Quiet-bay-42")
     page.click("button[type=submit]")
     expect(page).not_to_have_url(re.compile(r"/login$"))
+    page.wait_for_load_state("load")  # app.js, which binds "/", has run
 
     page.keyboard.press("/")
     expect(page.locator("#global-search")).to_be_focused()
