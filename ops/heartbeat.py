@@ -13,7 +13,9 @@ import threading
 from datetime import datetime, timedelta
 
 from flask import Flask
-from sqlalchemy import delete
+from sqlalchemy import create_engine, delete, insert, update
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.pool import NullPool
 
 import config
 from extensions import db
@@ -54,6 +56,7 @@ class HeartbeatThread(threading.Thread):
         self.heartbeat_name = process_name(kind)
         self.started_at = utcnow()
         self.stopping = threading.Event()
+        self.engine: Engine | None = None
 
     def run(self) -> None:
         while True:
@@ -62,13 +65,28 @@ class HeartbeatThread(threading.Thread):
                 return
 
     def beat_once(self) -> None:
-        """One heartbeat; a database that is away for a moment is only logged."""
+        """One heartbeat; a database that is away or busy for a moment is only logged.
+
+        A connection of its own (no pool) with a short busy timeout: the heartbeat never waits
+        long for SQLite's write lock and never shares a pooled connection with the worker."""
         try:
-            with self.app.app_context():
-                write_heartbeat(self.heartbeat_name, self.kind, self.started_at)
-                db.session.remove()
+            if self.engine is None:
+                url = self.app.config["SQLALCHEMY_DATABASE_URI"]
+                args = {"timeout": 2} if url.startswith("sqlite") else {"connect_timeout": 5}
+                self.engine = create_engine(url, poolclass=NullPool, connect_args=args)
+            with self.engine.begin() as conn:
+                _upsert(conn, self.heartbeat_name, self.kind, self.started_at)
         except Exception as exc:
             log.warning("heartbeat of %s not written: %s", self.heartbeat_name, exc)
+
+
+def _upsert(conn: Connection, name: str, kind: str, started_at: datetime) -> None:
+    table, now = ServiceHeartbeat.__table__, utcnow()
+    if conn.execute(update(table).where(table.c.name == name).values(seen_at=now)).rowcount:
+        return
+    conn.execute(delete(table).where(table.c.seen_at < now - FORGET_AFTER))
+    conn.execute(insert(table).values(name=name, kind=kind, hostname=socket.gethostname(), pid=os.getpid(),
+                                      version=config.VERSION, started_at=started_at, seen_at=now))
 
 
 def start(app: Flask, kind: str) -> None:
