@@ -27,7 +27,8 @@ FORMAT = 1
 Progress = Callable[[str], None]
 
 
-def _quiet(_message: str) -> None:
+def quiet(_message: str) -> None:
+    """Progress that says nothing (the default outside the CLI)."""
     return None
 
 
@@ -71,7 +72,7 @@ def _snapshot(workdir: Path) -> tuple[str, dict[str, int]]:
     raise BackupError(f"Backups support SQLite and PostgreSQL, not {db.engine.dialect.name}")
 
 
-def create_backup(path: Path, progress: Progress = _quiet) -> dict:
+def create_backup(path: Path, progress: Progress = quiet) -> dict:
     """Write the archive to `path` (atomically: a temporary file renamed); returns its manifest."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -35,16 +35,9 @@ def process_name(kind: str) -> str:
 
 
 def write_heartbeat(name: str, kind: str, started_at: datetime) -> None:
-    """Insert or refresh this process's row (one unit of work of its own)."""
+    """Insert or refresh a process's row through the app's session (one unit of work)."""
     with unit_of_work():
-        row = db.session.get(ServiceHeartbeat, name)
-        if row is None:
-            row = ServiceHeartbeat(name=name, kind=kind, hostname=socket.gethostname(),
-                                   pid=os.getpid(), version=config.VERSION, started_at=started_at)
-            db.session.add(row)
-            db.session.execute(delete(ServiceHeartbeat).where(
-                ServiceHeartbeat.seen_at < utcnow() - FORGET_AFTER))
-        row.seen_at = utcnow()
+        _upsert(db.session.connection(), name, kind, started_at)
 
 
 class HeartbeatThread(threading.Thread):

@@ -15,7 +15,7 @@ from sqlalchemy import inspect
 import config
 from extensions import db
 from ops import backup_db
-from ops.backup import Progress, _quiet, drive_root, read_manifest, sha256_of
+from ops.backup import Progress, drive_root, quiet, read_manifest, sha256_of
 from ops.backup_db import BackupError
 
 ALLOWED = ("manifest.json", "database.sqlite", "database.pgdump", "secret_key")
@@ -107,7 +107,7 @@ def _restore_secret(workdir: Path, progress: Progress) -> None:
     target.chmod(0o600)
 
 
-def restore_backup(path: Path, progress: Progress = _quiet) -> dict:
+def restore_backup(path: Path, progress: Progress = quiet) -> dict:
     """Restore `path` into the configured (empty) database and instance; upgrade an older schema."""
     manifest = read_manifest(Path(path))
     upgrade_after = check_schema(manifest["schema_revision"])

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, Select, and_, case, extract, func, literal, select
 
 from crm.entities import REGISTRY, STATUS_FIELDS
-from crm.models import Deal, StageHistory
+from crm.models import Deal, Pipeline, StageHistory
 from crm.queries import status_values
 from crm.reports.scope import Period, check_entity, funnel_pipeline, scoped
 from crm.services.pipelines import stages_of
@@ -24,8 +24,8 @@ def _rank(column: ColumnElement, ranks: dict[str, int]) -> ColumnElement:
     return case(ranks, value=column, else_=-1) if ranks else literal(-1)
 
 
-def _ranks(entity: str, period: Period) -> tuple[list, dict[str, int]]:
-    values = stages_of(funnel_pipeline(period)) if entity == "deal" else status_values(entity)
+def _ranks(entity: str, pipeline: Pipeline | None) -> tuple[list, dict[str, int]]:
+    values = stages_of(pipeline) if pipeline is not None else status_values(entity)
     stages = [s for s in values if s.semantic == Semantic.OPEN]
     ranks = {s.code: i for i, s in enumerate(stages)}
     ranks.update({s.code: len(stages) for s in values if s.semantic in WON[entity]})
@@ -131,7 +131,8 @@ def lead_to_deal(period: Period, *, actor: Actor) -> dict:
 def funnel(entity: str, period: Period, *, actor: Actor) -> dict:
     """The funnel of `entity` (deal or lead) over the records `actor` may read in `period`."""
     check_entity(entity, ("deal", "lead"))
-    values, ranks = _ranks(entity, period)
+    pipeline = funnel_pipeline(period) if entity == "deal" else None
+    values, ranks = _ranks(entity, pipeline)
     base = scoped(entity, period, actor=actor)
     per, days = _per_stage(entity, base, ranks), _avg_days(entity, base)
     current = _current(per)
@@ -142,7 +143,7 @@ def funnel(entity: str, period: Period, *, actor: Actor) -> dict:
     won["conversion"] = _ratio(won["count"], stages[0]["count"] if stages else total)
     lost["conversion"] = _ratio(lost["count"], total)
     return {"entity": entity, "total": total, "stages": stages, "won": won, "lost": lost,
-            "pipeline_id": funnel_pipeline(period).id if entity == "deal" else None,
+            "pipeline_id": pipeline.id if pipeline is not None else None,
             "lead_to_deal": lead_to_deal(period, actor=actor)}
 
 
