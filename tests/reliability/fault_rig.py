@@ -6,6 +6,7 @@ error. Nothing here asserts timing; the tests print durations.
 """
 from __future__ import annotations
 
+import http.client
 import json
 import time
 import urllib.error
@@ -42,8 +43,11 @@ def call(base: str, method: str, path: str, token: str, data: dict | None = None
         with urllib.request.urlopen(req, timeout=60) as resp:
             status, answer_headers, text = resp.status, dict(resp.headers), resp.read()
     except urllib.error.HTTPError as exc:
-        status, answer_headers, text = exc.code, dict(exc.headers), exc.read()
-    except OSError as exc:
+        try:
+            status, answer_headers, text = exc.code, dict(exc.headers), exc.read()
+        except (OSError, http.client.HTTPException) as cut:
+            return Answer(0, {}, str(cut), time.monotonic() - started)
+    except (OSError, http.client.HTTPException) as exc:  # refused, reset, or cut mid-answer by the kill
         return Answer(0, {}, str(exc), time.monotonic() - started)
     try:
         parsed = json.loads(text)
