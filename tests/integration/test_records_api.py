@@ -369,3 +369,25 @@ def test_out_of_range_cursor_and_before(api):
 
     cursor = base64.urlsafe_b64encode(json.dumps([HUGE, HUGE]).encode()).decode()
     assert api.get(f"/leads?cursor={cursor}").status_code == 422
+
+
+def test_paging_back_with_prev_and_totals_through_rights(api, api_for, make_user):
+    leads = _leads_for_paging(api)
+    forward = _walk(api, "sort=title", 3)
+    pages, url = [], "/leads?sort=title&limit=3&with_total=true"
+    while url:  # forward, keeping every page's `prev`
+        body = api.get(url).json
+        pages.append(body)
+        url = f"/leads?sort=title&limit=3&cursor={body['next']}" if body["next"] else None
+    assert pages[0]["prev"] is None and pages[0]["total"] == len(leads) and pages[0]["total_exact"]
+    back, before = [], pages[-1]["prev"]
+    while before:  # backward from the last page to the first
+        body = api.get(f"/leads?sort=title&limit=3&before={before}").json
+        back = [i["id"] for i in body["items"]] + back
+        before = body["prev"]
+    assert back + [i["id"] for i in pages[-1]["items"]] == forward
+    user = make_user()  # the default role reads only its own leads: the total counts those
+    api.post("/leads", {"title": "theirs own", "responsible_id": user.id})
+    mine = api_for(user).get("/leads?with_total=1").json
+    assert mine["total"] == 1 and [i["title"] for i in mine["items"]] == ["theirs own"]
+    assert api.get("/leads?with_total=maybe").json["fields"] == {"with_total": "true or false"}

@@ -50,7 +50,13 @@ def page_of(name: str) -> dict:
     return {"type": "object", "required": ["items", "next"], "additionalProperties": False,
             "properties": {"items": {"type": "array", "items": ref(name)},
                            "next": {"type": ["string", "null"],
-                                    "description": "Pass as ?cursor= for the next page; null at the end"}}}
+                                    "description": "Pass as ?cursor= for the next page; null at the end"},
+                           "prev": {"type": ["string", "null"],
+                                    "description": "Pass as ?before= for the page before; null on the first"},
+                           "total": {"type": "integer", "description": "With ?with_total=true: how many "
+                                     "records the list holds (capped: see total_exact)"},
+                           "total_exact": {"type": "boolean", "description": "False when total is the cap "
+                                           "plus one (there are more)"}}}
 
 
 def items_of(name: str) -> dict:

@@ -10,6 +10,9 @@ from web.api.openapi import op, page_of, param, path_id, ref, versioned
 LIMIT = param("limit", schema={"type": "integer", "minimum": 1, "maximum": 200, "default": 50},
               description="Page size")
 CURSOR = param("cursor", description="The `next` value of the previous page")
+BEFORE = param("before", description="The `prev` value of a page: answers the page before it")
+WITH_TOTAL = param("with_total", schema={"type": "boolean"},
+                   description="Also answer `total` (counted through the same access rights; capped)")
 
 
 def _sort_param(names: list[str]) -> dict:
@@ -45,7 +48,8 @@ def _one_type(spec: Entity) -> dict:
     return {
         f"/{plural}": {
             "get": op(f"List {plural}", tag=tag, operation_id=f"list_{plural}", response=ref(f"{label}Page"),
-                      params=[LIMIT, CURSOR, _sort_param(spec.sortable), *_filter_params(spec)]),
+                      params=[LIMIT, CURSOR, BEFORE, WITH_TOTAL, _sort_param(spec.sortable),
+                              *_filter_params(spec)]),
             "post": op(f"Create a {name}", tag=tag, operation_id=f"create_{name}", status="201",
                        body=create_body, response=ref(label)),
         },

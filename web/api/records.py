@@ -8,11 +8,12 @@ from crm.serialize import record_to_dict, records_to_dicts
 from crm.services import records as svc
 from crm.services.conversion import convert_lead
 from crm.services.timeline import add_comment, entry_to_dict, list_timeline
-from errors import NotFound
+from errors import NotFound, ValidationError
 from web.api import api, if_match, json_body, page_args, with_etag
 
 RECORD_TYPES = {e.plural: e.name for e in ENTITIES.values()}
-LIST_PARAMS = {"limit", "cursor", "sort"}
+LIST_PARAMS = {"limit", "cursor", "before", "sort", "with_total"}
+TOTAL_CAP = 10_000  # counting past it costs seconds on big tables; above it `total` is TOTAL_CAP + 1
 
 
 def _entity(plural: str) -> str:
@@ -26,9 +27,20 @@ def list_records(plural: str):
     entity = _entity(plural)
     limit, cursor = page_args()
     filters = {k: v for k, v in request.args.items() if k not in LIST_PARAMS}
-    page = svc.list_records(entity, actor=g.actor, filters=filters,
-                            sort=request.args.get("sort", "-id"), limit=limit, cursor=cursor)
-    return jsonify({"items": records_to_dicts(entity, page.items), "next": page.next})
+    page = svc.list_records(entity, actor=g.actor, filters=filters, sort=request.args.get("sort", "-id"),
+                            limit=limit, cursor=cursor, before=request.args.get("before") or None)
+    body = {"items": records_to_dicts(entity, page.items), "next": page.next, "prev": page.prev}
+    if _flag("with_total"):
+        total = svc.count_records(entity, actor=g.actor, filters=filters, cap=TOTAL_CAP)
+        body |= {"total": min(total, TOTAL_CAP + 1), "total_exact": total <= TOTAL_CAP}
+    return jsonify(body)
+
+
+def _flag(name: str) -> bool:
+    raw = request.args.get(name, "false").lower()
+    if raw not in {"true", "false", "1", "0"}:
+        raise ValidationError.from_fields({name: "true or false"})
+    return raw in {"true", "1"}
 
 
 @api.post("/<records:plural>")
