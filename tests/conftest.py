@@ -5,6 +5,9 @@ import os
 import tempfile
 
 import pytest
+from argon2 import PasswordHasher
+
+import org.passwords
 
 os.environ.setdefault("FLOWDESK_INSTANCE", tempfile.mkdtemp(prefix="flowdesk-instance-"))
 # The test mail and calendar servers (Dovecot, aiosmtpd, Radicale) listen on loopback, which the
@@ -14,6 +17,13 @@ os.environ.setdefault("FLOWDESK_ALLOWED_PRIVATE_HOSTS", "127.0.0.1")
 from tests.support.api import ApiClient
 from tests.support.databases import backend, create_database, wipe
 from tests.support.services import celery_cluster, dovecot, kicking, radicale, redis_broker, smtp_server  # noqa: F401  (fixtures)
+
+# Argon2 with the production parameters costs ~0.1-0.2 s a hash on this machine, and most tests
+# create or log in users: the in-process app hashes with the lightest parameters instead (hashes
+# still carry their parameters, so verification is unchanged). Servers started as subprocesses,
+# and test_passwords_use_production_argon2_parameters, keep the real ones.
+PRODUCTION_HASHER = org.passwords._hasher
+org.passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
 @pytest.fixture(scope="session")
