@@ -86,10 +86,24 @@ def backfill(app: object, box_id: int, count: int) -> tuple[float, dict]:
         return time.perf_counter() - started, summary
 
 
-def latency(app: object, dovecot: object, box_id: int, count: int, rate: float) -> list[float]:
-    """APPEND done -> the batch holding that UID committed, per message (seconds)."""
+def _append_at_rate(dovecot: object, count: int, rate: float) -> dict[int, float]:
+    """APPEND `count` messages at `rate` per second: {uid: when its APPEND answered}."""
     from imapclient import IMAPClient
 
+    appended: dict[int, float] = {}
+    client = IMAPClient(dovecot.host, port=dovecot.port, ssl=False, timeout=60)
+    client.login("crm", "pw")
+    for i in range(count):
+        answer = client.append("INBOX", build_message(i, "live"))
+        uid = int(answer.split(b"APPENDUID ")[1].split(b"]")[0].split()[1])
+        appended[uid] = time.perf_counter()
+        time.sleep(1.0 / rate)
+    client.logout()
+    return appended
+
+
+def latency(app: object, dovecot: object, box_id: int, count: int, rate: float) -> list[float]:
+    """APPEND done -> the batch holding that UID committed, per message (seconds)."""
     from mail.services import poll as poll_module
 
     appended: dict[int, float] = {}
@@ -112,14 +126,7 @@ def latency(app: object, dovecot: object, box_id: int, count: int, rate: float) 
 
     thread = threading.Thread(target=poller, daemon=True)
     thread.start()
-    client = IMAPClient(dovecot.host, port=dovecot.port, ssl=False, timeout=60)
-    client.login("crm", "pw")
-    for i in range(count):
-        answer = client.append("INBOX", build_message(i, "live"))
-        uid = int(answer.split(b"APPENDUID ")[1].split(b"]")[0].split()[1])
-        appended[uid] = time.perf_counter()
-        time.sleep(1.0 / rate)
-    client.logout()
+    appended.update(_append_at_rate(dovecot, count, rate))
     deadline = time.monotonic() + 60
     while len(set(appended) - set(committed)) and time.monotonic() < deadline:
         time.sleep(0.05)
