@@ -78,11 +78,13 @@ def test_dead_properties_survive_a_restart_follow_move_and_copy(dav_server, ann,
     second = dav_server()  # a new wsgidav app: nothing kept in its memory
     with client_for(ann) as dav:
         assert prop_of(dav, f"{second}{home}/Plans/a.txt", "colour") == "red"
-        moved = dav.request("MOVE", f"{second}{home}/Plans/", headers={"Destination": f"{second}{home}/Moved/"})
+        moved = dav.request("MOVE", f"{second}{home}/Plans/",
+                            headers={"Destination": f"{second}{home}/Moved/"})
         assert moved.status_code in (201, 204)
         assert prop_of(dav, f"{second}{home}/Moved/a.txt", "colour") == "red"
         assert prop_of(dav, f"{second}{home}/Moved/", "colour") == "blue"
-        copied = dav.request("COPY", f"{second}{home}/Moved/", headers={"Destination": f"{second}{home}/Copy/"})
+        copied = dav.request("COPY", f"{second}{home}/Moved/",
+                             headers={"Destination": f"{second}{home}/Copy/"})
         assert copied.status_code in (201, 204)
         assert prop_of(dav, f"{second}{home}/Copy/a.txt", "colour") == "red"
         dav.request("PROPPATCH", f"{second}{home}/Copy/a.txt", content=proppatch("colour", "green"))
