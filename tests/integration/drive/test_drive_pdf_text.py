@@ -104,3 +104,21 @@ def test_the_text_is_bounded_by_pages():
     text = pdf_text(io.BytesIO(body), max_pages=2)
     assert "page1word" in text and "page2word" not in text
     assert pdf_text(io.BytesIO(body), deadline=-1.0) == ""  # past the deadline no page is begun
+
+
+def test_the_pdf_preview_is_pdfjs_over_the_checked_download(client, ann, bob, ann_api):
+    iid = upload(ann_api, root_of(ann_api), ("view.pdf", pdf_with("seen"))).json["items"][0]["id"]
+    body_url = f"/drive/items/{iid}/download?inline=1"
+    client.post("/login", data={"email": bob.email, "password": "Quiet-bay-42"})
+    assert client.get(body_url).status_code == 404  # no read right: as for a download
+    client.post("/logout")
+    client.post("/login", data={"email": ann.email, "password": "Quiet-bay-42"})
+    page = client.get(f"/drive/items/{iid}").get_data(as_text=True)
+    assert "pdf-viewer.js" in page and f'data-pdf-src="{body_url.replace("&", "&amp;")}"' in page
+    assert "pdf.worker.js" in page and "<iframe" not in page
+    served = client.get(body_url)
+    assert served.status_code == 200 and served.data.startswith(b"%PDF")
+    assert served.headers["Content-Type"] == "application/pdf"
+    assert served.headers["X-Content-Type-Options"] == "nosniff"
+    assert "default-src 'self'" in served.headers["Content-Security-Policy"]
+    assert served.headers["Content-Disposition"].startswith("inline")
