@@ -10,6 +10,7 @@ from __future__ import annotations
 from urllib.parse import unquote
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 from wsgidav.dav_error import DAVError
 
@@ -129,7 +130,10 @@ class DbPropertyManager:
             db.session.add(DriveDavProp(item_id=item_id, name=name, value=text))
         else:
             row.value = text
-        db.session.flush()
+        try:
+            db.session.flush()
+        except IntegrityError as exc:  # another request set the same new property meanwhile
+            raise DAVError(409, context_info="The property was set at the same time; try again") from exc
 
     def remove_property(self, norm_url: str, name: str, dry_run: bool = False,
                         environ: dict | None = None) -> None:
