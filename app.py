@@ -86,6 +86,8 @@ def _init_extensions(app: Flask) -> None:
         "task": "crm.resume_imports", "schedule": timedelta(minutes=1)}
     celery.conf.beat_schedule["drive-gc"] = {  # file bodies no version names any more
         "task": "drive.collect_garbage", "schedule": timedelta(hours=1)}
+    celery.conf.beat_schedule["drive-index"] = {  # PDFs whose text-reading kick was lost
+        "task": "drive.index_sweep", "schedule": timedelta(minutes=15)}
     if app.config.get("BACKUP_DIR"):  # scheduled backups with retention (docs/backup.md)
         celery.conf.beat_schedule["backup"] = {
             "task": "ops.scheduled_backup", "schedule": timedelta(hours=app.config["BACKUP_HOURS"])}
@@ -120,6 +122,7 @@ def _import_parts() -> None:
     import crm.models
     import crm.reports.models
     import crm.tasks  # noqa: F401  (registers Celery tasks)
+    import drive.dav_props
     import drive.models
     import drive.tasks  # noqa: F401  (its tables; registers Celery tasks)
     import embedded  # noqa: F401  (the embedded broker's purge task)

@@ -73,6 +73,7 @@ def dav_app(flask_app: object) -> object:
     """The wsgidav application over the drive, wrapped in the app context and a unit of work."""
     from wsgidav.wsgidav_app import WsgiDAVApp
 
+    from drive.dav_props import DbPropertyManager
     from drive.dav_provider import DriveProvider
 
     config = {
@@ -82,9 +83,9 @@ def dav_app(flask_app: object) -> object:
                                "accept_digest": False, "default_to_digest": False,
                                "trusted_auth_header": None},
         # Locks in memory for one process (embedded mode), in Redis when several web processes
-        # serve /dav/files; dead properties stay in memory (clients only keep hints there).
+        # serve /dav/files; dead properties in the database, per item (drive.dav_props).
         "lock_storage": lock_storage(flask_app.config.get("DAV_LOCK_REDIS_URL")),  # type: ignore[attr-defined]
-        "property_manager": True,
+        "property_manager": DbPropertyManager(),
         "verbose": 1,
         "logging": {"enable": False, "enable_loggers": []},
         "dir_browser": {"enable": False},

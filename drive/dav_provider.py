@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from wsgidav.dav_error import DAVError
 from wsgidav.dav_provider import DAVCollection, DAVNonCollection, DAVProvider
 
-from drive import rights
+from drive import dav_props, rights
 from drive.models import DriveItem
 from drive.services import files, items, trash
 from errors import ServiceError
@@ -128,11 +128,11 @@ class _ItemMixin:
         return True
 
     def delete(self) -> None:
-        """Into the trash (with what lies below); locks and dead properties go."""
+        """Into the trash (with what lies below); locks go, dead properties stay with the item
+        until it is purged (drive.dav_props)."""
         with service_errors():
             trash.trash_item(self.item.id, actor=self.actor)
         self.remove_all_locks(recursive=True)  # type: ignore[attr-defined]
-        self.remove_all_properties(recursive=True)  # type: ignore[attr-defined]
 
     def _target(self, dest_path: str) -> tuple[DriveItem, str]:
         """The destination's folder and name (an existing destination goes into the trash)."""
@@ -151,8 +151,7 @@ class _ItemMixin:
         with service_errors():
             items.move_item(self.item.id, parent.id, actor=self.actor, name=name)
         self.remove_all_locks(recursive=True)  # type: ignore[attr-defined]
-        self._props("move_properties", dest_path, with_children=True)
-        return True
+        return True  # dead properties belong to the item: they moved with it
 
     def handle_copy(self, dest_path: str, *, depth_infinity: bool) -> bool:
         parent, name = self._target(dest_path)
@@ -161,22 +160,15 @@ class _ItemMixin:
             if self.item.is_folder and not depth_infinity:  # Depth: 0 copies the folder alone
                 for child in db.session.scalars(db.select(DriveItem).where(DriveItem.parent_id == copy.id)):
                     db.session.delete(child)
-        self._props("copy_properties", dest_path)
+            dav_props.copy_tree(self.item, copy)
         return True
-
-    def _props(self, method: str, dest_path: str, **kw: object) -> None:
-        manager = self.provider.prop_manager  # type: ignore[attr-defined]
-        if manager is None:
-            return
-        src = self.get_ref_url()  # type: ignore[attr-defined]
-        dest = self.provider.share_path + dest_path  # type: ignore[attr-defined]
-        getattr(manager, method)(src, dest, environ=self.environ, **kw)  # type: ignore[attr-defined]
 
 
 class FolderResource(_ItemMixin, DAVCollection):
     def __init__(self, path: str, environ: dict, actor: User, item: DriveItem, level: int) -> None:
         DAVCollection.__init__(self, path, environ)
         self.actor, self.item, self.level = actor, item, level
+        dav_props.remember(self, item, level)
 
     def get_member_names(self) -> list[str]:
         with service_errors():
@@ -201,6 +193,7 @@ class FileResource(_ItemMixin, DAVNonCollection):
     def __init__(self, path: str, environ: dict, actor: User, item: DriveItem, level: int) -> None:
         DAVNonCollection.__init__(self, path, environ)
         self.actor, self.item, self.level = actor, item, level
+        dav_props.remember(self, item, level)
 
     def get_content_length(self) -> int:
         return self.item.size

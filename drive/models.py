@@ -38,6 +38,8 @@ class DriveItem(db.Model):
     version_no: Mapped[int] = mapped_column(default=0)
     # The current version's text for search (drive.text): txt, md, ODF, docx; deferred.
     text: Mapped[str] = mapped_column(Text, default="", deferred=True)
+    # The version whose text `text` holds, for PDFs read in the background (drive.tasks.index_text).
+    text_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))

@@ -1,6 +1,7 @@
 """Text of common formats for search: plain text and Markdown, ODF (odt, ods, odp) and OOXML (docx).
 
-PDF is not read yet (it needs a PDF library). At most MAX_TEXT characters are kept.
+PDF is read by drive.pdftext in the background (drive.tasks.index_text), not here: a PDF can be
+slow to read. At most MAX_TEXT characters are kept.
 """
 from __future__ import annotations
 
@@ -37,4 +38,9 @@ def extract_text(body: BinaryIO, mime: str, size: int) -> str:
             return ""
     except (zipfile.BadZipFile, KeyError, OSError):
         return ""
-    return _SPACE.sub(" ", raw.decode("utf-8", "replace")).strip()[:MAX_TEXT]
+    return tidy(raw.decode("utf-8", "replace"))
+
+
+def tidy(text: str) -> str:
+    """Runs of blanks as one space, at most MAX_TEXT characters."""
+    return _SPACE.sub(" ", text).strip()[:MAX_TEXT]

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from drive import rights
 from drive.models import DriveItem, DriveVersion
 from drive.names import check_name
+from drive.pdftext import PDF_MIME
 from drive.services.errors import PayloadTooLarge
 from drive.services.items import get_item, new_child, sibling_named
 from drive.storage import Storage, TooLarge, storage_for
@@ -21,8 +22,10 @@ from extensions import db
 from org.actors import Actor, actor_user
 from org.models import utcnow
 from org.settings import SiteSetting
+from transactions import enqueue_after_commit
 
 SETTINGS = "drive"
+INDEX_TASK = "drive.index_text"
 EMPTY_MIME = "application/octet-stream"
 # Who else may hold a file: functions raising Locked (423) for a file locked elsewhere (WebDAV).
 _lock_checks: list[Callable[[DriveItem], None]] = []
@@ -97,8 +100,12 @@ def _store(stream: BinaryIO, where: DriveItem) -> tuple[str, int, str]:
 def _add_version(item: DriveItem, digest: str, size: int, mime: str, *, actor: Actor, expected: int) -> None:
     """Bump the item's version if it is still `expected` (one UPDATE), then add the version row."""
     user_id, now = actor_user(actor).id, utcnow()
-    with storage().open(digest) as body:
-        text = extract_text(body, mime, size)
+    text = ""
+    if mime == PDF_MIME:  # read in the background (drive.tasks.index_text): PDFs can be slow
+        enqueue_after_commit(INDEX_TASK, item.id, expected + 1)
+    else:
+        with storage().open(digest) as body:
+            text = extract_text(body, mime, size)
     bumped = db.session.execute(
         update(DriveItem).where(DriveItem.id == item.id, DriveItem.version_no == expected)
         .values(version_no=expected + 1, content_hash=digest, size=size, mime=mime, text=text,

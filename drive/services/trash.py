@@ -54,9 +54,10 @@ def purge_item(item_id: object, *, actor: Actor) -> int:
         raise Conflict(f"{item.name!r} is not in the trash: put it there first")
     ids = list(db.session.scalars(select(DriveItem.id).where(
         DriveItem.path.startswith(item.path, autoescape=True))))
+    from drive.dav_props import DriveDavProp
     from drive.models import DriveLink, DriveRight
 
-    for model in (DriveVersion, DriveRight, DriveLink):
+    for model in (DriveVersion, DriveRight, DriveLink, DriveDavProp):
         db.session.execute(delete(model).where(model.item_id.in_(ids)))
     # Deepest first, so no row loses its parent before it goes (SQLite may not cascade).
     rows = db.session.scalars(select(DriveItem).where(DriveItem.id.in_(ids)))

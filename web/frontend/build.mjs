@@ -4,13 +4,16 @@
 // Camunda properties panel and element templates, about 600 KB gzipped). calendar.js: the
 // calendar page only (FullCalendar). dmn-editor.js/.css: the decision table editor only (dmn-js).
 // board.js: the kanban boards only (SortableJS). reports.js: the report pages (Chart.js).
+// pdf-viewer.js + pdf.worker.js: the drive's PDF preview only (pdf.js; the worker parses the
+// PDF off the page's thread and is loaded by pdf-viewer.js from /static/dist as a module worker).
 import * as esbuild from "esbuild";
 
 const loaders = { ".woff": "file", ".woff2": "file", ".ttf": "file", ".eot": "file", ".svg": "file" };
 
 await esbuild.build({
   entryPoints: ["src/app.js", "src/app.css", "src/viewer.js", "src/modeler.js", "src/calendar.js", "src/drive.js",
-    "src/dmn-editor.js", "src/board.js", "src/reports.js"],
+    "src/dmn-editor.js", "src/board.js", "src/reports.js", "src/pdf-viewer.js",
+    { in: "node_modules/pdfjs-dist/build/pdf.worker.mjs", out: "pdf.worker" }],
   bundle: true,
   format: "esm",
   target: "es2020",
