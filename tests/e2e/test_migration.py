@@ -30,7 +30,7 @@ def test_admin_migrates_instances_from_the_process_page(live_server, page, make_
     page.click("#dry-run")
     expect(page.locator("#preview-refused")).to_contain_text(f"#{instance.id}")
     expect(page.locator("#run-migration")).to_have_count(0)
-    page.locator("#mapping-table tr[data-element=Activity_Qualify] select").select_option("Activity_QualifyLead")
+    row.locator("select").select_option("Activity_QualifyLead")
     page.click("#dry-run")
     expect(page.locator("#preview-moving")).to_contain_text("Activity_QualifyLead")
     page.click("#run-migration")

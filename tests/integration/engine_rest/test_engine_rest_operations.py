@@ -36,9 +36,15 @@ def failed_order(rest) -> tuple[str, dict]:
     return order, task
 
 
-def test_incidents_statistics_and_retries(rest, deployed):
+@pytest.fixture(scope="module")
+def failed(rest, deployed):
+    """One order stopped by an incident, for the incident and statistics tests."""
+    return failed_order(rest)
+
+
+def test_incidents(rest, deployed, failed):
     s, url, def_id = rest.session(), rest.url, deployed["order"]
-    order, task = failed_order(rest)
+    order, task = failed
     [incident] = s.get(f"{url}/incident", params={"processInstanceId": order}).json()
     assert {k: incident[k] for k in ("processDefinitionId", "processInstanceId", "incidentType", "activityId",
                                      "configuration")} == {
@@ -56,6 +62,9 @@ def test_incidents_statistics_and_retries(rest, deployed):
     refused = outsider(rest).get(f"{url}/incident")
     assert refused.status_code == 403 and refused.json()["type"] == "AuthorizationException"
 
+
+def test_statistics(rest, deployed, failed):
+    s, url, def_id = rest.session(), rest.url, deployed["order"]
     stats = {row["id"]: row for row in s.get(f"{url}/process-definition/statistics",
                                              params={"incidents": "true", "failedJobs": "true"}).json()}
     assert stats[def_id]["instances"] >= 1 and stats[def_id]["definition"]["key"] == "order"
@@ -72,10 +81,15 @@ def test_incidents_statistics_and_retries(rest, deployed):
     theirs = outsider(rest).get(f"{url}/process-definition/statistics", params={"incidents": "true"}).json()
     assert all(row["instances"] == 0 and row["incidents"] == [] for row in theirs)
 
-    assert fetch(rest, "w2", "charge") == []  # the incident: no retries left
+
+def test_retries_resolve_the_incident(rest, deployed):
+    s, url = rest.session(), rest.url
+    order, task = failed_order(rest)
+    assert [t for t in fetch(rest, "w2", "charge") if t["id"] == task["id"]] == []  # no retries left
     bad = s.put(f"{url}/external-task/{task['id']}/retries", json={"retries": "two"})
     assert bad.status_code == 400 and "retries" in bad.json()["message"]
-    assert outsider(rest).put(f"{url}/external-task/{task['id']}/retries", json={"retries": 2}).status_code == 404
+    theirs = outsider(rest).put(f"{url}/external-task/{task['id']}/retries", json={"retries": 2})
+    assert theirs.status_code == 404
     assert s.put(f"{url}/external-task/{task['id']}/retries", json={"retries": 2}).status_code == 204
     assert state_of(order)["status"] == "waiting"
     assert s.get(f"{url}/incident", params={"processInstanceId": order}).json() == []
@@ -103,7 +117,8 @@ def test_historic_process_instances(rest, deployed):
         start(rest, "order", amount=52)
     _work_to_end(rest, done)
     assert s.delete(f"{rest.url}/process-instance/{stopped}").status_code == 204
-    assert s.put(f"{rest.url}/process-instance/{paused}/suspended", json={"suspended": True}).status_code == 204
+    paused_url = f"{rest.url}/process-instance/{paused}/suspended"
+    assert s.put(paused_url, json={"suspended": True}).status_code == 204
     mine = {done, stopped, paused}
     states = {r["id"]: r["state"] for r in s.get(url, params={"processDefinitionKey": "order"}).json()
               if r["id"] in mine}
@@ -113,7 +128,8 @@ def test_historic_process_instances(rest, deployed):
     assert isinstance(finished[done]["durationInMillis"], int) and finished[done]["endTime"].endswith("+0000")
     assert paused in {r["id"] for r in s.get(url, params={"unfinished": "true", "maxResults": 1000}).json()}
     one = s.get(f"{url}/{done}").json()
-    assert {k: one[k] for k in ("processDefinitionKey", "processDefinitionVersion", "businessKey", "state")} == {
+    fields = ("processDefinitionKey", "processDefinitionVersion", "businessKey", "state")
+    assert {k: one[k] for k in fields} == {
         "processDefinitionKey": "order", "processDefinitionVersion": 1, "businessKey": "bk-order",
         "state": "COMPLETED"}
     newest = s.get(url, params={"sortBy": "instanceId", "sortOrder": "desc", "maxResults": 2}).json()
@@ -148,6 +164,7 @@ def test_suspended_instances_do_not_move(rest, deployed):
     assert s.put(suspend, json={"suspended": True}).status_code == 204
     assert s.put(suspend, json={"suspended": True}).status_code == 204  # asked twice: no change
     assert s.get(f"{url}/process-instance/{first}").json()["suspended"] is True
+    assert s.get(f"{url}/task/{task['id']}").json()["suspended"] is True
     assert s.post(f"{url}/task/{task['id']}/complete", json={}).status_code == 409
     assert s.put(suspend, json={"suspended": False}).status_code == 204
     run_instance(int(first))  # what the Celery task resuming enqueued does
@@ -159,7 +176,8 @@ def test_suspended_instances_do_not_move(rest, deployed):
     assert s.put(by_key, json={"processDefinitionKey": "approval", "suspended": True}).status_code == 204
     assert state_of(first)["status"] == "suspended"
     assert fetch(rest, "wa", "approval-charge") == []  # suspended: not fetched
-    assert s.put(by_key, json={"processDefinitionId": deployed["approval"], "suspended": False}).status_code == 204
+    resumed = s.put(by_key, json={"processDefinitionId": deployed["approval"], "suspended": False})
+    assert resumed.status_code == 204
     run_instance(int(first))
     [charge] = fetch(rest, "wa", "approval-charge")
     assert charge["processInstanceId"] == first and charge["suspended"] is False
