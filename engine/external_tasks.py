@@ -100,7 +100,8 @@ def list_external_tasks(*, actor: Actor, topic: str | None = None, worker_id: st
     """Tasks waiting for a worker on the instances the actor may work on."""
     query = _visible(select(ExternalTask).join(ProcessInstance).where(
         ExternalTask.closed_at.is_(None),
-        ProcessInstance.status.in_((InstanceStatus.WAITING, InstanceStatus.ERROR))), actor)
+        ProcessInstance.status.in_((InstanceStatus.WAITING, InstanceStatus.ERROR, InstanceStatus.SUSPENDED))),
+        actor)
     if topic:
         query = query.where(ExternalTask.topic == topic)
     if worker_id:

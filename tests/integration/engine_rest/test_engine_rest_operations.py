@@ -78,6 +78,13 @@ def test_statistics(rest, deployed, failed):
     assert activities["Charge"]["incidents"] == [{"incidentType": "failedExternalTask", "incidentCount": 1}]
     assert s.get(f"{url}/process-definition/nope:1:1/statistics").status_code == 404
     assert s.get(f"{url}/process-definition/statistics?incidents=perhaps").status_code == 400
+    both = s.get(f"{url}/process-definition/statistics?incidents=true&incidentsForType=failedJob")
+    assert both.status_code == 400 and "incidentsForType" in both.json()["message"]
+    typed = s.get(f"{url}/process-definition/{def_id}/statistics?incidentsForType=failedJob").json()
+    assert all(row["incidents"] == [] for row in typed)
+    roots = {row["id"]: row for row in s.get(f"{url}/process-definition/statistics",
+                                             params={"rootIncidents": "true"}).json()}
+    assert roots[def_id]["incidents"] == [{"incidentType": "failedExternalTask", "incidentCount": 1}]
     theirs = outsider(rest).get(f"{url}/process-definition/statistics", params={"incidents": "true"}).json()
     assert all(row["instances"] == 0 and row["incidents"] == [] for row in theirs)
 
@@ -182,5 +189,20 @@ def test_suspended_instances_do_not_move(rest, deployed):
     [charge] = fetch(rest, "wa", "approval-charge")
     assert charge["processInstanceId"] == first and charge["suspended"] is False
     assert s.put(suspend, json={"suspended": True}).status_code == 204
+    assert s.get(f"{url}/external-task/{charge['id']}").json()["suspended"] is True
     refused = s.post(f"{url}/external-task/{charge['id']}/complete", json={"workerId": "wa"})
     assert refused.status_code == 409
+
+
+def test_retrying_the_incident_makes_the_task_fetchable(rest, deployed):
+    """The incident of a failed external task, retried as administrators do on the incident page."""
+    from engine.runtime import run_instance
+
+    order, task = failed_order(rest)
+    [incident] = rest.session().get(f"{rest.url}/incident", params={"processInstanceId": order}).json()
+    api = rest.url.replace("/engine-rest", "/api/v1")
+    retried = requests.post(f"{api}/incidents/{incident['id']}/retry", json={},
+                            headers={"Authorization": f"Bearer {rest.token}"}, timeout=30)
+    assert retried.status_code == 200, retried.text
+    run_instance(int(order))  # what the Celery task the retry enqueued does
+    assert [t["id"] for t in fetch(rest, "w5", "charge") if t["processInstanceId"] == order] == [task["id"]]
