@@ -18,13 +18,15 @@ from sqlalchemy import or_, select, update
 
 from engine import spiff_adapter as spiff
 from engine import spiff_external
-from engine.models import ExternalTask, InstanceEvent, ProcessInstance
+from engine.models import ExternalTask, Incident, InstanceEvent, ProcessInstance
 from engine.states import InstanceStatus
 from errors import Conflict, NotFound, ValidationError
 from extensions import db
 from org.actors import Actor, actor_user
 from org.admin import acts_as_admin
 from org.models import utcnow
+
+INCIDENT_KIND = "failedExternalTask"
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,8 @@ def list_external_tasks(*, actor: Actor, topic: str | None = None, worker_id: st
     """Tasks waiting for a worker on the instances the actor may work on."""
     query = _visible(select(ExternalTask).join(ProcessInstance).where(
         ExternalTask.closed_at.is_(None),
-        ProcessInstance.status.in_((InstanceStatus.WAITING, InstanceStatus.ERROR))), actor)
+        ProcessInstance.status.in_((InstanceStatus.WAITING, InstanceStatus.ERROR, InstanceStatus.SUSPENDED))),
+        actor)
     if topic:
         query = query.where(ExternalTask.topic == topic)
     if worker_id:
@@ -160,10 +163,13 @@ def complete_external_task(task_id: int, worker_id: str, variables: dict, local:
 
 
 def _incident(instance: ProcessInstance, row: ExternalTask, message: str, actor: Actor) -> None:
-    """The instance stops in error at the task's element, as a failed step does."""
+    """The instance stops in error at the task's element with an incident, as a failed step does."""
+    from engine.incidents import open_incident
+
     instance.status = InstanceStatus.ERROR
     instance.error_element, instance.error_message = row.element_id, message[:4000]
     _log(instance, "error", row.element_id, actor, instance.error_message)
+    open_incident(instance, row.element_id, INCIDENT_KIND, instance.error_message, row.error_details)
 
 
 def handle_failure(task_id: int, worker_id: str, message: str, details: str | None, retries: int,
@@ -220,6 +226,47 @@ def unlock(task_id: int, *, actor: Actor) -> ExternalTask:
     row.worker_id, row.lock_expires_at = None, None
     db.session.flush()
     return row
+
+
+def set_retries(task_ids: list[int], retries: int, *, actor: Actor) -> list[ExternalTask]:
+    """Set the retries of tasks the actor may work on (all or none: 404 naming the first unknown).
+
+    Retries above 0 on a task whose failure stopped its instance resolve that incident and put
+    the instance back to waiting (its state never moved past the task), so workers fetch it again.
+    """
+    rows = [get_external_task(task_id, actor=actor) for task_id in task_ids]
+    for row in rows:
+        row.retries = retries
+        if retries > 0:
+            _lift_incident(row, actor)
+    db.session.flush()
+    return rows
+
+
+def _lift_incident(row: ExternalTask, actor: Actor) -> None:
+    """Resolve the open incidents at the task's element; the instance waits again when none is left."""
+    from engine.incidents import OPEN, RESOLVED
+
+    instance = db.session.get(ProcessInstance, row.instance_id)
+    if instance.status != InstanceStatus.ERROR:
+        return
+    open_rows = list(db.session.scalars(select(Incident).where(
+        Incident.instance_id == instance.id, Incident.status == OPEN).order_by(Incident.id)))
+    mine = [i for i in open_rows if i.element_id == row.element_id]
+    if not mine and instance.error_element != row.element_id:
+        return
+    user_id = actor_user(actor).id
+    for incident in mine:
+        incident.status, incident.resolved_at, incident.resolved_by_id = RESOLVED, utcnow(), user_id
+        incident.resolution = "retries set"
+    row.worker_id, row.lock_expires_at = None, None
+    _log(instance, "retries_set", row.element_id, actor, f"Retries of {row.element_id} set to {row.retries}")
+    others = [i for i in open_rows if i not in mine]
+    if others:  # another element's incident still stops the instance
+        instance.error_element, instance.error_message = others[-1].element_id, others[-1].message
+        return
+    instance.status = InstanceStatus.WAITING  # its state never moved past the task
+    instance.error_element = instance.error_message = None
 
 
 def reset_retries(instance_id: int) -> None:

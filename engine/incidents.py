@@ -78,8 +78,11 @@ def resolve_open(instance: ProcessInstance, actor: Actor | None, how: str) -> in
 # ---- for administrators -----------------------------------------------------------------
 
 def list_incidents(*, actor: Actor, key: str | None = None, element_id: str | None = None,
-                   status: str = OPEN, limit: int = 50, before: int | None = None) -> list[Incident]:
-    """Incidents newest first, filtered by process key, element and status (administrators)."""
+                   status: str = OPEN, limit: int = 50, before: int | None = None,
+                   instance_id: int | None = None, version_id: int | None = None,
+                   kind: str | None = None) -> list[Incident]:
+    """Incidents newest first, filtered by process key, element, instance, version, kind and
+    status (administrators)."""
     require_admin(actor)
     if status not in STATUSES:
         raise ValidationError.from_fields({"status": "One of " + ", ".join(STATUSES)})
@@ -93,6 +96,13 @@ def list_incidents(*, actor: Actor, key: str | None = None, element_id: str | No
         query = query.where(Incident.element_id == element_id)
     if before:
         query = query.where(Incident.id < before)
+    if instance_id is not None:
+        query = query.where(Incident.instance_id == instance_id)
+    if kind:
+        query = query.where(Incident.kind == kind)
+    if version_id is not None:
+        query = query.where(Incident.instance_id.in_(
+            select(ProcessInstance.id).where(ProcessInstance.version_id == version_id)))
     return list(db.session.scalars(query))
 
 
@@ -134,10 +144,12 @@ def retry_incident(incident_id: int, variables: Any = None, *, actor: Actor) -> 
     instance = incident.instance
     if instance.status != InstanceStatus.ERROR:
         raise Conflict(f"Only an instance in error can be retried (it is {instance.status})")
+    from engine.external_tasks import reset_retries
     from engine.spiff import modify
 
     wf = spiff.load(instance)
     spiff.retry_errored(wf)
+    reset_retries(instance.id)  # a failed external task is fetchable again, as retry_instance does
     if variables:
         modify.set_variables(wf, variables)
     instance.state = spiff.dump(wf)

@@ -101,8 +101,8 @@ def _check(instances: list[ProcessInstance], target: ProcessVersion, mapping: di
     return plan
 
 
-def create_migration(key: str, body: dict, *, actor: Actor) -> InstanceMigration:
-    """Check and plan a migration; a dry run stops there, otherwise the batch is queued."""
+def _prepare(key: str, body: dict, actor: Actor) -> tuple:
+    """(definition, source, target, mapping, instances) of a request, every field checked (422 naming it)."""
     require_admin(actor)
     definition = db.session.scalar(select(ProcessDefinition).where(ProcessDefinition.key == key))
     if definition is None:
@@ -111,14 +111,19 @@ def create_migration(key: str, body: dict, *, actor: Actor) -> InstanceMigration
     target = _version(definition, body.get("to_version"), "to_version")
     if source.id == target.id:
         raise ValidationError.from_fields({"to_version": "Give another version than from_version"})
-    dry_run = body.get("dry_run", False)
-    if not isinstance(dry_run, bool):
-        raise ValidationError.from_fields({"dry_run": "Expected true or false"})
     from engine.spiff.modify import element_ids
 
     mapping = _mapping(body.get("mapping"), element_ids(*spiff.version_spec(source)),
                        element_ids(*spiff.version_spec(target)))
-    instances = _instances(source, body.get("instance_ids"))
+    return definition, source, target, mapping, _instances(source, body.get("instance_ids"))
+
+
+def create_migration(key: str, body: dict, *, actor: Actor) -> InstanceMigration:
+    """Check and plan a migration; a dry run stops there, otherwise the batch is queued."""
+    dry_run = body.get("dry_run", False)
+    if not isinstance(dry_run, bool):
+        raise ValidationError.from_fields({"dry_run": "Expected true or false"})
+    definition, source, target, mapping, instances = _prepare(key, body, actor)
     plan = _check(instances, target, mapping)
     row = InstanceMigration(
         definition_id=definition.id, from_version_id=source.id, to_version_id=target.id, mapping=mapping,
@@ -133,6 +138,59 @@ def create_migration(key: str, body: dict, *, actor: Actor) -> InstanceMigration
             "mapping": mapping, "instances": len(instances)}, actor=actor)
         enqueue_after_commit(TASK, row.id)
     return row
+
+
+def preview(key: str, body: dict, *, actor: Actor) -> dict:
+    """A dry run per instance (nothing stored): the ones that would move and how, and the ones
+    refused with the elements the target version lacks (the migration page shows both)."""
+    from engine.spiff import migrate
+
+    _definition, _source, target, mapping, instances = _prepare(key, body, actor)
+    spec, subs = spiff.version_spec(target)
+    moving, refused = [], []
+    for instance in instances:
+        moves, problems = migrate.plan(spiff.load(instance), spec, subs, mapping)
+        entry = {"instance_id": instance.id, "status": instance.status}
+        if problems:
+            refused.append({**entry, "elements": problems})
+        else:
+            moving.append({**entry, "moves": moves})
+    return {"mapping": mapping, "moving": moving, "refused": refused}
+
+
+def version_elements(version: ProcessVersion) -> list[tuple[str, str]]:
+    """(element id, name) of a version's elements that instances can be at, sorted by id."""
+    from engine.record_processes import element_names
+    from engine.spiff.modify import element_ids
+
+    names = element_names(version.bpmn)
+    return [(e, names.get(e) or "") for e in sorted(element_ids(*spiff.version_spec(version)))]
+
+
+def migration_form(key: str, from_number: int | None, to_number: int | None, *, actor: Actor) -> dict:
+    """What the migration page shows (administrators): the versions with their unfinished instances,
+    and once both versions are picked, the elements of each."""
+    require_admin(actor)
+    definition = db.session.scalar(select(ProcessDefinition).where(ProcessDefinition.key == key))
+    if definition is None:
+        raise NotFound(f"No process {key!r}")
+    out: dict = {"definition": definition, "counts": _unfinished_counts(definition), "source": None,
+                 "target": None, "source_elements": [], "target_elements": []}
+    if from_number is not None and to_number is not None and from_number != to_number:
+        out["source"] = _version(definition, from_number, "from_version")
+        out["target"] = _version(definition, to_number, "to_version")
+        out["source_elements"] = version_elements(out["source"])
+        out["target_elements"] = version_elements(out["target"])
+    return out
+
+
+def _unfinished_counts(definition: ProcessDefinition) -> dict[int, int]:
+    """Unfinished instances per version id of a process (what a migration could move)."""
+    from sqlalchemy import func
+
+    return dict(db.session.execute(select(ProcessInstance.version_id, func.count(ProcessInstance.id)).where(
+        ProcessInstance.version_id.in_([v.id for v in definition.versions]),
+        ProcessInstance.status.in_(MOVABLE)).group_by(ProcessInstance.version_id)).all())
 
 
 def get_migration(key: str, migration_id: int, *, actor: Actor) -> InstanceMigration:

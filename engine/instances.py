@@ -89,13 +89,17 @@ def list_instances(*, actor: Actor, entity: str | None = None, entity_id: Any = 
         query = query.where(ProcessInstance.id < before)
     if key:
         query = query.join(ProcessVersion).join(ProcessDefinition).where(ProcessDefinition.key == key)
+    readable = entity_id is not None and _can_read_record(entity, int(entity_id), actor)
+    return list(db.session.scalars(query if readable else visible(query, actor)))
+
+
+def visible(query: Any, actor: Actor) -> Any:
+    """Limit an instance query to the ones the actor sees in lists: admins all, others their own."""
     user = actor_user(actor)
-    if not acts_as_admin(user):
-        readable = entity_id is not None and _can_read_record(entity, int(entity_id), actor)
-        if not readable:
-            query = query.where(or_(ProcessInstance.started_by_id == user.id,
-                                    ProcessInstance.on_behalf_of_id == user.id))
-    return list(db.session.scalars(query))
+    if acts_as_admin(user):
+        return query
+    return query.where(or_(ProcessInstance.started_by_id == user.id,
+                           ProcessInstance.on_behalf_of_id == user.id))
 
 
 def _require_control(instance_id: int, actor: Actor) -> ProcessInstance:
@@ -152,6 +156,27 @@ def resume_instance(instance_id: int, *, actor: Actor) -> ProcessInstance:
     schedule_run(instance.id)
     flush_or_conflict()
     return instance
+
+
+def set_suspended(instance_id: int, suspended: bool, *, actor: Actor) -> ProcessInstance:
+    """Suspend or resume; asking for the state the instance is in already changes nothing."""
+    instance = _require_control(instance_id, actor)
+    if suspended == (instance.status == InstanceStatus.SUSPENDED):
+        return instance
+    return (suspend_instance if suspended else resume_instance)(instance_id, actor=actor)
+
+
+def suspend_by_key(key: str, suspended: bool, *, actor: Actor) -> int:
+    """Suspend (or resume) every unfinished instance of a process the actor may control."""
+    wanted = (InstanceStatus.SUSPENDED,) if not suspended else (
+        InstanceStatus.RUNNING, InstanceStatus.WAITING, InstanceStatus.ERROR)
+    ids = list(db.session.scalars(visible(
+        select(ProcessInstance.id).join(ProcessVersion).join(ProcessDefinition).where(
+            ProcessDefinition.key == key, ProcessInstance.status.in_(wanted)), actor)))
+    ids = [i for i in ids if may_control(db.session.get(ProcessInstance, i), actor)]
+    for instance_id in ids:
+        set_suspended(instance_id, suspended, actor=actor)
+    return len(ids)
 
 
 TERMINATE_ATTEMPTS = 3

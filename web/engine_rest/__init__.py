@@ -118,4 +118,13 @@ def numeric_id(raw: str, what: str) -> int:
 
 
 # Route modules.
-from web.engine_rest import decisions, deployment, external_task, process, tasks  # noqa: E402,F401  (routes)
+from web.engine_rest import (  # noqa: E402,F401  (routes)
+    decisions,
+    deployment,
+    external_task,
+    history,
+    incident,
+    process,
+    statistics,
+    tasks,
+)

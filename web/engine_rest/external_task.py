@@ -7,6 +7,7 @@ from flask import current_app, g, jsonify, request
 
 from engine import external_tasks as ext
 from engine.models import ExternalTask, ProcessInstance
+from engine.states import InstanceStatus
 from errors import ValidationError
 from extensions import db
 from web.engine_rest import body, camunda_time, engine_rest, int_field, numeric_id, text_field
@@ -52,7 +53,8 @@ def task_dict(row: ExternalTask, instance: ProcessInstance | None = None,
         "topicName": row.topic, "workerId": row.worker_id, "retries": row.retries,
         "errorMessage": row.error_message, "errorDetails": row.error_details, "priority": row.priority,
         "lockExpirationTime": camunda_time(ext.lock_time(row)), "businessKey": instance.business_key,
-        "tenantId": None, "suspended": False, "createTime": camunda_time(row.created_at),
+        "tenantId": None, "suspended": instance.status == InstanceStatus.SUSPENDED,
+        "createTime": camunda_time(row.created_at),
         "extensionProperties": {},
     }
     if variables is not None:
@@ -150,4 +152,24 @@ def extend_external_task_lock(task_id: str):
 @engine_rest.post("/external-task/<task_id>/unlock")
 def unlock_external_task(task_id: str):
     ext.unlock(numeric_id(task_id, "External task"), actor=g.actor)
+    return _EMPTY
+
+
+@engine_rest.put("/external-task/<task_id>/retries")
+def set_external_task_retries(task_id: str):
+    """Retries above 0 on a task whose failure opened an incident resolve it: fetchable again."""
+    retries = int_field(body(), "retries", None, high=1_000_000)
+    ext.set_retries([numeric_id(task_id, "External task")], retries, actor=g.actor)
+    return _EMPTY
+
+
+@engine_rest.put("/external-task/retries")
+def set_external_tasks_retries():
+    """The same for a list of ids (`externalTaskIds`), all or none."""
+    data = body()
+    retries = int_field(data, "retries", None, high=1_000_000)
+    ids = data.get("externalTaskIds")
+    if not isinstance(ids, list) or not 0 < len(ids) <= 1000 or any(isinstance(i, bool | float) for i in ids):
+        raise ValidationError.from_fields({"externalTaskIds": "Expected a list of 1 to 1000 task ids"})
+    ext.set_retries([numeric_id(str(i), "External task") for i in ids], retries, actor=g.actor)
     return _EMPTY

@@ -4,13 +4,20 @@ from __future__ import annotations
 from flask import g, jsonify, request
 
 from engine import deploy
-from engine.instances import get_instance, instance_detail, list_instances, terminate_instance
+from engine.instances import (
+    get_instance,
+    instance_detail,
+    list_instances,
+    set_suspended,
+    suspend_by_key,
+    terminate_instance,
+)
 from engine.messages import correlate_message
 from engine.models import ProcessInstance
 from engine.signals import send_signal
 from engine.states import FINISHED_STATUSES, InstanceStatus
 from engine.triggers import start_by_key
-from errors import NotFound
+from errors import NotFound, ValidationError
 from web.engine_rest import body, engine_rest, numeric_id
 from web.engine_rest.deployment import definition_dict, definition_id
 from web.engine_rest.variables import to_plain, to_typed
@@ -122,6 +129,36 @@ def process_instance_variables(instance_id: str):
 @engine_rest.delete("/process-instance/<instance_id>")
 def delete_process_instance(instance_id: str):
     terminate_instance(numeric_id(instance_id, "Process instance"), actor=g.actor)
+    return "", 204
+
+
+def _suspended_field(data: dict) -> bool:
+    value = data.get("suspended")
+    if not isinstance(value, bool):
+        raise ValidationError.from_fields({"suspended": "Expected true or false"})
+    return value
+
+
+@engine_rest.put("/process-instance/<instance_id>/suspended")
+def suspend_process_instance(instance_id: str):
+    """Camunda's suspend/activate: {"suspended": true|false}; asking twice changes nothing."""
+    suspended = _suspended_field(body())
+    set_suspended(numeric_id(instance_id, "Process instance"), suspended, actor=g.actor)
+    return "", 204
+
+
+@engine_rest.put("/process-instance/suspended")
+def suspend_process_instances():
+    """All unfinished instances of a process (by processDefinitionKey or processDefinitionId)."""
+    data = body()
+    suspended = _suspended_field(data)
+    key = data.get("processDefinitionKey")
+    if key is None and isinstance(data.get("processDefinitionId"), str):
+        key = _by_id(data["processDefinitionId"])[0]
+    if not isinstance(key, str) or not key:
+        raise ValidationError.from_fields({"processDefinitionKey": "Give processDefinitionKey or "
+                                           "processDefinitionId"})
+    suspend_by_key(key, suspended, actor=g.actor)
     return "", 204
 
 

@@ -2,22 +2,25 @@
 from __future__ import annotations
 
 from flask import g, jsonify, request
+from sqlalchemy import select
 
 from engine import inbox
 from engine.inbox_view import list_inbox
-from engine.models import HumanTask
+from engine.models import HumanTask, ProcessInstance
+from engine.states import InstanceStatus
+from extensions import db
 from web.engine_rest import body, camunda_time, engine_rest, numeric_id
 from web.engine_rest.variables import to_plain
 
 
-def task_dict(row: HumanTask) -> dict:
+def task_dict(row: HumanTask, suspended: bool = False) -> dict:
     """A user task as Camunda's TaskDto."""
     return {"id": str(row.id), "name": row.name,
             "assignee": str(row.assignee_id) if row.assignee_id else None,
             "created": camunda_time(row.created_at), "due": camunda_time(row.due_at), "followUp": None,
             "taskDefinitionKey": row.element_id, "processInstanceId": str(row.instance_id),
             "executionId": row.task_uuid, "processDefinitionId": None, "description": None,
-            "owner": None, "priority": 50, "suspended": False, "tenantId": None, "formKey": None}
+            "owner": None, "priority": 50, "suspended": suspended, "tenantId": None, "formKey": None}
 
 
 @engine_rest.get("/task")
@@ -27,12 +30,23 @@ def list_tasks():
         scope = "groups"
     rows = list_inbox(g.actor, scope=scope, limit=200).items
     wanted = request.args.get("processInstanceId")
-    return jsonify([task_dict(r) for r in rows if not wanted or str(r.instance_id) == wanted])
+    rows = [r for r in rows if not wanted or str(r.instance_id) == wanted]
+    paused = _suspended({r.instance_id for r in rows})
+    return jsonify([task_dict(r, r.instance_id in paused) for r in rows])
+
+
+def _suspended(instance_ids: set[int]) -> set[int]:
+    """Of these instances, the suspended ones (their tasks cannot be completed)."""
+    if not instance_ids:
+        return set()
+    return set(db.session.scalars(select(ProcessInstance.id).where(
+        ProcessInstance.id.in_(instance_ids), ProcessInstance.status == InstanceStatus.SUSPENDED)))
 
 
 @engine_rest.get("/task/<task_id>")
 def get_task(task_id: str):
-    return jsonify(task_dict(inbox.get_task(numeric_id(task_id, "Task"), actor=g.actor)))
+    row = inbox.get_task(numeric_id(task_id, "Task"), actor=g.actor)
+    return jsonify(task_dict(row, row.instance_id in _suspended({row.instance_id})))
 
 
 @engine_rest.post("/task/<task_id>/claim")

@@ -35,6 +35,7 @@ def register_pages(app: Flask) -> None:
         mail,
         mail_personal,
         mail_settings,
+        migrations,
         outbox,
         passwords,
         pipelines,

@@ -153,8 +153,15 @@ def process_view(key: str):
     return render_template("processes/process.html", definition=definition, info=info,
                            draft=db.session.get(ProcessDraft, key), used=versions_in_use(definition),
                            versions=list(reversed(definition.versions)), instances=instances,
-                           users=users, can_design=can_design(),
+                           users=users, can_design=can_design(), can_migrate=_can_migrate(definition),
                            warnings=deploy.version_warnings(latest) if latest else [])
+
+
+def _can_migrate(definition: object) -> bool:
+    """Whether to offer the migration page: administrators, once there are two versions."""
+    from org.admin import acts_as_admin
+
+    return len(definition.versions) > 1 and acts_as_admin(me())
 
 
 @pages.get(f"/processes/{KEY}/versions/<int:number>")

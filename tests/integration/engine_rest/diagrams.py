@@ -38,3 +38,18 @@ def broken_process(key: str) -> bytes:
     <bpmn:sequenceFlow id="F1" sourceRef="Start" targetRef="JavaTask" />
   </bpmn:process>
 </bpmn:definitions>""".encode()
+
+
+def approval_process(key: str, assignee: str) -> bytes:
+    """start → Approve (a user task for `assignee`) → Charge (external, topic `{key}-charge`) → end."""
+    return f"""{HEAD}
+  <bpmn:process id="{key}" name="Approval {key}" isExecutable="true">
+    <bpmn:startEvent id="Start" />
+    <bpmn:userTask id="Approve" name="Approve" camunda:assignee="{assignee}" />
+    <bpmn:serviceTask id="Charge" name="Charge" camunda:type="external" camunda:topic="{key}-charge" />
+    <bpmn:endEvent id="Done" />
+    <bpmn:sequenceFlow id="F1" sourceRef="Start" targetRef="Approve" />
+    <bpmn:sequenceFlow id="F2" sourceRef="Approve" targetRef="Charge" />
+    <bpmn:sequenceFlow id="F3" sourceRef="Charge" targetRef="Done" />
+  </bpmn:process>
+</bpmn:definitions>""".encode()
