@@ -4,13 +4,15 @@
 // Camunda properties panel and element templates, about 600 KB gzipped). calendar.js: the
 // calendar page only (FullCalendar). dmn-editor.js/.css: the decision table editor only (dmn-js).
 // board.js: the kanban boards only (SortableJS). reports.js: the report pages (Chart.js).
+// form-viewer.js/.css: inbox tasks with a Camunda Form (form-js viewer); form-editor.js/.css: the
+// Camunda Forms editor only (form-js editor).
 import * as esbuild from "esbuild";
 
 const loaders = { ".woff": "file", ".woff2": "file", ".ttf": "file", ".eot": "file", ".svg": "file" };
 
 await esbuild.build({
   entryPoints: ["src/app.js", "src/app.css", "src/viewer.js", "src/modeler.js", "src/calendar.js", "src/drive.js",
-    "src/dmn-editor.js", "src/board.js", "src/reports.js"],
+    "src/dmn-editor.js", "src/board.js", "src/reports.js", "src/form-viewer.js", "src/form-editor.js"],
   bundle: true,
   format: "esm",
   target: "es2020",
