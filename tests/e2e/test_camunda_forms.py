@@ -27,7 +27,8 @@ FORM = {"id": "review_form", "type": "default", "schemaVersion": 16, "components
 
 def test_the_form_js_form_is_filled_and_completes_the_task(live_server, page: Page, api, client):
     bpmn = diagram("review", 'camunda:formRef="review_form"')
-    answer = modeler_deploy(client, api.token, ("review.bpmn", bpmn), ("review.form", json.dumps(FORM).encode()))
+    answer = modeler_deploy(client, api.token, ("review.bpmn", bpmn),
+                            ("review.form", json.dumps(FORM).encode()))
     assert answer.status_code == 200, answer.get_json()
     [task] = open_tasks(start(client, api.token, "review"))
     login(page, live_server, "admin@example.com")
