@@ -115,3 +115,34 @@ def test_form_key_resolves_by_file_name_and_bad_forms_name_the_component(api, cl
                 if "form" in w["message"]]
     [task] = open_tasks(start(client, api.token, "keyed"))
     assert api.get(f"/inbox/{task.id}").get_json()["camunda_form"]["key"] == "invoice_form"
+
+
+def test_designer_pages_and_the_inbox_page_json_submit(app, api, client, admin):
+    web = app.test_client()
+    assert web.post("/login", data={"email": admin.email, "password": "Quiet-bay-42"}).status_code == 302
+    with web.session_transaction() as session:
+        session["admin_mode"] = admin.get_id()
+    upload = web.post("/forms/upload", content_type="multipart/form-data",
+                      data={"file": (BytesIO(json.dumps(FORM).encode()), "invoice.form")})
+    assert upload.status_code == 302
+    listed = web.get("/forms").get_data(as_text=True)
+    assert 'data-form="invoice_form"' in listed and "invoice.form" in listed
+    assert web.get("/forms/new").status_code == 200
+    assert 'data-schema-url="/forms/invoice_form/schema?version=1"' in web.get(
+        "/forms/invoice_form/edit").get_data(as_text=True)
+    changed = BytesIO(json.dumps(dict(FORM, type="x")).encode())
+    saved = web.post("/forms/deploy", data={"file": (changed, "invoice_form.form")},
+                     content_type="multipart/form-data")
+    assert saved.status_code == 201 and saved.get_json()["items"][0]["version"] == 2
+    bad = web.post("/forms/deploy", data={"file": (BytesIO(b"{}"), "x.form")},
+                   content_type="multipart/form-data")
+    assert bad.status_code == 422 and bad.get_json()["errors"][0]["element"] == "x.form"
+
+    assert modeler_deploy(client, api.token, ("invoice.bpmn", INVOICE)).status_code == 200
+    [task] = open_tasks(start(client, api.token, "invoice"))
+    page = web.get(f"/inbox/{task.id}").get_data(as_text=True)
+    assert 'id="fd-form-js"' in page and "form-viewer.js" in page and '"invoice_form"' in page
+    refused = web.post(f"/inbox/{task.id}/form", json={"data": {"creditor": "A"}})
+    assert refused.status_code == 422 and "creditor" in refused.get_json()["fields"]
+    done = web.post(f"/inbox/{task.id}/form", json={"data": {"creditor": "Acme", "clerk": "Jo"}})
+    assert done.status_code == 200 and done.get_json()["redirect"] == "/inbox"
