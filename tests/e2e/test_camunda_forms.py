@@ -49,3 +49,18 @@ def test_the_form_js_form_is_filled_and_completes_the_task(live_server, page: Pa
     row = db.session.get(HumanTask, task.id)
     assert row.state == "completed"
     assert row.data == {"creditor": "Acme Ltd", "amount": 120, "category": "office", "approved": True}
+
+
+def test_a_new_form_is_saved_in_the_form_js_editor_and_reopened(live_server, page: Page, admin):
+    login(page, live_server, "admin@example.com")
+    page.goto(live_server + "/forms")
+    page.click("#new-form")
+    editor = page.locator("#fd-form-editor")
+    expect(editor).to_have_attribute("data-state", "ready")
+    expect(page.locator("#fd-form-canvas")).to_contain_text("Name")  # the new form's field
+    page.click("#form-save")
+    expect(page.locator("#form-status")).to_contain_text("Saved: new_form v1")
+    page.goto(live_server + "/forms")
+    page.locator('[data-form="new_form"]').get_by_role("link", name="Edit").click()
+    expect(editor).to_have_attribute("data-state", "ready")
+    expect(page.locator("#fd-form-canvas")).to_contain_text("Name")

@@ -12,7 +12,7 @@ const loaders = { ".woff": "file", ".woff2": "file", ".ttf": "file", ".eot": "fi
 
 await esbuild.build({
   entryPoints: ["src/app.js", "src/app.css", "src/viewer.js", "src/modeler.js", "src/calendar.js", "src/drive.js",
-    "src/dmn-editor.js", "src/board.js", "src/reports.js", "src/form-viewer.js", "src/form-editor.js"],
+    "src/dmn-editor.js", "src/board.js", "src/reports.js", "src/form-viewer.js"],
   bundle: true,
   format: "esm",
   target: "es2020",
@@ -21,5 +21,19 @@ await esbuild.build({
   outdir: "../static/dist",
   loader: loaders,
   logLevel: "warning",
+});
+// The form-js editor on its own: it and the properties panel it uses must share one preact (the
+// editor ships an older copy of its own; two copies break hooks), so preact resolves to ours.
+await esbuild.build({
+  entryPoints: ["src/form-editor.js"],
+  bundle: true,
+  format: "esm",
+  target: "es2020",
+  minify: true,
+  sourcemap: true,
+  outdir: "../static/dist",
+  loader: loaders,
+  logLevel: "warning",
+  alias: { preact: "./node_modules/preact" },
 });
 console.log("front-end assets built into web/static/dist");
