@@ -141,7 +141,8 @@ def clean_submission(schema: dict, data: object, current: dict | None = None) ->
         present, raw = _lookup(data, path)
         try:
             if _locked(comp):
-                _same_as_before(comp, present, raw, _lookup(current, path)[1])
+                known_before, before = _lookup(current, path)
+                _same_as_before(comp, present, raw, before if known_before else comp.get("defaultValue"))
                 continue
             value = clean_value(comp, raw if present else None)
         except ValueError as exc:
@@ -178,7 +179,8 @@ def _locked(comp: dict) -> bool:
 
 
 def _same_as_before(comp: dict, present: bool, raw: Any, before: Any) -> None:
-    """A read-only value may come back unchanged (the viewer sends it); it is never written."""
+    """A read-only value may come back unchanged (the viewer sends the variable or the schema's
+    defaultValue); it is never written."""
     if present and not _blank(raw) and raw != before:
         raise ValueError(f"{comp.get('label') or comp.get('key')}: this field is read-only")
 

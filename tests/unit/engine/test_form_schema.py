@@ -73,6 +73,9 @@ def test_valid_data_becomes_the_variables_and_locked_fields_are_never_taken():
     assert result.values == {"name": "Ann", "n": 2.5, "s": "a", "r": "b", "c": ["a", "b"], "d": "2024-12-31",
                              "e": "a@b.co", "ok": False, "addr": {"city": "Oslo"}}
     assert "lock" not in result.values and "off" not in result.values
+    defaulted = form(dict(LOCKED, defaultValue="std"))
+    assert clean_submission(defaulted, {"lock": "std"}).ok
+    assert not clean_submission(defaulted, {"lock": "x"}).ok
     assert clean_submission(SCHEMA, "text").errors == {"data": "Expected an object of form values"}
 
 
