@@ -140,6 +140,8 @@ def clean_submission(schema: dict, data: object, current: dict | None = None) ->
         known.add(path[0])
         present, raw = _lookup(data, path)
         try:
+            if comp.get("type") in COMPUTED:
+                continue  # computed by the browser from other values: dropped, never refused
             if _locked(comp):
                 known_before, before = _lookup(current, path)
                 _same_as_before(comp, present, raw, before if known_before else comp.get("defaultValue"))
@@ -174,8 +176,7 @@ def _store(values: dict, path: list[str], value: Any) -> None:
 
 
 def _locked(comp: dict) -> bool:
-    return bool(comp.get("readonly") is True or comp.get("disabled") is True
-                or comp.get("type") in COMPUTED)
+    return comp.get("readonly") is True or comp.get("disabled") is True
 
 
 def _same_as_before(comp: dict, present: bool, raw: Any, before: Any) -> None:

@@ -73,6 +73,8 @@ def test_valid_data_becomes_the_variables_and_locked_fields_are_never_taken():
     assert result.values == {"name": "Ann", "n": 2.5, "s": "a", "r": "b", "c": ["a", "b"], "d": "2024-12-31",
                              "e": "a@b.co", "ok": False, "addr": {"city": "Oslo"}}
     assert "lock" not in result.values and "off" not in result.values
+    computed = form({"type": "expression", "key": "total", "expression": "=1 + 1"})
+    assert clean_submission(computed, {"total": 2}).values == {}
     defaulted = form(dict(LOCKED, defaultValue="std"))
     assert clean_submission(defaulted, {"lock": "std"}).ok
     assert not clean_submission(defaulted, {"lock": "x"}).ok
