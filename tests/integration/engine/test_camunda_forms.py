@@ -107,8 +107,11 @@ def test_form_key_resolves_by_file_name_and_bad_forms_name_the_component(api, cl
     assert refused.status_code == 422 and "Field_1" in json.dumps(refused.get_json())
     no_id = modeler_deploy(client, api.token, ("x.form", b'{"components": []}'))
     assert no_id.status_code == 400 and "x.form" in json.dumps(no_id.get_json())
-    assert modeler_deploy(client, api.token, ("invoice.form", json.dumps(FORM).encode())).status_code == 200
     keyed = diagram("keyed", 'camunda:formKey="camunda-forms:deployment:invoice.form"')
+    draft = api.post("/process-drafts", data={"file": (BytesIO(keyed), "keyed.bpmn")},
+                     content_type="multipart/form-data").get_json()  # listed before publishing too
+    assert draft["publishable"] is False and draft["problems"][0]["element"] == "Approve"
+    assert modeler_deploy(client, api.token, ("invoice.form", json.dumps(FORM).encode())).status_code == 200
     resp = modeler_deploy(client, api.token, ("keyed.bpmn", keyed))
     assert resp.status_code == 200, resp.get_json()
     assert not [w for w in api.get("/processes/keyed").get_json().get("warnings", [])
