@@ -30,6 +30,9 @@ HONOURED: dict[str, tuple[set[str] | str, str]] = {
     "priority": ({"userTask"}, "the inbox priority"),
     "type": ({"serviceTask"}, "external service tasks run Flowdesk activity topics"),
     "topic": ({"serviceTask"}, "the activity topic"),
+    "formRef": ({"userTask"}, "engine.camunda_forms: the Camunda Form (form-js) the inbox shows and checks"),
+    "formRefBinding": ({"userTask"}, "engine.camunda_forms (latest, deployment or version)"),
+    "formRefVersion": ({"userTask"}, "engine.camunda_forms"),
     "decisionRef": ({"businessRuleTask"}, "engine.decisions: the DMN decision evaluated"),
     "decisionRefBinding": ({"businessRuleTask"}, "engine.decisions (latest or version)"),
     "decisionRefVersion": ({"businessRuleTask"}, "engine.decisions"),
@@ -62,10 +65,8 @@ REFUSED = {"class", "delegateExpression", "expression", "resource", "variableMap
            "variableMappingDelegateExpression"}
 # Accepted with this warning (Camunda features the engine has no counterpart for).
 WARNED = {
-    "formKey": "accepted: Flowdesk renders its own form from camunda:formData; the form key is not used",
-    "formRef": "accepted: Flowdesk renders its own form from camunda:formData; the Camunda Form is not used",
-    "formRefBinding": "accepted: Camunda Forms are not used (the form comes from camunda:formData)",
-    "formRefVersion": "accepted: Camunda Forms are not used (the form comes from camunda:formData)",
+    "formKey": "accepted: only camunda-forms:deployment:NAME.form keys show a form (a Camunda Form); "
+               "other keys are not used (Flowdesk renders camunda:formData itself)",
     "jobPriority": "accepted: Flowdesk has no job priorities",
     "taskPriority": "accepted: Flowdesk has no external task priorities",
     "isStartableInTasklist": "accepted: any user allowed to start the process can start it by hand",
@@ -168,7 +169,7 @@ def diagram_warnings(root: Any) -> list[dict[str, Any]]:
             continue
         for key in el.attrib:
             qname = etree.QName(key)
-            if qname.namespace == CAMUNDA:
+            if qname.namespace == CAMUNDA and not _camunda_form_key(kind, qname.localname, el.get(key)):
                 warn(_owner(el), attribute_warning(kind, qname.localname))
         if kind in TO_DO:
             warn(el.get("id"), TO_DO[kind])
@@ -182,6 +183,11 @@ def diagram_warnings(root: Any) -> list[dict[str, Any]]:
                 if child_name is not None:
                     warn(_owner(el), extension_warning(_local(el.getparent())[1], child_name, child_ns))
     return warnings
+
+
+def _camunda_form_key(kind: str, name: str, value: str) -> bool:
+    """A user task's camunda-forms: form key: honoured (engine.camunda_forms), no warning."""
+    return kind == "userTask" and name == "formKey" and value.strip().startswith("camunda-forms:")
 
 
 def refused_extensions(root: Any) -> list[dict[str, Any]]:

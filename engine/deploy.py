@@ -88,9 +88,10 @@ def _prepare_version(data: bytes) -> ProcessVersion:
     result = spiff.validate(data, known_topics())
     if result.errors:
         raise DiagramInvalid(result.errors)
+    from engine.camunda_forms import form_problems
     from engine.decisions import business_rule_problems
 
-    problems = business_rule_problems(data)
+    problems = [*business_rule_problems(data), *form_problems(data)]
     if problems:
         raise DiagramInvalid(problems)
     digest = hashlib.sha256(data).hexdigest()

@@ -46,10 +46,12 @@ def save_draft(data: bytes, *, actor: Actor) -> ProcessDraft:
         raise ValidationError.from_fields({"file": _first_problem(result.errors)})
     draft = db.session.get(ProcessDraft, key) or ProcessDraft(key=key)
     draft.name = (name or key)[:255]
+    from engine.camunda_forms import form_problems
     from engine.decisions import business_rule_problems
 
-    # Business rule tasks naming undeployed decisions: listed now, not only when publishing.
-    missing = [] if result.errors else business_rule_problems(data)
+    # Business rule tasks naming undeployed decisions, user tasks naming undeployed forms: listed
+    # now, not only when publishing.
+    missing = [] if result.errors else [*business_rule_problems(data), *form_problems(data)]
     draft.bpmn, draft.problems = data, [*result.errors, *missing]
     draft.updated_at, draft.updated_by_id = utcnow(), actor_user(actor).id
     db.session.add(draft)

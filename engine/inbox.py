@@ -71,10 +71,27 @@ def _insert(instance: object, uuid: str, task: dict, variables: dict) -> HumanTa
         form=normalise_form(task.get("form") or []), state=HumanTaskState.OPEN,
         due_at=_due(task.get("due_at") or task.get("due_date")),
     )
+    _attach_camunda_form(instance, row, task.get("camunda_form"), variables)
     db.session.add(row)
     db.session.flush()
     _assign(instance, row, task, variables)
     return row
+
+
+def _attach_camunda_form(instance: object, row: HumanTask, ref: dict | None, variables: dict) -> None:
+    """Fix the Camunda Form version the task shows and the variables its fields start from."""
+    if not ref:
+        return
+    from engine.camunda_forms import form_input, resolve_form
+    from engine.models import ProcessVersion
+
+    try:
+        form = resolve_form(ref, db.session.get(ProcessVersion, instance.version_id))
+    except (NotFound, ValueError) as exc:  # checked at deploy time; a dropped database row is logged
+        db.session.add(InstanceEvent(instance_id=instance.id, kind="form_missing", element_id=row.element_id,
+                                     message=str(exc), data={"task_uuid": row.task_uuid}))
+        return
+    row.camunda_form_id, row.form_input = form.id, form_input(form, variables)
 
 
 def _assign(instance: object, row: HumanTask, task: dict, variables: dict) -> None:
@@ -250,7 +267,7 @@ def complete_task(task_id: int, data: object, *, actor: Actor) -> HumanTask:
     user = actor_user(actor)
     row = _load(task_id, lock=True)
     _require_open_and_mine(row, user)
-    result = forms.clean_form(row.form or [], data)
+    result = _clean(row, data)
     if result.errors:
         raise ValidationError.from_fields(result.errors)
     close_row(row, HumanTaskState.COMPLETED)
@@ -263,6 +280,16 @@ def complete_task(task_id: int, data: object, *, actor: Actor) -> HumanTask:
 
     complete_user_task(row.instance_id, row.task_uuid, result.values, actor=actor)
     return row
+
+
+def _clean(row: HumanTask, data: object) -> forms.FormResult:
+    """Check completion data against the task's Camunda Form, else its embedded form fields."""
+    if row.camunda_form_id is None:
+        return forms.clean_form(row.form or [], data)
+    from engine.form_models import CamundaForm
+    from engine.form_schema import clean_submission
+
+    return clean_submission(db.session.get(CamundaForm, row.camunda_form_id).schema, data, row.form_input)
 
 
 def _event(row: HumanTask, kind: str, user: object, message: str) -> None:

@@ -82,7 +82,16 @@ def inbox_counts(actor: Actor) -> dict[str, int]:
 
 
 def task_to_dict(row: HumanTask, *, actor: Actor) -> dict:
-    return tasks_to_dicts([row], actor=actor)[0]
+    """One inbox item; with its Camunda Form (schema and starting data) when it has one."""
+    out = tasks_to_dicts([row], actor=actor)[0]
+    out["camunda_form"] = None
+    if row.camunda_form_id is not None:
+        from engine.form_models import CamundaForm
+
+        form = db.session.get(CamundaForm, row.camunda_form_id)
+        out["camunda_form"] = {"key": form.key, "version": form.version, "schema": form.schema,
+                               "data": {**(row.form_input or {}), **(row.data or {})}}
+    return out
 
 
 def tasks_to_dicts(rows: list[HumanTask], *, actor: Actor) -> list[dict]:

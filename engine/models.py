@@ -137,6 +137,10 @@ class HumanTask(db.Model):
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     data: Mapped[dict | None] = mapped_column(JSON)
     due_at: Mapped[datetime | None]
+    # A Camunda Form (form-js) shown instead of `form` (camunda:formRef / camunda-forms: formKey).
+    camunda_form_id: Mapped[int | None] = mapped_column(ForeignKey("camunda_form.id", ondelete="SET NULL"))
+    # The process variables that form's fields start from, taken when the task opened.
+    form_input: Mapped[dict | None] = mapped_column(JSON)
 
     candidates: Mapped[list[HumanTaskCandidate]] = relationship(
         back_populates="human_task", cascade="all, delete-orphan", passive_deletes=True)
@@ -330,4 +334,5 @@ class ExternalTask(db.Model):
         Index("ix_external_task_topic", "topic", "lock_expires_at"),
     )
 from engine import history_models  # noqa: E402,F401  (element_activation: known wherever engine tables are)
+from engine.form_models import CamundaForm as _CamundaForm  # noqa: E402,F401  (human_task refers to it)
 from engine.webhooks import models as _webhook_models  # noqa: E402,F401  (the webhook tables, likewise)

@@ -153,6 +153,11 @@ class FlowdeskUserTaskParser(UserTaskParser):
             value = self.attribute(attribute, "camunda")
             if value is not None:
                 extensions[key] = value
+        from engine.form_schema import task_form_ref
+
+        form = task_form_ref(self.node)  # a Camunda Form (form-js), shown by the inbox
+        if form is not None:
+            extensions["camunda_form"] = form
         return extensions
 
 

@@ -154,6 +154,7 @@ def describe_user_task(task: Any) -> dict[str, Any]:
         "lane": spec.lane,
         "documentation": spec.documentation,
         "form": fields,
+        "camunda_form": extensions.get("camunda_form"),
         "properties": dict(extensions.get("properties") or {}),
         "assignment_errors": list(state["errors"]),
     }

@@ -142,6 +142,7 @@ from web.api import (  # noqa: E402,F401  (routes)
     boards,
     calendars,
     calendars_docs,
+    camunda_forms,
     decisions,
     drive,
     drive_attachments,

@@ -76,6 +76,8 @@ _ITEM = {"type": "object", "properties": {
         "groups": {"type": "array", "items": {"type": "string"},
                    "description": "department:<id>, workgroup:<id>, lane:<name>, group:<name>"}}},
     "form": {"type": "array", "items": ref("InboxFormField")},
+    "camunda_form": {"type": ["object", "null"], "description": "a single task's Camunda Form: key, version, "
+                     "schema (form-js JSON) and data (the values its fields start from)"},
     "record": {"type": ["object", "null"], "description": "null when you may not read the record",
                "properties": {"entity": {"type": "string"}, "id": {"type": "integer"},
                               "title": {"type": "string"}}},

@@ -2,13 +2,14 @@
 
 A deployment is not a row of its own: each .bpmn part goes through engine.deploy.deploy_process
 and the deployment's id is that of the first process version it produced (or kept, when
-unchanged). .dmn and .form parts are accepted and not stored here.
+unchanged). .form parts (Camunda Forms) are stored first (engine.camunda_forms), so the
+diagrams may refer to them, and remember the deployment; .dmn parts are accepted and not stored here.
 """
 from __future__ import annotations
 
 from flask import current_app, g, jsonify, request
 
-from engine import deploy
+from engine import camunda_forms, deploy
 from engine.deploy import PayloadTooLarge
 from engine.models import ProcessVersion
 from errors import NotFound, ValidationError
@@ -16,7 +17,7 @@ from extensions import db
 from web.engine_rest import camunda_time, engine_rest, numeric_id
 
 CAMUNDA_VERSION = "7.20.0"
-_KEPT_ELSEWHERE = (".dmn", ".form")
+_KEPT_ELSEWHERE = (".dmn",)
 
 
 def definition_id(version: ProcessVersion) -> str:
@@ -61,17 +62,23 @@ def _parts() -> list[tuple[str, bytes]]:
 @engine_rest.post("/deployment/create")
 def create_deployment():
     name, source = request.form.get("deployment-name"), request.form.get("deployment-source")
+    parts = _parts()
+    form_parts = [(n, d) for n, d in parts if n.lower().endswith(".form")]
+    forms = camunda_forms.deploy_forms(form_parts, actor=g.actor) if form_parts else []
     deployed, ignored = [], []
-    for filename, data in _parts():
+    for filename, data in parts:
         lower = filename.lower()
         if lower.endswith(_KEPT_ELSEWHERE):
             ignored.append(filename)
         elif lower.endswith((".bpmn", ".bpmn20.xml", ".xml")):
             deployed.append(deploy.deploy_process(data, actor=g.actor))  # unchanged: the same version
-        else:
+        elif not lower.endswith(".form"):
             raise ValidationError.from_fields({filename: "Only .bpmn, .dmn and .form resources are accepted"})
     if not deployed:
+        if forms:
+            return jsonify(_forms_only(forms, name, source))
         raise ValidationError.from_fields({"data": "The deployment holds no .bpmn file"})
+    camunda_forms.mark_deployment(forms, deployed[0].id)
     versions = [v for d in deployed for v in (d, *getattr(d, "deployed_with", []))]
     out = _deployment_dict(deployed[0], name, source)
     decisions = {} if any(n.lower().endswith(".dmn") for n in ignored) else None  # accepted, not deployed
@@ -80,6 +87,14 @@ def create_deployment():
                 "deployedDecisionDefinitions": decisions,
                 "deployedDecisionRequirementsDefinitions": None})
     return jsonify(out)
+
+
+def _forms_only(forms: list, name: str | None, source: str | None) -> dict:
+    """A deployment of .form files alone (the Modeler deploys a form by itself too)."""
+    return {"id": f"form-{forms[0].id}", "name": name or ", ".join(f"{f.key} v{f.version}" for f in forms),
+            "source": source, "deploymentTime": camunda_time(forms[0].created_at), "tenantId": None,
+            "links": [], "deployedProcessDefinitions": None, "deployedCaseDefinitions": None,
+            "deployedDecisionDefinitions": None, "deployedDecisionRequirementsDefinitions": None}
 
 
 @engine_rest.get("/deployment")

@@ -8,6 +8,7 @@ from engine import inbox
 from engine.inbox_view import list_inbox
 from engine.models import HumanTask, ProcessInstance
 from engine.states import InstanceStatus
+from errors import NotFound
 from extensions import db
 from web.engine_rest import body, camunda_time, engine_rest, numeric_id
 from web.engine_rest.variables import to_plain
@@ -65,3 +66,27 @@ def unclaim_task(task_id: str):
 def complete_task(task_id: str):
     inbox.complete_task(numeric_id(task_id, "Task"), to_plain(body().get("variables")), actor=g.actor)
     return "", 204
+
+
+@engine_rest.get("/task/<task_id>/form")
+def task_form(task_id: str):
+    """Camunda's FormDto: a Camunda Form's key (camunda-forms:deployment:ID), else none."""
+    form = _camunda_form(task_id)
+    key = f"camunda-forms:deployment:{form['key']}.form" if form else None
+    return jsonify({"key": key, "contextPath": None,
+                    "camundaFormRef": {"key": form["key"], "binding": "version", "version": form["version"]}
+                    if form else None})
+
+
+@engine_rest.get("/task/<task_id>/deployed-form")
+def deployed_task_form(task_id: str):
+    """The task's Camunda Form (form-js JSON), as Camunda answers for camunda-forms: keys."""
+    form = _camunda_form(task_id)
+    if form is None:
+        raise NotFound(f"Task {task_id} has no Camunda Form (its form comes from camunda:formData)")
+    return jsonify(form["schema"])
+
+
+def _camunda_form(task_id: str) -> dict | None:
+    row = inbox.get_task(numeric_id(task_id, "Task"), actor=g.actor)
+    return inbox.task_to_dict(row, actor=g.actor)["camunda_form"]

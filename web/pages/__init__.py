@@ -19,6 +19,7 @@ def register_pages(app: Flask) -> None:
         calendar,
         calendar_feed,
         calendar_settings,
+        camunda_forms,
         company,
         company_settings,
         decisions,

@@ -1,7 +1,7 @@
 """The inbox: my process tasks and my groups', claim, the task form, the record beside it."""
 from __future__ import annotations
 
-from flask import flash, has_request_context, redirect, render_template, request, url_for
+from flask import flash, has_request_context, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -169,3 +169,21 @@ def inbox_complete(task_id: int):
         return redirect(url_for("pages.inbox_task", task_id=following.id))
     flash(f"“{name}” done.", "success")
     return redirect(url_for("pages.inbox"))
+
+
+@pages.post("/inbox/<int:task_id>/form")
+def inbox_complete_form(task_id: int):
+    """The form-js viewer's submit (JSON): checked on the server, 422 naming the field."""
+    body = request.get_json(silent=True)
+    data = body.get("data") if isinstance(body, dict) else None
+    row = svc.get_task(task_id, actor=me())
+    instance_id, name = row.instance_id, row.name
+    try:
+        svc.complete_task(task_id, data if data is not None else {}, actor=me())
+    except (ValidationError, Conflict, Forbidden) as exc:
+        db.session.rollback()
+        return jsonify({"error": exc.message, "fields": getattr(exc, "fields", None) or {}}), exc.status
+    following = next_task_for(me(), instance_id)
+    flash(f"“{name}” done." + (f" Next: {following.name}." if following else ""), "success")
+    target = url_for("pages.inbox_task", task_id=following.id) if following else url_for("pages.inbox")
+    return jsonify({"redirect": target})

@@ -280,8 +280,9 @@ EXPECTED: dict[str, tuple] = {
         'waiting',
     ),
     'camunda-examples/usertask__task-camunda-forms__invoiceApproval.bpmn': (
-        'runs',
-        'waiting',
+        'refused',
+        'UserTask_1',
+        "camunda:formKey: No form file 'task-form.form' is deployed",
     ),
     'camunda-examples/usertask__task-form-embedded-bpmn-events__invoicePayment.bpmn': (
         'runs',

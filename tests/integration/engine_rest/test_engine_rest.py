@@ -56,8 +56,9 @@ def instance(rest, instance_id: str) -> dict:
 
 @pytest.fixture(scope="module")
 def deployed(rest, _migrated_app):
-    """Deploy like the Modeler (a .bpmn, a .form and a .dmn part) once for the module."""
-    answer = deploy(rest, ("order.bpmn", order_process("order")), ("invoice.form", b"{}"),
+    """Deploy like the Modeler (a .bpmn, a .form, stored, and a .dmn part) once for the module."""
+    form = json.dumps({"id": "invoice", "type": "default", "components": []}).encode()
+    answer = deploy(rest, ("order.bpmn", order_process("order")), ("invoice.form", form),
                     ("rules.dmn", b"<definitions/>"))
     assert answer.status_code == 200, answer.text
     with _migrated_app.app_context():

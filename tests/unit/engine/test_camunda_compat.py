@@ -105,3 +105,12 @@ def test_the_table_lists_every_name_once_with_a_status():
     assert {r["status"] for r in rows} == {"honoured", "refused", "warning"}
     assert {"name": "camunda:class", "status": "refused",
             "note": "refused at upload naming the element"} in rows
+
+
+def test_camunda_forms_are_honoured_and_other_form_keys_warned():
+    body = ('<bpmn:userTask id="R" camunda:formRef="f" camunda:formRefBinding="version" '
+            'camunda:formRefVersion="2" />'
+            '<bpmn:userTask id="K" camunda:formKey="camunda-forms:deployment:f.form" />'
+            '<bpmn:userTask id="E" camunda:formKey="embedded:app:forms/f.html" />')
+    found = warnings_of(body)
+    assert [w["element"] for w in found] == ["E"] and "camunda-forms:deployment" in found[0]["message"]
