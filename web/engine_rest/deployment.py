@@ -2,14 +2,14 @@
 
 A deployment is not a row of its own: each .bpmn part goes through engine.deploy.deploy_process
 and the deployment's id is that of the first process version it produced (or kept, when
-unchanged). .form parts (Camunda Forms) are stored first (engine.camunda_forms), so the
-diagrams may refer to them, and remember the deployment; .dmn parts are accepted and not stored here.
+unchanged). .form parts (Camunda Forms) and .dmn parts (decisions, engine.decisions) are stored
+first, so the diagrams may refer to them; forms remember the deployment.
 """
 from __future__ import annotations
 
 from flask import current_app, g, jsonify, request
 
-from engine import camunda_forms, deploy
+from engine import camunda_forms, decisions, deploy
 from engine.deploy import PayloadTooLarge
 from engine.models import ProcessVersion
 from errors import NotFound, ValidationError
@@ -17,7 +17,7 @@ from extensions import db
 from web.engine_rest import camunda_time, engine_rest, numeric_id
 
 CAMUNDA_VERSION = "7.20.0"
-_KEPT_ELSEWHERE = (".dmn",)
+_STORED_FIRST = (".form", ".dmn")
 
 
 def definition_id(version: ProcessVersion) -> str:
@@ -65,36 +65,50 @@ def create_deployment():
     parts = _parts()
     form_parts = [(n, d) for n, d in parts if n.lower().endswith(".form")]
     forms = camunda_forms.deploy_forms(form_parts, actor=g.actor) if form_parts else []
-    deployed, ignored = [], []
+    tables = [row for n, d in parts if n.lower().endswith(".dmn")
+              for row in decisions.deploy_decisions(d, actor=g.actor)]
+    deployed = []
     for filename, data in parts:
         lower = filename.lower()
-        if lower.endswith(_KEPT_ELSEWHERE):
-            ignored.append(filename)
-        elif lower.endswith((".bpmn", ".bpmn20.xml", ".xml")):
+        if lower.endswith((".bpmn", ".bpmn20.xml", ".xml")):
             deployed.append(deploy.deploy_process(data, actor=g.actor))  # unchanged: the same version
-        elif not lower.endswith(".form"):
+        elif not lower.endswith(_STORED_FIRST):
             raise ValidationError.from_fields({filename: "Only .bpmn, .dmn and .form resources are accepted"})
     if not deployed:
-        if forms:
-            return jsonify(_forms_only(forms, name, source))
+        if forms or tables:
+            return jsonify(_resources_only(forms, tables, name, source))
         raise ValidationError.from_fields({"data": "The deployment holds no .bpmn file"})
     camunda_forms.mark_deployment(forms, deployed[0].id)
     versions = [v for d in deployed for v in (d, *getattr(d, "deployed_with", []))]
     out = _deployment_dict(deployed[0], name, source)
-    decisions = {} if any(n.lower().endswith(".dmn") for n in ignored) else None  # accepted, not deployed
     out.update({"deployedProcessDefinitions": {definition_id(v): definition_dict(v) for v in versions},
                 "deployedCaseDefinitions": None,
-                "deployedDecisionDefinitions": decisions,
+                "deployedDecisionDefinitions": _decisions_dict(tables, str(deployed[0].id)),
                 "deployedDecisionRequirementsDefinitions": None})
     return jsonify(out)
 
 
-def _forms_only(forms: list, name: str | None, source: str | None) -> dict:
-    """A deployment of .form files alone (the Modeler deploys a form by itself too)."""
-    return {"id": f"form-{forms[0].id}", "name": name or ", ".join(f"{f.key} v{f.version}" for f in forms),
-            "source": source, "deploymentTime": camunda_time(forms[0].created_at), "tenantId": None,
-            "links": [], "deployedProcessDefinitions": None, "deployedCaseDefinitions": None,
-            "deployedDecisionDefinitions": None, "deployedDecisionRequirementsDefinitions": None}
+def _decisions_dict(tables: list, deployment_id: str) -> dict | None:
+    """Camunda's deployedDecisionDefinitions: {id: definition} of the decisions stored (None: none)."""
+    if not tables:
+        return None
+    return {f"{t.key}:{t.version}:{t.id}": {
+        "id": f"{t.key}:{t.version}:{t.id}", "key": t.key, "category": None, "name": t.name,
+        "version": t.version, "resource": f"{t.key}.dmn", "deploymentId": deployment_id,
+        "decisionRequirementsDefinitionId": None, "decisionRequirementsDefinitionKey": None,
+        "historyTimeToLive": None, "versionTag": t.version_tag, "tenantId": None} for t in tables}
+
+
+def _resources_only(forms: list, tables: list, name: str | None, source: str | None) -> dict:
+    """A deployment of .form and/or .dmn files alone (the Modeler deploys each by itself too)."""
+    first = forms[0] if forms else tables[0]
+    dep_id = f"form-{first.id}" if forms else f"decision-{first.id}"
+    label = ", ".join(f"{r.key} v{r.version}" for r in (*forms, *tables))
+    return {"id": dep_id, "name": name or label, "source": source,
+            "deploymentTime": camunda_time(first.created_at), "tenantId": None, "links": [],
+            "deployedProcessDefinitions": None, "deployedCaseDefinitions": None,
+            "deployedDecisionDefinitions": _decisions_dict(tables, dep_id),
+            "deployedDecisionRequirementsDefinitions": None}
 
 
 @engine_rest.get("/deployment")

@@ -15,6 +15,7 @@ import requests
 
 from tests.integration.engine_rest.conftest import Rest
 from tests.integration.engine_rest.diagrams import broken_process, order_process
+from tests.unit.engine.dmn_tables import dmn, table
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -56,10 +57,11 @@ def instance(rest, instance_id: str) -> dict:
 
 @pytest.fixture(scope="module")
 def deployed(rest, _migrated_app):
-    """Deploy like the Modeler (a .bpmn, a .form, stored, and a .dmn part) once for the module."""
+    """Deploy like the Modeler (a .bpmn, a .form and a .dmn, each stored) once for the module."""
     form = json.dumps({"id": "invoice", "type": "default", "components": []}).encode()
     answer = deploy(rest, ("order.bpmn", order_process("order")), ("invoice.form", form),
-                    ("rules.dmn", b"<definitions/>"))
+                    ("rules.dmn", dmn(table("risk", [("amount", "double")], [("risk", "string")],
+                                          [("< 100", '"low"'), (">= 100", '"high"')]))))
     assert answer.status_code == 200, answer.text
     with _migrated_app.app_context():
         yield answer.json()
@@ -67,7 +69,14 @@ def deployed(rest, _migrated_app):
 
 def test_modeler_deploy_and_definitions(rest, deployed):
     assert deployed["name"] == "order" and deployed["source"] == "Camunda Modeler"
-    assert deployed["deployedDecisionDefinitions"] == {}  # the .dmn part: accepted, not deployed
+    [decision] = deployed["deployedDecisionDefinitions"].values()  # the .dmn part: a decision version
+    assert decision["key"] == "risk" and decision["version"] == 1 and decision["deploymentId"] == deployed["id"]
+    evaluated = requests.post(f"{rest.url}/decision-definition/key/risk/evaluate", json={
+        "variables": {"amount": {"value": 250, "type": "Double"}}},
+        headers={"Authorization": f"Bearer {rest.token}"}).json()
+    assert evaluated == [{"risk": {"value": "high", "type": "String", "valueInfo": {}}}]
+    broken = deploy(rest, ("bad.dmn", b"<definitions/>"))
+    assert broken.status_code == 400 and "not a DMN file" in broken.json()["message"]
     [(def_id, definition)] = deployed["deployedProcessDefinitions"].items()
     assert definition["key"] == "order" and definition["version"] == 1 and def_id == definition["id"]
     with requests.Session() as api:  # the upload answer says which tasks wait for a worker
