@@ -113,6 +113,11 @@ def test_folder_public_link(ann_api, bob_api, client, app):
     assert client.get(f"{url}/zip").status_code == 413
     app.config.pop("DRIVE_ZIP_MAX")
 
+    single = ann_api.post(f"/drive/items/{plan}/links", {}).json  # a file link's page offers the file
+    assert 'id="public-download"' in client.get(single["page_url"]).get_data(as_text=True)
+    assert client.get(f"{single['page_url']}/files/{plan}").data == b"plan"
+    assert client.get(f"{single['page_url']}/files/{deep}").status_code == 404
+
     _expire(locked["id"])
     assert client.get(locked["url"], headers={"X-Link-Password": "open sesame"}).status_code == 404
     assert client.get(locked["page_url"]).status_code == 404
