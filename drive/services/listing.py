@@ -10,7 +10,7 @@ import base64
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import Row, and_, false, func, or_, select, true
+from sqlalchemy import Row, false, func, literal, select, true, tuple_
 
 from drive import rights
 from drive.models import DriveItem
@@ -59,19 +59,38 @@ def decode_cursor(cursor: str) -> tuple[bool, str, int]:
     except (ValueError, TypeError):
         raise ValidationError.from_fields(_BAD_CURSOR) from None
     if (not isinstance(value, list) or len(value) != 3 or not isinstance(value[0], bool)
-            or not isinstance(value[1], str) or type(value[2]) is not int or not 0 < value[2] < 2**63):
+            or not _storable(value[1]) or type(value[2]) is not int or not 0 < value[2] < 2**63):
         raise ValidationError.from_fields(_BAD_CURSOR)
     return value[0], value[1], value[2]
 
 
-def _after(cursor: str):
-    """Rows after the cursor in the order folders first, name, id."""
-    was_folder, name, item_id = decode_cursor(cursor)
-    same_kind = DriveItem.is_folder.is_(true() if was_folder else false())
-    later = or_(DriveItem.name > name, and_(DriveItem.name == name, DriveItem.id > item_id))
-    if was_folder:
-        return or_(DriveItem.is_folder.is_(false()), and_(same_kind, later))
-    return and_(same_kind, later)
+def _storable(text: object) -> bool:
+    """Text a database can compare: no NUL (PostgreSQL refuses it), no lone surrogates."""
+    if not isinstance(text, str) or "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _rows_after(where: list, cursor: str | None, limit: int) -> list[Row]:
+    """Up to `limit` rows after the cursor, folders first, then by name and id: one query per kind
+    (folders, then files), each one range of the listing index (parent, kind, name, id)."""
+    was_folder, name, item_id = decode_cursor(cursor) if cursor else (True, None, None)
+    rows: list[Row] = []
+    for folders in (True, False):
+        if folders and not was_folder:
+            continue  # the cursor is past the folders already
+        kind = [DriveItem.is_folder.is_(true() if folders else false())]
+        if cursor and folders == was_folder:  # a row value: (name, id) after the cursor's
+            kind.append(tuple_(DriveItem.name, DriveItem.id) > tuple_(literal(name), literal(item_id)))
+        rows += db.session.execute(select(*COLUMNS).where(*where, *kind).order_by(
+            DriveItem.name, DriveItem.id).limit(limit - len(rows)))
+        if len(rows) >= limit:
+            break
+    return rows
 
 
 def hidden_children(who: rights.Who, folder: DriveItem) -> set[int]:
@@ -96,10 +115,7 @@ def list_page(folder_id: object, *, actor: Actor, limit: int = DEFAULT_LIMIT,
     if hidden:
         where.append(DriveItem.id.not_in(hidden))
     total = db.session.scalar(select(func.count()).select_from(DriveItem).where(*where)) or 0
-    if cursor:
-        where.append(_after(cursor))
-    rows = list(db.session.execute(select(*COLUMNS).where(*where).order_by(
-        DriveItem.is_folder.desc(), DriveItem.name, DriveItem.id).limit(limit + 1)))
+    rows = _rows_after(where, cursor, limit + 1)
     more, rows = len(rows) > limit, rows[:limit]
     levels = rights.child_levels(who, folder, rows)
     return FolderPage(folder, level, [(r, levels[r.id]) for r in rows], int(total),

@@ -46,8 +46,10 @@ def test_paged_listing_returns_every_item_once(ann_api, bob_api, bob, client, an
     assert sorted(i["id"] for i in bobs) == sorted(set(ids) - {hidden}) and bob_totals == {25}
 
     assert ann_api.get(f"/drive/items?parent={box}&limit=0").status_code == 422
-    bad = ann_api.get(f"/drive/items?parent={box}&cursor=bm9wZQ")
-    assert bad.status_code == 422 and "cursor" in bad.json["fields"]
+    # Not JSON; a name with NUL; a name with a lone surrogate.
+    for cursor in ("bm9wZQ", "W3RydWUsICJhXHUwMDAwYiIsIDVd", "W3RydWUsICJcdWQ4MDAiLCA1XQ"):
+        bad = ann_api.get(f"/drive/items?parent={box}&cursor={cursor}")
+        assert bad.status_code == 422 and "cursor" in bad.json["fields"]
     capped = ann_api.get(f"/drive/items?parent={box}&limit=99999")
     assert capped.status_code == 200 and len(capped.json["items"]) == 26 and capped.json["next"] is None
 
