@@ -105,6 +105,16 @@ def test_folder_public_link(ann_api, bob_api, client, app):
         assert client.get(f"{url}/items/{above}/content").status_code == 404
         assert client.get(f"{page_url}?folder={above}").status_code == 404
         assert client.get(f"{page_url}/files/{above}").status_code == 404
+    from web.pages import drive_public
+
+    drive_public.PAGE_SIZE = 1  # the public page loads more rows as one scrolls, too
+    try:
+        first = client.get(page_url).get_data(as_text=True)
+        more = first.split('data-drive-more hx-get="')[1].split('"')[0].replace("&amp;", "&")
+        rest = client.get(more).get_data(as_text=True)
+    finally:
+        drive_public.PAGE_SIZE = 100
+    assert 'data-item="Inner"' in first and 'data-item="plan.txt"' in rest and "data-drive-more" not in rest
     assert client.get(f"{url}/items/{deep}/content").data == b"deep"
     assert client.get(f"{page_url}/files/{plan}").data == b"plan"
     zipped = client.get(f"{url}/zip")
