@@ -5,6 +5,8 @@ import io
 import zipfile
 from datetime import timedelta
 
+import pytest
+
 from tests.integration.drive.conftest import folder, root_of, upload
 
 PASSWORD = "Quiet-bay-42"
@@ -74,39 +76,64 @@ def _zip_names(data: bytes) -> dict[str, bytes]:
         return {n: archive.read(n) for n in archive.namelist()}
 
 
-def test_folder_public_link(ann_api, bob_api, client, app):
+@pytest.fixture
+def shared_tree(ann_api) -> dict:
+    """Ann's drive: private.txt beside Shared/ (plan.txt, Inner/deep.txt)."""
     root = root_of(ann_api)
     shared = folder(ann_api, root, "Shared")
     inner = folder(ann_api, shared, "Inner")
-    outside = upload(ann_api, root, ("private.txt", b"private")).json["items"][0]["id"]
-    plan = upload(ann_api, shared, ("plan.txt", b"plan")).json["items"][0]["id"]
-    deep = upload(ann_api, inner, ("deep.txt", b"deep")).json["items"][0]["id"]
-    assert bob_api.post(f"/drive/items/{shared}/links", {}).status_code == 404  # no share right
+    return {"root": root, "shared": shared, "inner": inner,
+            "outside": upload(ann_api, root, ("private.txt", b"private")).json["items"][0]["id"],
+            "plan": upload(ann_api, shared, ("plan.txt", b"plan")).json["items"][0]["id"],
+            "deep": upload(ann_api, inner, ("deep.txt", b"deep")).json["items"][0]["id"]}
 
+
+def test_folder_public_link_api(shared_tree, ann_api, bob_api, client, app):
+    t = shared_tree
+    assert bob_api.post(f"/drive/items/{t['shared']}/links", {}).status_code == 404  # no share right
     # A password (argon2: each check is slow, so only a few requests carry it).
-    locked = ann_api.post(f"/drive/items/{shared}/links", {"password": "open sesame"}).json
+    locked = ann_api.post(f"/drive/items/{t['shared']}/links", {"password": "open sesame"}).json
     assert client.get(locked["url"]).status_code == 401
     top = client.get(locked["url"], headers={"X-Link-Password": "open sesame"})
     assert top.status_code == 200 and top.json["total"] == 2
     assert [i["name"] for i in top.json["items"]] == ["Inner", "plan.txt"]
+
+    link = ann_api.post(f"/drive/items/{t['shared']}/links", {}).json
+    url = link["url"]
+    below = client.get(f"{url}?folder={t['inner']}").json
+    assert [i["name"] for i in below["items"]] == ["deep.txt"]
+    assert [p["name"] for p in below["path"]] == ["Shared", "Inner"]  # nothing above the link's folder
+    for above in (t["root"], t["outside"]):
+        assert client.get(f"{url}?folder={above}").status_code == 404
+        assert client.get(f"{url}/items/{above}/content").status_code == 404
+    assert client.get(f"{url}/items/{t['deep']}/content").data == b"deep"
+    zipped = client.get(f"{url}/zip")
+    assert zipped.mimetype == "application/zip"
+    assert _zip_names(zipped.data) == {"Inner/": b"", "Inner/deep.txt": b"deep", "plan.txt": b"plan"}
+    app.config["DRIVE_ZIP_MAX"] = 5
+    assert client.get(f"{url}/zip").status_code == 413
+    app.config.pop("DRIVE_ZIP_MAX")
+
+    _expire(locked["id"])
+    assert client.get(locked["url"], headers={"X-Link-Password": "open sesame"}).status_code == 404
+    assert ann_api.delete(f"/drive/links/{link['id']}").status_code == 200
+    assert client.get(url).status_code == 404
+
+
+def test_folder_public_link_pages(shared_tree, ann_api, client):
+    from web.pages import drive_public
+
+    t = shared_tree
+    locked = ann_api.post(f"/drive/items/{t['shared']}/links", {"password": "open sesame"}).json
     assert client.get(locked["page_url"]).status_code == 401  # the page asks once per browser session
     assert client.post(locked["page_url"], data={"password": "wrong"}).status_code == 401
     assert client.post(locked["page_url"], data={"password": "open sesame"}).status_code == 302
     html = client.get(locked["page_url"]).get_data(as_text=True)
     assert 'data-item="plan.txt"' in html and 'data-item="Inner"' in html and "private.txt" not in html
-
-    link = ann_api.post(f"/drive/items/{shared}/links", {}).json
-    url, page_url = link["url"], link["page_url"]
-    below = client.get(f"{url}?folder={inner}").json
-    assert [i["name"] for i in below["items"]] == ["deep.txt"]
-    assert [p["name"] for p in below["path"]] == ["Shared", "Inner"]  # nothing above the link's folder
-    for above in (root, outside):
-        assert client.get(f"{url}?folder={above}").status_code == 404
-        assert client.get(f"{url}/items/{above}/content").status_code == 404
+    page_url = locked["page_url"]
+    for above in (t["root"], t["outside"]):
         assert client.get(f"{page_url}?folder={above}").status_code == 404
         assert client.get(f"{page_url}/files/{above}").status_code == 404
-    from web.pages import drive_public
-
     drive_public.PAGE_SIZE = 1  # the public page loads more rows as one scrolls, too
     try:
         first = client.get(page_url).get_data(as_text=True)
@@ -115,26 +142,17 @@ def test_folder_public_link(ann_api, bob_api, client, app):
     finally:
         drive_public.PAGE_SIZE = 100
     assert 'data-item="Inner"' in first and 'data-item="plan.txt"' in rest and "data-drive-more" not in rest
-    assert client.get(f"{url}/items/{deep}/content").data == b"deep"
-    assert client.get(f"{page_url}/files/{plan}").data == b"plan"
-    zipped = client.get(f"{url}/zip")
-    assert zipped.mimetype == "application/zip"
-    assert _zip_names(zipped.data) == {"Inner/": b"", "Inner/deep.txt": b"deep", "plan.txt": b"plan"}
-    assert _zip_names(client.get(f"{page_url}/zip?folder={inner}").data) == {"deep.txt": b"deep"}
-    app.config["DRIVE_ZIP_MAX"] = 5
-    assert client.get(f"{url}/zip").status_code == 413
-    app.config.pop("DRIVE_ZIP_MAX")
+    assert client.get(f"{page_url}/files/{t['plan']}").data == b"plan"
+    assert _zip_names(client.get(f"{page_url}/zip?folder={t['inner']}").data) == {"deep.txt": b"deep"}
 
-    single = ann_api.post(f"/drive/items/{plan}/links", {}).json  # a file link's page offers the file
+    single = ann_api.post(f"/drive/items/{t['plan']}/links", {}).json  # a file link's page offers the file
     assert 'id="public-download"' in client.get(single["page_url"]).get_data(as_text=True)
-    assert client.get(f"{single['page_url']}/files/{plan}").data == b"plan"
-    assert client.get(f"{single['page_url']}/files/{deep}").status_code == 404
-
+    assert client.get(f"{single['page_url']}/files/{t['plan']}").data == b"plan"
+    assert client.get(f"{single['page_url']}/files/{t['deep']}").status_code == 404
     _expire(locked["id"])
-    assert client.get(locked["url"], headers={"X-Link-Password": "open sesame"}).status_code == 404
-    assert client.get(locked["page_url"]).status_code == 404
-    assert ann_api.delete(f"/drive/links/{link['id']}").status_code == 200
-    assert client.get(url).status_code == 404 and client.get(page_url).status_code == 404
+    assert client.get(page_url).status_code == 404
+    assert ann_api.delete(f"/drive/links/{single['id']}").status_code == 200
+    assert client.get(single["page_url"]).status_code == 404
 
 
 def _expire(link_id: int) -> None:
