@@ -6,8 +6,9 @@ run; listing a folder of 10,000 files; the rights check at the bottom of a 20-le
 
 Builds a throw-away database, migrates it, makes two users; uploads with PUT .../content and
 downloads with GET .../content (Flask's test client, so no network, the same code as a
-request), lists through GET /drive/items, and times drive.rights.level_of for a user whose
-right comes from an entry half-way down the chain. Prints medians. Never part of the test run.
+request), lists through GET /drive/items (the first page, a page by cursor, every page), and
+times drive.rights.level_of for a user whose right comes from an entry half-way down the chain.
+Prints medians. Never part of the test run.
 """
 from __future__ import annotations
 
@@ -79,8 +80,32 @@ def bench_listing(app: object, client: object, headers: dict, root: int, owner_i
         db.session.commit()
         folder_id = folder.id
         assert db.session.scalar(select(db.func.count()).where(DriveItem.parent_id == folder_id)) == count
-    _show(f"list a folder of {count} files (GET /drive/items)", _timed(
-        lambda: client.get(f"/api/v1/drive/items?parent={folder_id}", headers=headers).json, 5))
+    url = f"/api/v1/drive/items?parent={folder_id}"
+    _show(f"first page (100) of a folder of {count} files (GET /drive/items)", _timed(
+        lambda: client.get(url, headers=headers).json, 5))
+    middle = _cursor_at(client, headers, url, count // 2)
+    _show("a page in the middle (keyset cursor)", _timed(
+        lambda: client.get(f"{url}&cursor={middle}", headers=headers).json, 5))
+    _show(f"all {count} files, pages of 500", _timed(lambda: _every_page(client, headers, url), 3))
+
+
+def _cursor_at(client: object, headers: dict, url: str, n: int) -> str | None:
+    """The cursor after the first n rows (one listing with ?limit=n, capped at 500 a page)."""
+    cursor = None
+    while n > 0:
+        page = client.get(f"{url}&limit={min(n, 500)}" + (f"&cursor={cursor}" if cursor else ""),
+                          headers=headers).json
+        cursor, n = page["next"], n - len(page["items"])
+    return cursor
+
+
+def _every_page(client: object, headers: dict, url: str) -> int:
+    seen, cursor = 0, None
+    while True:
+        page = client.get(f"{url}&limit=500" + (f"&cursor={cursor}" if cursor else ""), headers=headers).json
+        seen += len(page["items"])
+        if not (cursor := page["next"]):
+            return seen
 
 
 def bench_deep_rights(app: object, owner_id: int, reader_id: int, depth: int) -> None:

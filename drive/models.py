@@ -47,7 +47,11 @@ class DriveItem(db.Model):
     trashed_at: Mapped[datetime | None]
     trashed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
 
-    __table_args__ = (Index("ix_drive_item_drive", "drive_kind", "drive_ref"),)
+    __table_args__ = (
+        Index("ix_drive_item_drive", "drive_kind", "drive_ref"),
+        # Paged listings read a folder's folders, then its files, by name (drive.services.listing).
+        Index("ix_drive_item_listing", "parent_id", "is_folder", "name", "id"),
+    )
 
     @property
     def ancestor_ids(self) -> list[int]:

@@ -178,16 +178,19 @@ def child_levels(who: Who, folder: object, children: list) -> dict[int, int]:
     state = walk_to(who, folder)
     if state.trashed:
         return {c.id: NONE for c in children}
-    entries = _child_entries(folder.id)  # type: ignore[attr-defined]
-    levels = {}
-    for c in children:
-        node = Node(c.id, c.owner_id, c.trashed_at is not None, c.drive_kind, c.drive_ref, c.parent_id,
-                    entries.get(c.id, []))
-        levels[c.id] = NONE if node.trashed else state.step(who, node).level
-    return levels
+    entries = child_entries(folder.id)  # type: ignore[attr-defined]
+    return {c.id: step_level(who, state, c, entries.get(c.id, [])) for c in children}
 
 
-def _child_entries(folder_id: int) -> dict[int, list]:
+def step_level(who: Who, state: Walk, child: object, entries: list) -> int:
+    """A child's level from its folder's state and the entries set on the child."""
+    c = child
+    node = Node(c.id, c.owner_id, c.trashed_at is not None, c.drive_kind, c.drive_ref, c.parent_id,  # type: ignore[attr-defined]
+                entries)
+    return NONE if node.trashed else state.step(who, node).level
+
+
+def child_entries(folder_id: int) -> dict[int, list]:
     """The right entries set on the folder's children, by child (only children that have some)."""
     from drive.models import DriveItem, DriveRight
 

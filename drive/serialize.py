@@ -27,6 +27,13 @@ def item_to_dict(item: DriveItem | Row, level: int) -> dict:
     }
 
 
+def public_item_to_dict(item: DriveItem | Row) -> dict:
+    """What a public link shows of an item: no people, no rights."""
+    return {"id": item.id, "name": item.name, "kind": "folder" if item.is_folder else "file",
+            "mime": None if item.is_folder else item.mime, "size": None if item.is_folder else item.size,
+            "updated_at": _time(item.updated_at)}
+
+
 def version_to_dict(row: DriveVersion) -> dict:
     return {"number": row.number, "size": row.size, "mime": row.mime,
             "created_at": _time(row.created_at), "created_by_id": row.created_by_id}
@@ -43,4 +50,5 @@ def link_to_dict(row: DriveLink, token: str | None = None) -> dict:
     if token is not None:
         out["token"] = token
         out["url"] = f"/api/v1/drive/public/{token}"
+        out["page_url"] = f"/drive/public/{token}"  # the page people open in a browser
     return out

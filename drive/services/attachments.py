@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import BinaryIO
 
+from sqlalchemy import select
+
 from crm import access
 from crm.models import TimelineEntry
 from crm.services.records import get_record
@@ -57,3 +59,41 @@ def save_mail_attachment(attachment_id: object, parent_id: object, *, actor: Act
     with open(path, "rb") as body:
         return files.upload_file(parent_id, name or found.filename or f"attachment-{found.id}", body,
                                  actor=actor, field="name")
+
+
+def readable_file_ids(item_ids: list[int], *, actor: Actor) -> set[int]:
+    """Which of these drive items the actor may read now (not in the trash)."""
+    from drive import rights
+
+    rows = db.session.scalars(select(DriveItem).where(DriveItem.id.in_(set(item_ids)))) if item_ids else []
+    who = rights.who_is(actor)
+    return {item.id for item in rows if rights.level_of(who, item) >= rights.READ}
+
+
+def visible_entries(entries: list[TimelineEntry], *, actor: Actor) -> list[TimelineEntry]:
+    """The timeline without attached drive files the actor may not read (the file's rights hold)."""
+    ids = [_file_id(e) for e in entries if _file_id(e) is not None]
+    readable = readable_file_ids(ids, actor=actor)  # type: ignore[arg-type]
+    return [e for e in entries if _file_id(e) is None or _file_id(e) in readable]
+
+
+def _file_id(entry: TimelineEntry) -> int | None:
+    ref = (entry.data or {}).get("drive_item_id") if entry.kind == TimelineKind.FILE else None
+    return ref if isinstance(ref, int) else None
+
+
+def record_files(entity: str, record_id: int, *, actor: Actor, limit: int = 500) -> dict:
+    """The record's files: attached drive files the actor may read (newest first, once each) and
+    the attachments of mail on its timeline."""
+    get_record(entity, record_id, actor=actor)
+    entries = list(db.session.scalars(select(TimelineEntry).where(
+        TimelineEntry.entity == entity, TimelineEntry.record_id == record_id,
+        TimelineEntry.kind.in_([TimelineKind.FILE, TimelineKind.MAIL])).order_by(TimelineEntry.id.desc())
+        .limit(limit)))
+    ids = list(dict.fromkeys(i for i in (_file_id(e) for e in entries) if i is not None))
+    readable = readable_file_ids(ids, actor=actor)
+    items = {i.id: i for i in db.session.scalars(select(DriveItem).where(DriveItem.id.in_(readable)))}
+    mail = [{**a, "mail_id": e.data.get("mail_id")} for e in entries if e.kind == TimelineKind.MAIL
+            for a in (e.data or {}).get("attachments") or []
+            if isinstance(a, dict) and isinstance(a.get("id"), int)]
+    return {"drive": [items[i] for i in ids if i in items], "mail": mail}

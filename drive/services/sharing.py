@@ -138,22 +138,6 @@ def revoke_link(link_id: object, *, actor: Actor) -> DriveLink:
     return row
 
 
-def open_link(token: str, password: str | None) -> DriveItem:
-    """The item behind a public link: 404 when unknown, revoked, expired or its item trashed;
-    401 for a missing or wrong password."""
-    from errors import Unauthorized
-
-    row = db.session.scalar(select(DriveLink).where(DriveLink.token_hash == _digest(token or "")))
-    if row is None or row.revoked_at is not None or (row.expires_at and row.expires_at <= utcnow()):
-        raise NotFound("No such link (revoked or expired?)")
-    item = db.session.get(DriveItem, row.item_id)
-    if rights.walk_to(rights.Who(None, admin=True), item).trashed:
-        raise NotFound("No such link (revoked or expired?)")
-    if row.password_hash and not (password and _password_ok(row.password_hash, password)):
-        raise Unauthorized("This link needs its password", {"password": "Wrong or missing"})
-    return item
-
-
 def _password_ok(password_hash: str, password: str) -> bool:
     try:
         return _hasher.verify(password_hash, password)

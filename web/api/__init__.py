@@ -147,6 +147,7 @@ from web.api import (  # noqa: E402,F401  (routes)
     drive,
     drive_attachments,
     drive_docs,
+    drive_public,
     drive_sharing,
     duplicates,
     events,

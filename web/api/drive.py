@@ -6,7 +6,7 @@ from flask import g, jsonify, request, send_file
 from drive import documents
 from drive.models import DriveItem
 from drive.serialize import item_to_dict, version_to_dict
-from drive.services import files, items, trash
+from drive.services import files, items, listing, trash
 from errors import ValidationError
 from web.api import api, json_body
 
@@ -35,8 +35,10 @@ def list_view():
     parent = request.args.get("parent")
     if parent is None:
         parent = items.drive_root("user", g.actor.id, actor=g.actor).id
-    folder, level, children = items.list_children(parent, actor=g.actor)
-    return jsonify({"folder": _item(folder, level), **_listing(children)})
+    page = listing.list_page(parent, actor=g.actor, limit=listing.parse_limit(request.args.get("limit")),
+                             cursor=request.args.get("cursor") or None)
+    return jsonify({"folder": _item(page.folder, page.level), **_listing(page.rows), "total": page.total,
+                    "next": page.next})
 
 
 @api.post("/drive/items", endpoint="drive_create")

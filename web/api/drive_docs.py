@@ -30,8 +30,10 @@ SCHEMAS = {
         "level": {"enum": list(LEVELS), "description": "The caller's level on the item"},
         "can": _obj({"edit": FLAG, "share": FLAG, "full": FLAG})}),
     "DriveItemList": items_of("DriveItem"),
-    "DriveFolderListing": _obj({"folder": ref("DriveItem"),
-                                "items": {"type": "array", "items": ref("DriveItem")}}),
+    "DriveFolderListing": _obj({
+        "folder": ref("DriveItem"), "items": {"type": "array", "items": ref("DriveItem")},
+        "total": {"type": "integer", "minimum": 0, "description": "Children the caller may read"},
+        "next": {"type": ["string", "null"], "description": "The next page's cursor (null: the last)"}}),
     "DriveCreate": _obj({
         "parent": ID, "name": {"type": "string", "minLength": 1, "maxLength": 255},
         "kind": {"enum": ["folder"]},
@@ -51,7 +53,7 @@ SCHEMAS = {
                         "include_subdepartments": FLAG}, required=["subject", "level"]),
     "DriveRightList": items_of("DriveRight"),
     "DriveLink": _obj({"id": ID, "item_id": ID, "expires_at": NULL_TIME, "has_password": FLAG,
-                       "created_at": NULL_TIME, "token": TEXT, "url": TEXT},
+                       "created_at": NULL_TIME, "token": TEXT, "url": TEXT, "page_url": TEXT},
                       required=["id", "item_id", "expires_at", "has_password", "created_at"]),
     "DriveLinkList": items_of("DriveLink"),
     "DriveLinkCreate": _obj({"expires_at": NULL_TIME, "password": {"type": ["string", "null"]}}, required=[]),
@@ -70,7 +72,12 @@ def _item_paths() -> dict:
                                     tag=TAG, operation_id="drive_drives", response=ref("DriveItemList"))},
         "/drive/items": {
             "get": op("List a folder (default: the caller's drive)", tag=TAG, operation_id="drive_list",
-                      params=[param("parent", schema=ID)], response=ref("DriveFolderListing")),
+                      params=[param("parent", schema=ID),
+                              param("limit", schema={"type": "integer", "minimum": 1},
+                                    description="Page size (default 100, capped at 500)"),
+                              param("cursor", description="`next` of the page before")],
+                      response=ref("DriveFolderListing"),
+                      description="Folders first, then by name: one page at a time, with the total."),
             "post": {**op("Create a folder or a new document (JSON)", tag=TAG, operation_id="drive_create",
                           status="201", body=ref("DriveCreate"), response=item, errors=CONFLICT),
                      "description": "With multipart/form-data (fields parent and file, repeated) it "
@@ -160,11 +167,6 @@ def _sharing_paths() -> dict:
         "/drive/links/{link_id}": {"delete": op(
             "Revoke a public link", tag=TAG, operation_id="drive_link_revoke",
             params=[path_id("link_id")], response=ref("DriveLink"))},
-        "/drive/public/{token}": {"get": op(
-            "Download through a public link (X-Link-Password when it has one)", tag=TAG,
-            operation_id="drive_public", public=True, media="application/octet-stream",
-            params=[param("token", "path"), param("X-Link-Password", "header")],
-            response={"type": "string", "format": "binary"}, errors=("401", "404", "422"))},
         "/drive/settings": {
             "get": op("Quotas (administrators)", tag=TAG, operation_id="drive_settings",
                       response=ref("DriveSettings")),

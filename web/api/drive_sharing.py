@@ -3,14 +3,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import g, jsonify, request, send_file
+from flask import g, jsonify, request
 
 from drive.serialize import item_to_dict, link_to_dict, right_to_dict
-from drive.services import files, sharing
+from drive.services import sharing
 from errors import ValidationError
-from web.api import PUBLIC_ENDPOINTS, api, json_body
-
-PUBLIC_ENDPOINTS.add("api.drive_public")
+from web.api import api, json_body
 
 
 @api.get("/drive/items/<int:item_id>/rights", endpoint="drive_rights")
@@ -55,13 +53,3 @@ def link_create_view(item_id: int):
 @api.delete("/drive/links/<int:link_id>", endpoint="drive_link_revoke")
 def link_revoke_view(link_id: int):
     return jsonify(link_to_dict(sharing.revoke_link(link_id, actor=g.actor)))
-
-
-@api.get("/drive/public/<token>", endpoint="drive_public")
-def public_view(token: str):
-    """The file behind a public link (no token needed; X-Link-Password for protected links)."""
-    item = sharing.open_link(token, request.headers.get("X-Link-Password"))
-    if item.is_folder:
-        raise ValidationError.from_fields({"token": "Links to folders are listed, not downloaded"})
-    body = files.storage().open(item.content_hash or "")
-    return send_file(body, mimetype=item.mime, as_attachment=True, download_name=item.name)

@@ -8,6 +8,7 @@ from crm.serialize import record_to_dict, records_to_dicts
 from crm.services import records as svc
 from crm.services.conversion import convert_lead
 from crm.services.timeline import add_comment, entry_to_dict, list_timeline
+from drive.services.attachments import visible_entries
 from errors import NotFound, ValidationError
 from web.api import api, if_match, json_body, page_args, with_etag
 
@@ -71,6 +72,7 @@ def delete_record(plural: str, record_id: int):
 def record_timeline(plural: str, record_id: int):
     entries = list_timeline(_entity(plural), record_id, actor=g.actor,
                             before_id=request.args.get("before", type=int))
+    entries = visible_entries(entries, actor=g.actor)  # attached drive files keep their own rights
     return jsonify({"items": [entry_to_dict(e) for e in entries]})
 
 

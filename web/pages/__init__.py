@@ -25,6 +25,8 @@ def register_pages(app: Flask) -> None:
         decisions,
         directory,
         drive,
+        drive_picker,
+        drive_public,
         duplicates,
         exchange,
         home,

@@ -6,7 +6,7 @@ from flask import redirect, render_template, request, send_file, url_for
 
 from drive import documents, rights
 from drive.dav import dav_url
-from drive.services import files, items, sharing, trash
+from drive.services import files, items, listing, sharing, trash
 from errors import ServiceError, ValidationError
 from extensions import db
 from web.pages import pages
@@ -14,6 +14,12 @@ from web.pages.common import me
 
 PREVIEW_TEXT = 64 * 1024
 TEXT_TYPES = ("text/plain", "text/markdown", "text/csv", "application/json")
+PAGE_SIZE = 100  # a folder page shows this many rows, then loads more as one scrolls (drive_rows)
+
+
+def _links_of(item: object, level: int) -> list:
+    """The item's public links, for those with the share right."""
+    return sharing.list_links(item.id, actor=me()) if level >= rights.SHARE else []
 
 
 def _to(item_id: int, message: str | None = None, tone: str = "success"):
@@ -41,10 +47,12 @@ def drive_item(item_id: int):
     item, level = items.get_item(item_id, actor=me())
     common = {"item": item, "level": level, "rights": rights, "crumbs": items.breadcrumbs(item),
               "drives": items.my_drives(actor=me()), "entries": sharing.get_rights(item.id, actor=me())[2],
-              "people": sharing.subject_choices() if level >= rights.SHARE else {}}
+              "people": sharing.subject_choices() if level >= rights.SHARE else {},
+              "public_links": _links_of(item, level)}
     if item.is_folder:
-        _folder, _level, children = items.list_children(item.id, actor=me())
-        return render_template("drive/folder.html", children=children, kinds=documents.KINDS, **common)
+        page = listing.list_page(item.id, actor=me(), limit=PAGE_SIZE)
+        return render_template("drive/folder.html", children=page.rows, total=page.total, next=page.next,
+                               kinds=documents.KINDS, **common)
     _item, versions = files.list_versions(item.id, actor=me())
     return render_template("drive/file.html", versions=versions, preview=_preview(item),
                            authors=files.authors_of(versions),

@@ -8,6 +8,7 @@ from crm.serialize import emails_of
 from crm.services.duplicates import duplicates_of_record
 from crm.services.records import count_records, delete_record, get_record, list_records, update_record
 from crm.services.timeline import add_comment, list_timeline, timeline_version
+from drive.services.attachments import record_files, visible_entries
 from engine.record_processes import running_on_record, startable_processes
 from errors import ValidationError
 from extensions import db
@@ -25,6 +26,7 @@ TOTAL_CAP = 10_000  # lists say "10,000+" past it: counting every row costs up t
 DRILL_FILTERS = ("source",)
 MAX_SHOWN_DUPLICATES = 5
 ICONS = {n: e.icon for n, e in REGISTRY.items()}
+FILE_ENTITIES = ("lead", "contact", "company", "deal")  # records with a files card (drive attachments)
 
 # (key, header, sort field or None) per record type; keys are rendered by records/_cells.html.
 COLUMNS = {
@@ -134,6 +136,7 @@ def _record_context(spec: Entity, record: object) -> dict:
         "related": related_groups(spec, record, actor),
         "tasks": record_task_rows(spec.name, record.id),
         "timeline": _timeline(spec, record.id), "comment_error": None,
+        "files": record_files(spec.name, record.id, actor=actor) if spec.name in FILE_ENTITIES else None,
         "running": running_on_record(spec.name, record.id, actor=actor),
         "startable": startable_processes(spec.name),
         "duplicates": duplicates_of_record(spec.name, record.id, actor=actor)[:MAX_SHOWN_DUPLICATES],
@@ -141,7 +144,8 @@ def _record_context(spec: Entity, record: object) -> dict:
 
 
 def _timeline(spec: Entity, record_id: int) -> list[dict]:
-    return timeline_items(spec, list_timeline(spec.name, record_id, actor=me()), me())
+    entries = visible_entries(list_timeline(spec.name, record_id, actor=me()), actor=me())
+    return timeline_items(spec, entries, me())  # attached drive files keep their own rights
 
 
 @pages.get(f"/{PLURAL}/<int:record_id>/timeline")

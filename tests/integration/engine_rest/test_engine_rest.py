@@ -70,7 +70,7 @@ def deployed(rest, _migrated_app):
 def test_modeler_deploy_and_definitions(rest, deployed):
     assert deployed["name"] == "order" and deployed["source"] == "Camunda Modeler"
     [decision] = deployed["deployedDecisionDefinitions"].values()  # the .dmn part: a decision version
-    assert decision["key"] == "risk" and decision["version"] == 1 and decision["deploymentId"] == deployed["id"]
+    assert (decision["key"], decision["version"], decision["deploymentId"]) == ("risk", 1, deployed["id"])
     evaluated = requests.post(f"{rest.url}/decision-definition/key/risk/evaluate", json={
         "variables": {"amount": {"value": 250, "type": "Double"}}},
         headers={"Authorization": f"Bearer {rest.token}"}).json()
