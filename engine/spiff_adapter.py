@@ -336,10 +336,12 @@ def complete_user_task(wf: Any, task_uuid: str, data: dict) -> str:
 
 
 def fire_due_timers(wf: Any, now: datetime | None = None) -> list[str]:
-    """Let due timers fire; returns their element ids."""
+    """Let due timers and due retries of failed jobs fire; returns their element ids."""
     from engine.spiff import runner
+    from engine.spiff.async_retry import release_due
 
-    return runner.fire_due_timers(wf)
+    released = release_due(wf, now or datetime.now(UTC).replace(tzinfo=None))
+    return runner.fire_due_timers(wf) + released
 
 
 def deliver_message(wf: Any, name: str, payload: dict, fresh: dict | None = None,
