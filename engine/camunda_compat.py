@@ -100,6 +100,13 @@ FLOW_NODE_KINDS = {"userTask", "serviceTask", "businessRuleTask", "scriptTask", 
                    "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent", "exclusiveGateway",
                    "inclusiveGateway", "parallelGateway", "eventBasedGateway"}
 
+# Data objects and stores: documentation only in Camunda 7, and here (engine.spiff.parser drops them).
+DATA = {
+    kind: (f"bpmn:{kind}: documentation only, as in Camunda 7: nothing is read from or written to it "
+           "(data associations are not evaluated); the process's data are its variables")
+    for kind in ("dataObjectReference", "dataStoreReference")
+}
+
 
 def _local(el: Any) -> tuple[str | None, str | None]:
     if not isinstance(el.tag, str):
@@ -178,8 +185,8 @@ def diagram_warnings(root: Any) -> list[dict[str, Any]]:
             qname = etree.QName(key)
             if qname.namespace == CAMUNDA:
                 warn(_owner(el), attribute_warning(kind, qname.localname))
-        if kind in TO_DO:
-            warn(el.get("id"), TO_DO[kind])
+        if kind in TO_DO or kind in DATA:
+            warn(el.get("id"), TO_DO.get(kind) or DATA[kind])
         if kind == "userTask":
             for field in el.iter(f"{{{CAMUNDA}}}formField"):
                 if not field.get("type"):
