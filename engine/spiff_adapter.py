@@ -335,6 +335,13 @@ def complete_user_task(wf: Any, task_uuid: str, data: dict) -> str:
     return task.task_spec.bpmn_id
 
 
+def pending_retries(wf: Any) -> list[dict]:
+    """Failed jobs waiting for another attempt (camunda:failedJobRetryTimeCycle)."""
+    from engine.spiff.async_retry import pending_retries as pending
+
+    return pending(wf)
+
+
 def fire_due_timers(wf: Any, now: datetime | None = None) -> list[str]:
     """Let due timers and due retries of failed jobs fire; returns their element ids."""
     from engine.spiff import runner

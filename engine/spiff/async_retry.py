@@ -25,6 +25,7 @@ from engine.spiff.listeners import hooks_of
 
 ATTEMPTS_KEY = "flowdesk_async_attempts"
 RETRY_DUE = "flowdesk_retry_due"  # on a task reset for another attempt: when it may run (ISO, UTC)
+RETRIES_LEFT = "flowdesk_retries_left"  # and how many attempts remain after it (shown on the instance)
 _REPEAT = re.compile(r"^R(\d+)/(P\S+)$")
 CYCLE_HELP = "write R<retries>/<duration> (R3/PT5M) or a comma-separated list of durations (PT1M,PT5M)"
 
@@ -94,7 +95,8 @@ def retry_failed_async(workflow: Any, attempts: int, first: Any = None,
     due = None
     if delays:
         due = (now or datetime.now(UTC).replace(tzinfo=None)) + timedelta(seconds=delays[used - 1])
-        workflow.get_task_from_id(task.id).internal_data[RETRY_DUE] = due.isoformat()
+        waiting = workflow.get_task_from_id(task.id)
+        waiting.internal_data[RETRY_DUE], waiting.internal_data[RETRIES_LEFT] = due.isoformat(), total - used
     return {"element_id": element, "message": message, "retries_left": total - used, "due_at": due}
 
 
@@ -121,6 +123,13 @@ def release_due(workflow: Any, now: datetime) -> list[str]:
     released = []
     for task in _waiting(workflow):
         if datetime.fromisoformat(task.internal_data[RETRY_DUE]) <= now:
-            del task.internal_data[RETRY_DUE]
+            task.internal_data.pop(RETRY_DUE)
+            task.internal_data.pop(RETRIES_LEFT, None)
             released.append(_element(task.task_spec))
     return released
+
+
+def pending_retries(workflow: Any) -> list[dict[str, Any]]:
+    """Failed jobs waiting for another attempt: [{element_id, retries_left, due_at (naive UTC)}]."""
+    return [{"element_id": _element(task.task_spec), "retries_left": task.internal_data.get(RETRIES_LEFT, 0),
+             "due_at": datetime.fromisoformat(task.internal_data[RETRY_DUE])} for task in _waiting(workflow)]

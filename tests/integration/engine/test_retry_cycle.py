@@ -40,7 +40,9 @@ def _drive_at(now) -> None:
     run_pending(now=now)
 
 
-def test_a_failing_job_waits_for_each_delay_of_its_cycle_then_opens_an_incident(api):
+def test_a_failing_job_waits_for_each_delay_of_its_cycle_then_opens_an_incident(api, app, admin):
+    from tests.support.browser import session_client
+
     deploy(api, retried("flaky_list", "PT1M,PT10M"))
     create_lead(api)
     start = utcnow()
@@ -52,6 +54,10 @@ def test_a_failing_job_waits_for_each_delay_of_its_cycle_then_opens_an_incident(
     assert timedelta(seconds=50) < timer.due_at - start < timedelta(minutes=2)  # the first delay
     (first,) = _retrying(instance.id)
     assert first.data["retries_left"] == 2 and "2 retries left, next attempt at" in first.message
+    (shown,) = api.get(f"/process-instances/{instance.id}").get_json()["retries"]
+    assert shown["element_id"] == "Compute" and shown["retries_left"] == 2
+    page = session_client(app, admin).get(f"/processes/instances/{instance.id}").data.decode()
+    assert 'data-retry="Compute"' in page and "2 retries left" in page
     _drive_at(start + timedelta(seconds=30))  # not due yet: nothing runs
     assert len(_retrying(instance.id)) == 1 and instances()[0].status == "waiting"
     _drive_at(timer.due_at + timedelta(seconds=1))
@@ -62,7 +68,7 @@ def test_a_failing_job_waits_for_each_delay_of_its_cycle_then_opens_an_incident(
     _drive_at(timer.due_at + timedelta(seconds=1))
     (instance,) = instances()
     assert instance.status == "error" and "failed 3 times, no retries left" in instance.error_message
-    assert not _timers(instance.id)
+    assert not _timers(instance.id) and not api.get(f"/process-instances/{instance.id}").get_json()["retries"]
     (incident,) = api.get("/incidents", query_string={"key": "flaky_list"}).get_json()["items"]
     assert incident["element_id"] == "Compute" and incident["retries_left"] == 0
 
