@@ -25,6 +25,7 @@ from engine.spiff.listeners import hooks_of
 
 ATTEMPTS_KEY = "flowdesk_async_attempts"
 RETRY_DUE = "flowdesk_retry_due"  # on a task reset for another attempt: when it may run (ISO, UTC)
+RETRY_DELAYS = "flowdesk_retry_delays"  # the cycle that task's job retries by (its own or its step's)
 RETRIES_LEFT = "flowdesk_retries_left"  # and how many attempts remain after it (shown on the instance)
 _REPEAT = re.compile(r"^R(\d+)/(P\S+)$")
 CYCLE_HELP = "write R<retries>/<duration> (R3/PT5M) or a comma-separated list of durations (PT1M,PT5M)"
@@ -57,7 +58,7 @@ def _element(spec: Any) -> str:
 def _job_delays(task: Any, first: Any) -> list[float] | None:
     """The failed job's retry delays: the element's own cycle, else that of the element that
     began the step (an asyncBefore element or a timer event), else None."""
-    delays = hooks_of(task.task_spec).get("retry_delays")
+    delays = hooks_of(task.task_spec).get("retry_delays") or task.internal_data.get(RETRY_DELAYS)
     if delays is None and first is not None and first.task_spec is not task.task_spec:
         hooks = hooks_of(first.task_spec)
         began_job = "before" in hooks.get("async", ()) or _is_timer(first.task_spec)
@@ -97,6 +98,7 @@ def retry_failed_async(workflow: Any, attempts: int, first: Any = None,
         due = (now or datetime.now(UTC).replace(tzinfo=None)) + timedelta(seconds=delays[used - 1])
         waiting = workflow.get_task_from_id(task.id)
         waiting.internal_data[RETRY_DUE], waiting.internal_data[RETRIES_LEFT] = due.isoformat(), total - used
+        waiting.internal_data[RETRY_DELAYS] = delays  # its job's cycle, for its next failure
     return {"element_id": element, "message": message, "retries_left": total - used, "due_at": due}
 
 

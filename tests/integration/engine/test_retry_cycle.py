@@ -10,7 +10,7 @@ from sqlalchemy import select
 from engine.models import EngineTimer, InstanceEvent
 from extensions import db
 from org.models import utcnow
-from tests.integration.engine.diagrams import chain, upload, user_task
+from tests.integration.engine.diagrams import chain, script_task, upload, user_task
 from tests.integration.engine.runtime_support import create_lead, deploy, instances
 
 
@@ -112,3 +112,25 @@ def test_a_bad_retry_cycle_is_refused_naming_the_element_and_a_good_one_is_no_wa
                    for e in errors), errors
     answer = deploy(api, retried("good_cycle", "R3/PT5M"))
     assert not [w for w in answer.get("warnings", []) if "failedJobRetryTimeCycle" in w["message"]]
+
+
+def test_a_timer_events_cycle_retries_the_failing_step_it_began(api):
+    cycle = ("<bpmn:extensionElements><camunda:failedJobRetryTimeCycle>R2/PT1M"
+             "</camunda:failedJobRetryTimeCycle></bpmn:extensionElements>")
+    wait = ("intermediateCatchEvent", "Wait", "", cycle + '<bpmn:timerEventDefinition><bpmn:timeDuration>'
+            "PT1S</bpmn:timeDuration></bpmn:timerEventDefinition>")
+    compute = script_task("Compute", "total = amount * 2")
+    deploy(api, chain("timed", wait, compute, user_task("Check", "Check")))
+    create_lead(api)
+    start = utcnow()
+    _drive_at(start)
+    (instance,) = instances()
+    assert instance.status == "waiting" and not _retrying(instance.id)
+    _drive_at(start + timedelta(seconds=5))  # the timer fires; Compute fails: the timer's job is retried
+    (retry,) = _retrying(instance.id)
+    assert retry.element_id == "Compute" and retry.data["retries_left"] == 2
+    _drive_at(start + timedelta(minutes=2))  # the second attempt keeps the timer's cycle
+    assert [r.data["retries_left"] for r in _retrying(instance.id)] == [2, 1]
+    _drive_at(start + timedelta(minutes=4))
+    (instance,) = instances()
+    assert instance.status == "error" and "failed 3 times, no retries left" in instance.error_message
