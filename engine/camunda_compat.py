@@ -79,12 +79,11 @@ HONOURED_EXTENSIONS: dict[str, str] = {
     "in": "engine.calls",
     "out": "engine.calls",
     "formData": "engine.forms: rendered in the inbox and checked on completion",
+    "failedJobRetryTimeCycle": "engine.spiff.async_retry: a failed job is retried after each delay",
 }
 REFUSED_EXTENSIONS = {"connector": "Camunda Connect connectors (Java) cannot run here: use an external "
                                    "task topic (camunda:type=\"external\")"}
 WARNED_EXTENSIONS = {
-    "failedJobRetryTimeCycle": ("accepted: a failing step becomes an incident at once (the work "
-                                "before an async boundary stays committed); operators retry it"),
     "field": "accepted: field injection only reaches Java classes, which do not run here",
     "errorEventDefinition": "accepted: external task error definitions are not evaluated",
     "potentialStarter": "accepted: use camunda:candidateStarterUsers/Groups to say who may start it",
@@ -94,6 +93,19 @@ WARNED_EXTENSIONS = {
 # (A plain bpmn:task is Flowdesk's own to-do, drawn as such in its designer: no warning.)
 TO_DO = {
     "manualTask": "bpmn:manualTask: an inbox to-do that someone marks done (Camunda passes it through)",
+}
+
+
+FLOW_NODE_KINDS = {"userTask", "serviceTask", "businessRuleTask", "scriptTask", "receiveTask", "sendTask",
+                   "task", "manualTask", "callActivity", "subProcess", "startEvent", "endEvent",
+                   "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent", "exclusiveGateway",
+                   "inclusiveGateway", "parallelGateway", "eventBasedGateway"}
+
+# Data objects and stores: documentation only in Camunda 7, and here (engine.spiff.parser drops them).
+DATA = {
+    kind: (f"bpmn:{kind}: documentation only, as in Camunda 7: nothing is read from or written to it "
+           "(data associations are not evaluated); the process's data are its variables")
+    for kind in ("dataObjectReference", "dataStoreReference")
 }
 
 
@@ -146,6 +158,9 @@ def extension_warning(kind: str, name: str, namespace: str | None) -> str | None
     if name == "formData" and kind != "userTask":
         return ("camunda:formData: only user task forms are shown; start the process with variables "
                 "through the API instead")
+    if name == "failedJobRetryTimeCycle" and kind not in FLOW_NODE_KINDS:
+        return (f"camunda:failedJobRetryTimeCycle on a {kind} is not used: put it on the element "
+                "(task, event, gateway) whose failures it retries")
     if name in HONOURED_EXTENSIONS or name in REFUSED_EXTENSIONS:
         return None
     if name in WARNED_EXTENSIONS:
@@ -171,8 +186,8 @@ def diagram_warnings(root: Any) -> list[dict[str, Any]]:
             qname = etree.QName(key)
             if qname.namespace == CAMUNDA and not _camunda_form_key(kind, qname.localname, el.get(key)):
                 warn(_owner(el), attribute_warning(kind, qname.localname))
-        if kind in TO_DO:
-            warn(el.get("id"), TO_DO[kind])
+        if kind in TO_DO or kind in DATA:
+            warn(el.get("id"), TO_DO.get(kind) or DATA[kind])
         if kind == "userTask":
             for field in el.iter(f"{{{CAMUNDA}}}formField"):
                 if not field.get("type"):

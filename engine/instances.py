@@ -269,6 +269,7 @@ def instance_detail(instance: ProcessInstance, *, actor: Actor) -> dict:
         "timers": [{"element_id": t.element_id, "due_at": _iso(t.due_at),
                     "fired_at": _iso(t.fired_at)} for t in db.session.scalars(
             select(EngineTimer).where(EngineTimer.instance_id == instance.id))],
+        "retries": [{**r, "due_at": _iso(r["due_at"])} for r in spiff.pending_retries(wf)],
         "log": [event_to_dict(e) for e in events],
     }
 

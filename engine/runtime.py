@@ -136,8 +136,8 @@ def _set_status(instance: ProcessInstance, result: Any) -> None:
     if result.error is not None:
         instance.status = InstanceStatus.ERROR
         instance.error_element, instance.error_message = result.error
-    elif result.retrying:  # no wake-up: the stale sweep runs it again later (a backoff)
-        instance.status = InstanceStatus.RUNNING
+    elif result.retrying and result.retrying["due_at"] is None:  # no wake-up: the stale sweep
+        instance.status = InstanceStatus.RUNNING  # runs it again later; a retry cycle's waits (a timer)
     elif result.completed:
         instance.status = InstanceStatus.COMPLETED
         instance.completed_at = utcnow()
@@ -159,9 +159,13 @@ def _log_status(instance: ProcessInstance, result: Any) -> None:
         instance_failed(instance, result.error_details)
     elif result.retrying:
         retry = result.retrying
+        due = retry["due_at"]
+        when = f", next attempt at {due:%Y-%m-%d %H:%M:%S} UTC" if due else ""
+        message = f"{retry['message']} ({retry['retries_left']} retries left{when})"
         db.session.add(InstanceEvent(instance_id=instance.id, kind="retrying", element_id=retry["element_id"],
-                                     message=f"{retry['message']} ({retry['retries_left']} retries left)",
-                                     data={"retries_left": retry["retries_left"]}))
+                                     message=message,
+                                     data={"retries_left": retry["retries_left"],
+                                           "due_at": due.isoformat() + "Z" if due else None}))
     elif result.completed:
         db.session.add(InstanceEvent(instance_id=instance.id, kind="completed",
                                      message="The process completed"))

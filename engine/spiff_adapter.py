@@ -335,11 +335,20 @@ def complete_user_task(wf: Any, task_uuid: str, data: dict) -> str:
     return task.task_spec.bpmn_id
 
 
-def fire_due_timers(wf: Any, now: datetime | None = None) -> list[str]:
-    """Let due timers fire; returns their element ids."""
-    from engine.spiff import runner
+def pending_retries(wf: Any) -> list[dict]:
+    """Failed jobs waiting for another attempt (camunda:failedJobRetryTimeCycle)."""
+    from engine.spiff.async_retry import pending_retries as pending
 
-    return runner.fire_due_timers(wf)
+    return pending(wf)
+
+
+def fire_due_timers(wf: Any, now: datetime | None = None) -> list[str]:
+    """Let due timers and due retries of failed jobs fire; returns their element ids."""
+    from engine.spiff import runner
+    from engine.spiff.async_retry import release_due
+
+    released = release_due(wf, now or datetime.now(UTC).replace(tzinfo=None))
+    return runner.fire_due_timers(wf) + released
 
 
 def deliver_message(wf: Any, name: str, payload: dict, fresh: dict | None = None,

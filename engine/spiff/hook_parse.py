@@ -1,4 +1,5 @@
-"""Read listeners, input/output mappings, async boundaries and the script format from BPMN XML.
+"""Read listeners, input/output mappings, async boundaries, retry cycles and the script format
+from BPMN XML.
 
 The result is plain JSON kept in `spec.extensions["hooks"]` (so the serializer keeps it);
 engine.spiff.listeners and engine.spiff.io_mapping run it. Bodies the engine refuses at
@@ -76,6 +77,17 @@ def _parameters(node: Any, tag: str) -> list[list[Any]]:
     return [[param.get("name"), mapping_value(param)] for param in params]
 
 
+def _retry_delays(hooks: dict[str, Any], cycle: str) -> None:
+    """camunda:failedJobRetryTimeCycle as delays in seconds (engine.spiff.async_retry; a bad one
+    was refused at upload)."""
+    from engine.spiff.async_retry import parse_retry_cycle
+
+    try:
+        hooks["retry_delays"] = parse_retry_cycle(cycle)
+    except ValueError:
+        pass
+
+
 def read_hooks(node: Any, outgoing: list[Any], external_io: bool = False) -> dict[str, Any]:
     """Everything this module knows for one flow node (empty dict when it has none)."""
     hooks: dict[str, Any] = {
@@ -93,6 +105,9 @@ def read_hooks(node: Any, outgoing: list[Any], external_io: bool = False) -> dic
     boundaries = [when for when in ASYNC if node.get(cam(f"async{when.capitalize()}")) == "true"]
     if boundaries:
         hooks["async"] = boundaries
+    cycle = node.findtext(f"{EXTENSIONS}/{cam('failedJobRetryTimeCycle')}")
+    if cycle is not None:
+        _retry_delays(hooks, cycle)
     script_format = (node.get("scriptFormat") or "").strip()
     if etree.QName(node).localname == "scriptTask" and script_format:
         hooks["script_format"] = script_format

@@ -77,6 +77,8 @@ NOT_TASKS = {full_tag(tag) for tag in ("sequenceFlow", "laneSet", "textAnnotatio
                                        "dataObject", "dataObjectReference", "dataStoreReference",
                                        "ioSpecification", "extensionElements", "documentation",
                                        "incoming", "outgoing", "property", "category")}
+DATA_ELEMENTS = [full_tag(tag) for tag in ("dataObject", "dataObjectReference", "dataStoreReference",
+                                            "dataStore", "dataInputAssociation", "dataOutputAssociation")]
 BPMN_NS = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 CAMUNDA_NS = "{http://camunda.org/schema/1.0/bpmn}"
 NEVER = "9999-12-31T00:00:00+00:00"
@@ -314,6 +316,7 @@ class FlowdeskParser(CamundaParser):
 
         rewrite_links(bpmn)
         drop_vendor_ids(bpmn)
+        drop_data_elements(bpmn)
         self.renamed.update(rename_reserved(bpmn))
         super().add_bpmn_xml(bpmn, filename)
 
@@ -334,6 +337,13 @@ class FlowdeskParser(CamundaParser):
             if original is not None:
                 task_spec.bpmn_id = original
         return spec
+
+
+def drop_data_elements(root: Any) -> None:
+    """Data objects, data stores and data associations are documentation in Camunda 7 (its data
+    are process variables): SpiffWorkflow would move variables into data objects, so they go."""
+    for el in list(root.iter(*DATA_ELEMENTS)):
+        el.getparent().remove(el)
 
 
 def drop_vendor_ids(root: Any) -> None:

@@ -27,7 +27,7 @@ from SpiffWorkflow.util.task import TaskState
 from engine.spiff import events as _events
 from engine.spiff import serializer as _ser
 from engine.spiff import snapshot, stepping
-from engine.spiff.async_retry import retry_failed_async
+from engine.spiff.async_retry import retry_failed_async, retry_timers
 from engine.spiff.data import DataError, clean_mapping, json_clean
 from engine.spiff.expressions import evaluate_condition
 from engine.spiff.forms import FormDataError, coerce_form_data
@@ -166,7 +166,8 @@ def advance(
     prune_finished(workflow)
     result = step_result(workflow)
     if result.errors and limits is not None:
-        retrying = retry_failed_async(workflow, limits.async_retries)
+        first = run.completed[0] if run.completed else None
+        retrying = retry_failed_async(workflow, limits.async_retries, first)
         result = step_result(workflow)  # reset for another attempt, or its message says it is the last
         result.retrying = retrying
     result.more, result.ran = run.more and result.status == "waiting", run.completed
@@ -222,6 +223,7 @@ def step_result(workflow: BpmnWorkflow) -> StepResult:
     if lost is not None:  # SpiffWorkflow's iterator cannot see it: report it ourselves
         _mark_error(lost, stepping.TREE_LIMIT_MESSAGE)
     timers, messages = snapshot.waits(workflow)
+    timers += retry_timers(workflow)  # failed jobs waiting for another attempt (engine_timer rows)
     messages += _events.trigger_waits(workflow)
     errors = snapshot.errors(workflow) or stepping.errors_of(lost)
     if errors:

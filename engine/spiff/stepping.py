@@ -31,6 +31,7 @@ from SpiffWorkflow.specs.Join import Join
 from SpiffWorkflow.util.task import TaskState
 
 from engine.spiff import events as _events
+from engine.spiff.async_retry import waiting_retry
 from engine.spiff.listeners import hooks_of
 from engine.spiff.prune import prune_tree
 from engine.spiff.scope import after_run
@@ -136,7 +137,7 @@ def _run_ready(workflow: Any, budget: _Budget) -> int:
     """Run the workflow's READY automatic tasks (one pass, as SpiffWorkflow does)."""
     count = 0
     for task in workflow.get_tasks(state=TaskState.READY):
-        if task.task_spec.manual:
+        if task.task_spec.manual or waiting_retry(task):  # a retry waits for its due time
             continue
         _boundary_before(task)
         budget.take(task)

@@ -13,10 +13,12 @@ Supported (everything else is refused with the element id and a reason):
   multi-instance;
 * gateways: exclusive, inclusive, parallel, event-based.
 Refused: complex gateways, business-rule tasks, Java classes (named), transactions, ad-hoc
-subprocesses, compensation, conditional and cancel events, data stores, message throws with
+subprocesses, compensation, conditional and cancel events, events with several event
+definitions (BPMN's "multiple"), message throws with
 an implementation (Java or external), expressions in timer start events, link throws without
 their catch, DOCTYPE/entities, and paths longer than MAX_PATH steps. Camunda attributes the engine
-accepts without honouring come back as warnings (engine.camunda_compat).
+accepts without honouring, and data objects and stores (documentation, as in Camunda), come back
+as warnings (engine.camunda_compat).
 """
 
 from __future__ import annotations

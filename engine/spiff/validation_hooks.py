@@ -164,3 +164,15 @@ def check_hooks(report: Any, el: Any, kind: str) -> None:
     if not external:
         check_io(report, el)
     check_error_variables(report, el)
+    check_retry_cycle(report, el)
+
+
+def check_retry_cycle(report: Any, el: Any) -> None:
+    """camunda:failedJobRetryTimeCycle must parse (engine.spiff.async_retry honours it)."""
+    from engine.spiff.async_retry import parse_retry_cycle
+
+    for cycle in _ext(el, _cam("failedJobRetryTimeCycle")):
+        try:
+            parse_retry_cycle(cycle.text or "")
+        except ValueError as exc:
+            report.error(el.get("id"), f"camunda:failedJobRetryTimeCycle: {exc}")

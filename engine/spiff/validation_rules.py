@@ -49,6 +49,7 @@ IGNORED = {
     "group",
     "dataObject",
     "dataObjectReference",
+    "dataStoreReference",  # documentation, as in Camunda 7: a warning (engine.camunda_compat.DATA)
     "documentation",
     "extensionElements",
     "property",
@@ -67,7 +68,6 @@ UNSUPPORTED = {
     "complexGateway": "complex gateways are not supported: use exclusive, inclusive or parallel gateways",
     "transaction": "transactions (and compensation) are not supported",
     "adHocSubProcess": "ad-hoc subprocesses are not supported",
-    "dataStoreReference": "data stores are not supported",
 }
 EVENT_KINDS = {
     "messageEventDefinition": "message",

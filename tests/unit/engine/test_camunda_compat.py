@@ -81,8 +81,9 @@ def test_accepted_and_unknown_attributes_are_warnings_naming_the_element():
     starts = lambda element, text: any(m.startswith(text) for m in by_element[element])  # noqa: E731
     assert starts("P", "camunda:isStartableInTasklist")
     assert not starts("P", "camunda:historyTimeToLive")  # honoured: engine.history_cleanup
+    assert not starts("A", "camunda:failedJobRetryTimeCycle")  # honoured: engine.spiff.async_retry
     for text in ("camunda:taskPriority", "camunda:jobPriority",
-                 "camunda:failedJobRetryTimeCycle", "camunda:bogus is not supported on a scriptTask",
+                 "camunda:bogus is not supported on a scriptTask",
                  "camunda:resultVariable is not supported on a scriptTask", "the http://example.com/x"):
         assert starts("A", text), (text, by_element["A"])
     assert starts("M", "bpmn:manualTask: an inbox to-do")
