@@ -240,12 +240,15 @@ def _is_override(component: icalendar.cal.Component, rid: datetime) -> bool:
             and to_utc(component.decoded("RECURRENCE-ID")) == rid)
 
 
-def override_times(text: str, rid: datetime) -> tuple[datetime, datetime] | None:
-    """(start, end), naive UTC, of the override for the occurrence `rid`, if there is one."""
+def override_fields(text: str, rid: datetime) -> dict | None:
+    """The times (naive UTC) and texts of the override of occurrence `rid`, if there is one."""
     for vevent in parse(text).walk("VEVENT"):
         if _is_override(vevent, rid):
-            start = vevent.decoded("DTSTART")
-            return to_utc(start), to_utc(vevent.decoded("DTEND")) if "DTEND" in vevent else to_utc(start)
+            start = to_utc(vevent.decoded("DTSTART"))
+            end = to_utc(vevent.decoded("DTEND")) if "DTEND" in vevent else start
+            return {"start_at": start, "end_at": end, "title": str(vevent.get("SUMMARY", "")),
+                    "location": str(vevent.get("LOCATION", "")),
+                    "description": str(vevent.get("DESCRIPTION", ""))}
     return None
 
 

@@ -72,20 +72,20 @@ def update_occurrence(event_id: int, raw_rid: str, data: dict, scope: str, *,
     unknown = sorted(set(data) - OCCURRENCE_FIELDS)
     if unknown:
         raise ValidationError.from_fields({k: "Change the whole series for this field" for k in unknown})
-    start, end = ical.override_times(event.ical, rid) or (rid, rid + (event.end_at - event.start_at))
-    cleaned = clean_event(data, {"all_day": event.all_day, "timezone": event.timezone,
-                                 "start_at": start, "end_at": end})
     occ = event_data(event)
-    occ.start_at, occ.end_at = cleaned.get("start_at", start), cleaned.get("end_at", end)
-    occ.title = cleaned.get("title", event.title)
-    occ.location = cleaned.get("location", event.location)
-    occ.description = cleaned.get("description", event.description)
+    current = ical.override_fields(event.ical, rid) or {
+        "start_at": rid, "end_at": rid + (event.end_at - event.start_at), "title": event.title,
+        "location": event.location, "description": event.description}
+    cleaned = clean_event(data, {"all_day": event.all_day, "timezone": event.timezone,
+                                 "start_at": current["start_at"], "end_at": current["end_at"]})
+    for name in ("start_at", "end_at", "title", "location", "description"):
+        setattr(occ, name, cleaned.get(name, current[name]))
     event.ical = ical.set_override(event.ical, rid, occ, (event.sequence or 0) + 1)
     if event.until_at is not None:
         event.until_at = max(event.until_at, occ.end_at + timedelta(days=1))
     changed(event)
     moved = {"recurrence_id": [None, rid.isoformat()],
-             "start_at": [start.isoformat(), occ.start_at.isoformat()]}
+             "start_at": [current["start_at"].isoformat(), occ.start_at.isoformat()]}
     record_change(event, EventChange.UPDATED, moved, actor)
     return event
 

@@ -41,6 +41,8 @@ def _local(items: list[dict]) -> list[dict]:
     """Times as wall-clock times in the person's zone, the calendar's time zone (FullCalendar
     shows a named zone's times as given)."""
     zone = _zone()
+    if zone == "UTC":
+        return items  # FullCalendar reads the "Z" times as they are
     return [{**i, "start": local_iso(i["start"], zone), "end": local_iso(i["end"], zone)} for i in items]
 
 
