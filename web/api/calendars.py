@@ -91,19 +91,19 @@ def delete_event(event_id: int):
     return "", 204
 
 
-@api.patch("/events/<int:event_id>/occurrences/<rid>")
-def update_occurrence(event_id: int, rid: str):
+@api.patch("/events/<int:event_id>/occurrences/<recurrence_id>")
+def update_occurrence(event_id: int, recurrence_id: str):
     """One occurrence (`?scope=this`, the default) or it and those after (`scope=following`:
     the answer is the new series that starts there)."""
-    event = occ_svc.update_occurrence(event_id, rid, json_body(), request.args.get("scope", "this"),
+    event = occ_svc.update_occurrence(event_id, recurrence_id, json_body(), request.args.get("scope", "this"),
                                       actor=g.actor)
     return jsonify(event_to_dict(event, Visibility.FULL))
 
 
-@api.delete("/events/<int:event_id>/occurrences/<rid>")
-def delete_occurrence(event_id: int, rid: str):
+@api.delete("/events/<int:event_id>/occurrences/<recurrence_id>")
+def delete_occurrence(event_id: int, recurrence_id: str):
     """Leave one occurrence out (`?scope=this`) or end the series before it (`following`)."""
-    occ_svc.delete_occurrence(event_id, rid, request.args.get("scope", "this"), actor=g.actor)
+    occ_svc.delete_occurrence(event_id, recurrence_id, request.args.get("scope", "this"), actor=g.actor)
     return "", 204
 
 
