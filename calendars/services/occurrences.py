@@ -101,8 +101,10 @@ def _split(event: CalendarEvent, rid: datetime, data: dict, actor: Actor) -> Cal
             "private": event.private, "reminders": list(event.reminders or []),
             "attendee_ids": [a.user_id for a in event.attendees], "timezone": event.timezone,
             "all_day": event.all_day, "rrule": rest, "start": fmt(rid), "end": fmt(rid + length)}
-    if "start" in data and "end" not in data:
-        base.pop("end")
+    if "start" in data and "end" not in data:  # moved: the occurrences keep their length
+        when = {k: v for k, v in {**base, **data}.items() if k in ("start", "timezone", "all_day")}
+        moved = clean_event(when, {"all_day": event.all_day, "timezone": event.timezone})
+        base["end"] = fmt(moved["start_at"] + length)
     changes = _truncate(event, rid, actor)
     record_change(event, EventChange.UPDATED, changes, actor)
     return create_event(event.calendar_id, {**base, **data}, actor=actor)

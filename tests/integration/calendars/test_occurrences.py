@@ -53,6 +53,7 @@ def test_this_and_following_splits_the_series(me):
                     json={"title": "Daily, new time", "start": "2026-12-09T11:00:00Z"})
     assert resp.status_code == 200, resp.get_json()
     assert resp.get_json()["id"] != event["id"] and resp.get_json()["rrule"] == "FREQ=DAILY;COUNT=2"
+    assert resp.get_json()["end"] == "2026-12-09T12:00:00Z"  # moved, the hour's length kept
     assert listed(me, cal_id) == [
         ("2026-12-07T09:00:00Z", "Daily"), ("2026-12-08T09:00:00Z", "Daily"),
         ("2026-12-09T11:00:00Z", "Daily, new time"), ("2026-12-10T11:00:00Z", "Daily, new time")]
