@@ -39,7 +39,7 @@ const localInput = (d) => wall(d).slice(0, 16);
 const nowInZone = () => new Date(new Date().toLocaleString("sv-SE", { timeZone: zone }).replace(" ", "T") + "Z");
 
 function moved(event) {
-  // All-day events travel as dates (the end exclusive); timed ones as UTC instants.
+  // All-day events travel as dates (the end exclusive); timed ones as wall-clock times in the zone.
   if (event.allDay) {
     const end = event.end || new Date(event.start.getTime() + 86400000);
     return { all_day: true, start: event.startStr.slice(0, 10), end: end.toISOString().slice(0, 10) };
@@ -78,7 +78,9 @@ function setup(root) {
 
   function toFullCalendar(item) {
     const editable = !item.busy && !item.kind;  // tasks: read-only
-    return { id: item.event_id || undefined, title: item.title, start: item.start, end: item.end,
+    // Occurrences get ids of their own: FullCalendar drags events sharing an id together.
+    const id = item.recurrence_id ? `${item.event_id}@${item.recurrence_id}` : item.event_id || undefined;
+    return { id, title: item.title, start: item.start, end: item.end,
              allDay: item.all_day, editable, classNames: item.busy ? ["fd-busy"] : item.kind ? ["fd-task", ...(item.unclaimed ? ["fd-unclaimed"] : [])] : [],
              url: item.task_id ? `/tasks/${item.task_id}` : item.inbox_task_id ? `/inbox/${item.inbox_task_id}` : undefined,
              extendedProps: { busy: item.busy, recurring: Boolean(item.recurrence_id), item } };
