@@ -76,6 +76,9 @@ def _init_extensions(app: Flask) -> None:
     celery.conf.beat_schedule["caldav-sync"] = {  # every external calendar, both ways
         "task": "calendars.sync_all",
         "schedule": timedelta(minutes=app.config.get("CALDAV_SYNC_MINUTES", 5))}
+    celery.conf.beat_schedule["calendar-reminders"] = {  # event reminders due, each sent once
+        "task": "calendars.send_reminders",
+        "schedule": timedelta(seconds=app.config.get("CALENDAR_REMINDER_SECONDS", 60))}
     celery.conf.beat_schedule["weekly-reports"] = {  # saved reports mailed once per ISO week
         "task": "mail.weekly_reports_due", "schedule": timedelta(hours=1)}
     celery.conf.beat_schedule["webhooks-sweep"] = {  # deliveries whose next attempt is due

@@ -68,6 +68,8 @@ class Config:
         self.OUTBOX_SWEEP_SECONDS = float(os.environ.get("FLOWDESK_OUTBOX_SWEEP", "5"))
         # How often beat syncs every external CalDAV calendar.
         self.CALDAV_SYNC_MINUTES = float(os.environ.get("FLOWDESK_CALDAV_SYNC_MINUTES", "5"))
+        # How often beat sends calendar reminders that fell due.
+        self.CALENDAR_REMINDER_SECONDS = float(os.environ.get("FLOWDESK_CALENDAR_REMINDER_SECONDS", "60"))
         self.EMBEDDED_WORKER = _bool("FLOWDESK_EMBEDDED_WORKER", True)
         # Modules imported at start-up, e.g. plug-ins registering outbox consumers.
         self.EXTRA_MODULES = [m.strip() for m in os.environ.get("FLOWDESK_EXTRA_MODULES", "").split(",")

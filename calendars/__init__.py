@@ -7,5 +7,5 @@ package); the CalDAV client, the sync and the Celery tasks are calendars' own.
 
 PUBLIC_MODULES = (
     "calendars.access", "calendars.event_types", "calendars.feed", "calendars.ical", "calendars.models",
-    "calendars.serialize", "calendars.services", "calendars.states",
+    "calendars.serialize", "calendars.services", "calendars.states", "calendars.zones",
 )

@@ -7,8 +7,10 @@ from sqlalchemy import select
 from calendars import ical
 from calendars.models import CalendarEvent
 from calendars.services.calendars import calendar_by_feed_token
+from calendars.zones import person_zone
 from errors import NotFound
 from extensions import db
+from org.models import User
 
 
 def feed_text(token: str) -> str:
@@ -21,6 +23,9 @@ def feed_text(token: str) -> str:
     out.add("prodid", ical.PRODID)
     out.add("version", "2.0")
     out.add("x-wr-calname", cal.name)
+    # The owner's zone: what clients that honour it show the events in (the times carry theirs).
+    owner = db.session.get(User, cal.owner_id) if cal.owner_id else None
+    out.add("x-wr-timezone", person_zone(owner))
     for event in db_events(cal.id):
         for component in ical.parse(event.ical).walk("VEVENT"):
             if event.private:

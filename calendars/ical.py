@@ -233,3 +233,79 @@ def occurrences(text: str, start: datetime, end: datetime) -> list[tuple[datetim
         rid = vevent.decoded("RECURRENCE-ID") if "RECURRENCE-ID" in vevent else begin
         found.append((to_utc(begin), to_utc(finish), to_utc(rid).isoformat(), str(vevent.get("SUMMARY", ""))))
     return found
+
+
+def _is_override(component: icalendar.cal.Component, rid: datetime) -> bool:
+    return (component.name == "VEVENT" and "RECURRENCE-ID" in component
+            and to_utc(component.decoded("RECURRENCE-ID")) == rid)
+
+
+def override_fields(text: str, rid: datetime) -> dict | None:
+    """The times (naive UTC) and texts of the override of occurrence `rid`, if there is one."""
+    for vevent in parse(text).walk("VEVENT"):
+        if _is_override(vevent, rid):
+            start = to_utc(vevent.decoded("DTSTART"))
+            end = to_utc(vevent.decoded("DTEND")) if "DTEND" in vevent else start
+            return {"start_at": start, "end_at": end, "title": str(vevent.get("SUMMARY", "")),
+                    "location": str(vevent.get("LOCATION", "")),
+                    "description": str(vevent.get("DESCRIPTION", ""))}
+    return None
+
+
+def drop_overrides(text: str, rid: datetime, following: bool = False) -> str:
+    """The text without the override of occurrence `rid` (`following`: and of those after)."""
+    cal = parse(text)
+    cal.subcomponents = [c for c in cal.subcomponents if not (
+        c.name == "VEVENT" and "RECURRENCE-ID" in c
+        and (to_utc(c.decoded("RECURRENCE-ID")) >= rid if following else _is_override(c, rid)))]
+    return cal.to_ical().decode()
+
+
+SERIES_ONLY = ("RRULE", "RDATE", "EXDATE", "DTSTART", "DTEND", "DURATION", "RECURRENCE-ID",
+               "DTSTAMP", "LAST-MODIFIED", "SEQUENCE")
+
+
+def set_override(text: str, rid: datetime, data: EventData, sequence: int) -> str:
+    """The text with occurrence `rid` replaced by an override (a VEVENT with RECURRENCE-ID)
+    holding `data`'s times and texts; the rest is copied from the series."""
+    cal = parse(text)
+    series = master(cal)
+    cal.subcomponents = [c for c in cal.subcomponents if not _is_override(c, rid)]
+    vevent = icalendar.Event()
+    for name, value in series.items():
+        if name not in SERIES_ONLY:
+            vevent[name] = value
+    for name in ("SUMMARY", "LOCATION", "DESCRIPTION"):
+        vevent.pop(name, None)
+    now = datetime.now(UTC).replace(microsecond=0)
+    vevent.add("recurrence-id", _local(rid, data))
+    vevent.add("dtstart", _local(data.start_at, data))
+    vevent.add("dtend", _local(data.end_at, data))
+    vevent.add("dtstamp", now)
+    vevent.add("last-modified", now)
+    vevent.add("sequence", sequence)
+    vevent.add("summary", data.title)
+    if data.location:
+        vevent.add("location", data.location)
+    if data.description:
+        vevent.add("description", data.description)
+    vevent.subcomponents = list(series.walk("VALARM"))
+    cal.add_component(vevent)
+    return cal.to_ical().decode()
+
+
+def split_rule(rule: str, series_start: datetime, rid: datetime, tz: str, all_day: bool) -> tuple[str, str]:
+    """(the rule ending before occurrence `rid`, the rule of the occurrences from `rid` on):
+    UNTIL for the first; for the second COUNT lowered by the occurrences before `rid`."""
+    first = icalendar.vRecur.from_ical(rule)
+    rest = icalendar.vRecur.from_ical(rule)
+    if "COUNT" in first:
+        zone = ZoneInfo(tz)
+        series = rrulestr(rule, dtstart=series_start.replace(tzinfo=UTC).astimezone(zone))
+        before = len(series.between(series_start.replace(tzinfo=UTC) - timedelta(seconds=1),
+                                    rid.replace(tzinfo=UTC), inc=False))
+        rest["COUNT"] = [max(1, int(first["COUNT"][0]) - before)]
+        first.pop("COUNT")
+    cutoff = rid - (timedelta(days=1) if all_day else timedelta(seconds=1))
+    first["UNTIL"] = [cutoff.date() if all_day else cutoff.replace(tzinfo=UTC)]
+    return first.to_ical().decode(), rest.to_ical().decode()

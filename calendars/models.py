@@ -132,3 +132,20 @@ class SyncLogEntry(db.Model):
     at: Mapped[datetime] = mapped_column(default=utcnow)
     kind: Mapped[str] = mapped_column(String(16))  # sync, conflict, error
     message: Mapped[str] = mapped_column(Text, default="")
+
+
+class ReminderSent(db.Model):
+    """A reminder sent: one row per event, occurrence start and lead time, so a beat run that
+    repeats (a restart, two schedulers) finds it and sends nothing twice."""
+
+    __tablename__ = "calendar_reminder_sent"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("calendar_event.id", ondelete="CASCADE"))
+    occurrence_start: Mapped[datetime]  # naive UTC, as the occurrence starts
+    minutes: Mapped[int]  # the reminder: minutes before the start
+    recipients: Mapped[int] = mapped_column(default=0)
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("event_id", "occurrence_start", "minutes",
+                                       name="uq_calendar_reminder_sent"),)

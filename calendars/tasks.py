@@ -5,6 +5,7 @@ from celery import shared_task
 from sqlalchemy import select
 
 from calendars.models import ExternalCalendar
+from calendars.reminders import send_due_reminders
 from calendars.sync import sync_external
 from extensions import db
 from transactions import enqueue_after_commit, unit_of_work
@@ -25,3 +26,10 @@ def sync_all() -> int:
         for external_id in ids:
             enqueue_after_commit("calendars.sync_external", external_id)
     return len(ids)
+
+
+@shared_task(name="calendars.send_reminders", ignore_result=True)
+def send_reminders() -> int:
+    """Beat (FLOWDESK_CALENDAR_REMINDER_SECONDS): the reminders that fell due, each sent once."""
+    with unit_of_work():
+        return send_due_reminders()

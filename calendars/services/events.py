@@ -48,7 +48,7 @@ def get_event(event_id: int, *, actor: Actor) -> tuple[CalendarEvent, Visibility
     return event, event_visibility(event, actor, view)
 
 
-def _writable(event_id: int, actor: Actor) -> CalendarEvent:
+def writable_event(event_id: int, actor: Actor) -> CalendarEvent:
     event, _view = get_event(event_id, actor=actor)
     require_writable(event.calendar, actor)
     return event
@@ -89,7 +89,7 @@ def event_data(event: CalendarEvent, exdates: tuple[datetime, ...] | None = None
         organizer_email=organizer.email if organizer else None)
 
 
-def _apply(event: CalendarEvent, cleaned: dict, actor: Actor) -> dict:
+def apply_changes(event: CalendarEvent, cleaned: dict, actor: Actor) -> dict:
     """Set the cleaned values; returns the changes {field: [old, new]} of tracked fields."""
     before = {name: getattr(event, name) for name in TRACKED}
     for name in ("title", "start_at", "end_at", "all_day", "timezone", "location", "description",
@@ -137,7 +137,7 @@ def create_event(calendar_id: int, data: dict, *, actor: Actor) -> CalendarEvent
     event = CalendarEvent(calendar=cal, calendar_id=cal.id, uid=uid, dav_href=ical.resource_name(uid),
                           organizer_id=actor_user(actor).id, attendees=[], reminders=[])
     db.session.add(event)
-    changes = _apply(event, cleaned, actor)
+    changes = apply_changes(event, cleaned, actor)
     db.session.flush()
     if event.crm_entity:
         add_entry(event.crm_entity, event.crm_record_id, TimelineKind.EVENT, actor=actor,
@@ -154,15 +154,15 @@ def current_values(event: CalendarEvent) -> dict:
 
 def update_event(event_id: int, data: dict, *, actor: Actor) -> CalendarEvent:
     """Change an event's fields (PATCH semantics); records event.updated."""
-    event = _writable(event_id, actor)
-    changes = _apply(event, clean_event(data, current_values(event)), actor)
+    event = writable_event(event_id, actor)
+    changes = apply_changes(event, clean_event(data, current_values(event)), actor)
     record_change(event, EventChange.UPDATED, changes, actor)
     return event
 
 
 def delete_event(event_id: int, *, actor: Actor) -> None:
     """Delete an event; in a synced calendar it stays as a tombstone until the server hears."""
-    event = _writable(event_id, actor)
+    event = writable_event(event_id, actor)
     record_change(event, EventChange.DELETED, {}, actor)
     touch(event.calendar)
     if event.calendar.kind == CalendarKind.EXTERNAL and event.remote_href:
@@ -215,6 +215,15 @@ def _expand(event: CalendarEvent, start: datetime, end: datetime) -> list[tuple]
     return ical.occurrences(event.ical, start, end)
 
 
+def occurrence_times(event: CalendarEvent, start: datetime, end: datetime) -> list[tuple]:
+    """(start, end, recurrence id or None, title) of the event's occurrences in [start, end)."""
+    if event.rrule or "RECURRENCE-ID" in event.ical:
+        return _expand(event, start, end)
+    if event.end_at > start or event.start_at == event.end_at >= start:
+        return [(event.start_at, event.end_at, None, event.title)] if event.start_at < end else []
+    return []
+
+
 def list_occurrences(calendar_id: int, start: datetime, end: datetime, *,
                      actor: Actor) -> list[Occurrence]:
     """Every occurrence in [start, end), recurring events expanded, each with what the actor sees."""
@@ -224,10 +233,7 @@ def list_occurrences(calendar_id: int, start: datetime, end: datetime, *,
     out = []
     for event in events_in_range(cal, start, end):
         seen = event_visibility(event, actor, view)
-        if event.rrule or "RECURRENCE-ID" in event.ical:
-            for begin, finish, rid, title in _expand(event, start, end):
-                out.append(Occurrence(event, begin, finish, rid, seen, title))
-        elif event.end_at > start or event.start_at == event.end_at >= start:
-            out.append(Occurrence(event, event.start_at, event.end_at, None, seen, event.title))
+        for begin, finish, rid, title in occurrence_times(event, start, end):
+            out.append(Occurrence(event, begin, finish, rid, seen, title))
     out.sort(key=lambda o: (o.start, o.event.id))
     return out

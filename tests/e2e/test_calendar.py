@@ -130,3 +130,39 @@ def test_inviting_shows_the_colleagues_busy_times(page: Page, live_server, make_
         return [a.user_id for a in db.session.scalars(select(EventAttendee))]
 
     assert invited() == [bob.id]
+
+
+def test_dragging_an_occurrence_asks_and_moves_only_that_one(page: Page, live_server, make_user) -> None:
+    from calendars.models import CalendarEvent
+    from calendars.services.calendars import personal_calendar
+    from calendars.services.events import create_event, list_occurrences
+    from extensions import db
+    from transactions import unit_of_work
+
+    user = make_user("weekly@example.com")
+    user.time_zone = "Europe/Berlin"  # the page shows Berlin's hours, whatever the browser's zone
+    db.session.commit()
+    day = datetime.now(UTC).date()
+    with unit_of_work():
+        event = create_event(personal_calendar(user).id, {
+            "title": "Weekly sync", "start": f"{day}T09:00:00Z", "end": f"{day}T10:00:00Z",
+            "rrule": "FREQ=WEEKLY;COUNT=2"}, actor=user)
+    event_id, cal_id = event.id, event.calendar_id
+
+    login(page, live_server, user.email)
+    page.goto(live_server + "/calendar")
+    expect(page.locator("#calendar-zone")).to_have_text("Times in Europe/Berlin")
+    expect(page.locator(".fc-timegrid-event", has_text="Weekly sync")).to_contain_text("10:00")  # 09:00 UTC
+    drag_to_hour(page, "Weekly sync", 14)
+    expect(page.locator("#scope-dialog")).to_be_visible()
+    page.click("#scope-this")
+
+    def starts() -> list[datetime]:
+        db.session.expire_all()
+        start = datetime.combine(day, datetime.min.time())
+        return [o.start for o in list_occurrences(cal_id, start, start + timedelta(days=14), actor=user)]
+
+    wait_until(lambda: starts()[0].hour == 13, what="the occurrence moved to 14:00 Berlin")
+    second = starts()[1]
+    assert second - datetime.combine(day, datetime.min.time()) == timedelta(days=7, hours=9)
+    assert db.session.get(CalendarEvent, event_id).start_at.hour == 9  # the series stays

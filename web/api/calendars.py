@@ -11,6 +11,7 @@ from calendars.serialize import event_to_dict
 from calendars.services import calendars as cal_svc
 from calendars.services import events as svc
 from calendars.services import external as ext_svc
+from calendars.services import occurrences as occ_svc
 from calendars.services.agenda import agenda
 from calendars.states import Visibility
 from crm.serialize import json_value
@@ -87,6 +88,22 @@ def update_event(event_id: int):
 @api.delete("/events/<int:event_id>")
 def delete_event(event_id: int):
     svc.delete_event(event_id, actor=g.actor)
+    return "", 204
+
+
+@api.patch("/events/<int:event_id>/occurrences/<recurrence_id>")
+def update_occurrence(event_id: int, recurrence_id: str):
+    """One occurrence (`?scope=this`, the default) or it and those after (`scope=following`:
+    the answer is the new series that starts there)."""
+    event = occ_svc.update_occurrence(event_id, recurrence_id, json_body(), request.args.get("scope", "this"),
+                                      actor=g.actor)
+    return jsonify(event_to_dict(event, Visibility.FULL))
+
+
+@api.delete("/events/<int:event_id>/occurrences/<recurrence_id>")
+def delete_occurrence(event_id: int, recurrence_id: str):
+    """Leave one occurrence out (`?scope=this`) or end the series before it (`following`)."""
+    occ_svc.delete_occurrence(event_id, recurrence_id, request.args.get("scope", "this"), actor=g.actor)
     return "", 204
 
 

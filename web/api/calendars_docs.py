@@ -40,7 +40,9 @@ SCHEMAS = {
                              "your own calendar also your open CRM tasks due (kind task, task_id)",
               "properties": {**EVENT_INPUT, "id": ID, "event_id": NULL_ID, "calendar_id": ID, "busy": FLAG,
                              "uid": TEXT, "recurrence_id": NULL_TEXT, "organizer_id": NULL_ID,
-                             "kind": {"enum": ["task"]}, "task_id": ID, "editable": FLAG,
+                             "kind": {"enum": ["task", "inbox"]}, "task_id": ID, "inbox_task_id": ID,
+                             "unclaimed": {**FLAG, "description": "Your groups' inbox task, unclaimed"},
+                             "editable": FLAG,
                              "updated_at": TEXT, "attendees": {"type": "array", "items": _obj({
                                  "user_id": ID,
                                  "status": {"enum": ["needs-action", "accepted", "declined"]}})}}},
@@ -89,10 +91,27 @@ def _paths() -> dict:
                         body=ref("EventPatch"), response=event),
             "delete": op("Delete an event", tag=TAG, operation_id="delete_event", params=[eid],
                          status="204")},
+        "/events/{event_id}/occurrences/{recurrence_id}": _occurrence_paths(eid, event),
         "/events/{event_id}/response": {"post": op(
             "Accept or decline an invitation", tag=TAG, operation_id="respond_event", params=[eid],
             body=ref("EventResponse"), response=event)},
     }
+
+
+def _occurrence_paths(eid: dict, event: dict) -> dict:
+    rid = param("recurrence_id", "path", {"type": "string"},
+                "The occurrence's recurrence_id (its original start, ISO 8601 UTC)")
+    scope = param("scope", schema={"enum": ["this", "following"], "default": "this"},
+                  description="This occurrence only, or it and those after (the series splits there)")
+    return {
+        "patch": op("Change or move one occurrence of a recurring event", tag=TAG,
+                    description="scope=this takes title, start, end, location, description and "
+                                "timezone (an override with RECURRENCE-ID); scope=following takes "
+                                "every field and answers the new series that starts there",
+                    operation_id="update_occurrence", params=[eid, rid, scope],
+                    body=ref("EventPatch"), response=event),
+        "delete": op("Leave one occurrence out (EXDATE), or end the series before it", tag=TAG,
+                     operation_id="delete_occurrence", params=[eid, rid, scope], status="204")}
 
 
 def _external_paths() -> dict:

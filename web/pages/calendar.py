@@ -11,8 +11,10 @@ from calendars.ical import to_utc
 from calendars.serialize import event_to_dict
 from calendars.services import calendars as cal_svc
 from calendars.services import events as svc
+from calendars.services import occurrences as occ_svc
 from calendars.services.agenda import agenda, busy_times
 from calendars.states import Visibility
+from calendars.zones import local_iso, person_zone
 from errors import ServiceError, ValidationError
 from org.services.users import list_users
 from web.pages import pages
@@ -23,11 +25,25 @@ def _json_error(exc: ServiceError):
     return jsonify(exc.to_dict()), exc.status  # the request's unit of work rolls back (>= 400)
 
 
+def _zone() -> str:
+    return person_zone(me())
+
+
 def _when(name: str) -> datetime:
+    """A bound of the range FullCalendar asks for: wall-clock time in the person's zone."""
     try:
-        return to_utc(datetime.fromisoformat(request.args.get(name, "").replace("Z", "+00:00")))
+        return to_utc(datetime.fromisoformat(request.args.get(name, "").replace("Z", "+00:00")), _zone())
     except ValueError:
         raise ValidationError.from_fields({name: "An ISO 8601 date or date-time"}) from None
+
+
+def _local(items: list[dict]) -> list[dict]:
+    """Times as wall-clock times in the person's zone, the calendar's time zone (FullCalendar
+    shows a named zone's times as given)."""
+    zone = _zone()
+    if zone == "UTC":
+        return items  # FullCalendar reads the "Z" times as they are
+    return [{**i, "start": local_iso(i["start"], zone), "end": local_iso(i["end"], zone)} for i in items]
 
 
 @pages.get("/calendar")
@@ -40,6 +56,7 @@ def calendar_page():
     record = record if record.count(":") == 1 and record.split(":")[1].isdigit() else ""
     people = [(u.id, u.full_name) for u in list_users() if u.id != me().id]
     return render_template("calendar/index.html", calendars=calendars, record=record, people=people,
+                           time_zone=_zone(),
                            record_title=request.args.get("title", "")[:200] if record else "")
 
 
@@ -47,7 +64,7 @@ def calendar_page():
 def calendar_busy_json(user_id: int):
     """A colleague's busy times, for the invite dialog."""
     try:
-        return jsonify(busy_times(user_id, _when("start"), _when("end"), actor=me()))
+        return jsonify(_local(busy_times(user_id, _when("start"), _when("end"), actor=me())))
     except ServiceError as exc:
         return _json_error(exc)
 
@@ -55,7 +72,7 @@ def calendar_busy_json(user_id: int):
 @pages.get("/calendar/<int:calendar_id>/events.json")
 def calendar_events_json(calendar_id: int):
     try:
-        return jsonify(agenda(calendar_id, _when("start"), _when("end"), actor=me()))
+        return jsonify(_local(agenda(calendar_id, _when("start"), _when("end"), actor=me())))
     except ServiceError as exc:
         return _json_error(exc)
 
@@ -82,6 +99,26 @@ def calendar_event_update(event_id: int):
 def calendar_event_delete(event_id: int):
     try:
         svc.delete_event(event_id, actor=me())
+    except ServiceError as exc:
+        return _json_error(exc)
+    return "", 204
+
+
+@pages.patch("/calendar/events/<int:event_id>/occurrences/<rid>.json")
+def calendar_occurrence_update(event_id: int, rid: str):
+    """Drag or edit of one occurrence: `?scope=this` or `following`."""
+    try:
+        event = occ_svc.update_occurrence(event_id, rid, request.get_json(silent=True) or {},
+                                          request.args.get("scope", "this"), actor=me())
+    except ServiceError as exc:
+        return _json_error(exc)
+    return jsonify(event_to_dict(event, Visibility.FULL))
+
+
+@pages.delete("/calendar/events/<int:event_id>/occurrences/<rid>.json")
+def calendar_occurrence_delete(event_id: int, rid: str):
+    try:
+        occ_svc.delete_occurrence(event_id, rid, request.args.get("scope", "this"), actor=me())
     except ServiceError as exc:
         return _json_error(exc)
     return "", 204

@@ -2,6 +2,11 @@
 // routes of web/pages/calendar.py. Drag and resize PATCH the event; a click on a free slot
 // or "New event" opens the dialog (opened and closed through Bootstrap's data attributes,
 // which app.js's bundle handles). No inline scripts: the CSP forbids them.
+// The calendar shows the person's zone (their profile's, else the company's: data-time-zone).
+// FullCalendar has no zone database of its own, so the server sends wall-clock times in that
+// zone and the page sends them back as such, with the zone's name.
+// An occurrence of a recurring event dragged, resized or edited asks: this one or this and
+// following (the occurrence routes of web/pages/calendar.py).
 import { Calendar } from "@fullcalendar/core";
 import dayGridPlugin from "@fullcalendar/daygrid";
 import interactionPlugin from "@fullcalendar/interaction";
@@ -26,31 +31,36 @@ async function send(method, url, body) {
   return data;
 }
 
-const pad = (n) => String(n).padStart(2, "0");
-const localInput = (d) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
-const zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+const root = document.getElementById("calendar");
+const zone = (root && root.dataset.timeZone) || Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+// FullCalendar's dates carry the zone's wall-clock time in their UTC fields.
+const wall = (d) => d.toISOString().slice(0, 19);
+const localInput = (d) => wall(d).slice(0, 16);
+const nowInZone = () => new Date(new Date().toLocaleString("sv-SE", { timeZone: zone }).replace(" ", "T") + "Z");
 
 function moved(event) {
-  // All-day events travel as dates (the end exclusive); timed ones as UTC instants.
+  // All-day events travel as dates (the end exclusive); timed ones as wall-clock times in the zone.
   if (event.allDay) {
     const end = event.end || new Date(event.start.getTime() + 86400000);
     return { all_day: true, start: event.startStr.slice(0, 10), end: end.toISOString().slice(0, 10) };
   }
-  return { all_day: false, start: event.start.toISOString(), end: (event.end || event.start).toISOString() };
+  return { all_day: false, start: wall(event.start), end: wall(event.end || event.start), timezone: zone };
 }
 
 function setup(root) {
   const choice = $("calendar-choice");
   const eventsUrl = () => root.dataset.eventsUrl.replace("/0/", `/${choice.value}/`);
   const eventUrl = (id) => root.dataset.eventUrl.replace("/0.json", `/${id}.json`);
+  const occurrenceUrl = (id, rid, scope) => root.dataset.eventUrl.replace("/0.json", `/${id}/occurrences/${encodeURIComponent(rid)}.json?scope=${scope}`);
   let editing = null;
+  let pickScope = null;  // resolves the open "which occurrences?" question
 
   const calendar = new Calendar(root, {
     plugins: [dayGridPlugin, timeGridPlugin, listPlugin, interactionPlugin],
     initialView: window.matchMedia("(max-width: 640px)").matches ? "listWeek" : "timeGridWeek",
     headerToolbar: { left: "prev,next today", center: "title", right: "timeGridDay,timeGridWeek,dayGridMonth,listWeek" },
     buttonText: { listWeek: "agenda" },
-    nowIndicator: true, editable: true, selectable: true, height: "auto", timeZone: "local",
+    nowIndicator: true, editable: true, selectable: true, height: "auto", timeZone: zone,
     events: (info, ok, fail) => {
       const url = `${eventsUrl()}?start=${encodeURIComponent(info.startStr)}&end=${encodeURIComponent(info.endStr)}`;
       fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
@@ -62,20 +72,41 @@ function setup(root) {
       const props = info.event.extendedProps;
       if (props.item.kind) return;  // a task: its link opens it
       info.jsEvent.preventDefault();
-      if (!props.busy && !props.recurring) open(info.event);
+      if (!props.busy) open(info.event);
     },
   });
 
   function toFullCalendar(item) {
-    const editable = !item.busy && !item.rrule && !item.kind;  // a series: in its dialog; tasks: read-only
-    return { id: item.event_id || undefined, title: item.title, start: item.start, end: item.end,
-             allDay: item.all_day, editable, classNames: item.busy ? ["fd-busy"] : item.kind ? ["fd-task"] : [],
+    const editable = !item.busy && !item.kind;  // tasks: read-only
+    // Occurrences get ids of their own: FullCalendar drags events sharing an id together.
+    const id = item.recurrence_id ? `${item.event_id}@${item.recurrence_id}` : item.event_id || undefined;
+    return { id, title: item.title, start: item.start, end: item.end,
+             allDay: item.all_day, editable, classNames: item.busy ? ["fd-busy"] : item.kind ? ["fd-task", ...(item.unclaimed ? ["fd-unclaimed"] : [])] : [],
              url: item.task_id ? `/tasks/${item.task_id}` : item.inbox_task_id ? `/inbox/${item.inbox_task_id}` : undefined,
-             extendedProps: { busy: item.busy, recurring: Boolean(item.rrule), item } };
+             extendedProps: { busy: item.busy, recurring: Boolean(item.recurrence_id), item } };
   }
 
+  function askScope() {
+    // The small "which occurrences?" dialog; resolves "this", "following" or null (cancelled).
+    return new Promise((resolve) => { pickScope = resolve; $("scope-dialog-open").click(); });
+  }
+  for (const scope of ["this", "following"]) {
+    $(`scope-${scope}`).addEventListener("click", () => { if (pickScope) pickScope(scope); pickScope = null; });
+  }
+  $("scope-dialog").addEventListener("hidden.bs.modal", () => { if (pickScope) pickScope(null); pickScope = null; });
+
   async function patch(info) {
-    try { await send("PATCH", eventUrl(info.event.id), moved(info.event)); } catch (err) { info.revert(); alert(err.message); }
+    const item = info.event.extendedProps.item;
+    try {
+      if (item.recurrence_id) {
+        const scope = await askScope();
+        if (!scope) { info.revert(); return; }
+        await send("PATCH", occurrenceUrl(item.event_id, item.recurrence_id, scope), moved(info.event));
+        calendar.refetchEvents();
+      } else {
+        await send("PATCH", eventUrl(info.event.id), moved(info.event));
+      }
+    } catch (err) { info.revert(); alert(err.message); }
   }
 
   function open(event, start, end, allDay) {
@@ -90,17 +121,19 @@ function setup(root) {
     for (const option of $("event-attendees").options) option.selected = invited.has(option.value);
     showBusy();
     $("event-all-day").checked = event ? event.allDay : Boolean(allDay);
-    const from = event ? event.start : start || new Date();
+    const from = event ? event.start : start || nowInZone();
     $("event-start").value = localInput(from);
     $("event-end").value = localInput(event ? event.end || from : end || new Date(from.getTime() + 3600000));
     $("event-delete").classList.toggle("d-none", !event);
+    $("event-scope-row").classList.toggle("d-none", !item.recurrence_id);
+    $("event-scope").value = "this";
     $("event-error").classList.add("d-none");
     $("event-dialog-open").click();
   }
 
   function formData() {
     const allDay = $("event-all-day").checked;
-    const when = (id) => (allDay ? $(id).value.slice(0, 10) : $(id).value ? new Date($(id).value).toISOString() : null);
+    const when = (id) => (allDay ? $(id).value.slice(0, 10) : $(id).value || null);
     const data = { title: $("event-title").value, all_day: allDay, start: when("event-start"),
                    location: $("event-location").value, description: $("event-description").value,
                    private: $("event-private").checked, timezone: zone };
@@ -116,7 +149,12 @@ function setup(root) {
   $("event-form").addEventListener("submit", async (e) => {
     e.preventDefault();
     try {
-      if (editing) await send("PATCH", eventUrl(editing.id), formData());
+      const item = editing ? editing.extendedProps.item : {};
+      if (item.recurrence_id) {
+        const scope = $("event-scope").value, data = formData();
+        const only = scope === "this" ? ["title", "start", "end", "location", "description", "timezone"] : Object.keys(data);
+        await send("PATCH", occurrenceUrl(item.event_id, item.recurrence_id, scope), Object.fromEntries(only.filter((k) => k in data).map((k) => [k, data[k]])));
+      } else if (editing) await send("PATCH", eventUrl(editing.id), formData());
       else await send("POST", `${eventsUrl().replace("/events.json", "")}/events.json`, formData());
       $("event-cancel").click();
       calendar.refetchEvents();
@@ -128,7 +166,9 @@ function setup(root) {
   });
   $("event-delete").addEventListener("click", async () => {
     if (!editing) return;
-    await send("DELETE", eventUrl(editing.id));
+    const item = editing.extendedProps.item;
+    if (item.recurrence_id) await send("DELETE", occurrenceUrl(item.event_id, item.recurrence_id, $("event-scope").value));
+    else await send("DELETE", eventUrl(editing.id));
     $("event-cancel").click();
     calendar.refetchEvents();
   });
@@ -160,5 +200,4 @@ function setup(root) {
   }
 }
 
-const root = document.getElementById("calendar");
 if (root) setup(root);
