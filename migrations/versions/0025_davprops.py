@@ -1,7 +1,7 @@
 """drive: WebDAV dead properties in the database; which version's text a PDF's index holds
 
 Revision ID: 0025_davprops
-Revises: 0024_ops
+Revises: 0025_calendar
 
 drive_dav_prop keeps PROPPATCH-set properties per item (they follow it on MOVE, go when it is
 purged). drive_item.text_version names the version whose text `text` holds: PDFs are read in
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0025_davprops"
-down_revision = "0024_ops"
+down_revision = "0025_calendar"
 branch_labels = None
 depends_on = None
 
