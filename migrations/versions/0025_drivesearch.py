@@ -36,7 +36,7 @@ TRIGGERS = {
 }
 # What crm.search.text.fold does to the query's words (NFKD without combining marks), for the
 # common Latin letters: the migration cannot call Python, and unaccent() is not immutable.
-_LETTERS = "àáâãäåāăąçćčďèéêëēėęěìíîïīįñńňòóôõöōőŕřśšşťùúûüūůűųýÿźżž"
+_LETTERS = "àáâãäåāăąçćčďèéêëēėęěìíîïīįñńňòóôõöōőŕřśšşťùúûüūůűųýÿźżžёй"  # ё and й fold to е and и, as NFKD does
 ACCENTED = _LETTERS + _LETTERS.upper()
 PLAIN = "".join(unicodedata.normalize("NFKD", c)[0].lower() for c in ACCENTED)
 

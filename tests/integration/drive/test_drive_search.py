@@ -88,13 +88,15 @@ def test_found_by_the_text_of_common_formats(ann_api, bob_api, dropped_kicks):  
     root = root_of(ann_api)
     made = upload(ann_api, root, ("a.docx", docx("Wombat migration plan")), ("b.odt", odt("Quokka census")),
                   ("c.txt", b"Platypus sightings"), ("d.md", b"## Echidna notes"),
-                  ("e.pdf", pdf_with("Numbat report")))
+                  ("e.pdf", pdf_with("Numbat report")), ("Отчёт Müller.txt", "Йошкар-Ола".encode()))
     assert made.status_code == 201, made.json
     index_pending()  # the PDF's text is read by the background task
     for word, name in (("wombat", "a.docx"), ("quokk", "b.odt"), ("PLATYPUS", "c.txt"),
                        ("echidna", "d.md"), ("numbat", "e.pdf")):
         assert names(ann_api, word) == [name], word
         assert names(bob_api, word) == [], word
+    for word in ("отчет", "ОТЧЁТ", "muller", "Müll", "йошкар ола"):  # accents folded on both sides
+        assert names(ann_api, word) == ["Отчёт Müller.txt"], word
     hit = ann_api.get("/drive/search?q=wombat plan").json["items"][0]
     assert hit["snippet"] == "Wombat migration plan" and hit["score"] > 0
 
