@@ -17,6 +17,7 @@ and a page of results is exact however many matches the user may not read:
 """
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 
 from sqlalchemy import (
@@ -35,7 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased, undefer
 
-from crm.search.text import fts5_query, query_words, snippet, tsquery
+from crm.search.text import MAX_QUERY_WORDS, WORD_RE, fts5_query, snippet, tsquery
 from drive import rights
 from drive.models import DriveItem, DriveRight
 from errors import ValidationError
@@ -46,6 +47,19 @@ MAX_LIMIT = 50
 MAX_QUERY = 200
 NAME_WEIGHT, TEXT_WEIGHT = 10.0, 1.0  # bm25 column weights on SQLite (A/B weights on PostgreSQL)
 FTS = "search_fts_drive"
+
+
+def _fold_char(c: str) -> str:
+    if not unicodedata.name(c, "").startswith("LATIN"):
+        return c.lower()  # FTS5's unicode61 strips diacritics of Latin letters only (й stays й)
+    return "".join(x for x in unicodedata.normalize("NFKD", c) if not unicodedata.combining(x)).lower()
+
+
+def query_terms(q: str) -> list[str]:
+    """The words to match as prefixes, folded as the index folds them on both databases."""
+    found = WORD_RE.findall("".join(_fold_char(c) for c in q))
+    longer = [w for w in found if len(w) > 1]
+    return (longer or found)[:MAX_QUERY_WORDS]
 
 
 @dataclass
@@ -179,7 +193,7 @@ def search_files(q: object, *, actor: Actor, limit: object = 50, offset: object 
     if len(q) > MAX_QUERY:
         raise ValidationError.from_fields({"q": f"At most {MAX_QUERY} characters"})
     limit, offset = _bounded(limit, "limit", 1, MAX_LIMIT), _bounded(offset, "offset", 0, None)
-    result = DriveSearch(query=q, terms=query_words(q), offset=offset)
+    result = DriveSearch(query=q, terms=query_terms(q), offset=offset)
     if not result.terms:
         return result
     who = rights.who_is(actor)

@@ -34,9 +34,10 @@ TRIGGERS = {
     "search_fts_drive_ad": f"AFTER DELETE ON drive_item BEGIN {DELETE} END",
     "search_fts_drive_au": f"AFTER UPDATE OF name, text ON drive_item BEGIN {DELETE} {INSERT} END",
 }
-# What crm.search.text.fold does to the query's words (NFKD without combining marks), for the
-# common Latin letters: the migration cannot call Python, and unaccent() is not immutable.
-_LETTERS = "àáâãäåāăąçćčďèéêëēėęěìíîïīįñńňòóôõöōőŕřśšşťùúûüūůűųýÿźżžёй"  # ё and й fold to е and и, as NFKD does
+# What drive.services.search.query_terms and FTS5's remove_diacritics do to Latin letters (NFKD
+# without combining marks; other scripts keep theirs: й stays й): the migration cannot call
+# Python, and unaccent() is not immutable.
+_LETTERS = "àáâãäåāăąçćčďèéêëēėęěìíîïīįñńňòóôõöōőŕřśšşťùúûüūůűųýÿźżž"  # Latin only, as FTS5 folds
 ACCENTED = _LETTERS + _LETTERS.upper()
 PLAIN = "".join(unicodedata.normalize("NFKD", c)[0].lower() for c in ACCENTED)
 
