@@ -137,10 +137,11 @@ def readable(who: rights.Who, item: type[DriveItem] = DriveItem) -> ColumnElemen
     base = item.parent_id.is_not(None) & ~in_trash
     if who.admin:
         return base
-    owned = aliased(DriveItem)
-    floor = [item.owner_id == who.user_id,
-             exists().where(owned.owner_id == who.user_id, owned.is_folder.is_(True),
-                            item.path.startswith(owned.path))]
+    owned, floor = aliased(DriveItem), []
+    if who.user_id is not None:  # an ownerless item (owner_id NULL) is nobody's floor
+        floor = [item.owner_id == who.user_id,
+                 exists().where(owned.owner_id == who.user_id, owned.is_folder.is_(True),
+                                item.path.startswith(owned.path))]
     own_roots = _root_paths([f"user:{who.user_id}"] + [f"workgroup:{g}" for g in who.owned_workgroup_ids])
     floor += [item.path.startswith(p) for p in own_roots.values()]
     return base & or_(*floor, *_granted(_my_entries(who), item.path))
