@@ -65,9 +65,9 @@ def test_readable_matches_are_all_found_among_many_unreadable(ann, ann_api, bob,
     root = root_of(ann_api)
     shared = folder(ann_api, root, "Shared")
     grant(ann_api, shared, {"subject": "user", "id": bob.id, "level": "read"})
-    bulk_files(root, ann.id, 600, "budget")  # newer than Bob's, and better matches: names only
     upload(ann_api, shared, ("q1.txt", b"the budget for q1"), ("q2.md", b"# Budget q2"),
            ("notes.txt", b"budgets and more"))
+    bulk_files(root, ann.id, 600, "budget")  # newer than Bob's, with the word in their names too
     assert names(bob_api, "budget") == ["notes.txt", "q1.txt", "q2.md"]
     first = bob_api.get("/drive/search?q=budget").json
     assert first["next_offset"] is None and first["terms"] == ["budget"]
