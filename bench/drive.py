@@ -1,5 +1,7 @@
 """The drive: a 100 MB file up and down through the API against a plain file copy in the same
-run; listing a folder of 10,000 files; the rights check at the bottom of a 20-level tree.
+run; listing a folder of 10,000 files; the rights check at the bottom of a 20-level tree;
+search over 20,000 files (the full-text index with rights in SQL, against the LIKE scan of the
+first 500 matches checked in Python that it replaced).
 
     .venv/bin/python bench/drive.py --db sqlite
     .venv/bin/python bench/drive.py --db postgresql --size-mb 100 --files 10000 --depth 20
@@ -134,12 +136,63 @@ def bench_deep_rights(app: object, owner_id: int, reader_id: int, depth: int) ->
             lambda: rights.level_of(rights.who_is(reader_row), bottom), 200))
 
 
+def _like_scan(text: str, who: object, limit: int = 50) -> list:
+    """The search before 0025_drivesearch: LIKE over names and texts, 500 candidates, rights in Python."""
+    from sqlalchemy import func, or_, select
+
+    from drive import rights
+    from drive.models import DriveItem
+    from extensions import db
+
+    candidates = db.session.scalars(select(DriveItem).where(
+        DriveItem.parent_id.is_not(None), DriveItem.trashed_at.is_(None),
+        or_(func.lower(DriveItem.name).contains(text), func.lower(DriveItem.text).contains(text)))
+        .order_by(DriveItem.id.desc()).limit(500))
+    return [i for i in candidates if rights.level_of(who, i) >= rights.READ][:limit]
+
+
+def bench_search(app: object, owner_id: int, reader_id: int, count: int) -> None:
+    """`count` files the reader may not read and 5 in a folder shared with them, all matching."""
+    from sqlalchemy import insert
+
+    from drive import rights
+    from drive.models import DriveItem, DriveRight
+    from drive.services import items
+    from drive.services.search import search_files
+    from extensions import db
+    from org.models import User
+
+    with app.app_context():
+        owner, reader = db.session.get(User, owner_id), db.session.get(User, reader_id)
+        root = items.drive_root("user", owner_id, actor=owner)
+        corpus, shared = (items.create_folder(root.id, n, actor=owner) for n in ("corpus", "shared"))
+        db.session.add(DriveRight(item_id=shared.id, subject="user", subject_id=reader_id, level="read"))
+        rows = [{"drive_kind": "user", "drive_ref": owner_id, "parent_id": parent.id, "path": parent.path,
+                 "name": f"report {i}.txt", "owner_id": owner_id, "mime": "text/plain", "version_no": 1,
+                 "text": f"quarterly figures {i} for the board, region {i % 97}"}
+                for parent, n in ((shared, 5), (corpus, count)) for i in range(n)]
+        db.session.execute(insert(DriveItem), rows)
+        db.session.commit()
+        who = rights.who_is(reader)
+        print(f"  reader finds {len(search_files('quarterly', actor=reader).hits)} of 5 (index), "
+              f"{len(_like_scan('quarterly', who))} of 5 (LIKE scan)", flush=True)
+        _show(f"search {count} files, owner, common word (index)", _timed(
+            lambda: search_files("quarterly", actor=owner), 20))
+        _show(f"search {count} files, owner, rare word (index)", _timed(
+            lambda: search_files("figures 12345", actor=owner), 20))
+        _show(f"search {count} files, reader sees 5 (index)", _timed(
+            lambda: search_files("quarterly", actor=reader), 20))
+        _show(f"search {count} files, reader sees 5 (LIKE scan, before)", _timed(
+            lambda: _like_scan("quarterly", who), 5))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--size-mb", type=int, default=100)
     parser.add_argument("--files", type=int, default=10_000)
     parser.add_argument("--depth", type=int, default=20)
+    parser.add_argument("--search-files", type=int, default=20_000)
     args = parser.parse_args()
     url, drop = make_database(args.db)
     try:
@@ -161,6 +214,7 @@ def main() -> None:
         bench_transfer(client, headers, root, args.size_mb)
         bench_listing(app, client, headers, root, owner_id, args.files)
         bench_deep_rights(app, owner_id, reader_id, args.depth)
+        bench_search(app, owner_id, reader_id, args.search_files)
     finally:
         drop()
 

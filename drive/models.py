@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from extensions import db
@@ -47,11 +48,15 @@ class DriveItem(db.Model):
     trashed_at: Mapped[datetime | None]
     trashed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
 
-    __table_args__ = (
-        Index("ix_drive_item_drive", "drive_kind", "drive_ref"),
-        # Paged listings read a folder's folders, then its files, by name (drive.services.listing).
-        Index("ix_drive_item_listing", "parent_id", "is_folder", "name", "id"),
-    )
+    # Paged listings read a folder's folders, then its files, by name (drive.services.listing).
+    # Search's "no folder above is in the trash" probes only the trashed rows (0025_drivesearch).
+    # The search index itself lives outside the model: the FTS5 table search_fts_drive (SQLite)
+    # or the generated column search_tsv (PostgreSQL), both kept in step by the database.
+    __table_args__ = (Index("ix_drive_item_drive", "drive_kind", "drive_ref"),
+                      Index("ix_drive_item_listing", "parent_id", "is_folder", "name", "id"),
+                      Index("ix_drive_item_trashed", "trashed_at",
+                            sqlite_where=sql_text("trashed_at IS NOT NULL"),
+                            postgresql_where=sql_text("trashed_at IS NOT NULL")))
 
     @property
     def ancestor_ids(self) -> list[int]:

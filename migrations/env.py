@@ -80,10 +80,15 @@ def include_name(name, type_, parent_names):
 
 
 POSTGRES_ONLY_INDEXES = {"ix_search_document_tsv"}  # GIN, created by 0004_search on PostgreSQL
+# The drive's search column (generated) and its GIN index, PostgreSQL only (0025_drivesearch):
+# not in the model, so that inserts and updates never name it.
+DATABASE_ONLY = {("column", "search_tsv"), ("index", "ix_drive_item_search_tsv")}
 
 
 def include_object(obj, name, type_, reflected, compare_to):
     """Indexes that exist only on PostgreSQL are not differences on SQLite."""
+    if (type_, name) in DATABASE_ONLY:
+        return False
     if type_ == "index" and name in POSTGRES_ONLY_INDEXES:
         return get_engine().dialect.name == "postgresql"
     return True

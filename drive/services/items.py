@@ -1,7 +1,7 @@
-"""Drives, folders and the tree: roots, listing, create, rename, move, copy, search by name."""
+"""Drives, folders and the tree: roots, listing, create, rename, move, copy (search: services.search)."""
 from __future__ import annotations
 
-from sqlalchemy import Row, func, or_, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.exc import IntegrityError
 
 from drive import rights
@@ -14,7 +14,6 @@ from org.models import utcnow, valid_id
 from org.workgroups import Workgroup
 
 ROOT_NAMES = {"user": "My drive", "company": "Company drive"}
-SEARCH_CANDIDATES = 500
 
 
 def drive_root(kind: str, ref: int | None, *, actor: Actor) -> DriveItem:
@@ -210,28 +209,6 @@ def _copy_tree(item: DriveItem, target: DriveItem, name: str, *, actor: Actor, w
         if levels[child.id] >= rights.READ:  # what the actor cannot read is not copied
             _copy_tree(child, copy, child.name, actor=actor, who=who)
     return copy
-
-
-def search_items(text: object, *, actor: Actor, limit: int = 50) -> list[tuple[DriveItem, int]]:
-    """Items whose name or text (drive.text: txt, md, ODF, docx) contains `text`, that the actor
-    may read; names match first, from a capped set of candidates."""
-    if not isinstance(text, str) or not text.strip():
-        raise ValidationError.from_fields({"q": "Text to search for is required"})
-    pattern = text.strip().lower()
-    candidates = db.session.scalars(select(DriveItem).where(
-        DriveItem.parent_id.is_not(None), DriveItem.trashed_at.is_(None),
-        or_(func.lower(DriveItem.name).contains(pattern, autoescape=True),
-            func.lower(DriveItem.text).contains(pattern, autoescape=True)))
-        .order_by(func.lower(DriveItem.name).contains(pattern, autoescape=True).desc(), DriveItem.id.desc())
-        .limit(SEARCH_CANDIDATES))
-    who, found = rights.who_is(actor), []
-    for item in candidates:
-        level = rights.level_of(who, item)
-        if level >= rights.READ:
-            found.append((item, level))
-            if len(found) >= limit:
-                break
-    return found
 
 
 def _require_folder(item: DriveItem, field: str) -> None:

@@ -1,7 +1,7 @@
 """Camunda Forms (form-js): versioned forms, and the form a user task shows
 
 Revision ID: 0025_forms
-Revises: 0025_drivelinks
+Revises: 0025_drivesearch
 
 camunda_form holds each version of a form-js form (key = its JSON id) with the deployment it
 came from; human_task.camunda_form_id is the version a task shows and checks on completion.
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0025_forms"
-down_revision = "0025_drivelinks"
+down_revision = "0025_drivesearch"
 branch_labels = None
 depends_on = None
 

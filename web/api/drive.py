@@ -6,7 +6,7 @@ from flask import g, jsonify, request, send_file
 from drive import documents
 from drive.models import DriveItem
 from drive.serialize import item_to_dict, version_to_dict
-from drive.services import files, items, listing, trash
+from drive.services import files, items, listing, search, trash
 from errors import ValidationError
 from web.api import api, json_body
 
@@ -163,7 +163,13 @@ def purge_view(item_id: int):
 
 @api.get("/drive/search", endpoint="drive_search")
 def search_view():
-    return jsonify(_listing(items.search_items(request.args.get("q"), actor=g.actor)))
+    """Items the caller may read, best match first; each with its snippet and score, paged."""
+    args = request.args
+    found = search.search_files(args.get("q"), actor=g.actor, limit=args.get("limit", search.MAX_LIMIT),
+                                offset=args.get("offset", 0))
+    hits = [{**_item(h.item, h.level), "snippet": h.snippet, "score": round(h.score, 6)} for h in found.hits]
+    return jsonify({"items": hits, "terms": found.terms, "offset": found.offset,
+                    "next_offset": found.next_offset})
 
 
 @api.get("/drive/items/<int:item_id>/open", endpoint="drive_open")

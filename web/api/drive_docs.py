@@ -20,16 +20,26 @@ def _obj(props: dict, required: list[str] | None = None) -> dict:
             "required": list(props) if required is None else required}
 
 
-SCHEMAS = {
-    "DriveItem": _obj({
+ITEM = {
         "id": ID, "name": TEXT, "kind": {"enum": ["folder", "file"]}, "parent_id": NULL_ID,
         "drive": _obj({"kind": {"enum": ["user", "workgroup", "company"]}, "id": NULL_ID}),
         "mime": {"type": ["string", "null"], "description": "Detected from the content"},
         "size": NULL_INT, "version": NULL_INT, "owner_id": NULL_ID,
         "created_at": NULL_TIME, "updated_at": NULL_TIME, "updated_by_id": NULL_ID, "trashed_at": NULL_TIME,
         "level": {"enum": list(LEVELS), "description": "The caller's level on the item"},
-        "can": _obj({"edit": FLAG, "share": FLAG, "full": FLAG})}),
+        "can": _obj({"edit": FLAG, "share": FLAG, "full": FLAG})}
+
+SCHEMAS = {
+    "DriveItem": _obj(ITEM),
     "DriveItemList": items_of("DriveItem"),
+    "DriveSearchResults": _obj({
+        "items": {"type": "array", "items": _obj({
+            **ITEM, "snippet": {"type": "string", "description": "Where the text matched, as plain text"},
+            "score": {"type": "number", "description": "Higher is better"}})},
+        "terms": {"type": "array", "items": TEXT, "description": "The words matched as prefixes (folded)"},
+        "offset": {"type": "integer", "minimum": 0},
+        "next_offset": {"type": ["integer", "null"],
+                        "description": "The next page's offset; null on the last"}}),
     "DriveFolderListing": _obj({
         "folder": ref("DriveItem"), "items": {"type": "array", "items": ref("DriveItem")},
         "total": {"type": "integer", "minimum": 0, "description": "Children the caller may read"},
@@ -140,8 +150,15 @@ def _other_paths() -> dict:
         "/drive/trash/{item_id}": {"delete": op(
             "Delete for good (from the trash only)", tag=TAG, operation_id="drive_purge", params=[iid],
             response=ref("DrivePurged"), errors=CONFLICT)},
-        "/drive/search": {"get": op("Find items by name", tag=TAG, operation_id="drive_search",
-                                    params=[param("q", required=True)], response=ref("DriveItemList"))},
+        "/drive/search": {"get": op(
+            "Find items by name and text", tag=TAG, operation_id="drive_search",
+            description="Items the caller may read (rights applied in the query: the pages are exact) "
+                        "with every typed word as a prefix of a word of the name or of the text of "
+                        "txt, md, csv, odt/ods/odp, docx and pdf files, best match first.",
+            params=[param("q", required=True, schema={"type": "string", "minLength": 1, "maxLength": 200}),
+                    param("limit", schema={"type": "integer", "minimum": 1, "maximum": 50, "default": 50}),
+                    param("offset", schema={"type": "integer", "minimum": 0, "default": 0})],
+            response=ref("DriveSearchResults"))},
         "/drive/shared": {"get": op("Shared with me", tag=TAG, operation_id="drive_shared",
                                     response=ref("DriveItemList"))},
     }

@@ -6,7 +6,7 @@ from flask import redirect, render_template, request, send_file, url_for
 
 from drive import documents, rights
 from drive.dav import dav_url
-from drive.services import files, items, listing, sharing, trash
+from drive.services import files, items, listing, search, sharing, trash
 from errors import ServiceError, ValidationError
 from extensions import db
 from web.pages import pages
@@ -192,6 +192,6 @@ def drive_shared():
 @pages.get("/drive/search")
 def drive_search():
     q = request.args.get("q", "")
-    rows = items.search_items(q, actor=me()) if q.strip() else []
+    rows = search.search_items(q[:search.MAX_QUERY], actor=me()) if q.strip() else []
     return render_template("drive/list.html", title=f"Search: {q}" if q else "Search", rows=rows, q=q,
                            rights=rights)

@@ -6,11 +6,12 @@ from flask import render_template, request
 from crm.entities import REGISTRY
 from crm.search.query import search_records
 from crm.search.text import highlight
+from drive.services.search import search_files
 from web.pages import pages
 from web.pages.common import me
-from web.search_results import result_groups, result_items
+from web.search_results import file_items, merged, result_groups, result_items
 
-ICONS = {n: e.icon for n, e in REGISTRY.items()}
+ICONS = {**{n: e.icon for n, e in REGISTRY.items()}, "file": "bi-file-earmark"}
 PAGE_LIMIT, SUGGEST_LIMIT, MAX_QUERY = 50, 8, 200
 
 
@@ -19,7 +20,7 @@ def _results(limit: int) -> tuple[str, list[str], list[dict]]:
     if not q:
         return q, [], []
     result = search_records(q, actor=me(), limit=limit)
-    items = result_items(result)
+    items = merged(result_items(result), file_items(search_files(q, actor=me(), limit=limit)), limit)
     for item in items:
         item["icon"] = ICONS[item["entity"]]
         item["title_html"] = highlight(item["title"], result.terms)
