@@ -52,7 +52,7 @@ def run_users(base: str, people: list[dict], duration: float, think: float) -> t
 def _user(base: str, person: dict, stats: Stats, think: float, until: float, seed: int) -> None:
     try:
         User(base, person["email"], PASSWORD, stats, think, seed).run(until)
-    except Exception as exc:  # noqa: BLE001 -- a user that crashed is an error of the run
+    except Exception as exc:  # a user that crashed is an error of the run
         with stats.lock:
             stats.errors.append(f"user {person['email']} stopped: {exc!r}")
 
@@ -73,7 +73,8 @@ def report(label: str, base: Stats, load: Stats, seconds: float, users: int) -> 
     print(f"  {label}: {users} users, {seconds:.0f} s, {len(every)} requests, "
           f"{len(every) / seconds:.1f} requests/s, errors {len(load.errors)}, "
           f"4xx {sum(load.rejected.values())}")
-    print(f"    {'page':<16} {'n':>6} {'4xx':>4} {'p50 ms':>8} {'p95 ms':>8}   {'alone p50':>9} {'alone p95':>9}")
+    print(f"    {'page':<16} {'n':>6} {'4xx':>4} {'p50 ms':>8} {'p95 ms':>8}   "
+          f"{'alone p50':>9} {'alone p95':>9}")
     rows = {}
     for kind in sorted(load.ms, key=lambda k: -pct(load.ms[k], 0.95)):
         values, alone = load.ms[kind], base.ms.get(kind) or [float("nan")]

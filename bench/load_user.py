@@ -54,8 +54,8 @@ class User:
     def __init__(self, base: str, email: str, password: str, stats: Stats, think: float, seed: int) -> None:
         self.base, self.email, self.password, self.stats, self.think = base, email, password, stats, think
         self.rng = random.Random(seed)
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()),
-                                                  _NoRedirect())
+        cookies = urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        self.opener = urllib.request.build_opener(cookies, _NoRedirect())
         self.csrf = ""
         self.seen: dict[str, list[int]] = {"leads": [], "deals": [], "contacts": []}
         self.tasks: list[int] = []
@@ -63,7 +63,7 @@ class User:
 
     def request(self, kind: str, path: str, form: dict | None = None) -> tuple[int, str]:
         """One request, timed and counted under `kind`; (status, body)."""
-        data = urllib.parse.urlencode({**form, "csrf_token": self.csrf}).encode() if form is not None else None
+        data = None if form is None else urllib.parse.urlencode({**form, "csrf_token": self.csrf}).encode()
         started = time.perf_counter()
         try:
             with self.opener.open(urllib.request.Request(self.base + path, data=data), timeout=120) as answer:
