@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import threading
@@ -29,32 +30,46 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._support import make_database, pct
 from bench.e2e import Rig
-from bench.e2e_support import wait_for
+from bench.e2e_support import start, stop, wait_for
 from bench.load_user import Stats, User
 from bench.load_world import PASSWORD, build
 
 
-def run_users(base: str, people: list[dict], duration: float, think: float) -> tuple[Stats, float]:
-    """Every person in a thread of their own for `duration` seconds; (stats, wall seconds)."""
-    stats = Stats()
-    until = time.monotonic() + duration
-    threads = [threading.Thread(target=_user, args=(base, p, stats, think, until, n), daemon=True)
+def run_users(base: str, people: list[dict], duration: float, think: float) -> tuple[Stats, Stats, float]:
+    """Everyone logs in (a ramp), then all run rounds for `duration` seconds, each in a thread of
+    their own; (the logins' stats, the rounds' stats, wall seconds of the rounds)."""
+    logins, stats, clock = Stats(), Stats(), []
+    gate = threading.Barrier(len(people) + 1, action=lambda: clock.append(time.monotonic()))
+    start = (gate, clock, duration)
+    threads = [threading.Thread(target=_user, args=(base, p, (logins, stats), think, start, n), daemon=True)
                for n, p in enumerate(people)]
-    started = time.monotonic()
     for thread in threads:
         thread.start()
-        time.sleep(min(0.05, think / 10))  # a ramp of a few seconds, not 50 logins in one instant
+        time.sleep(min(0.05, think / 10))  # a ramp, not 50 logins in one instant
+    gate.wait()
     for thread in threads:
         thread.join()
-    return stats, time.monotonic() - started
+    return logins, stats, time.monotonic() - clock[0]
 
 
-def _user(base: str, person: dict, stats: Stats, think: float, until: float, seed: int) -> None:
+def _user(base: str, person: dict, stats: tuple[Stats, Stats], think: float, start: tuple, seed: int) -> None:
+    """Log in, wait for everyone else, run rounds until the duration is over."""
+    gate, clock, duration = start
+    user = User(base, person["email"], PASSWORD, stats[0], think, seed)
     try:
-        User(base, person["email"], PASSWORD, stats, think, seed).run(until)
+        user.login()
+    except Exception as exc:  # a user that could not log in is an error of the run
+        stats[0].errors.append(f"user {person['email']} could not log in: {exc!r}")
+        gate.wait()
+        return
+    gate.wait()
+    user.stats = stats[1]
+    try:
+        while time.monotonic() < clock[0] + duration:
+            user.round()
     except Exception as exc:  # a user that crashed is an error of the run
-        with stats.lock:
-            stats.errors.append(f"user {person['email']} stopped: {exc!r}")
+        with stats[1].lock:
+            stats[1].errors.append(f"user {person['email']} stopped: {exc!r}")
 
 
 def baseline(base: str, person: dict, rounds: int) -> Stats:
@@ -93,13 +108,18 @@ def report(label: str, base: Stats, load: Stats, seconds: float, users: int) -> 
             "requests": len(every), "seconds": seconds}
 
 
-def serve(rig: Rig, server: str) -> None:
-    """The web server (and for the scaled set-up a Celery worker), then the seeded work drained."""
+def serve(rig: Rig, server: str) -> subprocess.Popen | None:
+    """The web server (scaled: and a Celery worker and beat, whose sweep relays the seeded events);
+    returns once the seeded leads wait at their first task."""
+    beat = None
     if server == "scaled":
         rig.start_worker(2)
+        beat = start([sys.executable, "-m", "celery", "-A", "app", "beat", "-l", "warning",
+                      "-s", str(rig.work / "beat-schedule")], rig.env, rig.work / "beat.log")
     rig.start_web()
     leads = rig.probe._one("SELECT count(*) FROM lead")[0]
-    wait_for(lambda: rig.probe.count("waiting") >= leads, 600, "the seeded leads' tasks", 0.2)
+    wait_for(lambda: rig.probe.count("waiting") >= leads, 150, "the seeded leads' tasks", 0.2)
+    return beat
 
 
 def run(args: argparse.Namespace) -> dict:
@@ -109,14 +129,24 @@ def run(args: argparse.Namespace) -> dict:
     rig = Rig("postgresql" if server == "scaled" else "sqlite", url, work)
     rig.env.pop("FLOWDESK_EXTRA_MODULES")  # no statement counting on the measured path
     os.environ.update(FLOWDESK_INSTANCE=rig.env["FLOWDESK_INSTANCE"], SECRET_KEY=rig.env["SECRET_KEY"])
+    beat = None
     try:
         people = build(url, args.users, args.records)
-        serve(rig, server)
+        beat = serve(rig, server)
         base = baseline(rig.http.base, people[-1], args.baseline_rounds)
-        stats, seconds = run_users(rig.http.base, people, args.duration, args.think)
+        logins, stats, seconds = run_users(rig.http.base, people, args.duration, args.think)
         label = "python app.py (SQLite)" if server == "embedded" else "gunicorn + Celery + Redis"
-        return report(f"{label} on {args.db}", base, stats, seconds, len(people))
+        login_ms = logins.ms["login"] or [0.0]
+        print(f"  {len(people)} logins (a ramp of {len(people) * min(0.05, args.think / 10):.1f} s): p50 "
+              f"{pct(login_ms, 0.5):.0f} ms, p95 {pct(login_ms, 0.95):.0f} ms (password hashing), "
+              f"errors {len(logins.errors)}")
+        result = report(f"{label} on {args.db}", base, stats, seconds, len(people))
+        result["errors"] += logins.errors
+        result["logins"] = len(logins.ms["login"])
+        return result
     finally:
+        if beat is not None:
+            stop(beat)
         rig.stop_all()
         rig.probe.close()
         drop()

@@ -82,12 +82,6 @@ class User:
         if status != 302:
             raise RuntimeError(f"{self.email} could not log in ({status})")
 
-    def run(self, until: float) -> None:
-        """Rounds of every page kind until the monotonic time `until` (a round started is finished)."""
-        self.login()
-        while time.monotonic() < until:
-            self.round()
-
     def round(self) -> None:
         order = list(ACTIONS)
         self.rng.shuffle(order)
