@@ -5,10 +5,10 @@
     .venv/bin/python -m bench.load --db sqlite --smoke              # a few users, a few seconds
 
 SQLite: one `python app.py` (embedded worker). PostgreSQL: gunicorn (2 processes x 4 threads),
-a Celery worker (2 processes) and Redis. The world (bench/load_world.py): a company with four
+a Celery worker (2 processes) and Redis. The world (bench/_load_world.py): a company with four
 sales teams, a chief executive, an administrator, a head per team and managers, each with their
 own leads, contacts and deals (and "Qualify lead" tasks in their inbox). Every user logs in and
-runs rounds of the pages (bench/load_user.py: dashboard, inbox, a task opened and completed, the
+runs rounds of the pages (bench/_load_user.py: dashboard, inbox, a task opened and completed, the
 lead, deal and contact lists, a record page, search, the deal board, a lead created) with think
 times. Printed per page kind and overall: p50 and p95, requests/s, errors (5xx, refused, or
 "database is locked"); the baseline is the same rounds by one user alone, in the same run.
@@ -28,11 +28,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench._load_user import Stats, User
+from bench._load_world import PASSWORD, build
 from bench._support import make_database, pct
 from bench.e2e import Rig
 from bench.e2e_support import start, stop, wait_for
-from bench.load_user import Stats, User
-from bench.load_world import PASSWORD, build
 
 
 def run_users(base: str, people: list[dict], duration: float, think: float) -> tuple[Stats, Stats, float]:
