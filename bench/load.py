@@ -111,12 +111,15 @@ def report(label: str, base: Stats, load: Stats, seconds: float, users: int) -> 
 def serve(rig: Rig, server: str) -> subprocess.Popen | None:
     """The web server (scaled: and a Celery worker and beat, whose sweep relays the seeded events);
     returns once the seeded leads wait at their first task."""
-    beat = None
-    if server == "scaled":
-        rig.start_worker(2)
+    beat = worker = None
+    if server == "scaled":  # the worker starts while the web server does
+        worker = threading.Thread(target=rig.start_worker, args=(2,))
+        worker.start()
         beat = start([sys.executable, "-m", "celery", "-A", "app", "beat", "-l", "warning",
                       "-s", str(rig.work / "beat-schedule")], rig.env, rig.work / "beat.log")
     rig.start_web()
+    if worker is not None:
+        worker.join()
     leads = rig.probe._one("SELECT count(*) FROM lead")[0]
     wait_for(lambda: rig.probe.count("waiting") >= leads, 150, "the seeded leads' tasks", 0.2)
     return beat
@@ -131,8 +134,12 @@ def run(args: argparse.Namespace) -> dict:
     os.environ.update(FLOWDESK_INSTANCE=rig.env["FLOWDESK_INSTANCE"], SECRET_KEY=rig.env["SECRET_KEY"])
     beat = None
     try:
+        started = time.monotonic()
         people = build(url, args.users, args.records)
+        seeded = time.monotonic()
         beat = serve(rig, server)
+        print(f"  seeded in {seeded - started:.0f} s; server up, seeded work drained in "
+              f"{time.monotonic() - seeded:.0f} s", flush=True)
         base = baseline(rig.http.base, people[-1], args.baseline_rounds)
         logins, stats, seconds = run_users(rig.http.base, people, args.duration, args.think)
         label = "python app.py (SQLite)" if server == "embedded" else "gunicorn + Celery + Redis"
@@ -162,11 +169,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--think", type=float, default=2.0, help="mean think time, seconds")
     parser.add_argument("--records", type=int, default=6, help="leads per user at the start")
     parser.add_argument("--baseline-rounds", type=int, default=10)
-    parser.add_argument("--smoke", action="store_true", help="3 users, 3 s, short think times")
+    parser.add_argument("--smoke", action="store_true", help="3 users, 2 s, short think times")
     parser.add_argument("--json", help="write the figures to this file")
     args, _ = parser.parse_known_args(argv)
     if args.smoke:
-        args.users, args.duration, args.think, args.records, args.baseline_rounds = 3, 3, 0.05, 2, 1
+        args.users, args.duration, args.think, args.records, args.baseline_rounds = 3, 2, 0.05, 1, 1
     result = run(args)
     if args.json:
         Path(args.json).write_text(json.dumps(result))
