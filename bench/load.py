@@ -19,7 +19,6 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
@@ -108,21 +107,20 @@ def report(label: str, base: Stats, load: Stats, seconds: float, users: int) -> 
             "requests": len(every), "seconds": seconds}
 
 
-def serve(rig: Rig, server: str) -> subprocess.Popen | None:
-    """The web server (scaled: and a Celery worker and beat, whose sweep relays the seeded events);
-    returns once the seeded leads wait at their first task."""
-    beat = worker = None
+def serve(rig: Rig, server: str) -> None:
+    """The web server (scaled: and a Celery worker and beat, whose sweep relays the seeded events,
+    in `rig.beat`); returns once the seeded leads wait at their first task."""
+    worker = None
     if server == "scaled":  # the worker starts while the web server does
         worker = threading.Thread(target=rig.start_worker, args=(2,))
         worker.start()
-        beat = start([sys.executable, "-m", "celery", "-A", "app", "beat", "-l", "warning",
+        rig.beat = start([sys.executable, "-m", "celery", "-A", "app", "beat", "-l", "warning",
                       "-s", str(rig.work / "beat-schedule")], rig.env, rig.work / "beat.log")
     rig.start_web()
     if worker is not None:
         worker.join()
     leads = rig.probe._one("SELECT count(*) FROM lead")[0]
     wait_for(lambda: rig.probe.count("waiting") >= leads, 150, "the seeded leads' tasks", 0.2)
-    return beat
 
 
 def run(args: argparse.Namespace) -> dict:
@@ -132,12 +130,12 @@ def run(args: argparse.Namespace) -> dict:
     rig = Rig("postgresql" if server == "scaled" else "sqlite", url, work)
     rig.env.pop("FLOWDESK_EXTRA_MODULES")  # no statement counting on the measured path
     os.environ.update(FLOWDESK_INSTANCE=rig.env["FLOWDESK_INSTANCE"], SECRET_KEY=rig.env["SECRET_KEY"])
-    beat = None
+    rig.beat = None
     try:
         started = time.monotonic()
         people = build(url, args.users, args.records)
         seeded = time.monotonic()
-        beat = serve(rig, server)
+        serve(rig, server)
         print(f"  seeded in {seeded - started:.0f} s; server up, seeded work drained in "
               f"{time.monotonic() - seeded:.0f} s", flush=True)
         base = baseline(rig.http.base, people[-1], args.baseline_rounds)
@@ -152,8 +150,8 @@ def run(args: argparse.Namespace) -> dict:
         result["logins"] = len(logins.ms["login"])
         return result
     finally:
-        if beat is not None:
-            stop(beat)
+        if rig.beat is not None:
+            stop(rig.beat)
         rig.stop_all()
         rig.probe.close()
         drop()
