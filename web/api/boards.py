@@ -18,9 +18,9 @@ def board_answer(entity: str, limit: int, cursor: str | None) -> dict:
     if column is not None:
         page = boards.column_page(entity, column, actor=g.actor, filters=filters, cursor=cursor, limit=limit)
         return {"items": records_to_dicts(entity, page.items), "next": page.next}
-    found = boards.board(entity, actor=g.actor, filters=filters)
+    found = boards.board_with_cards(entity, actor=g.actor, filters=filters, limit=limit)
     for col in found.columns:
-        page = boards.column_page(entity, col["code"], actor=g.actor, filters=filters, limit=limit)
+        page = col.pop("page")
         col.update(items=records_to_dicts(entity, page.items), next=page.next)
     return {"entity": entity, "pipeline_id": found.pipeline_id, "currency": found.currency,
             "columns": found.columns}

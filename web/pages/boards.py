@@ -46,8 +46,8 @@ def _filter_args() -> dict:
     return {k: request.args[k] for k in svc.FILTERS if request.args.get(k)}
 
 
-def _cards(entity: str, records: list) -> list[dict]:
-    users = users_by_id([r.responsible_id for r in records])
+def _cards(records: list, users: dict | None = None) -> list[dict]:
+    users = users if users is not None else users_by_id([r.responsible_id for r in records])
     return [{"record": r, "responsible": users.get(r.responsible_id),
              "amount": fmt_money(r.amount, r.currency) if r.amount is not None else ""} for r in records]
 
@@ -56,10 +56,11 @@ def _cards(entity: str, records: list) -> list[dict]:
 def record_board(plural: str):
     entity = _entity(plural)
     filters, errors = _filters(entity)
-    board = svc.board(entity, actor=me(), filters=filters)
+    board = svc.board_with_cards(entity, actor=me(), filters=filters, limit=CARDS)
+    users = users_by_id([r.responsible_id for col in board.columns for r in col["page"].items])
     for col in board.columns:
-        page = svc.column_page(entity, col["code"], actor=me(), filters=filters, limit=CARDS)
-        col.update(cards=_cards(entity, page.items), next=page.next)
+        page = col.pop("page")
+        col.update(cards=_cards(page.items, users), next=page.next)
     return render_template(
         "records/board.html", spec=svc.board_spec(entity), icon=ICONS[entity], board=board,
         args=request.args, filter_args=_filter_args(), errors=errors, users=list_users(),
@@ -75,7 +76,7 @@ def record_board_column(plural: str):
     page = svc.column_page(entity, request.args.get("column", ""), actor=me(), filters=filters,
                            cursor=request.args.get("cursor") or None, limit=CARDS)
     return render_template("records/_board_cards.html", spec=svc.board_spec(entity),
-                           cards=_cards(entity, page.items), column=request.args.get("column", ""),
+                           cards=_cards(page.items), column=request.args.get("column", ""),
                            next=page.next, filter_args=_filter_args())
 
 
@@ -113,5 +114,5 @@ def record_board_add(plural: str):
         message = "; ".join(exc.fields.values()) or exc.message
         alert = f'<div class="alert alert-danger py-1 px-2 small mb-2" role="alert">{escape(message)}</div>'
         return alert, exc.status
-    return render_template("records/_board_cards.html", spec=spec, cards=_cards(entity, [record]),
+    return render_template("records/_board_cards.html", spec=spec, cards=_cards([record]),
                            column=data[spec.status_field], next=None, filter_args={})
