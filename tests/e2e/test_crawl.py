@@ -26,6 +26,9 @@ ID_SEGMENT = re.compile(r"^(\d+|[0-9a-f]{8}-[0-9a-f-]{27}|[A-Za-z0-9_\-]{24,})$"
 LINKS_JS = """() => [...document.querySelectorAll('a[href]')]
     .filter(a => !a.hasAttribute('download'))
     .map(a => a.href)"""
+# htmx fragments the page loads or offers (timeline, board columns, lookups), fetched once each.
+FRAGMENTS_JS = """() => [...document.querySelectorAll('[hx-get]')]
+    .map(e => new URL(e.getAttribute('hx-get'), location.href).href)"""
 
 
 @dataclass
@@ -35,6 +38,7 @@ class Tour:
     times: dict = field(default_factory=dict)
     problems: list = field(default_factory=list)
     current: str = ""
+    fragments: set = field(default_factory=set)
 
     def watch(self, page: Page) -> None:
         page.on("console", lambda m: m.type == "error" and self.problems.append(
@@ -62,10 +66,10 @@ def pattern(path: str, query: str) -> str:
     return "/".join(parts) + ("?" + "&".join(keys) if keys else "")
 
 
-def links(page: Page, base: str) -> list[str]:
+def links(page: Page, base: str, script: str = LINKS_JS) -> list[str]:
     """Same-origin links of the page worth following, as path?query."""
     found = []
-    for href in page.evaluate(LINKS_JS):
+    for href in page.evaluate(script):
         if not href.startswith(base + "/"):
             continue
         parts = urlsplit(href)
@@ -73,6 +77,23 @@ def links(page: Page, base: str) -> list[str]:
         if not SKIP.search(target):
             found.append(target)
     return found
+
+
+def check(tour: Tour, target: str, status: int, shown_on: str, employee: bool) -> None:
+    """A page or fragment the app linked to answers neither 5xx, 404 nor (linked) 403."""
+    if status >= 500 or status == 404 or (status == 403 and shown_on):
+        who = "the employee" if employee else "the administrator"
+        tour.problems.append(f"{target} (linked from {shown_on or 'nowhere'}): {status} for {who}")
+
+
+def check_fragments(page: Page, tour: Tour, shown_on: str, employee: bool) -> None:
+    """Each htmx fragment pattern once, as htmx asks for it."""
+    for target in links(page, tour.base, FRAGMENTS_JS):
+        key = pattern(*target.partition("?")[::2])
+        if key not in tour.fragments:
+            tour.fragments.add(key)
+            answer = page.request.get(tour.base + target, headers={"HX-Request": "true"})
+            check(tour, target, answer.status, shown_on, employee)
 
 
 def visit(page: Page, tour: Tour, target: str, shown_on: str, employee: bool) -> list[str]:
@@ -86,12 +107,10 @@ def visit(page: Page, tour: Tour, target: str, shown_on: str, employee: bool) ->
             raise
         response = page.request.get(tour.base + target)
     tour.times[target] = time.perf_counter() - started
-    status = response.status if response else 0
-    if status >= 500 or status == 404 or (status == 403 and shown_on):
-        who = "the employee" if employee else "the administrator"
-        tour.problems.append(f"{target} (linked from {shown_on or 'nowhere'}): {status} for {who}")
+    check(tour, target, response.status if response else 0, shown_on, employee)
     if not page.url.startswith(tour.base):
         return []
+    check_fragments(page, tour, target, employee)
     return links(page, tour.base)
 
 
@@ -111,7 +130,8 @@ def crawl(page: Page, base: str, *, employee: bool) -> Tour:
             variants[pattern(path, "")] += bool(query)
             queue.append((link, target))
     slowest = sorted(tour.times.items(), key=lambda item: -item[1])[:10]
-    print(f"\n{'employee' if employee else 'administrator'}: {len(tour.times)} pages visited; slowest:")
+    print(f"\n{'employee' if employee else 'administrator'}: {len(tour.times)} pages visited"
+          f" ({len(tour.fragments)} htmx fragments); slowest:")
     for target, seconds in slowest:
         print(f"  {seconds * 1000:7.0f} ms  {target}")
     return tour
