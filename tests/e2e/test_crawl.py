@@ -4,6 +4,7 @@ page; no page the app linked to may fail (5xx, 404, or 403 behind a link it show
 JavaScript error, or miss one of its own /static assets."""
 from __future__ import annotations
 
+import io
 import re
 import time
 from collections import Counter, deque
@@ -146,7 +147,7 @@ def log_in(page: Page, base: str, email: str) -> None:
 
 
 @pytest.fixture
-def demo(app, admin):
+def demo(app, admin, api_for):
     """The demo company and CRM records, as a fresh install with FLOWDESK_DEMO_DATA loads them;
     Mia Costa (account executive, default role) gets a password, a record of each type and a
     process on her lead, so her pages show records too."""
@@ -160,7 +161,22 @@ def demo(app, admin):
     mia.password_hash = hash_password(PASSWORD)
     _records_of(mia, admin)
     db.session.commit()
+    _things_of(api_for(mia), api_for(admin))
     return admin
+
+
+def _things_of(api, admin_api) -> None:
+    """A workgroup, saved report, drive folder and file of the employee, and a mail template
+    (administrators' to make), through the API."""
+    root = api.get("/drive/items").json["folder"]["id"]
+    folder = api.post("/drive/items", {"parent": root, "name": "Offers"})
+    made = [api.post("/workgroups", {"name": "Trade fair team"}),
+            admin_api.post("/mail/templates", {"name": "Hello", "subject": "Hi", "body": "Hi"}),
+            api.post("/reports", {"name": "By stage", "entity": "deal", "spec": {"group_by": ["stage"]}}),
+            folder, api.post("/drive/items", data={"parent": str(folder.json["id"]), "file": [
+                (io.BytesIO(b"Prices"), "prices.txt")]}, content_type="multipart/form-data")]
+    for answer in made:
+        assert answer.status_code == 201, answer.json
 
 
 def _records_of(user, admin) -> None:
