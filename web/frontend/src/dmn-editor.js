@@ -130,7 +130,9 @@ function wire(modeler) {
 }
 
 async function start() {
-  const modeler = new DmnModeler({ container: "#fd-dmn-canvas", common: { keyboard: { bindTo: window } } });
+  // Keyboard shortcuts bind to the canvas implicitly (diagram-js 15); `keyboard.bindTo` is refused
+  // with a console error.
+  const modeler = new DmnModeler({ container: "#fd-dmn-canvas" });
   window.fdDmnModeler = modeler; // for browser tests and the curious
   wire(modeler);
   await open(modeler, await loadXml());
