@@ -4,13 +4,13 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from datetime import timedelta
 
 from flask import Flask
 
 import config as config_module
 import logs
 import netguard
+from beat_schedule import beat_schedule
 from extensions import celery_init_app, csrf, db, login_manager, migrate
 
 
@@ -61,42 +61,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     csrf.init_app(app)
     celery = celery_init_app(app)
-    celery.conf.beat_schedule = {
-        "outbox-sweep": {"task": "crm.relay_outbox",
-                         "schedule": timedelta(seconds=app.config["OUTBOX_SWEEP_SECONDS"])},
-    }
-    celery.conf.beat_schedule["engine-timers"] = {
-        "task": "engine.fire_due_timers",
-        "schedule": timedelta(seconds=app.config.get("ENGINE_TIMER_SECONDS", 2))}
-    celery.conf.beat_schedule["mail-poll"] = {  # CRM mailbox when due, stalled send jobs
-        "task": "mail.poll_due", "schedule": timedelta(seconds=app.config.get("MAIL_POLL_SECONDS", 60))}
-    celery.conf.beat_schedule["mail-unread"] = {  # unread counts of personal mailboxes
-        "task": "mail.refresh_unread",
-        "schedule": timedelta(seconds=app.config.get("MAIL_UNREAD_SECONDS", 300))}
-    celery.conf.beat_schedule["caldav-sync"] = {  # every external calendar, both ways
-        "task": "calendars.sync_all",
-        "schedule": timedelta(minutes=app.config.get("CALDAV_SYNC_MINUTES", 5))}
-    celery.conf.beat_schedule["calendar-reminders"] = {  # event reminders due, each sent once
-        "task": "calendars.send_reminders",
-        "schedule": timedelta(seconds=app.config.get("CALENDAR_REMINDER_SECONDS", 60))}
-    celery.conf.beat_schedule["weekly-reports"] = {  # saved reports mailed once per ISO week
-        "task": "mail.weekly_reports_due", "schedule": timedelta(hours=1)}
-    celery.conf.beat_schedule["webhooks-sweep"] = {  # deliveries whose next attempt is due
-        "task": "webhooks.sweep", "schedule": timedelta(seconds=app.config.get("WEBHOOK_SWEEP_SECONDS", 30))}
-    celery.conf.beat_schedule["history-cleanup"] = {  # camunda:historyTimeToLive
-        "task": "engine.clean_history", "schedule": timedelta(hours=1)}
-    celery.conf.beat_schedule["crm-imports"] = {  # imports whose worker stopped (or kick was lost)
-        "task": "crm.resume_imports", "schedule": timedelta(minutes=1)}
-    celery.conf.beat_schedule["drive-gc"] = {  # file bodies no version names any more
-        "task": "drive.collect_garbage", "schedule": timedelta(hours=1)}
-    celery.conf.beat_schedule["drive-index"] = {  # PDFs whose text-reading kick was lost
-        "task": "drive.index_sweep", "schedule": timedelta(minutes=15)}
-    if app.config.get("BACKUP_DIR"):  # scheduled backups with retention (docs/backup.md)
-        celery.conf.beat_schedule["backup"] = {
-            "task": "ops.scheduled_backup", "schedule": timedelta(hours=app.config["BACKUP_HOURS"])}
-    if celery.conf.broker_url.startswith("sqla+"):  # embedded broker keeps consumed rows
-        celery.conf.beat_schedule["broker-purge"] = {"task": "flowdesk.purge_broker",
-                                                     "schedule": timedelta(minutes=1)}
+    celery.conf.beat_schedule = beat_schedule(app, celery.conf.broker_url)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
             _sqlite_pragmas()
