@@ -79,6 +79,8 @@ def _init_extensions(app: Flask) -> None:
     celery.conf.beat_schedule["calendar-reminders"] = {  # event reminders due, each sent once
         "task": "calendars.send_reminders",
         "schedule": timedelta(seconds=app.config.get("CALENDAR_REMINDER_SECONDS", 60))}
+    celery.conf.beat_schedule["calendar-reminders-cleanup"] = {  # sent-records no run needs any more
+        "task": "calendars.purge_sent_reminders", "schedule": timedelta(days=1)}
     celery.conf.beat_schedule["weekly-reports"] = {  # saved reports mailed once per ISO week
         "task": "mail.weekly_reports_due", "schedule": timedelta(hours=1)}
     celery.conf.beat_schedule["webhooks-sweep"] = {  # deliveries whose next attempt is due
