@@ -23,9 +23,13 @@ def test_the_company_zone_is_set_and_is_the_fallback_everywhere(app, admin, make
     assert bad.status_code == 422 and "is-invalid" in html and "IANA time zone" in html
     refused = api.put("/api/v1/settings/company", json={"time_zone": "Europe/Nowhere"})
     assert refused.status_code == 422 and "time_zone" in refused.get_json()["fields"]
-    assert boss.post("/settings/company", data={"currency": "EUR", "time_zone": "Asia/Tokyo"}).status_code == 302
+    saved = boss.post("/settings/company", data={"currency": "EUR", "time_zone": "Asia/Tokyo"})
+    assert saved.status_code == 302
     assert 'value="Asia/Tokyo"' in boss.get("/settings/company").get_data(as_text=True)
     assert api.get("/api/v1/settings/company").get_json() == {"currency": "EUR", "time_zone": "Asia/Tokyo"}
+    system = session_client(app, admin)
+    system.post("/admin-mode", data={"on": "1"})
+    assert '<td id="company-zone">Asia/Tokyo' in system.get("/settings/system").get_data(as_text=True)
 
     # Someone without a profile zone: a deadline typed in Tokyo time (UTC+9) is stored in UTC and
     # shown back in Tokyo time; the calendar shows Tokyo too.
