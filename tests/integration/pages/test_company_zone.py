@@ -11,7 +11,7 @@ from tests.support.access_world import assign
 from tests.support.browser import session_client
 
 
-def test_the_company_zone_is_set_and_is_the_fallback_everywhere(app, admin, make_user, api) -> None:
+def test_the_company_zone_is_set_in_the_settings_and_the_api(app, admin, make_user, api) -> None:
     office = make_user("office@example.com")  # the CRM's administrator role may change settings
     assign(api, "administrator", user_id=office.id)
     boss = session_client(app, office)
@@ -31,6 +31,10 @@ def test_the_company_zone_is_set_and_is_the_fallback_everywhere(app, admin, make
     system.post("/admin-mode", data={"on": "1"})
     assert '<td id="company-zone">Asia/Tokyo' in system.get("/settings/system").get_data(as_text=True)
 
+
+
+def test_people_without_a_profile_zone_see_the_companys(app, admin, make_user, api) -> None:
+    assert api.put("/api/v1/settings/company", json={"time_zone": "Asia/Tokyo"}).status_code == 200
     # Someone without a profile zone: a deadline typed in Tokyo time (UTC+9) is stored in UTC and
     # shown back in Tokyo time; the calendar shows Tokyo too.
     plain = make_user("plain@example.com")
