@@ -27,6 +27,8 @@ def beat_schedule(app: Flask, broker_url: str) -> dict[str, dict]:
         # event reminders due, each sent once
         "calendar-reminders": _every("calendars.send_reminders",
                                      seconds=cfg.get("CALENDAR_REMINDER_SECONDS", 60)),
+        # sent-reminder records no run can need any more (occurrences begun 2 days ago)
+        "calendar-reminders-cleanup": _every("calendars.purge_sent_reminders", days=1),
         "weekly-reports": _every("mail.weekly_reports_due", hours=1),  # once per ISO week each
         "webhooks-sweep": _every("webhooks.sweep", seconds=cfg.get("WEBHOOK_SWEEP_SECONDS", 30)),
         "history-cleanup": _every("engine.clean_history", hours=1),  # camunda:historyTimeToLive

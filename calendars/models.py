@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from extensions import db
 from org.models import utcnow
@@ -49,6 +49,8 @@ class CalendarEvent(db.Model):
     # The end of the last occurrence (naive UTC); None: recurs for ever. Range queries use it.
     until_at: Mapped[datetime | None]
     reminders: Mapped[list] = mapped_column(JSON, default=list)
+    # Whether `reminders` is non-empty (set with it): the reminder scan reads only these events.
+    has_reminders: Mapped[bool] = mapped_column(default=False)
     # The EXDATEs as naive-UTC ISO strings: a simple series expands without parsing `ical`.
     exdates: Mapped[list] = mapped_column(JSON, default=list)
     crm_entity: Mapped[str | None] = mapped_column(String(16))
@@ -80,7 +82,14 @@ class CalendarEvent(db.Model):
         UniqueConstraint("calendar_id", "dav_href", name="uq_calendar_event_dav_href"),
         Index("ix_calendar_event_range", "calendar_id", "start_at"),
         Index("ix_calendar_event_crm", "crm_entity", "crm_record_id"),
+        Index("ix_calendar_event_reminders", "has_reminders", "start_at"),
     )
+
+    @validates("reminders")
+    def _keep_has_reminders(self, _key: str, value: list | None) -> list | None:
+        """Every write of `reminders` sets the indexed flag the reminder scan filters on."""
+        self.has_reminders = bool(value)
+        return value
 
 
 class EventAttendee(db.Model):
@@ -148,4 +157,6 @@ class ReminderSent(db.Model):
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (UniqueConstraint("event_id", "occurrence_start", "minutes",
-                                       name="uq_calendar_reminder_sent"),)
+                                       name="uq_calendar_reminder_sent"),
+                      # the daily clean-up deletes by start (calendars.reminders.purge_sent)
+                      Index("ix_calendar_reminder_sent_start", "occurrence_start"))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -27,6 +27,9 @@ from org.models import User, utcnow
 log = logging.getLogger("flowdesk.calendars.reminders")
 # A reminder that fell due longer ago than this (the workers were down) is not sent late.
 LOOKBACK = timedelta(hours=12)
+# Sent-records of occurrences that started longer ago than this are deleted: a reminder is due
+# before its occurrence starts, so after LOOKBACK no run looks at them again (KEEP > LOOKBACK).
+KEEP = timedelta(days=2)
 KIND = "notification"
 
 
@@ -34,7 +37,7 @@ def due_reminders(now: datetime) -> list[tuple[CalendarEvent, datetime, str, int
     """(event, occurrence start, title, minutes) of every reminder due in (now - LOOKBACK,
     now] whose occurrence has not ended."""
     query = (select(CalendarEvent).where(
-        CalendarEvent.deleted_at.is_(None),
+        CalendarEvent.has_reminders.is_(True), CalendarEvent.deleted_at.is_(None),
         CalendarEvent.start_at <= now + timedelta(minutes=MAX_REMINDER_MINUTES),
         or_(CalendarEvent.until_at.is_(None), CalendarEvent.until_at > now))
         .options(selectinload(CalendarEvent.attendees), joinedload(CalendarEvent.calendar))
@@ -85,6 +88,13 @@ def reminder_text(event: CalendarEvent, start: datetime, title: str, zone: str) 
         body.append(f"Place: {event.location}")
     body += ["", "Open your calendar in Flowdesk: /calendar"]
     return f"Reminder: {title or 'Event'} — {when}", "\n".join(body)
+
+
+def purge_sent(now: datetime) -> int:
+    """Delete the sent-records no run can need again (occurrence started before now - KEEP);
+    how many. Idempotent; the caller commits."""
+    result = db.session.execute(delete(ReminderSent).where(ReminderSent.occurrence_start < now - KEEP))
+    return result.rowcount or 0
 
 
 def send_due_reminders(now: datetime | None = None) -> int:

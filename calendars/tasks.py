@@ -5,9 +5,10 @@ from celery import shared_task
 from sqlalchemy import select
 
 from calendars.models import ExternalCalendar
-from calendars.reminders import send_due_reminders
+from calendars.reminders import purge_sent, send_due_reminders
 from calendars.sync import sync_external
 from extensions import db
+from org.models import utcnow
 from transactions import enqueue_after_commit, unit_of_work
 
 
@@ -33,3 +34,10 @@ def send_reminders() -> int:
     """Beat (FLOWDESK_CALENDAR_REMINDER_SECONDS): the reminders that fell due, each sent once."""
     with unit_of_work():
         return send_due_reminders()
+
+
+@shared_task(name="calendars.purge_sent_reminders", ignore_result=True)
+def purge_sent_reminders() -> int:
+    """Beat (daily): delete the sent-reminder records of occurrences that started days ago."""
+    with unit_of_work():
+        return purge_sent(utcnow())

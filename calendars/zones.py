@@ -1,28 +1,11 @@
-"""The time zone a person's calendar shows: their profile's, else the company's, else UTC."""
+"""Times in a person's zone (org.zones.person_zone: their profile's, else the company's, else UTC)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from extensions import db
-from org.models import User
-from org.settings import SiteSetting
-from org.zones import UTC_NAME, zone_of, zone_problem
+from org.zones import company_zone, person_zone, zone_of
 
-COMPANY = "company"  # the company settings document (crm.company_settings) may name "time_zone"
-
-
-def company_zone() -> str:
-    """The company's zone (a "time_zone" in the company settings), or UTC."""
-    row = db.session.get(SiteSetting, COMPANY)
-    name = str((row.data or {}).get("time_zone") or "") if row is not None else ""
-    return name if name and zone_problem(name) is None else UTC_NAME
-
-
-def person_zone(user: User | None) -> str:
-    """The IANA name of the zone the person's calendar, forms, reminders and feed use."""
-    if user is not None and user.time_zone and zone_problem(user.time_zone) is None:
-        return user.time_zone
-    return company_zone()
+__all__ = ["company_zone", "describe", "local_iso", "local_wall", "person_zone"]
 
 
 def local_wall(value: datetime, zone: str) -> datetime:

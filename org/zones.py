@@ -4,7 +4,11 @@ from __future__ import annotations
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from extensions import db
+from org.settings import SiteSetting
+
 UTC_NAME = "UTC"
+COMPANY = "company"  # the settings document holding the company's "time_zone" (crm.company_settings)
 
 
 def zone_name(raw: object) -> str | None:
@@ -36,3 +40,18 @@ def zone_of(name: str | None) -> ZoneInfo:
         return ZoneInfo(name or UTC_NAME)
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo(UTC_NAME)
+
+
+def company_zone() -> str:
+    """The company's zone (the "time_zone" of the "company" settings document), else UTC."""
+    row = db.session.get(SiteSetting, COMPANY)
+    name = str((row.data or {}).get("time_zone") or "") if row is not None else ""
+    return name if name and zone_problem(name) is None else UTC_NAME
+
+
+def person_zone(user: object | None) -> str:
+    """The IANA name a person's dates show in: their profile's zone, else the company's, else UTC."""
+    own = getattr(user, "time_zone", None)
+    if own and zone_problem(own) is None:
+        return own
+    return company_zone()

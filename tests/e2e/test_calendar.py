@@ -166,3 +166,33 @@ def test_dragging_an_occurrence_asks_and_moves_only_that_one(page: Page, live_se
     second = starts()[1]
     assert second - datetime.combine(day, datetime.min.time()) == timedelta(days=7, hours=9)
     assert db.session.get(CalendarEvent, event_id).start_at.hour == 9  # the series stays
+
+
+def test_the_now_line_and_today_follow_the_profiles_zone(page: Page, live_server, make_user) -> None:
+    from zoneinfo import ZoneInfo
+
+    from extensions import db
+
+    user = make_user("kiritimati@example.com")
+    user.time_zone = "Pacific/Kiritimati"  # UTC+14: another hour and, most of the day, another date
+    db.session.commit()
+    zone = ZoneInfo(user.time_zone)
+    before = datetime.now(zone)
+    login(page, live_server, user.email)
+    page.goto(live_server + "/calendar")
+    line = page.locator(".fc-timegrid-now-indicator-line")
+    expect(line).to_be_visible()
+    after = datetime.now(zone)
+    today = page.locator(".fc-timegrid-col.fc-day-today").get_attribute("data-date")
+    assert today in {before.date().isoformat(), after.date().isoformat()}
+
+    def y_of(moment: datetime) -> float:
+        """Where a wall-clock time of the zone lies on the time grid (half-hour slots)."""
+        time = f"{moment.hour:02d}:{moment.minute // 30 * 30:02d}:00"
+        box = page.locator(f'td.fc-timegrid-slot-lane[data-time="{time}"]').bounding_box()
+        return box["y"] + box["height"] * (moment.minute % 30 + moment.second / 60) / 30
+
+    slot_height = page.locator("td.fc-timegrid-slot-lane").first.bounding_box()["height"]
+    top = line.bounding_box()["y"]
+    if before.date() == after.date():  # (at midnight there, the line starts over at the top)
+        assert y_of(before) - slot_height <= top <= y_of(after) + slot_height

@@ -143,6 +143,7 @@ from web.api import (  # noqa: E402,F401  (routes)
     calendars,
     calendars_docs,
     camunda_forms,
+    company_settings,
     decisions,
     drive,
     drive_attachments,

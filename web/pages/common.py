@@ -10,6 +10,7 @@ from flask import (
     Flask,
     Response,
     current_app,
+    g,
     has_request_context,
     jsonify,
     make_response,
@@ -26,7 +27,7 @@ from errors import ServiceError, ValidationError
 from extensions import db, login_manager
 from org.admin import acts_as_admin
 from org.models import User
-from org.zones import zone_of
+from org.zones import person_zone, zone_of
 from web.pages import pages
 
 PUBLIC_ENDPOINTS = {"pages.setup", "pages.login", "pages.login_code", "pages.invitation_accept",
@@ -122,10 +123,14 @@ def _naive_utc(value: datetime) -> datetime:
 
 
 def user_zone() -> ZoneInfo:
-    """The logged-in person's time zone (UTC when unset or outside a request)."""
-    if has_request_context() and current_user.is_authenticated:
-        return zone_of(current_user.time_zone)
-    return zone_of(None)
+    """The logged-in person's time zone: their profile's, else the company's (org.zones.person_zone);
+    UTC outside a request. Looked up once per request and profile zone (pages format many dates)."""
+    if not (has_request_context() and current_user.is_authenticated):
+        return zone_of(None)
+    cached = g.get("fd_zone")
+    if cached is None or cached[0] != current_user.time_zone:
+        cached = g.fd_zone = (current_user.time_zone, zone_of(person_zone(current_user)))
+    return cached[1]
 
 
 def to_local(value: datetime) -> datetime:

@@ -4,13 +4,15 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, url_for
 
 from ops import status
+from org.zones import company_zone
 from web.pages import pages
 from web.pages.common import me
 
 
 @pages.get("/settings/system")
 def system_page():
-    return render_template("settings/system.html", status=status.status_for(me()))
+    return render_template("settings/system.html", status=status.status_for(me()),
+                           company_zone=company_zone())
 
 
 @pages.post("/settings/system/retry/<any(event,mail):kind>/<int:job_id>")

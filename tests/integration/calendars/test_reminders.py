@@ -75,3 +75,30 @@ def test_the_beat_job_is_scheduled(app):
 
     entry = celery.conf.beat_schedule["calendar-reminders"]
     assert entry["task"] == "calendars.send_reminders" and "calendars.send_reminders" in celery.tasks
+
+
+def test_sent_records_are_deleted_once_no_run_can_need_them(people):
+    from calendars.reminders import purge_sent
+    from calendars.services.events import update_event
+
+    ann, _bob, _carl = people
+    with unit_of_work():
+        plain = create_event(personal_calendar(ann).id, {
+            "title": "Quiet", "start": "2026-12-08T09:00:00Z", "end": "2026-12-08T09:30:00Z"}, actor=ann)
+    assert plain.has_reminders is False  # the scan skips it by the index
+    with unit_of_work():  # reminders added later: the flag follows
+        update_event(plain.id, {"reminders": [20]}, actor=ann)
+    assert db.session.get(type(plain), plain.id).has_reminders is True
+    assert run(DUE) == 1 and len(db.session.scalars(select(ReminderSent)).all()) == 1
+
+    def purge(now: datetime) -> int:
+        with unit_of_work():
+            return purge_sent(now)
+
+    assert purge(datetime(2026, 12, 10, 8, 0)) == 0  # the occurrence started less than 2 days ago
+    assert purge(datetime(2026, 12, 10, 9, 1)) == 1 and purge(datetime(2026, 12, 10, 9, 1)) == 0
+    assert db.session.scalars(select(ReminderSent)).all() == []
+    assert run(datetime(2026, 12, 10, 9, 1)) == 0  # long past: not sent again
+    from extensions import celery
+
+    assert celery.conf.beat_schedule["calendar-reminders-cleanup"]["task"] == "calendars.purge_sent_reminders"

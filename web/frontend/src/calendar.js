@@ -4,7 +4,7 @@
 // which app.js's bundle handles). No inline scripts: the CSP forbids them.
 // The calendar shows the person's zone (their profile's, else the company's: data-time-zone).
 // FullCalendar has no zone database of its own, so the server sends wall-clock times in that
-// zone and the page sends them back as such, with the zone's name.
+// zone and the page sends them back as such, with the zone's name; "now" is the zone's wall clock.
 // An occurrence of a recurring event dragged, resized or edited asks: this one or this and
 // following (the occurrence routes of web/pages/calendar.py).
 import { Calendar } from "@fullcalendar/core";
@@ -61,6 +61,10 @@ function setup(root) {
     headerToolbar: { left: "prev,next today", center: "title", right: "timeGridDay,timeGridWeek,dayGridMonth,listWeek" },
     buttonText: { listWeek: "agenda" },
     nowIndicator: true, editable: true, selectable: true, height: "auto", timeZone: zone,
+    // Without a zone plugin FullCalendar takes "now" from the browser's clock in the browser's
+    // zone: the indicator line, "today" and the first week shown would follow the browser, not
+    // the person's zone. Asked on every tick, so the line moves on in the right zone.
+    now: () => wall(nowInZone()),
     events: (info, ok, fail) => {
       const url = `${eventsUrl()}?start=${encodeURIComponent(info.startStr)}&end=${encodeURIComponent(info.endStr)}`;
       fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
