@@ -3,8 +3,10 @@
 The browser's form-js viewer validates too, but nothing it sends is trusted: completion data
 is checked again here against the stored schema (required, minLength/maxLength, min/max,
 pattern, email/phone, the options of select/radio/checklist/taglist, number and date types).
-Values of readonly, disabled and expression fields are never taken from the client. Fields
-hidden by a FEEL `conditional` are not required (FEEL expressions are not evaluated here).
+Values of readonly, disabled and expression fields are never taken from the
+client. A field hidden by its `conditional.hide` (engine.feel_subset: simple FEEL) is not
+required and its value is dropped, as the viewer does; a condition outside that subset only
+makes the field optional.
 Pure: no database.
 """
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Iterator
 from datetime import date, datetime, time
 from typing import Any
 
+from engine import feel_subset
 from engine.forms import MAX_STRING, FormResult
 
 MAX_COMPONENTS = 500
@@ -134,14 +137,15 @@ def clean_submission(schema: dict, data: object, current: dict | None = None) ->
         out.errors["data"] = "Expected an object of form values"
         return out
     current = current or {}
+    context = {**current, **data}  # what the viewer evaluates conditions over
     known = set()
     for path, comp in fields(schema):
         name = ".".join(path)
         known.add(path[0])
         present, raw = _lookup(data, path)
         try:
-            if comp.get("type") in COMPUTED:
-                continue  # computed by the browser from other values: dropped, never refused
+            if comp.get("type") in COMPUTED or hidden(comp, context) is True:
+                continue  # computed by the browser, or hidden: dropped, never refused
             if _locked(comp):
                 known_before, before = _lookup(current, path)
                 _same_as_before(comp, present, raw, before if known_before else comp.get("defaultValue"))
@@ -157,6 +161,32 @@ def clean_submission(schema: dict, data: object, current: dict | None = None) ->
             out.errors[str(key)] = "Unknown field: the form has no such field"
     if out.errors:
         out.values = {}
+    return out
+
+
+def hidden(comp: dict, context: dict) -> bool | None:
+    """Whether the field's `conditional.hide` hides it: True, False, or None outside the FEEL subset."""
+    condition = (comp.get("conditional") or {}).get("hide")
+    if not condition:
+        return False
+    try:
+        return feel_subset.evaluate(str(condition), context) is True
+    except feel_subset.Unsupported:
+        return None
+
+
+def feel_warnings(schema: dict) -> list[str]:
+    """Conditions the server cannot evaluate (the field is then only made optional), naming form and field."""
+    out = []
+    for path, comp in fields(schema):
+        condition = (comp.get("conditional") or {}).get("hide")
+        if not condition:
+            continue
+        try:
+            feel_subset.parse(str(condition))
+        except feel_subset.Unsupported as exc:
+            out.append(f"form {schema.get('id')!r} field {'.'.join(path)!r}: conditional.hide "
+                       f"{condition!r} is not checked on the server ({exc}): the field is optional there")
     return out
 
 
@@ -194,8 +224,9 @@ def clean_value(comp: dict, raw: Any) -> Any:
     """One field's value checked against its component (ValueError with the message to show)."""
     rules = comp.get("validate") or {}
     if _blank(raw):
-        hidden = bool((comp.get("conditional") or {}).get("hide"))
-        if rules.get("required") and not hidden:
+        # Evaluable conditions that hide the field never get here; others leave it optional.
+        conditional = feel_subset.supported((comp.get("conditional") or {}).get("hide"))
+        if rules.get("required") and conditional is not False:
             raise ValueError("This field is required")
         return None
     kind = comp.get("type")
