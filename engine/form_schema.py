@@ -139,13 +139,14 @@ def clean_submission(schema: dict, data: object, current: dict | None = None) ->
     current = current or {}
     context = {**current, **data}  # what the viewer evaluates conditions over
     known = set()
+    dropped = {tuple(path) for path, _ in _walk(_hidden_groups(schema, context), [])}
     for path, comp in fields(schema):
         name = ".".join(path)
         known.add(path[0])
         present, raw = _lookup(data, path)
         try:
-            if comp.get("type") in COMPUTED or hidden(comp, context) is True:
-                continue  # computed by the browser, or hidden: dropped, never refused
+            if comp.get("type") in COMPUTED or tuple(path) in dropped or hidden(comp, context) is True:
+                continue  # computed by the browser, or hidden (or in a hidden group): dropped, not refused
             if _locked(comp):
                 known_before, before = _lookup(current, path)
                 _same_as_before(comp, present, raw, before if known_before else comp.get("defaultValue"))
@@ -173,6 +174,23 @@ def hidden(comp: dict, context: dict) -> bool | None:
         return feel_subset.evaluate(str(condition), context) is True
     except feel_subset.Unsupported:
         return None
+
+
+def _hidden_groups(schema: dict, context: dict) -> list[dict]:
+    """The groups (with their prefixes kept) that their own condition hides: all their fields are hidden."""
+    out: list[dict] = []
+
+    def visit(components: list, prefix: str) -> None:
+        for comp in components:
+            if comp.get("type") != "group":
+                continue
+            path = ".".join(p for p in (prefix, str(comp.get("path") or "")) if p)
+            if hidden(comp, context) is True:
+                out.append({"type": "group", "path": path, "components": comp.get("components") or []})
+            else:
+                visit(comp.get("components") or [], path)
+    visit(schema.get("components") or [], "")
+    return out
 
 
 def feel_warnings(schema: dict) -> list[str]:

@@ -57,3 +57,12 @@ def test_an_unsupported_condition_only_makes_the_field_optional_and_is_warned() 
     assert result.errors == {"note": "Expected text"}
     [warning] = feel_warnings(FORM)
     assert "'f'" in warning and "'note'" in warning and "count(x)" in warning
+
+
+def test_a_group_hidden_by_its_condition_hides_its_fields() -> None:
+    form = {"id": "g", "components": [
+        {"type": "checkbox", "key": "company"},
+        {"type": "group", "path": "firm", "conditional": {"hide": "=company != true"}, "components": [
+            {"type": "textfield", "key": "vat", "validate": {"required": True}}]}]}
+    assert clean_submission(form, {"company": False, "firm": {"vat": "x"}}).values == {"company": False}
+    assert set(clean_submission(form, {"company": True}).errors) == {"firm.vat"}
