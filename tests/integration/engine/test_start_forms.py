@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 
+from sqlalchemy import insert
+
 from crm.services.records import create_record
 from engine.models import Incident, ProcessInstance
 from engine.spiff_adapter import load, variables
@@ -107,13 +109,16 @@ def test_task_form_ref_dto_and_incident_count_in_sql(api, client):
     assert (dto["formKey"], dto["camundaFormRef"]) == (None, {"key": "invoice_form", "binding": "deployment",
                                                                "version": None})
     instance = db.session.get(ProcessInstance, instance_id)
-    db.session.add_all(Incident(instance_id=instance_id, definition_id=instance.version.definition_id,
-                                element_id="Approve" if n % 2 else "Other", kind="failedJob", message="boom")
-                       for n in range(12))
+    # more than the 10 000 an in-memory count stopped at
+    db.session.execute(insert(Incident), [
+        {"instance_id": instance_id, "definition_id": instance.version.definition_id, "kind": "failedJob",
+         "element_id": "Approve" if n % 2 else "Other", "message": "boom", "status": "open"}
+        for n in range(10_002)])
     db.session.commit()
     count = client.get("/engine-rest/incident/count", headers=rest,
                        query_string={"processDefinitionKey": "invoice", "activityId": "Approve"}).get_json()
-    assert count == {"count": 6}
+    assert count == {"count": 5001}
+    assert client.get("/engine-rest/incident/count", headers=rest).get_json() == {"count": 10_002}
     first = client.get("/engine-rest/incident", headers=rest, query_string={"maxResults": 1}).get_json()[0]
     assert client.get("/engine-rest/incident/count", headers=rest,
                       query_string={"incidentId": first["id"]}).get_json() == {"count": 1}
