@@ -41,14 +41,22 @@ def web_for(app, admin):
     return web
 
 
-def test_start_form_from_a_record_page_and_engine_rest(app, api, client, admin):
-    invoice = ("invoice.form", json.dumps(FORM).encode())
+INVOICE_FORM = ("invoice.form", json.dumps(FORM).encode())
+
+
+def deploy_order(client, token: str) -> None:
+    """The diagram and both forms, as Camunda Modeler deploys them."""
+    uploaded = modeler_deploy(client, token, ("order.bpmn", BPMN),
+                              ("order_start.form", json.dumps(START_FORM).encode()), INVOICE_FORM)
+    assert uploaded.status_code == 200, uploaded.get_json()
+
+
+def test_start_form_from_a_record_page(app, api, client, admin):
+    invoice = INVOICE_FORM
     refused = modeler_deploy(client, api.token, ("order.bpmn", BPMN), invoice)
     assert refused.status_code == 400 and "Begin" in json.dumps(refused.get_json()), refused.get_json()
     assert "order_start" in json.dumps(refused.get_json())
-    uploaded = modeler_deploy(client, api.token, ("order.bpmn", BPMN),
-                              ("order_start.form", json.dumps(START_FORM).encode()), invoice)
-    assert uploaded.status_code == 200, uploaded.get_json()
+    deploy_order(client, api.token)
     warnings = api.get("/processes/order").get_json().get("warnings", [])
     assert not [w for w in warnings if "form" in w["message"]], warnings
     [warning] = api.get("/forms/order_start").get_json()["warnings"]
@@ -76,17 +84,15 @@ def test_start_form_from_a_record_page_and_engine_rest(app, api, client, admin):
     assert (instance.entity, instance.entity_id, got["amount"], got["memo"]) == ("lead", lead, 700, "m")
     assert "reason" not in got
 
+
+def test_start_form_over_engine_rest_and_the_task_form_key(api, client):
+    deploy_order(client, api.token)
     rest = {"Authorization": f"Bearer {api.token}"}
     assert client.get("/engine-rest/process-definition/key/order/startForm", headers=rest).get_json() == {
         "key": None, "contextPath": None, "camundaFormRef": {"key": "order_start", "binding": "latest",
                                                              "version": None}}
     assert client.get("/engine-rest/process-definition/key/order/deployed-start-form",
                       headers=rest).get_json() == START_FORM
-    [task] = open_tasks(instance.id)
-    dto = client.get(f"/engine-rest/task/{task.id}", headers=rest).get_json()
-    assert (dto["formKey"], dto["camundaFormRef"]) == ("camunda-forms:deployment:invoice.form", None)
-    listed = client.get("/engine-rest/task", headers=rest, query_string={"processInstanceId": instance.id})
-    assert listed.get_json()[0]["formKey"] == "camunda-forms:deployment:invoice.form"
     bad = client.post("/engine-rest/process-definition/key/order/submit-form", headers=rest,
                       json={"variables": {"amount": {"value": 2000, "type": "Integer"}}})
     assert bad.status_code == 400 and "reason" in bad.get_json()["message"], bad.get_json()
@@ -95,6 +101,11 @@ def test_start_form_from_a_record_page_and_engine_rest(app, api, client, admin):
     assert ok.status_code == 200, ok.get_json()
     started = db.session.get(ProcessInstance, int(ok.get_json()["id"]))
     assert variables(load(started))["reason"] == "big"
+    [task] = open_tasks(started.id)
+    dto = client.get(f"/engine-rest/task/{task.id}", headers=rest).get_json()
+    assert (dto["formKey"], dto["camundaFormRef"]) == ("camunda-forms:deployment:invoice.form", None)
+    listed = client.get("/engine-rest/task", headers=rest, query_string={"processInstanceId": started.id})
+    assert listed.get_json()[0]["formKey"] == "camunda-forms:deployment:invoice.form"
 
 
 def test_task_form_ref_dto_and_incident_count_in_sql(api, client):
