@@ -85,6 +85,21 @@ def test_start_form_from_a_record_page(app, api, client, admin):
     assert "reason" not in got
 
 
+def test_start_form_from_the_process_page(app, api, client, admin):
+    deploy_order(client, api.token)
+    web = web_for(app, admin)
+    assert 'id="start-with-form"' in web.get("/processes/order").get_data(as_text=True)
+    page = web.get("/processes/order/start").get_data(as_text=True)
+    assert 'data-submit-url="/processes/order/start"' in page and '"order_start"' in page
+    refused = web.post("/processes/order/start", json={"data": {"amount": 1001}})
+    assert refused.status_code == 422 and set(refused.get_json()["fields"]) == {"reason"}
+    done = web.post("/processes/order/start", json={"data": {"amount": 1001, "reason": "r"}})
+    instance = db.session.query(ProcessInstance).one()
+    assert done.status_code == 200 and done.get_json()["redirect"] == f"/processes/instances/{instance.id}"
+    assert (instance.entity_id, variables(load(instance))["reason"]) == (None, "r")
+    assert web.get("/processes/invoice/start").status_code == 404  # no process, or no start form
+
+
 def test_start_form_over_engine_rest_and_the_task_form_key(api, client):
     deploy_order(client, api.token)
     rest = {"Authorization": f"Bearer {api.token}"}
