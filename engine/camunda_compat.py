@@ -30,9 +30,10 @@ HONOURED: dict[str, tuple[set[str] | str, str]] = {
     "priority": ({"userTask"}, "the inbox priority"),
     "type": ({"serviceTask"}, "external service tasks run Flowdesk activity topics"),
     "topic": ({"serviceTask"}, "the activity topic"),
-    "formRef": ({"userTask"}, "engine.camunda_forms: the Camunda Form (form-js) the inbox shows and checks"),
-    "formRefBinding": ({"userTask"}, "engine.camunda_forms (latest, deployment or version)"),
-    "formRefVersion": ({"userTask"}, "engine.camunda_forms"),
+    "formRef": ({"userTask", "startEvent"}, "engine.camunda_forms: the Camunda Form (form-js) the inbox "
+                                            "(or a start by hand) shows and checks"),
+    "formRefBinding": ({"userTask", "startEvent"}, "engine.camunda_forms (latest, deployment or version)"),
+    "formRefVersion": ({"userTask", "startEvent"}, "engine.camunda_forms"),
     "decisionRef": ({"businessRuleTask"}, "engine.decisions: the DMN decision evaluated"),
     "decisionRefBinding": ({"businessRuleTask"}, "engine.decisions (latest or version)"),
     "decisionRefVersion": ({"businessRuleTask"}, "engine.decisions"),
@@ -201,8 +202,9 @@ def diagram_warnings(root: Any) -> list[dict[str, Any]]:
 
 
 def _camunda_form_key(kind: str, name: str, value: str) -> bool:
-    """A user task's camunda-forms: form key: honoured (engine.camunda_forms), no warning."""
-    return kind == "userTask" and name == "formKey" and value.strip().startswith("camunda-forms:")
+    """A user task's or start event's camunda-forms: form key: honoured (engine.camunda_forms), no warning."""
+    return (kind in ("userTask", "startEvent") and name == "formKey"
+            and value.strip().startswith("camunda-forms:"))
 
 
 def refused_extensions(root: Any) -> list[dict[str, Any]]:

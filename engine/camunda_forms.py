@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from engine.deploy import DiagramInvalid, check_upload_size, require_designer
 from engine.form_models import CamundaForm
-from engine.form_schema import FormSchemaError, field_keys, fields, parse_schema, task_form_ref
+from engine.form_schema import FormSchemaError, feel_warnings, field_keys, fields, parse_schema, task_form_ref
 from engine.models import ProcessVersion
 from engine.spiff.xmlsafe import parse_xml
 from errors import NotFound
@@ -27,7 +27,9 @@ from org.actors import Actor, actor_user
 
 # camunda-forms:app: names a form of the process application: here, too, an uploaded .form file.
 FORM_KEY_PREFIXES = ("camunda-forms:deployment:", "camunda-forms:app:")
-BPMN_USER_TASK = "{http://www.omg.org/spec/BPMN/20100524/MODEL}userTask"
+BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
+FORM_ELEMENTS = (BPMN + "userTask", BPMN + "startEvent")
+CAMUNDA_FORM_KEY = "{http://camunda.org/schema/1.0/bpmn}formKey"
 BINDINGS = ("latest", "deployment", "version")
 
 
@@ -95,9 +97,10 @@ def list_forms() -> list[dict]:
 
 
 def form_to_dict(row: CamundaForm, *, schema: bool = False) -> dict:
-    """A form version as the API shows it (with its schema when asked)."""
+    """A form version as the API shows it (with its schema when asked); `warnings` name the fields
+    whose conditions the server cannot evaluate."""
     out = {"key": row.key, "version": row.version, "resource_name": row.resource_name,
-           "deployment_id": row.deployment_id, "sha256": row.sha256,
+           "deployment_id": row.deployment_id, "sha256": row.sha256, "warnings": feel_warnings(row.schema),
            "created_at": row.created_at.isoformat() + "Z" if row.created_at else None}
     if schema:
         out["schema"] = row.schema
@@ -107,9 +110,10 @@ def form_to_dict(row: CamundaForm, *, schema: bool = False) -> dict:
 # ---- user tasks ---------------------------------------------------------------------------
 
 def form_problems(bpmn: bytes) -> list[dict]:
-    """Deploy-time check that every user task's Camunda Form is deployed (same deployment or before)."""
+    """Deploy-time check that every user task's and start event's Camunda Form is deployed (same
+    deployment or before)."""
     problems = []
-    for el in parse_xml(bpmn).iter(BPMN_USER_TASK):
+    for el in parse_xml(bpmn).iter(*FORM_ELEMENTS):
         ref = task_form_ref(el)
         if ref is None or "${" in ref["ref"] or "#{" in ref["ref"]:
             continue
@@ -165,3 +169,43 @@ def form_input(row: CamundaForm, variables: dict) -> dict:
 
 def _plain(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else str(value)
+
+
+# ---- start events and the Camunda DTOs -------------------------------------------------------
+
+_REFS: dict[tuple[int, str], dict[str, dict]] = {}
+
+
+def element_forms(version: ProcessVersion) -> dict[str, dict]:
+    """{element id: {ref (task_form_ref or None), form_key, start}} of the version's user tasks and
+    start events naming a form (versions never change, so this is kept per version)."""
+    cache_key = (version.id, version.bpmn_sha256)
+    found = _REFS.get(cache_key)
+    if found is None:
+        found = {}
+        for el in parse_xml(version.bpmn).iter(*FORM_ELEMENTS):
+            ref, key = task_form_ref(el), (el.get(CAMUNDA_FORM_KEY) or "").strip() or None
+            if ref is not None or key is not None:
+                start = el.tag == BPMN + "startEvent" and el.getparent().get("id") == version.process_id
+                found[el.get("id")] = {"ref": ref, "form_key": key, "start": start}
+        _REFS[cache_key] = found
+    return found
+
+
+def start_form(version: ProcessVersion) -> CamundaForm | None:
+    """The Camunda Form a person fills in to start the version by hand, or None."""
+    ref = next((f["ref"] for f in element_forms(version).values() if f["start"] and f["ref"]), None)
+    return None if ref is None else resolve_form(ref, version)
+
+
+def camunda_form_fields(version: ProcessVersion, element_id: str) -> tuple[str | None, dict | None]:
+    """(formKey, camundaFormRef) of an element as Camunda 7's TaskDto / FormDto answer them."""
+    found = element_forms(version).get(element_id)
+    if found is None:
+        return None, None
+    ref = found["ref"]
+    if ref is None or ref["by"] == "formKey":
+        return found["form_key"], None
+    version_no = ref.get("version")
+    return None, {"key": ref["ref"], "binding": ref["binding"],
+                  "version": int(version_no) if str(version_no or "").isdigit() else None}

@@ -3,8 +3,10 @@
 The browser's form-js viewer validates too, but nothing it sends is trusted: completion data
 is checked again here against the stored schema (required, minLength/maxLength, min/max,
 pattern, email/phone, the options of select/radio/checklist/taglist, number and date types).
-Values of readonly, disabled and expression fields are never taken from the client. Fields
-hidden by a FEEL `conditional` are not required (FEEL expressions are not evaluated here).
+Values of readonly, disabled and expression fields are never taken from the
+client. A field hidden by its `conditional.hide` (engine.feel_subset: simple FEEL) is not
+required and its value is dropped, as the viewer does; a condition outside that subset only
+makes the field optional.
 Pure: no database.
 """
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Iterator
 from datetime import date, datetime, time
 from typing import Any
 
+from engine import feel_subset
 from engine.forms import MAX_STRING, FormResult
 
 MAX_COMPONENTS = 500
@@ -134,14 +137,16 @@ def clean_submission(schema: dict, data: object, current: dict | None = None) ->
         out.errors["data"] = "Expected an object of form values"
         return out
     current = current or {}
+    context = {**current, **data}  # what the viewer evaluates conditions over
     known = set()
+    dropped = {tuple(path) for path, _ in _walk(_hidden_groups(schema, context), [])}
     for path, comp in fields(schema):
         name = ".".join(path)
         known.add(path[0])
         present, raw = _lookup(data, path)
         try:
-            if comp.get("type") in COMPUTED:
-                continue  # computed by the browser from other values: dropped, never refused
+            if comp.get("type") in COMPUTED or tuple(path) in dropped or hidden(comp, context) is True:
+                continue  # computed by the browser, or hidden (or in a hidden group): dropped, not refused
             if _locked(comp):
                 known_before, before = _lookup(current, path)
                 _same_as_before(comp, present, raw, before if known_before else comp.get("defaultValue"))
@@ -157,6 +162,49 @@ def clean_submission(schema: dict, data: object, current: dict | None = None) ->
             out.errors[str(key)] = "Unknown field: the form has no such field"
     if out.errors:
         out.values = {}
+    return out
+
+
+def hidden(comp: dict, context: dict) -> bool | None:
+    """Whether the field's `conditional.hide` hides it: True, False, or None outside the FEEL subset."""
+    condition = (comp.get("conditional") or {}).get("hide")
+    if not condition:
+        return False
+    try:
+        return feel_subset.evaluate(str(condition), context) is True
+    except feel_subset.Unsupported:
+        return None
+
+
+def _hidden_groups(schema: dict, context: dict) -> list[dict]:
+    """The groups (with their prefixes kept) that their own condition hides: all their fields are hidden."""
+    out: list[dict] = []
+
+    def visit(components: list, prefix: str) -> None:
+        for comp in components:
+            if comp.get("type") != "group":
+                continue
+            path = ".".join(p for p in (prefix, str(comp.get("path") or "")) if p)
+            if hidden(comp, context) is True:
+                out.append({"type": "group", "path": path, "components": comp.get("components") or []})
+            else:
+                visit(comp.get("components") or [], path)
+    visit(schema.get("components") or [], "")
+    return out
+
+
+def feel_warnings(schema: dict) -> list[str]:
+    """Conditions the server cannot evaluate (the field is then only made optional), naming form and field."""
+    out = []
+    for path, comp in fields(schema):
+        condition = (comp.get("conditional") or {}).get("hide")
+        if not condition:
+            continue
+        try:
+            feel_subset.parse(str(condition))
+        except feel_subset.Unsupported as exc:
+            out.append(f"form {schema.get('id')!r} field {'.'.join(path)!r}: conditional.hide "
+                       f"{condition!r} is not checked on the server ({exc}): the field is optional there")
     return out
 
 
@@ -194,8 +242,9 @@ def clean_value(comp: dict, raw: Any) -> Any:
     """One field's value checked against its component (ValueError with the message to show)."""
     rules = comp.get("validate") or {}
     if _blank(raw):
-        hidden = bool((comp.get("conditional") or {}).get("hide"))
-        if rules.get("required") and not hidden:
+        # Evaluable conditions that hide the field never get here; others leave it optional.
+        conditional = feel_subset.supported((comp.get("conditional") or {}).get("hide"))
+        if rules.get("required") and conditional is not False:
             raise ValueError("This field is required")
         return None
     kind = comp.get("type")

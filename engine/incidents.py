@@ -80,30 +80,47 @@ def resolve_open(instance: ProcessInstance, actor: Actor | None, how: str) -> in
 def list_incidents(*, actor: Actor, key: str | None = None, element_id: str | None = None,
                    status: str = OPEN, limit: int = 50, before: int | None = None,
                    instance_id: int | None = None, version_id: int | None = None,
-                   kind: str | None = None) -> list[Incident]:
+                   kind: str | None = None, incident_id: int | None = None) -> list[Incident]:
     """Incidents newest first, filtered by process key, element, instance, version, kind and
     status (administrators)."""
+    where = _filters(actor, key=key, element_id=element_id, status=status, instance_id=instance_id,
+                     version_id=version_id, kind=kind, incident_id=incident_id)
+    if before:
+        where.append(Incident.id < before)
+    query = (select(Incident).where(*where).order_by(Incident.id.desc()).limit(limit)
+             .options(selectinload(Incident.instance).selectinload(ProcessInstance.version)
+                      .selectinload(ProcessVersion.definition)))
+    return list(db.session.scalars(query))
+
+
+def count_incidents(*, actor: Actor, **filters: Any) -> int:
+    """How many incidents list_incidents' filters select, counted in SQL (administrators)."""
+    return db.session.scalar(select(func.count(Incident.id)).where(*_filters(actor, **filters))) or 0
+
+
+def _filters(actor: Actor, *, key: str | None = None, element_id: str | None = None, status: str = OPEN,
+             instance_id: int | None = None, version_id: int | None = None, kind: str | None = None,
+             incident_id: int | None = None) -> list:
+    """The WHERE clauses of an incident query; only administrators may ask."""
     require_admin(actor)
     if status not in STATUSES:
         raise ValidationError.from_fields({"status": "One of " + ", ".join(STATUSES)})
-    query = (select(Incident).where(Incident.status == status).order_by(Incident.id.desc()).limit(limit)
-             .options(selectinload(Incident.instance).selectinload(ProcessInstance.version)
-                      .selectinload(ProcessVersion.definition)))
+    where: list = [Incident.status == status]
     if key:
-        query = query.join(ProcessDefinition, ProcessDefinition.id == Incident.definition_id).where(
-            ProcessDefinition.key == key)
+        where.append(Incident.definition_id.in_(
+            select(ProcessDefinition.id).where(ProcessDefinition.key == key)))
     if element_id:
-        query = query.where(Incident.element_id == element_id)
-    if before:
-        query = query.where(Incident.id < before)
+        where.append(Incident.element_id == element_id)
     if instance_id is not None:
-        query = query.where(Incident.instance_id == instance_id)
+        where.append(Incident.instance_id == instance_id)
     if kind:
-        query = query.where(Incident.kind == kind)
+        where.append(Incident.kind == kind)
+    if incident_id is not None:
+        where.append(Incident.id == incident_id)
     if version_id is not None:
-        query = query.where(Incident.instance_id.in_(
+        where.append(Incident.instance_id.in_(
             select(ProcessInstance.id).where(ProcessInstance.version_id == version_id)))
-    return list(db.session.scalars(query))
+    return where
 
 
 def get_incident(incident_id: int, *, actor: Actor) -> Incident:

@@ -64,3 +64,35 @@ def test_a_new_form_is_saved_in_the_form_js_editor_and_reopened(live_server, pag
     page.locator('[data-form="new_form"]').get_by_role("link", name="Edit").click()
     expect(editor).to_have_attribute("data-state", "ready")
     expect(page.locator("#fd-form-canvas")).to_contain_text("Name")
+
+
+def test_a_start_form_is_filled_when_starting_by_hand_on_a_record(live_server, page: Page, api, client,
+                                                                  admin):
+    from crm.services.records import create_record
+    from engine.models import ProcessInstance
+    from engine.spiff_adapter import load, variables
+    from tests.integration.engine.test_camunda_forms import FORM as INVOICE_FORM
+    from tests.integration.engine.test_start_forms import BPMN, START_FORM
+
+    answer = modeler_deploy(client, api.token, ("order.bpmn", BPMN), ("invoice.form", json.dumps(
+        INVOICE_FORM).encode()), ("order_start.form", json.dumps(START_FORM).encode()))
+    assert answer.status_code == 200, answer.get_json()
+    lead = create_record("lead", {"title": "Big order"}, actor=admin).id
+    db.session.commit()
+    login(page, live_server, "admin@example.com")
+    page.goto(f"{live_server}/leads/{lead}")
+    page.click("#start-process")
+    page.click('[data-process="order"]')
+    expect(page.locator("#fd-form-js")).to_have_attribute("data-state", "ready")
+    page.get_by_label("Amount").fill("5000")
+    reason = page.get_by_label("Reason")
+    expect(reason).to_be_visible()  # amount > 1000: the viewer shows it, and it is required
+    page.click("#complete-form")
+    expect(page.locator(".fjs-form-field-error").first).to_be_visible()
+    reason.fill("a big customer")
+    page.click("#complete-form")
+    expect(page).to_have_url(f"{live_server}/leads/{lead}#processes")
+    db.session.expire_all()
+    instance = db.session.query(ProcessInstance).one()
+    got = variables(load(instance))
+    assert (got["amount"], got["reason"]) == (5000, "a big customer")

@@ -122,6 +122,7 @@ from web.engine_rest import (  # noqa: E402,F401  (routes)
     decisions,
     deployment,
     external_task,
+    forms,
     history,
     incident,
     process,

@@ -5,12 +5,12 @@ from flask import g, jsonify, request
 from sqlalchemy import select
 
 from engine.external_tasks import INCIDENT_KIND
-from engine.incidents import list_incidents
+from engine.incidents import count_incidents, list_incidents
 from engine.models import ExternalTask, Incident
 from extensions import db
 from web.engine_rest import camunda_time, engine_rest
 from web.engine_rest.deployment import definition_id
-from web.engine_rest.query import MAX_RESULTS, arg_id, paging, version_by_id
+from web.engine_rest.query import arg_id, paging, version_by_id
 
 
 def _external_tasks(rows: list[Incident]) -> dict[tuple[int, str], ExternalTask]:
@@ -36,28 +36,26 @@ def incident_dict(row: Incident, tasks: dict) -> dict:
             "incidentMessage": row.message, "jobDefinitionId": None, "annotation": None}
 
 
-def _query() -> list[Incident]:
-    """The incidents the request's filters select (Camunda lists open ones)."""
+def _filters() -> dict:
+    """list_incidents' filters from the request's parameters (Camunda lists open ones)."""
     args = request.args
     version_id = None
     if args.get("processDefinitionId"):
         version = version_by_id(args["processDefinitionId"])
         version_id = version.id if version else -1
-    rows = list_incidents(actor=g.actor, instance_id=arg_id("processInstanceId"), version_id=version_id,
-                          kind=args.get("incidentType") or None, element_id=args.get("activityId") or None,
-                          key=args.get("processDefinitionKey") or None, limit=MAX_RESULTS * 10)
-    wanted = arg_id("incidentId")
-    return rows if wanted is None else [r for r in rows if r.id == wanted]
+    return {"instance_id": arg_id("processInstanceId"), "version_id": version_id,
+            "kind": args.get("incidentType") or None, "element_id": args.get("activityId") or None,
+            "key": args.get("processDefinitionKey") or None, "incident_id": arg_id("incidentId")}
 
 
 @engine_rest.get("/incident")
 def list_incident():
     first, limit = paging()
-    rows = _query()[first:first + limit]
+    rows = list_incidents(actor=g.actor, limit=first + limit, **_filters())[first:]
     tasks = _external_tasks(rows)
     return jsonify([incident_dict(r, tasks) for r in rows])
 
 
 @engine_rest.get("/incident/count")
 def count_incident():
-    return jsonify({"count": len(_query())})
+    return jsonify({"count": count_incidents(actor=g.actor, **_filters())})

@@ -5,8 +5,9 @@ from flask import g, jsonify, request
 from sqlalchemy import select
 
 from engine import inbox
+from engine.camunda_forms import camunda_form_fields
 from engine.inbox_view import list_inbox
-from engine.models import HumanTask, ProcessInstance
+from engine.models import HumanTask, ProcessInstance, ProcessVersion
 from engine.states import InstanceStatus
 from errors import NotFound
 from extensions import db
@@ -14,14 +15,16 @@ from web.engine_rest import body, camunda_time, engine_rest, numeric_id
 from web.engine_rest.variables import to_plain
 
 
-def task_dict(row: HumanTask, suspended: bool = False) -> dict:
-    """A user task as Camunda's TaskDto."""
+def task_dict(row: HumanTask, suspended: bool = False, version: ProcessVersion | None = None) -> dict:
+    """A user task as Camunda's TaskDto (formKey / camundaFormRef from its element, as Camunda 7.x)."""
+    form_key, form_ref = camunda_form_fields(version, row.element_id) if version else (None, None)
     return {"id": str(row.id), "name": row.name,
             "assignee": str(row.assignee_id) if row.assignee_id else None,
             "created": camunda_time(row.created_at), "due": camunda_time(row.due_at), "followUp": None,
             "taskDefinitionKey": row.element_id, "processInstanceId": str(row.instance_id),
             "executionId": row.task_uuid, "processDefinitionId": None, "description": None,
-            "owner": None, "priority": 50, "suspended": suspended, "tenantId": None, "formKey": None}
+            "owner": None, "priority": 50, "suspended": suspended, "tenantId": None, "formKey": form_key,
+            "camundaFormRef": form_ref}
 
 
 @engine_rest.get("/task")
@@ -33,7 +36,18 @@ def list_tasks():
     wanted = request.args.get("processInstanceId")
     rows = [r for r in rows if not wanted or str(r.instance_id) == wanted]
     paused = _suspended({r.instance_id for r in rows})
-    return jsonify([task_dict(r, r.instance_id in paused) for r in rows])
+    versions = _versions({r.instance_id for r in rows})
+    return jsonify([task_dict(r, r.instance_id in paused, versions.get(r.instance_id)) for r in rows])
+
+
+def _versions(instance_ids: set[int]) -> dict[int, ProcessVersion]:
+    """The process version of each instance (the task's element names its form)."""
+    if not instance_ids:
+        return {}
+    rows = db.session.execute(select(ProcessInstance.id, ProcessVersion).join(
+        ProcessVersion, ProcessVersion.id == ProcessInstance.version_id).where(
+        ProcessInstance.id.in_(instance_ids)))
+    return {instance_id: version for instance_id, version in rows}
 
 
 def _suspended(instance_ids: set[int]) -> set[int]:
@@ -47,7 +61,8 @@ def _suspended(instance_ids: set[int]) -> set[int]:
 @engine_rest.get("/task/<task_id>")
 def get_task(task_id: str):
     row = inbox.get_task(numeric_id(task_id, "Task"), actor=g.actor)
-    return jsonify(task_dict(row, row.instance_id in _suspended({row.instance_id})))
+    paused = row.instance_id in _suspended({row.instance_id})
+    return jsonify(task_dict(row, paused, _versions({row.instance_id}).get(row.instance_id)))
 
 
 @engine_rest.post("/task/<task_id>/claim")

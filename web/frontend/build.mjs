@@ -6,7 +6,7 @@
 // board.js: the kanban boards only (SortableJS). reports.js: the report pages (Chart.js).
 // pdf-viewer.js + pdf.worker.js: the drive's PDF preview only (pdf.js; the worker parses the
 // PDF off the page's thread and is loaded by pdf-viewer.js from /static/dist as a module worker).
-// form-viewer.js/.css: inbox tasks with a Camunda Form (form-js viewer); form-editor.js/.css: the
+// form-viewer.js/.css: inbox tasks and start forms with a Camunda Form (form-js viewer); form-editor.js/.css: the
 // Camunda Forms editor only (form-js editor).
 import * as esbuild from "esbuild";
 

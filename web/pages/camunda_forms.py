@@ -37,6 +37,8 @@ def form_upload():
         db.session.rollback()
         return _list_page(_problems(exc), exc.status)
     flash("Saved: " + ", ".join(f"{r.key} v{r.version}" for r in rows), "success")
+    for warning in [w for r in rows for w in camunda_forms.feel_warnings(r.schema)]:
+        flash(warning, "warning")
     return redirect(url_for("pages.form_list"))
 
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 
 from crm.entities import BY_PLURAL, ENTITIES
 from engine import instances as svc
 from engine.record_processes import element_names
+from engine.start_forms import start_form_for, start_with_form, start_without_record
 from engine.states import FINISHED_STATUSES, InstanceStatus
-from engine.triggers import start_manually
-from errors import ValidationError
+from engine.triggers import require_readable, start_manually
+from errors import Forbidden, ValidationError
 from extensions import db
 from web.pages import pages
 from web.pages.common import me
@@ -76,6 +77,8 @@ def record_start_process(plural: str, record_id: int):
     """The record page's "Start process" menu: start the chosen process on this record."""
     spec = BY_PLURAL.get(plural) or abort(404)
     key = request.form.get("key", "")
+    if start_form_for(key, actor=me()) is not None:  # the person fills in the start form first
+        return redirect(url_for("pages.record_start_form", plural=plural, record_id=record_id, key=key))
     try:
         instance = start_manually(key, spec.name, record_id, None, actor=me())
     except ValidationError as exc:
@@ -84,3 +87,57 @@ def record_start_process(plural: str, record_id: int):
     else:
         flash(f"“{instance.version.name}” started (instance #{instance.id}).", "success")
     return redirect(url_for("pages.record_view", plural=plural, record_id=record_id) + "#processes")
+
+
+@pages.get("/<records:plural>/<int:record_id>/processes/start/<key>")
+def record_start_form(plural: str, record_id: int, key: str):
+    """A start event's Camunda Form (the form-js viewer, as in the inbox) for starting on this record."""
+    spec = BY_PLURAL.get(plural) or abort(404)
+    require_readable(spec.name, record_id, me())
+    form = start_form_for(key, actor=me()) or abort(404)
+    title = titles_by_id(spec.name, [record_id], me()).get(record_id) or f"#{record_id}"
+    return render_template("processes/start_form.html", key=key, form=form,
+                           back_url=record_url(spec.name, record_id), back_label=f"{spec.label} {title}",
+                           submit_url=url_for("pages.record_start_form_submit", plural=plural,
+                                              record_id=record_id, key=key))
+
+
+@pages.post("/<records:plural>/<int:record_id>/processes/start/<key>")
+def record_start_form_submit(plural: str, record_id: int, key: str):
+    """The start form's submit (JSON {data}): checked on the server (422 naming the field), then started."""
+    spec = BY_PLURAL.get(plural) or abort(404)
+    body = request.get_json(silent=True)
+    data = body.get("data") if isinstance(body, dict) else None
+    try:
+        instance = start_with_form(key, spec.name, record_id, data if data is not None else {}, actor=me())
+    except (ValidationError, Forbidden) as exc:
+        return _refused(exc)
+    flash(f"“{instance.version.name}” started (instance #{instance.id}).", "success")
+    return jsonify({"redirect": record_url(spec.name, record_id) + "#processes"})
+
+
+def _refused(exc: ValidationError | Forbidden):
+    db.session.rollback()
+    return jsonify({"error": exc.message, "fields": getattr(exc, "fields", None) or {}}), exc.status
+
+
+@pages.get("/processes/<key>/start")
+def process_start_form(key: str):
+    """The process page's "Start": its start event's Camunda Form, for an instance without a record."""
+    form = start_form_for(key, actor=me()) or abort(404)
+    return render_template("processes/start_form.html", key=key, form=form,
+                           back_url=url_for("pages.process_view", key=key), back_label="Processes",
+                           submit_url=url_for("pages.process_start_form_submit", key=key))
+
+
+@pages.post("/processes/<key>/start")
+def process_start_form_submit(key: str):
+    """The start form's submit (JSON {data}) from the process page: checked, started, its instance shown."""
+    body = request.get_json(silent=True)
+    data = body.get("data") if isinstance(body, dict) else None
+    try:
+        instance = start_without_record(key, data, actor=me())
+    except (ValidationError, Forbidden) as exc:
+        return _refused(exc)
+    flash(f"“{instance.version.name}” started (instance #{instance.id}).", "success")
+    return jsonify({"redirect": url_for("pages.instance_view", instance_id=instance.id)})

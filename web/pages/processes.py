@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Response, current_app, flash, jsonify, redirect, render_template, request, url_for
 
 from engine import deploy
+from engine.camunda_forms import start_form
 from engine.element_templates import element_templates
 from engine.instances import list_instances
 from errors import Forbidden, ServiceError, ValidationError
@@ -154,7 +155,8 @@ def process_view(key: str):
                            draft=db.session.get(ProcessDraft, key), used=versions_in_use(definition),
                            versions=list(reversed(definition.versions)), instances=instances,
                            users=users, can_design=can_design(), can_migrate=_can_migrate(definition),
-                           warnings=deploy.version_warnings(latest) if latest else [])
+                           warnings=deploy.version_warnings(latest) if latest else [],
+                           has_start_form=bool(latest and definition.active and start_form(latest)))
 
 
 def _can_migrate(definition: object) -> bool:

@@ -112,6 +112,8 @@ def test_camunda_forms_are_honoured_and_other_form_keys_warned():
     body = ('<bpmn:userTask id="R" camunda:formRef="f" camunda:formRefBinding="version" '
             'camunda:formRefVersion="2" />'
             '<bpmn:userTask id="K" camunda:formKey="camunda-forms:deployment:f.form" />'
-            '<bpmn:userTask id="E" camunda:formKey="embedded:app:forms/f.html" />')
+            '<bpmn:userTask id="E" camunda:formKey="embedded:app:forms/f.html" />'
+            '<bpmn:startEvent id="S" camunda:formRef="f" camunda:formRefBinding="deployment" />'
+            '<bpmn:startEvent id="T" camunda:formKey="camunda-forms:deployment:f.form" />')
     found = warnings_of(body)
     assert [w["element"] for w in found] == ["E"] and "camunda-forms:deployment" in found[0]["message"]

@@ -1,7 +1,8 @@
 // The inbox's Camunda Forms: the form-js viewer shows the task's form (its schema and the process
 // variables it starts from, both embedded in the page as JSON) and posts what was entered. The
 // server checks the data again and answers 422 naming the field; those messages are listed under
-// the form. Loaded only on an inbox task whose user task has a Camunda Form.
+// the form. Loaded only on an inbox task whose user task has a Camunda Form, and on the page that
+// starts a process by hand through its start event's form (its submit URL is that page's).
 import { Form } from "@bpmn-io/form-js";
 
 import "@bpmn-io/form-js/dist/assets/form-js.css";
