@@ -60,8 +60,9 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=os.path.join(config_module.BASE_DIR, "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)
-    celery = celery_init_app(app)
-    celery.conf.beat_schedule = beat_schedule(app, celery.conf.broker_url)
+    # in the Celery configuration, so that binding the Celery app again keeps the schedule
+    app.config["CELERY"]["beat_schedule"] = beat_schedule(app, app.config["CELERY"]["broker_url"])
+    celery_init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
             _sqlite_pragmas()
