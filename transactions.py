@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 from flask import current_app, has_app_context
 from sqlalchemy import event
@@ -26,6 +27,10 @@ from extensions import db
 log = logging.getLogger(__name__)
 PENDING = "after_commit"  # session.info: {key: (fn, args)} in registration order
 DEPTH = "unit_of_work_depth"
+# Inside `kicks_run_here(names)`: the named tasks' kicks, once committed, wait here for this
+# process to run them (`run_kept_kicks`) instead of a round trip through the broker.
+Kept = tuple[frozenset[str], list[tuple[str, tuple]]]
+_KEPT: ContextVar[Kept | None] = ContextVar("kept_kicks", default=None)
 
 
 @contextmanager
@@ -81,7 +86,45 @@ def _kicks_enabled() -> bool:
 
 def _send_task(name: str, *args: Hashable) -> None:
     if _kicks_enabled():
+        kept = _KEPT.get()
+        if kept is not None and name in kept[0]:
+            kept[1].append((name, args))
+            return
         current_app.extensions["celery"].send_task(name, args=list(args), retry=False)
+
+
+@contextmanager
+def kicks_run_here(names: frozenset[str]) -> Iterator[None]:
+    """Keep the committed kicks of the tasks `names` for `run_kept_kicks` in this process (a
+    worker relaying events runs the steps it started itself: no broker round trip); any still
+    kept when the block ends go to the broker."""
+    token = _KEPT.set((names, []))
+    try:
+        yield
+    finally:
+        left = _KEPT.get()[1]
+        _KEPT.reset(token)
+        for name, args in left:
+            _send_task(name, *args)
+
+
+def run_kept_kicks() -> int:
+    """Run the kicks kept by `kicks_run_here` (each a committed, idempotent task); one that fails
+    goes to the broker, whose retries and the periodic sweeps handle it as any other kick."""
+    kept = _KEPT.get()
+    ran = 0
+    while kept is not None and kept[1]:
+        name, args = kept[1].pop(0)
+        token = _KEPT.set(None)  # what the task kicks goes to the broker, as from any worker
+        try:
+            current_app.extensions["celery"].tasks[name].run(*args)  # a transient error raises here
+            ran += 1
+        except Exception:
+            log.warning("running %s%r here failed; sent to the broker", name, args, exc_info=True)
+            _send_task(name, *args)
+        finally:
+            _KEPT.reset(token)
+    return ran
 
 
 def enqueue_after_commit(task_name: str, *args: Hashable) -> None:
