@@ -14,6 +14,7 @@ in the database, so a failing one is logged and the sweep retries it.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -115,16 +116,26 @@ def run_kept_kicks() -> int:
     ran = 0
     while kept is not None and kept[1]:
         name, args = kept[1].pop(0)
-        token = _KEPT.set(None)  # what the task kicks goes to the broker, as from any worker
-        try:
-            current_app.extensions["celery"].tasks[name].run(*args)  # a transient error raises here
-            ran += 1
-        except Exception:
-            log.warning("running %s%r here failed; sent to the broker", name, args, exc_info=True)
-            _send_task(name, *args)
-        finally:
-            _KEPT.reset(token)
+        ran += _run_here(name, args)
     return ran
+
+
+def _run_here(name: str, args: tuple) -> int:
+    """Run one kept task as a worker would (job log line and duration sample); 1 if it succeeded."""
+    from logs import job_done
+
+    token = _KEPT.set(None)  # what the task kicks goes to the broker, as from any worker
+    started, state = time.perf_counter(), "SUCCESS"
+    try:
+        current_app.extensions["celery"].tasks[name].run(*args)  # a transient error raises here
+    except Exception:
+        state = "FAILURE"
+        log.warning("running %s%r here failed; sent to the broker", name, args, exc_info=True)
+        _send_task(name, *args)
+    finally:
+        _KEPT.reset(token)
+        job_done(name, "inline", state, (time.perf_counter() - started) * 1000)
+    return int(state == "SUCCESS")
 
 
 def enqueue_after_commit(task_name: str, *args: Hashable) -> None:

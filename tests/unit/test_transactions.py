@@ -145,10 +145,12 @@ class _FakeCelery:
         self.sent.append((name, *args))
 
 
-def test_kept_kicks_run_here_after_commit_the_others_go_to_the_broker(app, monkeypatch):
-    """A relaying worker runs the steps its events started itself (no broker round trip)."""
+def test_kept_kicks_run_here_after_commit_the_others_go_to_the_broker(app, monkeypatch, caplog):
+    """A relaying worker runs the steps its events started itself (no broker round trip), with
+    the job log line and duration sample a worker gives every task."""
     from transactions import enqueue_after_commit, kicks_run_here, run_kept_kicks
 
+    caplog.set_level(logging.INFO, logger="flowdesk.job")
     ran: list[tuple] = []
     fake = _FakeCelery(step=lambda n: ran.append(("step", n, _committed())))
     monkeypatch.setitem(app.extensions, "celery", fake)
@@ -161,6 +163,7 @@ def test_kept_kicks_run_here_after_commit_the_others_go_to_the_broker(app, monke
         assert ran == [] and fake.sent == [("other", 2)]
         assert run_kept_kicks() == 1
         assert ran == [("step", 1, 1)]  # after the commit: the row was visible
+        assert "job step inline SUCCESS" in caplog.text
         with unit_of_work():
             enqueue_after_commit("step", 3)  # never run here: the block's end sends it
     assert fake.sent == [("other", 2), ("step", 3)] and ran == [("step", 1, 1)]
