@@ -14,8 +14,10 @@ in the database, so a failing one is logged and the sweep retries it.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 from flask import current_app, has_app_context
 from sqlalchemy import event
@@ -26,6 +28,10 @@ from extensions import db
 log = logging.getLogger(__name__)
 PENDING = "after_commit"  # session.info: {key: (fn, args)} in registration order
 DEPTH = "unit_of_work_depth"
+# Inside `kicks_run_here(names)`: the named tasks' kicks, once committed, wait here for this
+# process to run them (`run_kept_kicks`) instead of a round trip through the broker.
+Kept = tuple[frozenset[str], list[tuple[str, tuple]]]
+_KEPT: ContextVar[Kept | None] = ContextVar("kept_kicks", default=None)
 
 
 @contextmanager
@@ -81,7 +87,55 @@ def _kicks_enabled() -> bool:
 
 def _send_task(name: str, *args: Hashable) -> None:
     if _kicks_enabled():
+        kept = _KEPT.get()
+        if kept is not None and name in kept[0]:
+            kept[1].append((name, args))
+            return
         current_app.extensions["celery"].send_task(name, args=list(args), retry=False)
+
+
+@contextmanager
+def kicks_run_here(names: frozenset[str]) -> Iterator[None]:
+    """Keep the committed kicks of the tasks `names` for `run_kept_kicks` in this process (a
+    worker relaying events runs the steps it started itself: no broker round trip); any still
+    kept when the block ends go to the broker."""
+    token = _KEPT.set((names, []))
+    try:
+        yield
+    finally:
+        left = _KEPT.get()[1]
+        _KEPT.reset(token)
+        for name, args in left:
+            _send_task(name, *args)
+
+
+def run_kept_kicks() -> int:
+    """Run the kicks kept by `kicks_run_here` (each a committed, idempotent task); one that fails
+    goes to the broker, whose retries and the periodic sweeps handle it as any other kick."""
+    kept = _KEPT.get()
+    ran = 0
+    while kept is not None and kept[1]:
+        name, args = kept[1].pop(0)
+        ran += _run_here(name, args)
+    return ran
+
+
+def _run_here(name: str, args: tuple) -> int:
+    """Run one kept task as a worker would (job log line and duration sample); 1 if it succeeded."""
+    from logs import job_done
+
+    token = _KEPT.set(None)  # what the task kicks goes to the broker, as from any worker
+    started, state = time.perf_counter(), "SUCCESS"
+    try:
+        current_app.extensions["celery"].tasks[name].run(*args)  # a transient error raises here
+    except Exception:
+        state = "FAILURE"
+        log.warning("running %s%r here failed; sent to the broker", name, args, exc_info=True)
+        _send_task(name, *args)
+    finally:
+        _KEPT.reset(token)
+        job_done(name, "inline", state, (time.perf_counter() - started) * 1000)
+    return int(state == "SUCCESS")
 
 
 def enqueue_after_commit(task_name: str, *args: Hashable) -> None:

@@ -17,7 +17,7 @@ from crm.models import StageHistory
 from extensions import db
 from org.actors import Actor, actor_user, event_depth, origin_instance_id
 from org.models import utcnow
-from transactions import enqueue_after_commit, unit_of_work
+from transactions import enqueue_after_commit, kicks_run_here, run_kept_kicks, unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -156,17 +156,28 @@ def pending_event_ids(limit: int = 100) -> list[int]:
     return list(db.session.scalars(query.order_by(OutboxEvent.id).limit(limit)))
 
 
+def run_after_relay(task_name: str) -> None:
+    """Let a relaying worker run the kicks of `task_name` its consumers commit (an engine step
+    of the instance an event started) itself, right after the event, not through the broker."""
+    _run_here.add(task_name)
+
+
+_run_here: set[str] = set()
+
+
 def relay_pending(limit: int = 100) -> int:
     """Deliver undelivered events, each in its own unit of work; returns how many became fully delivered."""
     done = 0
-    for event_id in pending_event_ids(limit):
-        try:
-            if deliver_event(event_id):
-                done += 1
-        except Exception:
-            # A database error (lock, lost connection) on one event rolled back only its own
-            # unit of work; the sweep tries this one again.
-            log.exception("relaying event %s failed", event_id)
+    with kicks_run_here(frozenset(_run_here)):
+        for event_id in pending_event_ids(limit):
+            try:
+                if deliver_event(event_id):
+                    done += 1
+            except Exception:
+                # A database error (lock, lost connection) on one event rolled back only its own
+                # unit of work; the sweep tries this one again.
+                log.exception("relaying event %s failed", event_id)
+            run_kept_kicks()
     return done
 
 

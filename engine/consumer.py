@@ -8,10 +8,10 @@ from typing import Any
 from sqlalchemy import delete
 
 from crm.event_types import waitable_types
-from crm.events import OutboxEvent, register_consumer
+from crm.events import OutboxEvent, register_consumer, run_after_relay
 from engine import spiff_adapter as spiff
 from engine.models import InstanceEvent, MessageWait, ProcessInstance
-from engine.runtime import schedule_run
+from engine.runtime import RUN_TASK, schedule_run
 from engine.states import InstanceStatus
 from engine.triggers import load_record_dict, pending_waits, start_triggered
 from extensions import db
@@ -25,6 +25,7 @@ def register() -> None:
     from engine.webhooks.delivery import register as register_webhooks
 
     register_consumer(CONSUMER, on_event, types=waitable_types())
+    run_after_relay(RUN_TASK)  # the relaying worker steps the instances it started or woke
     register_webhooks()
 
 

@@ -64,17 +64,19 @@ def task_uuid_of(task: dict) -> str:
 
 
 def _insert(instance: object, uuid: str, task: dict, variables: dict) -> HumanTask:
+    # the assignee is resolved first: the row is inserted with it (no UPDATE right after)
+    assignment = resolve_assignment(task, variables, responsible_id=_responsible_of(instance))
     row = HumanTask(
         instance_id=instance.id, task_uuid=uuid, element_id=str(task.get("element_id") or ""),
         name=str(task.get("name") or task.get("element_id") or "")[:255],
         entity=instance.entity, entity_id=instance.entity_id,
         form=normalise_form(task.get("form") or []), state=HumanTaskState.OPEN,
-        due_at=_due(task.get("due_at") or task.get("due_date")),
+        due_at=_due(task.get("due_at") or task.get("due_date")), assignee_id=assignment.assignee_id,
     )
     _attach_camunda_form(instance, row, task.get("camunda_form"), variables)
     db.session.add(row)
-    db.session.flush()
-    _assign(instance, row, task, variables)
+    db.session.flush()  # its id, for the candidate rows
+    _write_assignment(instance, row, assignment)
     return row
 
 
@@ -97,6 +99,10 @@ def _attach_camunda_form(instance: object, row: HumanTask, ref: dict | None, var
 def _assign(instance: object, row: HumanTask, task: dict, variables: dict) -> None:
     """Resolve the assignee and write the candidate rows (which exist for open tasks only)."""
     assignment = resolve_assignment(task, variables, responsible_id=_responsible_of(instance))
+    _write_assignment(instance, row, assignment)
+
+
+def _write_assignment(instance: object, row: HumanTask, assignment: Assignment) -> None:
     row.assignee_id = assignment.assignee_id
     for user_id in assignment.user_ids:
         db.session.add(HumanTaskCandidate(human_task_id=row.id, user_id=user_id))

@@ -132,3 +132,54 @@ def test_kicks_through_the_registry_wait_for_the_real_commit(app, monkeypatch):
             schedule_run(7)
         assert sent == []
     assert sent == [("crm.relay_outbox",), ("engine.run_instance", 7)]
+
+
+class _FakeCelery:
+    """send_task records; tasks[name].run runs the given functions."""
+
+    def __init__(self, **tasks: object) -> None:
+        self.sent: list[tuple] = []
+        self.tasks = {name: type("T", (), {"run": staticmethod(fn)}) for name, fn in tasks.items()}
+
+    def send_task(self, name: str, args: list, retry: bool) -> None:
+        self.sent.append((name, *args))
+
+
+def test_kept_kicks_run_here_after_commit_the_others_go_to_the_broker(app, monkeypatch, caplog):
+    """A relaying worker runs the steps its events started itself (no broker round trip), with
+    the job log line and duration sample a worker gives every task."""
+    from transactions import enqueue_after_commit, kicks_run_here, run_kept_kicks
+
+    caplog.set_level(logging.INFO, logger="flowdesk.job")
+    ran: list[tuple] = []
+    fake = _FakeCelery(step=lambda n: ran.append(("step", n, _committed())))
+    monkeypatch.setitem(app.extensions, "celery", fake)
+    monkeypatch.setitem(app.config, "OUTBOX_KICK", "celery")
+    with kicks_run_here(frozenset({"step"})):
+        with unit_of_work():
+            _row()
+            enqueue_after_commit("step", 1)
+            enqueue_after_commit("other", 2)
+        assert ran == [] and fake.sent == [("other", 2)]
+        assert run_kept_kicks() == 1
+        assert ran == [("step", 1, 1)]  # after the commit: the row was visible
+        assert "job step inline SUCCESS" in caplog.text
+        with unit_of_work():
+            enqueue_after_commit("step", 3)  # never run here: the block's end sends it
+    assert fake.sent == [("other", 2), ("step", 3)] and ran == [("step", 1, 1)]
+
+
+def test_a_kept_kick_that_fails_here_goes_to_the_broker(app, monkeypatch):
+    from transactions import enqueue_after_commit, kicks_run_here, run_kept_kicks
+
+    def broken(n: int) -> None:
+        raise RuntimeError("database busy")
+
+    fake = _FakeCelery(step=broken)
+    monkeypatch.setitem(app.extensions, "celery", fake)
+    monkeypatch.setitem(app.config, "OUTBOX_KICK", "celery")
+    with kicks_run_here(frozenset({"step"})):
+        with unit_of_work():
+            enqueue_after_commit("step", 5)
+        assert run_kept_kicks() == 0
+    assert fake.sent == [("step", 5)]

@@ -1,0 +1,22 @@
+"""SpiffWorkflow's per-task INFO lines stay out of the log unless asked for (logs.configure)."""
+from __future__ import annotations
+
+import logging
+
+import logs
+
+
+def test_spiff_task_state_changes_are_not_logged_by_default(monkeypatch):
+    monkeypatch.setattr(logs, "_installed", False)
+    monkeypatch.delenv("FLOWDESK_SPIFF_LOG_LEVEL", raising=False)
+    root, spiff = logging.getLogger(), logging.getLogger("spiff")
+    monkeypatch.setattr(root, "handlers", list(root.handlers))
+    monkeypatch.setattr(root, "level", root.level)
+    monkeypatch.setattr(spiff, "level", spiff.level)
+    logs.configure("INFO")
+    assert not logging.getLogger("spiff.task").isEnabledFor(logging.INFO)
+    assert logging.getLogger("engine.runtime").isEnabledFor(logging.INFO)
+    monkeypatch.setattr(logs, "_installed", False)
+    monkeypatch.setenv("FLOWDESK_SPIFF_LOG_LEVEL", "info")
+    logs.configure("INFO")
+    assert logging.getLogger("spiff.task").isEnabledFor(logging.INFO)
