@@ -173,11 +173,14 @@ def search_records(q: str, *, actor: Actor, limit: int = 20, strategy: str = "au
     """The records `actor` may read that contain every typed word as a word prefix, best first.
 
     `strategy` ("auto", or "gin"/"scan" to force a PostgreSQL plan) exists for bench/search.py."""
-    terms = query_words(q or "")
+    terms = query_words(q or "")  # folded as PostgreSQL's index and the snippets fold
     result = SearchResult(query=q or "", terms=terms)
     if not terms:
         return result
-    ranked = _ranked(terms, actor, max(1, min(limit, MAX_LIMIT)), strategy)
+    # SQLite's FTS5 folds the diacritics of Latin letters only: "й" must stay "й" to match there
+    sqlite = db.engine.dialect.name != "postgresql"
+    matched = query_words(q or "", latin_only=True) if sqlite else terms
+    ranked = _ranked(matched, actor, max(1, min(limit, MAX_LIMIT)), strategy)
     if not ranked:
         return result
     s = SearchDocument

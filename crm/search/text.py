@@ -17,6 +17,13 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
+def fold_latin(text: str) -> str:
+    """Lower-case without the diacritics of Latin letters only, as SQLite's FTS5 unicode61
+    tokenizer folds ("Müller" -> "muller", but "й" stays "й")."""
+    return "".join(c.lower() if not unicodedata.name(c, "").startswith("LATIN") else fold(c)
+                   for c in text or "")
+
+
 def words(text: str) -> list[str]:
     return WORD_RE.findall(fold(text))
 
@@ -26,9 +33,10 @@ def index_text(text: str) -> str:
     return " ".join(words(text))
 
 
-def query_words(q: str) -> list[str]:
-    """The words to match as prefixes; one-letter words only when nothing longer was typed."""
-    found = words(q)
+def query_words(q: str, *, latin_only: bool = False) -> list[str]:
+    """The words to match as prefixes; one-letter words only when nothing longer was typed
+    (`latin_only`: folded as SQLite's FTS5 index folds, see fold_latin)."""
+    found = WORD_RE.findall(fold_latin(q)) if latin_only else words(q)
     longer = [w for w in found if len(w) > 1]
     return (longer or found)[:MAX_QUERY_WORDS]
 

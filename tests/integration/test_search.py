@@ -50,6 +50,16 @@ def test_prefix_match_as_you_type(api):
     Draft202012Validator(schema).validate(r.json)
 
 
+def test_cyrillic_letters_with_marks_and_latin_accents_are_found_as_typed(api):
+    report = make(api, "leads", {"title": "Отчёт Йошкар-Ола"})
+    muller = make(api, "leads", {"title": "Müller GmbH"})
+    relay()
+    for q in ("отчёт", "Йошкар", "йош ола"):  # й and ё are letters of their own, not и and е with marks
+        assert found(api, q) == [("lead", report["id"])], q
+    for q in ("muller", "Müll"):
+        assert found(api, q) == [("lead", muller["id"])], q
+
+
 def test_better_match_ranks_first(api):
     in_comment = make(api, "leads", {"title": "Quarterly order", "comments": "asked about zorblax"})
     in_title = make(api, "leads", {"title": "Zorblax rollout"})
