@@ -60,6 +60,28 @@ def wipe(db) -> None:
         conn.exec_driver_sql("DELETE FROM crm_status WHERE pipeline_id IN "
                              "(SELECT id FROM crm_pipeline WHERE is_default = false)")
         conn.exec_driver_sql("DELETE FROM crm_pipeline WHERE is_default = false")
+        _reset_statuses(conn)
+
+
+_seeded_statuses: dict[int, dict] = {}
+
+
+def _reset_statuses(conn) -> None:
+    """Status values and stages as seeded: the first wipe (before any test wrote) keeps a copy;
+    later ones drop rows a test added and put back rows a test changed."""
+    from sqlalchemy import text
+
+    rows = {r["id"]: dict(r) for r in conn.execute(text("SELECT * FROM crm_status")).mappings()}
+    if not _seeded_statuses:
+        _seeded_statuses.update(rows)
+        return
+    added = [i for i in rows if i not in _seeded_statuses]
+    if added:
+        conn.execute(text("DELETE FROM crm_status WHERE id IN ({})".format(",".join(map(str, added)))))
+    for row_id, seeded in _seeded_statuses.items():
+        if rows.get(row_id) != seeded:
+            changes = ", ".join(f"{c} = :{c}" for c in seeded if c != "id")
+            conn.execute(text(f"UPDATE crm_status SET {changes} WHERE id = :id"), seeded)
 
 
 _pg_sequences: list[str] = []
