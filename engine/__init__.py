@@ -12,4 +12,7 @@ PUBLIC_MODULES = (
     "engine.messages", "engine.models",
     "engine.record_processes", "engine.runtime", "engine.signals", "engine.states",
     "engine.triggers", "engine.webhooks",
+    # Camunda Forms (store, schema checks, start forms) and the Camunda REST API's instance queries
+    "engine.camunda_forms", "engine.form_schema", "engine.instance_queries", "engine.start_forms",
+    "engine.starters",
 )

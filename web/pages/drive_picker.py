@@ -6,7 +6,7 @@ from datetime import datetime, time
 
 from flask import flash, redirect, render_template, request, url_for
 
-from crm.entities import ENTITIES, REGISTRY
+from crm.entities import ENTITIES, names
 from drive import rights
 from drive.services import attachments, files, items, listing, sharing
 from errors import ServiceError, ValidationError
@@ -61,8 +61,8 @@ def _pick_args() -> dict:
     if mode not in PICK_MODES:
         raise ValidationError.from_fields({"for": "attach or save"})
     if mode == "attach":
-        if args.get("entity") not in REGISTRY or args.get("entity") == "task":
-            raise ValidationError.from_fields({"entity": "lead, contact, company or deal"})
+        if args.get("entity") not in ENTITIES:  # records, not tasks
+            raise ValidationError.from_fields({"entity": f"One of {names(records_only=True)}"})
         return {"for": mode, "entity": args["entity"], "record": args.get("record", type=int)}
     found = {k: args.get(k, type=int) for k in ("attachment", "item") if args.get(k, type=int)}
     if len(found) != 1:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
-from crm.entities import BY_PLURAL, REGISTRY, Entity, record_title
+from crm.entities import BY_PLURAL, ENTITIES, REGISTRY, Entity, record_title
 from crm.serialize import emails_of
 from crm.services.duplicates import duplicates_of_record
 from crm.services.records import count_records, delete_record, get_record, list_records, update_record
@@ -26,7 +26,7 @@ TOTAL_CAP = 10_000  # lists say "10,000+" past it: counting every row costs up t
 DRILL_FILTERS = ("source",)
 MAX_SHOWN_DUPLICATES = 5
 ICONS = {n: e.icon for n, e in REGISTRY.items()}
-FILE_ENTITIES = ("lead", "contact", "company", "deal")  # records with a files card (drive attachments)
+FILE_ENTITIES = tuple(ENTITIES)  # the records (not tasks) have a files card (drive attachments)
 
 # (key, header, sort field or None) per record type; keys are rendered by records/_cells.html.
 COLUMNS = {
