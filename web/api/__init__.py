@@ -132,6 +132,16 @@ def page_args() -> tuple[int, str | None]:
     return int(raw), request.args.get("cursor") or None
 
 
+def version_arg() -> int | None:
+    """The optional `?version=` of a versioned definition (decisions, forms); 422 when not a number."""
+    raw = request.args.get("version")
+    if raw is None:
+        return None
+    if not raw.isdigit() or len(raw) > 9:
+        raise ValidationError.from_fields({"version": "A version number"})
+    return int(raw)
+
+
 # Route modules, one a line (several people add to this list).
 from web.api import (  # noqa: E402,F401  (routes)
     access,

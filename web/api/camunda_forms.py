@@ -5,17 +5,8 @@ from flask import g, jsonify, request
 
 from engine import camunda_forms
 from errors import ValidationError
-from web.api import api
+from web.api import api, version_arg
 from web.api.openapi import op, param, register_paths
-
-
-def _version_arg() -> int | None:
-    raw = request.args.get("version")
-    if raw is None:
-        return None
-    if not raw.isdigit() or len(raw) > 9:
-        raise ValidationError.from_fields({"version": "A version number"})
-    return int(raw)
 
 
 def uploaded_forms() -> list[tuple[str, bytes]]:
@@ -39,7 +30,7 @@ def upload_forms():
 
 @api.get("/forms/<key>")
 def get_form(key: str):
-    row = camunda_forms.get_form(key, _version_arg())
+    row = camunda_forms.get_form(key, version_arg())
     return jsonify(camunda_forms.form_to_dict(row, schema=True))
 
 

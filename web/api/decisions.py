@@ -1,22 +1,12 @@
 """DMN decisions: upload .dmn files, list, read the XML, evaluate."""
 from __future__ import annotations
 
-from flask import Response, g, jsonify, request
+from flask import Response, g, jsonify
 
 from engine import decisions
-from errors import ValidationError
-from web.api import api, json_body
+from web.api import api, json_body, version_arg
 from web.api.openapi import op, param, register_paths
 from web.api.processes import uploaded_file
-
-
-def _version_arg() -> int | None:
-    raw = request.args.get("version")
-    if raw is None:
-        return None
-    if not raw.isdigit() or len(raw) > 9:
-        raise ValidationError.from_fields({"version": "A version number"})
-    return int(raw)
 
 
 @api.get("/decisions")
@@ -32,7 +22,7 @@ def upload_decisions():
 
 @api.get("/decisions/<key>")
 def decision_xml(key: str):
-    row = decisions.get_decision(key, _version_arg())
+    row = decisions.get_decision(key, version_arg())
     return Response(row.dmn, mimetype="application/xml", headers={
         "Content-Disposition": f'attachment; filename="{key}-v{row.version}.dmn"',
         "X-Decision-Version": str(row.version)})
@@ -42,7 +32,7 @@ def decision_xml(key: str):
 def evaluate_decision(key: str):
     body = json_body()
     return jsonify(decisions.evaluate_decision(key, body.get("variables", {}), g.actor,
-                                               version=_version_arg()))
+                                               version=version_arg()))
 
 
 _TAG = "Decisions"
