@@ -2,7 +2,7 @@
 does the same; PostgreSQL refuses NUL in text, which would otherwise end as a 500)."""
 from __future__ import annotations
 
-from tests.integration.test_process_pages import Browser
+from tests.integration.process_pages_support import Browser
 
 
 def test_nul_characters_answer_422_naming_the_value(app, admin):

@@ -252,7 +252,7 @@ def test_candidate_starters_decide_who_starts_by_hand(api, api_for, make_user):
 def test_warnings_on_the_process_page_and_in_the_designer_answer(app, admin):
     from io import BytesIO
 
-    from tests.integration.test_process_pages import Browser
+    from tests.integration.process_pages_support import Browser
 
     web = Browser(app, admin)
     xml = doc(straight("paged", script("A", "a = 1", 'camunda:jobPriority="5"')))

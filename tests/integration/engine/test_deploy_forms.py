@@ -108,7 +108,7 @@ def test_completion_is_checked_on_the_server_naming_each_field(api):
 
 
 def test_the_inbox_page_renders_types_constraints_and_properties(api, app, admin):
-    from tests.integration.test_process_pages import Browser
+    from tests.integration.process_pages_support import Browser
 
     _version, _lead, task = started(api)
     html = Browser(app, admin).get(f"/inbox/{task.id}").get_data(as_text=True)

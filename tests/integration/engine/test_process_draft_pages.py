@@ -8,7 +8,7 @@ import pytest
 
 from tests.integration.engine.diagrams import review_lead
 from tests.integration.engine.runtime_support import create_lead, deploy, drive
-from tests.integration.test_process_pages import Browser
+from tests.integration.process_pages_support import Browser
 
 
 @pytest.fixture
