@@ -37,6 +37,9 @@ const zone = (root && root.dataset.timeZone) || Intl.DateTimeFormat().resolvedOp
 const wall = (d) => d.toISOString().slice(0, 19);
 const localInput = (d) => wall(d).slice(0, 16);
 const nowInZone = () => new Date(new Date().toLocaleString("sv-SE", { timeZone: zone }).replace(" ", "T") + "Z");
+// A new event starts at the next half hour, as desktop calendars do, not at an odd minute
+const HALF_HOUR = 1800000;
+const nextHalfHour = () => new Date(Math.ceil(nowInZone().getTime() / HALF_HOUR) * HALF_HOUR);
 
 function moved(event) {
   // All-day events travel as dates (the end exclusive); timed ones as wall-clock times in the zone.
@@ -125,7 +128,7 @@ function setup(root) {
     for (const option of $("event-attendees").options) option.selected = invited.has(option.value);
     showBusy();
     $("event-all-day").checked = event ? event.allDay : Boolean(allDay);
-    const from = event ? event.start : start || nowInZone();
+    const from = event ? event.start : start || nextHalfHour();
     $("event-start").value = localInput(from);
     $("event-end").value = localInput(event ? event.end || from : end || new Date(from.getTime() + 3600000));
     $("event-delete").classList.toggle("d-none", !event);
@@ -159,7 +162,12 @@ function setup(root) {
         const only = scope === "this" ? ["title", "start", "end", "location", "description", "timezone"] : Object.keys(data);
         await send("PATCH", occurrenceUrl(item.event_id, item.recurrence_id, scope), Object.fromEntries(only.filter((k) => k in data).map((k) => [k, data[k]])));
       } else if (editing) await send("PATCH", eventUrl(editing.id), formData());
-      else await send("POST", `${eventsUrl().replace("/events.json", "")}/events.json`, formData());
+      else {
+        const data = formData();
+        await send("POST", `${eventsUrl().replace("/events.json", "")}/events.json`, data);
+        // a new event may start in another week (say, created late on a Sunday): show where it went
+        if (data.start) calendar.gotoDate(data.start.slice(0, 10));
+      }
       $("event-cancel").click();
       calendar.refetchEvents();
     } catch (err) {
