@@ -174,6 +174,7 @@ def _plain(value: Any) -> Any:
 # ---- start events and the Camunda DTOs -------------------------------------------------------
 
 _REFS: dict[tuple[int, str], dict[str, dict]] = {}
+_REFS_KEPT = 512  # versions; a process holding more starts over (a re-parse costs milliseconds)
 
 
 def element_forms(version: ProcessVersion) -> dict[str, dict]:
@@ -188,6 +189,8 @@ def element_forms(version: ProcessVersion) -> dict[str, dict]:
             if ref is not None or key is not None:
                 start = el.tag == BPMN + "startEvent" and el.getparent().get("id") == version.process_id
                 found[el.get("id")] = {"ref": ref, "form_key": key, "start": start}
+        if len(_REFS) >= _REFS_KEPT:
+            _REFS.clear()
         _REFS[cache_key] = found
     return found
 

@@ -108,3 +108,17 @@ def test_a_user_task_names_its_form_by_ref_or_camunda_forms_key():
     assert task_form_ref(pinned) == {"ref": "a", "binding": "version", "version": "2", "by": "formRef"}
     assert task_form_ref(task('camunda:formKey="camunda-forms:deployment:a.form"'))["binding"] == "resource"
     assert task_form_ref(task('camunda:formKey="embedded:app:a.html"')) is None
+
+
+def test_the_per_version_form_cache_stays_bounded(monkeypatch):
+    from types import SimpleNamespace
+
+    from engine import camunda_forms
+
+    monkeypatch.setattr(camunda_forms, "_REFS", {})
+    bpmn = ('<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL">'
+            '<process id="p"><startEvent id="s"/></process></definitions>')
+    for n in range(camunda_forms._REFS_KEPT * 2):
+        version = SimpleNamespace(id=n, bpmn_sha256=str(n), bpmn=bpmn, process_id="p")
+        assert camunda_forms.element_forms(version) == {}
+    assert len(camunda_forms._REFS) <= camunda_forms._REFS_KEPT
