@@ -147,11 +147,11 @@ def clean_submission(schema: dict, data: object, current: dict | None = None) ->
         try:
             if comp.get("type") in COMPUTED or tuple(path) in dropped or hidden(comp, context) is True:
                 continue  # computed by the browser, or hidden (or in a hidden group): dropped, not refused
-            if _locked(comp):
+            if _locked(comp, context):
                 known_before, before = _lookup(current, path)
                 _same_as_before(comp, present, raw, before if known_before else comp.get("defaultValue"))
                 continue
-            value = clean_value(comp, raw if present else None)
+            value = clean_value(comp, raw if present else None, current)
         except ValueError as exc:
             out.errors[name] = str(exc)
             continue
@@ -194,17 +194,20 @@ def _hidden_groups(schema: dict, context: dict) -> list[dict]:
 
 
 def feel_warnings(schema: dict) -> list[str]:
-    """Conditions the server cannot evaluate (the field is then only made optional), naming form and field."""
+    """Expressions the server cannot evaluate, naming form and field: a `conditional.hide` (the
+    field is then only made optional) or a `readonly` (the field is then read-only there)."""
     out = []
     for path, comp in fields(schema):
-        condition = (comp.get("conditional") or {}).get("hide")
-        if not condition:
-            continue
-        try:
-            feel_subset.parse(str(condition))
-        except feel_subset.Unsupported as exc:
-            out.append(f"form {schema.get('id')!r} field {'.'.join(path)!r}: conditional.hide "
-                       f"{condition!r} is not checked on the server ({exc}): the field is optional there")
+        checks = (("conditional.hide", (comp.get("conditional") or {}).get("hide"), "optional"),
+                  ("readonly", comp.get("readonly"), "read-only"))
+        for what, expression, then in checks:
+            if not expression or not isinstance(expression, str):
+                continue
+            try:
+                feel_subset.parse(expression)
+            except feel_subset.Unsupported as exc:
+                out.append(f"form {schema.get('id')!r} field {'.'.join(path)!r}: {what} {expression!r} "
+                           f"is not checked on the server ({exc}): the field is {then} there")
     return out
 
 
@@ -223,8 +226,18 @@ def _store(values: dict, path: list[str], value: Any) -> None:
     values[path[-1]] = value
 
 
-def _locked(comp: dict) -> bool:
-    return comp.get("readonly") is True or comp.get("disabled") is True
+def _locked(comp: dict, context: dict) -> bool:
+    """Readonly or disabled; a FEEL `readonly` the server cannot evaluate counts as readonly, so
+    the browser alone never decides that a value may be written (warned at upload)."""
+    if comp.get("readonly") is True or comp.get("disabled") is True:
+        return True
+    expression = comp.get("readonly")
+    if not isinstance(expression, str) or not expression.strip():
+        return False
+    try:
+        return feel_subset.evaluate(expression, context) is True
+    except feel_subset.Unsupported:
+        return True
 
 
 def _same_as_before(comp: dict, present: bool, raw: Any, before: Any) -> None:
@@ -238,8 +251,9 @@ def _blank(value: Any) -> bool:
     return value is None or value == "" or value == []
 
 
-def clean_value(comp: dict, raw: Any) -> Any:
-    """One field's value checked against its component (ValueError with the message to show)."""
+def clean_value(comp: dict, raw: Any, current: dict | None = None) -> Any:
+    """One field's value checked against its component (ValueError with the message to show);
+    `current` holds the task's variables, which a `valuesKey` names the options in."""
     rules = comp.get("validate") or {}
     if _blank(raw):
         # Evaluable conditions that hide the field never get here; others leave it optional.
@@ -253,7 +267,7 @@ def clean_value(comp: dict, raw: Any) -> Any:
     value = _typed(comp, kind, raw)
     _check_rules(rules, kind, value)
     if kind in OPTION_TYPES:
-        _check_options(comp, value)
+        _check_options(comp, value, current or {})
     return value
 
 
@@ -336,12 +350,16 @@ def _is_num(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _check_options(comp: dict, value: Any) -> None:
-    """Static options (`values`) bound the choice; dynamic ones (valuesKey/expression) cannot here."""
+def _check_options(comp: dict, value: Any, current: dict) -> None:
+    """Static options (`values`) and those of the variable a `valuesKey` names bound the choice
+    (a `valuesExpression`, or a valuesKey variable the task does not hold, cannot be known here)."""
     options = comp.get("values")
+    if not isinstance(options, list) and isinstance(comp.get("valuesKey"), str):
+        options = current.get(comp["valuesKey"])
     if not isinstance(options, list):
         return
-    allowed = [o.get("value") for o in options if isinstance(o, dict)]
+    # form-js takes {label, value} objects, or plain values used as both
+    allowed = [o.get("value") if isinstance(o, dict) else o for o in options]
     for item in value if isinstance(value, list) else [value]:
         if item not in allowed:
             raise ValueError(f"Must be one of {', '.join(map(str, allowed))}")

@@ -6,7 +6,14 @@ import json
 import pytest
 from lxml import etree
 
-from engine.form_schema import FormSchemaError, clean_submission, field_keys, parse_schema, task_form_ref
+from engine.form_schema import (
+    FormSchemaError,
+    clean_submission,
+    feel_warnings,
+    field_keys,
+    parse_schema,
+    task_form_ref,
+)
 
 
 def form(*components: dict) -> dict:
@@ -81,10 +88,30 @@ def test_valid_data_becomes_the_variables_and_locked_fields_are_never_taken():
     assert clean_submission(SCHEMA, "text").errors == {"data": "Expected an object of form values"}
 
 
-def test_hidden_fields_are_not_required_and_dynamic_options_are_not_bounded():
+def test_hidden_fields_are_not_required_and_unknown_dynamic_options_are_not_bounded():
     schema = form(dict(TEXT, conditional={"hide": "=true"}),
                   {"type": "select", "key": "x", "valuesKey": "opts"})
     assert clean_submission(schema, {"x": "anything"}).ok
+
+
+def test_options_of_a_values_key_variable_bound_the_choice():
+    schema = form({"type": "select", "key": "x", "valuesKey": "opts"},
+                  {"type": "checklist", "key": "y", "valuesKey": "plain"})
+    current = {"opts": [{"label": "A", "value": "a"}], "plain": ["p", "q"]}
+    assert clean_submission(schema, {"x": "a", "y": ["q"]}, current).ok
+    found = clean_submission(schema, {"x": "zzz", "y": ["p", "r"]}, current).errors
+    assert "one of a" in found["x"] and "one of p, q" in found["y"], found
+
+
+def test_a_feel_readonly_locks_the_field_when_true_and_when_it_cannot_be_evaluated():
+    schema = form(dict(TEXT, key="code", readonly="=status = \"closed\"", validate={}),
+                  dict(TEXT, key="note", readonly="=upper(status) = \"X\"", validate={}))
+    assert clean_submission(schema, {"code": "New"}, {"status": "open"}).values == {"code": "New"}
+    closed = clean_submission(schema, {"code": "New"}, {"status": "closed", "code": "Old"})
+    assert "read-only" in closed.errors["code"], closed.errors
+    assert "read-only" in clean_submission(schema, {"note": "Hi"}, {"status": "x"}).errors["note"]
+    [warning] = feel_warnings(schema)
+    assert "'note'" in warning and "readonly" in warning and "read-only there" in warning
 
 
 def test_schema_checks_name_the_form_and_component():
