@@ -8,6 +8,7 @@ the one place that speaks SpiffWorkflow, and the runtime's internals are the eng
 PUBLIC_MODULES = (
     "engine.activities", "engine.decisions", "engine.deploy", "engine.drafts", "engine.element_templates",
     "engine.external_tasks", "engine.forms", "engine.history", "engine.inbox", "engine.inbox_view",
+    "engine.jobs", "engine.job_actions",
     "engine.incidents", "engine.instance_migration", "engine.instances", "engine.modification",
     "engine.messages", "engine.models",
     "engine.record_processes", "engine.runtime", "engine.signals", "engine.states",

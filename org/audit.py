@@ -32,6 +32,7 @@ ACTIONS = (
     "process.triggers",
     "process.terminate", "process.delete_version", "process.archive", "process.unarchive",
     "process.modify", "process.migrate", "incident.retry", "incident.resolve",
+    "job.execute", "job.duedate",
     "2fa.enable", "2fa.disable", "2fa.recovery_codes",
     "data.export",
 )

@@ -125,6 +125,7 @@ from web.engine_rest import (  # noqa: E402,F401  (routes)
     forms,
     history,
     incident,
+    job,
     process,
     statistics,
     tasks,

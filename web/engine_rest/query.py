@@ -1,6 +1,7 @@
 """Query-string parameters as Camunda's list endpoints take them; 400 naming the parameter."""
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from flask import request
@@ -10,6 +11,7 @@ from engine.models import ProcessVersion
 from errors import NotFound, ValidationError
 
 MAX_RESULTS = 1000
+_OFFSET_SPACE = re.compile(r"(T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}:?\d{2})$")
 
 
 def arg_int(name: str, default: int, *, low: int = 0, high: int = 2**31 - 1) -> int:
@@ -36,11 +38,15 @@ def arg_bool(name: str) -> bool | None:
 def arg_time(name: str) -> datetime | None:
     """A time as Camunda writes it (2026-12-04T17:48:00.000+0000, or any ISO 8601): naive UTC."""
     raw = request.args.get(name)
-    if not raw:
-        return None
+    return parse_time(raw, name) if raw else None
+
+
+def parse_time(raw: str, name: str) -> datetime:
+    """A time as Camunda writes it (or any ISO 8601) as naive UTC; 400 naming `name`."""
+    raw = _OFFSET_SPACE.sub(r"\1+\2", raw.strip())  # an unencoded + of the offset arrives as a space
     for parse in (lambda t: datetime.strptime(t, "%Y-%m-%dT%H:%M:%S.%f%z"), datetime.fromisoformat):
         try:
-            value = parse(raw.strip())
+            value = parse(raw)
         except ValueError:
             continue
         return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
@@ -62,7 +68,7 @@ def paging() -> tuple[int, int]:
     return arg_int("firstResult", 0), arg_int("maxResults", 100, low=1, high=MAX_RESULTS)
 
 
-def sorting(allowed: dict) -> tuple[str, bool]:
+def sorting(allowed: dict | tuple, default: str = "instanceId") -> tuple[str, bool]:
     """(sortBy, descending) among the allowed names; sortOrder without sortBy is refused, as Camunda does."""
     by, order = request.args.get("sortBy"), request.args.get("sortOrder")
     if by is not None and by not in allowed:
@@ -72,7 +78,7 @@ def sorting(allowed: dict) -> tuple[str, bool]:
     if (by is None) != (order is None):
         raise ValidationError.from_fields({"sortOrder" if by else "sortBy":
                                            "Give sortBy and sortOrder together"})
-    return by or "instanceId", order == "desc"
+    return by or default, order == "desc"
 
 
 def version_by_id(definition_id: str) -> ProcessVersion | None:

@@ -1,4 +1,5 @@
-"""Diagrams for the /engine-rest tests: external tasks served by workers, a boundary error event."""
+"""Diagrams for the /engine-rest tests: external tasks served by workers, a boundary error event,
+a timer and a failing script (jobs)."""
 from __future__ import annotations
 
 HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/'
@@ -51,5 +52,52 @@ def approval_process(key: str, assignee: str) -> bytes:
     <bpmn:sequenceFlow id="F1" sourceRef="Start" targetRef="Approve" />
     <bpmn:sequenceFlow id="F2" sourceRef="Approve" targetRef="Charge" />
     <bpmn:sequenceFlow id="F3" sourceRef="Charge" targetRef="Done" />
+  </bpmn:process>
+</bpmn:definitions>""".encode()
+
+
+def timer_process(key: str) -> bytes:
+    """start → Wait (a one-hour timer) → Review (a user task) → end."""
+    return f"""{HEAD}
+  <bpmn:process id="{key}" name="Timer {key}" isExecutable="true">
+    <bpmn:startEvent id="Start" />
+    <bpmn:intermediateCatchEvent id="Wait" name="One hour">
+      <bpmn:timerEventDefinition><bpmn:timeDuration>PT1H</bpmn:timeDuration></bpmn:timerEventDefinition>
+    </bpmn:intermediateCatchEvent>
+    <bpmn:userTask id="Review" name="Review" />
+    <bpmn:endEvent id="Done" />
+    <bpmn:sequenceFlow id="F1" sourceRef="Start" targetRef="Wait" />
+    <bpmn:sequenceFlow id="F2" sourceRef="Wait" targetRef="Review" />
+    <bpmn:sequenceFlow id="F3" sourceRef="Review" targetRef="Done" />
+  </bpmn:process>
+</bpmn:definitions>""".encode()
+
+
+def flaky_process(key: str, cycle: str = "R1/PT10M") -> bytes:
+    """start → Compute (a script needing `amount`, retried by `cycle`) → Check (a user task) → end."""
+    return f"""{HEAD}
+  <bpmn:process id="{key}" name="Flaky {key}" isExecutable="true">
+    <bpmn:startEvent id="Start" />
+    <bpmn:scriptTask id="Compute" name="Compute" scriptFormat="python">
+      <bpmn:extensionElements><camunda:failedJobRetryTimeCycle>{cycle}</camunda:failedJobRetryTimeCycle>
+      </bpmn:extensionElements>
+      <bpmn:script>total = amount * 2</bpmn:script>
+    </bpmn:scriptTask>
+    <bpmn:userTask id="Check" name="Check" />
+    <bpmn:endEvent id="Done" />
+    <bpmn:sequenceFlow id="F1" sourceRef="Start" targetRef="Compute" />
+    <bpmn:sequenceFlow id="F2" sourceRef="Compute" targetRef="Check" />
+    <bpmn:sequenceFlow id="F3" sourceRef="Check" targetRef="Done" />
+  </bpmn:process>
+</bpmn:definitions>""".encode()
+
+
+def quick_process(key: str) -> bytes:
+    """start → end: finished as soon as started."""
+    return f"""{HEAD}
+  <bpmn:process id="{key}" name="Quick {key}" isExecutable="true">
+    <bpmn:startEvent id="Start" />
+    <bpmn:endEvent id="Done" />
+    <bpmn:sequenceFlow id="F1" sourceRef="Start" targetRef="Done" />
   </bpmn:process>
 </bpmn:definitions>""".encode()
