@@ -83,6 +83,11 @@ def query_keys(entity: str, *, email: str = "", phone: str = "", title: str = ""
 def set_keys(entity: str, record: object, emails: list[str] | None) -> None:
     """Replace the record's stored keys; the caller commits."""
     forget_keys(entity, [record.id])
+    add_keys(entity, record, emails)
+
+
+def add_keys(entity: str, record: object, emails: list[str] | None) -> None:
+    """Store the keys of a record that has none yet (just created); the caller commits."""
     values = {c: getattr(record, c, None) for c in ("phones", "title", "company_id")}
     for kind, key in sorted(keys_of(entity, values, emails)):
         db.session.add(DedupeKey(entity=entity, record_id=record.id, kind=kind, key=key))

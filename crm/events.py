@@ -126,18 +126,20 @@ def record_change(entity: str, change: Change, entity_id: int, changes: dict | N
     """Record `<entity>.<change>` (lead.created, task.deleted...) about one record; a new or
     changed lead status or deal stage also gets its stage_history row (the funnel's durations)."""
     if change in (Change.CREATED, Change.UPDATED):
-        _note_stage(entity, entity_id, changes or {})
+        _note_stage(entity, entity_id, changes or {}, first=change == Change.CREATED)
     return record_event(record_event_type(entity, change), entity, entity_id, changes, actor=actor)
 
 
-def _note_stage(entity: str, entity_id: int, changes: dict) -> None:
+def _note_stage(entity: str, entity_id: int, changes: dict, *, first: bool) -> None:
+    """A new stage_history row; the open one, if any, left now (a new record has none to close)."""
     field = STATUS_FIELDS.get(entity)
     pair = changes.get(field) if field else None
     if pair and pair[1]:
         now = utcnow()
-        db.session.execute(update(StageHistory).where(
-            StageHistory.entity == entity, StageHistory.record_id == entity_id,
-            StageHistory.left_at.is_(None)).values(left_at=now))
+        if not first:
+            db.session.execute(update(StageHistory).where(
+                StageHistory.entity == entity, StageHistory.record_id == entity_id,
+                StageHistory.left_at.is_(None)).values(left_at=now))
         db.session.add(StageHistory(entity=entity, record_id=entity_id, from_status=pair[0],
                                     to_status=pair[1], changed_at=now))
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
+from crm import access
 from extensions import db
 from org.models import Department, User
 
@@ -252,7 +253,8 @@ def workgroup_model() -> type | None:
 def user_group_keys(user: User) -> list[str]:
     """The group keys a user belongs to: departments on their membership paths, workgroups."""
     keys: list[str] = []
-    for path in user.department_paths:
+    rights = access.loaded_rights(user)  # a page's request has read the departments already
+    for path in rights.dept_paths if rights is not None else user.department_paths:
         for part in path.strip("/").split("/"):
             if part and f"department:{part}" not in keys:
                 keys.append(f"department:{part}")

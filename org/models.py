@@ -54,7 +54,7 @@ class User(UserMixin, db.Model):
     time_zone: Mapped[str | None] = mapped_column(String(64))
 
     memberships: Mapped[list[DepartmentMember]] = relationship(
-        back_populates="user", cascade="all, delete-orphan"
+        back_populates="user", cascade="all, delete-orphan", order_by="DepartmentMember.id"
     )
 
     @property

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String
+from flask import g, has_request_context, request
+from sqlalchemy import JSON, ForeignKey, ScalarSelect, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 import netguard
@@ -73,6 +74,8 @@ def store_setting(name: str, data: dict, actor: Actor | None, before: object) ->
     row.updated_by_id = actor_user(actor).id if actor is not None else None
     db.session.add(row)
     db.session.flush()
+    if has_request_context():
+        g.pop(_SEEN, None)  # read afresh by what follows in this request
     audit.record("setting.change", name, {"before": before, "after": data}, actor=actor)
 
 
@@ -85,8 +88,29 @@ def require_2fa_for_admins() -> bool:
     return _env_requires_2fa() or _setting_requires_2fa()
 
 
+# The security setting as read in this request: (request, require_2fa_for_admins). Never kept
+# across requests, so a change made by any process counts from the next request on.
+_SEEN = "_security_setting"
+
+
+def security_column() -> ScalarSelect:
+    """The security document's data as a column, so a login's query reads it along (see note_security)."""
+    return select(SiteSetting.data).where(SiteSetting.name == SECURITY).scalar_subquery()
+
+
+def note_security(data: dict | None) -> None:
+    """Keep the security document read with the login for the rest of this request."""
+    if has_request_context():
+        setattr(g, _SEEN, (request._get_current_object(), bool((data or {}).get("require_2fa_for_admins"))))
+
+
 def _setting_requires_2fa() -> bool:
+    """The setting, read at most once per request (the login's query usually brought it)."""
+    seen = g.get(_SEEN) if has_request_context() else None
+    if seen is not None and seen[0] is request._get_current_object():
+        return seen[1]
     row = db.session.get(SiteSetting, SECURITY)
+    note_security(row.data if row is not None else None)
     return bool(row is not None and (row.data or {}).get("require_2fa_for_admins"))
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Flask, g, request, session
 from flask_login import user_logged_in, user_logged_out
+from sqlalchemy import select
 
 from errors import Unauthorized
 from extensions import db, login_manager
@@ -10,6 +11,7 @@ from org import admin as admin_mode
 from org import audit
 from org.models import User
 from org.services.two_factor import NEEDS_ENROLMENT, admin_mode_allowed
+from org.settings import note_security, security_column
 
 # The session key holding admin mode: the user's "id:session_version" while it is on, so it
 # never carries over to another account or survives a password change or dismissal.
@@ -51,10 +53,19 @@ def load_session_user(user_id: str) -> User | None:
         uid, version = (int(p) for p in user_id.split(":"))
     except ValueError:
         return None
-    user = db.session.get(User, uid)
+    user = _user_row(uid)
     if user is None or user.session_version != version or not user.is_active:
         return None
     return user
+
+
+def _user_row(uid: int) -> User | None:
+    """The user, and the security setting the admin-mode check needs, in one query."""
+    found = db.session.execute(select(User, security_column()).where(User.id == uid)).first()
+    if found is None:
+        return None
+    note_security(found[1])
+    return found[0]
 
 
 @login_manager.user_loader

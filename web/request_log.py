@@ -5,9 +5,11 @@ import logging
 import time
 
 from flask import Flask, Response, g, request
+from sqlalchemy import inspect
 
 import correlation
 import instruments
+from org import admin as admin_mode
 
 log = logging.getLogger("flowdesk.request")
 QUIET_PREFIXES = ("/static/", "/healthz", "/readyz", "/metrics")  # probes and assets: no line
@@ -37,12 +39,23 @@ def _finish(response: Response) -> Response:
             time.perf_counter() - started)
     if started is not None and not request.path.startswith(QUIET_PREFIXES):
         duration = (time.perf_counter() - started) * 1000
-        user = getattr(g.get("_login_user"), "id", None)
+        user = _user_id()
         log.info("%s %s %s %.1f ms", request.method, request.full_path.rstrip("?"), response.status_code,
                  duration, extra={"method": request.method, "path": request.path,
                                   "status": response.status_code, "duration_ms": round(duration, 1),
                                   "user_id": user})
     return response
+
+
+def _user_id() -> int | None:
+    """The id noted when the session or token was checked, else the logged-in user's identity:
+    reading `user.id` would load the row again when the request committed (a SELECT for a log line)."""
+    noted = admin_mode.request_user_id()
+    if noted is not None:
+        return noted
+    user = g.get("_login_user")  # e.g. the login form's request: logged in, nothing noted yet
+    state = inspect(user, raiseerr=False) if user is not None else None
+    return state.identity[0] if state is not None and state.identity else None
 
 
 def _forget(_exc: BaseException | None = None) -> None:

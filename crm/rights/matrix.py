@@ -96,7 +96,8 @@ def load_rights(user: object) -> Rights:
         select(Department.id, Department.name, Department.path)
         .join(DepartmentMember, DepartmentMember.department_id == Department.id)
         .where(DepartmentMember.user_id == user.id)
-        .order_by(DepartmentMember.is_primary.desc(), Department.id))]
+        # The primary first, as User.primary_department picks it (records.create_record relies on it).
+        .order_by(DepartmentMember.is_primary.desc(), DepartmentMember.id))]
     if rights.full:
         return rights
     reached = _assignments_reaching(user.id, rights.departments)

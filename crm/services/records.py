@@ -8,7 +8,7 @@ from sqlalchemy import Select, delete, select
 
 from crm import access
 from crm.attributes import dept_path_for
-from crm.dedupe import forget_keys, set_keys
+from crm.dedupe import add_keys, forget_keys, set_keys
 from crm.entities import Entity, entity
 from crm.event_types import Change
 from crm.events import record_change, record_update
@@ -22,7 +22,7 @@ from crm.states import CLOSED_SEMANTICS, FieldKind, TimelineKind
 from crm.validation import Cleaned, clean, parse_bool
 from errors import Forbidden, NotFound, ValidationError
 from extensions import db
-from org.actors import Actor, actor_user
+from org.actors import Actor, ProcessActor, actor_user
 from org.models import utcnow, valid_id
 
 
@@ -54,6 +54,12 @@ def create_record(entity_name: str, data: dict, *, actor: Actor, right: str = "a
 
     `right` is "add", or "import" for rows of an import: the new record (its responsible,
     department and status) must lie within the actor's level for it."""
+    return create_record_with_emails(entity_name, data, actor=actor, right=right)[0]
+
+
+def create_record_with_emails(entity_name: str, data: dict, *, actor: Actor,
+                              right: str = "add") -> tuple[object, list[str]]:
+    """create_record, and the e-mail addresses it stored (an answer needs no query to read them)."""
     spec = spec_of(entity_name)
     access.require(actor, spec.name, right)
     cleaned = clean(spec, data, partial=False)
@@ -63,19 +69,27 @@ def create_record(entity_name: str, data: dict, *, actor: Actor, right: str = "a
     if record.responsible_id is None:
         record.responsible_id = actor_user(actor).id if not actor_user(actor).is_system else None
     record.created_by_id = actor_user(actor).id
-    record.dept_path = dept_path_for(record.responsible_id)
+    record.dept_path = _dept_path(record.responsible_id, actor)
     _apply_derived(spec, record, cleaned.values, creating=True)
     access.require(actor, spec.name, right, record)
     _require_readable_refs(spec, cleaned.values, actor)
     db.session.add(record)
     db.session.flush()
-    _set_emails(spec.name, record.id, cleaned.emails or [])
-    set_keys(spec.name, record, cleaned.emails)
+    emails = list(cleaned.emails or [])
+    _add_emails(spec.name, record.id, emails)  # a new record has no rows to replace
+    add_keys(spec.name, record, emails)
     add_entry(spec.name, record.id, TimelineKind.CREATED, actor=actor, summary=f"{spec.label} created")
-    record_change(spec.name, Change.CREATED, record.id, _snapshot(spec, record, cleaned.emails),
-                 actor=actor)
+    record_change(spec.name, Change.CREATED, record.id, _snapshot(spec, record, emails), actor=actor)
     db.session.flush()
-    return record
+    return record, emails
+
+
+def _dept_path(user_id: int | None, actor: Actor) -> str:
+    """The responsible's department path; the actor's own is in the rights this request loaded."""
+    if user_id is None or isinstance(actor, ProcessActor) or user_id != getattr(actor, "id", None):
+        return dept_path_for(user_id)
+    departments = access.rights_of(actor).departments  # primary first, like User.primary_department
+    return departments[0][2] if departments else ""
 
 
 def update_record(entity_name: str, record_id: int, data: dict, *, actor: Actor,
@@ -265,6 +279,10 @@ def _emails(entity_name: str, record_id: int) -> list[str]:
 def _set_emails(entity_name: str, record_id: int, emails: list[str]) -> None:
     db.session.execute(delete(RecordEmail).where(
         RecordEmail.entity == entity_name, RecordEmail.record_id == record_id))
+    _add_emails(entity_name, record_id, emails)
+
+
+def _add_emails(entity_name: str, record_id: int, emails: list[str]) -> None:
     for i, email in enumerate(emails):
         db.session.add(RecordEmail(entity=entity_name, record_id=record_id, email=email, position=i))
 

@@ -11,6 +11,7 @@ from extensions import db
 from org.admin import acts_as_admin
 from org.models import ApiToken, User, utcnow
 from org.services.two_factor import require_admin_mode_allowed
+from org.settings import note_security, security_column
 
 
 def _digest(token: str) -> str:
@@ -27,11 +28,20 @@ def issue_token(user: User, name: str = "") -> tuple[str, ApiToken]:
 
 
 def token_owner(token: str) -> tuple[User, ApiToken] | None:
-    """The active user and token row for a bearer token, or None."""
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
-    if row is None or row.revoked_at is not None or not row.user.is_active:
+    """The active user and token row for a bearer token, or None.
+
+    One query, read afresh on every call (a revoked token or a dismissed user fails the next
+    request): the token, its user and the security setting the admin-mode check needs."""
+    found = db.session.execute(
+        select(ApiToken, User, security_column()).join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == _digest(token))).first()
+    if found is None:
         return None
-    return row.user, row
+    row, user, security = found
+    note_security(security)
+    if row.revoked_at is not None or not user.is_active:
+        return None
+    return user, row
 
 
 def list_tokens(user: User) -> list[ApiToken]:

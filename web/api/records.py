@@ -46,8 +46,8 @@ def _flag(name: str) -> bool:
 
 @api.post("/<records:plural>")
 def create_record(plural: str):
-    record = svc.create_record(_entity(plural), json_body(), actor=g.actor)
-    return jsonify(record_to_dict(record)), 201
+    record, emails = svc.create_record_with_emails(_entity(plural), json_body(), actor=g.actor)
+    return jsonify(record_to_dict(record, emails)), 201
 
 
 @api.get("/<records:plural>/<int:record_id>")
