@@ -5,8 +5,10 @@
 
 In one process, with no broker (the kicks are counted, not sent): a lead created through the
 API (Flask test client), the relay delivering its events, the worker step, the relay again
-for the events the step recorded. Printed per phase: CPU ms per instance, SQL statements per
-instance and the most frequent statements; with --html, a pyinstrument profile per phase.
+for the events the step recorded, the user task completed through the API (as the inbox does:
+the request runs the step that follows, to the end of the process) and the relay once more.
+Printed per phase: CPU ms per instance, SQL statements per instance and the most frequent
+statements; with --html, a pyinstrument profile per phase.
 """
 from __future__ import annotations
 
@@ -26,7 +28,8 @@ from bench._support import bench_app, make_database
 from bench.e2e_support import DIAGRAM, multipart
 
 PHASES = ("create (web request)", "relay (lead.created -> instance)", "step (worker)",
-          "relay (events of the step)")
+          "relay (events of the step)", "complete task (web request + step)",
+          "relay (events of the completion)")
 
 
 class Statements:
@@ -60,11 +63,11 @@ def prepare(client) -> dict:  # noqa: ANN001
 
 
 def one_lead(client, headers: dict, n: int, run) -> None:  # noqa: ANN001
-    """The four phases of one lead, each through `run(phase, fn)`."""
+    """The phases of one lead, each through `run(phase, fn)`."""
     from sqlalchemy import select
 
     from crm.events import relay_pending
-    from engine.models import ProcessInstance
+    from engine.models import HumanTask, ProcessInstance
     from engine.runtime import run_instance
     from extensions import db
 
@@ -79,6 +82,18 @@ def one_lead(client, headers: dict, n: int, run) -> None:  # noqa: ANN001
     assert len(ids) == 1, ids
     run(PHASES[2], lambda: run_instance(ids[0]))
     run(PHASES[3], relay_pending)
+    task = db.session.scalar(select(HumanTask.id).where(HumanTask.instance_id == ids[0]))
+    db.session.rollback()
+
+    def complete() -> None:
+        answer = client.post(f"/api/v1/inbox/{task}/complete", json={"data": {}}, headers=headers)
+        assert answer.status_code < 300, answer.json
+
+    run(PHASES[4], complete)
+    run(PHASES[5], relay_pending)
+    status = db.session.scalar(select(ProcessInstance.status).where(ProcessInstance.id == ids[0]))
+    db.session.rollback()
+    assert status == "completed", status
 
 
 def measure(kind: str, leads: int, html: str | None) -> None:
@@ -94,7 +109,7 @@ def measure(kind: str, leads: int, html: str | None) -> None:
         with app.app_context():
             headers = prepare(client)
             noop = lambda phase, fn: fn()  # noqa: E731
-            for n in range(10):  # warm-up: imports, caches, connections
+            for n in range(min(10, leads)):  # warm-up: imports, caches, connections
                 one_lead(client, headers, -n, noop)
             cpu = collections.Counter()
             profilers = _profilers(html)

@@ -38,9 +38,11 @@ class TopicRequest:
     variables: tuple[str, ...] | None = None
 
 
-def sync_external_tasks(instance: ProcessInstance, waiting: list[dict], variables: dict) -> None:
-    """Keep one row per task of the instance waiting for a worker (called after every step)."""
-    rows = {row.task_uuid: row for row in db.session.scalars(select(ExternalTask).where(
+def sync_external_tasks(instance: ProcessInstance, waiting: list[dict], variables: dict,
+                        fresh: bool = False) -> None:
+    """Keep one row per task of the instance waiting for a worker (after a step that may hold one);
+    `fresh`: the instance holds no open row (no query)."""
+    rows = {} if fresh else {row.task_uuid: row for row in db.session.scalars(select(ExternalTask).where(
         ExternalTask.instance_id == instance.id, ExternalTask.closed_at.is_(None)))}
     wanted = {task["task_uuid"]: task for task in waiting}
     gone = [row.id for uuid, row in rows.items() if uuid not in wanted]

@@ -3,14 +3,14 @@ summed up as a heat map (average and p90 time per element), and cleaned up after
 `camunda:historyTimeToLive` days.
 
 Recording costs one SELECT of the instance's open activations (none in its first step) and one
-batched INSERT per step; the rows are written in the step's own transaction, so the history is
-as atomic as the step.
+batched INSERT (an executemany: the rows need no id back) per step; the rows are written in the
+step's own transaction, so the history is as atomic as the step.
 """
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from engine import spiff_adapter as spiff
 from engine.deploy import get_definition, get_version, require_designer
@@ -43,18 +43,29 @@ def _close(row: ElementActivation, state: str, ended: Any, variables: list[str] 
         row.variables = variables
 
 
-def record_step(instance: ProcessInstance, wf: Any, step: Any) -> None:
-    """Write the step's activations: close open rows that finished, add new ones (one batch)."""
+def _new_row(instance: ProcessInstance, act: dict, state: str, variables: list[str] | None) -> dict:
+    """A row to insert, every column set (the batch's rows share their keys)."""
+    ended = act["ended_at"] if state != ACTIVE else None
+    ms = None if ended is None else max(0, int((ended - act["started_at"]).total_seconds() * 1000))
+    return {"instance_id": instance.id, "version_id": instance.version_id, "task_uuid": act["task_uuid"],
+            "element_id": act["element_id"], "element_type": act["element_type"], "state": state,
+            "started_at": act["started_at"], "ended_at": ended, "duration_ms": ms,
+            "variables": variables if variables and act["element_type"].endswith("Task") else None}
+
+
+def record_step(instance: ProcessInstance, wf: Any, step: Any, form: tuple[str, dict] | None = None) -> None:
+    """Write the step's activations: close open rows that finished, add new ones (one batched INSERT).
+
+    `form`: (task uuid, data) of the user task completed before the step: its row keeps the
+    names of the form's variables.
+    """
     completed, open_, fresh = step.activations
     variables = _changed_names(step.log)
-    rows: dict[str, ElementActivation] = {}
-    if not fresh:  # a first step has nothing recorded yet: no query (a round trip saved per start)
-        with db.session.no_autoflush:  # the step's own rows are flushed once, at its commit
-            rows = {r.task_uuid: r for r in db.session.scalars(select(ElementActivation).where(
-                ElementActivation.instance_id == instance.id, ElementActivation.state == ACTIVE))}
+    # a first step has nothing recorded yet: no query (a round trip saved per start)
+    active, seen = ({}, set()) if fresh else _known(instance.id, completed)
+    rows = dict(active)
     still_open = {a["task_uuid"] for a in open_}
     now, new = utcnow(), []
-    seen = _recorded(instance.id, completed, rows) if not fresh else set()
     for act in completed:
         if act["task_uuid"] in seen:  # recorded already (a task reported twice, a repeated step)
             continue
@@ -63,25 +74,39 @@ def record_step(instance: ProcessInstance, wf: Any, step: Any) -> None:
         if row is not None:
             _close(row, COMPLETED, act["ended_at"], variables)
         else:
-            row = ElementActivation(instance_id=instance.id, version_id=instance.version_id, **act)
-            _close(row, COMPLETED, act["ended_at"], variables)
-            new.append(row)
+            new.append(_new_row(instance, act, COMPLETED, variables))
     for uuid, row in rows.items():
         if uuid not in still_open:  # finished before the step (a completed user task, a fired timer)
             _close(row, spiff.task_outcome(wf, uuid), now, variables)
-    new += [ElementActivation(instance_id=instance.id, version_id=instance.version_id, state=ACTIVE, **act)
+    new += [_new_row(instance, act, ACTIVE, None)
             for act in open_ if act["task_uuid"] not in rows and act["task_uuid"] not in seen]
-    db.session.add_all(new)
+    if form is not None:  # before the flush below: one UPDATE of the row
+        _note_form(instance.id, active, *form)
+    from engine.step_rows import insert_rows
+
+    insert_rows(ElementActivation, new)
 
 
-def _recorded(instance_id: int, completed: list[dict], active: dict) -> set[str]:
-    """Task ids among `completed` that already have a finished row."""
-    missing = [a["task_uuid"] for a in completed if a["task_uuid"] not in active]
-    if not missing:
-        return set()
-    with db.session.no_autoflush:
-        return set(db.session.scalars(select(ElementActivation.task_uuid).where(
-            ElementActivation.instance_id == instance_id, ElementActivation.task_uuid.in_(missing))))
+def _known(instance_id: int, completed: list[dict]) -> tuple[dict[str, ElementActivation], set[str]]:
+    """(the instance's open rows by task id, the tasks among `completed` with a finished row): one query."""
+    uuids = [a["task_uuid"] for a in completed]
+    wanted = ElementActivation.state == ACTIVE
+    if uuids:
+        wanted = or_(wanted, ElementActivation.task_uuid.in_(uuids))
+    with db.session.no_autoflush:  # the step's own rows are flushed once, with its log
+        found = list(db.session.scalars(select(ElementActivation).where(
+            ElementActivation.instance_id == instance_id, wanted)))
+    active = {r.task_uuid: r for r in found if r.state == ACTIVE}
+    return active, {r.task_uuid for r in found if r.state != ACTIVE}
+
+
+def _note_form(instance_id: int, active: dict[str, ElementActivation], task_uuid: str, data: dict) -> None:
+    """The form's variables on the completed task's row (loaded: no statement of its own)."""
+    row = active.get(task_uuid)
+    if row is None:
+        note_form_data(instance_id, task_uuid, data)
+    else:
+        row.variables = sorted(data)[:MAX_VARIABLES] or None
 
 
 def note_form_data(instance_id: int, task_uuid: str, data: dict) -> None:

@@ -26,7 +26,7 @@ class ElementActivation(db.Model):
     started_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
     duration_ms: Mapped[int | None]
-    variables: Mapped[list | None] = mapped_column(JSON)
+    variables: Mapped[list | None] = mapped_column(JSON(none_as_null=True))  # None: SQL NULL, batched or not
 
     __table_args__ = (
         UniqueConstraint("instance_id", "task_uuid", name="uq_element_activation_task"),

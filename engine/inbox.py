@@ -29,15 +29,16 @@ __all__ = ["claim_task", "complete_task", "get_task", "list_inbox", "may_work", 
 # ---- written by the runtime -------------------------------------------------------------
 
 def sync_human_tasks(instance: object, open_user_tasks: list[dict], variables: dict, *,
-                     completed_uuids: Iterable[str] = ()) -> list[HumanTask]:
+                     completed_uuids: Iterable[str] = (), fresh: bool = False) -> list[HumanTask]:
     """Insert rows for new open user tasks, close rows whose task is gone; the caller commits.
 
     Each task dict: task_uuid, element_id, name, form (fields), assignee, candidate_users,
     candidate_groups, lane, due_at (optional; also read from `extensions`). A gone task is
     "completed" when it was completed through the inbox (or is in `completed_uuids`), else
-    "cancelled" (interrupted by a boundary event, terminated...).
+    "cancelled" (interrupted by a boundary event, terminated...). `fresh`: the instance has no
+    human task row yet (no query).
     """
-    rows = {r.task_uuid: r for r in db.session.scalars(
+    rows = {} if fresh else {r.task_uuid: r for r in db.session.scalars(
         select(HumanTask).where(HumanTask.instance_id == instance.id))}
     open_now: list[HumanTask] = []
     for task in open_user_tasks:
@@ -276,11 +277,11 @@ def complete_task(task_id: int, data: object, *, actor: Actor) -> HumanTask:
     result = _clean(row, data)
     if result.errors:
         raise ValidationError.from_fields(result.errors)
-    close_row(row, HumanTaskState.COMPLETED)
     row.completed_by_id = user.id
     row.data = result.values
     if row.assignee_id is None:
         row.assignee_id = user.id
+    close_row(row, HumanTaskState.COMPLETED)  # last: its DELETE flushes the row in one UPDATE
     db.session.flush()
     from engine.runtime import complete_user_task  # runs on in this transaction, or raises Conflict
 

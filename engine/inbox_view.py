@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, inspect, or_, select
 
 from crm import access
 from crm.entities import ENTITIES, record_title
@@ -96,13 +96,15 @@ def task_to_dict(row: HumanTask, *, actor: Actor) -> dict:
 
 def tasks_to_dicts(rows: list[HumanTask], *, actor: Actor) -> list[dict]:
     """Inbox items; the record only when the actor may read it (the form is always there)."""
-    ids = [r.id for r in rows]
-    candidates = _candidates(ids)
+    open_rows = [r for r in rows if r.state == HumanTaskState.OPEN]
+    # a task's candidate rows go when it is completed (inbox.close_row)
+    candidates = _candidates([r.id for r in rows if r.state != HumanTaskState.COMPLETED])
     users = _users({r.assignee_id for r in rows} | {r.completed_by_id for r in rows})
     records = _records(rows, actor)
     processes = _processes({r.instance_id for r in rows})
     user = actor_user(actor)
-    keys = set(user_group_keys(user)) if rows else set()
+    # the user's groups matter only for an open task with no assignee (_may)
+    keys = set(user_group_keys(user)) if any(r.assignee_id is None for r in open_rows) else set()
     out = []
     for r in rows:
         cand = candidates.get(r.id, {"users": [], "groups": []})
@@ -141,11 +143,19 @@ def _candidates(ids: list[int]) -> dict[int, dict]:
 
 
 def _users(ids: set[int | None]) -> dict[int, dict]:
-    ids = {i for i in ids if i}
-    if not ids:
-        return {}
-    rows = db.session.scalars(select(User).where(User.id.in_(ids)))
+    """Id -> {id, name, email}; users the session holds loaded (the actor, mostly) need no query."""
+    rows = [u for u in map(_loaded_user, ids) if u is not None]
+    missing = {i for i in ids if i} - {u.id for u in rows}
+    if missing:
+        rows += db.session.scalars(select(User).where(User.id.in_(missing)))
     return {u.id: {"id": u.id, "name": u.full_name, "email": u.email} for u in rows}
+
+
+def _loaded_user(user_id: int | None) -> User | None:
+    if not user_id:
+        return None
+    user = db.session.identity_map.get(inspect(User).identity_key_from_primary_key((user_id,)))
+    return user if user is not None and not inspect(user).expired_attributes else None
 
 
 def _records(rows: list[HumanTask], actor: Actor) -> dict[tuple[str, int], dict]:

@@ -216,7 +216,7 @@ class InstanceEvent(db.Model):
     actor_id: Mapped[int | None]
     on_behalf_of_id: Mapped[int | None]
     message: Mapped[str] = mapped_column(Text, default="")
-    data: Mapped[dict | None] = mapped_column(JSON)
+    data: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))  # None: SQL NULL, batched or not
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -15,21 +15,14 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 import dbretry
-from crm.event_types import GENERIC_ENTITY
 from engine import spiff_adapter as spiff
-from engine import spiff_external
-from engine.messages import is_record_message
-from engine.models import (
-    EngineTimer,
-    HumanTask,
-    InstanceEvent,
-    MessageWait,
-    ProcessInstance,
-)
+from engine import spiff_external, step_rows
+from engine.models import EngineTimer, HumanTask, InstanceEvent, ProcessInstance
 from engine.states import HumanTaskState, InstanceStatus
 from errors import Conflict
 from extensions import db
@@ -56,7 +49,7 @@ def run_instance(instance_id: int) -> str | None:
     """Advance a running instance to its next wait state (one unit of work); returns its new status."""
     try:
         with unit_of_work():
-            instance = db.session.get(ProcessInstance, instance_id)
+            instance = _get_with_version(instance_id)
             if instance is None or instance.status != InstanceStatus.RUNNING:
                 return None if instance is None else instance.status
             _advance_and_store(instance, spiff.load(instance))
@@ -73,27 +66,58 @@ def run_instance(instance_id: int) -> str | None:
     return status
 
 
-def _advance_and_store(instance: ProcessInstance, wf: Any, completed: tuple[str, ...] = ()) -> None:
-    """Run the engine to the next wait state and write everything it produced."""
+def _advance_and_store(instance: ProcessInstance, wf: Any, completed: tuple[str, ...] = (),
+                       events: tuple[dict, ...] = (), form: tuple[str, dict] | None = None) -> None:
+    """Run the engine to the next wait state and write everything it produced.
+
+    `events`: log entries of what led to the step (written first, in the step's batch);
+    `form`: (task uuid, data) of the user task completed just before (its activation's variables).
+    """
     result = spiff.advance(wf, _service_handler(instance), spiff.limits(current_app.config))
     from engine.calls import after_advance
 
     after_advance(instance, wf, result)  # call activities: start children, resume the caller
+    held = step_rows.held(wf)
+    step_rows.note_kinds(wf, held, result)
     instance.state = spiff.dump(wf)
     _set_status(instance, result)  # before the queries below autoflush: one UPDATE per step
     from engine.history import record_step
 
-    record_step(instance, wf, result)
+    record_step(instance, wf, result, form)
     variables = spiff.variables(wf)
-    for entry in result.log:
-        db.session.add(InstanceEvent(instance_id=instance.id, **entry))
-    _sync_tasks(instance, result, variables, completed)
-    from engine.external_tasks import sync_external_tasks
+    status = _status_event(instance, result)
+    late = status if status is not None and result.user_tasks else None  # after assignment notes
+    step_rows.write_events(instance.id, [*events, *result.log, *([status] if status and not late else [])])
+    _sync_waits(instance, result, variables, held, completed)
+    if late is not None:
+        step_rows.write_events(instance.id, [late])
+    if result.error is not None:
+        from engine.incidents import instance_failed
 
-    sync_external_tasks(instance, result.external_tasks, variables)
-    _sync_timers(instance, result.timers)
-    _sync_waits(instance, result.messages, variables)
-    _log_status(instance, result)
+        instance_failed(instance, result.error_details)
+    _broadcast(instance, result)
+
+
+def _sync_waits(instance: ProcessInstance, result: Any, variables: dict, held: frozenset[str],
+                completed: tuple[str, ...]) -> None:
+    """Sync the wait rows of each kind the instance held before the step or holds after it."""
+    from engine.external_tasks import sync_external_tasks
+    from engine.inbox import sync_human_tasks
+    from engine.spiff import wait_kinds as kinds
+
+    if kinds.HUMAN in held or result.user_tasks:
+        sync_human_tasks(instance, result.user_tasks, variables, completed_uuids=completed,
+                         fresh=kinds.HUMAN not in held)
+    if kinds.EXTERNAL in held or result.external_tasks:
+        sync_external_tasks(instance, result.external_tasks, variables, fresh=kinds.EXTERNAL not in held)
+    if kinds.TIMER in held or result.timers:
+        step_rows.sync_timers(instance, result.timers, fresh=kinds.TIMER not in held)
+    if kinds.MESSAGE in held or result.messages:
+        step_rows.sync_waits(instance, result.messages, variables, fresh=kinds.MESSAGE not in held)
+
+
+def _broadcast(instance: ProcessInstance, result: Any) -> None:
+    """Signals and messages the step threw, to the other instances."""
     if result.signals:
         from engine.signals import broadcast_thrown
 
@@ -125,13 +149,6 @@ def _service_handler(instance: ProcessInstance):
     return handle
 
 
-def _sync_tasks(instance: ProcessInstance, result: Any, variables: dict,
-                completed: tuple[str, ...]) -> None:
-    from engine.inbox import sync_human_tasks
-
-    sync_human_tasks(instance, result.user_tasks, variables, completed_uuids=completed)
-
-
 def _set_status(instance: ProcessInstance, result: Any) -> None:
     if result.error is not None:
         instance.status = InstanceStatus.ERROR
@@ -149,63 +166,21 @@ def _set_status(instance: ProcessInstance, result: Any) -> None:
     instance.updated_at = utcnow()
 
 
-def _log_status(instance: ProcessInstance, result: Any) -> None:
+def _status_event(instance: ProcessInstance, result: Any) -> dict | None:
+    """The log entry of how the step ended: an error, a retry to come, the process completed."""
     if result.error is not None:
-        from engine.incidents import instance_failed
-
-        db.session.add(InstanceEvent(instance_id=instance.id, kind="error",
-                                     element_id=instance.error_element,
-                                     message=instance.error_message))
-        instance_failed(instance, result.error_details)
-    elif result.retrying:
+        return {"kind": "error", "element_id": instance.error_element, "message": instance.error_message}
+    if result.retrying:
         retry = result.retrying
         due = retry["due_at"]
         when = f", next attempt at {due:%Y-%m-%d %H:%M:%S} UTC" if due else ""
-        message = f"{retry['message']} ({retry['retries_left']} retries left{when})"
-        db.session.add(InstanceEvent(instance_id=instance.id, kind="retrying", element_id=retry["element_id"],
-                                     message=message,
-                                     data={"retries_left": retry["retries_left"],
-                                           "due_at": due.isoformat() + "Z" if due else None}))
-    elif result.completed:
-        db.session.add(InstanceEvent(instance_id=instance.id, kind="completed",
-                                     message="The process completed"))
-
-
-def _sync_timers(instance: ProcessInstance, timers: list[dict]) -> None:
-    """Keep one unfired row per waiting timer; rows whose timer is gone are fired or cancelled."""
-    now = utcnow()
-    rows = {t.task_uuid: t for t in db.session.scalars(select(EngineTimer).where(
-        EngineTimer.instance_id == instance.id, EngineTimer.fired_at.is_(None)))}
-    waiting = {str(t["task_uuid"]): t for t in timers}
-    for uuid, row in rows.items():
-        if uuid not in waiting:
-            if row.due_at <= now:
-                row.fired_at = now
-            else:
-                db.session.delete(row)
-    for uuid, timer in waiting.items():
-        row = rows.get(uuid)
-        if row is None:
-            db.session.add(EngineTimer(instance_id=instance.id, element_id=timer["element_id"],
-                                       task_uuid=uuid, due_at=timer["due_at"]))
-        elif row.due_at != timer["due_at"]:
-            row.due_at = timer["due_at"]
-
-
-def _sync_waits(instance: ProcessInstance, messages: list[dict], variables: dict) -> None:
-    """One message_wait row per record-event message the instance waits for."""
-    db.session.execute(delete(MessageWait).where(MessageWait.instance_id == instance.id))
-    for msg in messages:
-        entity, _, _action = msg["name"].partition(".")
-        if msg["name"] in spiff.RECORD_MESSAGES or entity == GENERIC_ENTITY:
-            entity = instance.entity  # email.received, record.deleted: about its own record
-        entity_id = instance.entity_id if entity == instance.entity else variables.get(f"{entity}_id")
-        if not is_record_message(msg["name"]) or msg.get("kind", "message") != "message":
-            entity = entity_id = None  # a named message or a signal: not about a record
-        db.session.add(MessageWait(
-            instance_id=instance.id, element_id=msg["element_id"], message_name=msg["name"][:100],
-            entity=entity, entity_id=entity_id if isinstance(entity_id, int) else None,
-            condition=msg.get("condition"), kind=msg.get("kind", "message")))
+        return {"kind": "retrying", "element_id": retry["element_id"],
+                "message": f"{retry['message']} ({retry['retries_left']} retries left{when})",
+                "data": {"retries_left": retry["retries_left"],
+                         "due_at": due.isoformat() + "Z" if due else None}}
+    if result.completed:
+        return {"kind": "completed", "message": "The process completed"}
+    return None
 
 
 def _mark_failed(instance_id: int, element_id: str | None, message: str,
@@ -228,10 +203,15 @@ def _mark_failed(instance_id: int, element_id: str | None, message: str,
     return InstanceStatus.ERROR
 
 
+def _get_with_version(instance_id: int) -> ProcessInstance | None:
+    """The instance and its version in one SELECT (the step needs both; the spec itself is cached)."""
+    return db.session.get(ProcessInstance, instance_id, options=[joinedload(ProcessInstance.version)])
+
+
 def _load_for_change(instance_id: int) -> ProcessInstance:
     from errors import NotFound
 
-    instance = db.session.get(ProcessInstance, instance_id)
+    instance = _get_with_version(instance_id)
     if instance is None:
         raise NotFound(f"No process instance {instance_id}")
     return instance
@@ -252,15 +232,12 @@ def complete_user_task(instance_id: int, task_uuid: str, data: dict, *, actor: A
             element_id = spiff.complete_user_task(wf, task_uuid, data)
         except spiff.TaskNotOpen as exc:
             raise Conflict(str(exc)) from None
-        db.session.add(InstanceEvent(
-            instance_id=instance.id, kind="task_completed", element_id=element_id, actor_id=user.id,
-            on_behalf_of_id=user.id, message=f"{user.full_name} completed {element_id}",
-            data={"task_uuid": task_uuid, "data": data}))
+        done = {"kind": "task_completed", "element_id": element_id, "actor_id": user.id,
+                "on_behalf_of_id": user.id, "message": f"{user.full_name} completed {element_id}",
+                "data": {"task_uuid": task_uuid, "data": data}}
         instance.status = InstanceStatus.RUNNING
-        _advance_and_store(instance, wf, completed=(str(task_uuid),))
-        from engine.history import note_form_data
-
-        note_form_data(instance.id, str(task_uuid), data)
+        _advance_and_store(instance, wf, completed=(str(task_uuid),), events=(done,),
+                           form=(str(task_uuid), data))
         db.session.flush()  # the lock_version check: a concurrent step fails here, not at commit
     except StaleDataError:
         raise Conflict("The process moved on meanwhile; reload and try again") from None
@@ -300,16 +277,14 @@ def fire_timers(instance_id: int, now: datetime | None = None) -> str | None:
     """Fire the instance's due timers and run on (one unit of work); safe to call twice."""
     try:
         with unit_of_work():
-            instance = db.session.get(ProcessInstance, instance_id)
+            instance = _get_with_version(instance_id)
             if instance is None or instance.status != InstanceStatus.WAITING:
                 return None
             wf = spiff.load(instance)
             fired = spiff.fire_due_timers(wf, now or utcnow())
-            if fired:
-                db.session.add(InstanceEvent(instance_id=instance.id, kind="timer",
-                                             message="Timer fired: " + ", ".join(fired)))
+            events = ({"kind": "timer", "message": "Timer fired: " + ", ".join(fired)},) if fired else ()
             instance.status = InstanceStatus.RUNNING
-            _advance_and_store(instance, wf)
+            _advance_and_store(instance, wf, events=events)
             status = instance.status
     except StaleDataError:
         return None

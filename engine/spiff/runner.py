@@ -26,7 +26,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine.spiff import events as _events
 from engine.spiff import serializer as _ser
-from engine.spiff import snapshot, stepping
+from engine.spiff import snapshot, stepping, wait_kinds
 from engine.spiff.async_retry import retry_failed_async, retry_timers
 from engine.spiff.data import DataError, clean_mapping, json_clean
 from engine.spiff.expressions import evaluate_condition
@@ -129,6 +129,7 @@ def new_workflow(
     seed = clean_mapping(dict(variables or {}))
     workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=FlowdeskScriptEngine(timeout))
     workflow.task_tree.data.update(seed)
+    wait_kinds.note(workflow, ())  # a new instance holds no wait rows: its first step queries none
     _prime(workflow)
     for task in workflow.get_tasks(state=TaskState.WAITING | TaskState.READY):
         task.data.update(seed)

@@ -1,0 +1,97 @@
+"""The rows a step writes beside its instance: its log, its timers and its message waits.
+
+The log goes in one batched INSERT (instance_event rows need no id back); the wait rows are
+synced only for the kinds the instance may hold before the step or holds after it
+(engine.spiff.wait_kinds): a first step, or a process without timers, queries nothing for them.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+
+from crm.event_types import GENERIC_ENTITY
+from engine import spiff_adapter as spiff
+from engine.messages import is_record_message
+from engine.models import EngineTimer, InstanceEvent, MessageWait, ProcessInstance
+from engine.spiff import wait_kinds
+from extensions import db
+from org.models import utcnow
+
+__all__ = ["held", "insert_rows", "note_kinds", "sync_timers", "sync_waits", "write_events"]
+
+
+def held(wf: Any) -> frozenset[str]:
+    """The kinds of wait rows the instance may hold before its step."""
+    return wait_kinds.held(wf)
+
+
+def note_kinds(wf: Any, before: frozenset[str], result: Any) -> None:
+    """Note in the state the kinds the instance holds after the step's sync.
+
+    Timers, worker tasks and message waits the step no longer has are closed or deleted; human
+    task rows stay (closed) and a retried task reopens its row, so that kind, once held, stays.
+    """
+    kinds = {kind for kind, rows in ((wait_kinds.HUMAN, result.user_tasks),
+                                     (wait_kinds.EXTERNAL, result.external_tasks),
+                                     (wait_kinds.TIMER, result.timers),
+                                     (wait_kinds.MESSAGE, result.messages)) if rows}
+    wait_kinds.note(wf, kinds | (before & {wait_kinds.HUMAN}))
+
+
+def insert_rows(model: Any, rows: list[dict]) -> None:
+    """Insert rows (same keys each) in one executemany, after what the session holds (ids in order)."""
+    if rows:
+        db.session.flush()
+        db.session.execute(insert(model.__table__), rows)
+
+
+def write_events(instance_id: int, entries: list[dict]) -> None:
+    """The step's log entries {kind, element_id, message, data, actor_id...} in one INSERT."""
+    now = utcnow()
+    insert_rows(InstanceEvent, [
+        {"instance_id": instance_id, "kind": e["kind"], "element_id": e.get("element_id"),
+         "actor_id": e.get("actor_id"), "on_behalf_of_id": e.get("on_behalf_of_id"),
+         "message": e.get("message") or "", "data": e.get("data"), "created_at": now} for e in entries])
+
+
+def sync_timers(instance: ProcessInstance, timers: list[dict], fresh: bool) -> None:
+    """Keep one unfired row per waiting timer; rows whose timer is gone are fired or cancelled.
+
+    `fresh`: the instance holds no timer row (no query)."""
+    now = utcnow()
+    rows = {} if fresh else {t.task_uuid: t for t in db.session.scalars(select(EngineTimer).where(
+        EngineTimer.instance_id == instance.id, EngineTimer.fired_at.is_(None)))}
+    waiting = {str(t["task_uuid"]): t for t in timers}
+    for uuid, row in rows.items():
+        if uuid not in waiting:
+            if row.due_at <= now:
+                row.fired_at = now
+            else:
+                db.session.delete(row)
+    for uuid, timer in waiting.items():
+        row = rows.get(uuid)
+        if row is None:
+            db.session.add(EngineTimer(instance_id=instance.id, element_id=timer["element_id"],
+                                       task_uuid=uuid, due_at=timer["due_at"]))
+        elif row.due_at != timer["due_at"]:
+            row.due_at = timer["due_at"]
+
+
+def sync_waits(instance: ProcessInstance, messages: list[dict], variables: dict, fresh: bool) -> None:
+    """One message_wait row per record-event message the instance waits for.
+
+    `fresh`: the instance holds no message_wait row (nothing to delete)."""
+    if not fresh:
+        db.session.execute(delete(MessageWait).where(MessageWait.instance_id == instance.id))
+    for msg in messages:
+        entity, _, _action = msg["name"].partition(".")
+        if msg["name"] in spiff.RECORD_MESSAGES or entity == GENERIC_ENTITY:
+            entity = instance.entity  # email.received, record.deleted: about its own record
+        entity_id = instance.entity_id if entity == instance.entity else variables.get(f"{entity}_id")
+        if not is_record_message(msg["name"]) or msg.get("kind", "message") != "message":
+            entity = entity_id = None  # a named message or a signal: not about a record
+        db.session.add(MessageWait(
+            instance_id=instance.id, element_id=msg["element_id"], message_name=msg["name"][:100],
+            entity=entity, entity_id=entity_id if isinstance(entity_id, int) else None,
+            condition=msg.get("condition"), kind=msg.get("kind", "message")))

@@ -1,0 +1,92 @@
+"""What a step writes and reads: its log and activations in one INSERT each, and no query of a
+kind of wait row the instance cannot hold (engine.spiff.wait_kinds); a state without that note
+still syncs every kind."""
+from __future__ import annotations
+
+import json
+from contextlib import contextmanager
+
+from sqlalchemy import event, select
+
+from crm.events import relay_pending
+from engine import runtime
+from engine.history_models import ElementActivation
+from engine.models import MessageWait, ProcessInstance
+from engine.spiff.wait_kinds import KEY
+from extensions import db
+from tests.integration.engine.diagrams import review_lead
+from tests.integration.engine.runtime_support import count, create_lead, deploy, log_kinds, open_tasks
+
+WAIT_TABLES = ("human_task", "external_task", "engine_timer", "message_wait")
+
+
+@contextmanager
+def statements():
+    """The SQL statements run meanwhile (one per executemany)."""
+    seen: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args) -> None:
+        seen.append(" ".join(statement.split()))
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+
+
+def _touching(seen: list[str], verb: str, table: str) -> list[str]:
+    return [s for s in seen if s.startswith(verb) and f" {table} " in f" {s.split(' WHERE')[0]} "]
+
+
+def _started(api) -> int:
+    deploy(api, review_lead())
+    create_lead(api)
+    relay_pending()
+    instance_id = db.session.scalar(select(ProcessInstance.id))
+    db.session.rollback()
+    return instance_id
+
+
+def test_a_first_step_queries_no_wait_rows_and_batches_its_inserts(api, admin):
+    instance_id = _started(api)
+    with statements() as seen:
+        assert runtime.run_instance(instance_id) == "waiting"
+    for table in WAIT_TABLES:
+        assert not _touching(seen, "SELECT", table) and not _touching(seen, "DELETE", table), table
+    assert len(_touching(seen, "INSERT INTO", "instance_event")) == 1
+    assert len(_touching(seen, "INSERT INTO", "element_activation")) == 1
+    (task,) = open_tasks(instance_id)
+    assert count(ElementActivation, ElementActivation.instance_id == instance_id,
+                 ElementActivation.state == "active") == 1
+
+    with statements() as seen:
+        resp = api.post(f"/inbox/{task.id}/complete", {"data": {"verdict": "good"}})
+    assert resp.status_code == 200, resp.get_json()
+    for table in ("external_task", "engine_timer", "message_wait"):  # the process has none of these
+        assert not _touching(seen, "SELECT", table) and not _touching(seen, "DELETE", table), table
+    assert len(_touching(seen, "INSERT INTO", "instance_event")) == 1
+    assert len(_touching(seen, "UPDATE", "human_task")) == 1
+    db.session.expire_all()
+    assert db.session.get(ProcessInstance, instance_id).status == "completed"
+    kinds = log_kinds(instance_id)
+    assert kinds.index("task_completed") < kinds.index("completed") == len(kinds) - 1
+    review = db.session.scalar(select(ElementActivation).where(
+        ElementActivation.instance_id == instance_id, ElementActivation.element_id == "Review"))
+    assert (review.state, review.variables) == ("completed", ["verdict"])
+
+
+def test_a_state_without_the_note_syncs_every_kind(api, admin):
+    instance_id = _started(api)
+    runtime.run_instance(instance_id)
+    instance = db.session.get(ProcessInstance, instance_id)
+    state = json.loads(instance.state)
+    assert KEY in json.dumps(state)
+    instance.state = json.dumps(state).replace(f'"{KEY}"', '"flowdesk_unknown"')  # as made before the note
+    db.session.add(MessageWait(instance_id=instance_id, element_id="Gone", message_name="lead.updated",
+                               kind="message"))
+    db.session.commit()
+    (task,) = open_tasks(instance_id)
+    resp = api.post(f"/inbox/{task.id}/complete", {"data": {"verdict": "bad"}})
+    assert resp.status_code == 200, resp.get_json()
+    assert count(MessageWait, MessageWait.instance_id == instance_id) == 0
