@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from crm.entities import REGISTRY, names
 from crm.event_types import wait_names
 from crm.events import OutboxEvent
+from crm.serialize import shared_get
 from crm.services.pipelines import stage_process_allows
 from engine import spiff_adapter as spiff
 from engine.deploy import get_definition, get_version, latest_version
@@ -164,7 +165,7 @@ def load_record_dict(entity: str | None, entity_id: int | None) -> dict | None:
     if entity is None or entity_id is None:
         return None
     spec = REGISTRY.get(entity)
-    record = db.session.get(spec.model, entity_id) if spec else None
+    record = shared_get(spec.model, entity_id) if spec else None
     return None if record is None else spec.hook("data")(record)
 
 
