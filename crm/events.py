@@ -7,7 +7,17 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, select, update
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    select,
+    update,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 import correlation
@@ -74,19 +84,24 @@ Consumer = Callable[[OutboxEvent], None]
 class Registered(NamedTuple):
     fn: Consumer
     types: frozenset[str] | None  # None: every type
+    # A consumer with nothing to do unless this SQL condition holds is skipped when it does not;
+    # the relay evaluates it in the statement that claims the event (no query of its own).
+    idle_unless: ColumnElement[bool] | None = None
 
 
 _consumers: dict[str, Registered] = {}
 
 
-def register_consumer(name: str, fn: Consumer, *, types: Iterable[str] | None = None) -> None:
+def register_consumer(name: str, fn: Consumer, *, types: Iterable[str] | None = None,
+                      idle_unless: ColumnElement[bool] | None = None) -> None:
     """Register an idempotent consumer of the given event types (None: every type); it runs
-    inside the relay's transaction. Types must be in the catalogue (crm/event_types.py)."""
+    inside the relay's transaction, and not at all when `idle_unless` (an SQL condition, checked
+    in that transaction) is false. Types must be in the catalogue (crm/event_types.py)."""
     wanted = None if types is None else frozenset(types)
     unknown = sorted(t for t in wanted or () if not is_declared(t))
     if unknown:
         raise ValueError(f"consumer {name!r} names undeclared event types: {', '.join(unknown)}")
-    _consumers[name] = Registered(fn, wanted)
+    _consumers[name] = Registered(fn, wanted, idle_unless)
 
 
 def unregister_consumer(name: str) -> None:
@@ -201,13 +216,14 @@ def deliver_event(event_id: int) -> bool:
         return _deliver_carefully(event_id, None)  # a caller's changes must not be rolled back
     try:
         with unit_of_work(), shared_reads():
-            row = _claim(event_id)
+            row, idle = _claim(event_id)
             if row is None or row.delivered_at is not None:
                 return False
             if row.attempts:  # tried before: some consumers may be done already
-                return _run_pending_consumers(row, None)
+                return _run_pending_consumers(row, idle, None)
             for name in consumers_of(row.type):
-                _run_fast(row, name)
+                if name not in idle:
+                    _run_fast(row, name)
             row.delivered_at = utcnow()
             return True
     except ConsumerFailed as failed:
@@ -216,13 +232,13 @@ def deliver_event(event_id: int) -> bool:
 
 def _deliver_carefully(event_id: int, failed: ConsumerFailed | None) -> bool:
     with unit_of_work(), shared_reads():
-        row = _claim(event_id)
+        row, idle = _claim(event_id)
         if row is None or row.delivered_at is not None:
             return False
-        return _run_pending_consumers(row, failed)
+        return _run_pending_consumers(row, idle, failed)
 
 
-def _run_pending_consumers(row: OutboxEvent, failed: ConsumerFailed | None) -> bool:
+def _run_pending_consumers(row: OutboxEvent, idle: frozenset[str], failed: ConsumerFailed | None) -> bool:
     """The careful path: each consumer not yet done in a savepoint, a delivery row for each that
     succeeds; the one that failed on the fast path just now is counted failed, not run twice."""
     done: set[str] = set()
@@ -231,7 +247,7 @@ def _run_pending_consumers(row: OutboxEvent, failed: ConsumerFailed | None) -> b
             select(OutboxDelivery.consumer).where(OutboxDelivery.event_id == row.id)))
     ok = True
     for name in consumers_of(row.type):
-        if name in done:
+        if name in done or name in idle:
             continue
         if failed is not None and name == failed.name:
             _note_failure(row, name, failed.error)
@@ -243,16 +259,26 @@ def _run_pending_consumers(row: OutboxEvent, failed: ConsumerFailed | None) -> b
     return ok
 
 
-def _claim(event_id: int) -> OutboxEvent | None:
-    """The event row, locked for this relay; None if another worker has it."""
+def _claim(event_id: int) -> tuple[OutboxEvent | None, frozenset[str]]:
+    """The event row, locked for this relay (None if another worker has it), and the consumers
+    whose `idle_unless` condition is false now."""
+    checks = [(name, entry.idle_unless) for name, entry in _consumers.items()
+              if entry.idle_unless is not None]
+    extra = [condition.label(f"busy_{n}") for n, (_, condition) in enumerate(checks)]
     if db.engine.dialect.name == "postgresql":
-        return db.session.scalar(select(OutboxEvent).where(OutboxEvent.id == event_id)
-                                 .with_for_update(skip_locked=True))  # another worker has it
-    # SQLite: a no-op write takes the write lock first, so the consumers run inside one
-    # transaction whose reads cannot go stale under another writer; it returns the row too.
-    return db.session.scalar(update(OutboxEvent).where(OutboxEvent.id == event_id)
-                             .values(attempts=OutboxEvent.attempts).returning(OutboxEvent)
-                             .execution_options(populate_existing=True))
+        query = (select(OutboxEvent, *extra).where(OutboxEvent.id == event_id)
+                 .with_for_update(skip_locked=True, of=OutboxEvent))  # another worker has it
+    else:
+        # SQLite: a no-op write takes the write lock first, so the consumers run inside one
+        # transaction whose reads cannot go stale under another writer; it returns the row too.
+        query = (update(OutboxEvent).where(OutboxEvent.id == event_id)
+                 .values(attempts=OutboxEvent.attempts).returning(OutboxEvent, *extra)
+                 .execution_options(populate_existing=True))
+    found = db.session.execute(query).first()
+    if found is None:
+        return None, frozenset()
+    idle = (name for (name, _), busy in zip(checks, found[1:], strict=True) if not busy)
+    return found[0], frozenset(idle)
 
 
 def _run_fast(row: OutboxEvent, name: str) -> None:
