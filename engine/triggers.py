@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import logging
+from functools import cache
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 
 from crm.entities import REGISTRY, names
@@ -39,6 +40,11 @@ RESERVED_VARIABLES = ("record", "event", "initiator")
 
 def active_versions() -> list[ProcessVersion]:
     """The newest version of every active process."""
+    return list(db.session.scalars(_active_versions_query()))
+
+
+@cache  # the statement, not its rows: built once (every relayed event asks)
+def _active_versions_query() -> Select:
     newest = (select(ProcessVersion.definition_id, db.func.max(ProcessVersion.number).label("n"))
               .group_by(ProcessVersion.definition_id).subquery())
     query = (select(ProcessVersion)
@@ -46,7 +52,7 @@ def active_versions() -> list[ProcessVersion]:
                    & (newest.c.n == ProcessVersion.number))
              .join(ProcessDefinition, ProcessDefinition.id == ProcessVersion.definition_id)
              .where(ProcessDefinition.active.is_(True)))
-    return list(db.session.scalars(query))
+    return query
 
 
 def start_triggered(event: OutboxEvent) -> list[ProcessInstance]:

