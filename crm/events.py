@@ -219,7 +219,7 @@ def deliver_event(event_id: int) -> bool:
             row, idle = _claim(event_id)
             if row is None or row.delivered_at is not None:
                 return False
-            if row.attempts:  # tried before: some consumers may be done already
+            if row.attempts:  # tried before: some consumers may be done (delivery rows)
                 return _run_pending_consumers(row, idle, None)
             for name in consumers_of(row.type):
                 if name not in idle:
@@ -241,10 +241,9 @@ def _deliver_carefully(event_id: int, failed: ConsumerFailed | None) -> bool:
 def _run_pending_consumers(row: OutboxEvent, idle: frozenset[str], failed: ConsumerFailed | None) -> bool:
     """The careful path: each consumer not yet done in a savepoint, a delivery row for each that
     succeeds; the one that failed on the fast path just now is counted failed, not run twice."""
-    done: set[str] = set()
-    if row.attempts:  # delivery rows exist only for events that failed a consumer before
-        done = set(db.session.scalars(
-            select(OutboxDelivery.consumer).where(OutboxDelivery.event_id == row.id)))
+    # Read even with attempts == 0: an administrator's retry (ops.status) resets the count.
+    done = set(db.session.scalars(
+        select(OutboxDelivery.consumer).where(OutboxDelivery.event_id == row.id)))
     ok = True
     for name in consumers_of(row.type):
         if name in done or name in idle:

@@ -135,3 +135,23 @@ def test_the_consumers_of_one_event_read_the_record_and_its_emails_once(api, con
     assert seen["engine"] == seen["again"] == ["a@example.com"] and "a@example.com" in seen["search"]
     assert len([s for s in statements if "FROM lead" in s]) == 1
     assert len([s for s in statements if "FROM record_email" in s]) == 1
+
+
+def test_an_administrators_retry_runs_the_fast_path_and_a_new_failure_keeps_the_done_rows(api, consumers):
+    calls = {"steady": 0, "flaky": 0}
+
+    def flaky(event: OutboxEvent) -> None:
+        calls["flaky"] += 1
+        raise ConnectionError("still down")
+
+    register_consumer("steady", lambda e: calls.__setitem__("steady", calls["steady"] + 1))
+    register_consumer("flaky", flaky)
+    api.post("/leads", {"title": "L"})
+    assert relay_pending() == 0 and _deliveries() == ["steady"]
+    row = db.session.scalars(select(OutboxEvent)).one()
+    row.attempts = 0  # as ops.status.retry_failed_event does
+    db.session.commit()
+    assert relay_pending() == 0
+    db.session.refresh(row)
+    assert row.attempts == 1 and row.last_error == "flaky: still down"  # not a duplicate delivery row
+    assert _deliveries() == ["steady"] and calls == {"steady": 3, "flaky": 2}
