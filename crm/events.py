@@ -7,17 +7,28 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, select, update
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    select,
+    update,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 import correlation
 from crm.entities import REGISTRY, STATUS_FIELDS
 from crm.event_types import Change, is_declared, record_event_type, state_change
 from crm.models import StageHistory
+from crm.serialize import shared_reads
 from extensions import db
 from org.actors import Actor, actor_user, event_depth, origin_instance_id
 from org.models import utcnow
-from transactions import enqueue_after_commit, kicks_run_here, run_kept_kicks, unit_of_work
+from transactions import DEPTH, enqueue_after_commit, kicks_run_here, run_kept_kicks, unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -73,19 +84,24 @@ Consumer = Callable[[OutboxEvent], None]
 class Registered(NamedTuple):
     fn: Consumer
     types: frozenset[str] | None  # None: every type
+    # A consumer with nothing to do unless this SQL condition holds is skipped when it does not;
+    # the relay evaluates it in the statement that claims the event (no query of its own).
+    idle_unless: ColumnElement[bool] | None = None
 
 
 _consumers: dict[str, Registered] = {}
 
 
-def register_consumer(name: str, fn: Consumer, *, types: Iterable[str] | None = None) -> None:
+def register_consumer(name: str, fn: Consumer, *, types: Iterable[str] | None = None,
+                      idle_unless: ColumnElement[bool] | None = None) -> None:
     """Register an idempotent consumer of the given event types (None: every type); it runs
-    inside the relay's transaction. Types must be in the catalogue (crm/event_types.py)."""
+    inside the relay's transaction, and not at all when `idle_unless` (an SQL condition, checked
+    in that transaction) is false. Types must be in the catalogue (crm/event_types.py)."""
     wanted = None if types is None else frozenset(types)
     unknown = sorted(t for t in wanted or () if not is_declared(t))
     if unknown:
         raise ValueError(f"consumer {name!r} names undeclared event types: {', '.join(unknown)}")
-    _consumers[name] = Registered(fn, wanted)
+    _consumers[name] = Registered(fn, wanted, idle_unless)
 
 
 def unregister_consumer(name: str) -> None:
@@ -183,34 +199,101 @@ def relay_pending(limit: int = 100) -> int:
     return done
 
 
+class ConsumerFailed(Exception):
+    """A consumer raised on the fast path: its event is redone on the careful path."""
+
+    def __init__(self, name: str, error: Exception) -> None:
+        super().__init__(name)
+        self.name, self.error = name, error
+
+
 def deliver_event(event_id: int) -> bool:
-    """Run every consumer not yet done for one event, each in a savepoint; one unit of work."""
-    with unit_of_work():
-        row = _claim(event_id)
+    """Run every consumer not yet done for one event; one unit of work.
+
+    Fast path (an event never tried before, relayed outside another unit of work): every consumer
+    in the one transaction, no savepoints, no delivery rows. If one raises, that unit of work is
+    rolled back (with the kicks it queued) and the event is redone on the careful path."""
+    session = db.session()
+    if session.info.get(DEPTH, 0) or session.new or session.dirty or session.deleted:
+        return _deliver_carefully(event_id, None)  # a caller's changes must not be rolled back
+    try:
+        with unit_of_work(), shared_reads():
+            row, idle = _claim(event_id)
+            if row is None or row.delivered_at is not None:
+                return False
+            if row.attempts:  # tried before: some consumers may be done (delivery rows)
+                return _run_pending_consumers(row, idle, None)
+            for name in consumers_of(row.type):
+                if name not in idle:
+                    _run_fast(row, name)
+            row.delivered_at = utcnow()
+            return True
+    except ConsumerFailed as failed:
+        return _deliver_carefully(event_id, failed)
+
+
+def _deliver_carefully(event_id: int, failed: ConsumerFailed | None) -> bool:
+    with unit_of_work(), shared_reads():
+        row, idle = _claim(event_id)
         if row is None or row.delivered_at is not None:
             return False
-        done = set(db.session.scalars(
-            select(OutboxDelivery.consumer).where(OutboxDelivery.event_id == row.id)))
-        failed = False
-        for name in consumers_of(row.type):
-            if name not in done:
-                failed |= not _run_consumer(row, name, _consumers[name].fn)
-        if not failed:
-            row.delivered_at = utcnow()
-        return not failed
+        return _run_pending_consumers(row, idle, failed)
 
 
-def _claim(event_id: int) -> OutboxEvent | None:
-    """The event row, locked for this relay; None if another worker has it."""
-    query = select(OutboxEvent).where(OutboxEvent.id == event_id)
+def _run_pending_consumers(row: OutboxEvent, idle: frozenset[str], failed: ConsumerFailed | None) -> bool:
+    """The careful path: each consumer not yet done in a savepoint, a delivery row for each that
+    succeeds; the one that failed on the fast path just now is counted failed, not run twice."""
+    # Read even with attempts == 0: an administrator's retry (ops.status) resets the count.
+    done = set(db.session.scalars(
+        select(OutboxDelivery.consumer).where(OutboxDelivery.event_id == row.id)))
+    ok = True
+    for name in consumers_of(row.type):
+        if name in done or name in idle:
+            continue
+        if failed is not None and name == failed.name:
+            _note_failure(row, name, failed.error)
+            ok = False
+        else:
+            ok &= _run_consumer(row, name, _consumers[name].fn)
+    if ok:
+        row.delivered_at = utcnow()
+    return ok
+
+
+def _claim(event_id: int) -> tuple[OutboxEvent | None, frozenset[str]]:
+    """The event row, locked for this relay (None if another worker has it), and the consumers
+    whose `idle_unless` condition is false now."""
+    checks = [(name, entry.idle_unless) for name, entry in _consumers.items()
+              if entry.idle_unless is not None]
+    extra = [condition.label(f"busy_{n}") for n, (_, condition) in enumerate(checks)]
     if db.engine.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)  # another worker has it
+        query = (select(OutboxEvent, *extra).where(OutboxEvent.id == event_id)
+                 .with_for_update(skip_locked=True, of=OutboxEvent))  # another worker has it
     else:
-        # SQLite: a no-op write takes the write lock first, so the consumers' savepoints run
-        # inside one transaction whose reads cannot go stale under another writer.
-        db.session.execute(update(OutboxEvent).where(OutboxEvent.id == event_id)
-                           .values(attempts=OutboxEvent.attempts))
-    return db.session.scalar(query)
+        # SQLite: a no-op write takes the write lock first, so the consumers run inside one
+        # transaction whose reads cannot go stale under another writer; it returns the row too.
+        query = (update(OutboxEvent).where(OutboxEvent.id == event_id)
+                 .values(attempts=OutboxEvent.attempts).returning(OutboxEvent, *extra)
+                 .execution_options(populate_existing=True))
+    found = db.session.execute(query).first()
+    if found is None:
+        return None, frozenset()
+    idle = (name for (name, _), busy in zip(checks, found[1:], strict=True) if not busy)
+    return found[0], frozenset(idle)
+
+
+def _run_fast(row: OutboxEvent, name: str) -> None:
+    event_id = row.event_id  # a failed flush leaves the row unreadable until the rollback
+    token = correlation.set_current(row.correlation_id or correlation.current())
+    try:
+        _consumers[name].fn(row)
+        db.session.flush()  # its writes fail here, under its name, not in the next consumer
+    except Exception as exc:
+        log.warning("consumer %s failed on event %s; redoing the event carefully", name, event_id,
+                    exc_info=True)
+        raise ConsumerFailed(name, exc) from exc
+    finally:
+        correlation.reset(token)
 
 
 def _run_consumer(row: OutboxEvent, name: str, consumer: Consumer) -> bool:
@@ -222,8 +305,12 @@ def _run_consumer(row: OutboxEvent, name: str, consumer: Consumer) -> bool:
         return True
     except Exception as exc:
         log.exception("consumer %s failed on event %s", name, row.event_id)
-        row.attempts += 1
-        row.last_error = f"{name}: {exc}"[:2000]
+        _note_failure(row, name, exc)
         return False
     finally:
         correlation.reset(token)
+
+
+def _note_failure(row: OutboxEvent, name: str, exc: Exception) -> None:
+    row.attempts += 1
+    row.last_error = f"{name}: {exc}"[:2000]

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -24,8 +27,44 @@ def json_value(value: object) -> object:
     return value
 
 
+# Inside `shared_reads()`: e-mail lists already read, by (entity, ids); records, by (model, id).
+_SHARED: ContextVar[dict | None] = ContextVar("shared_email_reads", default=None)
+
+
+@contextmanager
+def shared_reads() -> Iterator[None]:
+    """Read each record and its e-mails once in this block (the consumers of one outbox event: the
+    engine's record variable and the search document want the same). A change to them records
+    its own event, whose delivery reads them afresh."""
+    token = _SHARED.set({})
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
+def shared_get(model: type, record_id: int) -> object | None:
+    """`db.session.get`; inside `shared_reads()` the record stays in the session's identity map (which
+    holds records weakly) so that the next consumer's get finds it without a query."""
+    record = db.session.get(model, record_id)
+    shared = _SHARED.get()
+    if shared is not None and record is not None:
+        shared[(model, record_id)] = record
+    return record
+
+
 def emails_of(entity: str, ids: list[int]) -> dict[int, list[str]]:
     """E-mail lists for many records of one type in one query."""
+    shared, key = _SHARED.get(), (entity, tuple(ids))
+    if shared is not None and key in shared:
+        return defaultdict(list, {k: list(v) for k, v in shared[key].items()})
+    found = _read_emails(entity, ids)
+    if shared is not None:
+        shared[key] = {k: list(v) for k, v in found.items()}
+    return found
+
+
+def _read_emails(entity: str, ids: list[int]) -> dict[int, list[str]]:
     found: dict[int, list[str]] = defaultdict(list)
     if not ids:
         return found

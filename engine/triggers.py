@@ -2,15 +2,17 @@
 from __future__ import annotations
 
 import logging
+from functools import cache
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 
 from crm.entities import REGISTRY, names
 from crm.event_types import wait_names
 from crm.events import OutboxEvent
+from crm.serialize import shared_get
 from crm.services.pipelines import stage_process_allows
 from engine import spiff_adapter as spiff
 from engine.deploy import get_definition, get_version, latest_version
@@ -38,6 +40,11 @@ RESERVED_VARIABLES = ("record", "event", "initiator")
 
 def active_versions() -> list[ProcessVersion]:
     """The newest version of every active process."""
+    return list(db.session.scalars(_active_versions_query()))
+
+
+@cache  # the statement, not its rows: built once (every relayed event asks)
+def _active_versions_query() -> Select:
     newest = (select(ProcessVersion.definition_id, db.func.max(ProcessVersion.number).label("n"))
               .group_by(ProcessVersion.definition_id).subquery())
     query = (select(ProcessVersion)
@@ -45,7 +52,7 @@ def active_versions() -> list[ProcessVersion]:
                    & (newest.c.n == ProcessVersion.number))
              .join(ProcessDefinition, ProcessDefinition.id == ProcessVersion.definition_id)
              .where(ProcessDefinition.active.is_(True)))
-    return list(db.session.scalars(query))
+    return query
 
 
 def start_triggered(event: OutboxEvent) -> list[ProcessInstance]:
@@ -164,7 +171,7 @@ def load_record_dict(entity: str | None, entity_id: int | None) -> dict | None:
     if entity is None or entity_id is None:
         return None
     spec = REGISTRY.get(entity)
-    record = db.session.get(spec.model, entity_id) if spec else None
+    record = shared_get(spec.model, entity_id) if spec else None
     return None if record is None else spec.hook("data")(record)
 
 

@@ -40,8 +40,11 @@ LEASE = timedelta(minutes=2)  # a claimed delivery is not due again while it is 
 
 
 def register() -> None:
-    """Register the webhooks consumer with the outbox relay (every event type)."""
-    register_consumer(CONSUMER, on_event)
+    """Register the webhooks consumer with the outbox relay (every event type). With no active
+    endpoint it is idle: the relay checks that in the statement claiming the event, in the
+    same transaction the consumer would have looked in, instead of a query per event."""
+    any_active = select(WebhookEndpoint.id).where(WebhookEndpoint.active.is_(True)).exists()
+    register_consumer(CONSUMER, on_event, idle_unless=any_active)
 
 
 def on_event(event: OutboxEvent) -> None:

@@ -155,7 +155,7 @@ def test_relay_delivers_to_every_consumer_once(api, consumers):
     assert payload["changes"] == {"title": ["L", "L2"]} and payload["entity"] == "lead"
     assert set(payload) >= {"event_id", "type", "entity_id", "actor_id", "origin_instance_id", "created_at"}
     assert all(e.delivered_at is not None for e in _events())
-    assert db.session.scalar(select(func.count(OutboxDelivery.id))) == 4
+    assert db.session.scalar(select(func.count(OutboxDelivery.id))) == 0  # only a partial failure writes them
     assert relay_pending() == 0 and len(got["search"]) == 2  # delivered events are not sent again
     assert events.deliver_event(_events()[0].id) is False
 
@@ -181,7 +181,9 @@ def test_a_failing_consumer_is_retried_later_and_alone(api, consumers):
     assert relay_pending() == 0
     event = _events()[0]
     assert event.delivered_at is None and event.attempts == 2 and "mail server down" in event.last_error
-    assert calls == {"steady": 1, "flaky": 2}
+    # The first relay ran both in one transaction, rolled it back when flaky failed and redid
+    # steady alone (flaky is not run twice in a row); the second ran flaky alone.
+    assert calls == {"steady": 2, "flaky": 2}
     assert list(db.session.scalars(select(OutboxDelivery.consumer))) == ["steady"]
     kinds = [
         e.kind for e in db.session.scalars(select(TimelineEntry).where(TimelineEntry.record_id == lead["id"]))
@@ -189,7 +191,7 @@ def test_a_failing_consumer_is_retried_later_and_alone(api, consumers):
     assert kinds == ["created"]  # the failed consumer's writes were rolled back with it
     broken[0] = False
     assert relay_pending() == 1
-    assert calls == {"steady": 1, "flaky": 3}
+    assert calls == {"steady": 2, "flaky": 3}
     db.session.refresh(event)
     assert event.delivered_at is not None
     assert sorted(db.session.scalars(select(OutboxDelivery.consumer))) == ["flaky", "steady"]

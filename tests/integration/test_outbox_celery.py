@@ -108,7 +108,7 @@ def test_worker_relays_each_event_to_its_consumers(api, rig):
     types = [e.type for e in events]
     assert {"lead.created", "lead.updated", "company.created"} <= set(types)
     assert rig.log_counts() == Counter({e.id: 1 for e in events})
-    assert rig.delivery_counts() == Counter({e.id: 1 for e in events})
+    assert rig.delivery_counts() == Counter()  # all went well: the fast path writes no delivery rows
 
 
 def test_redelivery_is_harmless(api, rig):
@@ -118,10 +118,13 @@ def test_redelivery_is_harmless(api, rig):
     _create_leads(api, ["Once"])
     events = rig.wait_all_delivered()
     target = events[-1]
-    # The same event handed out again, and its "delivered" mark lost, as after a crash.
+    # The same event handed out again; then left as a partial failure leaves it: undelivered,
+    # tried once, the test consumer's delivery row written (the work and the row commit together).
     first, second = deliver_one.delay(target.id), deliver_one.delay(target.id)
     assert rig.task_result(first.id) == "False" and rig.task_result(second.id) == "False"
-    db.session.execute(update(OutboxEvent).where(OutboxEvent.id == target.id).values(delivered_at=None))
+    db.session.execute(update(OutboxEvent).where(OutboxEvent.id == target.id)
+                       .values(delivered_at=None, attempts=1))
+    db.session.add(OutboxDelivery(event_id=target.id, consumer=CONSUMER))
     db.session.commit()
     rig.task_result(relay_outbox.delay().id)
     events = rig.wait_all_delivered()
@@ -159,7 +162,7 @@ def test_no_event_is_lost_when_processes_die(api, rig):
     rig.beat()  # sweeps the outbox every second
     events = rig.wait_all_delivered(minimum=5)
     assert rig.log_counts() == Counter({e.id: 1 for e in events})
-    assert rig.delivery_counts() == Counter({e.id: 1 for e in events})
+    assert rig.delivery_counts() == Counter()  # all went well: the fast path writes no delivery rows
     tries = [a for a in rig.attempts() if a[0] == hung[0]]
     assert tries[0][2] == doomed.proc.pid and tries[-1][2] == rescuer.proc.pid
     db.session.rollback()
