@@ -14,6 +14,7 @@ in the database, so a failing one is logged and the sweep retries it.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
@@ -91,7 +92,61 @@ def _send_task(name: str, *args: Hashable) -> None:
         if kept is not None and name in kept[0]:
             kept[1].append((name, args))
             return
-        current_app.extensions["celery"].send_task(name, args=list(args), retry=False)
+        if _coalesced(name, args):
+            return
+        try:
+            current_app.extensions["celery"].send_task(name, args=list(args), retry=False)
+        except Exception:
+            _forget_queued(name)
+            raise
+
+
+# Kicks that coalesce (`coalesce_kicks`): a task without arguments that reads everything committed
+# when it starts (the outbox relay) needs no second kick while one is queued, not yet started, in
+# a process whose own worker runs it. A kick older than COALESCE_SECONDS (a busy or foreign
+# worker) or COALESCE_MAX kicks later is sent anyway; the periodic sweeps remain the guarantee.
+COALESCE_SECONDS = 1.0
+COALESCE_MAX = 50
+_coalescing: frozenset[str] = frozenset()
+_queued: dict[str, list] = {}  # name -> [monotonic time sent, kicks coalesced into it]
+_queued_lock = threading.Lock()
+
+
+def coalesce_kicks(names: frozenset[str]) -> None:
+    """Coalesce the kicks of the argument-less tasks `names` from now on (empty: stop)."""
+    global _coalescing
+    from celery.signals import task_prerun
+
+    with _queued_lock:
+        _coalescing = frozenset(names)
+        _queued.clear()
+    task_prerun.connect(_kick_started, weak=False, dispatch_uid="flowdesk-coalesced-kick")
+
+
+def _kick_started(task: object = None, **_kwargs: object) -> None:
+    """The queued task starts: what commits from now on needs a kick of its own."""
+    if getattr(task, "name", None) in _coalescing:
+        _forget_queued(task.name)
+
+
+def _coalesced(name: str, args: tuple) -> bool:
+    """Whether a queued kick already covers this one; if not, this one is noted as queued
+    (before it is sent: the worker may start it before send_task returns)."""
+    if args or name not in _coalescing:
+        return False
+    now = time.monotonic()
+    with _queued_lock:
+        queued = _queued.get(name)
+        if queued is None or now - queued[0] > COALESCE_SECONDS or queued[1] >= COALESCE_MAX:
+            _queued[name] = [now, 0]
+            return False
+        queued[1] += 1
+        return True
+
+
+def _forget_queued(name: str) -> None:
+    with _queued_lock:
+        _queued.pop(name, None)
 
 
 @contextmanager
