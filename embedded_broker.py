@@ -3,7 +3,7 @@
 kombu's own transport (`sqla+`) works through an ORM session: every publish looks the queue up
 and inserts (2 statements), every fetch looks the queue up, takes SQLite's write lock, selects
 and updates the row (4), and every empty poll costs 3; with the ORM around each, about 3 ms of
-CPU per task in `python app.py` (issue 19). On SQLite this channel keeps the queue ids and
+CPU per task in a profile of `python app.py` (issue 19). On SQLite this channel keeps the queue ids and
 publishes with one INSERT and fetches with one `UPDATE ... RETURNING` (atomic on its own, so no
 explicit lock): the same tables, rows and order, so a broker file written by either serves the
 other. Other databases (`sqla+postgresql://`) keep kombu's code.

@@ -134,7 +134,11 @@ def one_lead(rig: Rig, n: int) -> tuple[float, float]:
 def latency(rig: Rig, runs: int) -> None:
     for n in range(10):  # warm-up: imports, caches, connections
         one_lead(rig, -n)
+    st0 = statements(rig.stmts)
     pairs = [one_lead(rig, n) for n in range(runs)]
+    time.sleep(0.6)  # the counters flush every 0.25 s
+    print(f"  statements per lead one at a time, created to completed: "
+          f"{(statements(rig.stmts) - st0) / runs:5.1f}")
     columns = (("create -> waiting", [a for a, _ in pairs]), ("complete -> completed", [b for _, b in pairs]))
     for label, values in columns:
         ms = [v * 1000 for v in values]
@@ -158,7 +162,8 @@ def cost(rig: Rig, count: int) -> float:
     per = sum(parts)
     print(f"  CPU per instance (all processes) {per:7.2f} ms   statements per instance "
           f"{(statements(rig.stmts) - st0) / count:5.1f}   ({count} leads)")
-    print("  of it web {:.2f} ms, worker {:.2f} ms, PostgreSQL + Redis {:.2f} ms".format(*parts))
+    if rig.kind == "postgresql":  # SQLite: one process
+        print("  of it web {:.2f} ms, worker {:.2f} ms, PostgreSQL + Redis {:.2f} ms".format(*parts))
     if SHAPES:  # FLOWDESK_BENCH_SHAPES=1: the statements by shape, per instance
         for shape, n in (shapes(rig.stmts) - shapes0).most_common(90):
             print(f"    {n / count:5.2f}  {shape}")
