@@ -9,7 +9,9 @@ from celery import Celery, shared_task
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import Engine
 
+from crm.events import RELAY_TASK
 from ops import heartbeat
+from transactions import coalesce_kicks
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +56,7 @@ class EmbeddedCelery:
         self.worker_thread.start()
         self.beat = EmbeddedService(self.celery, thread=True)
         self.beat.start()
+        coalesce_kicks(frozenset({RELAY_TASK}))  # this worker runs every relay this process kicks
         heartbeat.start(self.celery.flask_app, "worker")
         heartbeat.start(self.celery.flask_app, "beat")
         log.info("embedded worker and beat started")
@@ -64,6 +67,7 @@ class EmbeddedCelery:
         from engine.spiff.stepping import clear_stop, request_stop
 
         request_stop()
+        coalesce_kicks(frozenset())
         heartbeat.stop()
         deadline = time.monotonic() + timeout
         if self.beat is not None:

@@ -9,6 +9,8 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 
+import embedded_broker
+
 # Stable constraint names so Alembic migrations work on SQLite and PostgreSQL alike.
 naming = {
     "ix": "ix_%(column_0_label)s",
@@ -32,6 +34,7 @@ class FlaskTask(Task):
             return self.run(*args, **kwargs)
 
 
+embedded_broker.install()  # before any broker connection: `sqla+` URLs publish and fetch in one statement
 celery = Celery("flowdesk", task_cls=FlaskTask)
 
 

@@ -14,6 +14,7 @@ in the database, so a failing one is logged and the sweep retries it.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
@@ -91,7 +92,97 @@ def _send_task(name: str, *args: Hashable) -> None:
         if kept is not None and name in kept[0]:
             kept[1].append((name, args))
             return
-        current_app.extensions["celery"].send_task(name, args=list(args), retry=False)
+        if _coalesced(name, args):
+            return
+        try:
+            current_app.extensions["celery"].send_task(name, args=list(args), retry=False)
+        except Exception:
+            _forget_queued(name)
+            raise
+
+
+# Kicks that coalesce (`coalesce_kicks`): a task without arguments that reads everything committed
+# when it starts (the outbox relay), in a process whose own worker runs it (python app.py). While
+# one is queued and not started, another adds nothing. While one runs, a kick is owed and sent when
+# it ends: one relay at a time, as SQLite has one writer anyway (concurrent relays only claimed the
+# same events in turn). A queued kick older than COALESCE_SECONDS or COALESCE_MAX kicks later, or a
+# run longer than RUNNING_SECONDS (a busy or foreign worker), gets a kick sent anyway; the periodic
+# sweeps remain the guarantee.
+COALESCE_SECONDS = 1.0
+COALESCE_MAX = 50
+RUNNING_SECONDS = 5.0
+_coalescing: frozenset[str] = frozenset()
+_queued: dict[str, list] = {}  # name -> [monotonic time sent, kicks coalesced into it]
+_running: dict[str, list[float]] = {}  # name -> start times of the runs in this process
+_owed: set[str] = set()  # names whose kick waits for the running task to end
+_queued_lock = threading.Lock()
+
+
+def coalesce_kicks(names: frozenset[str]) -> None:
+    """Coalesce the kicks of the argument-less tasks `names` from now on (empty: stop)."""
+    global _coalescing
+    from celery.signals import task_postrun, task_prerun
+
+    with _queued_lock:
+        _coalescing = frozenset(names)
+        _queued.clear()
+        _running.clear()
+        _owed.clear()
+    task_prerun.connect(_kick_started, weak=False, dispatch_uid="flowdesk-coalesced-kick")
+    task_postrun.connect(_kick_ended, weak=False, dispatch_uid="flowdesk-coalesced-kick-end")
+
+
+def _kick_started(task: object = None, **_kwargs: object) -> None:
+    """The queued task starts: what commits from now on needs a kick of its own."""
+    name = getattr(task, "name", None)
+    if name in _coalescing:
+        with _queued_lock:
+            _queued.pop(name, None)
+            _running.setdefault(name, []).append(time.monotonic())
+
+
+def _kick_ended(task: object = None, **_kwargs: object) -> None:
+    """The task ended: send the kick owed to what committed while it ran."""
+    name = getattr(task, "name", None)
+    if name not in _coalescing:
+        return
+    with _queued_lock:
+        runs = _running.get(name) or [0.0]
+        runs.pop(0)
+        send = name in _owed and not runs and name not in _queued  # a queued one covers it
+        if name in _owed and not runs:
+            _owed.discard(name)
+        if send:
+            _queued[name] = [time.monotonic(), 0]
+    if send:
+        try:
+            task.app.send_task(name, args=[], retry=False)
+        except Exception:  # the sweep relays what this kick would have
+            _forget_queued(name)
+            log.exception("owed kick %s failed", name)
+
+
+def _coalesced(name: str, args: tuple) -> bool:
+    """Whether a queued or running task already covers this kick; if not, it is noted as queued
+    (before it is sent: the worker may start it before send_task returns)."""
+    if args or name not in _coalescing:
+        return False
+    now = time.monotonic()
+    with _queued_lock:
+        queued, runs = _queued.get(name), _running.get(name)
+        if queued is not None and now - queued[0] <= COALESCE_SECONDS and queued[1] < COALESCE_MAX:
+            queued[1] += 1
+            return True
+        if queued is None and runs and now - runs[-1] <= RUNNING_SECONDS:
+            _owed.add(name)
+            return True
+        _queued[name] = [now, 0]
+        return False
+
+
+def _forget_queued(name: str) -> None:
+    with _queued_lock:
+        _queued.pop(name, None)
 
 
 @contextmanager

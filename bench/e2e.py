@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench._support import make_database, pct
 from bench.e2e_db import Probe
 from bench.e2e_support import DIAGRAM, ROOT, Http, group_cpu, multipart, named_cpu, start, stop, wait_for
+from bench.statement_counter import SHAPES, shapes
 from bench.statement_counter import total as statements
 
 PASSWORD = "bench-password-42"
@@ -78,9 +79,13 @@ class Rig:
 
     def cpu(self) -> float:
         """CPU seconds of everything on the path so far."""
-        groups = [p.pid for p in (self.web, self.worker) if p is not None and p.poll() is None]
-        return sum(group_cpu(g) for g in groups) + (named_cpu("postgres", "redis-server")
-                                                   if self.kind == "postgresql" else 0.0)
+        return sum(self.cpu_parts())
+
+    def cpu_parts(self) -> tuple[float, float, float]:
+        """CPU seconds so far of (the web server, the worker, PostgreSQL + Redis)."""
+        web, worker = ((group_cpu(p.pid) if p is not None and p.poll() is None else 0.0)
+                       for p in (self.web, self.worker))
+        return web, worker, named_cpu("postgres", "redis-server") if self.kind == "postgresql" else 0.0
 
     def stop_all(self) -> None:
         for proc in (self.worker, self.web):
@@ -129,7 +134,11 @@ def one_lead(rig: Rig, n: int) -> tuple[float, float]:
 def latency(rig: Rig, runs: int) -> None:
     for n in range(10):  # warm-up: imports, caches, connections
         one_lead(rig, -n)
+    st0 = statements(rig.stmts)
     pairs = [one_lead(rig, n) for n in range(runs)]
+    time.sleep(0.6)  # the counters flush every 0.25 s
+    print(f"  statements per lead one at a time, created to completed: "
+          f"{(statements(rig.stmts) - st0) / runs:5.1f}")
     columns = (("create -> waiting", [a for a, _ in pairs]), ("complete -> completed", [b for _, b in pairs]))
     for label, values in columns:
         ms = [v * 1000 for v in values]
@@ -145,13 +154,19 @@ def create_many(rig: Rig, count: int) -> None:
 def cost(rig: Rig, count: int) -> float:
     """CPU ms and statements per instance while `count` leads are created and reach their user task."""
     before_waiting = rig.probe.count("waiting")
-    cpu0, st0 = rig.cpu(), statements(rig.stmts)
+    cpu0, st0, shapes0 = rig.cpu_parts(), statements(rig.stmts), shapes(rig.stmts)
     create_many(rig, count)
     wait_for(lambda: rig.probe.count("waiting") >= before_waiting + count, 600, "the backlog", 0.05)
     time.sleep(0.6)  # the counters flush every 0.25 s
-    per = (rig.cpu() - cpu0) * 1000 / count
+    parts = [(b - a) * 1000 / count for a, b in zip(cpu0, rig.cpu_parts(), strict=True)]
+    per = sum(parts)
     print(f"  CPU per instance (all processes) {per:7.2f} ms   statements per instance "
           f"{(statements(rig.stmts) - st0) / count:5.1f}   ({count} leads)")
+    if rig.kind == "postgresql":  # SQLite: one process
+        print("  of it web {:.2f} ms, worker {:.2f} ms, PostgreSQL + Redis {:.2f} ms".format(*parts))
+    if SHAPES:  # FLOWDESK_BENCH_SHAPES=1: the statements by shape, per instance
+        for shape, n in (shapes(rig.stmts) - shapes0).most_common(90):
+            print(f"    {n / count:5.2f}  {shape}")
     print(f"  stored state per waiting instance {rig.probe.state_bytes():,.0f} bytes")
     return per
 

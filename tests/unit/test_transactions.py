@@ -183,3 +183,38 @@ def test_a_kept_kick_that_fails_here_goes_to_the_broker(app, monkeypatch):
             enqueue_after_commit("step", 5)
         assert run_kept_kicks() == 0
     assert fake.sent == [("step", 5)]
+
+
+def test_coalesced_kicks_one_while_queued_another_once_it_started(app, monkeypatch):
+    """The embedded worker's relay kicks: a queued, not yet started relay reads every event
+    committed before it starts, so later commits add no kick until it starts; one committed
+    while it runs is sent when it ends."""
+    from celery.signals import task_postrun, task_prerun
+
+    from transactions import coalesce_kicks, enqueue_after_commit
+
+    fake = _FakeCelery()
+    monkeypatch.setitem(app.extensions, "celery", fake)
+    monkeypatch.setitem(app.config, "OUTBOX_KICK", "celery")
+    coalesce_kicks(frozenset({"relay"}))
+    try:
+        for n in range(3):
+            with unit_of_work():
+                enqueue_after_commit("relay")
+                enqueue_after_commit("step", n)  # kicks with arguments never coalesce
+        assert fake.sent == [("relay",), ("step", 0), ("step", 1), ("step", 2)]
+        relay = type("T", (), {"name": "relay", "app": fake})()
+        task_prerun.send(sender=None, task_id="1", task=relay)
+        with unit_of_work():
+            enqueue_after_commit("relay")  # committed after the running relay listed the events
+        assert len(fake.sent) == 4  # owed: one relay at a time
+        task_postrun.send(sender=None, task_id="1", task=relay)
+        assert fake.sent[-1] == ("relay",) and len(fake.sent) == 5
+        task_prerun.send(sender=None, task_id="2", task=relay)
+        task_postrun.send(sender=None, task_id="2", task=relay)
+        assert len(fake.sent) == 5  # nothing owed
+    finally:
+        coalesce_kicks(frozenset())
+    with unit_of_work():
+        enqueue_after_commit("relay")
+    assert len(fake.sent) == 6  # not coalescing any more
