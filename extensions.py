@@ -20,6 +20,11 @@ naming = {
     "pk": "pk_%(table_name)s",
 }
 
+# SQLite reuses the newest deleted row's id (max(rowid)+1) unless the table says AUTOINCREMENT:
+# tables whose rows outlive deletion pointing at them by id (timeline, stage history, processes
+# of a CRM record; a file or event named in a timeline entry) take these table args.
+NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
+
 db = SQLAlchemy(metadata=MetaData(naming_convention=naming))
 migrate = Migrate()
 login_manager = LoginManager()

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from extensions import db
+from extensions import NEVER_REUSE_IDS, db
 from org.models import utcnow
 
 
@@ -83,6 +83,7 @@ class CalendarEvent(db.Model):
         Index("ix_calendar_event_range", "calendar_id", "start_at"),
         Index("ix_calendar_event_crm", "crm_entity", "crm_record_id"),
         Index("ix_calendar_event_reminders", "has_reminders", "start_at"),
+        NEVER_REUSE_IDS,  # timeline entries and process variables name events by id
     )
 
     @validates("reminders")

@@ -140,9 +140,12 @@ def record_event(
 def record_change(entity: str, change: Change, entity_id: int, changes: dict | None, *,
                   actor: Actor | None) -> OutboxEvent:
     """Record `<entity>.<change>` (lead.created, task.deleted...) about one record; a new or
-    changed lead status or deal stage also gets its stage_history row (the funnel's durations)."""
+    changed lead status or deal stage also gets its stage_history row (the funnel's durations);
+    a deleted record's open row is left now (its rows stay: the won-deals widget counts them)."""
     if change in (Change.CREATED, Change.UPDATED):
         _note_stage(entity, entity_id, changes or {}, first=change == Change.CREATED)
+    elif change == Change.DELETED and entity in STATUS_FIELDS:
+        _leave_stage(entity, entity_id, utcnow())
     return record_event(record_event_type(entity, change), entity, entity_id, changes, actor=actor)
 
 
@@ -153,11 +156,15 @@ def _note_stage(entity: str, entity_id: int, changes: dict, *, first: bool) -> N
     if pair and pair[1]:
         now = utcnow()
         if not first:
-            db.session.execute(update(StageHistory).where(
-                StageHistory.entity == entity, StageHistory.record_id == entity_id,
-                StageHistory.left_at.is_(None)).values(left_at=now))
+            _leave_stage(entity, entity_id, now)
         db.session.add(StageHistory(entity=entity, record_id=entity_id, from_status=pair[0],
                                     to_status=pair[1], changed_at=now))
+
+
+def _leave_stage(entity: str, entity_id: int, now: datetime) -> None:
+    db.session.execute(update(StageHistory).where(
+        StageHistory.entity == entity, StageHistory.record_id == entity_id,
+        StageHistory.left_at.is_(None)).values(left_at=now))
 
 
 def record_update(entity: str, entity_id: int, changes: dict, *, actor: Actor | None) -> None:

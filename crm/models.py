@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
-from extensions import db
+from extensions import NEVER_REUSE_IDS, db
 from org.models import utcnow
 
 
@@ -43,6 +43,7 @@ class RecordMixin:
 
 class Lead(RecordMixin, db.Model):
     __tablename__ = "lead"
+    __table_args__ = NEVER_REUSE_IDS
     entity = "lead"
 
     title: Mapped[str] = mapped_column(String(255))
@@ -59,6 +60,7 @@ class Lead(RecordMixin, db.Model):
 
 class Company(RecordMixin, db.Model):
     __tablename__ = "company"
+    __table_args__ = NEVER_REUSE_IDS
     entity = "company"
 
     title: Mapped[str] = mapped_column(String(255))
@@ -69,6 +71,7 @@ class Company(RecordMixin, db.Model):
 
 class Contact(RecordMixin, db.Model):
     __tablename__ = "contact"
+    __table_args__ = NEVER_REUSE_IDS
     entity = "contact"
 
     first_name: Mapped[str] = mapped_column(String(100), default="")
@@ -103,7 +106,7 @@ class Deal(RecordMixin, db.Model):
     # The board: a column's newest cards, and its count and amount total read from the index alone.
     __table_args__ = (Index("ix_deal_board", "pipeline_id", "stage", "id"),
                       Index("ix_deal_board_totals", "pipeline_id", "stage", "currency", "amount",
-                            "responsible_id", "dept_path"))
+                            "responsible_id", "dept_path"), NEVER_REUSE_IDS)
 
 
 class RecordEmail(db.Model):
@@ -174,6 +177,7 @@ class TimelineEntry(db.Model):
 
 class CrmTask(db.Model):
     __tablename__ = "crm_task"
+    __table_args__ = NEVER_REUSE_IDS
     entity = "task"
 
     id: Mapped[int] = mapped_column(primary_key=True)

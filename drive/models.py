@@ -7,7 +7,7 @@ from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstr
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from extensions import db
+from extensions import NEVER_REUSE_IDS, db
 from org.models import utcnow
 
 # Whose drive an item lies in; owner_ref is the user's or workgroup's id (None for the company).
@@ -56,7 +56,8 @@ class DriveItem(db.Model):
                       Index("ix_drive_item_listing", "parent_id", "is_folder", "name", "id"),
                       Index("ix_drive_item_trashed", "trashed_at",
                             sqlite_where=sql_text("trashed_at IS NOT NULL"),
-                            postgresql_where=sql_text("trashed_at IS NOT NULL")))
+                            postgresql_where=sql_text("trashed_at IS NOT NULL")),
+                      NEVER_REUSE_IDS)  # timeline entries name attached files by id
 
     @property
     def ancestor_ids(self) -> list[int]:

@@ -7,7 +7,7 @@ from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, Uniqu
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.states import HumanTaskState, InstanceStatus
-from extensions import db
+from extensions import NEVER_REUSE_IDS, db
 from org.models import utcnow
 
 INSTANCE_STATUSES = tuple(InstanceStatus)
@@ -110,6 +110,7 @@ class ProcessInstance(db.Model):
         UniqueConstraint("version_id", "start_event_id", name="uq_process_instance_version_event"),
         Index("ix_process_instance_record", "entity", "entity_id"),
         Index("ix_process_instance_status", "status"),
+        NEVER_REUSE_IDS,  # timeline entries and outbox events name instances by id
     )
 
 

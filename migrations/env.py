@@ -121,6 +121,12 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        # SQLite: a batch migration recreates a table (copy, DROP, rename); with foreign keys on,
+        # that DROP would cascade into, or null, the rows referencing it (SQLite's own ALTER
+        # procedure turns them off). The PRAGMA works only outside a transaction.
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            _foreign_keys(connection, on=False)
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -128,7 +134,19 @@ def run_migrations_online():
         )
 
         with context.begin_transaction():
+            before = context.get_context().get_current_heads()
             context.run_migrations()
+            # Only when something ran: the check reads every table (each start-up migrates).
+            ran = context.get_context().get_current_heads() != before
+            if sqlite and ran and connection.exec_driver_sql("PRAGMA foreign_key_check").first():
+                raise RuntimeError("A migration left rows whose foreign keys point nowhere")
+        if sqlite:
+            _foreign_keys(connection, on=True)
+
+
+def _foreign_keys(connection, *, on: bool):
+    connection.exec_driver_sql(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+    connection.commit()  # ends the transaction SQLAlchemy began, so Alembic begins its own
 
 
 if context.is_offline_mode():

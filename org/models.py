@@ -7,7 +7,7 @@ from flask_login import UserMixin
 from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from extensions import db
+from extensions import NEVER_REUSE_IDS, db
 from org.states import InvitationState, UserState
 
 # Primary keys are INTEGER columns: a larger id cannot exist, and PostgreSQL refuses to compare it.
@@ -108,7 +108,9 @@ class Department(db.Model):
         back_populates="department", cascade="all, delete-orphan"
     )
 
-    __table_args__ = (UniqueConstraint("parent_id", "name", name="uq_department_parent_name"),)
+    # Paths ("/1/4/") copied into records, search rows and drive rights name it by id.
+    __table_args__ = (UniqueConstraint("parent_id", "name", name="uq_department_parent_name"),
+                      NEVER_REUSE_IDS)
 
 
 class DepartmentMember(db.Model):

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from extensions import db
+from extensions import NEVER_REUSE_IDS, db
 from org.models import User, utcnow
 
 # Who may invite people into a workgroup (administrators always may).
@@ -20,6 +20,7 @@ INVITE_POLICIES = ("owner", "owner_and_moderators", "all_members")
 
 class Workgroup(db.Model):
     __tablename__ = "workgroup"
+    __table_args__ = NEVER_REUSE_IDS  # its drive (drive_ref) and drive rights outlive it
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
