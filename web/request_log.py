@@ -5,6 +5,7 @@ import logging
 import time
 
 from flask import Flask, Response, g, request
+from sqlalchemy import inspect as sa_inspect
 
 import correlation
 import instruments
@@ -37,12 +38,21 @@ def _finish(response: Response) -> Response:
             time.perf_counter() - started)
     if started is not None and not request.path.startswith(QUIET_PREFIXES):
         duration = (time.perf_counter() - started) * 1000
-        user = getattr(g.get("_login_user"), "id", None)
+        user = _user_id(g.get("_login_user"))
         log.info("%s %s %s %.1f ms", request.method, request.full_path.rstrip("?"), response.status_code,
                  duration, extra={"method": request.method, "path": request.path,
                                   "status": response.status_code, "duration_ms": round(duration, 1),
                                   "user_id": user})
     return response
+
+
+def _user_id(user: object) -> int | None:
+    """The logged-in user's id without touching the row: the view may have committed, and
+    reading `user.id` of an expired row would reload it (a statement on every page)."""
+    state = sa_inspect(user, raiseerr=False) if user is not None else None
+    if state is None or not state.identity:
+        return getattr(user, "id", None)
+    return state.identity[0]
 
 
 def _forget(_exc: BaseException | None = None) -> None:
