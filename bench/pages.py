@@ -1,5 +1,6 @@
 """The pages the load test visits, one at a time: SQL statements per view (exact) and time per view
-(best, median, p95), against a trivial page (/healthz) in the same run.
+(best, median, p95; and the median of the process's CPU time), against a trivial page (/healthz)
+in the same run.
 
     .venv/bin/python -m bench.pages --db sqlite
     .venv/bin/python -m bench.pages --db postgresql --runs 30
@@ -67,8 +68,9 @@ def paths_for(app: object, user_id: int) -> dict[str, str]:
             "search": "/search?q=northwind", "deal board": "/deals/board", "new lead form": "/leads/new"}
 
 
-def measure(app: object, user_id: int, runs: int, counter: Statements) -> dict[str, tuple[int, list[float]]]:
-    """Statements of one view and ms per view of each page, `runs` rounds after 2 warm-up rounds."""
+def measure(app: object, user_id: int, runs: int, counter: Statements) -> dict[str, tuple[int, list, list]]:
+    """Statements of one view, wall and CPU ms per view of each page, `runs` rounds after 2
+    warm-up rounds (CPU time: this process's, what a loaded machine's waits leave out)."""
     from extensions import db
     from org.models import User
     from tests.support.browser import session_client
@@ -77,17 +79,17 @@ def measure(app: object, user_id: int, runs: int, counter: Statements) -> dict[s
     with app.app_context():
         client = session_client(app, db.session.get(User, user_id), admin_mode=False)
         db.session.remove()
-    out: dict[str, tuple[int, list[float]]] = {name: (0, []) for name in PAGES}
+    out: dict[str, tuple[int, list, list]] = {name: (0, [], []) for name in PAGES}
     for i in range(runs + 2):
         for name in PAGES:
             before = counter.count
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             answer = client.get(paths[name])
-            ms = (time.perf_counter() - started) * 1000
+            ms, cpu_ms = (time.perf_counter() - started) * 1000, (time.process_time() - cpu) * 1000
             if answer.status_code != 200:
                 raise RuntimeError(f"{name} {paths[name]}: {answer.status_code}")
             if i >= 2:
-                out[name] = (counter.count - before, out[name][1] + [ms])
+                out[name] = (counter.count - before, out[name][1] + [ms], out[name][2] + [cpu_ms])
     return out
 
 
@@ -151,15 +153,16 @@ def main() -> None:
             show(app, next(iter(actors.values())), args.show, counter)
             return
         print(f"{args.runs} views of each page per person, round-robin\n")
-        print(f"  {'page':20} {'statements':>10} {'best':>9} {'median':>9} {'p95':>9}  median / baseline's")
+        print(f"  {'page':20} {'statements':>10} {'best':>9} {'median':>9} {'p95':>9} {'CPU p50':>9}"
+              "  median / baseline's")
         for label, uid in actors.items():
             print(f"  {label}")
             results = measure(app, uid, args.runs, counter)
             base = statistics.median(results[PAGES[0]][1])
-            for name, (statements, ms) in results.items():
+            for name, (statements, ms, cpu) in results.items():
                 median = statistics.median(ms)
                 print(f"  {name:20} {statements:10} {min(ms):6.1f} ms {median:6.1f} ms {p95(ms):6.1f} ms"
-                      f"  {median / base:5.1f}x")
+                      f" {statistics.median(cpu):6.1f} ms  {median / base:5.1f}x")
         print(f"\nload average at the end {os.getloadavg()[0]:.1f}")
     finally:
         event.remove(Engine, "before_cursor_execute", counter) if event.contains(
