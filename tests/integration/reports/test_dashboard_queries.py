@@ -95,3 +95,26 @@ def test_every_widget_costs_a_fixed_few_statements(app, people):
     for key in WIDGETS:
         assert _statements(app, client, [key]) - empty <= BUDGET[key], key
     assert _statements(app, client, list(DEFAULT)) - empty <= sum(BUDGET[k] for k in DEFAULT)
+
+
+def test_layout_own_then_deepest_department_then_workgroup_then_default(app, people, admin):
+    from crm.reports.layouts import layout_for, save_my_layout, share_layout
+    from org.models import DepartmentMember
+    from org.services.workgroups import create_workgroup
+    from transactions import unit_of_work
+
+    mine, other = people
+    with unit_of_work():
+        group = create_workgroup({"name": "Fair team"}, actor=other)
+        share_layout(["agenda"], actor=admin, workgroup_id=group.id)
+    assert layout_for(mine) == (list(DEFAULT), "default")
+    assert layout_for(other) == (["agenda"], "shared")  # a member of the workgroup
+    team = db.session.get(DepartmentMember, other.memberships[0].id).department
+    with unit_of_work():
+        share_layout(["won"], actor=admin, department_id=team.parent_id)  # the company: both teams
+    assert layout_for(mine) == (["won"], "shared") and layout_for(other) == (["won"], "shared")
+    with unit_of_work():
+        share_layout(["counts"], actor=admin, department_id=team.id)  # deeper: wins for its members
+        save_my_layout(["tasks"], actor=mine)
+    assert layout_for(other) == (["counts"], "shared")
+    assert layout_for(mine) == (["tasks"], "mine")
