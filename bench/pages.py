@@ -165,8 +165,8 @@ def main() -> None:
                       f" {statistics.median(cpu):6.1f} ms  {median / base:5.1f}x")
         print(f"\nload average at the end {os.getloadavg()[0]:.1f}")
     finally:
-        event.remove(Engine, "before_cursor_execute", counter) if event.contains(
-            Engine, "before_cursor_execute", counter) else None
+        if event.contains(Engine, "before_cursor_execute", counter):
+            event.remove(Engine, "before_cursor_execute", counter)
         drop()
 
 
