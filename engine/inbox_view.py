@@ -72,13 +72,14 @@ def _candidate_ids(user: User):
 
 
 def inbox_counts(actor: Actor) -> dict[str, int]:
-    """Open tasks: assigned to the actor, and unclaimed in their groups (for the navigation)."""
-    out = {}
-    for scope in ("mine", "groups"):
-        stmt = select(func.count(HumanTask.id)).where(
-            HumanTask.state == HumanTaskState.OPEN, inbox_condition(actor, {scope}))
-        out[scope] = db.session.scalar(stmt) or 0
-    return out
+    """Open tasks: assigned to the actor, and unclaimed in their groups (for the navigation).
+    One statement of two scalar subqueries, so each count keeps its own index plan."""
+    scopes = ("mine", "groups")
+    counts = [select(func.count(HumanTask.id)).where(
+        HumanTask.state == HumanTaskState.OPEN, inbox_condition(actor, {scope})).scalar_subquery()
+        for scope in scopes]
+    row = db.session.execute(select(*counts)).one()
+    return {scope: n or 0 for scope, n in zip(scopes, row, strict=True)}
 
 
 def task_to_dict(row: HumanTask, *, actor: Actor) -> dict:

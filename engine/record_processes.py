@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from crm.services.merge import move_rows, register_mover
 from engine.instances import FINISHED, may_read
@@ -31,7 +32,8 @@ def running_on_record(entity: str, entity_id: int, *, actor: Actor, limit: int =
     rows = list(db.session.scalars(
         select(ProcessInstance).where(ProcessInstance.entity == entity,
                                       ProcessInstance.entity_id == entity_id)
-        .order_by(ProcessInstance.id.desc()).limit(limit)))
+        .order_by(ProcessInstance.id.desc()).limit(limit)
+        .options(joinedload(ProcessInstance.version).joinedload(ProcessVersion.definition))))
     rows = [r for r in rows if may_read(r, actor)]
     steps = current_steps([r for r in rows if r.status not in FINISHED])
     return [{"id": r.id, "key": r.version.definition.key, "name": r.version.name,

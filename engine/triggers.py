@@ -8,6 +8,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager
 
 from crm.entities import REGISTRY, names
 from crm.event_types import wait_names
@@ -51,7 +52,8 @@ def _active_versions_query() -> Select:
              .join(newest, (newest.c.definition_id == ProcessVersion.definition_id)
                    & (newest.c.n == ProcessVersion.number))
              .join(ProcessDefinition, ProcessDefinition.id == ProcessVersion.definition_id)
-             .where(ProcessDefinition.active.is_(True)))
+             .where(ProcessDefinition.active.is_(True))
+             .options(contains_eager(ProcessVersion.definition)))  # callers read each one's definition
     return query
 
 

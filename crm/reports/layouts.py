@@ -3,7 +3,7 @@ wins; else a layout an administrator shared with one of their departments (the n
 workgroups; else the default."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from crm.reports.models import DashboardLayout
 from errors import ValidationError
@@ -28,28 +28,33 @@ def clean_widgets(raw: object) -> list[str]:
     return list(dict.fromkeys(raw))
 
 
-def _shared_for(user_id: int) -> DashboardLayout | None:
-    """The layout shared with the deepest of the user's departments or their parents, else
-    with one of their workgroups."""
+def _candidates(user_id: int) -> tuple[list[DashboardLayout], dict[int, int]]:
+    """In one statement, every layout that may apply: the user's own, those shared with their
+    departments or the departments' parents, and those shared with their workgroups; and the
+    depth of each of those departments."""
     paths = db.session.scalars(select(Department.path).join(
         DepartmentMember, DepartmentMember.department_id == Department.id).where(
         DepartmentMember.user_id == user_id)).all()
     depth = {int(p): n for path in paths for n, p in enumerate(path.strip("/").split("/")) if p}
-    rows = db.session.scalars(select(DashboardLayout).where(DashboardLayout.department_id.in_(depth))).all()
-    if rows:
-        return max(rows, key=lambda r: depth[r.department_id])
-    return db.session.scalar(select(DashboardLayout).where(DashboardLayout.workgroup_id.in_(
-        select(WorkgroupMember.workgroup_id).where(WorkgroupMember.user_id == user_id))).order_by(
-        DashboardLayout.id))
+    rows = db.session.scalars(select(DashboardLayout).where(or_(
+        DashboardLayout.user_id == user_id, DashboardLayout.department_id.in_(depth),
+        DashboardLayout.workgroup_id.in_(select(WorkgroupMember.workgroup_id).where(
+            WorkgroupMember.user_id == user_id)))).order_by(DashboardLayout.id)).all()
+    return rows, depth
 
 
 def layout_for(actor: Actor) -> tuple[list[str], str]:
-    """(widget keys, where they come from: "mine", "shared" or "default")."""
+    """(widget keys, where they come from: "mine", "shared" or "default"). Shared: the layout of
+    the deepest of the user's departments or their parents, else of one of their workgroups."""
     user = actor_user(actor)
-    own = db.session.scalar(select(DashboardLayout).where(DashboardLayout.user_id == user.id))
+    rows, depth = _candidates(user.id)
+    own = next((r for r in rows if r.user_id == user.id), None)
     if own is not None:
         return list(own.widgets), "mine"
-    shared = _shared_for(user.id)
+    departments = [r for r in rows if r.department_id is not None]
+    groups = [r for r in rows if r.workgroup_id is not None]
+    shared = max(departments, key=lambda r: depth[r.department_id]) if departments else \
+        (groups[0] if groups else None)
     return (list(shared.widgets), "shared") if shared is not None else (list(DEFAULT), "default")
 
 

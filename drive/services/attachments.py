@@ -65,7 +65,9 @@ def readable_file_ids(item_ids: list[int], *, actor: Actor) -> set[int]:
     """Which of these drive items the actor may read now (not in the trash)."""
     from drive import rights
 
-    rows = db.session.scalars(select(DriveItem).where(DriveItem.id.in_(set(item_ids)))) if item_ids else []
+    if not item_ids:  # most records have no files: no rights to work out
+        return set()
+    rows = db.session.scalars(select(DriveItem).where(DriveItem.id.in_(set(item_ids))))
     who = rights.who_is(actor)
     return {item.id for item in rows if rights.level_of(who, item) >= rights.READ}
 
@@ -92,7 +94,8 @@ def record_files(entity: str, record_id: int, *, actor: Actor, limit: int = 500)
         .limit(limit)))
     ids = list(dict.fromkeys(i for i in (_file_id(e) for e in entries) if i is not None))
     readable = readable_file_ids(ids, actor=actor)
-    items = {i.id: i for i in db.session.scalars(select(DriveItem).where(DriveItem.id.in_(readable)))}
+    items = {i.id: i for i in db.session.scalars(
+        select(DriveItem).where(DriveItem.id.in_(readable)))} if readable else {}
     mail = [{**a, "mail_id": e.data.get("mail_id")} for e in entries if e.kind == TimelineKind.MAIL
             for a in (e.data or {}).get("attachments") or []
             if isinstance(a, dict) and isinstance(a.get("id"), int)]

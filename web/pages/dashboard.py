@@ -13,12 +13,12 @@ from crm.reports.saved import list_reports
 from crm.reports.widgets import leads_by_source, my_deals_by_stage, won_by_month
 from crm.services.tasks import list_tasks
 from crm.states import Semantic
-from engine.inbox_view import inbox_counts
 from engine.instances import list_instances
 from engine.states import InstanceStatus
 from org.admin import acts_as_admin
 from org.models import User, utcnow
-from web.pages.lookups import count_records, status_values
+from web.pages.inbox import badge_counts
+from web.pages.lookups import counts_by_entity, status_values
 from web.pages.records import ICONS
 from web.pages.tasks import task_rows
 
@@ -35,24 +35,25 @@ def _open_filter(entity: str) -> dict:
 
 
 def _counts(user: User) -> dict:
+    counts = counts_by_entity({e: _open_filter(e) for e, _label in CARDS}, user)  # one statement
     return {"cards": [{"entity": e, "plural": ENTITIES[e].plural, "label": label, "icon": ICONS[e],
-                       "total": count_records(e, user), "count": count_records(e, user, **_open_filter(e))}
-                      for e, label in CARDS]}
+                       "total": counts[e][0], "count": counts[e][1]} for e, label in CARDS]}
 
 
 def _tasks(user: User) -> dict:
     tasks = list_tasks(actor=user, filters={"role": "responsible", "status": "open"}, limit=8).items
-    return {"tasks": task_rows(tasks), "inbox": inbox_counts(user)}
+    return {"tasks": task_rows(tasks), "inbox": badge_counts()}  # the navigation's, counted once
 
 
 def _agenda(user: User) -> dict:
     start = datetime.combine(utcnow().date(), datetime.min.time())
-    items = agenda(personal_calendar(user).id, start, start + timedelta(days=1), actor=user)
+    calendar = personal_calendar(user)  # held: the session's identity map keeps it for agenda()
+    items = agenda(calendar.id, start, start + timedelta(days=1), actor=user)
     return {"items": sorted(items, key=lambda i: str(i["start"]))[:10]}
 
 
 def _deals(user: User) -> dict:
-    stages = my_deals_by_stage(actor=user)
+    stages = my_deals_by_stage(actor=user, stages=status_values("deal"))
     for s in stages:
         s["url"] = url_for("pages.record_list", plural="deals", status=s["stage"], responsible="me")
     return {"stages": stages}
@@ -60,7 +61,7 @@ def _deals(user: User) -> dict:
 
 def _won(user: User) -> dict:
     won = [s.code for s in status_values("deal") if s.semantic == Semantic.WON]
-    return {**won_by_month(utcnow(), actor=user),
+    return {**won_by_month(utcnow(), actor=user, stages=status_values("deal")),
             "url": url_for("pages.record_list", plural="deals", status=",".join(won))}
 
 

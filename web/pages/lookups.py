@@ -84,6 +84,6 @@ def ref_matches(entity: str, actor: Actor, text: str, limit: int = 10) -> list[t
     return [(r.id, record_title(r)) for r in page.items]
 
 
-def count_records(entity: str, actor: Actor, **where: object) -> int:
-    """How many records of a type the actor may read (optionally filtered by column)."""
-    return queries.count_records(entity, actor=actor, **where)
+def counts_by_entity(wanted: dict[str, dict], actor: Actor) -> dict[str, tuple[int, int]]:
+    """Per record type, in one statement: (readable records, those matching its column filters)."""
+    return queries.counts_by_entity(wanted, actor=actor)
