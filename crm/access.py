@@ -60,16 +60,6 @@ def rights_of(actor: Actor) -> Rights:
     return store[1][actor.id]
 
 
-def loaded_rights(actor: Actor) -> Rights | None:
-    """The rights this request already loaded for `actor` (no query), or None."""
-    if isinstance(actor, ProcessActor) or not has_request_context():
-        return None
-    store = g.get("_access_rights")
-    if store is None or store[0] is not request._get_current_object():
-        return None
-    return store[1].get(actor.id)
-
-
 def forget() -> None:
     """Drop cached rights (roles, assignments or memberships changed in this request)."""
     if has_app_context():

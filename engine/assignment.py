@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass, field
 
+from flask import has_request_context
 from sqlalchemy import func, select
 
 from crm import access
@@ -253,8 +254,10 @@ def workgroup_model() -> type | None:
 def user_group_keys(user: User) -> list[str]:
     """The group keys a user belongs to: departments on their membership paths, workgroups."""
     keys: list[str] = []
-    rights = access.loaded_rights(user)  # a page's request has read the departments already
-    for path in rights.dept_paths if rights is not None else user.department_paths:
+    # In a request the rights (read once per request, departments first) hold the paths; every
+    # page needs them anyway, so reading them here costs nothing the page would not pay later.
+    paths = access.rights_of(user).dept_paths if has_request_context() else user.department_paths
+    for path in paths:
         for part in path.strip("/").split("/"):
             if part and f"department:{part}" not in keys:
                 keys.append(f"department:{part}")
