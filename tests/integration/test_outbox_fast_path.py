@@ -4,7 +4,6 @@ a failing consumer sends the event down the careful path (savepoint and delivery
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 
 import crm.events as events
@@ -12,6 +11,7 @@ from crm.events import OutboxDelivery, OutboxEvent, deliver_event, register_cons
 from crm.models import Lead, TimelineEntry
 from crm.services.records import create_record
 from extensions import db
+from tests.support.statements import statements as counted_statements
 from transactions import after_commit, unit_of_work
 
 
@@ -24,14 +24,8 @@ def consumers(monkeypatch):
 
 @pytest.fixture
 def statements(app):
-    seen: list[str] = []
-
-    def note(_conn, _cursor, statement, *_args) -> None:
-        seen.append(statement)
-
-    sa_event.listen(db.engine, "before_cursor_execute", note)
-    yield seen
-    sa_event.remove(db.engine, "before_cursor_execute", note)
+    with counted_statements() as seen:
+        yield seen
 
 
 def _note(lead_id: int, summary: str) -> None:

@@ -3,27 +3,10 @@ rights scope are resolved once, and an empty column costs no query (bench/load.p
 deal board at 53 statements, 4 more per column)."""
 from __future__ import annotations
 
-from contextlib import contextmanager
-
-from sqlalchemy import event
-
 from crm.models import StatusValue
 from extensions import db
 from tests.integration.test_pages import login
-
-
-@contextmanager
-def counted():
-    seen: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args) -> None:
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
+from tests.support.statements import statements as counted
 
 
 def _board_statements(client) -> int:

@@ -4,9 +4,8 @@ still syncs every kind."""
 from __future__ import annotations
 
 import json
-from contextlib import contextmanager
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from crm.events import relay_pending
 from engine import runtime
@@ -16,23 +15,9 @@ from engine.spiff.wait_kinds import KEY
 from extensions import db
 from tests.integration.engine.diagrams import review_lead
 from tests.integration.engine.runtime_support import count, create_lead, deploy, log_kinds, open_tasks
+from tests.support.statements import statements
 
 WAIT_TABLES = ("human_task", "external_task", "engine_timer", "message_wait")
-
-
-@contextmanager
-def statements():
-    """The SQL statements run meanwhile (one per executemany)."""
-    seen: list[str] = []
-
-    def note(_conn, _cursor, statement, *_args) -> None:
-        seen.append(" ".join(statement.split()))
-
-    event.listen(db.engine, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", note)
 
 
 def _touching(seen: list[str], verb: str, table: str) -> list[str]:

@@ -5,16 +5,15 @@ rights (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event
 
 from crm.entities import ENTITIES
 from crm.reports.layouts import DEFAULT, WIDGETS
 from extensions import db
 from tests.support.access_world import make_person
 from tests.support.browser import session_client
+from tests.support.statements import statements as counted
 
 # What a widget may cost at most, in statements, over an empty dashboard; the code before this
 # test cost: counts 9 (the lead statuses, then two counts per record type), tasks 4, agenda 7,
@@ -22,20 +21,6 @@ from tests.support.browser import session_client
 # layout 27 in all (now 12).
 BUDGET = {"counts": 2, "tasks": 1, "agenda": 5, "deals_by_stage": 2, "won": 2, "leads_by_source": 1,
           "incidents": 1, "reports": 2}
-
-
-@contextmanager
-def counted():
-    seen: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args) -> None:
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 @pytest.fixture

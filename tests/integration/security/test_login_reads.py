@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import logging
 import re
-from contextlib import contextmanager
 
-from sqlalchemy import event, update
+from sqlalchemy import update
 
 from crm.models import Lead
 from extensions import db
@@ -15,20 +14,7 @@ from org.models import ApiToken, DepartmentMember, User, utcnow
 from org.services.departments import create_department
 from org.settings import SECURITY, SiteSetting
 from tests.integration.portal.helpers import login
-
-
-@contextmanager
-def statements():
-    seen: list[str] = []
-
-    def hook(_conn, _cursor, statement, *_args) -> None:
-        seen.append(re.sub(r"\s+", " ", statement))
-
-    event.listen(db.engine, "before_cursor_execute", hook)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", hook)
+from tests.support.statements import statements
 
 
 def _elsewhere(stmt) -> None:

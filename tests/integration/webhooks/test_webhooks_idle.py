@@ -3,13 +3,13 @@ claiming the event, and an endpoint committed by another process gets the next e
 
 from __future__ import annotations
 
-from sqlalchemy import event as sa_event
 from sqlalchemy import insert, select
 
 from crm.events import relay_pending
 from engine.webhooks.models import WebhookDelivery, WebhookEndpoint
 from extensions import db
 from org.models import utcnow
+from tests.support.statements import statements
 
 
 def _endpoint_committed_elsewhere(active: bool) -> None:
@@ -20,13 +20,7 @@ def _endpoint_committed_elsewhere(active: bool) -> None:
 
 
 def test_no_endpoint_no_query_and_a_new_endpoint_gets_the_next_event(api):
-    seen: list[str] = []
-
-    def note(_conn, _cursor, statement, *_args) -> None:
-        seen.append(statement)
-
-    sa_event.listen(db.engine, "before_cursor_execute", note)
-    try:
+    with statements() as seen:
         api.post("/leads", {"title": "Before"})
         _endpoint_committed_elsewhere(active=False)
         api.post("/leads", {"title": "Inactive"})
@@ -36,7 +30,5 @@ def test_no_endpoint_no_query_and_a_new_endpoint_gets_the_next_event(api):
         _endpoint_committed_elsewhere(active=True)
         lead = api.post("/leads", {"title": "After"}).json
         assert relay_pending() == 1
-    finally:
-        sa_event.remove(db.engine, "before_cursor_execute", note)
     rows = list(db.session.scalars(select(WebhookDelivery)))
     assert [(r.event_type, r.payload["entity_id"]) for r in rows] == [("lead.created", lead["id"])]
