@@ -5,16 +5,20 @@ import logging
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from functools import cache
 from typing import NamedTuple
 
 from sqlalchemy import (
     JSON,
     ColumnElement,
+    Executable,
     ForeignKey,
     Index,
+    Select,
     String,
     Text,
     UniqueConstraint,
+    bindparam,
     select,
     update,
 )
@@ -177,8 +181,13 @@ def record_update(entity: str, entity_id: int, changes: dict, *, actor: Actor | 
 
 
 def pending_event_ids(limit: int = 100) -> list[int]:
-    query = select(OutboxEvent.id).where(OutboxEvent.delivered_at.is_(None))
-    return list(db.session.scalars(query.order_by(OutboxEvent.id).limit(limit)))
+    return list(db.session.scalars(_pending_query(limit)))
+
+
+@cache  # the statement per limit, not its rows: built once (every relay asks)
+def _pending_query(limit: int) -> Select:
+    return (select(OutboxEvent.id).where(OutboxEvent.delivered_at.is_(None))
+            .order_by(OutboxEvent.id).limit(limit))
 
 
 def run_after_relay(task_name: str) -> None:
@@ -270,23 +279,36 @@ def _run_pending_consumers(row: OutboxEvent, idle: frozenset[str], failed: Consu
 def _claim(event_id: int) -> tuple[OutboxEvent | None, frozenset[str]]:
     """The event row, locked for this relay (None if another worker has it), and the consumers
     whose `idle_unless` condition is false now."""
-    checks = [(name, entry.idle_unless) for name, entry in _consumers.items()
-              if entry.idle_unless is not None]
-    extra = [condition.label(f"busy_{n}") for n, (_, condition) in enumerate(checks)]
-    if db.engine.dialect.name == "postgresql":
-        query = (select(OutboxEvent, *extra).where(OutboxEvent.id == event_id)
-                 .with_for_update(skip_locked=True, of=OutboxEvent))  # another worker has it
-    else:
-        # SQLite: a no-op write takes the write lock first, so the consumers run inside one
-        # transaction whose reads cannot go stale under another writer; it returns the row too.
-        query = (update(OutboxEvent).where(OutboxEvent.id == event_id)
-                 .values(attempts=OutboxEvent.attempts).returning(OutboxEvent, *extra)
-                 .execution_options(populate_existing=True))
-    found = db.session.execute(query).first()
+    checks = tuple((name, entry.idle_unless) for name, entry in _consumers.items()
+                   if entry.idle_unless is not None)
+    found = db.session.execute(_claim_query(db.engine.dialect.name, checks), {"claim_id": event_id}).first()
     if found is None:
         return None, frozenset()
     idle = (name for (name, _), busy in zip(checks, found[1:], strict=True) if not busy)
     return found[0], frozenset(idle)
+
+
+_claim_built: list = []  # [(dialect, checks, statement)]: built once, again only when the consumers change
+
+
+def _claim_query(dialect: str, checks: tuple) -> Executable:
+    """The claiming statement; building it each time cost about 0.3 ms per relayed event."""
+    for built_dialect, built_checks, query in _claim_built:
+        if built_dialect == dialect and len(built_checks) == len(checks) and all(
+                a[0] == b[0] and a[1] is b[1] for a, b in zip(built_checks, checks, strict=True)):
+            return query
+    extra = [condition.label(f"busy_{n}") for n, (_, condition) in enumerate(checks)]
+    if dialect == "postgresql":
+        query = (select(OutboxEvent, *extra).where(OutboxEvent.id == bindparam("claim_id"))
+                 .with_for_update(skip_locked=True, of=OutboxEvent))  # another worker has it
+    else:
+        # SQLite: a no-op write takes the write lock first, so the consumers run inside one
+        # transaction whose reads cannot go stale under another writer; it returns the row too.
+        query = (update(OutboxEvent).where(OutboxEvent.id == bindparam("claim_id"))
+                 .values(attempts=OutboxEvent.attempts).returning(OutboxEvent, *extra)
+                 .execution_options(populate_existing=True))
+    _claim_built[:] = [(dialect, checks, query)]
+    return query
 
 
 def _run_fast(row: OutboxEvent, name: str) -> None:

@@ -7,8 +7,9 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 
 from crm.entities import ENTITIES, record_title
 from crm.models import RecordEmail
@@ -68,14 +69,18 @@ def _read_emails(entity: str, ids: list[int]) -> dict[int, list[str]]:
     found: dict[int, list[str]] = defaultdict(list)
     if not ids:
         return found
-    rows = db.session.execute(
-        select(RecordEmail.record_id, RecordEmail.email)
-        .where(RecordEmail.entity == entity, RecordEmail.record_id.in_(ids))
-        .order_by(RecordEmail.record_id, RecordEmail.position)
-    )
+    rows = db.session.execute(_emails_query(), {"entity": entity, "ids": list(ids)})
     for record_id, email in rows:
         found[record_id].append(email)
     return found
+
+
+@cache  # the statement, not its rows: built once (the relay reads a record's e-mails per event)
+def _emails_query() -> Select:
+    return (select(RecordEmail.record_id, RecordEmail.email)
+            .where(RecordEmail.entity == bindparam("entity"),
+                   RecordEmail.record_id.in_(bindparam("ids", expanding=True)))
+            .order_by(RecordEmail.record_id, RecordEmail.position))
 
 
 def record_to_dict(record: object, emails: list[str] | None = None) -> dict:

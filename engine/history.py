@@ -8,9 +8,10 @@ step's own transaction, so the history is as atomic as the step.
 """
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Select, bindparam, or_, select, update
 
 from engine import spiff_adapter as spiff
 from engine.deploy import get_definition, get_version, require_designer
@@ -90,14 +91,19 @@ def record_step(instance: ProcessInstance, wf: Any, step: Any, form: tuple[str, 
 def _known(instance_id: int, completed: list[dict]) -> tuple[dict[str, ElementActivation], set[str]]:
     """(the instance's open rows by task id, the tasks among `completed` with a finished row): one query."""
     uuids = [a["task_uuid"] for a in completed]
-    wanted = ElementActivation.state == ACTIVE
-    if uuids:
-        wanted = or_(wanted, ElementActivation.task_uuid.in_(uuids))
+    params = {"instance_id": instance_id, "uuids": uuids} if uuids else {"instance_id": instance_id}
     with db.session.no_autoflush:  # the step's own rows are flushed once, with its log
-        found = list(db.session.scalars(select(ElementActivation).where(
-            ElementActivation.instance_id == instance_id, wanted)))
+        found = list(db.session.scalars(_known_query(bool(uuids)), params))
     active = {r.task_uuid: r for r in found if r.state == ACTIVE}
     return active, {r.task_uuid for r in found if r.state != ACTIVE}
+
+
+@cache  # the statement, not its rows: built once per shape (every step asks)
+def _known_query(with_uuids: bool) -> Select:
+    wanted = ElementActivation.state == ACTIVE
+    if with_uuids:
+        wanted = or_(wanted, ElementActivation.task_uuid.in_(bindparam("uuids", expanding=True)))
+    return select(ElementActivation).where(ElementActivation.instance_id == bindparam("instance_id"), wanted)
 
 
 def _note_form(instance_id: int, active: dict[str, ElementActivation], task_uuid: str, data: dict) -> None:

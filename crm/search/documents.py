@@ -5,8 +5,9 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, Select, bindparam, select
 
 from crm.entities import REGISTRY, Entity, record_title
 from crm.models import TimelineEntry
@@ -47,15 +48,20 @@ def comments_of(entity: str, ids: list[int]) -> dict[int, list[str]]:
     found: dict[int, list[str]] = defaultdict(list)
     if not ids:
         return found
-    rows = db.session.execute(
-        select(TimelineEntry.record_id, TimelineEntry.body)
-        .where(TimelineEntry.entity == entity, TimelineEntry.record_id.in_(ids),
-               TimelineEntry.kind == TimelineKind.COMMENT)
-        .order_by(TimelineEntry.record_id, TimelineEntry.id.desc()))
+    rows = db.session.execute(_comments_query(), {"entity": entity, "ids": list(ids)})
     for record_id, body in rows:
         if len(found[record_id]) < MAX_COMMENTS:
             found[record_id].append(body)
     return found
+
+
+@cache  # the statement, not its rows: built once (the search index reads them per relayed event)
+def _comments_query() -> Select:
+    return (select(TimelineEntry.record_id, TimelineEntry.body)
+            .where(TimelineEntry.entity == bindparam("entity"),
+                   TimelineEntry.record_id.in_(bindparam("ids", expanding=True)),
+                   TimelineEntry.kind == TimelineKind.COMMENT)
+            .order_by(TimelineEntry.record_id, TimelineEntry.id.desc()))
 
 
 def title_of(entity: str, row: Row) -> str:

@@ -4,7 +4,7 @@ a failing consumer sends the event down the careful path (savepoint and delivery
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import false, func, select, true
 
 import crm.events as events
 from crm.events import OutboxDelivery, OutboxEvent, deliver_event, register_consumer, relay_pending
@@ -149,3 +149,16 @@ def test_an_administrators_retry_runs_the_fast_path_and_a_new_failure_keeps_the_
     db.session.refresh(row)
     assert row.attempts == 1 and row.last_error == "flaky: still down"  # not a duplicate delivery row
     assert _deliveries() == ["steady"] and calls == {"steady": 3, "flaky": 2}
+
+
+def test_consumers_registered_after_a_relay_have_their_idle_conditions_checked(api, consumers):
+    """The claiming statement is built once, and again when the consumers change."""
+    got: list[str] = []
+    register_consumer("one", lambda e: got.append("one"))
+    api.post("/leads", {"title": "A"})
+    assert relay_pending() == 1
+    register_consumer("idle", lambda e: got.append("idle"), idle_unless=false())
+    register_consumer("busy", lambda e: got.append("busy"), idle_unless=true())
+    api.post("/leads", {"title": "B"})
+    assert relay_pending() == 1
+    assert got == ["one", "one", "busy"]
