@@ -11,7 +11,7 @@ from extensions import db
 from org import audit
 from org.actors import Actor, actor_user
 from org.settings import SiteSetting
-from org.zones import COMPANY, zone_name, zone_problem
+from org.zones import COMPANY, forget_company, zone_name, zone_problem
 
 CURRENCY_RE = re.compile(r"[A-Z]{3}")
 FIELDS = ("currency", "time_zone")
@@ -65,6 +65,7 @@ def save_company_settings(data: object, *, actor: Actor) -> dict:
     row.updated_by_id = actor_user(actor).id
     db.session.add(row)
     db.session.flush()
+    forget_company()  # read afresh by what follows in this request
     audit.record("setting.change", COMPANY, {"before": {k: before[k] for k in clean}, "after": clean},
                  actor=actor)
     return company_settings(actor=actor)

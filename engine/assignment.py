@@ -261,11 +261,22 @@ def user_group_keys(user: User) -> list[str]:
         for part in path.strip("/").split("/"):
             if part and f"department:{part}" not in keys:
                 keys.append(f"department:{part}")
-    keys.extend(f"workgroup:{i}" for i in _workgroup_ids(user.id))
+    keys.extend(f"workgroup:{i}" for i in _workgroup_ids(user))
     return keys
 
 
-def _workgroup_ids(user_id: int) -> list[int]:
+def _workgroup_ids(user: User) -> list[int]:
+    """The user's workgroup ids; in a request kept on the request's rights (read with them for
+    non-administrators), so forget() after a membership change drops them too."""
+    if not has_request_context():
+        return _read_workgroup_ids(user.id)
+    rights = access.rights_of(user)
+    if rights.workgroup_ids is None:  # administrators' rights read no assignments
+        rights.workgroup_ids = _read_workgroup_ids(user.id)
+    return rights.workgroup_ids
+
+
+def _read_workgroup_ids(user_id: int) -> list[int]:
     member = getattr(_workgroups_module(), "WorkgroupMember", None)
     if member is None or not hasattr(member, "workgroup_id") or not hasattr(member, "user_id"):
         return []

@@ -4,6 +4,9 @@ from __future__ import annotations
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from flask import g, has_request_context, request
+from sqlalchemy import ScalarSelect, select
+
 from extensions import db
 from org.settings import SiteSetting
 
@@ -42,10 +45,39 @@ def zone_of(name: str | None) -> ZoneInfo:
         return ZoneInfo(UTC_NAME)
 
 
+# The company document as read in this request: (request, data). Never kept across requests.
+_NOTED = "_company_setting"
+
+
+def company_column() -> ScalarSelect:
+    """The company document's data as a column: the session's user query reads it along."""
+    return select(SiteSetting.data).where(SiteSetting.name == COMPANY).scalar_subquery()
+
+
+def note_company(data: dict | None) -> None:
+    """Keep the company document read with the session's user for the rest of this request."""
+    if has_request_context():
+        setattr(g, _NOTED, (request._get_current_object(), data))
+
+
+def forget_company() -> None:
+    """Drop the noted document (the company settings changed in this request)."""
+    if has_request_context():
+        g.pop(_NOTED, None)
+
+
+def _company_data() -> dict:
+    noted = g.get(_NOTED) if has_request_context() else None
+    if noted is not None and noted[0] is request._get_current_object():
+        return noted[1] or {}
+    row = db.session.get(SiteSetting, COMPANY)
+    note_company(row.data if row is not None else None)
+    return (row.data or {}) if row is not None else {}
+
+
 def company_zone() -> str:
     """The company's zone (the "time_zone" of the "company" settings document), else UTC."""
-    row = db.session.get(SiteSetting, COMPANY)
-    name = str((row.data or {}).get("time_zone") or "") if row is not None else ""
+    name = str(_company_data().get("time_zone") or "")
     return name if name and zone_problem(name) is None else UTC_NAME
 
 

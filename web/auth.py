@@ -12,6 +12,7 @@ from org import audit
 from org.models import User
 from org.services.two_factor import NEEDS_ENROLMENT, admin_mode_allowed
 from org.settings import note_security, security_column
+from org.zones import company_column, note_company
 
 # The session key holding admin mode: the user's "id:session_version" while it is on, so it
 # never carries over to another account or survives a password change or dismissal.
@@ -60,11 +61,14 @@ def load_session_user(user_id: str) -> User | None:
 
 
 def _user_row(uid: int) -> User | None:
-    """The user, and the security setting the admin-mode check needs, in one query."""
-    found = db.session.execute(select(User, security_column()).where(User.id == uid)).first()
+    """The user, the security setting the admin-mode check needs and the company document (its
+    time zone dates show in), in one query."""
+    found = db.session.execute(
+        select(User, security_column(), company_column()).where(User.id == uid)).first()
     if found is None:
         return None
     note_security(found[1])
+    note_company(found[2])
     return found[0]
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import or_, select
+from sqlalchemy import null, or_, select, union_all
 
 from crm.rights.models import LEVELS, Role, RoleAssignment, RolePermission
 from extensions import db
@@ -51,6 +51,9 @@ class Rights:
     full: bool = False  # portal administrators and processes may do everything
     departments: list[tuple[int, str, str]] = field(default_factory=list)  # (id, name, path)
     grants: list[Grant] = field(default_factory=list)
+    # The user's workgroups (engine.assignment's group keys); None until read. The assignments
+    # query reads them for non-administrators; forget() drops them with the rest.
+    workgroup_ids: list[int] | None = None
     # SQLite planner probes made while building this request's filters (see crm.access).
     probes: dict = field(default_factory=dict)
 
@@ -100,33 +103,40 @@ def load_rights(user: object) -> Rights:
         .order_by(DepartmentMember.is_primary.desc(), DepartmentMember.id))]
     if rights.full:
         return rights
-    reached = _assignments_reaching(user.id, rights.departments)
+    reached, rights.workgroup_ids = _assignments_reaching(user.id, rights.departments)
     rights.grants = _grants(reached) if reached else _grants([], defaults=True)
     return rights
 
 
-def _assignments_reaching(user_id: int, departments: list[tuple[int, str, str]]) -> list[tuple]:
-    """(role_id, via, via_name) for assignments to the user, their departments, their workgroups."""
+def _assignments_reaching(user_id: int,
+                          departments: list[tuple[int, str, str]]) -> tuple[list[tuple], list[int]]:
+    """(role_id, via, via_name) for assignments to the user, their departments, their workgroups;
+    and the user's workgroup ids, read in the same statement (the inbox's group keys need them)."""
     my_ids = {dep_id for dep_id, _, _ in departments}
     my_paths = [path for _, _, path in departments]
     groups = select(WorkgroupMember.workgroup_id).where(WorkgroupMember.user_id == user_id)
     a = RoleAssignment
-    rows = db.session.execute(
-        select(a.role_id, a.user_id, a.department_id, a.include_subdepartments, a.workgroup_id,
+    assigned = (
+        select(a.id, a.role_id, a.user_id, a.department_id, a.include_subdepartments, a.workgroup_id,
                Department.name, Department.path, Workgroup.name)
         .outerjoin(Department, Department.id == a.department_id)
         .outerjoin(Workgroup, Workgroup.id == a.workgroup_id)
-        .where(or_(a.user_id == user_id, a.department_id.is_not(None), a.workgroup_id.in_(groups)))
-        .order_by(a.id))
+        .where(or_(a.user_id == user_id, a.department_id.is_not(None), a.workgroup_id.in_(groups))))
+    # Membership rows carry no assignment id (role_id is never NULL on an assignment).
+    member = select(null(), null(), null(), null(), null(), WorkgroupMember.workgroup_id,
+                    null(), null(), null()).where(WorkgroupMember.user_id == user_id)
+    rows = list(db.session.execute(union_all(assigned, member)))
+    workgroup_ids = [row[5] for row in rows if row[1] is None]
     reached = []
-    for role_id, to_user, dep_id, with_subs, group_id, dep_name, dep_path, group_name in rows:
+    for _, role_id, to_user, dep_id, with_subs, group_id, dep_name, dep_path, group_name in sorted(
+            (row for row in rows if row[1] is not None), key=lambda row: row[0]):
         if to_user is not None:
             reached.append((role_id, "user", ""))
         elif group_id is not None:
             reached.append((role_id, "workgroup", group_name))
         elif dep_id in my_ids or (with_subs and any(p.startswith(dep_path) for p in my_paths)):
             reached.append((role_id, "department", dep_name))
-    return reached
+    return reached, workgroup_ids
 
 
 def _grants(reached: list[tuple], *, defaults: bool = False) -> list[Grant]:

@@ -17,10 +17,8 @@ from web.pages.dashboard import build_widgets
 
 @pages.get("/")
 def home():
-    if not has_users():
-        return redirect(url_for("pages.setup"))
-    if not current_user.is_authenticated:
-        return redirect(url_for("pages.login"))
+    if not current_user.is_authenticated:  # a signed-in user proves there are users
+        return redirect(url_for("pages.login" if has_users() else "pages.setup"))
     actor = me()
     keys, source = layout_for(actor)
     admin = acts_as_admin(actor)

@@ -103,3 +103,14 @@ def test_layout_own_then_deepest_department_then_workgroup_then_default(app, peo
         save_my_layout(["tasks"], actor=mine)
     assert layout_for(other) == (["counts"], "shared")
     assert layout_for(mine) == (["tasks"], "mine")
+
+
+def test_a_logged_in_dashboard_reads_no_user_count_and_its_workgroups_with_its_rights(app, people):
+    """The first-run check counts users only for a visitor (a session's user proves there are
+    some); the tasks widget's group keys take the workgroups the rights query read."""
+    client = session_client(app, people[0])
+    _statements(app, client, ["tasks"])
+    with app.app_context(), counted() as seen:
+        assert client.get("/").status_code == 200
+    assert not [s for s in seen if "count(user_account.id)" in s]
+    assert not [s for s in seen if s.startswith("SELECT workgroup_member.workgroup_id")]

@@ -95,3 +95,13 @@ def test_the_request_log_names_who_logged_in_and_reads_nothing_for_it(client, ad
     by_id = [s for s in seen if "site_setting" not in s and re.search(
         r"FROM user_account WHERE user_account.id = (\?|%\(\w+\)s)$", s)]
     assert by_id == []  # the user is read once, with the 2FA setting, by the login
+
+
+def test_a_page_reads_the_company_time_zone_with_the_login(api, client, admin):
+    """The company document (the time zone dates show in) comes with the session's user."""
+    assert api.post("/leads", {"title": "Dated lead"}).status_code == 201
+    login(client, admin)
+    with statements() as seen:
+        page = client.get("/leads")
+    assert page.status_code == 200 and "Dated lead" in page.get_data(as_text=True)
+    assert not [s for s in seen if s.startswith("SELECT site_setting")], seen
