@@ -18,7 +18,7 @@ from engine.states import InstanceStatus
 from errors import ValidationError
 from web.engine_rest import camunda_time, engine_rest, numeric_id
 from web.engine_rest.deployment import definition_id
-from web.engine_rest.query import arg_bool, arg_id, arg_time, paging, sorting, version_by_id
+from web.engine_rest.query import arg_bool, arg_id, arg_time, arg_version_id, paging, sorting
 
 
 def historic_dict(instance: ProcessInstance, internal: set[int]) -> dict:
@@ -47,10 +47,7 @@ def _filter() -> HistoryFilter:
     finished, unfinished = arg_bool("finished"), arg_bool("unfinished")
     if finished and unfinished:
         raise ValidationError.from_fields({"unfinished": "finished and unfinished exclude each other"})
-    version_id = None
-    if args.get("processDefinitionId"):
-        version = version_by_id(args["processDefinitionId"])
-        version_id = version.id if version else -1
+    version_id = arg_version_id()
     return HistoryFilter(
         key=args.get("processDefinitionKey") or None, instance_id=arg_id("processInstanceId"),
         version_id=version_id, business_key=args.get("processInstanceBusinessKey") or None,

@@ -10,7 +10,7 @@ from engine.models import ExternalTask, Incident
 from extensions import db
 from web.engine_rest import camunda_time, engine_rest
 from web.engine_rest.deployment import definition_id
-from web.engine_rest.query import arg_id, paging, version_by_id
+from web.engine_rest.query import arg_id, arg_version_id, paging
 
 
 def _external_tasks(rows: list[Incident]) -> dict[tuple[int, str], ExternalTask]:
@@ -39,10 +39,7 @@ def incident_dict(row: Incident, tasks: dict) -> dict:
 def _filters() -> dict:
     """list_incidents' filters from the request's parameters (Camunda lists open ones)."""
     args = request.args
-    version_id = None
-    if args.get("processDefinitionId"):
-        version = version_by_id(args["processDefinitionId"])
-        version_id = version.id if version else -1
+    version_id = arg_version_id()
     return {"instance_id": arg_id("processInstanceId"), "version_id": version_id,
             "kind": args.get("incidentType") or None, "element_id": args.get("activityId") or None,
             "key": args.get("processDefinitionKey") or None, "incident_id": arg_id("incidentId")}

@@ -11,7 +11,7 @@ from errors import ValidationError
 from org.models import utcnow
 from web.engine_rest import body, camunda_time, engine_rest, int_field
 from web.engine_rest.deployment import definition_id
-from web.engine_rest.query import arg_bool, arg_id, paging, parse_time, sorting, version_by_id
+from web.engine_rest.query import arg_bool, arg_id, arg_version_id, paging, parse_time, sorting
 
 _EMPTY = ("", 204)
 
@@ -54,10 +54,7 @@ def _filter() -> JobFilter:
         raise ValidationError.from_fields({"messages": "timers and messages exclude each other"})
     if flags["suspended"] and flags["active"]:
         raise ValidationError.from_fields({"active": "suspended and active exclude each other"})
-    version_id = None
-    if args.get("processDefinitionId"):
-        version = version_by_id(args["processDefinitionId"])
-        version_id = version.id if version else -1
+    version_id = arg_version_id()
     return JobFilter(
         job_id=args.get("jobId") or None, instance_id=arg_id("processInstanceId"), version_id=version_id,
         key=args.get("processDefinitionKey") or None, element_id=args.get("activityId") or None,

@@ -91,3 +91,13 @@ def version_by_id(definition_id: str) -> ProcessVersion | None:
         return deploy.get_version(key, int(number))
     except NotFound:
         return None
+
+
+def arg_version_id(name: str = "processDefinitionId") -> int | None:
+    """The version id a process definition id parameter names; -1 (matches nothing) for an
+    unknown one, None without the parameter."""
+    raw = request.args.get(name)
+    if not raw:
+        return None
+    version = version_by_id(raw)
+    return version.id if version else -1
