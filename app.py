@@ -92,6 +92,7 @@ def _import_parts() -> None:
     import crm.reports.models
     import crm.tasks  # noqa: F401  (registers Celery tasks)
     import drive.dav_props
+    import drive.group_rights  # removes a deleted group's drive rights
     import drive.models
     import drive.tasks  # noqa: F401  (its tables; registers Celery tasks)
     import embedded  # noqa: F401  (the embedded broker's purge task)

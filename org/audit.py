@@ -28,6 +28,7 @@ ACTIONS = (
     "admin.grant", "admin.revoke",
     "setting.change",
     "user.invite", "user.create", "user.update", "user.dismiss", "user.hire",
+    "workgroup.delete", "department.delete",
     "process.deploy", "decision.deploy", "form.deploy", "process.activate", "process.deactivate",
     "process.triggers",
     "process.terminate", "process.delete_version", "process.archive", "process.unarchive",

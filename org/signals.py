@@ -18,3 +18,18 @@ user_dismissed = _signals.signal("user-dismissed")
 department_holders = _signals.signal("department-holders")
 # Sent after workgroup memberships changed (roles reach people through workgroups).
 workgroups_changed = _signals.signal("workgroups-changed")
+# Sent inside the transaction, with kind ("workgroup" or "department") and group_id, just before
+# a workgroup or department is deleted. Rights that name a group by id without a foreign key
+# (drive rights) would otherwise stay behind, granting nothing and blocking the item's rights
+# dialog (a share-level user must send the list back whole, and a dangling subject is refused):
+# each receiver removes the grants of its own to that group and returns {what: value} for the
+# deletion's audit entry.
+group_deleting = _signals.signal("group-deleting")
+
+
+def drop_grants(kind: str, group_id: int) -> dict[str, object]:
+    """Have every receiver remove what it granted to the group; their answers, merged."""
+    removed: dict[str, object] = {}
+    for _receiver, answer in group_deleting.send(kind, kind=kind, group_id=group_id):
+        removed.update(answer or {})
+    return removed

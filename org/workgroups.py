@@ -20,7 +20,7 @@ INVITE_POLICIES = ("owner", "owner_and_moderators", "all_members")
 
 class Workgroup(db.Model):
     __tablename__ = "workgroup"
-    __table_args__ = NEVER_REUSE_IDS  # its drive (drive_ref) and drive rights outlive it
+    __table_args__ = NEVER_REUSE_IDS  # its drive (drive_ref) outlives it
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))

@@ -10,9 +10,10 @@ from sqlalchemy.orm import selectinload
 
 from errors import Conflict, NotFound, ValidationError
 from extensions import db
+from org import audit
 from org.models import Department, DepartmentMember, User, valid_id
 from org.services.users import find_user, require_admin
-from org.signals import department_holders, department_moved
+from org.signals import department_holders, department_moved, drop_grants
 
 log = logging.getLogger("flowdesk.org.departments")
 
@@ -74,13 +75,16 @@ def update_department(department_id: int, data: dict, *, actor: User) -> Departm
 
 
 def delete_department(department_id: int, *, actor: User) -> None:
-    """Delete an empty department; 409 saying what still holds it."""
+    """Delete an empty department; 409 saying what still holds it. Drive rights granted to it
+    do not hold it: they go with it (drive.group_rights says why), named in the audit entry."""
     require_admin(actor)
     dep = get_department(department_id)
     holders = department_usage(dep)
     if holders:
         raise DepartmentInUse(dep.name, holders)
+    removed = drop_grants("department", dep.id)
     db.session.delete(dep)
+    audit.record("department.delete", f"department {dep.id}", {"name": dep.name, **removed}, actor=actor)
     log.info("Department %s %r deleted by %s", dep.id, dep.name, getattr(actor, "id", "an operator"))
 
 

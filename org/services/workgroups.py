@@ -14,9 +14,10 @@ from sqlalchemy.orm import selectinload
 
 from errors import Conflict, Forbidden, NotFound, ValidationError
 from extensions import db
+from org import audit
 from org.admin import acts_as_admin
 from org.models import User, utcnow, valid_id
-from org.signals import workgroups_changed
+from org.signals import drop_grants, workgroups_changed
 from org.states import InvitationState
 from org.workgroups import INVITE_POLICIES, Workgroup, WorkgroupInvitation, WorkgroupMember
 
@@ -109,12 +110,16 @@ def update_workgroup(workgroup_id: int, data: dict, *, actor: User) -> Workgroup
 
 
 def delete_workgroup(workgroup_id: int, *, actor: User) -> None:
+    """Delete the group with its members and invitations; rights granted to it go too."""
     group = get_workgroup(workgroup_id, actor=actor)
     if not may_manage(group, actor):
         raise Forbidden("Only an administrator or the owner can delete the workgroup")
-    # Members and invitations go explicitly (role assignments by the foreign key's cascade).
+    # Members and invitations go explicitly (role assignments, calendar, report shares by the
+    # foreign keys' cascade, drive rights by their receiver of group_deleting: they have none).
+    removed = drop_grants("workgroup", group.id)
     db.session.execute(delete(WorkgroupInvitation).where(WorkgroupInvitation.workgroup_id == group.id))
     db.session.delete(group)
+    audit.record("workgroup.delete", f"workgroup {group.id}", {"name": group.name, **removed}, actor=actor)
     _forget_rights()
 
 

@@ -31,11 +31,7 @@ ROWS_0026 = f"""
 
 
 def _migrate(path, revision: str) -> None:
-    import subprocess
-    import sys
-
-    subprocess.run([sys.executable, "-m", "tests.support.migrate_to", f"sqlite:///{path}", revision],
-                   check=True, capture_output=True)
+    _migrate_url(f"sqlite:///{path}", revision)
 
 
 def _schema(conn) -> set:
@@ -84,3 +80,46 @@ def test_0027_gives_sqlite_tables_autoincrement_and_keeps_rows_indexes_and_trigg
     conn.execute(LEAD)
     assert _rows(conn, "SELECT id FROM lead") == [(6,)]
     assert _rows(conn, "SELECT version_num FROM alembic_version") == [("0027_ids",)]
+
+
+ROWS_0027 = [
+    "INSERT INTO workgroup (id, name, created_at, description, invite_policy) "
+    "VALUES (1, 'Kept', '2020-01-01', '', 'owner')",
+    "INSERT INTO department (id, name, path) VALUES (1, 'Kept', '/1/')",
+    f"{ITEM} (9, 'company', '/9/', true, 'root', '', 0, 0, '', 0, '2020-01-01', '2020-01-01', NULL)",
+    "INSERT INTO drive_right (item_id, subject, subject_id, include_subdepartments, level, created_at) "
+    "VALUES "
+    "(9, 'workgroup', 1, false, 'edit', '2020-01-01'), (9, 'workgroup', 77, false, 'read', '2020-01-01'), "
+    "(9, 'department', 1, true, 'read', '2020-01-01'), (9, 'department', 78, true, 'edit', '2020-01-01'), "
+    "(9, 'user', 79, false, 'read', '2020-01-01'), (9, 'everyone', NULL, false, 'none', '2020-01-01')",
+]
+
+
+def test_0028_removes_drive_rights_of_deleted_groups_only():
+    """Rights naming workgroups or departments that are gone go; every other right stays."""
+    from sqlalchemy import create_engine, text
+
+    from tests.support.databases import create_database
+
+    url, drop = create_database()
+    try:
+        _migrate_url(url, "0027_ids")
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            for sql in ROWS_0027:
+                conn.execute(text(sql))
+        _migrate_url(url, "0028_drive_orphans")
+        with engine.connect() as conn:
+            left = set(conn.execute(text("SELECT subject, subject_id FROM drive_right")).all())
+        engine.dispose()
+        assert left == {("workgroup", 1), ("department", 1), ("user", 79), ("everyone", None)}
+    finally:
+        drop()
+
+
+def _migrate_url(url: str, revision: str) -> None:
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, "-m", "tests.support.migrate_to", url, revision],
+                   check=True, capture_output=True)
