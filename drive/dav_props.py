@@ -19,6 +19,8 @@ from drive.models import DriveItem
 from extensions import db
 
 ENV_ITEMS = "flowdesk.dav_items"  # environ: {ref url: (item id, level)} of resolved resources
+# environ: {item id: {name: value}} of the items whose properties were read at once (preload)
+ENV_PROPS = "flowdesk.dav_props"
 
 
 class DriveDavProp(db.Model):
@@ -38,6 +40,28 @@ def remember(resource: object, item: DriveItem, level: int) -> None:
     """Note the item behind a resource's URL for this request (the manager is asked by URL)."""
     environ = resource.environ  # type: ignore[attr-defined]
     environ.setdefault(ENV_ITEMS, {})[resource.get_ref_url()] = (item.id, level)  # type: ignore[attr-defined]
+
+
+def preload(environ: dict, folder_id: int, item_ids: list[int]) -> None:
+    """Read the dead properties of a folder's listed children in one query, for this request
+    (PROPFIND Depth: 1 asks each child's; a write drops the item's copy)."""
+    known: dict[int, dict[str, str]] = {i: {} for i in item_ids}
+    rows = db.session.execute(select(DriveDavProp.item_id, DriveDavProp.name, DriveDavProp.value)
+                              .join(DriveItem, DriveItem.id == DriveDavProp.item_id)
+                              .where(DriveItem.parent_id == folder_id).order_by(DriveDavProp.id))
+    for item_id, name, value in rows:
+        if item_id in known:
+            known[item_id][name] = value
+    environ.setdefault(ENV_PROPS, {}).update(known)
+
+
+def _preloaded(environ: dict, item_id: int) -> dict[str, str] | None:
+    return environ.get(ENV_PROPS, {}).get(item_id)
+
+
+def _forget(environ: dict | None, item_id: int) -> None:
+    if environ is not None:
+        environ.get(ENV_PROPS, {}).pop(item_id, None)
 
 
 def copy_tree(source: DriveItem, copy: DriveItem) -> int:
@@ -107,6 +131,8 @@ class DbPropertyManager:
         found = self._item(norm_url, environ)
         if found is None:
             return []
+        if (props := _preloaded(environ, found[0])) is not None:  # type: ignore[arg-type]
+            return list(props)
         return list(db.session.scalars(select(DriveDavProp.name).where(
             DriveDavProp.item_id == found[0]).order_by(DriveDavProp.id)))
 
@@ -114,6 +140,9 @@ class DbPropertyManager:
         found = self._item(norm_url, environ)
         if found is None:
             return None
+        if (props := _preloaded(environ, found[0])) is not None:  # type: ignore[arg-type]
+            value = props.get(name)
+            return None if value is None else value.encode("utf-8")
         value = db.session.scalar(select(DriveDavProp.value).where(
             DriveDavProp.item_id == found[0], DriveDavProp.name == name))
         return None if value is None else value.encode("utf-8")
@@ -123,6 +152,7 @@ class DbPropertyManager:
         item_id = self._writable(norm_url, environ)
         if dry_run:
             return
+        _forget(environ, item_id)
         text = property_value.decode("utf-8") if isinstance(property_value, bytes) else str(property_value)
         row = db.session.scalar(select(DriveDavProp).where(
             DriveDavProp.item_id == item_id, DriveDavProp.name == name))
@@ -139,12 +169,14 @@ class DbPropertyManager:
                         environ: dict | None = None) -> None:
         item_id = self._writable(norm_url, environ)
         if not dry_run:
+            _forget(environ, item_id)
             db.session.execute(delete(DriveDavProp).where(
                 DriveDavProp.item_id == item_id, DriveDavProp.name == name))
 
     def remove_properties(self, norm_url: str, environ: dict | None = None) -> None:
         found = self._item(norm_url, environ)
         if found is not None:
+            _forget(environ, found[0])
             db.session.execute(delete(DriveDavProp).where(DriveDavProp.item_id == found[0]))
 
     def copy_properties(self, src_url: str, dest_url: str, environ: dict | None = None) -> None:

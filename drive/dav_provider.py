@@ -11,6 +11,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from sqlalchemy import select
 from wsgidav.dav_error import DAVError
 from wsgidav.dav_provider import DAVCollection, DAVNonCollection, DAVProvider
 
@@ -47,8 +48,6 @@ def _actor(environ: dict) -> User:
 
 def _root_of(segment: str) -> DriveItem | None:
     """A drive's root by its path segment, without a rights check (the caller checks the target)."""
-    from sqlalchemy import select
-
     kind, _, ref = segment.partition("-")
     if segment == "company":
         kind, ref_id = "company", None
@@ -177,6 +176,20 @@ class FolderResource(_ItemMixin, DAVCollection):
 
     def get_member(self, name: str):
         return self.provider.get_resource_inst(self.path.rstrip("/") + "/" + name, self.environ)
+
+    def get_member_list(self) -> list:
+        """The readable children as resources (PROPFIND Depth: 1): one query for the items and
+        their levels from this folder's state (rights.child_levels), where resolving each
+        child's path (get_member) cost seven statements a child; their dead properties in one."""
+        children = list(db.session.scalars(select(DriveItem).where(
+            DriveItem.parent_id == self.item.id, DriveItem.trashed_at.is_(None))
+            .order_by(DriveItem.is_folder.desc(), DriveItem.name, DriveItem.id)))
+        levels = rights.child_levels(rights.who_is(self.actor), self.item, children)
+        base = self.path.rstrip("/") + "/"
+        found = [resource_for(base + c.name, self.environ, self.actor, c, levels[c.id])
+                 for c in children if levels[c.id] >= rights.READ]
+        dav_props.preload(self.environ, self.item.id, [r.item.id for r in found])
+        return found
 
     def create_empty_resource(self, name: str) -> FileResource:
         with service_errors():
