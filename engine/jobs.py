@@ -114,6 +114,8 @@ def list_jobs(where: JobFilter, *, actor: Actor, sort_by: str = "jobId", descend
               first: int = 0, limit: int = 100) -> list[Job]:
     """A page of jobs sorted by one of SORTS, then by id; jobs without the value (a failed job's
     due date) come last in either order."""
+    # Paged here, not in SQL: a timer's retries and failure come from its instance's workflow
+    # state (_retry_waits), and five filters and the jobRetries sort depend on them.
     jobs = select_jobs(where, actor=actor)
     value = _SORT_VALUES[sort_by]
     present = [j for j in jobs if value(j) is not None]
