@@ -97,6 +97,7 @@ def _import_parts() -> None:
     import drive.tasks  # noqa: F401  (its tables; registers Celery tasks)
     import embedded  # noqa: F401  (the embedded broker's purge task)
     import engine.event_models
+    import engine.group_tasks  # open inbox tasks hold their candidate groups
     import engine.models
     import engine.tasks  # noqa: F401  (registers Celery tasks)
     import mail.models

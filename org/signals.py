@@ -16,6 +16,9 @@ user_dismissed = _signals.signal("user-dismissed")
 # Sent with department (the row) before a department is deleted; each receiver returns
 # {what: count} of the things of its own that still belong to it (records, role assignments).
 department_holders = _signals.signal("department-holders")
+# Sent before a workgroup is deleted, like department_holders: each receiver answers
+# {what: count} of what still needs the workgroup (open inbox tasks offered to it).
+workgroup_holders = _signals.signal("workgroup-holders")
 # Sent after workgroup memberships changed (roles reach people through workgroups).
 workgroups_changed = _signals.signal("workgroups-changed")
 # Sent inside the transaction, with kind ("workgroup" or "department") and group_id, just before

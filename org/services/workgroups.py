@@ -17,7 +17,7 @@ from extensions import db
 from org import audit
 from org.admin import acts_as_admin
 from org.models import User, utcnow, valid_id
-from org.signals import drop_grants, workgroups_changed
+from org.signals import drop_grants, workgroup_holders, workgroups_changed
 from org.states import InvitationState
 from org.workgroups import INVITE_POLICIES, Workgroup, WorkgroupInvitation, WorkgroupMember
 
@@ -114,6 +114,7 @@ def delete_workgroup(workgroup_id: int, *, actor: User) -> None:
     group = get_workgroup(workgroup_id, actor=actor)
     if not may_manage(group, actor):
         raise Forbidden("Only an administrator or the owner can delete the workgroup")
+    _refuse_while_held(group)
     # Members and invitations go explicitly (role assignments, calendar, report shares by the
     # foreign keys' cascade, drive rights by their receiver of group_deleting: they have none).
     removed = drop_grants("workgroup", group.id)
@@ -121,6 +122,18 @@ def delete_workgroup(workgroup_id: int, *, actor: User) -> None:
     db.session.delete(group)
     audit.record("workgroup.delete", f"workgroup {group.id}", {"name": group.name, **removed}, actor=actor)
     _forget_rights()
+
+
+def _refuse_while_held(group: Workgroup) -> None:
+    """409 while work still needs the group: an inbox task offered only to it would be lost."""
+    holders: dict[str, int] = {}
+    for _receiver, answer in workgroup_holders.send(group, workgroup=group):
+        for what, n in (answer or {}).items():
+            holders[what] = holders.get(what, 0) + n
+    if any(holders.values()):
+        what = ", ".join(f"{n} {k if n != 1 else k.replace('tasks', 'task')}"
+                         for k, n in holders.items() if n)
+        raise Conflict(f"The workgroup {group.name!r} still has {what}: complete or reassign them first")
 
 
 def _apply(group: Workgroup, data: dict, *, owner_allowed: bool) -> None:

@@ -197,3 +197,34 @@ def test_a_workgroup_is_a_candidate_group_of_inbox_tasks(people, group, admin):
     member = people["member"]
     assert member[1].post(f"/inbox/{ids[0]}/claim").status_code == 200
     assert db.session.scalar(select(WorkgroupMember.id).where(WorkgroupMember.user_id == member[0].id))
+
+
+def test_open_inbox_tasks_offered_to_a_workgroup_hold_it(people, group, admin, api):
+    """Deleting the group under an open task would leave it to no one: 409 until it is done."""
+    instance = make_instance(on_behalf_of_id=admin.id)
+    sync_human_tasks(instance, [{"task_uuid": "u-1", "element_id": "Review", "name": "Review",
+                                 "candidate_groups": f"workgroup:{group}"}], {})
+    db.session.commit()
+    owner_api = people["owner"][1]
+    r = owner_api.delete(f"/workgroups/{group}")
+    assert r.status_code == 409, r.json
+    assert r.json["error"] == ("The workgroup 'Launch team' still has 1 open inbox task: "
+                               "complete or reassign them first")
+    assert owner_api.get(f"/workgroups/{group}").status_code == 200  # nothing was removed
+    task = db.session.scalar(select(HumanTask))
+    task.state = "completed"
+    db.session.commit()
+    assert owner_api.delete(f"/workgroups/{group}").status_code == 204
+
+
+def test_open_inbox_tasks_offered_to_a_department_hold_it(admin, api):
+    dep = api.post("/departments", {"name": "Night shift"}).json["id"]
+    instance = make_instance(on_behalf_of_id=admin.id)
+    sync_human_tasks(instance, [{"task_uuid": "u-1", "element_id": "Review", "name": "Review",
+                                 "candidate_groups": f"department:{dep}"}], {})
+    db.session.commit()
+    r = api.delete(f"/departments/{dep}")
+    assert r.status_code == 409 and r.json["holders"] == {"open inbox tasks": 1}, r.json
+    db.session.scalar(select(HumanTask)).state = "cancelled"
+    db.session.commit()
+    assert api.delete(f"/departments/{dep}").status_code == 204
