@@ -63,9 +63,13 @@ def _init_extensions(app: Flask) -> None:
     # in the Celery configuration, so that binding the Celery app again keeps the schedule
     app.config["CELERY"]["beat_schedule"] = beat_schedule(app, app.config["CELERY"]["broker_url"])
     celery_init_app(app)
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        with app.app_context():
+    with app.app_context():
+        if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
             _sqlite_pragmas()
+        else:
+            from dbpool import install_idle_ping
+
+            install_idle_ping(db.engine, app.config["DB_PING_IDLE_SECONDS"])
 
 
 def _sqlite_pragmas() -> None:

@@ -176,6 +176,8 @@ class Config:
         self.BACKUP_DIR = os.environ.get("FLOWDESK_BACKUP_DIR", "")
         self.BACKUP_HOURS = float(os.environ.get("FLOWDESK_BACKUP_HOURS", "24"))
         self.BACKUP_KEEP = int(os.environ.get("FLOWDESK_BACKUP_KEEP", "7"))
+        # PostgreSQL: a pooled connection idle longer than this is pinged before use (dbpool.py)
+        self.DB_PING_IDLE_SECONDS = float(os.environ.get("FLOWDESK_DB_PING_IDLE_SECONDS", "10"))
 
 
 def broker_transport_options(url: str) -> dict:
@@ -205,4 +207,4 @@ def sqlite_engine_options(uri: str) -> dict:
     if uri.startswith("sqlite"):
         return {"connect_args": {"timeout": 30, "check_same_thread": False,
                                  "isolation_level": "IMMEDIATE"}}
-    return {"pool_pre_ping": True}
+    return {}  # PostgreSQL: stale connections are found by dbpool.install_idle_ping
