@@ -28,11 +28,21 @@ def create_app(config: object | None = None) -> Flask:
             app.config["SQLALCHEMY_DATABASE_URI"])
     if not app.testing:  # tests keep pytest's log capture
         logs.configure()
+    _gc_thresholds(app.config.get("GC_THRESHOLD"))
     _init_extensions(app)
     _register_parts(app)
     _trust_proxies(app)
     _register_merge_movers()
     return app
+
+
+def _gc_thresholds(value: str | None) -> None:
+    """Set the collector's thresholds in this process (gunicorn workers build the app each;
+    Celery's prefork children inherit them from the parent that built it)."""
+    import gc
+
+    if value:
+        gc.set_threshold(*(int(part) for part in value.split(",")))
 
 
 def _trust_proxies(app: Flask) -> None:
@@ -63,9 +73,13 @@ def _init_extensions(app: Flask) -> None:
     # in the Celery configuration, so that binding the Celery app again keeps the schedule
     app.config["CELERY"]["beat_schedule"] = beat_schedule(app, app.config["CELERY"]["broker_url"])
     celery_init_app(app)
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        with app.app_context():
+    with app.app_context():
+        if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
             _sqlite_pragmas()
+        else:
+            from dbpool import install_idle_ping
+
+            install_idle_ping(db.engine, app.config["DB_PING_IDLE_SECONDS"])
 
 
 def _sqlite_pragmas() -> None:

@@ -176,6 +176,11 @@ class Config:
         self.BACKUP_DIR = os.environ.get("FLOWDESK_BACKUP_DIR", "")
         self.BACKUP_HOURS = float(os.environ.get("FLOWDESK_BACKUP_HOURS", "24"))
         self.BACKUP_KEEP = int(os.environ.get("FLOWDESK_BACKUP_KEEP", "7"))
+        # PostgreSQL: a pooled connection idle longer than this is pinged before use (dbpool.py)
+        self.DB_PING_IDLE_SECONDS = float(os.environ.get("FLOWDESK_DB_PING_IDLE_SECONDS", "10"))
+        # The garbage collector's thresholds in every process ("700,10,10": Python's default);
+        # the youngest generation's is raised: the start-up heap is large, requests allocate much
+        self.GC_THRESHOLD = os.environ.get("FLOWDESK_GC_THRESHOLD", "50000,20,20")
 
 
 def broker_transport_options(url: str) -> dict:
@@ -205,4 +210,4 @@ def sqlite_engine_options(uri: str) -> dict:
     if uri.startswith("sqlite"):
         return {"connect_args": {"timeout": 30, "check_same_thread": False,
                                  "isolation_level": "IMMEDIATE"}}
-    return {"pool_pre_ping": True}
+    return {}  # PostgreSQL: stale connections are found by dbpool.install_idle_ping
