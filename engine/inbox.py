@@ -138,10 +138,11 @@ def _log_notes(instance: object, row: HumanTask, assignment: Assignment) -> None
 def _responsible_of(instance: object) -> int | None:
     """The record's current responsible (not the snapshot in the variables), else the initiator."""
     from crm.entities import ENTITIES
+    from engine.step_rows import record_and_responsible
 
     record = None
     if instance.entity in ENTITIES and instance.entity_id is not None:
-        record = db.session.get(ENTITIES[instance.entity].model, instance.entity_id)
+        record = record_and_responsible(ENTITIES[instance.entity].model, instance.entity_id)
     if record is not None and record.responsible_id:
         return record.responsible_id
     return instance.on_behalf_of_id or instance.started_by_id

@@ -6,8 +6,9 @@ from functools import cache
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, bindparam, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Insert, Select, bindparam, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import contains_eager
 
 from crm.entities import REGISTRY, names
@@ -16,6 +17,7 @@ from crm.events import OutboxEvent
 from crm.serialize import shared_get
 from crm.services.pipelines import stage_process_allows
 from engine import spiff_adapter as spiff
+from engine import step_rows
 from engine.deploy import get_definition, get_version, latest_version
 from engine.models import (
     InstanceEvent,
@@ -147,25 +149,35 @@ def start_instance(version: ProcessVersion, entity: str | None, entity_id: int |
         for name in initiator_variables(version):
             data.setdefault(name, initiator)
     state = spiff.new_state(version, data, start_message, start_kind)
-    instance = ProcessInstance(
+    instance = _insert_instance(dict(
         version_id=version.id, status=InstanceStatus.RUNNING, entity=entity, entity_id=entity_id,
         start_event_id=start_event_id, state=state, started_by_id=initiator,
-        on_behalf_of_id=initiator, depth=depth, business_key=business_key)
-    try:
-        with db.session.begin_nested():
-            db.session.add(instance)
-            db.session.flush()
-    except IntegrityError:
+        on_behalf_of_id=initiator, depth=depth, business_key=business_key))
+    if instance is None:
         log.info("event %s already started %s", start_event_id, version.definition.key)
         return None
-    db.session.add(InstanceEvent(
-        instance_id=instance.id, kind="started", element_id=element_id, actor_id=initiator,
-        on_behalf_of_id=initiator,
-        message=f"Started {version.process_id} v{version.number}"
-                + (f" by {start_message}" if start_message else " manually"),
-        data={"event_id": start_event_id} if start_event_id else None))
+    step_rows.write_events(instance.id, [{
+        "kind": "started", "element_id": element_id, "actor_id": initiator, "on_behalf_of_id": initiator,
+        "message": f"Started {version.process_id} v{version.number}"
+                   + (f" by {start_message}" if start_message else " manually"),
+        "data": {"event_id": start_event_id} if start_event_id else None}])
     schedule_run(instance.id)
     return instance
+
+
+def _insert_instance(values: dict) -> ProcessInstance | None:
+    """INSERT the instance row, None when (version, start event) already started one: redelivery.
+
+    ON CONFLICT DO NOTHING instead of a savepoint around a flush (two statements fewer); the
+    row comes back through RETURNING as a persistent object, lock_version 1 as a flush sets it.
+    """
+    return db.session.scalars(_insert_instance_statement(db.engine.dialect.name), [values]).first()
+
+
+@cache  # the statement, not its rows: built once per dialect
+def _insert_instance_statement(dialect: str) -> Insert:
+    build = pg_insert if dialect == "postgresql" else sqlite_insert
+    return build(ProcessInstance).on_conflict_do_nothing().returning(ProcessInstance)
 
 
 def load_record_dict(entity: str | None, entity_id: int | None) -> dict | None:

@@ -18,6 +18,10 @@ from tests.integration.engine.runtime_support import count, create_lead, deploy,
 from tests.support.statements import statements
 
 WAIT_TABLES = ("human_task", "external_task", "engine_timer", "message_wait")
+# bench.profile_step's phases, pinned: the relay of lead.created (claim, consumers, instance
+# start, search document, delivered) and the first step to the user task.
+RELAY_CREATED_STATEMENTS = 11
+FIRST_STEP_STATEMENTS = 7
 
 
 def _touching(seen: list[str], verb: str, table: str) -> list[str]:
@@ -75,3 +79,31 @@ def test_a_state_without_the_note_syncs_every_kind(api, admin):
     resp = api.post(f"/inbox/{task.id}/complete", {"data": {"verdict": "bad"}})
     assert resp.status_code == 200, resp.get_json()
     assert count(MessageWait, MessageWait.instance_id == instance_id) == 0
+
+
+def test_a_start_takes_no_savepoint_and_the_first_step_reads_the_assignee_with_the_record(api, admin):
+    """The instance row goes in by INSERT ... ON CONFLICT DO NOTHING (no savepoint round trips);
+    the step reads the record's responsible in the record's SELECT, not in one of its own."""
+    deploy(api, review_lead())
+    create_lead(api, "Warm-up")  # the version's spec read and cached once per process
+    relay_pending()
+    create_lead(api)
+    db.session.rollback()
+    with statements() as seen:
+        assert relay_pending() == 1
+    assert not [s for s in seen if "SAVEPOINT" in s]
+    assert len(_touching(seen, "INSERT INTO", "process_instance")) == 1
+    assert len(seen) == RELAY_CREATED_STATEMENTS, seen
+    instance = db.session.scalar(select(ProcessInstance).order_by(ProcessInstance.id.desc()).limit(1))
+    assert (instance.status, instance.lock_version) == ("running", 1) and instance.created_at is not None
+    instance_id = instance.id
+    db.session.rollback()
+
+    with statements() as seen:
+        assert runtime.run_instance(instance_id) == "waiting"
+    assert not [s for s in seen if " FROM user_account" in s], seen
+    assert len([s for s in seen if s.startswith("SELECT") and " FROM lead" in s]) == 1
+    assert len(seen) == FIRST_STEP_STATEMENTS, seen
+    (task,) = open_tasks(instance_id)
+    assert task.assignee_id == admin.id  # the lead's responsible: its creator
+    assert db.session.get(ProcessInstance, instance_id).lock_version == 2

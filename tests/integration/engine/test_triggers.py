@@ -44,10 +44,11 @@ def test_redelivered_event_starts_nothing_more(api):
     create_lead(api)
     drive()
     event = db.session.scalar(select(OutboxEvent).where(OutboxEvent.type == "lead.created"))
-    assert start_triggered(event) == []  # the unique (version, event) key answers
+    assert start_triggered(event) == []  # the unique (version, event) key answers (ON CONFLICT DO NOTHING)
     on_event(event)
-    db.session.commit()
+    db.session.commit()  # the transaction is fine: no error was raised, nothing to roll back
     assert len(instances()) == 1
+    assert log_kinds(only_instance().id).count("started") == 1
     first = only_instance()
     db.session.add(ProcessInstance(version_id=first.version_id, status="running", entity="lead",
                                    entity_id=first.entity_id, start_event_id=first.start_event_id,
