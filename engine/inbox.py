@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from functools import cache
 
-from sqlalchemy import delete, select
+from sqlalchemy import Select, bindparam, delete, exists, select
 
 from engine import forms
 from engine.assignment import Assignment, resolve_assignment, user_group_keys
@@ -120,11 +121,14 @@ def _reopen(instance: object, row: HumanTask, task: dict, variables: dict) -> No
     _assign(instance, row, task, variables)
 
 
-def close_row(row: HumanTask, state: str) -> None:
-    """Close a task; its candidate rows go, so group lookups only ever read open tasks."""
+def close_row(row: HumanTask, state: str, *, candidates: bool = True) -> None:
+    """Close a task; its candidate rows go, so group lookups only ever read open tasks.
+
+    `candidates=False`: the caller knows the task has none (no DELETE to send)."""
     row.state = state
     row.completed_at = utcnow()
-    db.session.execute(delete(HumanTaskCandidate).where(HumanTaskCandidate.human_task_id == row.id))
+    if candidates:
+        db.session.execute(delete(HumanTaskCandidate).where(HumanTaskCandidate.human_task_id == row.id))
 
 
 def _log_notes(instance: object, row: HumanTask, assignment: Assignment) -> None:
@@ -199,13 +203,33 @@ def _option(option: object) -> dict:
 # ---- people -------------------------------------------------------------------------------
 
 def _load(task_id: int, *, lock: bool = False) -> HumanTask:
-    query = select(HumanTask).where(HumanTask.id == task_id)
-    if lock and db.engine.dialect.name == "postgresql":
-        query = query.with_for_update()
-    row = db.session.scalar(query)
+    locked = lock and db.engine.dialect.name == "postgresql"
+    row = db.session.scalar(_task_query(locked), {"task_id": task_id})
     if row is None:
         raise NotFound(f"No inbox task {task_id}")
     return row
+
+
+def _load_to_complete(task_id: int) -> tuple[HumanTask, bool]:
+    """The task, locked, and whether it has candidate rows (read along: no DELETE when it has none).
+
+    Candidate rows are written only with the open row they belong to (`_insert`, `_reopen`),
+    in the same transaction, so the row this reads open comes with all of its candidates."""
+    found = db.session.execute(_task_query(db.engine.dialect.name == "postgresql", candidates=True),
+                               {"task_id": task_id}).first()
+    if found is None:
+        raise NotFound(f"No inbox task {task_id}")
+    return found[0], bool(found[1])
+
+
+# Built once: a statement object keeps its cache key, which a fresh one computes again per request.
+@cache
+def _task_query(lock: bool, *, candidates: bool = False) -> Select:
+    columns = [HumanTask]
+    if candidates:
+        columns.append(exists().where(HumanTaskCandidate.human_task_id == HumanTask.id))
+    query = select(*columns).where(HumanTask.id == bindparam("task_id"))
+    return query.with_for_update(of=HumanTask) if lock else query
 
 
 def get_task(task_id: int, *, actor: Actor) -> HumanTask:
@@ -273,7 +297,7 @@ def release_task(task_id: int, *, actor: Actor) -> HumanTask:
 def complete_task(task_id: int, data: object, *, actor: Actor) -> HumanTask:
     """Check the data against the form (422 per field), then let the runtime continue."""
     user = actor_user(actor)
-    row = _load(task_id, lock=True)
+    row, has_candidates = _load_to_complete(task_id)
     _require_open_and_mine(row, user)
     result = _clean(row, data)
     if result.errors:
@@ -282,7 +306,7 @@ def complete_task(task_id: int, data: object, *, actor: Actor) -> HumanTask:
     row.data = result.values
     if row.assignee_id is None:
         row.assignee_id = user.id
-    close_row(row, HumanTaskState.COMPLETED)  # last: its DELETE flushes the row in one UPDATE
+    close_row(row, HumanTaskState.COMPLETED, candidates=has_candidates)  # last: one UPDATE of the row
     db.session.flush()
     from engine.runtime import complete_user_task  # runs on in this transaction, or raises Conflict
 

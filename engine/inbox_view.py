@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import cache
 
-from sqlalchemy import and_, func, inspect, or_, select
+from sqlalchemy import Select, and_, bindparam, func, inspect, or_, select
 
 from crm import access
 from crm.entities import ENTITIES, record_title
@@ -148,15 +149,26 @@ def _users(ids: set[int | None]) -> dict[int, dict]:
     rows = [u for u in map(_loaded_user, ids) if u is not None]
     missing = {i for i in ids if i} - {u.id for u in rows}
     if missing:
-        rows += db.session.scalars(select(User).where(User.id.in_(missing)))
+        rows += db.session.scalars(_by_ids(User), {"ids": sorted(missing)})
     return {u.id: {"id": u.id, "name": u.full_name, "email": u.email} for u in rows}
 
 
+_SHOWN = frozenset({"email", "first_name", "last_name"})  # what an item shows of a person
+
+
 def _loaded_user(user_id: int | None) -> User | None:
+    """The user if this transaction loaded the columns an item shows (an expired relationship,
+    such as memberships after an earlier commit, does not matter)."""
     if not user_id:
         return None
     user = db.session.identity_map.get(inspect(User).identity_key_from_primary_key((user_id,)))
-    return user if user is not None and not inspect(user).expired_attributes else None
+    return user if user is not None and not (_SHOWN & inspect(user).unloaded) else None
+
+
+# Built once: a statement object keeps its cache key, which a fresh one computes again per request.
+@cache
+def _by_ids(model: type) -> Select:
+    return select(model).where(model.id.in_(bindparam("ids", expanding=True)))
 
 
 def _records(rows: list[HumanTask], actor: Actor) -> dict[tuple[str, int], dict]:
@@ -167,8 +179,7 @@ def _records(rows: list[HumanTask], actor: Actor) -> dict[tuple[str, int], dict]
             wanted[r.entity].add(r.entity_id)
     out = {}
     for entity, ids in wanted.items():
-        model = ENTITIES[entity].model
-        for record in db.session.scalars(select(model).where(model.id.in_(ids))):
+        for record in db.session.scalars(_by_ids(ENTITIES[entity].model), {"ids": sorted(ids)}):
             if access.can(actor, entity, "read", record):
                 out[(entity, record.id)] = {"entity": entity, "id": record.id, "title": record_title(record)}
     return out
@@ -177,12 +188,16 @@ def _records(rows: list[HumanTask], actor: Actor) -> dict[tuple[str, int], dict]
 def _processes(instance_ids: set[int]) -> dict[int, dict]:
     if not instance_ids:
         return {}
-    rows = db.session.execute(
-        select(ProcessInstance.id, ProcessDefinition.key, ProcessVersion.name, ProcessVersion.number)
-        .join(ProcessVersion, ProcessVersion.id == ProcessInstance.version_id)
-        .join(ProcessDefinition, ProcessDefinition.id == ProcessVersion.definition_id)
-        .where(ProcessInstance.id.in_(instance_ids)))
+    rows = db.session.execute(_processes_query(), {"ids": sorted(instance_ids)})
     return {i: {"key": key, "name": name or key, "version": number} for i, key, name, number in rows}
+
+
+@cache
+def _processes_query() -> Select:
+    return (select(ProcessInstance.id, ProcessDefinition.key, ProcessVersion.name, ProcessVersion.number)
+            .join(ProcessVersion, ProcessVersion.id == ProcessInstance.version_id)
+            .join(ProcessDefinition, ProcessDefinition.id == ProcessVersion.definition_id)
+            .where(ProcessInstance.id.in_(bindparam("ids", expanding=True))))
 
 
 def next_task_for(actor: Actor, instance_id: int) -> HumanTask | None:

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
-from sqlalchemy import null, or_, select, union_all
+from sqlalchemy import Select, bindparam, null, or_, select, union_all
 
 from crm.rights.models import LEVELS, Role, RoleAssignment, RolePermission
 from extensions import db
@@ -95,17 +96,23 @@ class Rights:
 def load_rights(user: object) -> Rights:
     """Departments, workgroups, assignments and permissions of `user`, in three queries."""
     rights = Rights(user_id=user.id, full=acts_as_admin(user))  # administrators in admin mode
-    rights.departments = [tuple(row) for row in db.session.execute(
-        select(Department.id, Department.name, Department.path)
-        .join(DepartmentMember, DepartmentMember.department_id == Department.id)
-        .where(DepartmentMember.user_id == user.id)
-        # The primary first, as User.primary_department picks it (records.create_record relies on it).
-        .order_by(DepartmentMember.is_primary.desc(), DepartmentMember.id))]
+    found = db.session.execute(_departments_query(), {"user_id": user.id})
+    rights.departments = [tuple(row) for row in found]
     if rights.full:
         return rights
     reached, rights.workgroup_ids = _assignments_reaching(user.id, rights.departments)
     rights.grants = _grants(reached) if reached else _grants([], defaults=True)
     return rights
+
+
+@cache
+def _departments_query() -> Select:
+    """Built once (every API call reads the rights): a statement object keeps its cache key."""
+    return (select(Department.id, Department.name, Department.path)
+            .join(DepartmentMember, DepartmentMember.department_id == Department.id)
+            .where(DepartmentMember.user_id == bindparam("user_id"))
+            # The primary first, as User.primary_department picks it (records.create_record relies on it).
+            .order_by(DepartmentMember.is_primary.desc(), DepartmentMember.id))
 
 
 def _assignments_reaching(user_id: int,

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 
 from errors import NotFound
 from extensions import db
@@ -32,9 +33,7 @@ def token_owner(token: str) -> tuple[User, ApiToken] | None:
 
     One query, read afresh on every call (a revoked token or a dismissed user fails the next
     request): the token, its user and the security setting the admin-mode check needs."""
-    found = db.session.execute(
-        select(ApiToken, User, security_column()).join(User, User.id == ApiToken.user_id)
-        .where(ApiToken.token_hash == _digest(token))).first()
+    found = db.session.execute(_owner_query(), {"token_hash": _digest(token)}).first()
     if found is None:
         return None
     row, user, security = found
@@ -42,6 +41,13 @@ def token_owner(token: str) -> tuple[User, ApiToken] | None:
     if row.revoked_at is not None or not user.is_active:
         return None
     return user, row
+
+
+@cache
+def _owner_query() -> Select:
+    """Built once: a statement object keeps its cache key, which a fresh one computes per request."""
+    return (select(ApiToken, User, security_column()).join(User, User.id == ApiToken.user_id)
+            .where(ApiToken.token_hash == bindparam("token_hash")))
 
 
 def list_tokens(user: User) -> list[ApiToken]:
