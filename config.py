@@ -66,6 +66,8 @@ class Config:
         # periodic sweep (tests drive the relay explicitly).
         self.OUTBOX_KICK = os.environ.get("FLOWDESK_OUTBOX_KICK", "celery")
         self.OUTBOX_SWEEP_SECONDS = float(os.environ.get("FLOWDESK_OUTBOX_SWEEP", "5"))
+        # With a backlog, a relay claims and delivers this many events in one transaction.
+        self.OUTBOX_RELAY_BATCH = int(os.environ.get("FLOWDESK_OUTBOX_RELAY_BATCH", "20"))
         # How often beat syncs every external CalDAV calendar.
         self.CALDAV_SYNC_MINUTES = float(os.environ.get("FLOWDESK_CALDAV_SYNC_MINUTES", "5"))
         # How often beat sends calendar reminders that fell due.

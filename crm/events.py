@@ -8,6 +8,7 @@ from datetime import datetime
 from functools import cache
 from typing import NamedTuple
 
+from flask import current_app, has_app_context
 from sqlalchemy import (
     JSON,
     ColumnElement,
@@ -200,9 +201,14 @@ _run_here: set[str] = set()
 
 
 def relay_pending(limit: int = 100) -> int:
-    """Deliver undelivered events, each in its own unit of work; returns how many became fully delivered."""
+    """Deliver undelivered events; returns how many became fully delivered. Outside another unit
+    of work, `OUTBOX_RELAY_BATCH` events at a time share one (`_relay_batch`); else each its own."""
     done = 0
     with kicks_run_here(frozenset(_run_here)):
+        if _batch_size() > 1 and not _session_busy():
+            from crm.relay_batch import relay_in_batches
+
+            return relay_in_batches(limit, _batch_size())
         for event_id in pending_event_ids(limit):
             try:
                 if deliver_event(event_id):
@@ -213,6 +219,16 @@ def relay_pending(limit: int = 100) -> int:
                 log.exception("relaying event %s failed", event_id)
             run_kept_kicks()
     return done
+
+
+def _batch_size() -> int:
+    return int(current_app.config.get("OUTBOX_RELAY_BATCH", 1)) if has_app_context() else 1
+
+
+def _session_busy() -> bool:
+    """Inside a caller's unit of work, or with its changes pending: those must not be rolled back."""
+    session = db.session()
+    return bool(session.info.get(DEPTH, 0) or session.new or session.dirty or session.deleted)
 
 
 class ConsumerFailed(Exception):
@@ -279,13 +295,21 @@ def _run_pending_consumers(row: OutboxEvent, idle: frozenset[str], failed: Consu
 def _claim(event_id: int) -> tuple[OutboxEvent | None, frozenset[str]]:
     """The event row, locked for this relay (None if another worker has it), and the consumers
     whose `idle_unless` condition is false now."""
-    checks = tuple((name, entry.idle_unless) for name, entry in _consumers.items()
-                   if entry.idle_unless is not None)
+    checks = _idle_checks()
     found = db.session.execute(_claim_query(db.engine.dialect.name, checks), {"claim_id": event_id}).first()
     if found is None:
         return None, frozenset()
     idle = (name for (name, _), busy in zip(checks, found[1:], strict=True) if not busy)
     return found[0], frozenset(idle)
+
+
+def _idle_checks() -> tuple:
+    return tuple((name, entry.idle_unless) for name, entry in _consumers.items()
+                 if entry.idle_unless is not None)
+
+
+def _same_checks(a: tuple, b: tuple) -> bool:
+    return len(a) == len(b) and all(x[0] == y[0] and x[1] is y[1] for x, y in zip(a, b, strict=True))
 
 
 _claim_built: list = []  # [(dialect, checks, statement)]: built once, again only when the consumers change
@@ -294,8 +318,7 @@ _claim_built: list = []  # [(dialect, checks, statement)]: built once, again onl
 def _claim_query(dialect: str, checks: tuple) -> Executable:
     """The claiming statement; building it each time cost about 0.3 ms per relayed event."""
     for built_dialect, built_checks, query in _claim_built:
-        if built_dialect == dialect and len(built_checks) == len(checks) and all(
-                a[0] == b[0] and a[1] is b[1] for a, b in zip(built_checks, checks, strict=True)):
+        if built_dialect == dialect and _same_checks(built_checks, checks):
             return query
     extra = [condition.label(f"busy_{n}") for n, (_, condition) in enumerate(checks)]
     if dialect == "postgresql":
