@@ -1,4 +1,5 @@
-"""The runtime's view of engine.spiff: specs per version, states per instance, step results.
+"""The runtime's view of engine.spiff: validation, step results, messages, timers and tasks
+(specs per version and states per instance: engine.spiff_states, re-exported here).
 
 engine.spiff is imported lazily so that the web app starts (and the API answers) even
 before a worker touches a diagram.
@@ -12,6 +13,14 @@ from typing import Any
 
 from crm.entities import REGISTRY
 from crm.event_types import TRIGGER_CHANGES, MailEvent
+from engine.spiff_states import (  # noqa: F401 (the runtime calls them as spiff.load, spiff.dump...)
+    NotStartable,
+    dump,
+    forget_specs,
+    load,
+    new_state,
+    version_spec,
+)
 
 log = logging.getLogger(__name__)
 
@@ -24,10 +33,6 @@ RECORD_MESSAGES = tuple(MailEvent)
 
 class TaskNotOpen(Exception):
     """The user task is unknown or no longer open."""
-
-
-class NotStartable(Exception):
-    """The diagram has no start event that runs without a message."""
 
 
 @dataclass
@@ -116,70 +121,6 @@ def spec_blob(data: bytes, process_id: str) -> str:
 
     spec, subprocess_specs = runner.load_spec(data, process_id)
     return runner.serialize_spec(spec, subprocess_specs)
-
-
-_SPECS: dict[tuple[int, str], tuple[Any, dict]] = {}
-
-
-def version_spec(version: Any) -> tuple[Any, dict]:
-    """(spec, subprocess specs) of a version, parsed once per process (versions never change)."""
-    key = (version.id, version.bpmn_sha256)
-    found = _SPECS.get(key)
-    if found is None:
-        from engine.spiff import runner
-
-        if len(_SPECS) > 256:
-            _SPECS.clear()
-        found = _SPECS[key] = runner.deserialize_spec(version.spec_blob)
-    return found
-
-
-def forget_specs() -> None:
-    """Drop the parsed specs (tests simulating a restart)."""
-    _SPECS.clear()
-
-
-def new_state(version: Any, data: dict, start_message: str | None, start_kind: str = "message") -> str:
-    """A new workflow of `version` with `data` seeded and its start message (signal, timer) sent."""
-    from engine.spiff import runner
-
-    spec, subprocess_specs = version_spec(version)
-    event = data.get("event")
-    variables = {k: v for k, v in data.items() if k != "event"}
-    if start_kind != "message":
-        from engine.spiff import event_starts
-
-        wf = runner.new_workflow(spec, subprocess_specs, variables, None, event)
-        try:
-            event_starts.fire_start_event(wf, start_kind, start_message, variables)
-        except event_starts.StartFailed as exc:
-            raise NotStartable(str(exc)) from None
-        return runner.serialize_state(wf)
-    wf = runner.new_workflow(spec, subprocess_specs, variables, start_message, event)
-    if start_message is None:
-        from engine.spiff import progress
-
-        if not progress.seed_ready_tasks(wf, event):
-            raise NotStartable("the process starts only on a message")
-    return runner.serialize_state(wf)
-
-
-def load(instance: Any) -> Any:
-    """The instance's workflow: its state on its version's (cached) spec, script engine attached."""
-    from engine.spiff import serializer
-    from engine.spiff.script_engine import FlowdeskScriptEngine
-
-    spec, subprocess_specs = version_spec(instance.version)
-    wf = serializer.deserialize_state(instance.state, spec, subprocess_specs)
-    wf.script_engine = FlowdeskScriptEngine()
-    return wf
-
-
-def dump(wf: Any) -> str:
-    """The workflow's state without its spec."""
-    from engine.spiff import runner
-
-    return runner.serialize_state(wf)
 
 
 def variables(wf: Any) -> dict:

@@ -17,6 +17,7 @@ Modules:
 * scripting (+ javascript): Python and JavaScript (QuickJS) scripts with `execution`/`task`.
 * runner (+ snapshot, script_engine): new_workflow, advance, complete_user_task, timers,
   messages, retries, task states for diagram colouring.
+* starting: building a new workflow, and pending starts (a message start built by its first load).
 * stepping (+ prune, scope, loops): advance runs within a budget per step and a limit per
   instance; finished work is pruned from the task tree (loops keep state and time flat);
   branches that end or join write the process scope as in Camunda.

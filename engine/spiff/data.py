@@ -10,6 +10,7 @@ from uuid import UUID
 
 RESERVED_KEY = "typename"
 MAX_DEPTH = 64
+_PLAIN = frozenset((str, bool, int))  # exactly these types are returned as they are
 
 
 class DataError(ValueError):
@@ -36,9 +37,15 @@ def json_clean(value: Any, _depth: int = 0) -> Any:
 def _clean_composite(value: Any, depth: int) -> Any:
     """Clean containers and the few non-JSON scalars we convert to strings."""
     if isinstance(value, dict):
-        return {_clean_key(key): json_clean(item, depth) for key, item in value.items()}
+        # plain string keys and scalars inline: task data is mostly clean already, and this
+        # runs over every variable several times per step
+        return {
+            key if type(key) is str and key != RESERVED_KEY else _clean_key(key):
+            item if item is None or type(item) in _PLAIN else json_clean(item, depth)
+            for key, item in value.items()
+        }
     if isinstance(value, (list, tuple)):
-        return [json_clean(item, depth) for item in value]
+        return [item if item is None or type(item) in _PLAIN else json_clean(item, depth) for item in value]
     if isinstance(value, (set, frozenset)):
         items = [json_clean(item, depth) for item in value]
         try:

@@ -17,7 +17,6 @@ from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
-from SpiffWorkflow.bpmn.specs.control import BpmnStartTask, StartEventSplit
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.exceptions import WorkflowException
@@ -26,7 +25,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine.spiff import events as _events
 from engine.spiff import serializer as _ser
-from engine.spiff import snapshot, stepping, wait_kinds
+from engine.spiff import snapshot, starting, stepping
 from engine.spiff.async_retry import retry_failed_async, retry_timers
 from engine.spiff.data import DataError, clean_mapping, json_clean
 from engine.spiff.expressions import evaluate_condition
@@ -42,8 +41,7 @@ serialize_spec = _ser.serialize_spec
 deserialize_spec = _ser.deserialize_spec
 cached_spec = _ser.cached_spec
 SerializationError = _ser.SerializationError
-START_EVENT_VARIABLE = "event"
-MAX_ROUNDS = 1000
+START_EVENT_VARIABLE = starting.START_EVENT_VARIABLE
 
 
 class RunnerError(ValueError):
@@ -100,20 +98,6 @@ def serialize_full(workflow: BpmnWorkflow) -> str:
     return _ser.full_serializer().serialize_json(workflow)
 
 
-def _prime(workflow: BpmnWorkflow) -> None:
-    """Run only the internal start tasks so that message start events are waiting."""
-    for _ in range(MAX_ROUNDS):
-        ready = [
-            task
-            for task in workflow.get_tasks(state=TaskState.READY)
-            if isinstance(task.task_spec, (BpmnStartTask, StartEventSplit))
-        ]
-        if not ready:
-            return
-        for task in ready:
-            task.run()
-
-
 def new_workflow(
     spec: Any,
     subprocess_specs: dict[str, Any],
@@ -127,25 +111,10 @@ def new_workflow(
     The payload is stored as the variable `event`. Nothing else runs: call `advance`.
     """
     seed = clean_mapping(dict(variables or {}))
-    workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=FlowdeskScriptEngine(timeout))
-    workflow.task_tree.data.update(seed)
-    wait_kinds.note(workflow, ())  # a new instance holds no wait rows: its first step queries none
-    _prime(workflow)
-    for task in workflow.get_tasks(state=TaskState.WAITING | TaskState.READY):
-        task.data.update(seed)
-    if start_message is not None:
-        event = _message_event(start_message, payload, START_EVENT_VARIABLE)
-        try:
-            workflow.send_event(event)
-        except WorkflowException as exc:
-            raise RunnerError(f"the process does not start on the message {start_message!r}") from exc
-    return workflow
-
-
-def _message_event(name: str, payload: Any, result_variable: str) -> BpmnEvent:
-    """A Camunda-dialect message event carrying `payload` into `result_variable`."""
-    body = {"payload": json_clean(payload), "result_var": result_variable}
-    return BpmnEvent(MessageEventDefinition(name), payload=body)
+    try:
+        return starting.seeded_workflow(spec, subprocess_specs, seed, start_message, payload, timeout)
+    except starting.StartRefused as exc:
+        raise RunnerError(str(exc)) from exc.__cause__
 
 
 def advance(
@@ -306,7 +275,7 @@ def _catcher(task: Any, name: str, payload: Any, extra: dict[str, Any]) -> tuple
     for definition, owner in snapshot.listened(task):
         if isinstance(definition, MessageEventDefinition) and definition.name == name:
             result_variable = getattr(definition, "result_var", None) or START_EVENT_VARIABLE
-            event = _message_event(name, payload, result_variable)
+            event = starting.message_event(name, payload, result_variable)
             if not task.task_spec.catches(task, event):
                 continue
             scope = {**task.data, **extra, START_EVENT_VARIABLE: payload, result_variable: payload}

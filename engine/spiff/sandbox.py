@@ -204,10 +204,19 @@ def evaluate(source: str, variables: dict[str, Any], timeout: float = DEFAULT_TI
     return _run(compile_expression(source), _globals(variables), timeout)
 
 
-def execute(source: str, variables: dict[str, Any], timeout: float = DEFAULT_TIMEOUT) -> dict[str, Any]:
-    """Run a script on a copy of `variables`; return them with the script's assignments, JSON-clean."""
+def execute(
+    source: str,
+    variables: dict[str, Any],
+    timeout: float = DEFAULT_TIMEOUT,
+    own: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Run a script on a copy of `variables`; return them with the script's assignments, JSON-clean.
+
+    `own`: a private deep copy of `variables` the caller made already (a script worker decodes
+    its job twice, cheaper than `copy.deepcopy`), used as the script's scope instead.
+    """
     code = compile_script(source)
-    scope = _globals(copy.deepcopy(variables))
+    scope = _globals(copy.deepcopy(variables) if own is None else own)
     _run(code, scope, timeout)
     return _clean_result(variables, scope)
 

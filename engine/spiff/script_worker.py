@@ -54,19 +54,22 @@ def _outcome(outcome: ScriptOutcome) -> dict[str, Any]:
 def run_job(job: dict[str, Any]) -> dict[str, Any]:
     """Run one job and return its answer (errors included)."""
     op, source, timeout = job.get("op"), job.get("source") or "", float(job.get("timeout") or 1.0)
-    variables = wire.decode(job.get("variables") or {})
+    encoded = job.get("variables") or {}
+    variables = wire.decode(encoded)
     scope_of = job.get("delegates")
     context, task = (scope_of or {}).get("context") or {}, (scope_of or {}).get("task")
     if op == "script":
         return {"outcome": _outcome(run_python_inline(source, variables, context, task, timeout))}
     outcome = ScriptOutcome()
-    if scope_of is not None:
-        variables = {**variables, **delegates(variables, outcome, context, task)}
+    extra = {} if scope_of is None else delegates(variables, outcome, context, task)
     if op == "execute":
-        result = execute(source, variables, timeout)
+        # the script's own copy: decoded again (the delegates read `variables` as they were before)
+        own = {**wire.decode(encoded), **extra}
+        result = execute(source, {**variables, **extra}, timeout, own=own)
         return {"result": wire.encode(result), "outcome": _outcome(outcome)}
     if op == "evaluate":
-        return {"value": wire.encode(evaluate(source, variables, timeout)), "outcome": _outcome(outcome)}
+        value = evaluate(source, {**variables, **extra}, timeout)
+        return {"value": wire.encode(value), "outcome": _outcome(outcome)}
     if op == "ping":
         return {"value": "pong"}
     return {"error": f"unknown job {op!r}"}
