@@ -260,8 +260,8 @@ def test_parallel_multi_instance_of_a_thousand_items_through_the_step_path(api):
     instance = only_instance()
     assert instance.status == "waiting" and [t.element_id for t in open_tasks(instance.id)] == ["Hold"]
     assert len(instance.state) < 60_000, len(instance.state)
+    # the time is printed, not asserted: pass/fail tests hold no timing limits (bench/ measures)
     print(f"1,000-item parallel multi-instance: {elapsed:.2f} s, state {len(instance.state)} bytes")
-    assert elapsed < 60
 
 
 def test_multi_instance_user_tasks_one_row_per_item_with_the_element_variable(api, admin):

@@ -113,7 +113,7 @@ def test_parallel_thousand_items_completes_with_small_state() -> None:
     state = serialize_state(wf)
     assert len(state) < 40_000, "finished instances are pruned from the state"
     assert len(json.loads(state)["tasks"]) < 10
-    assert elapsed < 20
+    print(f"1,000 items: {elapsed:.2f} s")  # printed, not asserted: no timing limits in tests
 
 
 def bpmn_loop(sequential: bool) -> str:
