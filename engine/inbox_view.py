@@ -72,15 +72,22 @@ def _candidate_ids(user: User):
     return select(HumanTaskCandidate.human_task_id).where(who)
 
 
+COUNT_SCOPES = ("mine", "groups")
+
+
+def inbox_count_columns(actor: Actor) -> list:
+    """The open-task counts of `inbox_counts` as scalar subqueries, one per scope (COUNT_SCOPES),
+    for a caller that selects them with other counts in one statement."""
+    return [select(func.count(HumanTask.id)).where(
+        HumanTask.state == HumanTaskState.OPEN, inbox_condition(actor, {scope})).scalar_subquery()
+        for scope in COUNT_SCOPES]
+
+
 def inbox_counts(actor: Actor) -> dict[str, int]:
     """Open tasks: assigned to the actor, and unclaimed in their groups (for the navigation).
     One statement of two scalar subqueries, so each count keeps its own index plan."""
-    scopes = ("mine", "groups")
-    counts = [select(func.count(HumanTask.id)).where(
-        HumanTask.state == HumanTaskState.OPEN, inbox_condition(actor, {scope})).scalar_subquery()
-        for scope in scopes]
-    row = db.session.execute(select(*counts)).one()
-    return {scope: n or 0 for scope, n in zip(scopes, row, strict=True)}
+    row = db.session.execute(select(*inbox_count_columns(actor))).one()
+    return {scope: n or 0 for scope, n in zip(COUNT_SCOPES, row, strict=True)}
 
 
 def task_to_dict(row: HumanTask, *, actor: Actor) -> dict:

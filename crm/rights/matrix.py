@@ -4,7 +4,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache
 
-from sqlalchemy import Select, bindparam, null, or_, select, union_all
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    cast,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.orm import aliased
 
 from crm.rights.models import LEVELS, Role, RoleAssignment, RolePermission
 from extensions import db
@@ -94,77 +108,106 @@ class Rights:
 
 
 def load_rights(user: object) -> Rights:
-    """Departments, workgroups, assignments and permissions of `user`, in three queries."""
+    """Departments, workgroups, assignments and the roles' permissions of `user`, in one
+    statement (a UNION ALL of four reads; every page pays it, so one round trip, not three)."""
     rights = Rights(user_id=user.id, full=acts_as_admin(user))  # administrators in admin mode
-    found = db.session.execute(_departments_query(), {"user_id": user.id})
-    rights.departments = [tuple(row) for row in found]
+    rows = list(db.session.execute(_rights_statement(rights.full), {"user_id": user.id}))
+    # The primary first, as User.primary_department picks it (records.create_record relies on it).
+    deps = sorted((r for r in rows if r.kind == "d"), key=lambda r: (not r.flag, r.n1))
+    rights.departments = [(r.n2, r.s1, r.s2) for r in deps]
+    rights.workgroup_ids = sorted(r.n1 for r in rows if r.kind == "w")
     if rights.full:
         return rights
-    reached, rights.workgroup_ids = _assignments_reaching(user.id, rights.departments)
-    rights.grants = _grants(reached) if reached else _grants([], defaults=True)
+    reached = _reached(sorted((r for r in rows if r.kind == "a"), key=lambda r: r.n1), rights.departments)
+    rights.grants = _grants([r for r in rows if r.kind == "p"], reached)
     return rights
 
 
-@cache
-def _departments_query() -> Select:
-    """Built once (every API call reads the rights): a statement object keeps its cache key."""
-    return (select(Department.id, Department.name, Department.path)
-            .join(DepartmentMember, DepartmentMember.department_id == Department.id)
-            .where(DepartmentMember.user_id == bindparam("user_id"))
-            # The primary first, as User.primary_department picks it (records.create_record relies on it).
-            .order_by(DepartmentMember.is_primary.desc(), DepartmentMember.id))
+COLUMNS = ("n1", "n2", "n3", "n4", "n5", "flag", "flag2", "s1", "s2", "s3", "s4", "s5")
+TYPES = {"n": Integer, "f": Boolean, "s": String}
 
 
-def _assignments_reaching(user_id: int,
-                          departments: list[tuple[int, str, str]]) -> tuple[list[tuple], list[int]]:
-    """(role_id, via, via_name) for assignments to the user, their departments, their workgroups;
-    and the user's workgroup ids, read in the same statement (the inbox's group keys need them)."""
-    my_ids = {dep_id for dep_id, _, _ in departments}
-    my_paths = [path for _, _, path in departments]
+def _row(kind: str, **given: ColumnElement) -> list[ColumnElement]:
+    """One UNION ALL branch's columns, NULL where the branch has nothing (same shape for all)."""
+    return [literal_column(f"'{kind}'").label("kind")] + [
+        given[name].label(name) if name in given else cast(null(), TYPES[name[0]]).label(name)
+        for name in COLUMNS]
+
+
+def _reaches(a: type, dept: type, user_id: ColumnElement) -> ColumnElement:
+    """Whether assignment `a` (its department `dept`) reaches the user: to them, one of their
+    workgroups, one of their departments, or a department above one with its sub-departments."""
+    mine = aliased(Department)
+    in_dept = (select(DepartmentMember.id).join(mine, mine.id == DepartmentMember.department_id)
+               .where(DepartmentMember.user_id == user_id,
+                      or_(DepartmentMember.department_id == a.department_id,
+                          and_(a.include_subdepartments.is_(True), mine.path.startswith(dept.path))))
+               .correlate(a, dept))
     groups = select(WorkgroupMember.workgroup_id).where(WorkgroupMember.user_id == user_id)
+    return or_(a.user_id == user_id, a.workgroup_id.in_(groups), in_dept.exists())
+
+
+@cache  # built once per process (every request reads the rights): only the user id is bound
+def _rights_statement(full: bool):
+    """The branches: departments (d), workgroups (w); unless `full`, the assignments reaching the
+    user (a) and the permissions of their roles and of the default roles (p)."""
+    user_id = bindparam("user_id")
+    deps = select(*_row("d", n1=DepartmentMember.id, n2=Department.id, flag=DepartmentMember.is_primary,
+                        s1=Department.name, s2=Department.path)) \
+        .select_from(Department).join(DepartmentMember, DepartmentMember.department_id == Department.id) \
+        .where(DepartmentMember.user_id == user_id)
+    groups = select(*_row("w", n1=WorkgroupMember.workgroup_id)).where(WorkgroupMember.user_id == user_id)
+    if full:
+        return union_all(deps, groups)
     a = RoleAssignment
     assigned = (
-        select(a.id, a.role_id, a.user_id, a.department_id, a.include_subdepartments, a.workgroup_id,
-               Department.name, Department.path, Workgroup.name)
-        .outerjoin(Department, Department.id == a.department_id)
+        select(*_row("a", n1=a.id, n2=a.role_id, n3=a.user_id, n4=a.department_id, n5=a.workgroup_id,
+                     flag=a.include_subdepartments, s1=Department.name, s2=Department.path,
+                     s3=Workgroup.name))
+        .select_from(a).outerjoin(Department, Department.id == a.department_id)
         .outerjoin(Workgroup, Workgroup.id == a.workgroup_id)
-        .where(or_(a.user_id == user_id, a.department_id.is_not(None), a.workgroup_id.in_(groups))))
-    # Membership rows carry no assignment id (role_id is never NULL on an assignment).
-    member = select(null(), null(), null(), null(), null(), WorkgroupMember.workgroup_id,
-                    null(), null(), null()).where(WorkgroupMember.user_id == user_id)
-    rows = list(db.session.execute(union_all(assigned, member)))
-    workgroup_ids = [row[5] for row in rows if row[1] is None]
+        .where(_reaches(a, Department, user_id)))
+    a2, d2 = aliased(RoleAssignment), aliased(Department)
+    reached_roles = (select(a2.role_id).outerjoin(d2, d2.id == a2.department_id)
+                     .where(_reaches(a2, d2, user_id)))
+    perms = (
+        select(*_row("p", n1=Role.id, flag=Role.can_change_settings, flag2=Role.is_default, s1=Role.name,
+                     s2=RolePermission.entity, s3=RolePermission.action, s4=RolePermission.status,
+                     s5=RolePermission.level))
+        .select_from(Role).outerjoin(RolePermission, RolePermission.role_id == Role.id)
+        .where(or_(Role.is_default.is_(True), Role.id.in_(reached_roles))))
+    return union_all(deps, groups, assigned, perms)
+
+
+def _reached(rows: list, departments: list[tuple[int, str, str]]) -> list[tuple]:
+    """(role_id, via, via_name) of the assignments reaching the user, in assignment order (the
+    statement filtered them already; the department check is kept as the rule's statement)."""
+    my_ids = {dep_id for dep_id, _, _ in departments}
+    my_paths = [path for _, _, path in departments]
     reached = []
-    for _, role_id, to_user, dep_id, with_subs, group_id, dep_name, dep_path, group_name in sorted(
-            (row for row in rows if row[1] is not None), key=lambda row: row[0]):
-        if to_user is not None:
-            reached.append((role_id, "user", ""))
-        elif group_id is not None:
-            reached.append((role_id, "workgroup", group_name))
-        elif dep_id in my_ids or (with_subs and any(p.startswith(dep_path) for p in my_paths)):
-            reached.append((role_id, "department", dep_name))
-    return reached, workgroup_ids
+    for r in rows:
+        if r.n3 is not None:
+            reached.append((r.n2, "user", ""))
+        elif r.n5 is not None:
+            reached.append((r.n2, "workgroup", r.s3))
+        elif r.n4 in my_ids or (r.flag and any(p.startswith(r.s2) for p in my_paths)):
+            reached.append((r.n2, "department", r.s1))
+    return reached
 
 
-def _grants(reached: list[tuple], *, defaults: bool = False) -> list[Grant]:
-    """The roles reached (or, with `defaults`, the default roles) with their cells, in one query."""
-    role_ids = {role_id for role_id, _, _ in reached}
-    if not role_ids and not defaults:
-        return []
-    which = Role.is_default.is_(True) if defaults else Role.id.in_(role_ids)
-    rows = db.session.execute(
-        select(Role.id, Role.name, Role.can_change_settings, RolePermission.entity, RolePermission.action,
-               RolePermission.status, RolePermission.level)
-        .outerjoin(RolePermission, RolePermission.role_id == Role.id).where(which).order_by(Role.id))
+def _grants(rows: list, reached: list[tuple]) -> list[Grant]:
+    """The roles reached, or when none is, the default roles, with their cells."""
     roles: dict[int, tuple[str, bool]] = {}
     cells: dict[int, dict] = {}
-    for role_id, name, settings, entity, action, status, level in rows:
-        roles[role_id] = (name, settings)
-        if entity is not None:
-            cell = cells.setdefault(role_id, {}).setdefault((entity, action), {})
-            cell[status] = RANK.get(level, NONE)
-    if defaults:
-        reached = [(role_id, "default", "") for role_id in roles]
+    defaults: list[int] = []
+    for r in sorted(rows, key=lambda r: r.n1):
+        if r.n1 not in roles and r.flag2:
+            defaults.append(r.n1)
+        roles[r.n1] = (r.s1, bool(r.flag))
+        if r.s2 is not None:
+            cells.setdefault(r.n1, {}).setdefault((r.s2, r.s3), {})[r.s4] = RANK.get(r.s5, NONE)
+    if not reached:
+        reached = [(role_id, "default", "") for role_id in defaults]
     grants, seen = [], set()
     for role_id, via, via_name in reached:
         if role_id in seen or role_id not in roles:

@@ -84,14 +84,19 @@ def _file_id(entry: TimelineEntry) -> int | None:
     return ref if isinstance(ref, int) else None
 
 
-def record_files(entity: str, record_id: int, *, actor: Actor, limit: int = 500) -> dict:
+def record_files(entity: str, record_id: int, *, actor: Actor, limit: int = 500,
+                 timeline: list[TimelineEntry] | None = None) -> dict:
     """The record's files: attached drive files the actor may read (newest first, once each) and
-    the attachments of mail on its timeline."""
+    the attachments of mail on its timeline. `timeline`: the record's whole timeline, newest
+    first, when the caller has read it already (the record page), so it is not read again."""
     get_record(entity, record_id, actor=actor)
-    entries = list(db.session.scalars(select(TimelineEntry).where(
-        TimelineEntry.entity == entity, TimelineEntry.record_id == record_id,
-        TimelineEntry.kind.in_([TimelineKind.FILE, TimelineKind.MAIL])).order_by(TimelineEntry.id.desc())
-        .limit(limit)))
+    kinds = (TimelineKind.FILE, TimelineKind.MAIL)
+    if timeline is not None:
+        entries = [e for e in timeline if e.kind in kinds][:limit]
+    else:
+        entries = list(db.session.scalars(select(TimelineEntry).where(
+            TimelineEntry.entity == entity, TimelineEntry.record_id == record_id,
+            TimelineEntry.kind.in_(kinds)).order_by(TimelineEntry.id.desc()).limit(limit)))
     ids = list(dict.fromkeys(i for i in (_file_id(e) for e in entries) if i is not None))
     readable = readable_file_ids(ids, actor=actor)
     items = {i.id: i for i in db.session.scalars(

@@ -119,7 +119,12 @@ def personal_mailbox_ids() -> list[int]:
 
 def unread_count(actor: Actor) -> int | None:
     """The cached unread count (None without a mailbox or before the first check)."""
-    return db.session.scalar(select(Mailbox.unread_count).where(Mailbox.key == key_of(actor_user(actor).id)))
+    return db.session.scalar(select(unread_count_column(actor)))
+
+
+def unread_count_column(actor: Actor) -> object:
+    """`unread_count` as a scalar subquery, for a statement that reads other counts too."""
+    return select(Mailbox.unread_count).where(Mailbox.key == key_of(actor_user(actor).id)).scalar_subquery()
 
 
 def list_messages(*, actor: Actor, limit: int = LIST_LIMIT) -> list[dict]:

@@ -4,14 +4,16 @@ from __future__ import annotations
 from flask import flash, has_request_context, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
+from sqlalchemy import select
 
 from crm.entities import ENTITIES
 from crm.services.records import get_record
 from engine import inbox as svc
 from engine.forms import coerce_default
-from engine.inbox_view import inbox_counts, next_task_for, tasks_to_dicts
+from engine.inbox_view import COUNT_SCOPES, inbox_count_columns, next_task_for, tasks_to_dicts
 from errors import Conflict, Forbidden, NotFound, ValidationError
 from extensions import db
+from mail.services.personal import unread_count_column
 from web.pages import pages
 from web.pages.common import me, not_modified, polled
 from web.pages.display import detail_rows, record_url
@@ -28,8 +30,27 @@ def badge_counts() -> dict[str, int]:
         return {}
     env = request.environ  # per request (g outlives requests in tests)
     if "flowdesk.inbox_counts" not in env:
-        env["flowdesk.inbox_counts"] = inbox_counts(me()) if current_user.is_authenticated else {}
+        _read_badges(env)
     return env["flowdesk.inbox_counts"]
+
+
+def mail_unread() -> int | None:
+    """The mail badge's cached unread count (None without a mailbox), read with the inbox's."""
+    env = request.environ
+    if "flowdesk.mail_unread" not in env:
+        _read_badges(env)
+    return env["flowdesk.mail_unread"]
+
+
+def _read_badges(env: dict) -> None:
+    """Both navigation badges in one statement: the inbox's two counts and the mailbox's
+    cached unread count, each a scalar subquery keeping its own index plan."""
+    if not current_user.is_authenticated:
+        env["flowdesk.inbox_counts"], env["flowdesk.mail_unread"] = {}, None
+        return
+    row = db.session.execute(select(*inbox_count_columns(me()), unread_count_column(me()))).one()
+    env["flowdesk.inbox_counts"] = {scope: n or 0 for scope, n in zip(COUNT_SCOPES, row, strict=False)}
+    env["flowdesk.mail_unread"] = row[len(COUNT_SCOPES)]
 
 
 def inbox_badge() -> Markup:

@@ -1,7 +1,8 @@
 """Read-only look-ups pages need for display: status names, people, record titles, counts."""
 from __future__ import annotations
 
-from flask import g
+from flask import g, has_request_context
+from flask_login import current_user
 
 from crm import queries
 from crm.entities import record_title
@@ -56,13 +57,25 @@ def stage_values(pipeline_id: int | None) -> list[StatusValue]:
 
 
 def users_by_id(ids: set[int | None] | list[int | None]) -> dict[int, User]:
+    """Users by id, each read once per request; the viewer is the row the login read (often the
+    record's responsible and its timeline's author)."""
     wanted = {i for i in ids if i}
     cache: dict[int, User] = g.setdefault("_fd_users", {})
+    viewer = _viewer()
+    if viewer is not None:
+        cache.setdefault(viewer.id, viewer)
     missing = wanted - set(cache)
     if missing:
         for user in users_by_ids(missing):
             cache[user.id] = user
     return {i: cache[i] for i in wanted if i in cache}
+
+
+def _viewer() -> User | None:
+    """The logged-in user of this request, if any."""
+    if not has_request_context() or not current_user.is_authenticated:
+        return None
+    return current_user._get_current_object()
 
 
 def user_by_id(user_id: int | None) -> User | None:

@@ -16,17 +16,15 @@ from mail.services import personal
 from web.pages import pages
 from web.pages.common import me
 from web.pages.display import record_url
+from web.pages.inbox import mail_unread
 from web.pages.lookups import titles_by_id
 
 
 def mail_badge() -> Markup:
-    """The unread count beside "My mail" (one indexed read of the cached column per request)."""
+    """The unread count beside "My mail" (the cached column, read once per request)."""
     if not has_request_context() or not current_user.is_authenticated:
         return Markup("")
-    env = request.environ
-    if "flowdesk.mail_unread" not in env:
-        env["flowdesk.mail_unread"] = personal.unread_count(me())
-    unread = env["flowdesk.mail_unread"] or 0
+    unread = mail_unread() or 0  # read with the inbox badge's counts, one statement for both
     hidden = "" if unread else " d-none"
     return Markup(f'<span id="mail-badge" class="badge rounded-pill fd-nav-badge ms-auto{hidden}" '
                   f'title="{unread} unread">{unread}</span>')

@@ -25,6 +25,7 @@ PAGE_SIZE = 25
 TOTAL_CAP = 10_000  # lists say "10,000+" past it: counting every row costs up to seconds (bench)
 DRILL_FILTERS = ("source",)
 MAX_SHOWN_DUPLICATES = 5
+TIMELINE_LIMIT = 200  # entries a record page shows (list_timeline's default)
 ICONS = {n: e.icon for n, e in REGISTRY.items()}
 FILE_ENTITIES = tuple(ENTITIES)  # the records (not tasks) have a files card (drive attachments)
 
@@ -124,6 +125,8 @@ def record_view(plural: str, record_id: int):
 
 def _record_context(spec: Entity, record: object) -> dict:
     actor = me()
+    entries = list_timeline(spec.name, record.id, actor=actor, limit=TIMELINE_LIMIT)
+    whole = entries if len(entries) < TIMELINE_LIMIT else None  # then its files are among them
     emails = emails_of(spec.name, [record.id]).get(record.id, [])
     skip = set(spec.title_fields) | {spec.status_field or ""}
     status = getattr(record, spec.status_field) if spec.status_field else None
@@ -135,17 +138,20 @@ def _record_context(spec: Entity, record: object) -> dict:
         "pipeline": _stage_bar(spec, record) if status else [],
         "related": related_groups(spec, record, actor),
         "tasks": record_task_rows(spec.name, record.id),
-        "timeline": _timeline(spec, record.id), "comment_error": None,
-        "files": record_files(spec.name, record.id, actor=actor) if spec.name in FILE_ENTITIES else None,
+        "timeline": _timeline(spec, record.id, entries), "comment_error": None,
+        "files": record_files(spec.name, record.id, actor=actor, timeline=whole)
+        if spec.name in FILE_ENTITIES else None,
         "running": running_on_record(spec.name, record.id, actor=actor),
         "startable": startable_processes(spec.name),
         "duplicates": duplicates_of_record(spec.name, record.id, actor=actor)[:MAX_SHOWN_DUPLICATES],
     }
 
 
-def _timeline(spec: Entity, record_id: int) -> list[dict]:
-    entries = visible_entries(list_timeline(spec.name, record_id, actor=me()), actor=me())
-    return timeline_items(spec, entries, me())  # attached drive files keep their own rights
+def _timeline(spec: Entity, record_id: int, entries: list | None = None) -> list[dict]:
+    if entries is None:
+        entries = list_timeline(spec.name, record_id, actor=me(), limit=TIMELINE_LIMIT)
+    # attached drive files keep their own rights
+    return timeline_items(spec, visible_entries(entries, actor=me()), me())
 
 
 @pages.get(f"/{PLURAL}/<int:record_id>/timeline")
