@@ -17,6 +17,7 @@ from crm.events import (
     _same_checks,
     consumers_of,
     deliver_event,
+    pending_event_ids,
 )
 from crm.serialize import shared_reads
 from extensions import db
@@ -29,6 +30,12 @@ log = logging.getLogger("crm.events")
 def relay_in_batches(limit: int, size: int) -> int:
     """Claim and deliver batches until fewer than `size` were left to claim; the steps of the
     instances a batch started run after its commit, each in its own unit of work."""
+    if not pending_event_ids(1):
+        # Most relays find nothing (a sweep, a kick whose event another relay took): one cheap
+        # read, as before batches, instead of the claim (an ORM UPDATE ... RETURNING on SQLite
+        # builds its cache key on every run: 0.15 ms an empty relay with the read, 0.6-0.8 with
+        # the claim). It costs a relay that finds work one statement more.
+        return 0
     done, after, left = 0, 0, limit
     while left > 0:
         claimed, delivered = _relay_batch(after, min(size, left))
