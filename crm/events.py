@@ -231,6 +231,18 @@ def _session_busy() -> bool:
     return bool(session.info.get(DEPTH, 0) or session.new or session.dirty or session.deleted)
 
 
+def deliver_claimed(row: OutboxEvent, idle: frozenset[str]) -> bool:
+    """A claimed event's consumers: on the fast path (one raising raises ConsumerFailed), or, for
+    an event tried before (some consumers may be done: delivery rows), the careful path."""
+    if row.attempts:
+        return _run_pending_consumers(row, idle, None)
+    for name in consumers_of(row.type):
+        if name not in idle:
+            _run_fast(row, name)
+    row.delivered_at = utcnow()
+    return True
+
+
 class ConsumerFailed(Exception):
     """A consumer raised on the fast path: its event is redone on the careful path."""
 
@@ -253,13 +265,7 @@ def deliver_event(event_id: int) -> bool:
             row, idle = _claim(event_id)
             if row is None or row.delivered_at is not None:
                 return False
-            if row.attempts:  # tried before: some consumers may be done (delivery rows)
-                return _run_pending_consumers(row, idle, None)
-            for name in consumers_of(row.type):
-                if name not in idle:
-                    _run_fast(row, name)
-            row.delivered_at = utcnow()
-            return True
+            return deliver_claimed(row, idle)
     except ConsumerFailed as failed:
         return _deliver_carefully(event_id, failed)
 

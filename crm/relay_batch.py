@@ -12,16 +12,13 @@ from crm.events import (
     OutboxEvent,
     _deliver_carefully,
     _idle_checks,
-    _run_fast,
-    _run_pending_consumers,
     _same_checks,
-    consumers_of,
+    deliver_claimed,
     deliver_event,
     pending_event_ids,
 )
 from crm.serialize import shared_reads
 from extensions import db
-from org.models import utcnow
 from transactions import run_kept_kicks, unit_of_work
 
 log = logging.getLogger("crm.events")
@@ -95,13 +92,7 @@ def _deliver_claimed(row: OutboxEvent, idle: frozenset[str]) -> bool:
     """One claimed event of a batch: every consumer on the fast path (one raising fails the batch);
     an event tried before goes the careful path, in savepoints, as alone."""
     with shared_reads():  # per event: a consumer's change to a record is read afresh by the next event
-        if row.attempts:
-            return _run_pending_consumers(row, idle, None)
-        for name in consumers_of(row.type):
-            if name not in idle:
-                _run_fast(row, name)
-        row.delivered_at = utcnow()
-        return True
+        return deliver_claimed(row, idle)
 
 
 def _claim_batch(after: int, size: int) -> list[tuple[OutboxEvent, frozenset[str]]]:
