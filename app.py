@@ -75,24 +75,13 @@ def _init_extensions(app: Flask) -> None:
     celery_init_app(app)
     with app.app_context():
         if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-            _sqlite_pragmas()
+            import dbsqlite
+
+            dbsqlite.install(db.engine)
         else:
             from dbpool import install_idle_ping
 
             install_idle_ping(db.engine, app.config["DB_PING_IDLE_SECONDS"])
-
-
-def _sqlite_pragmas() -> None:
-    """WAL lets the web and worker threads read while one writes."""
-    from sqlalchemy import event
-
-    @event.listens_for(db.engine, "connect")
-    def _on_connect(dbapi_conn, _record) -> None:  # noqa: ANN001
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA synchronous=NORMAL")
-        cur.close()
 
 
 def _import_parts() -> None:

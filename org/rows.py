@@ -23,7 +23,6 @@ def get_or_create(model: type[T], *, defaults: dict[str, Any] | None = None, ses
     row = session.scalar(select(model).filter_by(**lookup))
     if row is not None:
         return row, False
-    _begin_for_real(session)
     try:
         with session.begin_nested():
             row = model(**lookup, **(defaults or {}))
@@ -34,15 +33,3 @@ def get_or_create(model: type[T], *, defaults: dict[str, Any] | None = None, ses
             raise
         return row, False
     return row, True
-
-
-def _begin_for_real(session: Session) -> None:
-    """SQLite: open the transaction before the savepoint.
-
-    pysqlite begins a transaction only before an INSERT/UPDATE/DELETE; a SAVEPOINT sent first
-    would start one itself, and releasing it would commit everything the caller did so far."""
-    conn = session.connection()
-    if conn.dialect.name != "sqlite":
-        return
-    if not conn.connection.driver_connection.in_transaction:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from crm.models import TimelineEntry
+from engine.models import ActivityRun, InstanceEvent, ProcessInstance
 from extensions import db
 from tests.integration.engine.diagrams import chain, enum_field, service_task, user_task
 from tests.integration.engine.runtime_support import create_lead, deploy
@@ -74,4 +75,25 @@ def test_worker_killed_ten_times_while_leads_are_created(api, kicking, celery_cl
     print(f"comments per lead: {sorted(set(comments.values()))} over {len(comments)} leads")
     assert len(kills) >= KILLS
     assert settled.leads == len(leads)
-    assert comments == {lead_id: 1 for lead_id in leads}  # the activity ran once per lead
+    assert comments == {lead_id: 1 for lead_id in leads}, _story(  # the activity ran once per lead
+        [lead for lead, n in comments.items() if n != 1], celery_cluster)
+
+
+def _story(lead_ids: list[int], cluster) -> str:
+    """What happened to the leads whose activity did not run once: their rows, the workers' errors."""
+    lines = []
+    for lead_id in lead_ids:
+        for inst in db.session.scalars(select(ProcessInstance).where(
+                ProcessInstance.entity == "lead", ProcessInstance.entity_id == lead_id)):
+            lines.append(f"lead {lead_id}: instance {inst.id} v{inst.lock_version} {inst.status}")
+            log = select(InstanceEvent).where(InstanceEvent.instance_id == inst.id).order_by(InstanceEvent.id)
+            lines += [f"  {e.kind} {e.element_id} {e.created_at} {e.message}"
+                      for e in db.session.scalars(log)]
+            runs = select(ActivityRun).where(ActivityRun.instance_id == inst.id)
+            lines += [f"  activity_run {r.task_uuid} {r.topic}" for r in db.session.scalars(runs)]
+        comments = select(TimelineEntry).where(
+            TimelineEntry.entity == "lead", TimelineEntry.record_id == lead_id,
+            TimelineEntry.kind == "comment")
+        lines += [f"  comment {t.id} {t.created_at}" for t in db.session.scalars(comments)]
+    errors = [line for proc in cluster.processes for line in proc.log().splitlines() if "Error" in line]
+    return "\n".join(lines + errors[:40])
