@@ -29,6 +29,7 @@ import correlation
 from crm.entities import REGISTRY, STATUS_FIELDS
 from crm.event_types import Change, is_declared, record_event_type, state_change
 from crm.models import StageHistory
+from crm.outbox_hints import NOTHING_FOUND, Found, delivering, found_of, hint_checks
 from crm.serialize import shared_reads
 from extensions import db
 from org.actors import Actor, actor_user, event_depth, origin_instance_id
@@ -231,16 +232,17 @@ def _session_busy() -> bool:
     return bool(session.info.get(DEPTH, 0) or session.new or session.dirty or session.deleted)
 
 
-def deliver_claimed(row: OutboxEvent, idle: frozenset[str]) -> bool:
+def deliver_claimed(row: OutboxEvent, found: Found) -> bool:
     """A claimed event's consumers: on the fast path (one raising raises ConsumerFailed), or, for
     an event tried before (some consumers may be done: delivery rows), the careful path."""
-    if row.attempts:
-        return _run_pending_consumers(row, idle, None)
-    for name in consumers_of(row.type):
-        if name not in idle:
-            _run_fast(row, name)
-    row.delivered_at = utcnow()
-    return True
+    with delivering(row.id, found):
+        if row.attempts:
+            return _run_pending_consumers(row, found.idle, None)
+        for name in consumers_of(row.type):
+            if name not in found.idle:
+                _run_fast(row, name)
+        row.delivered_at = utcnow()
+        return True
 
 
 class ConsumerFailed(Exception):
@@ -262,20 +264,21 @@ def deliver_event(event_id: int) -> bool:
         return _deliver_carefully(event_id, None)  # a caller's changes must not be rolled back
     try:
         with unit_of_work(), shared_reads():
-            row, idle = _claim(event_id)
+            row, found = _claim(event_id)
             if row is None or row.delivered_at is not None:
                 return False
-            return deliver_claimed(row, idle)
+            return deliver_claimed(row, found)
     except ConsumerFailed as failed:
         return _deliver_carefully(event_id, failed)
 
 
 def _deliver_carefully(event_id: int, failed: ConsumerFailed | None) -> bool:
     with unit_of_work(), shared_reads():
-        row, idle = _claim(event_id)
+        row, found = _claim(event_id)
         if row is None or row.delivered_at is not None:
             return False
-        return _run_pending_consumers(row, idle, failed)
+        with delivering(row.id, found):
+            return _run_pending_consumers(row, found.idle, failed)
 
 
 def _run_pending_consumers(row: OutboxEvent, idle: frozenset[str], failed: ConsumerFailed | None) -> bool:
@@ -298,20 +301,21 @@ def _run_pending_consumers(row: OutboxEvent, idle: frozenset[str], failed: Consu
     return ok
 
 
-def _claim(event_id: int) -> tuple[OutboxEvent | None, frozenset[str]]:
-    """The event row, locked for this relay (None if another worker has it), and the consumers
-    whose `idle_unless` condition is false now."""
-    checks = _idle_checks()
+def _claim(event_id: int) -> tuple[OutboxEvent | None, Found]:
+    """The event row, locked for this relay (None if another worker has it), with the consumers
+    whose `idle_unless` condition is false now and the hints' values."""
+    checks = _claim_checks()
     found = db.session.execute(_claim_query(db.engine.dialect.name, checks), {"claim_id": event_id}).first()
     if found is None:
-        return None, frozenset()
-    idle = (name for (name, _), busy in zip(checks, found[1:], strict=True) if not busy)
-    return found[0], frozenset(idle)
+        return None, NOTHING_FOUND
+    return found[0], found_of(checks, found[1:])
 
 
-def _idle_checks() -> tuple:
-    return tuple((name, entry.idle_unless) for name, entry in _consumers.items()
+def _claim_checks() -> tuple:
+    """((kind, name), condition) of every idle check ("idle", consumer) and hint ("hint", name)."""
+    idle = tuple((("idle", name), entry.idle_unless) for name, entry in _consumers.items()
                  if entry.idle_unless is not None)
+    return idle + hint_checks()
 
 
 def _same_checks(a: tuple, b: tuple) -> bool:

@@ -10,13 +10,14 @@ from sqlalchemy import Executable, bindparam, select, update
 from crm.events import (
     ConsumerFailed,
     OutboxEvent,
+    _claim_checks,
     _deliver_carefully,
-    _idle_checks,
     _same_checks,
     deliver_claimed,
     deliver_event,
     pending_event_ids,
 )
+from crm.outbox_hints import Found, found_of
 from crm.serialize import shared_reads
 from extensions import db
 from transactions import run_kept_kicks, unit_of_work
@@ -57,10 +58,10 @@ def _relay_batch(after: int, size: int) -> tuple[list[int], int]:
             rows = _claim_batch(after, size)
             claimed[:] = [row.id for row, _ in rows]
             delivered = 0
-            for row, idle in rows:
+            for row, found in rows:
                 event_id = row.id  # a failed flush leaves the row unreadable until the rollback
                 try:
-                    delivered += _deliver_claimed(row, idle)
+                    delivered += _deliver_claimed(row, found)
                 except ConsumerFailed as exc:
                     failed = (event_id, exc)
                     raise
@@ -88,24 +89,21 @@ def _one_by_one(claimed: list[int], failed: tuple[int, ConsumerFailed] | None) -
     return delivered
 
 
-def _deliver_claimed(row: OutboxEvent, idle: frozenset[str]) -> bool:
+def _deliver_claimed(row: OutboxEvent, found: Found) -> bool:
     """One claimed event of a batch: every consumer on the fast path (one raising fails the batch);
     an event tried before goes the careful path, in savepoints, as alone."""
     with shared_reads():  # per event: a consumer's change to a record is read afresh by the next event
-        return deliver_claimed(row, idle)
+        return deliver_claimed(row, found)
 
 
-def _claim_batch(after: int, size: int) -> list[tuple[OutboxEvent, frozenset[str]]]:
+def _claim_batch(after: int, size: int) -> list[tuple[OutboxEvent, Found]]:
     """Up to `size` pending events past id `after`, locked for this relay (PostgreSQL skips those
-    another relay holds), in id order, each with its idle consumers."""
-    checks = _idle_checks()
+    another relay holds), in id order, each with its idle consumers and hints."""
+    checks = _claim_checks()
     query = _batch_query(db.engine.dialect.name, checks)
     found = db.session.execute(query, {"after": after, "size": size}).all()
-    rows = []
-    for row, *busy in sorted(found, key=lambda f: f[0].id):  # SQLite's RETURNING has no order
-        idle = frozenset(name for (name, _), on in zip(checks, busy, strict=True) if not on)
-        rows.append((row, idle))
-    return rows
+    # SQLite's RETURNING has no order
+    return [(row, found_of(checks, extra)) for row, *extra in sorted(found, key=lambda f: f[0].id)]
 
 
 _batch_built: list = []  # [(dialect, checks, statement)], as _claim_built

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import ColumnElement, delete, or_, select
 
-from crm.event_types import waitable_types
+from crm.event_types import GENERIC_CHANGES, GENERIC_ENTITY, waitable_types
 from crm.events import OutboxEvent, register_consumer, run_after_relay
+from crm.outbox_hints import claim_hint, claimed_column, register_hint
 from engine import spiff_adapter as spiff
 from engine.models import InstanceEvent, MessageWait, ProcessInstance
 from engine.runtime import RUN_TASK, schedule_run
@@ -17,6 +18,7 @@ from engine.triggers import load_record_dict, pending_waits, start_triggered
 from extensions import db
 
 CONSUMER = "engine"
+WAITS_HINT = "engine.waits"
 
 
 def register() -> None:
@@ -25,8 +27,19 @@ def register() -> None:
     from engine.webhooks.delivery import register as register_webhooks
 
     register_consumer(CONSUMER, on_event, types=waitable_types())
+    register_hint(WAITS_HINT, waits_exist())
     run_after_relay(RUN_TASK)  # the relaying worker steps the instances it started or woke
     register_webhooks()
+
+
+def waits_exist() -> ColumnElement[bool]:
+    """The claim's hint: a wait on the event's record may take it (its type, or any generic name:
+    a superset of `pending_waits`). False for most events (a new record has none): no query."""
+    generic = [f"{GENERIC_ENTITY}.{change}" for change in GENERIC_CHANGES]
+    return select(MessageWait.id).where(
+        or_(MessageWait.message_name == claimed_column("type"), MessageWait.message_name.in_(generic)),
+        MessageWait.entity == claimed_column("entity"),
+        MessageWait.entity_id == claimed_column("entity_id")).exists()
 
 
 def on_event(event: OutboxEvent) -> None:
@@ -43,6 +56,8 @@ def deliver_to_waits(event_row: Any) -> list[int]:
     """
     woken: list[int] = []
     record = None
+    if not claim_hint(event_row, WAITS_HINT):
+        return woken
     for wait in pending_waits(event_row):
         if wait.instance_id == event_row.origin_instance_id or wait.instance_id in woken:
             continue

@@ -8,12 +8,14 @@ def register_search(app: Flask) -> None:
     """Subscribe the index to domain events and add `flask search ...`."""
     from crm.event_types import STATE_CHANGES, Change, record_change_types
     from crm.events import register_consumer
+    from crm.outbox_hints import register_hint
     from crm.search import models  # noqa: F401  (the table)
     from crm.search.cli import search_cli
-    from crm.search.index import on_event
+    from crm.search.index import COMMENTS_HINT, comments_exist, on_event
 
     # Every change of a record (comments are indexed too; a status change comes with its
     # `updated`); mail logged on it changes nothing here.
     changes = tuple(c for c in Change if c not in STATE_CHANGES)
     register_consumer("search", on_event, types=record_change_types(changes))
+    register_hint(COMMENTS_HINT, comments_exist())
     app.cli.add_command(search_cli)

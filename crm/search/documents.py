@@ -109,14 +109,15 @@ def load_rows(entity: str, ids: list[int]) -> list[Row]:
     return list(db.session.execute(select(table).where(table.c.id.in_(ids)).order_by(table.c.id)))
 
 
-def build_documents(entity: str, rows: list[Row]) -> list[Document]:
-    """Documents for many records of one type (table rows), with a fixed number of queries."""
+def build_documents(entity: str, rows: list[Row], *, comments: bool = True) -> list[Document]:
+    """Documents for many records of one type (table rows), with a fixed number of queries;
+    `comments=False` when the caller knows they have none (no timeline read)."""
     spec = REGISTRY[entity]
     ids = [r.id for r in rows]
     related = {field: _names(target, {getattr(r, field) for r in rows})
                for field, target in ref_lines(spec).items()}
     related["emails"] = emails_of(entity, ids) if spec.has_emails else {}
-    comments = comments_of(entity, ids)
+    comments = comments_of(entity, ids) if comments else {}
     docs = []
     for r in rows:
         lines = [s.strip() for s in _lines(r, spec, related) + comments.get(r.id, []) if s and s.strip()]

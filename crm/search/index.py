@@ -27,10 +27,13 @@ from crm.attributes import dept_path_for
 from crm.entities import REGISTRY
 from crm.event_types import Change, record_event_type
 from crm.events import OutboxEvent
+from crm.models import TimelineEntry
+from crm.outbox_hints import claim_hint, claimed_column
 from crm.search.documents import Document, build_documents, load_rows, ref_lines
 from crm.search.models import SearchDocument, doc_id, fts_table
 from crm.search.text import index_text
 from crm.serialize import shared_get
+from crm.states import TimelineKind
 from extensions import db
 from org.models import utcnow
 from org.signals import department_moved, user_departments_changed
@@ -131,6 +134,17 @@ def _dependents(entity: str, record_id: int, changes: dict) -> None:
             reindex(target, db.session.scalars(select(model.id).where(getattr(model, column) == record_id)))
 
 
+COMMENTS_HINT = "search.comments"
+
+
+def comments_exist() -> ColumnElement[bool]:
+    """The claim's hint: the event's record has comments (a new one has none: no timeline read)."""
+    return select(TimelineEntry.id).where(
+        TimelineEntry.entity == claimed_column("entity"),
+        TimelineEntry.record_id == claimed_column("entity_id"),
+        TimelineEntry.kind == TimelineKind.COMMENT).exists()
+
+
 def on_event(event: OutboxEvent) -> None:
     """The "search" outbox consumer: `<entity>.deleted` removes, anything else re-reads the record."""
     if event.entity not in REGISTRY:
@@ -143,7 +157,8 @@ def on_event(event: OutboxEvent) -> None:
     if record is None:
         delete_documents(event.entity, [event.entity_id])
     else:
-        upsert_documents(build_documents(event.entity, [record]))
+        upsert_documents(build_documents(event.entity, [record],
+                                         comments=claim_hint(event, COMMENTS_HINT)))
     _dependents(event.entity, event.entity_id, event.changes or {})
 
 

@@ -71,6 +71,24 @@ def test_better_match_ranks_first(api):
     assert set(hits[1:]) == {("lead", in_comment["id"]), ("deal", newer["id"])}
 
 
+def test_the_relay_reads_comments_only_of_a_record_that_has_some(api):
+    """The claim tells the search consumer whether the record has comments: a new lead's relay
+    reads no timeline; once it has one, its events' relays do, and the body keeps it."""
+    from tests.support.statements import statements
+
+    lead = make(api, "leads", {"title": "Hintless"})
+    with statements() as seen:
+        relay()
+    assert not [s for s in seen if s.startswith("SELECT timeline_entry")], seen
+    api.post(f"/leads/{lead['id']}/comments", {"text": "zorblax came up"})
+    relay()
+    api.patch(f"/leads/{lead['id']}", {"title": "Hinted"})
+    with statements() as seen:
+        relay()
+    assert [s for s in seen if s.startswith("SELECT timeline_entry")], seen
+    assert found(api, "zorblax") == [("lead", lead["id"])] == found(api, "hinted")
+
+
 def test_emails_phones_company_names_comments_and_tasks_are_found(api):
     company = make(api, "companies", {"title": "Umbrella Corporation", "phones": ["+1 (555) 010-0199"]})
     contact = make(api, "contacts", {"first_name": "Jane", "last_name": "Doe", "company_id": company["id"],
