@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -59,8 +60,8 @@ def _active_versions_query() -> Select:
     return query
 
 
-def start_triggered(event: OutboxEvent) -> list[ProcessInstance]:
-    """Start one instance per matching active version; redelivery starts nothing new."""
+def start_triggered(event: OutboxEvent) -> list[int]:
+    """Start one instance per matching active version (their ids); redelivery starts nothing new."""
     started = []
     record: dict | None = None
     for version in active_versions():
@@ -81,13 +82,13 @@ def start_triggered(event: OutboxEvent) -> list[ProcessInstance]:
                 break  # another pipeline's stage process (crm/services/pipelines.py)
             if _refused(event, version):
                 break
-            instance = start_instance(
-                version, event.entity, event.entity_id, record=record, start_message=event.type,
+            instance_id = _start(  # the id alone: no ORM object that nothing here would use
+                _insert_instance_id, version, event.entity, event.entity_id, record=record,
+                start_message=event.type, initiator=event.actor_id, start_event_id=event.event_id,
                 event={"type": event.type, "changes": event.changes, "event_id": event.event_id},
-                initiator=event.actor_id, start_event_id=event.event_id, depth=event.depth,
-                element_id=trigger.get("element_id"))
-            if instance is not None:
-                started.append(instance)
+                depth=event.depth, element_id=trigger.get("element_id"))
+            if instance_id is not None:
+                started.append(instance_id)
             break  # one instance per (event, version)
     return started
 
@@ -144,24 +145,37 @@ def start_instance(version: ProcessVersion, entity: str | None, entity_id: int |
                    start_kind: str = "message", business_key: str | None = None,
                    ) -> ProcessInstance | None:
     """Create an instance ready to run (in the caller's transaction); None if already started."""
+    return _start(_insert_instance, version, entity, entity_id, record=record, start_message=start_message,
+                  event=event, initiator=initiator, start_event_id=start_event_id, depth=depth,
+                  variables=variables, element_id=element_id, start_kind=start_kind,
+                  business_key=business_key)
+
+
+def _start(insert: Callable[[dict], Any], version: ProcessVersion, entity: str | None,
+           entity_id: int | None, *, record: dict | None, start_message: str | None, event: dict | None,
+           initiator: int | None, start_event_id: str | None = None, depth: int = 0,
+           variables: dict | None = None, element_id: str | None = None, start_kind: str = "message",
+           business_key: str | None = None) -> Any:
+    """`start_instance` with `insert` writing the row: an instance, or its id; None if started before."""
     data = {**(variables or {}), "record": record, "event": event, "initiator": initiator}
     if initiator is not None:  # camunda:initiator="starter": the starter's id in `starter` too
         for name in initiator_variables(version):
             data.setdefault(name, initiator)
     state = spiff.new_state(version, data, start_message, start_kind)
-    instance = _insert_instance(dict(
+    instance = insert(dict(
         version_id=version.id, status=InstanceStatus.RUNNING, entity=entity, entity_id=entity_id,
         start_event_id=start_event_id, state=state, started_by_id=initiator,
         on_behalf_of_id=initiator, depth=depth, business_key=business_key))
     if instance is None:
         log.info("event %s already started %s", start_event_id, version.definition.key)
         return None
-    step_rows.write_events(instance.id, [{
+    instance_id = instance if isinstance(instance, int) else instance.id
+    step_rows.write_events(instance_id, [{
         "kind": "started", "element_id": element_id, "actor_id": initiator, "on_behalf_of_id": initiator,
         "message": f"Started {version.process_id} v{version.number}"
                    + (f" by {start_message}" if start_message else " manually"),
         "data": {"event_id": start_event_id} if start_event_id else None}])
-    schedule_run(instance.id)
+    schedule_run(instance_id)
     return instance
 
 
@@ -172,6 +186,18 @@ def _insert_instance(values: dict) -> ProcessInstance | None:
     row comes back through RETURNING as a persistent object, lock_version 1 as a flush sets it.
     """
     return db.session.scalars(_insert_instance_statement(db.engine.dialect.name), [values]).first()
+
+
+def _insert_instance_id(values: dict) -> int | None:
+    """`_insert_instance` for a caller that needs the id alone (a Core INSERT: no ORM object built)."""
+    return db.session.scalars(_insert_instance_id_statement(db.engine.dialect.name), [values]).first()
+
+
+@cache
+def _insert_instance_id_statement(dialect: str) -> Insert:
+    table = ProcessInstance.__table__
+    build = pg_insert if dialect == "postgresql" else sqlite_insert
+    return build(table).on_conflict_do_nothing().returning(table.c.id)
 
 
 @cache  # the statement, not its rows: built once per dialect
