@@ -144,11 +144,11 @@ def _responsible_of(instance: object) -> int | None:
     from crm.entities import ENTITIES
     from engine.step_rows import record_and_responsible
 
-    record = None
+    responsible = None
     if instance.entity in ENTITIES and instance.entity_id is not None:
-        record = record_and_responsible(ENTITIES[instance.entity].model, instance.entity_id)
-    if record is not None and record.responsible_id:
-        return record.responsible_id
+        responsible = record_and_responsible(ENTITIES[instance.entity].model, instance.entity_id)
+    if responsible:
+        return responsible
     return instance.on_behalf_of_id or instance.started_by_id
 
 
