@@ -40,7 +40,7 @@ def sync_human_tasks(instance: object, open_user_tasks: list[dict], variables: d
     human task row yet (no query).
     """
     rows = {} if fresh else {r.task_uuid: r for r in db.session.scalars(
-        select(HumanTask).where(HumanTask.instance_id == instance.id))}
+        _rows_query(), {"instance_id": instance.id})}
     open_now: list[HumanTask] = []
     for task in open_user_tasks:
         uuid = task_uuid_of(task)
@@ -58,6 +58,11 @@ def sync_human_tasks(instance: object, open_user_tasks: list[dict], variables: d
             close_row(row, HumanTaskState.COMPLETED if done else HumanTaskState.CANCELLED)
     db.session.flush()
     return open_now
+
+
+@cache  # the statement, not its rows: built once per process (every later step asks)
+def _rows_query() -> Select:
+    return select(HumanTask).where(HumanTask.instance_id == bindparam("instance_id"))
 
 
 def task_uuid_of(task: dict) -> str:

@@ -47,7 +47,12 @@ def insert_rows(model: Any, rows: list[dict]) -> None:
     """Insert rows (same keys each) in one executemany, after what the session holds (ids in order)."""
     if rows:
         db.session.flush()
-        db.session.execute(insert(model.__table__), rows)
+        db.session.execute(_insert_of(model), rows)
+
+
+@cache  # the statement, not its rows: built once per table (every step inserts twice)
+def _insert_of(model: Any) -> Any:
+    return insert(model.__table__)
 
 
 def write_events(instance_id: int, entries: list[dict]) -> None:
