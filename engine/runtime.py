@@ -78,7 +78,7 @@ def _advance_and_store(instance: ProcessInstance, wf: Any, completed: tuple[str,
     result = spiff.advance(wf, _service_handler(instance), spiff.limits(current_app.config))
     from engine.calls import after_advance
 
-    after_advance(instance, wf, result)  # call activities: start children, resume the caller
+    called = after_advance(instance, wf, result)  # call activities: start children, resume the caller
     held = step_rows.held(wf)
     step_rows.note_kinds(wf, held, result)
     instance.state = spiff.dump(wf)
@@ -86,7 +86,8 @@ def _advance_and_store(instance: ProcessInstance, wf: Any, completed: tuple[str,
     from engine.history import record_step
 
     record_step(instance, wf, result, form)
-    variables = spiff.variables(wf)
+    # the engine's run read them already: again only when a call task changed state since
+    variables = spiff.variables(wf) if called else result.data
     status = _status_event(instance, result)
     late = status if status is not None and result.user_tasks else None  # after assignment notes
     step_rows.write_events(instance.id, [*events, *result.log, *([status] if status and not late else [])])
