@@ -32,11 +32,14 @@ class CallRefused(Exception):
 
 # ---- after each step ----------------------------------------------------------------------
 
-def after_advance(instance: ProcessInstance, wf: Any, result: Any) -> None:
-    """Start the children the step asked for; hand a finished child back to its caller."""
+def after_advance(instance: ProcessInstance, wf: Any, result: Any) -> bool:
+    """Start the children the step asked for; hand a finished child back to its caller.
+
+    True when a call task of `wf` was marked or failed (its variables may read otherwise)."""
     from engine.spiff import calls as spiff_calls
 
-    for call in spiff_calls.pending_calls(wf):
+    calls = spiff_calls.pending_calls(wf)
+    for call in calls:
         try:
             child = _start_child(instance, call)
         except CallRefused as exc:
@@ -54,6 +57,7 @@ def after_advance(instance: ProcessInstance, wf: Any, result: Any) -> None:
         result.completed = False
     elif result.completed and instance.parent_instance_id is not None:
         _resume_parent(instance, wf, result)
+    return bool(calls)
 
 
 def _terminate_cancelled(instance: ProcessInstance, wf: Any) -> None:

@@ -40,7 +40,7 @@ def sync_human_tasks(instance: object, open_user_tasks: list[dict], variables: d
     human task row yet (no query).
     """
     rows = {} if fresh else {r.task_uuid: r for r in db.session.scalars(
-        select(HumanTask).where(HumanTask.instance_id == instance.id))}
+        _rows_query(), {"instance_id": instance.id})}
     open_now: list[HumanTask] = []
     for task in open_user_tasks:
         uuid = task_uuid_of(task)
@@ -58,6 +58,11 @@ def sync_human_tasks(instance: object, open_user_tasks: list[dict], variables: d
             close_row(row, HumanTaskState.COMPLETED if done else HumanTaskState.CANCELLED)
     db.session.flush()
     return open_now
+
+
+@cache  # the statement, not its rows: built once per process (every later step asks)
+def _rows_query() -> Select:
+    return select(HumanTask).where(HumanTask.instance_id == bindparam("instance_id"))
 
 
 def task_uuid_of(task: dict) -> str:
@@ -144,11 +149,11 @@ def _responsible_of(instance: object) -> int | None:
     from crm.entities import ENTITIES
     from engine.step_rows import record_and_responsible
 
-    record = None
+    responsible = None
     if instance.entity in ENTITIES and instance.entity_id is not None:
-        record = record_and_responsible(ENTITIES[instance.entity].model, instance.entity_id)
-    if record is not None and record.responsible_id:
-        return record.responsible_id
+        responsible = record_and_responsible(ENTITIES[instance.entity].model, instance.entity_id)
+    if responsible:
+        return responsible
     return instance.on_behalf_of_id or instance.started_by_id
 
 

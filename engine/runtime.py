@@ -12,12 +12,14 @@ from __future__ import annotations
 import logging
 import traceback
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm.util import identity_key
 
 import dbretry
 from engine import spiff_adapter as spiff
@@ -76,7 +78,7 @@ def _advance_and_store(instance: ProcessInstance, wf: Any, completed: tuple[str,
     result = spiff.advance(wf, _service_handler(instance), spiff.limits(current_app.config))
     from engine.calls import after_advance
 
-    after_advance(instance, wf, result)  # call activities: start children, resume the caller
+    called = after_advance(instance, wf, result)  # call activities: start children, resume the caller
     held = step_rows.held(wf)
     step_rows.note_kinds(wf, held, result)
     instance.state = spiff.dump(wf)
@@ -84,7 +86,8 @@ def _advance_and_store(instance: ProcessInstance, wf: Any, completed: tuple[str,
     from engine.history import record_step
 
     record_step(instance, wf, result, form)
-    variables = spiff.variables(wf)
+    # the engine's run read them already: again only when a call task changed state since
+    variables = spiff.variables(wf) if called else result.data
     status = _status_event(instance, result)
     late = status if status is not None and result.user_tasks else None  # after assignment notes
     step_rows.write_events(instance.id, [*events, *result.log, *([status] if status and not late else [])])
@@ -204,8 +207,20 @@ def _mark_failed(instance_id: int, element_id: str | None, message: str,
 
 
 def _get_with_version(instance_id: int) -> ProcessInstance | None:
-    """The instance and its version in one SELECT (the step needs both; the spec itself is cached)."""
-    return db.session.get(ProcessInstance, instance_id, options=[joinedload(ProcessInstance.version)])
+    """The instance and its version in one SELECT (the step needs both; the spec itself is cached).
+
+    A statement built once: `session.get` with a loader option rebuilt the query and its cache
+    key on every step. An instance the session holds already is taken as `get` would (no SELECT).
+    """
+    if db.session.identity_map.get(identity_key(ProcessInstance, instance_id)) is not None:
+        return db.session.get(ProcessInstance, instance_id, options=[joinedload(ProcessInstance.version)])
+    return db.session.execute(_instance_query(), {"instance_id": instance_id}).scalar_one_or_none()
+
+
+@cache  # the statement, not its rows
+def _instance_query() -> Select:
+    return (select(ProcessInstance).options(joinedload(ProcessInstance.version))
+            .where(ProcessInstance.id == bindparam("instance_id")))
 
 
 def _load_for_change(instance_id: int) -> ProcessInstance:

@@ -65,6 +65,7 @@ class Step:
     external_tasks: list[dict] = field(default_factory=list)  # service tasks waiting for a worker
     # (completed in the step, open at its end, whether it was the instance's first step): history
     activations: tuple[list, list, bool] = ([], [], False)
+    data: dict = field(default_factory=dict)  # the variables at the end of the engine's run
 
 
 def validate(data: bytes, topics: dict) -> Validation:
@@ -184,7 +185,7 @@ def advance(wf: Any, handler: Any, budget: Any = None) -> Step:
         retrying=result.retrying,
         log=_step_log(wf, done_before, data_before, result.data), thrown=result.thrown,
         external_tasks=external.waiting(wf),
-        activations=(*_activations(wf, done_before), fresh),
+        activations=(*_activations(wf, done_before), fresh), data=result.data,
     )
 
 

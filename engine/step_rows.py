@@ -47,7 +47,12 @@ def insert_rows(model: Any, rows: list[dict]) -> None:
     """Insert rows (same keys each) in one executemany, after what the session holds (ids in order)."""
     if rows:
         db.session.flush()
-        db.session.execute(insert(model.__table__), rows)
+        db.session.execute(_insert_of(model), rows)
+
+
+@cache  # the statement, not its rows: built once per table (every step inserts twice)
+def _insert_of(model: Any) -> Any:
+    return insert(model.__table__)
 
 
 def write_events(instance_id: int, entries: list[dict]) -> None:
@@ -101,20 +106,22 @@ def sync_waits(instance: ProcessInstance, messages: list[dict], variables: dict,
             condition=msg.get("condition"), kind=msg.get("kind", "message")))
 
 
-def record_and_responsible(model: Any, record_id: int) -> Any:
-    """The record, with its responsible user read in the same SELECT into the session.
+def record_and_responsible(model: Any, record_id: int) -> int | None:
+    """The record's responsible user id, the user read in the same SELECT into the session.
 
     A user task's assignee is most often the record's responsible (engine.assignment reads
-    them by id next): one statement instead of two. A record the session holds costs none.
+    them by id next): one statement instead of two, and only the record's responsible_id,
+    not the whole record. A record the session holds costs none.
     """
     held_record = db.session.identity_map.get(identity_key(model, record_id))
     if held_record is not None:
-        return db.session.get(model, record_id)  # refreshed if expired, as before
+        record = db.session.get(model, record_id)  # refreshed if expired, as before
+        return None if record is None else record.responsible_id
     row = db.session.execute(_record_query(model), {"record_id": record_id}).first()
     return None if row is None else row[0]
 
 
 @cache  # the statement, not its rows: built once per record type
 def _record_query(model: Any) -> Select:
-    return (select(model, User).outerjoin(User, User.id == model.responsible_id)
+    return (select(model.responsible_id, User).outerjoin(User, User.id == model.responsible_id)
             .where(model.id == bindparam("record_id")))

@@ -63,25 +63,32 @@ class Worker:
         )  # fmt: skip
         self.buffer = b""
         self.ready = False
+        self.selector: selectors.BaseSelector | None = None  # made on first read, kept for the next
+
+    def _selector(self) -> selectors.BaseSelector:
+        """The selector waiting on the worker's stdout (one per worker, not one per job)."""
+        if self.selector is None:
+            self.selector = selectors.DefaultSelector()
+            self.selector.register(self.proc.stdout.fileno(), selectors.EVENT_READ)
+        return self.selector
 
     def read_line(self, deadline: float) -> bytes | None:
         """The next line, or None at the deadline; raise WorkerGone at end of file."""
         fd = self.proc.stdout.fileno()
         chunks, size = [self.buffer], len(self.buffer)
-        with selectors.DefaultSelector() as selector:
-            selector.register(fd, selectors.EVENT_READ)
-            while b"\n" not in chunks[-1]:
-                left = deadline - time.monotonic()
-                if left <= 0 or not selector.select(left):
-                    self.buffer = b"".join(chunks)
-                    return None
-                chunk = os.read(fd, 1 << 20)
-                if not chunk:
-                    raise WorkerGone(self.describe_exit())
-                chunks.append(chunk)
-                size += len(chunk)
-                if size > MAX_REPLY_MB * 1024 * 1024:
-                    raise WorkerGone(f"the script's variables are larger than {MAX_REPLY_MB} MB")
+        selector = self._selector()
+        while b"\n" not in chunks[-1]:
+            left = deadline - time.monotonic()
+            if left <= 0 or not selector.select(left):
+                self.buffer = b"".join(chunks)
+                return None
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                raise WorkerGone(self.describe_exit())
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > MAX_REPLY_MB * 1024 * 1024:
+                raise WorkerGone(f"the script's variables are larger than {MAX_REPLY_MB} MB")
         line, _, self.buffer = b"".join(chunks).partition(b"\n")
         return line
 
@@ -132,7 +139,10 @@ class Worker:
         self.forget()
 
     def forget(self) -> None:
-        """Close our ends of the pipes."""
+        """Close our ends of the pipes (and the selector on them)."""
+        if self.selector is not None:
+            self.selector.close()
+            self.selector = None
         for pipe in (self.proc.stdin, self.proc.stdout):
             try:
                 pipe.close()

@@ -51,6 +51,28 @@ def _outcome(outcome: ScriptOutcome) -> dict[str, Any]:
     }
 
 
+def _same(a: Any, b: Any) -> bool:
+    """Equal and of the same JSON types throughout (1, 1.0 and True differ in stored data)."""
+    if type(a) is not type(b):
+        return False
+    if type(a) is dict:
+        return a.keys() == b.keys() and all(_same(item, b[key]) for key, item in a.items())
+    if type(a) is list:
+        return len(a) == len(b) and all(map(_same, a, b))
+    return a == b
+
+
+def changes_of(result: dict[str, Any], encoded: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """(variables new or changed, names gone) of a script's clean `result` against what it was sent.
+
+    `encoded` is the job's wire form: a value that was tagged (a date, a Record) differs from its
+    clean form, so it comes back as the script left it, as the whole result would.
+    """
+    changed = {name: value for name, value in result.items()
+               if name not in encoded or not _same(value, encoded[name])}
+    return changed, [name for name in encoded if name not in result]
+
+
 def run_job(job: dict[str, Any]) -> dict[str, Any]:
     """Run one job and return its answer (errors included)."""
     op, source, timeout = job.get("op"), job.get("source") or "", float(job.get("timeout") or 1.0)
@@ -66,6 +88,9 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
         # the script's own copy: decoded again (the delegates read `variables` as they were before)
         own = {**wire.decode(encoded), **extra}
         result = execute(source, {**variables, **extra}, timeout, own=own)
+        if job.get("diff"):  # only what the script changed: the caller keeps the rest
+            changed, removed = changes_of(result, encoded)
+            return {"changed": wire.encode(changed), "removed": removed, "outcome": _outcome(outcome)}
         return {"result": wire.encode(result), "outcome": _outcome(outcome)}
     if op == "evaluate":
         value = evaluate(source, {**variables, **extra}, timeout)
