@@ -9,6 +9,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 
+import broker_redis
 import embedded_broker
 
 # Stable constraint names so Alembic migrations work on SQLite and PostgreSQL alike.
@@ -40,6 +41,7 @@ class FlaskTask(Task):
 
 
 embedded_broker.install()  # before any broker connection: `sqla+` URLs publish and fetch in one statement
+broker_redis.install()  # Redis: one client per channel, not one per publish and acknowledgement
 celery = Celery("flowdesk", task_cls=FlaskTask)
 
 

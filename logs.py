@@ -61,6 +61,10 @@ def configure(level: str | None = None) -> None:
     # werkzeug's own access line would say the same as ours, without the correlation id
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     logging.getLogger("radicale").setLevel(logging.WARNING)  # its start-up settings, at every app
+    # Celery's own INFO lines per task, "received" (worker parent) and "succeeded in" (the task's
+    # process), say what the job line (_job_finished) says; its retry and failure lines stay
+    logging.getLogger("celery.worker.strategy").setLevel(logging.WARNING)
+    logging.getLogger("celery.app.trace").addFilter(_not_task_success)
     # SpiffWorkflow logs every task state change at INFO (about 10 lines per instance, 0.3 ms of
     # CPU); the instance log in the database says what happened. FLOWDESK_SPIFF_LOG_LEVEL=INFO shows them.
     spiff_level = os.environ.get("FLOWDESK_SPIFF_LOG_LEVEL", "WARNING").upper()
@@ -69,6 +73,12 @@ def configure(level: str | None = None) -> None:
     # for a line that is not logged (about a tenth of building a new workflow)
     for name in ("spiff", "spiff.workflow", "spiff.task"):
         logging.getLogger(name).setLevel(spiff_level)
+
+
+def _not_task_success(record: logging.LogRecord) -> bool:
+    from celery.app.trace import LOG_SUCCESS
+
+    return record.msg is not LOG_SUCCESS
 
 
 def install_celery_signals() -> None:
