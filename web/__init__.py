@@ -27,10 +27,12 @@ def register(app: Flask) -> None:
     from web.pages import register_pages
     from web.probes import probes
     from web.request_log import init_request_log
+    from web.session_cookie import init_session_cookie
     from web.unavailable import init_unavailable
 
     app.url_map.converters["int"] = IdConverter  # before any route is added
     init_request_log(app)
+    init_session_cookie(app)
     app.before_request(_open_request_unit)
     app.after_request(_close_request_unit)
     app.teardown_request(_abandon_request_unit)

@@ -16,7 +16,7 @@ from crm.models import Deal, RecordEmail, StatusValue, TaskLink
 from crm.paging import Page, count_rows, paginate
 from crm.serialize import json_value
 from crm.services.pipelines import settle_deal
-from crm.services.timeline import add_entry
+from crm.services.timeline import add_entry, insert_entry
 from crm.services.versions import check_version, lock_row, lost_race
 from crm.states import CLOSED_SEMANTICS, FieldKind, TimelineKind
 from crm.validation import Cleaned, clean, parse_bool
@@ -78,7 +78,7 @@ def create_record_with_emails(entity_name: str, data: dict, *, actor: Actor,
     emails = list(cleaned.emails or [])
     _add_emails(spec.name, record.id, emails)  # a new record has no rows to replace
     add_keys(spec.name, record, emails)
-    add_entry(spec.name, record.id, TimelineKind.CREATED, actor=actor, summary=f"{spec.label} created")
+    insert_entry(spec.name, record.id, TimelineKind.CREATED, actor=actor, summary=f"{spec.label} created")
     record_change(spec.name, Change.CREATED, record.id, _snapshot(spec, record, emails), actor=actor)
     db.session.flush()
     return record, emails
