@@ -68,16 +68,24 @@ def dispatch(topic: str, params: dict, ctx: ActivityContext) -> dict | None:
         raise ActivityError(f"Unknown activity topic {topic!r}")
     params = dict(params or {})
     _check_params(spec, params)
+    if not spec.writes:  # only calls out: no savepoint, so no transaction is opened before the call
+        result = _clean(topic, spec.handler(params, ctx))
+        db.session.add(ActivityRun(instance_id=ctx.instance_id, task_uuid=ctx.task_uuid,
+                                   topic=topic, result=result))
+        return result
     with db.session.begin_nested():  # a failing handler leaves nothing behind
-        result = spec.handler(params, ctx)
-        try:
-            result = json_clean(result) if result is not None else None
-        except DataError as exc:
-            raise ActivityError(f"{topic}: result: {exc}") from exc
+        result = _clean(topic, spec.handler(params, ctx))
         db.session.add(ActivityRun(instance_id=ctx.instance_id, task_uuid=ctx.task_uuid,
                                    topic=topic, result=result))
         db.session.flush()
     return result
+
+
+def _clean(topic: str, result: object) -> dict | None:
+    try:
+        return json_clean(result) if result is not None else None
+    except DataError as exc:
+        raise ActivityError(f"{topic}: result: {exc}") from exc
 
 
 def _check_params(spec: Topic, params: dict) -> None:

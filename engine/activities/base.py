@@ -51,6 +51,9 @@ class Topic:
     handler: Handler
     result_description: str = ""
     extra: dict = field(default_factory=dict)
+    # False: the handler only calls out (no rows of its own), so it runs before the savepoint and
+    # holds no SQLite write lock through its network time (engine.activities.dispatch)
+    writes: bool = True
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)

@@ -142,5 +142,6 @@ TOPICS: tuple[Topic, ...] = (
           "variable. Failures after the retries raise an incident naming the parameter.",
           PARAMS, RESULT, call,
           result_description='{"status", "ok", "headers", "json" (a JSON answer), "text" (otherwise), '
-                             '"elapsed_ms"}'),
+                             '"elapsed_ms"}',
+          writes=False),  # no rows of its own: the call holds no SQLite write lock (dispatch)
 )

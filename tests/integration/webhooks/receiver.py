@@ -12,6 +12,7 @@ class Receiver:
     def __init__(self) -> None:
         self.requests: list[dict] = []
         self.fail_next = 0
+        self.during = None  # called while a request waits for its answer
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -19,6 +20,8 @@ class Receiver:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 receiver.requests.append({"method": self.command, "path": self.path, "body": body,
                                           "headers": {k.lower(): v for k, v in self.headers.items()}})
+                if receiver.during is not None:
+                    receiver.during()
                 failing = receiver.fail_next > 0
                 receiver.fail_next -= 1 if failing else 0
                 answer = json.dumps({"received": len(body), "id": 42}).encode()
@@ -40,6 +43,7 @@ class Receiver:
     def reset(self) -> None:
         self.requests.clear()
         self.fail_next = 0
+        self.during = None
 
     def close(self) -> None:
         self.server.shutdown()

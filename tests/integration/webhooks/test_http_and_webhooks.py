@@ -3,14 +3,17 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import sqlite3
 import time
 
+import psycopg
 import pytest
 from sqlalchemy import select
 
 from engine.webhooks import delivery as webhooks
 from engine.webhooks.models import WebhookDelivery
 from extensions import db
+from org.services.users import system_user
 from tests.integration.engine.diagrams import chain, service_task
 from tests.integration.engine.runtime_support import create_lead, deploy, drive, only_instance
 from tests.integration.webhooks.receiver import Receiver
@@ -73,6 +76,42 @@ def test_http_request_runs_through_the_engine_and_is_refused_without_the_allow_l
     assert failed.status == "error" and failed.error_element == "Call"
     assert "parameter 'url'" in failed.error_message and "not allowed" in failed.error_message
     assert len(local.requests) == 2
+
+
+def test_an_http_request_holds_no_database_lock_while_it_waits_for_the_answer(app, api, admin, local):
+    """Another writer gets the database while the step's call is out (SQLite: one writer at a time;
+    a savepoint around the call used to take the write lock for its whole network time)."""
+    assert api.put("/settings/http", {"allowed_hosts": ["127.0.0.1"],
+                                      "secrets": {"CRM_TOKEN": "t"}}).status_code == 200
+    deploy(api, _diagram(local.url))
+    system_user()  # as on any installation after its first step (creating it takes the write lock)
+    db.session.commit()
+    url = db.engine.url
+    writes: list[str] = []
+
+    def write_meanwhile() -> None:  # in the receiver's thread: a second connection, a short wait
+        if url.get_backend_name() == "sqlite":
+            other = sqlite3.connect(url.database, timeout=0.5, isolation_level=None)
+            try:
+                other.execute("BEGIN IMMEDIATE")
+                other.execute("ROLLBACK")
+                writes.append("written")
+            except sqlite3.OperationalError as exc:
+                writes.append(str(exc))
+            finally:
+                other.close()
+        else:  # PostgreSQL locks rows, not the database: the instance's row is not locked either
+            with psycopg.connect(url.set(drivername="postgresql").render_as_string(hide_password=False),
+                                 autocommit=True) as other:
+                other.execute("SET lock_timeout = '500ms'")
+                other.execute("SELECT id FROM process_instance FOR UPDATE")
+                writes.append("written")
+
+    local.during = write_meanwhile
+    lead = create_lead(api, "Cy")
+    drive()
+    assert only_instance(entity_id=lead["id"]).status == "completed"
+    assert writes == ["written"]
 
 
 def _wait_due(delivery_id: int) -> None:
