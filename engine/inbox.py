@@ -147,11 +147,11 @@ def _log_notes(instance: object, row: HumanTask, assignment: Assignment) -> None
 def _responsible_of(instance: object) -> int | None:
     """The record's current responsible (not the snapshot in the variables), else the initiator."""
     from crm.entities import ENTITIES
-    from engine.step_rows import record_and_responsible
+    from engine.step_rows import responsible_id_of
 
     responsible = None
     if instance.entity in ENTITIES and instance.entity_id is not None:
-        responsible = record_and_responsible(ENTITIES[instance.entity].model, instance.entity_id)
+        responsible = responsible_id_of(ENTITIES[instance.entity].model, instance.entity_id)
     if responsible:
         return responsible
     return instance.on_behalf_of_id or instance.started_by_id

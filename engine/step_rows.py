@@ -21,7 +21,7 @@ from engine.spiff import wait_kinds
 from extensions import db
 from org.models import User, utcnow
 
-__all__ = ["held", "insert_rows", "note_kinds", "record_and_responsible", "sync_timers", "sync_waits",
+__all__ = ["held", "insert_rows", "note_kinds", "responsible_id_of", "sync_timers", "sync_waits",
            "write_events"]
 
 
@@ -106,8 +106,9 @@ def sync_waits(instance: ProcessInstance, messages: list[dict], variables: dict,
             condition=msg.get("condition"), kind=msg.get("kind", "message")))
 
 
-def record_and_responsible(model: Any, record_id: int) -> int | None:
-    """The record's responsible user id, the user read in the same SELECT into the session.
+def responsible_id_of(model: Any, record_id: int) -> int | None:
+    """The record's responsible user id (None without one), the user read in the same SELECT into
+    the session.
 
     A user task's assignee is most often the record's responsible (engine.assignment reads
     them by id next): one statement instead of two, and only the record's responsible_id,

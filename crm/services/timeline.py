@@ -19,28 +19,27 @@ from org.models import MAX_ID, User, utcnow
 def add_entry(entity: str, record_id: int, kind: str, *, actor: Actor | None, summary: str = "",
               body: str = "", data: dict | None = None) -> TimelineEntry:
     """Add one entry; the caller commits. Process actors note on whose behalf they act."""
+    entry = TimelineEntry(**_entry_values(entity, record_id, kind, actor, summary, body, data))
+    db.session.add(entry)
+    return entry
+
+
+def _entry_values(entity: str, record_id: int, kind: str, actor: Actor | None, summary: str,
+                  body: str, data: dict | None) -> dict:
+    """An entry's columns; a process actor's instance and principal noted in `data`."""
     data = dict(data or {})
     if actor is not None and getattr(actor, "instance_id", None):
         data.setdefault("process_instance_id", actor.instance_id)
         data.setdefault("on_behalf_of_id", actor.on_behalf_of_id)
-    entry = TimelineEntry(
-        entity=entity, record_id=record_id, kind=kind, summary=summary[:500], body=body, data=data,
-        actor_id=actor_user(actor).id if actor is not None else None,
-    )
-    db.session.add(entry)
-    return entry
+    return {"entity": entity, "record_id": record_id, "kind": kind, "summary": summary[:500], "body": body,
+            "data": data, "actor_id": actor_user(actor).id if actor is not None else None}
 
 
 def insert_entry(entity: str, record_id: int, kind: str, *, actor: Actor | None, summary: str = "") -> None:
     """add_entry for a caller that needs no entry object back (a record's creation): one INSERT
     with no id read back and no ORM object to flush; a process actor's ids noted as add_entry does."""
-    data: dict = {}
-    if actor is not None and getattr(actor, "instance_id", None):
-        data = {"process_instance_id": actor.instance_id, "on_behalf_of_id": actor.on_behalf_of_id}
-    db.session.execute(_insert_entry(), {
-        "entity": entity, "record_id": record_id, "kind": kind, "summary": summary[:500], "body": "",
-        "data": data, "actor_id": actor_user(actor).id if actor is not None else None,
-        "created_at": utcnow()})
+    values = _entry_values(entity, record_id, kind, actor, summary, "", None)
+    db.session.execute(_insert_entry(), {**values, "created_at": utcnow()})
 
 
 @cache

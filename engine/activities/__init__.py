@@ -69,15 +69,18 @@ def dispatch(topic: str, params: dict, ctx: ActivityContext) -> dict | None:
     params = dict(params or {})
     _check_params(spec, params)
     if not spec.writes:  # only calls out: no savepoint, so no transaction is opened before the call
-        result = _clean(topic, spec.handler(params, ctx))
-        db.session.add(ActivityRun(instance_id=ctx.instance_id, task_uuid=ctx.task_uuid,
-                                   topic=topic, result=result))
-        return result
+        return _note_run(ctx, topic, spec.handler(params, ctx))
     with db.session.begin_nested():  # a failing handler leaves nothing behind
-        result = _clean(topic, spec.handler(params, ctx))
-        db.session.add(ActivityRun(instance_id=ctx.instance_id, task_uuid=ctx.task_uuid,
-                                   topic=topic, result=result))
+        result = _note_run(ctx, topic, spec.handler(params, ctx))
         db.session.flush()
+    return result
+
+
+def _note_run(ctx: ActivityContext, topic: str, result: object) -> dict | None:
+    """The handler's clean result, stored in `activity_run` (written with the step)."""
+    result = _clean(topic, result)
+    db.session.add(ActivityRun(instance_id=ctx.instance_id, task_uuid=ctx.task_uuid, topic=topic,
+                               result=result))
     return result
 
 
