@@ -1,14 +1,24 @@
 """Two-way sync of one external calendar: pull what changed on the server (by ctag and
 ETags), push what changed here, deletions both ways, conflicts newest-wins into the log.
 
-A failure (server down, wrong password, garbage) leaves the local copy as it was: the
-pulled changes are applied in a savepoint that is rolled back, and the error is written
-on the external calendar. Runs in the caller's unit of work and never commits.
+Nothing is written while the server is talked to: the sync first gathers what it will
+write (a `Plan`: the server's copies to store, the local rows to delete, what was pushed),
+then writes it in one short savepoint. On SQLite a write takes the database's one write lock;
+a savepoint around the whole sync held it through every request to the server (up to 20 s
+each), so every other writer of the platform waited behind a slow CalDAV server.
+
+A failure (server down, wrong password, garbage, rows that cannot be stored) leaves the local
+copy as it was and writes the error on the external calendar. Two syncs of one calendar are
+kept apart by the row lock on PostgreSQL (`_claim`); on SQLite the one that writes second finds
+that the other finished meanwhile and drops its own result (`_moved_on`). Runs in the
+caller's unit of work and never commits.
 """
 from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
+from functools import partial
 from urllib.parse import unquote, urlsplit
 
 from sqlalchemy import select
@@ -34,15 +44,42 @@ def note(row: ExternalCalendar, kind: str, message: str) -> None:
     db.session.add(SyncLogEntry(external_id=row.id, kind=kind, message=message[:2000]))
 
 
+class Plan:
+    """What a sync writes, gathered while it talks to the server (written by `apply`)."""
+
+    def __init__(self, row: ExternalCalendar) -> None:
+        self.row, self.counts = row, Counts()
+        self.ops: list[Callable[[], object]] = []
+        self.links: dict[int, tuple[str | None, str | None]] = {}  # event id -> href, ETag to push from
+        self.replaced: set[int] = set()  # local events the server's copy replaces (not pushed)
+
+    def later(self, fn: Callable[..., object], *args: object) -> None:
+        self.ops.append(partial(fn, *args))
+
+    def note(self, kind: str, message: str) -> None:
+        self.later(note, self.row, kind, message)
+
+    def apply(self) -> None:
+        for op in self.ops:
+            op()
+        db.session.flush()  # inside the caller's savepoint: a row that cannot be stored fails the sync
+
+
 def sync_external(external_id: int) -> ExternalCalendar | None:
     """Sync one external calendar now; returns it with its state (None if it is gone)."""
     row = _claim(external_id)
     if row is None:
         return db.session.get(ExternalCalendar, external_id)  # gone, or another worker syncs it
-    counts = Counts()
+    plan, seen = Plan(row), row.last_sync_at
     try:
-        with db.session.begin_nested():
-            _sync(row, counts)
+        _sync(row, plan)
+        with db.session.begin_nested():  # SQLite: the write lock from here to the caller's commit
+            if _moved_on(row, seen):
+                raise _Superseded
+            plan.apply()
+    except _Superseded:
+        db.session.refresh(row)
+        return row
     except (dav.SyncFailed, SecretUnreadable) as exc:
         _failed(row, str(exc))
     except Exception as exc:  # caldav and niquests raise many types; the message must be safe
@@ -50,10 +87,20 @@ def sync_external(external_id: int) -> ExternalCalendar | None:
         _failed(row, _safe_message(exc))
     else:
         row.state, row.last_error, row.last_success_at = SyncState.OK, None, utcnow()
-        if counts:
-            note(row, "sync", ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+        if plan.counts:
+            note(row, "sync", ", ".join(f"{k} {v}" for k, v in sorted(plan.counts.items())))
     row.last_sync_at = utcnow()
     return row
+
+
+class _Superseded(Exception):
+    """Another sync of the calendar stored its result while this one talked to the server."""
+
+
+def _moved_on(row: ExternalCalendar, seen: object) -> bool:
+    """Whether another sync finished since `row` was claimed (read afresh under the write lock)."""
+    table = ExternalCalendar.__table__
+    return db.session.execute(select(table.c.last_sync_at).where(table.c.id == row.id)).scalar() != seen
 
 
 def _claim(external_id: int) -> ExternalCalendar | None:
@@ -79,11 +126,12 @@ def _failed(row: ExternalCalendar, message: str) -> None:
     note(row, "error", message)
 
 
-def _sync(row: ExternalCalendar, counts: Counts) -> None:
+def _sync(row: ExternalCalendar, plan: Plan) -> None:
+    """Talk to the server: pull, push; what to write goes into `plan`."""
     client = dav.connect(row.url, row.username, decrypt(row.password_enc))
-    if not row.resolved_url:
-        row.resolved_url = dav.discover(client, row.url)
-    url = row.resolved_url
+    url = row.resolved_url or dav.discover(client, row.url)
+    if url != row.resolved_url:
+        plan.later(setattr, row, "resolved_url", url)
     head = dav.listing(client, url, depth=0)  # one cheap request when nothing changed anywhere
     unchanged = head.ctag is not None and (head.ctag, head.sync_token) == (row.ctag, row.sync_token)
     if unchanged and not _dirty(row):
@@ -93,17 +141,18 @@ def _sync(row: ExternalCalendar, counts: Counts) -> None:
         remote = delta or dav.listing(client, url)
         locals_ = list(db.session.scalars(
             select(CalendarEvent).where(CalendarEvent.calendar_id == row.calendar_id)))
-        _pull(client, row, remote, {e.remote_href: e for e in locals_ if e.remote_href}, locals_, counts)
-    no_etag = _push(client, row, counts)
+        _pull(client, url, plan, remote, {e.remote_href: e for e in locals_ if e.remote_href}, locals_)
+    no_etag = _push(client, url, plan)
     if no_etag:  # the server did not say the new ETags: read them
         etags = dav.listing(client, url).etags
-        for event in no_etag:
-            event.remote_etag = etags.get(event.remote_href)
+        for event, href in no_etag:
+            plan.later(setattr, event, "remote_etag", etags.get(href))
     # After writing, the server's ctag also covers our own writes; a change someone else made
     # meanwhile must not hide behind it: the next sync asks for the changes since `head` (our
     # own writes come back with the ETags we already hold and are skipped).
-    pushed = counts.get("pushed") or counts.get("deleted there")
-    row.ctag, row.sync_token = None if pushed else head.ctag, head.sync_token
+    pushed = plan.counts.get("pushed") or plan.counts.get("deleted there")
+    plan.later(setattr, row, "ctag", None if pushed else head.ctag)
+    plan.later(setattr, row, "sync_token", head.sync_token)
 
 
 def _dirty(row: ExternalCalendar) -> bool:
@@ -111,40 +160,49 @@ def _dirty(row: ExternalCalendar) -> bool:
         CalendarEvent.calendar_id == row.calendar_id, CalendarEvent.dirty.is_(True)).limit(1)) is not None
 
 
-def _pull(client, row: ExternalCalendar, remote: dav.Listing, by_href: dict,  # noqa: ANN001
-          locals_: list[CalendarEvent], counts: Counts) -> None:
+def _pull(client, url: str, plan: Plan, remote: dav.Listing, by_href: dict,  # noqa: ANN001
+          locals_: list[CalendarEvent]) -> None:
     changed = [h for h, etag in remote.etags.items() if h not in by_href or by_href[h].remote_etag != etag]
-    fetched = dav.fetch(client, row.resolved_url, changed)
+    fetched = dav.fetch(client, url, changed)
     by_uid = {e.uid: e for e in locals_}
     for href, (etag, text) in fetched.items():
         try:
             data = ical.read(text)
         except ical.BadCalendarData as exc:
-            note(row, "error", f"{href}: skipped, {exc}")
+            plan.note("error", f"{href}: skipped, {exc}")
             continue
         event = by_href.get(href) or by_uid.get(data.uid)
         if event is not None and event.dirty and not _remote_is_newer(event, data):
-            note(row, "conflict", f"{event.title!r}: changed on both sides; this copy is newer and "
+            plan.note("conflict", f"{event.title!r}: changed on both sides; this copy is newer and "
                                   "replaces the server's")
-            event.remote_href, event.remote_etag = href, etag
+            _relink(plan, event, href, etag)
             continue
         if event is not None and event.dirty:
-            note(row, "conflict", f"{data.title!r}: changed on both sides; the server's copy is newer "
+            plan.note("conflict", f"{data.title!r}: changed on both sides; the server's copy is newer "
                                   "and replaces this one")
-        _store(row, event, href, etag, text, data)
-        counts.add("pulled")
+        if event is not None:
+            plan.replaced.add(event.id)
+        plan.later(_store, plan.row, event, href, etag, text, data)
+        plan.counts.add("pulled")
     gone = set(by_href) - set(remote.etags) if remote.removed is None else remote.removed & set(by_href)
     for href in sorted(gone):
         event = by_href[href]
         if event.deleted_at is not None:
             continue
         if event.dirty:
-            note(row, "conflict", f"{event.title!r}: deleted on the server but changed here; kept "
+            plan.note("conflict", f"{event.title!r}: deleted on the server but changed here; kept "
                                   "and written back")
-            event.remote_href = event.remote_etag = None
+            _relink(plan, event, None, None)
             continue
-        db.session.delete(event)
-        counts.add("deleted here")
+        plan.later(db.session.delete, event)
+        plan.counts.add("deleted here")
+
+
+def _relink(plan: Plan, event: CalendarEvent, href: str | None, etag: str | None) -> None:
+    """A local change kept against the server's: pushed from the server's current href and ETag."""
+    plan.links[event.id] = (href, etag)
+    plan.later(setattr, event, "remote_href", href)
+    plan.later(setattr, event, "remote_etag", etag)
 
 
 def _remote_is_newer(event: CalendarEvent, data: ical.EventData) -> bool:
@@ -168,32 +226,39 @@ def _store(row: ExternalCalendar, event: CalendarEvent | None, href: str, etag: 
     touch(row.calendar)
 
 
-def _push(client, row: ExternalCalendar, counts: Counts) -> list[CalendarEvent]:  # noqa: ANN001
-    """Write what changed here; returns the events the server gave no ETag for."""
-    dirty = list(db.session.scalars(select(CalendarEvent).where(
-        CalendarEvent.calendar_id == row.calendar_id, CalendarEvent.dirty.is_(True))))
+def _push(client, url: str, plan: Plan) -> list[tuple[CalendarEvent, str]]:  # noqa: ANN001
+    """Write what changed here; returns the events (and hrefs) the server gave no ETag for."""
+    dirty = db.session.scalars(select(CalendarEvent).where(
+        CalendarEvent.calendar_id == plan.row.calendar_id, CalendarEvent.dirty.is_(True)))
     no_etag = []
     for event in dirty:
-        if event.deleted_at is not None:
-            if event.remote_href:
-                dav.delete(client, row.resolved_url, event.remote_href, event.remote_etag)
-                counts.add("deleted there")
-            db.session.delete(event)
+        if event.id in plan.replaced:  # the pull takes the server's newer copy instead
             continue
-        href = event.remote_href or _new_href(row.resolved_url, event.uid)
+        href, etag = plan.links.get(event.id, (event.remote_href, event.remote_etag))
+        if event.deleted_at is not None:
+            if href:
+                dav.delete(client, url, href, etag)
+                plan.counts.add("deleted there")
+            plan.later(db.session.delete, event)
+            continue
+        href = href or _new_href(url, event.uid)
         try:
-            etag = dav.put(client, row.resolved_url, href, event.ical, event.remote_etag)
+            etag = dav.put(client, url, href, event.ical, etag)
         except dav.SyncFailed as exc:
             if str(exc) != "412":
                 raise
-            note(row, "conflict", f"{event.title!r}: changed on the server during the sync; "
+            plan.note("conflict", f"{event.title!r}: changed on the server during the sync; "
                                   "tried again next time")
             continue
-        event.remote_href, event.remote_etag, event.dirty = href, etag, False
-        counts.add("pushed")
+        plan.later(_pushed, event, href, etag)
+        plan.counts.add("pushed")
         if etag is None:
-            no_etag.append(event)
+            no_etag.append((event, href))
     return no_etag
+
+
+def _pushed(event: CalendarEvent, href: str, etag: str | None) -> None:
+    event.remote_href, event.remote_etag, event.dirty = href, etag, False
 
 
 def _new_href(collection_url: str, uid: str) -> str:

@@ -1,0 +1,99 @@
+"""A sync writes nothing while it talks to the CalDAV server: on SQLite another writer is not
+held behind a slow server (the database has one write lock), on PostgreSQL the rows the sync
+changes are not locked through the requests; and two syncs of one calendar at once store one
+result."""
+from __future__ import annotations
+
+import sqlite3
+
+from sqlalchemy import text
+
+from calendars import caldav_client
+from extensions import db
+from tests.integration.calendars.test_caldav_sync import (  # noqa: F401  (fixtures)
+    add_external,
+    me,
+    remote,
+    remote_text,
+    remote_titles,
+    sync,
+    titles,
+)
+from tests.support.databases import backend
+
+
+def _another_writer_can_write(calendar_id: int) -> bool:
+    """Whether another connection can write the calendar's events now (not waiting for a lock)."""
+    if backend() == "sqlite":
+        other = sqlite3.connect(db.engine.url.database, timeout=0.3)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("UPDATE calendar_event SET title = title WHERE calendar_id = ?", (calendar_id,))
+            return True
+        except sqlite3.OperationalError:  # database is locked
+            return False
+        finally:
+            other.rollback()
+            other.close()
+    with db.engine.connect() as other:
+        try:
+            other.execute(text("SET lock_timeout = '300ms'"))
+            other.execute(text("UPDATE calendar_event SET title = title WHERE calendar_id = :c"),
+                          {"c": calendar_id})
+            return True
+        except Exception:  # lock timeout: a row the sync changed is locked
+            return False
+        finally:
+            other.rollback()
+
+
+def test_nothing_is_locked_while_the_server_is_asked(me, radicale, remote, monkeypatch):
+    cal = remote[2]
+    cal.save_event(remote_text("r1@test", "From the server"))
+    ext = add_external(me, radicale, remote, url=str(cal.url))
+    made = me.post(f"/calendars/{ext['calendar_id']}/events",
+                   json={"title": "From Flowdesk", "start": "2026-12-08T09:00:00Z"}).get_json()
+    assert sync(me, ext)["state"] == "ok"
+    me.patch(f"/events/{made['id']}", json={"title": "Renamed here"})
+    remote_obj = cal.event_by_uid("r1@test")
+    remote_obj.data = remote_text("r1@test", "Renamed there", modified="20261203T100000Z")
+    remote_obj.save()
+    free: dict[str, bool] = {}
+
+    def probing(name: str, real):  # noqa: ANN001, ANN202
+        def call(*args, **kw):  # noqa: ANN002, ANN003, ANN202
+            free[name] = _another_writer_can_write(ext["calendar_id"])
+            return real(*args, **kw)
+        return call
+
+    monkeypatch.setattr(caldav_client, "fetch", probing("fetch", caldav_client.fetch))
+    monkeypatch.setattr(caldav_client, "put", probing("put", caldav_client.put))
+    assert sync(me, ext)["state"] == "ok"
+    assert free == {"fetch": True, "put": True}  # the pull's change was not written before the push
+    assert titles(me, ext) == ["Renamed here", "Renamed there"]
+    assert remote_titles(cal) == ["Renamed here", "Renamed there"]
+
+
+def test_a_sync_that_finishes_first_wins_and_the_other_keeps_its_result(me, radicale, remote, monkeypatch):
+    """SQLite has no row lock to keep two syncs apart: the later writer drops its own result."""
+    from calendars.sync import sync_external
+
+    cal = remote[2]
+    cal.save_event(remote_text("r1@test", "First"))
+    ext = add_external(me, radicale, remote, url=str(cal.url))
+    real_fetch = caldav_client.fetch
+    inner: dict[str, object] = {}
+
+    def fetch_then_another_sync(*args, **kw):  # noqa: ANN002, ANN003, ANN202
+        monkeypatch.setattr(caldav_client, "fetch", real_fetch)
+        if backend() == "sqlite":  # the other sync runs to its commit meanwhile (PostgreSQL: row lock)
+            inner["state"] = sync(me, ext)["state"]
+        return real_fetch(*args, **kw)
+
+    monkeypatch.setattr(caldav_client, "fetch", fetch_then_another_sync)
+    row = sync_external(ext["id"])
+    db.session.commit()
+    if backend() == "sqlite":
+        assert inner == {"state": "ok"}
+    assert row.state == "ok"
+    assert titles(me, ext) == ["First"]  # one copy of the event, not two, and no error
