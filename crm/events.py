@@ -246,19 +246,13 @@ def deliver_claimed(row: OutboxEvent, found: Found, delivered: list[OutboxEvent]
         for name in consumers_of(row.type):
             if name not in found.idle:
                 _run_fast(row, name)
-        if delivered is None:
-            mark_delivered([row])
-        else:
-            delivered.append(row)
+        mark_delivered([row]) if delivered is None else delivered.append(row)
         return True
 
 
 def mark_delivered(rows: list[OutboxEvent]) -> None:
-    """Set delivered_at of these claimed events in one Core UPDATE (in the consumers' transaction,
-    as the ORM flush of each row's attribute did, in one statement per batch instead of per row
-    through the unit of work); the rows' attribute says so too, with nothing left to flush."""
-    if not rows:
-        return
+    """Set delivered_at of claimed events by one Core UPDATE in the consumers' transaction (was an
+    ORM flush per row); the rows' attribute says so too, with nothing left to flush."""
     now = utcnow()
     db.session.execute(_mark_statement(), {"ids": [row.id for row in rows], "now": now})
     for row in rows:

@@ -66,7 +66,8 @@ def _relay_batch(after: int, size: int) -> tuple[list[int], int]:
                 except ConsumerFailed as exc:
                     failed = (event_id, exc)
                     raise
-            mark_delivered(marked)  # the batch's fast-path events, in one statement
+            if marked:
+                mark_delivered(marked)  # the batch's fast-path events, in one statement
         return claimed, delivered
     except Exception:
         if not claimed:  # the claim itself failed (the database): the sweep comes back
