@@ -24,13 +24,14 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm.attributes import set_committed_value
 
 import correlation
 from crm.entities import REGISTRY, STATUS_FIELDS
 from crm.event_types import Change, is_declared, record_event_type, state_change
 from crm.models import StageHistory
 from crm.outbox_hints import NOTHING_FOUND, Found, delivering, found_of, hint_checks
-from crm.serialize import shared_reads
+from crm.serialize import EMAILS_HINT, known_without_emails, shared_reads
 from extensions import db
 from org.actors import Actor, actor_user, event_depth, origin_instance_id
 from org.models import utcnow
@@ -232,17 +233,37 @@ def _session_busy() -> bool:
     return bool(session.info.get(DEPTH, 0) or session.new or session.dirty or session.deleted)
 
 
-def deliver_claimed(row: OutboxEvent, found: Found) -> bool:
+def deliver_claimed(row: OutboxEvent, found: Found, delivered: list[OutboxEvent] | None = None) -> bool:
     """A claimed event's consumers: on the fast path (one raising raises ConsumerFailed), or, for
-    an event tried before (some consumers may be done: delivery rows), the careful path."""
+    an event tried before (some consumers may be done: delivery rows), the careful path. On the
+    fast path the event is marked delivered now, or appended to `delivered` for the caller's
+    `mark_delivered` (one statement for a batch)."""
+    if not found.hints.get(EMAILS_HINT, True):
+        known_without_emails(row.entity, row.entity_id)  # each consumer would read none
     with delivering(row.id, found):
         if row.attempts:
             return _run_pending_consumers(row, found.idle, None)
         for name in consumers_of(row.type):
             if name not in found.idle:
                 _run_fast(row, name)
-        row.delivered_at = utcnow()
+        mark_delivered([row]) if delivered is None else delivered.append(row)
         return True
+
+
+def mark_delivered(rows: list[OutboxEvent]) -> None:
+    """Set delivered_at of claimed events by one Core UPDATE in the consumers' transaction (was an
+    ORM flush per row); the rows' attribute says so too, with nothing left to flush."""
+    now = utcnow()
+    db.session.execute(_mark_statement(), {"ids": [row.id for row in rows], "now": now})
+    for row in rows:
+        set_committed_value(row, "delivered_at", now)
+
+
+@cache  # the statement, not its rows: built once
+def _mark_statement() -> Executable:
+    table = OutboxEvent.__table__
+    return (update(table).where(table.c.id.in_(bindparam("ids", expanding=True)))
+            .values(delivered_at=bindparam("now")))
 
 
 class ConsumerFailed(Exception):

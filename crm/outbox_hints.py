@@ -13,6 +13,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnClause
 
 _hints: dict[str, ColumnElement[bool]] = {}
+_values: dict[str, ColumnElement] = {}
 
 
 def register_hint(name: str, condition: ColumnElement[bool]) -> None:
@@ -21,9 +22,17 @@ def register_hint(name: str, condition: ColumnElement[bool]) -> None:
     _hints[name] = condition
 
 
+def register_value(name: str, expression: ColumnElement) -> None:
+    """Return `expression` (a scalar subquery) with every claimed event; consumers read it with
+    `claim_value` (a generation that tells whether what they cached is still current)."""
+    _values[name] = expression
+
+
 def hint_checks() -> tuple:
-    """(("hint", name), condition) of every hint, in registration order."""
-    return tuple((("hint", name), condition) for name, condition in _hints.items())
+    """(("hint", name), condition) of every hint, then (("value", name), expression) of every
+    value, in registration order."""
+    return (tuple((("hint", name), condition) for name, condition in _hints.items())
+            + tuple((("value", name), expression) for name, expression in _values.items()))
 
 
 class Found(NamedTuple):
@@ -31,29 +40,33 @@ class Found(NamedTuple):
 
     idle: frozenset[str]
     hints: dict[str, bool]
+    values: dict[str, object] = {}  # read only: shared by every Found without values
 
 
 NOTHING_FOUND = Found(frozenset(), {})
 
 
 def found_of(checks: tuple, values: Iterable[object]) -> Found:
-    """The claim's extra columns, in the order of `checks` (("idle", consumer) or ("hint", name))."""
-    idle, hints = set(), {}
+    """The claim's extra columns, in the order of `checks` (("idle", consumer), ("hint", name) or
+    ("value", name))."""
+    idle, hints, found = set(), {}, {}
     for ((kind, name), _), value in zip(checks, values, strict=True):
         if kind == "hint":
             hints[name] = bool(value)
+        elif kind == "value":
+            found[name] = value
         elif not value:
             idle.add(name)
-    return Found(frozenset(idle), hints)
+    return Found(frozenset(idle), hints, found)
 
 
-_DELIVERING: ContextVar[tuple[int, dict[str, bool]] | None] = ContextVar("claim_hints", default=None)
+_DELIVERING: ContextVar[tuple[int, Found] | None] = ContextVar("claim_hints", default=None)
 
 
 @contextmanager
 def delivering(event_id: int, found: Found) -> Iterator[None]:
     """The consumers of claimed event `event_id` run in this block, in the claim's transaction."""
-    token = _DELIVERING.set((event_id, found.hints))
+    token = _DELIVERING.set((event_id, found))
     try:
         yield
     finally:
@@ -66,7 +79,16 @@ def claim_hint(event: object, name: str) -> bool:
     current = _DELIVERING.get()
     if current is None or current[0] != getattr(event, "id", None):
         return True
-    return current[1].get(name, True)
+    return current[1].hints.get(name, True)
+
+
+def claim_value(event: object, name: str) -> object | None:
+    """Value `name` as the relay's claim of this event returned it; None outside the relay's
+    delivery of this event (not known)."""
+    current = _DELIVERING.get()
+    if current is None or current[0] != getattr(event, "id", None):
+        return None
+    return current[1].values.get(name)
 
 
 class _Claimed(ColumnClause):

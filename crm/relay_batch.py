@@ -15,6 +15,7 @@ from crm.events import (
     _same_checks,
     deliver_claimed,
     deliver_event,
+    mark_delivered,
     pending_event_ids,
 )
 from crm.outbox_hints import Found, found_of
@@ -57,14 +58,16 @@ def _relay_batch(after: int, size: int) -> tuple[list[int], int]:
         with unit_of_work():
             rows = _claim_batch(after, size)
             claimed[:] = [row.id for row, _ in rows]
-            delivered = 0
+            delivered, marked = 0, []
             for row, found in rows:
                 event_id = row.id  # a failed flush leaves the row unreadable until the rollback
                 try:
-                    delivered += _deliver_claimed(row, found)
+                    delivered += _deliver_claimed(row, found, marked)
                 except ConsumerFailed as exc:
                     failed = (event_id, exc)
                     raise
+            if marked:
+                mark_delivered(marked)  # the batch's fast-path events, in one statement
         return claimed, delivered
     except Exception:
         if not claimed:  # the claim itself failed (the database): the sweep comes back
@@ -89,11 +92,11 @@ def _one_by_one(claimed: list[int], failed: tuple[int, ConsumerFailed] | None) -
     return delivered
 
 
-def _deliver_claimed(row: OutboxEvent, found: Found) -> bool:
-    """One claimed event of a batch: every consumer on the fast path (one raising fails the batch);
-    an event tried before goes the careful path, in savepoints, as alone."""
+def _deliver_claimed(row: OutboxEvent, found: Found, marked: list[OutboxEvent]) -> bool:
+    """One claimed event of a batch: every consumer on the fast path (one raising fails the batch;
+    the event joins `marked`); an event tried before goes the careful path, in savepoints, as alone."""
     with shared_reads():  # per event: a consumer's change to a record is read afresh by the next event
-        return deliver_claimed(row, found)
+        return deliver_claimed(row, found, marked)
 
 
 def _claim_batch(after: int, size: int) -> list[tuple[OutboxEvent, Found]]:

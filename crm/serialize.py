@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import ColumnElement, Select, bindparam, select
 
 from crm.entities import ENTITIES, record_title
 from crm.models import RecordEmail
@@ -52,6 +52,24 @@ def shared_get(model: type, record_id: int) -> object | None:
     if shared is not None and record is not None:
         shared[(model, record_id)] = record
     return record
+
+
+EMAILS_HINT = "crm.emails"
+
+
+def emails_exist() -> ColumnElement[bool]:
+    """The claim's hint: the event's record has e-mail addresses (a new lead often has none)."""
+    from crm.outbox_hints import claimed_column
+
+    return select(RecordEmail.id).where(RecordEmail.entity == claimed_column("entity"),
+                                        RecordEmail.record_id == claimed_column("entity_id")).exists()
+
+
+def known_without_emails(entity: str, record_id: int) -> None:
+    """Inside `shared_reads()`: the record has no e-mails (the claim's hint said so): not read."""
+    shared = _SHARED.get()
+    if shared is not None:
+        shared.setdefault((entity, (record_id,)), {})
 
 
 def emails_of(entity: str, ids: list[int]) -> dict[int, list[str]]:

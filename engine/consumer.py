@@ -11,6 +11,7 @@ from crm.event_types import GENERIC_CHANGES, GENERIC_ENTITY, waitable_types
 from crm.events import OutboxEvent, register_consumer, run_after_relay
 from crm.outbox_hints import claim_hint, claimed_column, register_hint
 from engine import spiff_adapter as spiff
+from engine import trigger_versions
 from engine.models import InstanceEvent, MessageWait, ProcessInstance
 from engine.runtime import RUN_TASK, schedule_run
 from engine.states import InstanceStatus
@@ -28,6 +29,7 @@ def register() -> None:
 
     register_consumer(CONSUMER, on_event, types=waitable_types())
     register_hint(WAITS_HINT, waits_exist())
+    trigger_versions.register()  # start_triggered's versions, revalidated by each claim
     run_after_relay(RUN_TASK)  # the relaying worker steps the instances it started or woke
     register_webhooks()
 

@@ -34,6 +34,7 @@ from engine.spiff.sandbox import Record, SandboxError
 from engine.spiff_adapter import NotStartable
 from engine.starters import initiator_variables, require_starter
 from engine.states import InstanceStatus
+from engine.trigger_versions import versions_for
 from errors import NotFound, ValidationError
 from extensions import db
 from org.actors import Actor, actor_user
@@ -64,7 +65,8 @@ def start_triggered(event: OutboxEvent) -> list[int]:
     """Start one instance per matching active version (their ids); redelivery starts nothing new."""
     started = []
     record: dict | None = None
-    for version in active_versions():
+    versions = versions_for(event)  # cached while the claim's fingerprint says they are current
+    for version in active_versions() if versions is None else versions:
         for trigger in version.triggers:
             if trigger.get("message") != event.type or not _fields_match(trigger, event):
                 continue

@@ -128,7 +128,28 @@ def test_the_consumers_of_one_event_read_the_record_and_its_emails_once(api, con
     assert relay_pending() == 1
     assert seen["engine"] == seen["again"] == ["a@example.com"] and "a@example.com" in seen["search"]
     assert len([s for s in statements if "FROM lead" in s]) == 1
-    assert len([s for s in statements if "FROM record_email" in s]) == 1
+    # the claim holds the hint's EXISTS (... FROM record_email ...): the reads of it are counted
+    assert len([s for s in statements if s.startswith("SELECT record_email")]) == 1
+
+
+def test_a_record_without_emails_is_not_asked_for_them(api, consumers, statements):
+    """The claim's hint (crm.serialize.EMAILS_HINT) found none: every consumer gets the empty list
+    without a read; a record with e-mails is read as before (the test above)."""
+    from crm.search.documents import build_documents
+    from engine.triggers import load_record_dict
+
+    seen: dict[str, object] = {}
+
+    def engine_like(event: OutboxEvent) -> None:
+        seen["engine"] = load_record_dict(event.entity, event.entity_id)["emails"]
+        seen["search"] = build_documents("lead", [db.session.get(Lead, event.entity_id)])[0].body
+
+    register_consumer("engine_like", engine_like)
+    api.post("/leads", {"title": "No mail"})
+    statements.clear()
+    assert relay_pending() == 1
+    assert seen["engine"] == [] and "@" not in str(seen["search"])
+    assert not [s for s in statements if s.startswith("SELECT record_email")]
 
 
 def test_an_administrators_retry_runs_the_fast_path_and_a_new_failure_keeps_the_done_rows(api, consumers):

@@ -20,9 +20,10 @@ from tests.support.statements import statements
 WAIT_TABLES = ("human_task", "external_task", "engine_timer", "message_wait")
 # bench.profile_step's phases, pinned: the relay of lead.created (claim, consumers, instance
 # start, search document, delivered; a cheap read of whether anything is pending, then one
-# claiming statement for the batch, which also tells that the new lead has no message waits and
-# no comments: neither is read) and the first step to the user task.
-RELAY_CREATED_STATEMENTS = 9
+# claiming statement for the batch, which also tells that the new lead has no message waits, no
+# comments and no e-mails: none is read, and returns the active versions' fingerprint: they are
+# not read while unchanged) and the first step to the user task.
+RELAY_CREATED_STATEMENTS = 7
 FIRST_STEP_STATEMENTS = 7
 
 
@@ -96,6 +97,7 @@ def test_a_start_takes_no_savepoint_and_the_first_step_reads_the_assignee_with_t
     assert not [s for s in seen if "SAVEPOINT" in s]
     assert len(_touching(seen, "INSERT INTO", "process_instance")) == 1
     assert not _touching(seen, "SELECT", "message_wait") and not _touching(seen, "SELECT", "timeline_entry")
+    assert not _touching(seen, "SELECT", "record_email") and not _touching(seen, "SELECT", "process_version")
     assert len(seen) == RELAY_CREATED_STATEMENTS, seen
     instance = db.session.scalar(select(ProcessInstance).order_by(ProcessInstance.id.desc()).limit(1))
     assert (instance.status, instance.lock_version) == ("running", 1) and instance.created_at is not None

@@ -1,0 +1,151 @@
+"""The active versions the relay matches record events against, cached per process and revalidated
+by the claim of each event: the claim returns a fingerprint of those versions (one more column of
+the statement, no query of its own), and the cache is used only while its fingerprint is the same.
+
+The fingerprint is the versions' own content (ids, numbers, diagram hashes, keys, triggers): what
+is cached under it is a function of it, so a cache filled in one transaction can never answer for
+another state of the tables (an upload, a deactivation, a trigger edit, a deleted version, in any
+process: the next claim returns another fingerprint)."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, String, Text, cast, func, literal, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import FunctionElement
+
+from crm.outbox_hints import claim_value, register_value
+from engine.models import ProcessDefinition, ProcessVersion
+from extensions import db
+
+FINGERPRINT = "engine.versions"
+
+
+class _Fingerprint(FunctionElement):
+    """The fingerprint's aggregate: md5 of the pieces in id order on PostgreSQL (a short value per
+    claim), the pieces themselves on SQLite (no md5 there; its order is whatever the scan gives)."""
+
+    type = Text()
+    inherit_cache = True
+
+
+@compiles(_Fingerprint)
+def _fingerprint_pg(element: _Fingerprint, compiler: Any, **kw: Any) -> str:
+    piece, order = element.clauses
+    agg = func.string_agg(piece, aggregate_order_by(literal(","), order))
+    return compiler.process(func.coalesce(func.md5(agg), ""), **kw)
+
+
+@compiles(_Fingerprint, "sqlite")
+def _fingerprint_sqlite(element: _Fingerprint, compiler: Any, **kw: Any) -> str:
+    piece, _ = element.clauses
+    return compiler.process(func.coalesce(func.group_concat(piece, "\n"), ""), **kw)
+
+
+class _Qualified(FunctionElement):
+    """A subquery whose columns keep their tables' names: inside SQLite's RETURNING the compiler
+    prints them bare, which would make the subquery's join ambiguous."""
+
+    type = Text()
+    inherit_cache = True
+
+
+@compiles(_Qualified)
+def _qualified(element: _Qualified, compiler: Any, **kw: Any) -> str:
+    (inner,) = element.clauses
+    return compiler.process(inner, **{**kw, "include_table": True})
+
+
+def _newest_active(*columns: Any) -> Select:
+    """`columns` of the newest version of every active process (engine.triggers.active_versions)."""
+    newest = (select(ProcessVersion.definition_id, func.max(ProcessVersion.number).label("n"))
+              .group_by(ProcessVersion.definition_id).subquery())
+    return (select(*columns)
+            .join_from(ProcessVersion, newest, (newest.c.definition_id == ProcessVersion.definition_id)
+                       & (newest.c.n == ProcessVersion.number))
+            .join(ProcessDefinition, ProcessDefinition.id == ProcessVersion.definition_id)
+            .where(ProcessDefinition.active.is_(True)))
+
+
+def fingerprint() -> ColumnElement:
+    """The claim's value: every cached field of every active newest version, as one text."""
+    text = [cast(ProcessVersion.id, String), cast(ProcessVersion.number, String), ProcessVersion.process_id,
+            ProcessVersion.bpmn_sha256, cast(ProcessVersion.definition_id, String), ProcessDefinition.key,
+            func.coalesce(cast(ProcessVersion.triggers, Text), "")]
+    piece = text[0]
+    for part in text[1:]:  # a separator no key or hash holds; the triggers are last
+        piece = piece.op("||")(literal("\t")).op("||")(part)
+    return _Qualified(_newest_active(_Fingerprint(piece, ProcessVersion.id)).scalar_subquery())
+
+
+def register() -> None:
+    """Have every claim return the fingerprint (called at app start, with the engine consumer)."""
+    register_value(FINGERPRINT, fingerprint())
+
+
+class _Definition:
+    __slots__ = ("id", "key")
+
+    def __init__(self, id_: int, key: str) -> None:
+        self.id, self.key = id_, key
+
+
+class CachedVersion:
+    """What matching and starting read of a version (`engine.triggers._start`); the diagram and the
+    parsed spec, which the runtime caches by (id, hash), are read from the database if asked for."""
+
+    __slots__ = ("id", "number", "process_id", "bpmn_sha256", "definition_id", "triggers", "definition")
+
+    def __init__(self, row: Any) -> None:
+        self.id, self.number, self.process_id = row.id, row.number, row.process_id
+        self.bpmn_sha256, self.definition_id, self.triggers = row.bpmn_sha256, row.definition_id, row.triggers
+        self.definition = _Definition(row.definition_id, row.key)
+
+    @property
+    def bpmn(self) -> bytes:
+        return db.session.scalar(select(ProcessVersion.bpmn).where(ProcessVersion.id == self.id))
+
+    @property
+    def spec_blob(self) -> str:
+        return db.session.scalar(select(ProcessVersion.spec_blob).where(ProcessVersion.id == self.id))
+
+
+_cached: dict[str, list[CachedVersion]] = {}  # {fingerprint: versions}: the last ones read
+
+
+def versions_for(event: object) -> list | None:
+    """The active versions for a claimed event, from the cache while the claim's fingerprint is the
+    one they were read with, else read with their fingerprint in one statement (hence consistent);
+    None when the event was not claimed by a relay (the caller reads them as before)."""
+    wanted = claim_value(event, FINGERPRINT)
+    if wanted is None:
+        return None
+    found = _cached.get(wanted)  # one look-up: another thread may be replacing the entry
+    if found is not None:
+        return found
+    rows = db.session.execute(_load_query()).all()
+    versions = [CachedVersion(row) for row in rows]
+    _cached.clear()
+    _cached[rows[0].fingerprint if rows else ""] = versions  # none active: the fingerprint is ""
+    return versions
+
+
+_load_built: list = []
+
+
+def _load_query() -> Select:
+    """Built once: the versions (in id order, as active_versions' plan gives them) and their
+    fingerprint."""
+    if not _load_built:
+        _load_built.append(_newest_active(
+            ProcessVersion.id, ProcessVersion.number, ProcessVersion.process_id,
+            ProcessVersion.bpmn_sha256, ProcessVersion.definition_id, ProcessVersion.triggers,
+            ProcessDefinition.key, fingerprint().label("fingerprint")).order_by(ProcessVersion.id))
+    return _load_built[0]
+
+
+def forget() -> None:
+    """Drop the cache (tests)."""
+    _cached.clear()
+
