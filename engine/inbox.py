@@ -17,6 +17,7 @@ from engine.assignment import Assignment, resolve_assignment, user_group_keys
 from engine.inbox_view import list_inbox, task_to_dict
 from engine.models import HumanTask, HumanTaskCandidate, InstanceEvent
 from engine.states import HumanTaskState
+from engine.step_rows import store_changes
 from errors import Conflict, Forbidden, NotFound, ValidationError
 from extensions import db
 from org.actors import Actor, actor_user
@@ -334,7 +335,8 @@ def complete_task(task_id: int, data: object, *, actor: Actor) -> HumanTask:
     if row.assignee_id is None:
         row.assignee_id = user.id
     close_row(row, HumanTaskState.COMPLETED, candidates=has_candidates)  # last: one UPDATE of the row
-    db.session.flush()
+    store_changes(row)  # that UPDATE without the ORM's flush machinery
+    db.session.flush()  # anything else the request changed, as before
     from engine.runtime import complete_user_task  # runs on in this transaction, or raises Conflict
 
     complete_user_task(row.instance_id, row.task_uuid, result.values, actor=actor)

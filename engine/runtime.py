@@ -83,7 +83,7 @@ def _advance_and_store(instance: ProcessInstance, wf: Any, completed: tuple[str,
     step_rows.note_kinds(wf, held, result)
     instance.state = spiff.dump(wf)
     _set_status(instance, result)
-    step_rows.store_instance(instance)  # its one UPDATE per step, with the lock_version check
+    step_rows.store_changes(instance)  # its one UPDATE per step, with the lock_version check
     from engine.history import record_step
 
     record_step(instance, wf, result, form)
