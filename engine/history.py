@@ -83,8 +83,10 @@ def record_step(instance: ProcessInstance, wf: Any, step: Any, form: tuple[str, 
             for act in open_ if act["task_uuid"] not in rows and act["task_uuid"] not in seen]
     if form is not None:  # before the flush below: one UPDATE of the row
         _note_form(instance.id, active, *form)
-    from engine.step_rows import insert_rows
+    from engine.step_rows import insert_rows, store_changes
 
+    if len(active) == 1:  # most steps close one row: its UPDATE without the flush (several: batched by it)
+        store_changes(next(iter(active.values())))
     insert_rows(ElementActivation, new)
 
 

@@ -82,7 +82,8 @@ def _advance_and_store(instance: ProcessInstance, wf: Any, completed: tuple[str,
     held = step_rows.held(wf)
     step_rows.note_kinds(wf, held, result)
     instance.state = spiff.dump(wf)
-    _set_status(instance, result)  # before the queries below autoflush: one UPDATE per step
+    _set_status(instance, result)
+    step_rows.store_changes(instance)  # its one UPDATE per step, with the lock_version check
     from engine.history import record_step
 
     record_step(instance, wf, result, form)

@@ -266,3 +266,50 @@ def test_endless_script_ends_as_an_instance_error_not_a_stuck_worker(api):
     assert instance.status == "error" and instance.error_element == "Spin"
     assert "time limit" in instance.error_message
     assert open_tasks() == []
+
+
+def test_lost_race_of_a_step_with_a_user_task_writes_nothing(api, monkeypatch):
+    """The instance's UPDATE (its lock_version check) goes first: the loser's rows never stay."""
+    from engine.history_models import ElementActivation
+
+    deploy(api, review_lead())
+    create_lead(api)
+    from crm.events import relay_pending
+
+    relay_pending()
+    instance = only_instance()
+    kinds, activations = log_kinds(instance.id), count(ElementActivation)
+    original = runtime.spiff.advance
+    monkeypatch.setattr(runtime.spiff, "advance", lambda wf, h, b=None: (original(wf, h, b),
+                                                                          _bump_lock(instance.id))[0])
+    assert runtime.run_instance(instance.id) is None  # StaleDataError: dropped
+    monkeypatch.setattr(runtime.spiff, "advance", original)
+    assert open_tasks() == [] and count(ElementActivation) == activations
+    assert log_kinds(instance.id) == kinds and only_instance().status == "running"
+    assert runtime.run_instance(instance.id) == "waiting" and len(open_tasks()) == 1
+
+
+def test_a_step_writes_its_instance_once(api):
+    """The step's own UPDATE leaves the instance clean: no flush writes it a second time."""
+    from sqlalchemy import event
+
+    deploy(api, review_lead())
+    create_lead(api)
+    from crm.events import relay_pending
+
+    relay_pending()
+    instance_id = only_instance().id
+    seen: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        assert runtime.run_instance(instance_id) == "waiting"
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    assert sum(s.startswith("UPDATE process_instance") for s in seen) == 1
+    assert sum(s.startswith("INSERT INTO human_task ") for s in seen) == 1
+    instance = only_instance()
+    assert instance.lock_version == 2 and open_tasks(instance_id)[0].created_at is not None
