@@ -77,10 +77,12 @@ def one_lead(client, headers: dict, n: int, run) -> None:  # noqa: ANN001
 
     run(PHASES[0], create)
     run(PHASES[1], relay_pending)
-    ids = list(db.session.scalars(select(ProcessInstance.id).where(ProcessInstance.status == "running")))
+    ids, status = db.session.execute(select(ProcessInstance.id, ProcessInstance.status)
+                                     .order_by(ProcessInstance.id.desc()).limit(1)).one()
+    ids = [ids]
     db.session.rollback()
-    assert len(ids) == 1, ids
-    run(PHASES[2], lambda: run_instance(ids[0]))
+    if status == "running":  # not stepped by the relay itself (engine.runtime.run_started)
+        run(PHASES[2], lambda: run_instance(ids[0]))
     run(PHASES[3], relay_pending)
     task = db.session.scalar(select(HumanTask.id).where(HumanTask.instance_id == ids[0]))
     db.session.rollback()

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from datetime import datetime
 from functools import cache
 from typing import NamedTuple
@@ -38,6 +39,10 @@ from org.models import utcnow
 from transactions import DEPTH, enqueue_after_commit, kicks_run_here, run_kept_kicks, unit_of_work
 
 log = logging.getLogger(__name__)
+# True while a consumer runs on the fast path: anything it raises rolls the event back and
+# redoes it on the careful path, so a consumer may do more there (engine: a started
+# instance's first step in the same transaction; crm.events.on_fast_path).
+_FAST: ContextVar[bool] = ContextVar("relay_fast_path", default=False)
 
 
 class OutboxEvent(db.Model):
@@ -367,7 +372,7 @@ def _claim_query(dialect: str, checks: tuple) -> Executable:
 
 def _run_fast(row: OutboxEvent, name: str) -> None:
     event_id = row.event_id  # a failed flush leaves the row unreadable until the rollback
-    token = correlation.set_current(row.correlation_id or correlation.current())
+    token, fast = correlation.set_current(row.correlation_id or correlation.current()), _FAST.set(True)
     try:
         _consumers[name].fn(row)
         db.session.flush()  # its writes fail here, under its name, not in the next consumer
@@ -376,7 +381,13 @@ def _run_fast(row: OutboxEvent, name: str) -> None:
                     exc_info=True)
         raise ConsumerFailed(name, exc) from exc
     finally:
+        _FAST.reset(fast)
         correlation.reset(token)
+
+
+def on_fast_path() -> bool:
+    """Whether the running consumer is on the fast path (a failure is redone carefully)."""
+    return _FAST.get()
 
 
 def _run_consumer(row: OutboxEvent, name: str, consumer: Consumer) -> bool:

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import ColumnElement, delete, or_, select
 
 from crm.event_types import GENERIC_CHANGES, GENERIC_ENTITY, waitable_types
-from crm.events import OutboxEvent, register_consumer, run_after_relay
+from crm.events import OutboxEvent, on_fast_path, register_consumer, run_after_relay
 from crm.outbox_hints import claim_hint, claimed_column, register_hint
 from engine import spiff_adapter as spiff
 from engine import trigger_versions
@@ -45,9 +46,17 @@ def waits_exist() -> ColumnElement[bool]:
 
 
 def on_event(event: OutboxEvent) -> None:
-    """Wake instances waiting for this event, then start the processes it triggers."""
+    """Wake instances waiting for this event, then start the processes it triggers (on the
+    relay's fast path, where allowed, each run to its first wait state right here)."""
     deliver_to_waits(event)
-    start_triggered(event)
+    start_triggered(event, step=on_fast_path() and first_steps_in_relay())
+
+
+def first_steps_in_relay() -> bool:
+    """`ENGINE_FIRST_STEP_IN_RELAY`, by default on PostgreSQL only: on SQLite the relay holds the
+    database's one write lock, which the step's scripts would then hold too."""
+    setting = current_app.config.get("ENGINE_FIRST_STEP_IN_RELAY")
+    return db.engine.dialect.name == "postgresql" if setting is None else bool(setting)
 
 
 def deliver_to_waits(event_row: Any) -> list[int]:

@@ -68,14 +68,43 @@ def run_instance(instance_id: int) -> str | None:
     return status
 
 
+# Versions (id, diagram hash) whose first step reached an activity in the relay: a worker's.
+_NOT_IN_RELAY: set[tuple[int, str]] = set()
+
+
+def run_started(instance: ProcessInstance, started: dict) -> None:
+    """Run an instance the relay just started to its first wait state in the relay's own
+    transaction (its fast path: anything raising redoes the event carefully, where the step
+    runs on its own): no unit of work, instance read or state restore of its own.
+
+    A step that reaches a service task's activity (it may write rows or call out, and the
+    relay's batch must not wait on the network) gives up before the activity runs and goes to
+    a worker as before; its version is not tried in the relay again by this process.
+    """
+    deferred: dict[str, str] = {}
+    version = (instance.version_id, instance.version.bpmn_sha256)
+    if version not in _NOT_IN_RELAY:
+        try:
+            _advance_and_store(instance, spiff.load(instance), events=(started,), inline=deferred)
+            return
+        except Exception:
+            if not deferred:
+                raise
+            _NOT_IN_RELAY.add(version)
+    step_rows.write_events(instance.id, [started])
+    schedule_run(instance.id)
+
+
 def _advance_and_store(instance: ProcessInstance, wf: Any, completed: tuple[str, ...] = (),
-                       events: tuple[dict, ...] = (), form: tuple[str, dict] | None = None) -> None:
+                       events: tuple[dict, ...] = (), form: tuple[str, dict] | None = None, *,
+                       inline: dict[str, str] | None = None) -> None:
     """Run the engine to the next wait state and write everything it produced.
 
     `events`: log entries of what led to the step (written first, in the step's batch);
-    `form`: (task uuid, data) of the user task completed just before (its activation's variables).
+    `form`: (task uuid, data) of the user task completed just before (its activation's variables);
+    `inline`: the step runs in the relay (run_started): an activity gives it up, noted there.
     """
-    result = spiff.advance(wf, _service_handler(instance), spiff.limits(current_app.config))
+    result = spiff.advance(wf, _service_handler(instance, inline), spiff.limits(current_app.config))
     from engine.calls import after_advance
 
     called = after_advance(instance, wf, result)  # call activities: start children, resume the caller
@@ -132,7 +161,7 @@ def _broadcast(instance: ProcessInstance, result: Any) -> None:
         deliver_thrown(instance, result.sent)
 
 
-def _service_handler(instance: ProcessInstance):
+def _service_handler(instance: ProcessInstance, inline: dict[str, str] | None = None):
     """The callback the runner calls for a service task: the activities registry."""
     def handle(topic: str, params: dict, task_uuid: str, element_id: str) -> dict | None:
         """Run the topic's activity for this task."""
@@ -143,6 +172,9 @@ def _service_handler(instance: ProcessInstance):
             return run_business_rule(params)
         if topic not in topics():  # no activity serves it: an external worker will (engine.external_tasks)
             raise spiff_external.wait_for_worker()
+        if inline is not None:  # in the relay: the step goes to a worker before the activity runs
+            inline["topic"] = topic
+            raise spiff.abort_step(f"{topic}: the step runs in a worker")
         try:
             return dispatch(topic, params, make_context(instance, task_uuid, element_id))
         except Exception as exc:

@@ -27,7 +27,7 @@ from engine.models import (
     ProcessInstance,
     ProcessVersion,
 )
-from engine.runtime import schedule_run
+from engine.runtime import run_started, schedule_run
 from engine.spiff.data import DataError, clean_mapping
 from engine.spiff.expressions import evaluate_condition
 from engine.spiff.sandbox import Record, SandboxError
@@ -61,8 +61,11 @@ def _active_versions_query() -> Select:
     return query
 
 
-def start_triggered(event: OutboxEvent) -> list[int]:
-    """Start one instance per matching active version (their ids); redelivery starts nothing new."""
+def start_triggered(event: OutboxEvent, *, step: bool = False) -> list[int]:
+    """Start one instance per matching active version (their ids); redelivery starts nothing new.
+
+    `step`: run each to its first wait state here, in the caller's transaction (the relay's fast
+    path, engine.runtime.run_started), instead of in a unit of work of its own after the commit."""
     started = []
     record: dict | None = None
     versions = versions_for(event)  # cached while the claim's fingerprint says they are current
@@ -84,13 +87,14 @@ def start_triggered(event: OutboxEvent) -> list[int]:
                 break  # another pipeline's stage process (crm/services/pipelines.py)
             if _refused(event, version):
                 break
-            instance_id = _start(  # the id alone: no ORM object that nothing here would use
-                _insert_instance_id, version, event.entity, event.entity_id, record=record,
-                start_message=event.type, initiator=event.actor_id, start_event_id=event.event_id,
+            instance = _start(  # the id alone when not stepped here: no ORM object to build
+                _insert_instance if step else _insert_instance_id, version, event.entity,
+                event.entity_id, record=record, start_message=event.type, initiator=event.actor_id,
+                start_event_id=event.event_id, element_id=trigger.get("element_id"),
                 event={"type": event.type, "changes": event.changes, "event_id": event.event_id},
-                depth=event.depth, element_id=trigger.get("element_id"))
-            if instance_id is not None:
-                started.append(instance_id)
+                depth=event.depth, then=run_started if step else None)
+            if instance is not None:
+                started.append(instance if isinstance(instance, int) else instance.id)
             break  # one instance per (event, version)
     return started
 
@@ -157,8 +161,11 @@ def _start(insert: Callable[[dict], Any], version: ProcessVersion, entity: str |
            entity_id: int | None, *, record: dict | None, start_message: str | None, event: dict | None,
            initiator: int | None, start_event_id: str | None = None, depth: int = 0,
            variables: dict | None = None, element_id: str | None = None, start_kind: str = "message",
-           business_key: str | None = None) -> Any:
-    """`start_instance` with `insert` writing the row: an instance, or its id; None if started before."""
+           business_key: str | None = None,
+           then: Callable[[ProcessInstance, dict], None] | None = None) -> Any:
+    """`start_instance` with `insert` writing the row: an instance, or its id; None if started before.
+
+    `then(instance, started)`: instead of logging `started` and scheduling the first step."""
     data = {**(variables or {}), "record": record, "event": event, "initiator": initiator}
     if initiator is not None:  # camunda:initiator="starter": the starter's id in `starter` too
         for name in initiator_variables(version):
@@ -171,12 +178,16 @@ def _start(insert: Callable[[dict], Any], version: ProcessVersion, entity: str |
     if instance is None:
         log.info("event %s already started %s", start_event_id, version.definition.key)
         return None
-    instance_id = instance if isinstance(instance, int) else instance.id
-    step_rows.write_events(instance_id, [{
+    started = {
         "kind": "started", "element_id": element_id, "actor_id": initiator, "on_behalf_of_id": initiator,
         "message": f"Started {version.process_id} v{version.number}"
                    + (f" by {start_message}" if start_message else " manually"),
-        "data": {"event_id": start_event_id} if start_event_id else None}])
+        "data": {"event_id": start_event_id} if start_event_id else None}
+    if then is not None:
+        then(instance, started)
+        return instance
+    instance_id = instance if isinstance(instance, int) else instance.id
+    step_rows.write_events(instance_id, [started])
     schedule_run(instance_id)
     return instance
 

@@ -5,12 +5,20 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from crm.events import relay_pending
 from engine import runtime
 from engine.spiff import runner, starting
 from engine.spiff_states import forget_specs
 from tests.integration.engine.diagrams import review_lead
 from tests.integration.engine.runtime_support import create_lead, deploy, drive, instances, open_tasks
+
+
+@pytest.fixture(autouse=True)
+def steps_in_a_worker(app, monkeypatch):
+    """The worker's step of a started instance (the relay's own: test_first_step_in_relay.py)."""
+    monkeypatch.setitem(app.config, "ENGINE_FIRST_STEP_IN_RELAY", False)
 
 
 def test_later_message_starts_are_pending_and_built_by_their_first_step(api, monkeypatch):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy import select
 
 from crm.events import relay_pending
@@ -25,6 +26,12 @@ WAIT_TABLES = ("human_task", "external_task", "engine_timer", "message_wait")
 # not read while unchanged) and the first step to the user task.
 RELAY_CREATED_STATEMENTS = 7
 FIRST_STEP_STATEMENTS = 7
+
+
+@pytest.fixture(autouse=True)
+def steps_in_a_worker(app, monkeypatch):
+    """The worker's step of a started instance (the relay's own: test_first_step_in_relay.py)."""
+    monkeypatch.setitem(app.config, "ENGINE_FIRST_STEP_IN_RELAY", False)
 
 
 def _touching(seen: list[str], verb: str, table: str) -> list[str]:
