@@ -4,7 +4,6 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Iterable
-from contextvars import ContextVar
 from datetime import datetime
 from functools import cache
 from typing import NamedTuple
@@ -32,6 +31,7 @@ from crm.entities import REGISTRY, STATUS_FIELDS
 from crm.event_types import Change, is_declared, record_event_type, state_change
 from crm.models import StageHistory
 from crm.outbox_hints import NOTHING_FOUND, Found, delivering, found_of, hint_checks
+from crm.relay_path import fast_path
 from crm.serialize import EMAILS_HINT, known_without_emails, shared_reads
 from extensions import db
 from org.actors import Actor, actor_user, event_depth, origin_instance_id
@@ -39,11 +39,6 @@ from org.models import utcnow
 from transactions import DEPTH, enqueue_after_commit, kicks_run_here, run_kept_kicks, unit_of_work
 
 log = logging.getLogger(__name__)
-# True while a consumer runs on the fast path: anything it raises rolls the event back and
-# redoes it on the careful path, so a consumer may do more there (engine: a started
-# instance's first step in the same transaction; crm.events.on_fast_path).
-_FAST: ContextVar[bool] = ContextVar("relay_fast_path", default=False)
-
 
 class OutboxEvent(db.Model):
     __tablename__ = "outbox_event"
@@ -372,22 +367,17 @@ def _claim_query(dialect: str, checks: tuple) -> Executable:
 
 def _run_fast(row: OutboxEvent, name: str) -> None:
     event_id = row.event_id  # a failed flush leaves the row unreadable until the rollback
-    token, fast = correlation.set_current(row.correlation_id or correlation.current()), _FAST.set(True)
+    token = correlation.set_current(row.correlation_id or correlation.current())
     try:
-        _consumers[name].fn(row)
+        with fast_path():
+            _consumers[name].fn(row)
         db.session.flush()  # its writes fail here, under its name, not in the next consumer
     except Exception as exc:
         log.warning("consumer %s failed on event %s; redoing the event carefully", name, event_id,
                     exc_info=True)
         raise ConsumerFailed(name, exc) from exc
     finally:
-        _FAST.reset(fast)
         correlation.reset(token)
-
-
-def on_fast_path() -> bool:
-    """Whether the running consumer is on the fast path (a failure is redone carefully)."""
-    return _FAST.get()
 
 
 def _run_consumer(row: OutboxEvent, name: str, consumer: Consumer) -> bool:

@@ -9,8 +9,9 @@ from flask import current_app
 from sqlalchemy import ColumnElement, delete, or_, select
 
 from crm.event_types import GENERIC_CHANGES, GENERIC_ENTITY, waitable_types
-from crm.events import OutboxEvent, on_fast_path, register_consumer, run_after_relay
+from crm.events import OutboxEvent, register_consumer, run_after_relay
 from crm.outbox_hints import claim_hint, claimed_column, register_hint
+from crm.relay_path import on_fast_path
 from engine import spiff_adapter as spiff
 from engine import trigger_versions
 from engine.models import InstanceEvent, MessageWait, ProcessInstance

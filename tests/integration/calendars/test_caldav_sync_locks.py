@@ -5,21 +5,37 @@ result."""
 from __future__ import annotations
 
 import sqlite3
+import uuid
 
+import caldav
+import pytest
 from sqlalchemy import text
 
 from calendars import caldav_client
 from extensions import db
-from tests.integration.calendars.test_caldav_sync import (  # noqa: F401  (fixtures)
+from tests.integration.calendars.test_caldav_sync import (
     add_external,
-    me,
-    remote,
     remote_text,
     remote_titles,
     sync,
     titles,
 )
 from tests.support.databases import backend
+
+
+@pytest.fixture
+def remote(radicale):
+    """A fresh Radicale account with one calendar: (user, password, caldav calendar)."""
+    user, password = f"u{uuid.uuid4().hex[:8]}", "Secret-pw-1"
+    radicale.add_user(user, password)
+    cal = caldav.DAVClient(url=radicale.url, username=user, password=password).principal().make_calendar(
+        name="Work", cal_id="work")
+    return user, password, cal
+
+
+@pytest.fixture
+def me(make_user, api_for):
+    return api_for(make_user("cal@example.com"))
 
 
 def _another_writer_can_write(calendar_id: int) -> bool:
@@ -60,8 +76,8 @@ def test_nothing_is_locked_while_the_server_is_asked(me, radicale, remote, monke
     remote_obj.save()
     free: dict[str, bool] = {}
 
-    def probing(name: str, real):  # noqa: ANN001, ANN202
-        def call(*args, **kw):  # noqa: ANN002, ANN003, ANN202
+    def probing(name: str, real):
+        def call(*args, **kw):
             free[name] = _another_writer_can_write(ext["calendar_id"])
             return real(*args, **kw)
         return call
@@ -84,7 +100,7 @@ def test_a_sync_that_finishes_first_wins_and_the_other_keeps_its_result(me, radi
     real_fetch = caldav_client.fetch
     inner: dict[str, object] = {}
 
-    def fetch_then_another_sync(*args, **kw):  # noqa: ANN002, ANN003, ANN202
+    def fetch_then_another_sync(*args, **kw):
         monkeypatch.setattr(caldav_client, "fetch", real_fetch)
         if backend() == "sqlite":  # the other sync runs to its commit meanwhile (PostgreSQL: row lock)
             inner["state"] = sync(me, ext)["state"]
