@@ -59,9 +59,10 @@ def _prime(workflow: BpmnWorkflow) -> None:
             task.run()
 
 
-def message_event(name: str, payload: Any, result_variable: str) -> BpmnEvent:
-    """A Camunda-dialect message event carrying `payload` into `result_variable`."""
-    body = {"payload": json_clean(payload), "result_var": result_variable}
+def message_event(name: str, payload: Any, result_variable: str, cleaned: bool = False) -> BpmnEvent:
+    """A Camunda-dialect message event carrying `payload` into `result_variable` (`cleaned`: the
+    payload is json_clean's output already, as a pending start's is: no second copy)."""
+    body = {"payload": payload if cleaned else json_clean(payload), "result_var": result_variable}
     return BpmnEvent(MessageEventDefinition(name), payload=body)
 
 
@@ -72,8 +73,10 @@ def seeded_workflow(
     start_message: str | None,
     payload: Any,
     timeout: float,
+    cleaned: bool = False,
 ) -> BpmnWorkflow:
-    """Build an instance from clean `seed` variables; raise StartRefused when the message starts nothing."""
+    """Build an instance from clean `seed` variables; raise StartRefused when the message starts nothing
+    (`cleaned`: the payload is clean already)."""
     workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=FlowdeskScriptEngine(timeout))
     workflow.task_tree.data.update(seed)
     wait_kinds.note(workflow, ())  # a new instance holds no wait rows: its first step queries none
@@ -81,7 +84,7 @@ def seeded_workflow(
     for task in _in_state(workflow, TaskState.WAITING | TaskState.READY):
         task.data.update(seed)
     if start_message is not None:
-        event = message_event(start_message, payload, START_EVENT_VARIABLE)
+        event = message_event(start_message, payload, START_EVENT_VARIABLE, cleaned)
         try:
             workflow.send_event(event)
         except WorkflowException as exc:
@@ -107,5 +110,5 @@ def build_pending(
     """The workflow a pending start stands for, as `runner.new_workflow` would have built it."""
     body = json.loads(state)[PENDING_KEY]
     return seeded_workflow(
-        spec, subprocess_specs, body["variables"], body["message"], body["payload"], timeout
+        spec, subprocess_specs, body["variables"], body["message"], body["payload"], timeout, cleaned=True
     )

@@ -14,11 +14,7 @@ from engine.spiff_states import forget_specs
 from tests.integration.engine.diagrams import review_lead
 from tests.integration.engine.runtime_support import create_lead, deploy, drive, instances, open_tasks
 
-
-@pytest.fixture(autouse=True)
-def steps_in_a_worker(app, monkeypatch):
-    """The worker's step of a started instance (the relay's own: test_first_step_in_relay.py)."""
-    monkeypatch.setitem(app.config, "ENGINE_FIRST_STEP_IN_RELAY", False)
+pytestmark = pytest.mark.usefixtures("steps_in_a_worker")
 
 
 def test_later_message_starts_are_pending_and_built_by_their_first_step(api, monkeypatch):

@@ -268,7 +268,7 @@ def test_endless_script_ends_as_an_instance_error_not_a_stuck_worker(api):
     assert open_tasks() == []
 
 
-def test_lost_race_of_a_step_with_a_user_task_writes_nothing(api, monkeypatch):
+def test_lost_race_of_a_step_with_a_user_task_writes_nothing(api, monkeypatch, steps_in_a_worker):
     """The instance's UPDATE (its lock_version check) goes first: the loser's rows never stay."""
     from engine.history_models import ElementActivation
 
@@ -289,7 +289,7 @@ def test_lost_race_of_a_step_with_a_user_task_writes_nothing(api, monkeypatch):
     assert runtime.run_instance(instance.id) == "waiting" and len(open_tasks()) == 1
 
 
-def test_a_step_writes_its_instance_once(api):
+def test_a_step_writes_its_instance_once(api, steps_in_a_worker):
     """The step's own UPDATE leaves the instance clean: no flush writes it a second time."""
     from sqlalchemy import event
 

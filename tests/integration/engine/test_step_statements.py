@@ -28,10 +28,7 @@ RELAY_CREATED_STATEMENTS = 7
 FIRST_STEP_STATEMENTS = 7
 
 
-@pytest.fixture(autouse=True)
-def steps_in_a_worker(app, monkeypatch):
-    """The worker's step of a started instance (the relay's own: test_first_step_in_relay.py)."""
-    monkeypatch.setitem(app.config, "ENGINE_FIRST_STEP_IN_RELAY", False)
+pytestmark = pytest.mark.usefixtures("steps_in_a_worker")
 
 
 def _touching(seen: list[str], verb: str, table: str) -> list[str]:
