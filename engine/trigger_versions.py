@@ -13,6 +13,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, String, Text, cast, func, literal, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql.expression import FunctionElement
 
 from crm.outbox_hints import claim_value, register_value
@@ -95,12 +97,25 @@ class CachedVersion:
     """What matching and starting read of a version (`engine.triggers._start`); the diagram and the
     parsed spec, which the runtime caches by (id, hash), are read from the database if asked for."""
 
-    __slots__ = ("id", "number", "process_id", "bpmn_sha256", "definition_id", "triggers", "definition")
+    __slots__ = ("id", "number", "process_id", "bpmn_sha256", "definition_id", "triggers", "definition",
+                 "columns")
 
     def __init__(self, row: Any) -> None:
         self.id, self.number, self.process_id = row.id, row.number, row.process_id
         self.bpmn_sha256, self.definition_id, self.triggers = row.bpmn_sha256, row.definition_id, row.triggers
         self.definition = _Definition(row.definition_id, row.key)
+        self.columns = {key: getattr(row, key) for key in _COLUMNS}  # a version row never changes
+
+    def as_loaded(self) -> ProcessVersion:
+        """The version as the session's own object, built from what is cached (no SELECT; the
+        deferred diagram and spec load if read): a step run in the relay reads it as its instance's."""
+        found = db.session.identity_map.get(identity_key(ProcessVersion, self.id))
+        if found is not None:
+            return found
+        version = ProcessVersion(**{**self.columns, "triggers": list(self.triggers or [])})
+        make_transient_to_detached(version)  # as if loaded: no INSERT, no history
+        db.session.add(version)
+        return version
 
     @property
     def bpmn(self) -> bytes:
@@ -131,6 +146,8 @@ def versions_for(event: object) -> list | None:
     return versions
 
 
+_COLUMNS = ("id", "definition_id", "number", "process_id", "name", "bpmn_sha256", "triggers", "version_tag",
+            "created_at", "created_by_id")  # ProcessVersion's columns but the two deferred ones
 _load_built: list = []
 
 
@@ -139,10 +156,14 @@ def _load_query() -> Select:
     fingerprint."""
     if not _load_built:
         _load_built.append(_newest_active(
-            ProcessVersion.id, ProcessVersion.number, ProcessVersion.process_id,
-            ProcessVersion.bpmn_sha256, ProcessVersion.definition_id, ProcessVersion.triggers,
+            *(getattr(ProcessVersion, key) for key in _COLUMNS),
             ProcessDefinition.key, fingerprint().label("fingerprint")).order_by(ProcessVersion.id))
     return _load_built[0]
+
+
+def loaded_version(version: Any) -> ProcessVersion:
+    """A version of `active_versions` or of the cache as the session's ProcessVersion."""
+    return version.as_loaded() if isinstance(version, CachedVersion) else version
 
 
 def forget() -> None:

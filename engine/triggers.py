@@ -34,7 +34,7 @@ from engine.spiff.sandbox import Record, SandboxError
 from engine.spiff_adapter import NotStartable
 from engine.starters import initiator_variables, require_starter
 from engine.states import InstanceStatus
-from engine.trigger_versions import versions_for
+from engine.trigger_versions import loaded_version, versions_for
 from errors import NotFound, ValidationError
 from extensions import db
 from org.actors import Actor, actor_user
@@ -88,7 +88,8 @@ def start_triggered(event: OutboxEvent, *, step: bool = False) -> list[int]:
             if _refused(event, version):
                 break
             instance = _start(  # the id alone when not stepped here: no ORM object to build
-                _insert_instance if step else _insert_instance_id, version, event.entity,
+                _insert_instance if step else _insert_instance_id,
+                loaded_version(version) if step else version, event.entity,
                 event.entity_id, record=record, start_message=event.type, initiator=event.actor_id,
                 start_event_id=event.event_id, element_id=trigger.get("element_id"),
                 event={"type": event.type, "changes": event.changes, "event_id": event.event_id},
