@@ -7,7 +7,7 @@ matrix's internals) is the CRM's own. tests/unit/test_public_surface.py holds it
 
 PUBLIC_MODULES = (
     "crm.access", "crm.company_settings", "crm.entities", "crm.event_types", "crm.events", "crm.models",
-    "crm.outbox_hints", "crm.paging", "crm.queries", "crm.reports",
+    "crm.outbox_hints", "crm.paging", "crm.queries", "crm.relay_path", "crm.reports",
     "crm.rights.models", "crm.rights.services", "crm.search.query", "crm.search.text",
     "crm.serialize", "crm.serialize_tasks", "crm.services", "crm.states", "crm.task_input",
     "crm.validation",
