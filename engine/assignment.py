@@ -5,7 +5,9 @@ workgroup ("workgroup:<id>", when the portal has workgroups), or any other name
 ("group:<name>"). The lane is the group "lane:<name>" and, when it names a department or
 workgroup, that group as well. `${...}` is an expression over the process variables
 (`${record.responsible_id}`). A task with no assignee and no candidates goes to the
-record's responsible. What cannot be resolved is reported in `notes`, never raised.
+record's responsible. What cannot be resolved is reported in `notes`, never raised; a
+"department:<id>" or "workgroup:<id>" that does not exist (deleted since the diagram was
+drawn) is such a note and no candidate, so the task is not offered to no one.
 """
 from __future__ import annotations
 
@@ -178,6 +180,10 @@ def _add_group(value: object, out: Assignment) -> bool:
         if prefix == "department" and not _department_exists(rest):
             out.notes.append(f"Unknown department {rest!r}")
             return False
+        if prefix == "workgroup" and not _workgroup_exists(rest):
+            # offered to no one, the task would sit unseen but by administrators: the fallback takes it
+            out.notes.append(f"Unknown workgroup {rest!r}")
+            return False
         out.add_group(f"{prefix}:{rest.strip()}")
         return True
     keys = group_keys_for_name(text)
@@ -218,6 +224,11 @@ def _fallback(out: Assignment, responsible_id: int | None) -> None:
 
 def _department_exists(ref: str) -> bool:
     return ref.strip().isdigit() and db.session.get(Department, int(ref)) is not None
+
+
+def _workgroup_exists(ref: str) -> bool:
+    model = workgroup_model()
+    return model is not None and ref.strip().isdigit() and db.session.get(model, int(ref)) is not None
 
 
 def group_keys_for_name(name: str) -> list[str]:

@@ -129,6 +129,21 @@ def test_workgroups_are_groups(open_task, org, api_for):
     assert ids(api_for(org["ann"]).get("/inbox")) == []
 
 
+def test_a_workgroup_that_does_not_exist_is_logged_and_the_responsible_takes_the_task(open_task, org):
+    from org.workgroups import Workgroup
+
+    gone = Workgroup(name="Gone", owner_id=org["dan"].id)
+    db.session.add(gone)
+    db.session.flush()
+    gone_id = gone.id
+    db.session.delete(gone)
+    db.session.commit()
+    row = open_task(candidate_groups=f"workgroup:{gone_id}")
+    assert candidates(row) == ([], []) and row.assignee_id == org["cid"].id  # not offered to no one
+    note = db.session.scalar(select(InstanceEvent.message).where(InstanceEvent.kind == "assignment"))
+    assert note == f"Unknown workgroup '{gone_id}'"
+
+
 def test_lane_is_a_group(open_task, org):
     row = open_task(lane="Support")
     assert candidates(row) == ([], ["lane:Support", f"department:{org['support'].id}"])

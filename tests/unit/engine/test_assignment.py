@@ -26,6 +26,7 @@ def directory(monkeypatch):
     monkeypatch.setattr(assignment, "find_active_user", find)
     monkeypatch.setattr(assignment, "group_keys_for_name", lambda name: GROUPS.get(name.strip().lower(), []))
     monkeypatch.setattr(assignment, "_department_exists", lambda ref: ref.strip() in ("4", "5"))
+    monkeypatch.setattr(assignment, "_workgroup_exists", lambda ref: ref.strip() in ("7", "9"))
 
 
 VARS = {"record": {"responsible_id": 2, "title": "Acme"}, "owners": [1, 3], "team": "Sales"}
@@ -87,6 +88,12 @@ def test_unknown_department_id_is_noted():
     out = resolve_assignment({"candidate_groups": "department:99"}, VARS, responsible_id=3)
     assert out.group_keys == [] and out.assignee_id == 3
     assert out.notes == ["Unknown department '99'"]
+
+
+def test_unknown_workgroup_id_is_noted_and_the_responsible_takes_the_task():
+    out = resolve_assignment({"candidate_groups": "workgroup:99"}, VARS, responsible_id=3)
+    assert out.group_keys == [] and out.assignee_id == 3
+    assert out.notes == ["Unknown workgroup '99'"]
 
 
 def test_lane_is_a_group_and_resolves_like_one():
