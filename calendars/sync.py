@@ -49,20 +49,50 @@ class Plan:
 
     def __init__(self, row: ExternalCalendar) -> None:
         self.row, self.counts = row, Counts()
-        self.ops: list[Callable[[], object]] = []
+        self.ops: list[tuple[int | None, Callable[[], object]]] = []  # (event id it changes, op)
+        self.seen: dict[int, str] = {}  # event id -> its ETag when the sync read it
         self.links: dict[int, tuple[str | None, str | None]] = {}  # event id -> href, ETag to push from
         self.replaced: set[int] = set()  # local events the server's copy replaces (not pushed)
+        self.tags: tuple[str | None, str | None] | None = None  # the server's ctag, sync token
 
-    def later(self, fn: Callable[..., object], *args: object) -> None:
-        self.ops.append(partial(fn, *args))
+    def read(self, events: list[CalendarEvent]) -> list[CalendarEvent]:
+        """Note the ETags of local events as read, before anything is asked of the server."""
+        for event in events:
+            self.seen.setdefault(event.id, event.etag)
+        return events
+
+    def later(self, fn: Callable[..., object], *args: object, event: CalendarEvent | None = None) -> None:
+        """Do `fn(*args)` at `apply`; one that changes a local `event` only if it is unchanged by then."""
+        self.ops.append((event.id if event is not None else None, partial(fn, *args)))
 
     def note(self, kind: str, message: str) -> None:
         self.later(note, self.row, kind, message)
 
     def apply(self) -> None:
-        for op in self.ops:
-            op()
-        db.session.flush()  # inside the caller's savepoint: a row that cannot be stored fails the sync
+        """Write it, inside the caller's savepoint (a row that cannot be stored fails the sync). An
+        event changed here while the server was asked (someone edited it meanwhile) is left as it
+        is now, for the next sync: what was decided from its older copy would undo that edit."""
+        changed = _changed_since(self.seen)
+        for event_id, op in self.ops:
+            if event_id is None or event_id not in changed:
+                op()
+        for event_id in sorted(changed):
+            note(self.row, "conflict", f"event {event_id}: changed here during the sync; synced next time")
+        if self.tags is not None and not changed:  # else the next sync asks again since the last tags
+            self.row.ctag, self.row.sync_token = self.tags
+        db.session.flush()
+
+
+def _changed_since(seen: dict[int, str]) -> set[int]:
+    """Of the events read at `seen` ETags, those changed or deleted since (PostgreSQL: the others
+    locked until the commit; SQLite: the savepoint holds the write lock)."""
+    if not seen:
+        return set()
+    query = select(CalendarEvent.id, CalendarEvent.etag).where(CalendarEvent.id.in_(list(seen)))
+    if db.engine.dialect.name == "postgresql":
+        query = query.with_for_update()
+    now = dict(db.session.execute(query).all())
+    return {event_id for event_id, etag in seen.items() if now.get(event_id) != etag}
 
 
 def sync_external(external_id: int) -> ExternalCalendar | None:
@@ -104,8 +134,9 @@ def _moved_on(row: ExternalCalendar, seen: object) -> bool:
 
 
 def _claim(external_id: int) -> ExternalCalendar | None:
-    """The row, locked for this sync (PostgreSQL: None while another worker has it; SQLite
-    serialises writers anyway), so beat and "sync now" never push the same change twice."""
+    """The row, locked for this sync (PostgreSQL: None while another worker has it; on SQLite the
+    later of two syncs drops its result, `_moved_on`), so beat and "sync now" never push the same
+    change twice."""
     query = select(ExternalCalendar).where(ExternalCalendar.id == external_id)
     if db.engine.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
@@ -139,20 +170,19 @@ def _sync(row: ExternalCalendar, plan: Plan) -> None:
     if not unchanged:
         delta = dav.changes(client, url, row.sync_token) if row.sync_token else None
         remote = delta or dav.listing(client, url)
-        locals_ = list(db.session.scalars(
-            select(CalendarEvent).where(CalendarEvent.calendar_id == row.calendar_id)))
+        locals_ = plan.read(list(db.session.scalars(
+            select(CalendarEvent).where(CalendarEvent.calendar_id == row.calendar_id))))
         _pull(client, url, plan, remote, {e.remote_href: e for e in locals_ if e.remote_href}, locals_)
     no_etag = _push(client, url, plan)
     if no_etag:  # the server did not say the new ETags: read them
         etags = dav.listing(client, url).etags
         for event, href in no_etag:
-            plan.later(setattr, event, "remote_etag", etags.get(href))
+            plan.later(setattr, event, "remote_etag", etags.get(href), event=event)
     # After writing, the server's ctag also covers our own writes; a change someone else made
     # meanwhile must not hide behind it: the next sync asks for the changes since `head` (our
     # own writes come back with the ETags we already hold and are skipped).
     pushed = plan.counts.get("pushed") or plan.counts.get("deleted there")
-    plan.later(setattr, row, "ctag", None if pushed else head.ctag)
-    plan.later(setattr, row, "sync_token", head.sync_token)
+    plan.tags = (None if pushed else head.ctag, head.sync_token)
 
 
 def _dirty(row: ExternalCalendar) -> bool:
@@ -182,7 +212,7 @@ def _pull(client, url: str, plan: Plan, remote: dav.Listing, by_href: dict,  # n
                                   "and replaces this one")
         if event is not None:
             plan.replaced.add(event.id)
-        plan.later(_store, plan.row, event, href, etag, text, data)
+        plan.later(_store, plan.row, event, href, etag, text, data, event=event)
         plan.counts.add("pulled")
     gone = set(by_href) - set(remote.etags) if remote.removed is None else remote.removed & set(by_href)
     for href in sorted(gone):
@@ -194,15 +224,15 @@ def _pull(client, url: str, plan: Plan, remote: dav.Listing, by_href: dict,  # n
                                   "and written back")
             _relink(plan, event, None, None)
             continue
-        plan.later(db.session.delete, event)
+        plan.later(db.session.delete, event, event=event)
         plan.counts.add("deleted here")
 
 
 def _relink(plan: Plan, event: CalendarEvent, href: str | None, etag: str | None) -> None:
     """A local change kept against the server's: pushed from the server's current href and ETag."""
     plan.links[event.id] = (href, etag)
-    plan.later(setattr, event, "remote_href", href)
-    plan.later(setattr, event, "remote_etag", etag)
+    plan.later(setattr, event, "remote_href", href, event=event)
+    plan.later(setattr, event, "remote_etag", etag, event=event)
 
 
 def _remote_is_newer(event: CalendarEvent, data: ical.EventData) -> bool:
@@ -228,8 +258,8 @@ def _store(row: ExternalCalendar, event: CalendarEvent | None, href: str, etag: 
 
 def _push(client, url: str, plan: Plan) -> list[tuple[CalendarEvent, str]]:  # noqa: ANN001
     """Write what changed here; returns the events (and hrefs) the server gave no ETag for."""
-    dirty = db.session.scalars(select(CalendarEvent).where(
-        CalendarEvent.calendar_id == plan.row.calendar_id, CalendarEvent.dirty.is_(True)))
+    dirty = plan.read(list(db.session.scalars(select(CalendarEvent).where(
+        CalendarEvent.calendar_id == plan.row.calendar_id, CalendarEvent.dirty.is_(True)))))
     no_etag = []
     for event in dirty:
         if event.id in plan.replaced:  # the pull takes the server's newer copy instead
@@ -239,7 +269,7 @@ def _push(client, url: str, plan: Plan) -> list[tuple[CalendarEvent, str]]:  # n
             if href:
                 dav.delete(client, url, href, etag)
                 plan.counts.add("deleted there")
-            plan.later(db.session.delete, event)
+            plan.later(db.session.delete, event, event=event)
             continue
         href = href or _new_href(url, event.uid)
         try:
@@ -250,7 +280,7 @@ def _push(client, url: str, plan: Plan) -> list[tuple[CalendarEvent, str]]:  # n
             plan.note("conflict", f"{event.title!r}: changed on the server during the sync; "
                                   "tried again next time")
             continue
-        plan.later(_pushed, event, href, etag)
+        plan.later(_pushed, event, href, etag, event=event)
         plan.counts.add("pushed")
         if etag is None:
             no_etag.append((event, href))

@@ -113,3 +113,27 @@ def test_a_sync_that_finishes_first_wins_and_the_other_keeps_its_result(me, radi
         assert inner == {"state": "ok"}
     assert row.state == "ok"
     assert titles(me, ext) == ["First"]  # one copy of the event, not two, and no error
+
+
+def test_an_event_edited_here_during_the_sync_is_not_undone(me, radicale, remote, monkeypatch):
+    cal = remote[2]
+    ext = add_external(me, radicale, remote, url=str(cal.url))
+    made = me.post(f"/calendars/{ext['calendar_id']}/events",
+                   json={"title": "First title", "start": "2026-12-08T09:00:00Z"}).get_json()
+    real_put = caldav_client.put
+
+    def put_while_someone_edits(*args, **kw):
+        answer = real_put(*args, **kw)  # the server has "First title"
+        # someone edits it here meanwhile (a request of its own, committed)
+        assert me.patch(f"/events/{made['id']}", json={"title": "Edited meanwhile"}).status_code == 200
+        return answer
+
+    monkeypatch.setattr(caldav_client, "put", put_while_someone_edits)
+    assert sync(me, ext)["state"] == "ok"
+    monkeypatch.setattr(caldav_client, "put", real_put)
+    assert titles(me, ext) == ["Edited meanwhile"]  # the sync did not mark the edit as synced
+    log = me.get(f"/calendars/external/{ext['id']}/log").get_json()["items"]
+    assert any(e["kind"] == "conflict" and "changed here during the sync" in e["message"] for e in log)
+    assert sync(me, ext)["state"] == "ok"
+    assert sync(me, ext)["state"] == "ok"
+    assert remote_titles(cal) == ["Edited meanwhile"]  # the edit reached the server
