@@ -103,8 +103,8 @@ class Config:
         self.ENGINE_STEP_TASKS = int(os.environ.get("FLOWDESK_ENGINE_STEP_TASKS", "1000"))
         self.ENGINE_STEP_SECONDS = float(os.environ.get("FLOWDESK_ENGINE_STEP_SECONDS", "2"))
         # The relay runs a started instance's first step in its own transaction (None: on PostgreSQL)
-        first = os.environ.get("FLOWDESK_ENGINE_FIRST_STEP_IN_RELAY", "")
-        self.ENGINE_FIRST_STEP_IN_RELAY = None if first == "" else first.lower() in ("1", "true", "yes", "on")
+        first = "FLOWDESK_ENGINE_FIRST_STEP_IN_RELAY"
+        self.ENGINE_FIRST_STEP_IN_RELAY = _bool(first, False) if os.environ.get(first) else None
         self.ENGINE_INSTANCE_TASKS = int(os.environ.get("FLOWDESK_ENGINE_INSTANCE_TASKS", "1000000"))
         self.ENGINE_TIMER_SECONDS = float(os.environ.get("FLOWDESK_ENGINE_TIMER_SECONDS", "2"))
         # A running instance untouched this long lost its kick or its worker: beat re-dispatches it.

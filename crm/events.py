@@ -40,6 +40,7 @@ from transactions import DEPTH, enqueue_after_commit, kicks_run_here, run_kept_k
 
 log = logging.getLogger(__name__)
 
+
 class OutboxEvent(db.Model):
     __tablename__ = "outbox_event"
 
@@ -251,8 +252,7 @@ def deliver_claimed(row: OutboxEvent, found: Found, delivered: list[OutboxEvent]
 
 
 def mark_delivered(rows: list[OutboxEvent]) -> None:
-    """Set delivered_at of claimed events by one Core UPDATE in the consumers' transaction (was an
-    ORM flush per row); the rows' attribute says so too, with nothing left to flush."""
+    """Set claimed events' delivered_at by one UPDATE in the consumers' transaction, no flush."""
     now = utcnow()
     db.session.execute(_mark_statement(), {"ids": [row.id for row in rows], "now": now})
     for row in rows:
