@@ -8,6 +8,7 @@ import sys
 from flask import Flask
 
 import config as config_module
+import kick_latch
 import logs
 import netguard
 from beat_schedule import beat_schedule
@@ -73,6 +74,7 @@ def _init_extensions(app: Flask) -> None:
     # in the Celery configuration, so that binding the Celery app again keeps the schedule
     app.config["CELERY"]["beat_schedule"] = beat_schedule(app, app.config["CELERY"]["broker_url"])
     celery_init_app(app)
+    kick_latch.install_worker_signal()
     with app.app_context():
         if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
             import dbsqlite

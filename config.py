@@ -68,6 +68,9 @@ class Config:
         self.OUTBOX_SWEEP_SECONDS = float(os.environ.get("FLOWDESK_OUTBOX_SWEEP", "5"))
         # With a backlog, a relay claims and delivers this many events in one transaction.
         self.OUTBOX_RELAY_BATCH = int(os.environ.get("FLOWDESK_OUTBOX_RELAY_BATCH", "20"))
+        # With a Redis broker, a relay kick is not sent while another is queued and not started,
+        # for at most this long (kick_latch.py); 0: every commit sends its own.
+        self.KICK_LATCH_MS = int(os.environ.get("FLOWDESK_KICK_LATCH_MS", "1000"))
         # How often beat syncs every external CalDAV calendar.
         self.CALDAV_SYNC_MINUTES = float(os.environ.get("FLOWDESK_CALDAV_SYNC_MINUTES", "5"))
         # How often beat sends calendar reminders that fell due.

@@ -24,6 +24,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
+import kick_latch
 from extensions import db
 
 log = logging.getLogger(__name__)
@@ -92,12 +93,13 @@ def _send_task(name: str, *args: Hashable) -> None:
         if kept is not None and name in kept[0]:
             kept[1].append((name, args))
             return
-        if _coalesced(name, args):
+        if _coalesced(name, args) or not kick_latch.claim(name, args):
             return
         try:
             current_app.extensions["celery"].send_task(name, args=list(args), retry=False)
         except Exception:
             _forget_queued(name)
+            kick_latch.release(name)
             raise
 
 
@@ -227,6 +229,11 @@ def _run_here(name: str, args: tuple) -> int:
         _KEPT.reset(token)
         job_done(name, "inline", state, (time.perf_counter() - started) * 1000)
     return int(state == "SUCCESS")
+
+
+def kick(task_name: str) -> None:
+    """Send the argument-less task `task_name` now, coalesced as a kick after a commit is."""
+    _send_task(task_name)
 
 
 def enqueue_after_commit(task_name: str, *args: Hashable) -> None:

@@ -3,13 +3,17 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from crm.events import deliver_event, relay_pending
+from crm.events import RELAY_TASK, deliver_event, relay_pending
+from transactions import kick
 
 
 @shared_task(name="crm.relay_outbox", ignore_result=True)
 def relay_outbox(limit: int = 500) -> int:
     """Deliver pending outbox events (kicked after commit and swept by beat)."""
-    return relay_pending(limit)
+    done = relay_pending(limit)
+    if done >= limit:  # more may wait, whose kicks were coalesced into this run (kick_latch.py)
+        kick(RELAY_TASK)
+    return done
 
 
 @shared_task(name="crm.deliver_event", ignore_result=True)
