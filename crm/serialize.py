@@ -10,11 +10,13 @@ from decimal import Decimal
 from functools import cache
 
 from sqlalchemy import ColumnElement, Select, bindparam, select
+from sqlalchemy.orm.util import identity_key
 
 from crm.entities import ENTITIES, record_title
 from crm.models import RecordEmail
 from crm.states import FieldKind
 from extensions import db
+from org.models import User
 
 
 def json_value(value: object) -> object:
@@ -28,7 +30,8 @@ def json_value(value: object) -> object:
     return value
 
 
-# Inside `shared_reads()`: e-mail lists already read, by (entity, ids); records, by (model, id).
+# Inside `shared_reads()`: e-mail lists already read, by (entity, ids); records and their
+# responsible users, by (model, id).
 _SHARED: ContextVar[dict | None] = ContextVar("shared_email_reads", default=None)
 
 
@@ -46,12 +49,29 @@ def shared_reads() -> Iterator[None]:
 
 def shared_get(model: type, record_id: int) -> object | None:
     """`db.session.get`; inside `shared_reads()` the record stays in the session's identity map (which
-    holds records weakly) so that the next consumer's get finds it without a query."""
-    record = db.session.get(model, record_id)
+    holds records weakly) so that the next consumer's get finds it without a query.
+
+    Inside `shared_reads()` a record the session does not hold is read with its responsible user in
+    the same SELECT, that user kept too: a process started on the event assigns its first user
+    task to them most often (engine.assignment gets them by id), which then costs no statement."""
     shared = _SHARED.get()
+    if (shared is None or not hasattr(model, "responsible_id")
+            or db.session.identity_map.get(identity_key(model, record_id)) is not None):
+        record = db.session.get(model, record_id)  # a held record: refreshed if expired, else no query
+    else:
+        row = db.session.execute(_with_responsible(model), {"record_id": record_id}).first()
+        record, responsible = row if row is not None else (None, None)
+        if responsible is not None:
+            shared[(User, responsible.id)] = responsible
     if shared is not None and record is not None:
         shared[(model, record_id)] = record
     return record
+
+
+@cache  # the statement, not its rows: built once per record type
+def _with_responsible(model: type) -> Select:
+    return (select(model, User).outerjoin(User, User.id == model.responsible_id)
+            .where(model.id == bindparam("record_id")))
 
 
 EMAILS_HINT = "crm.emails"

@@ -152,6 +152,31 @@ def test_a_record_without_emails_is_not_asked_for_them(api, consumers, statement
     assert not [s for s in statements if s.startswith("SELECT record_email")]
 
 
+def test_a_record_read_for_an_event_brings_its_responsible_held_for_the_block(api, admin):
+    """crm.serialize.shared_get: one SELECT for the record and its responsible, who stays in the
+    session (which holds objects weakly) until the block ends; a record the session holds and
+    fresh costs no statement, as outside the block."""
+    import gc
+
+    from crm.serialize import shared_get, shared_reads
+    from org.models import User
+
+    admin_id = admin.id
+    lead_id = api.post("/leads", {"title": "L"}).get_json()["id"]
+    db.session.expunge_all()
+    with shared_reads():
+        with counted_statements() as seen:
+            assert shared_get(Lead, lead_id).responsible_id == admin_id
+            gc.collect()
+            assert db.session.get(User, admin_id).id == admin_id
+        assert len(seen) == 1 and " FROM lead LEFT OUTER JOIN user_account " in seen[0], seen
+        assert shared_get(Lead, 10_000) is None
+    record = db.session.get(Lead, lead_id)
+    with shared_reads(), counted_statements() as seen:
+        assert shared_get(Lead, lead_id) is record
+    assert seen == []
+
+
 def test_an_administrators_retry_runs_the_fast_path_and_a_new_failure_keeps_the_done_rows(api, consumers):
     calls = {"steady": 0, "flaky": 0}
 

@@ -91,3 +91,19 @@ def test_a_first_step_that_raises_in_the_relay_is_redone_carefully(api, admin, m
     instance = _newest()
     assert instance.status == "waiting" and len(open_tasks(instance.id)) == 1
     assert db.session.get(OutboxEvent, event.id).delivered_at is not None
+
+
+@pytest.mark.parametrize("assignee", ["${initiator}", None], ids=["initiator", "responsible"])
+def test_the_relay_reads_the_first_tasks_assignee_with_the_record(api, admin, assignee):
+    """The record's SELECT brings its responsible (here its creator, who started the process): the
+    first user task's assignee, the initiator or the fallback to the responsible, costs no SELECT."""
+    deploy(api, chain("assigned_review", user_task("Review", "Review lead", assignee=assignee)))
+    create_lead(api, title="Warm-up")  # the versions read and cached once per process
+    relay_pending()
+    create_lead(api)
+    with statements() as seen:
+        assert relay_pending() == 1
+    assert not [s for s in seen if " FROM user_account" in s], seen
+    assert len([s for s in seen if s.startswith("SELECT") and " FROM lead" in s]) == 1, seen
+    (task,) = open_tasks(_newest().id)
+    assert task.assignee_id == admin.id
