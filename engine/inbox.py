@@ -93,16 +93,20 @@ def _store(row: HumanTask) -> None:
     """INSERT a new row (Core: the ORM's flush of one row cost more CPU than its statement) and
     keep it in the session as a loaded row, every column set, as the flush would have."""
     db.session.flush()  # what the session holds goes first (the instance, if new), as before
-    values = {key: row.__dict__.get(key) for key in _COLUMNS}
+    given = row.__dict__  # the columns left unset are not sent: Core applies their Column default
+    values = {key: given[key] for key in _COLUMNS if key in given}
     # on the session's connection: Session.execute would autoflush again
-    row.id = db.session.connection().execute(_insert_task(), values).inserted_primary_key[0]
-    for key, value in values.items():
-        setattr(row, key, value)  # the columns left unset, None: loaded, not expired
+    result = db.session.connection().execute(_insert_task(), values)
+    row.id, sent = result.inserted_primary_key[0], result.last_inserted_params()  # given + defaults
+    for key in _COLUMNS:  # set as loaded, not expired (a server default's column loads if read)
+        if key not in given and (key in sent or key not in _SERVER_DEFAULTED):
+            setattr(row, key, sent.get(key))
     make_transient_to_detached(row)
     db.session.add(row)
 
 
 _COLUMNS = tuple(c.key for c in HumanTask.__mapper__.column_attrs if c.key != "id")
+_SERVER_DEFAULTED = frozenset(c.key for c in HumanTask.__table__.c if c.server_default is not None)
 
 
 @cache  # the statement, not its rows

@@ -8,6 +8,7 @@ another state of the tables (an upload, a deactivation, a trigger edit, a delete
 process: the next claim returns another fingerprint)."""
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, String, Text, cast, func, literal, select
@@ -93,18 +94,21 @@ class _Definition:
         self.id, self.key = id_, key
 
 
+_COLUMNS = ("id", "definition_id", "number", "process_id", "name", "bpmn_sha256", "triggers", "version_tag",
+            "created_at", "created_by_id")  # ProcessVersion's columns but the two deferred ones
+_read_columns = attrgetter(*_COLUMNS)  # one C call for all of them, row or cached version alike
+
+
 class CachedVersion:
     """What matching and starting read of a version (`engine.triggers._start`); the diagram and the
     parsed spec, which the runtime caches by (id, hash), are read from the database if asked for."""
 
-    __slots__ = ("id", "number", "process_id", "bpmn_sha256", "definition_id", "triggers", "definition",
-                 "columns")
+    __slots__ = (*_COLUMNS, "definition")
 
     def __init__(self, row: Any) -> None:
-        self.id, self.number, self.process_id = row.id, row.number, row.process_id
-        self.bpmn_sha256, self.definition_id, self.triggers = row.bpmn_sha256, row.definition_id, row.triggers
+        for key, value in zip(_COLUMNS, _read_columns(row), strict=True):  # a version row never changes
+            setattr(self, key, value)
         self.definition = _Definition(row.definition_id, row.key)
-        self.columns = {key: getattr(row, key) for key in _COLUMNS}  # a version row never changes
 
     def as_loaded(self) -> ProcessVersion:
         """The version as the session's own object, built from what is cached (no SELECT; the
@@ -112,7 +116,9 @@ class CachedVersion:
         found = db.session.identity_map.get(identity_key(ProcessVersion, self.id))
         if found is not None:
             return found
-        version = ProcessVersion(**{**self.columns, "triggers": list(self.triggers or [])})
+        columns = dict(zip(_COLUMNS, _read_columns(self), strict=True))
+        columns["triggers"] = list(self.triggers or [])  # the object's own list, as if loaded
+        version = ProcessVersion(**columns)
         make_transient_to_detached(version)  # as if loaded: no INSERT, no history
         db.session.add(version)
         return version
@@ -146,8 +152,6 @@ def versions_for(event: object) -> list | None:
     return versions
 
 
-_COLUMNS = ("id", "definition_id", "number", "process_id", "name", "bpmn_sha256", "triggers", "version_tag",
-            "created_at", "created_by_id")  # ProcessVersion's columns but the two deferred ones
 _load_built: list = []
 
 

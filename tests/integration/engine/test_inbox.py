@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from types import ModuleType
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 import engine.models
 from crm.services.records import create_record
@@ -175,6 +176,28 @@ def test_form_fields_are_stored_in_the_contract_shape(open_task):
     assert [f["id"] for f in form] == ["decision", "comment", "budget"]
     assert form[0]["options"] == [{"id": "convert", "name": "Convert"}, {"id": "junk", "name": "Junk"}]
     assert form[0]["required"] is True and form[2]["max"] == "100"
+
+
+def test_a_new_row_left_without_its_defaulted_columns_gets_their_defaults(instance):
+    """The runtime's Core INSERT (engine.inbox._store) applies the model's Column defaults to the
+    columns it is not given, and keeps the row as loaded with what was stored."""
+    from engine.inbox import _store
+
+    defaulted = {c.key: c.default for c in HumanTask.__table__.c if c.default is not None}
+    assert {"name", "form", "state", "created_at"} <= defaulted.keys()
+    row = HumanTask(instance_id=instance.id, task_uuid="uuid-bare", element_id="Bare")  # no default given
+    _store(row)
+    columns = [c.key for c in HumanTask.__mapper__.column_attrs]
+    assert not inspect(row).unloaded & set(columns) and row not in db.session.dirty  # as loaded
+    stored = db.session.execute(select(HumanTask.__table__).where(HumanTask.__table__.c.id == row.id)).one()
+    assert {key: getattr(row, key) for key in columns} == dict(stored._mapping)
+    for key, default in defaulted.items():
+        expected = default.arg(None) if default.is_callable else default.arg
+        if isinstance(expected, datetime):  # utcnow: a time of its own
+            assert isinstance(stored._mapping[key], datetime), key
+        else:
+            assert stored._mapping[key] == expected, key
+    assert (row.data, row.assignee_id) == (None, None)  # no default: NULL
 
 
 def test_gone_tasks_are_cancelled_or_completed(open_task, instance, org):

@@ -4,8 +4,10 @@ the next event, never a stale list."""
 from __future__ import annotations
 
 from sqlalchemy import event as sa_event
+from sqlalchemy import inspect, select
 
 from engine import trigger_versions
+from engine.models import ProcessVersion
 from extensions import db
 from tests.integration.engine.diagrams import review_lead
 from tests.integration.engine.runtime_support import create_lead, deploy, drive, instances
@@ -75,3 +77,17 @@ def test_unchanged_versions_are_read_once(app, api):
     assert len(instances()) == 2
     # process_version appears only in the claim (its fingerprint) and the step's own reads
     assert not [s for s in seen if s.lstrip().startswith("SELECT process_version.id, process_version.number")]
+
+
+def test_a_cached_version_loads_as_its_stored_row(app, api):
+    deploy(api, review_lead())
+    (row,) = db.session.execute(trigger_versions._load_query()).all()
+    db.session.expunge_all()
+    version = trigger_versions.CachedVersion(row).as_loaded()
+    columns = {c.key: c for c in ProcessVersion.__mapper__.column_attrs}
+    # every column but the two deferred ones is set from the cache, none is left to load
+    assert inspect(version).unloaded & columns.keys() == {"bpmn", "spec_blob"}
+    stored = db.session.execute(select(ProcessVersion.__table__).where(ProcessVersion.id == version.id)).one()
+    keys = [key for key, column in columns.items() if not column.deferred]
+    assert {key: getattr(version, key) for key in keys} == {key: stored._mapping[key] for key in keys}
+    assert version.bpmn == stored.bpmn  # the deferred ones load when read
