@@ -8,6 +8,7 @@ import logging
 from sqlalchemy import Executable, bindparam, select, update
 
 from crm.events import (
+    RELAY_TASK,
     ConsumerFailed,
     OutboxEvent,
     _claim_checks,
@@ -21,7 +22,7 @@ from crm.events import (
 from crm.outbox_hints import Found, found_of
 from crm.serialize import shared_reads
 from extensions import db
-from transactions import run_kept_kicks, unit_of_work
+from transactions import kick, run_kept_kicks, unit_of_work
 
 log = logging.getLogger("crm.events")
 
@@ -42,6 +43,11 @@ def relay_in_batches(limit: int, size: int) -> int:
         run_kept_kicks()
         if len(claimed) < min(size, left):
             break  # nothing more was pending (what commits later is kicked on its own)
+        if after == 0 and db.engine.dialect.name == "postgresql":
+            # A backlog: another relay may join (its claim skips what this one holds; SQLite has
+            # one writer). The kicks of the backlog's commits were coalesced (kick_latch.py):
+            # without this one, one worker process would drain it while the others idle.
+            kick(RELAY_TASK)
         after, left = claimed[-1], left - len(claimed)
     return done
 

@@ -96,3 +96,24 @@ def test_a_relay_that_stops_at_its_limit_kicks_again(app, monkeypatch):
         assert crm.tasks.relay_outbox.run(limit=2) == 2 and kicks == [RELAY_TASK]
         assert crm.tasks.relay_outbox.run(limit=2) == 1 and kicks == [RELAY_TASK]
         assert db.session.query(OutboxEvent).filter(OutboxEvent.delivered_at.is_(None)).count() == 0
+
+
+def test_a_backlog_kicks_one_more_relay_to_share_it(app, monkeypatch):
+    """A full first batch sends one kick, so that another worker process joins the drain (its claim
+    skips the events this relay holds); SQLite, one writer, does not."""
+    import crm.relay_batch
+    from crm.events import record_event, relay_pending
+
+    kicks = []
+    monkeypatch.setattr(crm.relay_batch, "kick", kicks.append)
+    with app.app_context():
+        size = app.config["OUTBOX_RELAY_BATCH"]
+        for n in range(size + 5):
+            record_event("lead.updated", "lead", n + 1, {"title": ["a", "b"]}, actor=None)
+        db.session.commit()
+        assert relay_pending(500) == size + 5
+        assert kicks == ([RELAY_TASK] if db.engine.dialect.name == "postgresql" else [])
+        kicks.clear()
+        record_event("lead.updated", "lead", 1, {"title": ["b", "c"]}, actor=None)
+        db.session.commit()
+        assert relay_pending(500) == 1 and kicks == []  # no backlog, no second relay
