@@ -30,6 +30,7 @@ def rig(app, celery_cluster, redis_broker, tmp_path):
     finally:
         app.config.update(OUTBOX_KICK="none", KICK_LATCH_MS=1000)
         db.session.rollback()
+        consumer_log.drop(db.engine, checkfirst=True)  # not a model: test_migrations would see it
 
 
 def _queued_relays(broker) -> int:
