@@ -8,7 +8,8 @@ API (Flask test client), the relay delivering its events, the worker step, the r
 for the events the step recorded, the user task completed through the API (as the inbox does:
 the request runs the step that follows, to the end of the process) and the relay once more.
 Printed per phase: CPU ms per instance, SQL statements per instance and the most frequent
-statements; with --html, a pyinstrument profile per phase.
+statements; with --html, a pyinstrument profile per phase. FLOWDESK_SHAPE_CHARS (110) sets how
+much of each statement is shown (2000: whole statements, to tell two of one table apart).
 """
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ class Statements:
 
     def __call__(self, _conn, _cursor, statement: str, *_args: object) -> None:  # noqa: ANN001
         if self.phase is not None:
-            shape = re.sub(r"\s+", " ", statement)[:110]
+            shape = re.sub(r"\s+", " ", statement)[:int(os.environ.get("FLOWDESK_SHAPE_CHARS", "110"))]
             self.by_phase[self.phase][shape] += 1
 
 
