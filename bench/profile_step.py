@@ -28,6 +28,7 @@ os.environ.setdefault("FLOWDESK_INSTANCE", tempfile.mkdtemp(prefix="flowdesk-ben
 from bench._support import bench_app, make_database
 from bench.e2e_support import DIAGRAM, multipart
 
+SHAPE_CHARS = int(os.environ.get("FLOWDESK_SHAPE_CHARS", "110"))  # of each statement, as printed
 PHASES = ("create (web request)", "relay (lead.created -> instance)", "step (worker)",
           "relay (events of the step)", "complete task (web request + step)",
           "relay (events of the completion)")
@@ -42,7 +43,7 @@ class Statements:
 
     def __call__(self, _conn, _cursor, statement: str, *_args: object) -> None:  # noqa: ANN001
         if self.phase is not None:
-            shape = re.sub(r"\s+", " ", statement)[:int(os.environ.get("FLOWDESK_SHAPE_CHARS", "110"))]
+            shape = re.sub(r"\s+", " ", statement)[:SHAPE_CHARS]
             self.by_phase[self.phase][shape] += 1
 
 
