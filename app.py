@@ -8,6 +8,7 @@ import sys
 from flask import Flask
 
 import config as config_module
+import deferred_rows
 import kick_latch
 import logs
 import netguard
@@ -75,6 +76,7 @@ def _init_extensions(app: Flask) -> None:
     app.config["CELERY"]["beat_schedule"] = beat_schedule(app, app.config["CELERY"]["broker_url"])
     celery_init_app(app)
     kick_latch.install_worker_signal()
+    deferred_rows.install()
     with app.app_context():
         if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
             import dbsqlite

@@ -33,6 +33,7 @@ from crm.models import StageHistory
 from crm.outbox_hints import NOTHING_FOUND, Found, delivering, found_of, hint_checks
 from crm.relay_path import fast_path
 from crm.serialize import EMAILS_HINT, known_without_emails, shared_reads
+from deferred_rows import defer_insert
 from extensions import db
 from org.actors import Actor, actor_user, event_depth, origin_instance_id
 from org.models import utcnow
@@ -127,26 +128,26 @@ def consumers_of(type_: str) -> list[str]:
 
 def record_event(
     type_: str, entity: str, entity_id: int, changes: dict | None, *, actor: Actor | None
-) -> OutboxEvent:
-    """Add an event row to the current transaction; the caller commits. `type_` must be
-    declared in the catalogue (crm/event_types.py)."""
+) -> str:
+    """Add an event row to the current transaction (sent with its next statement: nothing reads
+    it back, deferred_rows); the caller commits. `type_` must be declared in the catalogue
+    (crm/event_types.py). Returns the event's event_id."""
     if not is_declared(type_):
         raise ValueError(f"{type_!r} is not a declared event type (crm/event_types.py)")
     user = actor_user(actor) if actor is not None else None
-    row = OutboxEvent(
-        event_id=str(uuid.uuid4()), type=type_, entity=entity, entity_id=entity_id,
-        changes=changes or {}, actor_id=user.id if user else None,
-        origin_instance_id=origin_instance_id(actor) if actor is not None else None,
-        depth=event_depth(actor) if actor is not None else 0,
-        correlation_id=correlation.current(),
-    )
-    db.session.add(row)
+    event_id = str(uuid.uuid4())
+    defer_insert(OutboxEvent.__table__, {
+        "event_id": event_id, "type": type_, "entity": entity, "entity_id": entity_id,
+        "changes": changes or {}, "actor_id": user.id if user else None,
+        "origin_instance_id": origin_instance_id(actor) if actor is not None else None,
+        "depth": event_depth(actor) if actor is not None else 0,
+        "correlation_id": correlation.current()})
     enqueue_after_commit(RELAY_TASK)  # the periodic sweep delivers what a lost kick missed
-    return row
+    return event_id
 
 
 def record_change(entity: str, change: Change, entity_id: int, changes: dict | None, *,
-                  actor: Actor | None) -> OutboxEvent:
+                  actor: Actor | None) -> str:
     """Record `<entity>.<change>` (lead.created, task.deleted...) about one record; a new or
     changed lead status or deal stage also gets its stage_history row (the funnel's durations);
     a deleted record's open row is left now (its rows stay: the won-deals widget counts them)."""
@@ -165,8 +166,8 @@ def _note_stage(entity: str, entity_id: int, changes: dict, *, first: bool) -> N
         now = utcnow()
         if not first:
             _leave_stage(entity, entity_id, now)
-        db.session.add(StageHistory(entity=entity, record_id=entity_id, from_status=pair[0],
-                                    to_status=pair[1], changed_at=now))
+        defer_insert(StageHistory.__table__, {"entity": entity, "record_id": entity_id,
+                                              "from_status": pair[0], "to_status": pair[1], "changed_at": now})
 
 
 def _leave_stage(entity: str, entity_id: int, now: datetime) -> None:

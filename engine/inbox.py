@@ -97,7 +97,8 @@ def _store(row: HumanTask) -> None:
     values = {key: given[key] for key in _COLUMNS if key in given}
     # on the session's connection: Session.execute would autoflush again
     result = db.session.connection().execute(_insert_task(), values)
-    row.id, sent = result.inserted_primary_key[0], result.last_inserted_params()  # given + defaults
+    sent = result.last_inserted_params()  # given + defaults
+    row.id = result.scalar_one()
     for key in _COLUMNS:  # set as loaded, not expired (a server default's column loads if read)
         if key not in given and (key in sent or key not in _SERVER_DEFAULTED):
             setattr(row, key, sent.get(key))
@@ -109,9 +110,9 @@ _COLUMNS = tuple(c.key for c in HumanTask.__mapper__.column_attrs if c.key != "i
 _SERVER_DEFAULTED = frozenset(c.key for c in HumanTask.__table__.c if c.server_default is not None)
 
 
-@cache  # the statement, not its rows
-def _insert_task() -> object:
-    return insert(HumanTask.__table__)
+@cache  # the statement, not its rows; its id read back by RETURNING, so the rows an engine step
+def _insert_task() -> object:  # kept (deferred_rows) go in the same statement
+    return insert(HumanTask.__table__).returning(HumanTask.__table__.c.id)
 
 
 def _attach_camunda_form(instance: object, row: HumanTask, ref: dict | None, variables: dict) -> None:

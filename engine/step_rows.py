@@ -16,6 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm.util import identity_key
 
 from crm.event_types import GENERIC_ENTITY
+from deferred_rows import defer_insert
 from engine import spiff_adapter as spiff
 from engine.messages import is_record_message
 from engine.models import EngineTimer, InstanceEvent, MessageWait, ProcessInstance
@@ -103,9 +104,15 @@ def _update_of(mapper: Any, keys: tuple[str, ...]) -> Any:
 
 
 def insert_rows(model: Any, rows: list[dict]) -> None:
-    """Insert rows (same keys each) in one executemany, after what the session holds (ids in order)."""
-    if rows:
-        db.session.flush()
+    """Insert rows (same keys each) after what the session holds (ids in order): on PostgreSQL
+    sent with the transaction's next statement (deferred_rows), on SQLite in one executemany."""
+    if not rows:
+        return
+    db.session.flush()
+    if db.session.connection().dialect.name == "postgresql":
+        for row in rows:
+            defer_insert(model.__table__, row)
+    else:
         db.session.execute(_insert_of(model), rows)
 
 

@@ -1,15 +1,14 @@
 """Timeline entries on records, written in the caller's transaction."""
 from __future__ import annotations
 
-from functools import cache
-
-from sqlalchemy import Insert, func, insert, select
+from sqlalchemy import func, select
 
 from crm import access
 from crm.event_types import Change
 from crm.models import TimelineEntry
 from crm.serialize import json_value
 from crm.states import TimelineKind
+from deferred_rows import defer_insert
 from errors import ValidationError
 from extensions import db
 from org.actors import Actor, actor_user
@@ -36,17 +35,11 @@ def _entry_values(entity: str, record_id: int, kind: str, actor: Actor | None, s
 
 
 def insert_entry(entity: str, record_id: int, kind: str, *, actor: Actor | None, summary: str = "") -> None:
-    """add_entry for a caller that needs no entry object back (a record's creation): one INSERT
-    with no id read back and no ORM object to flush; a process actor's ids noted as add_entry does."""
+    """add_entry for a caller that needs no entry object back (a record's creation): a row
+    sent with the transaction's next statement (deferred_rows), no ORM object to flush; a
+    process actor's ids noted as add_entry does."""
     values = _entry_values(entity, record_id, kind, actor, summary, "", None)
-    db.session.execute(_insert_entry(), {**values, "created_at": utcnow()})
-
-
-@cache
-def _insert_entry() -> Insert:
-    """Built once: a statement object keeps its cache key, which a fresh one computes per call.
-    Inline: PostgreSQL would otherwise read the new id back (RETURNING) for one row."""
-    return insert(TimelineEntry.__table__).inline()
+    defer_insert(TimelineEntry.__table__, {**values, "created_at": utcnow()})
 
 
 def list_timeline(entity: str, record_id: int, *, actor: Actor, limit: int = 200,

@@ -1,0 +1,198 @@
+"""Rows a transaction inserts and never reads back, sent to PostgreSQL with its next statement.
+
+A web request that creates a record writes the record, then three rows nobody reads back in
+that transaction (its timeline entry, its outbox event, its stage history row); an engine step
+writes its activations and its log before the human task's INSERT. Each was a statement of its
+own: a round trip, and about 0.2 ms of client CPU plus the server's parse and plan.
+
+`defer_insert(table, row)` keeps the row on the session's connection instead. The next
+statement that connection runs carries the kept rows along: a single-row Core INSERT, UPDATE or
+DELETE gets them as data-modifying CTEs (`WITH dr0 AS (INSERT ...) UPDATE ...`: one statement);
+anything else (a SELECT, an ORM flush, a savepoint, the COMMIT) is preceded by one statement
+that writes them all. So the order of statements is kept (nothing reads the database between a
+deferral and its rows) and a rollback drops the kept rows with the rest of the transaction.
+
+Inside one statement PostgreSQL runs the CTEs against one snapshot and checks foreign keys at
+its end, so rows kept together must not depend on each other beyond what a foreign key checks;
+they never do, as no id is read back. Rows of one table keep their order (one multi-row VALUES
+list, ids in list order); a row with other columns than the table's rows already kept sends
+those first. A deferred row that breaks a constraint fails the statement that carries it, in
+the same transaction as before.
+
+SQLite (one local file, no round trip, no data-modifying CTEs) inserts each row at once.
+"""
+from __future__ import annotations
+
+import weakref
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Table, TextClause, bindparam, event, insert, text
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.sql.dml import Delete, Insert, Update
+from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.sql.util import find_tables
+
+from extensions import db
+
+__all__ = ["defer_insert", "install", "kept_rows"]
+
+# Connection -> {(table, keys): [row, ...]} in the order the tables were first kept. A Connection
+# is one checkout of a pooled connection, so a new checkout never sees rows of an older one.
+_KEPT: weakref.WeakKeyDictionary[Connection, dict[tuple[Table, tuple[str, ...]], list[dict]]] = (
+    weakref.WeakKeyDictionary())
+_PG = postgresql.dialect()  # quotes the kept rows' table and column names
+_WRITING: weakref.WeakSet[Connection] = weakref.WeakSet()  # connections writing their rows now
+
+
+def defer_insert(table: Table, row: dict[str, Any]) -> None:
+    """Insert `row` into `table` in the session's transaction, with its next statement
+    (PostgreSQL) or now (SQLite). Columns with a Python default that `row` lacks get it now."""
+    conn = db.session.connection()
+    if conn.dialect.name != "postgresql":
+        conn.execute(_insert_of(table), row)
+        return
+    full = _with_defaults(table, row)
+    kept = _KEPT.setdefault(conn, {})
+    key = (table, tuple(sorted(full)))
+    if key not in kept and any(t is table for t, _ in kept):
+        _write(conn)  # other columns than the rows kept for the table: theirs first (id order)
+        kept = _KEPT.setdefault(conn, {})
+    kept.setdefault(key, []).append(full)
+
+
+def kept_rows(conn: Connection | None = None) -> int:
+    """How many rows wait on the connection (the session's by default): for tests and asserts."""
+    conn = conn if conn is not None else db.session.connection()
+    return sum(len(rows) for rows in _KEPT.get(conn, {}).values())
+
+
+def install() -> None:
+    """Listen on every engine (once): carry or write kept rows, drop them on a rollback."""
+    if not event.contains(Engine, "before_execute", _before_execute):
+        event.listen(Engine, "before_execute", _before_execute, retval=True)
+        event.listen(Engine, "commit", _before_commit)
+        event.listen(Engine, "rollback", _dropped)
+
+
+def _before_execute(conn: Connection, elem: Any, multiparams: list, params: dict,
+                    options: Any) -> tuple[Any, list, dict]:
+    kept = _KEPT.get(conn)
+    if not kept or conn in _WRITING:
+        return elem, multiparams, params
+    if (not multiparams and "compiled_cache" not in options  # an ORM flush's statement: its own
+            and _carries(elem) and _touches(elem).isdisjoint(t for t, _ in kept)):
+        del _KEPT[conn]
+        groups = tuple((table, keys, len(rows)) for (table, keys), rows in kept.items())
+        return _carried(elem, groups), multiparams, {**params, **_params(kept)}
+    _write(conn)
+    return elem, multiparams, params
+
+
+def _before_commit(conn: Connection) -> None:
+    if _KEPT.get(conn):
+        _write(conn)
+
+
+def _dropped(conn: Connection) -> None:
+    _KEPT.pop(conn, None)
+
+
+def _carries(elem: Any) -> bool:
+    """A single-row Core INSERT, UPDATE or DELETE (not the ORM's, whose compiling is its own).
+
+    Not one that touches a table with kept rows (the caller checks `_touches`): the statement
+    would not see them (one snapshot), and PostgreSQL runs the CTEs after it, so kept rows of
+    the table it inserts into, older, would get the higher ids."""
+    if isinstance(elem, Insert):  # one that reads its new id back only by an explicit RETURNING:
+        # SQLAlchemy's implicit one (inserted_primary_key) is not compiled with CTEs present
+        return (bool(elem._returning) or elem._inline) and not elem._multi_values and _plain(elem)
+    return isinstance(elem, Update | Delete) and _plain(elem)
+
+
+def _plain(elem: Any) -> bool:
+    """Core's (not an ORM-enabled statement, whose compiling is its own) and no CTEs of its own."""
+    return not elem._propagate_attrs and not elem._independent_ctes
+
+
+@lru_cache(maxsize=512)  # per statement object: most are built once (functools.cache)
+def _touches(elem: Any) -> frozenset[Table]:
+    """The tables a statement writes or reads, its subqueries' included."""
+    return frozenset(find_tables(elem, include_crud=True, include_joins=True, include_selects=True))
+
+
+def _write(conn: Connection) -> None:
+    """Send the kept rows as one statement of their own."""
+    kept = _KEPT.pop(conn, None)
+    if not kept:
+        return
+    groups = tuple((table, keys, len(rows)) for (table, keys), rows in kept.items())
+    _WRITING.add(conn)
+    try:
+        conn.execute(_standalone(groups), _params(kept))
+    finally:
+        _WRITING.discard(conn)
+
+
+Groups = tuple[tuple[Table, tuple[str, ...], int], ...]
+
+
+def _params(kept: dict[tuple[Table, tuple[str, ...]], list[dict]]) -> dict[str, Any]:
+    return {_name(g, r, key): value for g, ((_, keys), rows) in enumerate(kept.items())
+            for r, row in enumerate(rows) for key, value in row.items()}
+
+
+def _name(group: int, row: int, key: str) -> str:
+    return f"dr{group}_{row}_{key}"
+
+
+def _inserts(groups: Groups) -> list[tuple[str, list[BindParameter]]]:
+    """One multi-row INSERT per group, as SQL text and its parameters typed by their columns.
+
+    Text: SQLAlchemy caches no compiled form of a multi-row VALUES construct (it would compile
+    one per statement), while text, typed binds included, is cached like any statement."""
+    quote = _PG.identifier_preparer
+    made = []
+    for g, (table, keys, count) in enumerate(groups):
+        columns = ", ".join(quote.quote(table.c[key].name) for key in keys)
+        rows = ", ".join("(" + ", ".join(f":{_name(g, r, key)}" for key in keys) + ")" for r in range(count))
+        binds = [bindparam(_name(g, r, key), type_=table.c[key].type) for r in range(count) for key in keys]
+        made.append((f"INSERT INTO {quote.format_table(table)} ({columns}) VALUES {rows}", binds))
+    return made
+
+
+@lru_cache(maxsize=256)  # per shape: a statement object keeps its compiled form's cache key
+def _standalone(groups: Groups) -> TextClause:
+    *first, (last, binds) = _inserts(groups)
+    ctes = ", ".join(f"dr{g} AS ({sql})" for g, (sql, _) in enumerate(first))
+    return text(f"WITH {ctes} {last}" if first else last).bindparams(
+        *binds, *(bind for _, group in first for bind in group))
+
+
+@lru_cache(maxsize=256)  # per statement and shape (the statements are themselves built once)
+def _carried(elem: Any, groups: Groups) -> Any:
+    return elem.add_cte(*(text(sql).bindparams(*binds).columns().cte(f"dr{g}")
+                          for g, (sql, binds) in enumerate(_inserts(groups))))
+
+
+@lru_cache(maxsize=64)
+def _insert_of(table: Table) -> Insert:
+    return insert(table).inline()
+
+
+def _with_defaults(table: Table, row: dict[str, Any]) -> dict[str, Any]:
+    """`row` and the Python-side default of each column it lacks (the server's own stay unsent)."""
+    missing = [(key, default) for key, default in _python_defaults(table) if key not in row]
+    if not missing:
+        return row
+    full = dict(row)
+    for key, default in missing:
+        full[key] = default.arg(None) if default.is_callable else default.arg
+    return full
+
+
+@lru_cache(maxsize=64)
+def _python_defaults(table: Table) -> tuple[tuple[str, Any], ...]:
+    return tuple((c.key, c.default) for c in table.c if c.default is not None and not c.primary_key
+                 and (c.default.is_scalar or c.default.is_callable))
