@@ -166,8 +166,9 @@ def _note_stage(entity: str, entity_id: int, changes: dict, *, first: bool) -> N
         now = utcnow()
         if not first:
             _leave_stage(entity, entity_id, now)
-        defer_insert(StageHistory.__table__, {"entity": entity, "record_id": entity_id,
-                                              "from_status": pair[0], "to_status": pair[1], "changed_at": now})
+        row = {"entity": entity, "record_id": entity_id, "from_status": pair[0], "to_status": pair[1],
+               "changed_at": now}
+        defer_insert(StageHistory.__table__, row)
 
 
 def _leave_stage(entity: str, entity_id: int, now: datetime) -> None:

@@ -11,7 +11,7 @@ from engine.models import HumanTask, HumanTaskCandidate, ProcessInstance
 from extensions import db
 from tests.integration.engine.diagrams import review_lead
 from tests.integration.engine.runtime_support import create_lead, deploy
-from tests.support.statements import statements
+from tests.support.statements import deferring, inserts_into, statements
 
 
 def _reads(seen: list[str]) -> list[str]:
@@ -28,13 +28,14 @@ def test_creating_a_lead_sends_the_token_read_the_rights_and_four_inserts(api, a
     with statements() as seen:
         create_lead(api, "Acme")
     reads = _reads(seen)
-    writes = sorted(s.split()[2] for s in seen if s.startswith("INSERT INTO"))
+    writes = sorted(inserts_into(seen))
     # the token (with its user); the rights: one UNION ALL whose first branch is the departments
     assert reads == ["api_token", "'d'"], seen
     assert writes == ["lead", "outbox_event", "stage_history", "timeline_entry"], seen
-    assert len(seen) == 6, seen
+    # on PostgreSQL the three rows nobody reads back go in one statement (deferred_rows)
+    assert len(seen) == (4 if deferring() else 6), seen
     # the creation's timeline entry is a Core INSERT: no ORM object, no id read back
-    entry = [s for s in seen if s.startswith("INSERT INTO timeline_entry")]
+    entry = [s for s in seen if "INSERT INTO timeline_entry" in s]
     assert "RETURNING" not in entry[0], entry
 
 

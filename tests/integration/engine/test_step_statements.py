@@ -16,7 +16,7 @@ from engine.spiff.wait_kinds import KEY
 from extensions import db
 from tests.integration.engine.diagrams import review_lead
 from tests.integration.engine.runtime_support import count, create_lead, deploy, log_kinds, open_tasks
-from tests.support.statements import statements
+from tests.support.statements import deferring, inserts_into, statements
 
 WAIT_TABLES = ("human_task", "external_task", "engine_timer", "message_wait")
 # bench.profile_step's phases, pinned: the relay of lead.created (claim, consumers, instance
@@ -26,6 +26,9 @@ WAIT_TABLES = ("human_task", "external_task", "engine_timer", "message_wait")
 # not read while unchanged) and the first step to the user task.
 RELAY_CREATED_STATEMENTS = 7
 FIRST_STEP_STATEMENTS = 7
+# On PostgreSQL the step's activation and log rows, which nothing reads back, go in one
+# statement (deferred_rows) before the read of the task's assignee: one statement less.
+FIRST_STEP_DEFERRED = 1
 
 
 pytestmark = pytest.mark.usefixtures("steps_in_a_worker")
@@ -50,8 +53,8 @@ def test_a_first_step_queries_no_wait_rows_and_batches_its_inserts(api, admin):
         assert runtime.run_instance(instance_id) == "waiting"
     for table in WAIT_TABLES:
         assert not _touching(seen, "SELECT", table) and not _touching(seen, "DELETE", table), table
-    assert len(_touching(seen, "INSERT INTO", "instance_event")) == 1
-    assert len(_touching(seen, "INSERT INTO", "element_activation")) == 1
+    assert len(inserts_into(seen, "instance_event")) == 1
+    assert len(inserts_into(seen, "element_activation")) == 1
     (task,) = open_tasks(instance_id)
     assert count(ElementActivation, ElementActivation.instance_id == instance_id,
                  ElementActivation.state == "active") == 1
@@ -61,7 +64,7 @@ def test_a_first_step_queries_no_wait_rows_and_batches_its_inserts(api, admin):
     assert resp.status_code == 200, resp.get_json()
     for table in ("external_task", "engine_timer", "message_wait"):  # the process has none of these
         assert not _touching(seen, "SELECT", table) and not _touching(seen, "DELETE", table), table
-    assert len(_touching(seen, "INSERT INTO", "instance_event")) == 1
+    assert len(inserts_into(seen, "instance_event")) == 1
     assert len(_touching(seen, "UPDATE", "human_task")) == 1
     db.session.expire_all()
     assert db.session.get(ProcessInstance, instance_id).status == "completed"
@@ -112,7 +115,7 @@ def test_a_start_takes_no_savepoint_and_the_first_step_reads_the_assignee_with_t
         assert runtime.run_instance(instance_id) == "waiting"
     assert not [s for s in seen if " FROM user_account" in s], seen
     assert len([s for s in seen if s.startswith("SELECT") and " FROM lead" in s]) == 1
-    assert len(seen) == FIRST_STEP_STATEMENTS, seen
+    assert len(seen) == FIRST_STEP_STATEMENTS - (FIRST_STEP_DEFERRED if deferring() else 0), seen
     (task,) = open_tasks(instance_id)
     assert task.assignee_id == admin.id  # the lead's responsible: its creator
     assert db.session.get(ProcessInstance, instance_id).lock_version == 2
