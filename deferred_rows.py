@@ -19,7 +19,11 @@ list, ids in list order); a row with other columns than the table's rows already
 those first. A deferred row that breaks a constraint fails the statement that carries it, in
 the same transaction as before.
 
-SQLite (one local file, no round trip, no data-modifying CTEs) inserts each row at once.
+`defer_update(table, id, values)` keeps an UPDATE of one row the same way, for a row the
+transaction inserted itself (its row count, which tells of a concurrent change, is not read):
+the instance an outbox relay starts and runs to its first wait state in one transaction.
+
+SQLite (one local file, no round trip, no data-modifying CTEs) runs each at once.
 """
 from __future__ import annotations
 
@@ -36,7 +40,7 @@ from sqlalchemy.sql.util import find_tables
 
 from extensions import db
 
-__all__ = ["defer_insert", "install", "kept_rows"]
+__all__ = ["defer_insert", "defer_update", "install", "kept_rows"]
 
 # Connection -> {(table, keys): [row, ...]} in the order the tables were first kept. A Connection
 # is one checkout of a pooled connection, so a new checkout never sees rows of an older one.
@@ -60,6 +64,23 @@ def defer_insert(table: Table, row: dict[str, Any]) -> None:
         _write(conn)  # other columns than the rows kept for the table: theirs first (id order)
         kept = _KEPT.setdefault(conn, {})
     kept.setdefault(key, []).append(full)
+
+
+def defer_update(table: Table, row_id: Any, values: dict[str, Any]) -> None:
+    """UPDATE the row of `table` with this primary key, with the transaction's next statement
+    (PostgreSQL) or now (SQLite), its row count not read: for a row this transaction inserted,
+    which no other can have changed or removed."""
+    conn = db.session.connection()
+    (pk,) = table.primary_key.columns
+    if conn.dialect.name != "postgresql":
+        conn.execute(table.update().where(pk == row_id).values(values))
+        return
+    if any(t is table for t, _ in _KEPT.get(conn, {})):
+        _write(conn)  # one statement may not change a row twice, nor see a kept row of the table
+    _KEPT.setdefault(conn, {})[(table, (_UPDATE, *sorted(values)))] = [{**values, _ID: row_id}]
+
+
+_UPDATE, _ID = "=update", "__id"  # a kept UPDATE's marker in its keys, its row id's parameter
 
 
 def kept_rows(conn: Connection | None = None) -> int:
@@ -148,18 +169,32 @@ def _name(group: int, row: int, key: str) -> str:
 
 
 def _inserts(groups: Groups) -> list[tuple[str, list[BindParameter]]]:
-    """One multi-row INSERT per group, as SQL text and its parameters typed by their columns.
+    """One multi-row INSERT (or a kept UPDATE) per group, as SQL text and its parameters typed
+    by their columns.
 
     Text: SQLAlchemy caches no compiled form of a multi-row VALUES construct (it would compile
     one per statement), while text, typed binds included, is cached like any statement."""
     quote = _PG.identifier_preparer
     made = []
     for g, (table, keys, count) in enumerate(groups):
+        if keys[0] == _UPDATE:
+            made.append(_update_sql(g, table, keys[1:]))
+            continue
         columns = ", ".join(quote.quote(table.c[key].name) for key in keys)
         rows = ", ".join("(" + ", ".join(f":{_name(g, r, key)}" for key in keys) + ")" for r in range(count))
         binds = [bindparam(_name(g, r, key), type_=table.c[key].type) for r in range(count) for key in keys]
         made.append((f"INSERT INTO {quote.format_table(table)} ({columns}) VALUES {rows}", binds))
     return made
+
+
+def _update_sql(g: int, table: Table, keys: tuple[str, ...]) -> tuple[str, list[BindParameter]]:
+    quote = _PG.identifier_preparer
+    (pk,) = table.primary_key.columns
+    sets = ", ".join(f"{quote.quote(table.c[key].name)} = :{_name(g, 0, key)}" for key in keys)
+    binds = [bindparam(_name(g, 0, key), type_=table.c[key].type) for key in keys]
+    binds.append(bindparam(_name(g, 0, _ID), type_=pk.type))
+    where = f"{quote.quote(pk.name)} = :{_name(g, 0, _ID)}"
+    return f"UPDATE {quote.format_table(table)} SET {sets} WHERE {where}", binds
 
 
 @lru_cache(maxsize=256)  # per shape: a statement object keeps its compiled form's cache key

@@ -112,7 +112,9 @@ def _advance_and_store(instance: ProcessInstance, wf: Any, completed: tuple[str,
     step_rows.note_kinds(wf, held, result)
     instance.state = spiff.dump(wf)
     _set_status(instance, result)
-    step_rows.store_changes(instance)  # its one UPDATE per step, with the lock_version check
+    # its one UPDATE per step, with the lock_version check; in the relay (`inline`), of the row
+    # the relay inserted: it goes with the step's next statement
+    step_rows.store_changes(instance, fresh=inline is not None)
     from engine.history import record_step
 
     record_step(instance, wf, result, form)

@@ -16,7 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm.util import identity_key
 
 from crm.event_types import GENERIC_ENTITY
-from deferred_rows import defer_insert
+from deferred_rows import defer_insert, defer_update
 from engine import spiff_adapter as spiff
 from engine.messages import is_record_message
 from engine.models import EngineTimer, InstanceEvent, MessageWait, ProcessInstance
@@ -46,8 +46,11 @@ def note_kinds(wf: Any, before: frozenset[str], result: Any) -> None:
     wait_kinds.note(wf, kinds | (before & {wait_kinds.HUMAN}))
 
 
-def store_changes(obj: Any) -> bool:
+def store_changes(obj: Any, *, fresh: bool = False) -> bool:
     """Write a loaded object's changed columns now, one UPDATE by its id (and version counter).
+
+    `fresh`: a row this transaction inserted (no other can have changed it): the UPDATE goes
+    with the transaction's next statement (deferred_rows.defer_update), no row count read.
 
     The ORM's flush of the same UPDATE (unit-of-work sort, version bookkeeping) cost more CPU than
     the statement. No row matched raises StaleDataError as the flush would (for the instance: a
@@ -66,9 +69,12 @@ def store_changes(obj: Any) -> bool:
         if shape.version is not None:
             params["version_"] = changed.get(shape.version, state.dict[shape.version])
             values[shape.version] = params["version_"] + 1
-        # on the session's connection: Session.execute would autoflush, i.e. write the object itself
-        matched = db.session.connection().execute(_update_of(state.mapper, tuple(values)),
-                                                  {**values, **params}).rowcount
+        if fresh:
+            defer_update(state.mapper.local_table, params["id_"], values)
+            matched = 1
+        else:  # on the session's connection: Session.execute would autoflush (write the object itself)
+            matched = db.session.connection().execute(_update_of(state.mapper, tuple(values)),
+                                                      {**values, **params}).rowcount
         if matched != 1:
             raise StaleDataError(f"UPDATE statement on table '{shape.table}' expected to update 1 row(s); "
                                  f"{matched} were matched.")

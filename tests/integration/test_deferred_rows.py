@@ -1,4 +1,5 @@
-"""Rows nobody reads back, sent with the transaction's next statement (deferred_rows.py): on
+"""Rows nobody reads back (and UPDATEs of a row the transaction inserted), sent with the
+transaction's next statement (deferred_rows.py): on
 PostgreSQL carried as CTEs of a Core UPDATE, DELETE or RETURNING INSERT, or written in one
 statement of their own before anything else (a read sees them) and at the commit; a rollback,
 a savepoint's included, drops them; rows of one table keep their order; a bad row fails the
@@ -128,3 +129,20 @@ def test_a_row_that_breaks_a_constraint_fails_the_statement_that_carries_it(fres
     db.session.rollback()
     assert _summaries() == []
     assert db.session.scalar(select(OutboxEvent.id).where(OutboxEvent.event_id == "dup-deferred")) is None
+
+
+def test_a_kept_update_goes_with_the_next_statement_and_a_read_sees_it(fresh, postgres_only):
+    db.session.execute(insert(ENTRY), _entry(12))
+    entry_id = db.session.scalar(select(TimelineEntry.id).where(TimelineEntry.record_id == 900_012))
+    with statements() as seen:
+        deferred_rows.defer_update(ENTRY, entry_id, {"summary": "updated"})
+        deferred_rows.defer_insert(STAGE, {"entity": "lead", "record_id": 900_012, "to_status": "new"})
+        assert seen == [] and deferred_rows.kept_rows() == 2
+        assert _summaries() == ["updated"]
+    assert len(seen) == 2 and seen[0].startswith("WITH dr0 AS (UPDATE timeline_entry"), seen
+    deferred_rows.defer_update(ENTRY, entry_id, {"summary": "once"})
+    with statements() as seen:
+        deferred_rows.defer_update(ENTRY, entry_id, {"summary": "twice"})  # a row changes once a statement
+    assert len(seen) == 1
+    db.session.commit()
+    assert _summaries() == ["twice"]

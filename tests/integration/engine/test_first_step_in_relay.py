@@ -14,7 +14,7 @@ from engine.models import ActivityRun, ProcessInstance
 from extensions import db
 from tests.integration.engine.diagrams import chain, enum_field, review_lead, service_task, user_task
 from tests.integration.engine.runtime_support import count, create_lead, deploy, drive, log_kinds, open_tasks
-from tests.support.statements import inserts_into, statements
+from tests.support.statements import deferring, inserts_into, statements
 
 
 @pytest.fixture(autouse=True)
@@ -43,6 +43,10 @@ def test_the_relay_runs_a_started_instance_to_its_user_task(api, admin):
     assert not [s for s in seen if s.startswith("SELECT process_version.")], seen
     assert len(inserts_into(seen, "instance_event")) == 1, seen
     assert log_kinds(instance.id)[0] == "started"
+    if deferring():  # the new row's UPDATE, its activations and log go with the task's INSERT
+        (carrier,) = [s for s in seen if "INSERT INTO human_task" in s]
+        assert carrier.startswith("WITH ") and "UPDATE process_instance" in carrier, carrier
+        assert not [s for s in seen if s.startswith("UPDATE process_instance")], seen
 
 
 def _comment_then_review() -> bytes:
