@@ -27,6 +27,7 @@ SQLite (one local file, no round trip, no data-modifying CTEs) runs each at once
 """
 from __future__ import annotations
 
+import re
 import weakref
 from functools import lru_cache
 from typing import Any
@@ -34,13 +35,14 @@ from typing import Any
 from sqlalchemy import Table, TextClause, bindparam, event, insert, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine.interfaces import BindTyping
 from sqlalchemy.sql.dml import Delete, Insert, Update
 from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.util import find_tables
 
 from extensions import db
 
-__all__ = ["defer_insert", "defer_update", "install", "kept_rows"]
+__all__ = ["defer_insert", "defer_statement", "defer_update", "install", "kept_rows"]
 
 # Connection -> {(table, keys): [row, ...]} in the order the tables were first kept. A Connection
 # is one checkout of a pooled connection, so a new checkout never sees rows of an older one.
@@ -80,7 +82,28 @@ def defer_update(table: Table, row_id: Any, values: dict[str, Any]) -> None:
     _KEPT.setdefault(conn, {})[(table, (_UPDATE, *sorted(values)))] = [{**values, _ID: row_id}]
 
 
-_UPDATE, _ID = "=update", "__id"  # a kept UPDATE's marker in its keys, its row id's parameter
+def defer_statement(stmt: Insert | Update | Delete, params: dict[str, Any]) -> None:
+    """Run a Core INSERT, UPDATE or DELETE of one table, its row count and RETURNING not read,
+    with the transaction's next statement (PostgreSQL) or now (SQLite, or one of more tables)."""
+    conn = db.session.connection()
+    touched = _touches(stmt)
+    if conn.dialect.name != "postgresql" or len(touched) != 1:
+        conn.execute(stmt, params)
+        return
+    (table,) = touched
+    _, types, bound = _statement_text(stmt)
+    values = {**bound, **params}
+    defaults = dict(_python_defaults(table))
+    for name in types.keys() - values.keys():  # a column's Python default, which Core would fill
+        if name not in defaults:
+            raise ValueError(f"deferred statement: no value for its parameter {name!r}")
+        values[name] = defaults[name].arg(None) if defaults[name].is_callable else defaults[name].arg
+    if any(t is table for t, _ in _KEPT.get(conn, {})):
+        _write(conn)  # as defer_update: one change of a row per statement, kept rows seen
+    _KEPT.setdefault(conn, {})[(table, (_STMT, stmt))] = [values]
+
+
+_UPDATE, _ID, _STMT = "=update", "__id", "=statement"  # markers in a kept group's keys; a row id's parameter
 
 
 def kept_rows(conn: Connection | None = None) -> int:
@@ -180,6 +203,9 @@ def _inserts(groups: Groups) -> list[tuple[str, list[BindParameter]]]:
         if keys[0] == _UPDATE:
             made.append(_update_sql(g, table, keys[1:]))
             continue
+        if keys[0] == _STMT:
+            made.append(_statement_sql(g, keys[1]))
+            continue
         columns = ", ".join(quote.quote(table.c[key].name) for key in keys)
         rows = ", ".join("(" + ", ".join(f":{_name(g, r, key)}" for key in keys) + ")" for r in range(count))
         binds = [bindparam(_name(g, r, key), type_=table.c[key].type) for r in range(count) for key in keys]
@@ -195,6 +221,27 @@ def _update_sql(g: int, table: Table, keys: tuple[str, ...]) -> tuple[str, list[
     binds.append(bindparam(_name(g, 0, _ID), type_=pk.type))
     where = f"{quote.quote(pk.name)} = :{_name(g, 0, _ID)}"
     return f"UPDATE {quote.format_table(table)} SET {sets} WHERE {where}", binds
+
+
+def _statement_sql(g: int, stmt: Any) -> tuple[str, list[BindParameter]]:
+    sql, types, _ = _statement_text(stmt)
+    renamed = _BIND.sub(lambda found: f":{_name(g, 0, found.group(1))}", sql)
+    return renamed, [bindparam(_name(g, 0, name), type_=type_) for name, type_ in types.items()]
+
+
+_BIND = re.compile(r"(?<![:\w]):(\w+)(?!:)")  # a bind in named style, as SQLAlchemy's text() finds them
+_NAMED = postgresql.dialect(paramstyle="named")
+_NAMED.bind_typing = BindTyping.NONE  # no ::TYPE after a bind (text() would not see the bind)
+
+
+@lru_cache(maxsize=64)  # per statement (those deferred are built once)
+def _statement_text(stmt: Any) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """A statement as text with named binds, their types, and the values bound in it."""
+    # an INSERT inline: its RETURNING of the new id is not wanted (nothing reads it back)
+    compiled = (stmt.inline() if isinstance(stmt, Insert) else stmt).compile(dialect=_NAMED)
+    binds = {compiled.bind_names[bind]: bind for bind in compiled.binds.values()}  # anonymous ones named
+    bound = {name: bind.value for name, bind in binds.items() if bind.value is not None}
+    return str(compiled), {name: bind.type for name, bind in binds.items()}, bound
 
 
 @lru_cache(maxsize=256)  # per shape: a statement object keeps its compiled form's cache key

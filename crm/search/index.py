@@ -34,6 +34,7 @@ from crm.search.models import SearchDocument, doc_id, fts_table
 from crm.search.text import index_text
 from crm.serialize import shared_get
 from crm.states import TimelineKind
+from deferred_rows import defer_statement
 from extensions import db
 from org.models import utcnow
 from org.signals import department_moved, user_departments_changed
@@ -101,11 +102,16 @@ def _upsert_statement(postgres: bool) -> Insert:
 
 
 def upsert_documents(docs: list[Document]) -> None:
-    """Insert or refresh rows (one statement, many parameter sets); unchanged rows stay as they are."""
+    """Insert or refresh rows (one statement, many parameter sets); unchanged rows stay as they are.
+    One document (the relay's, per event) goes with the transaction's next statement on
+    PostgreSQL (deferred_rows): the event's delivered mark."""
     if not docs:
         return
     postgres = _postgres()
     now = utcnow()
+    if postgres and len(docs) == 1:
+        defer_statement(_upsert_statement(True), _params(docs[0], True, now))
+        return
     db.session.execute(_upsert_statement(postgres), [_params(d, postgres, now) for d in docs])
 
 

@@ -146,3 +146,21 @@ def test_a_kept_update_goes_with_the_next_statement_and_a_read_sees_it(fresh, po
     assert len(seen) == 1
     db.session.commit()
     assert _summaries() == ["twice"]
+
+
+def test_a_kept_statement_goes_as_text_with_its_own_binds(fresh, postgres_only):
+    """An upsert (the search index's, per relayed event) rendered once as text, binds renamed."""
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+    upsert = pg_insert(STAGE).values(entity="lead", record_id=900_013, to_status="new")
+    upsert = upsert.on_conflict_do_nothing()
+    with statements() as seen:
+        deferred_rows.defer_statement(upsert, {})
+        deferred_rows.defer_insert(ENTRY, _entry(13))
+        outbox = OutboxEvent.__table__
+        changed = db.session.connection().execute(
+            update(outbox).where(outbox.c.id == -1).values(attempts=0)).rowcount
+    assert changed == 0 and len(seen) == 1 and inserts_into(seen) == ["stage_history", "timeline_entry"], seen
+    db.session.commit()
+    assert db.session.scalar(select(StageHistory.to_status).where(StageHistory.record_id == 900_013)) == "new"
+    assert _summaries() == ["entry 13"]
