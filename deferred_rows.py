@@ -22,6 +22,8 @@ the same transaction as before.
 `defer_update(table, id, values)` keeps an UPDATE of one row the same way, for a row the
 transaction inserted itself (its row count, which tells of a concurrent change, is not read):
 the instance an outbox relay starts and runs to its first wait state in one transaction.
+`defer_statement(stmt, params)` keeps any Core statement of one table whose row count nobody
+reads (the search index's upsert of a relayed record), rendered once as text.
 
 SQLite (one local file, no round trip, no data-modifying CTEs) runs each at once.
 """
