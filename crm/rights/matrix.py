@@ -32,9 +32,11 @@ NONE, OWN, DEPARTMENT, DEPARTMENT_TREE, ALL = range(len(LEVELS))
 Cell = dict  # {None: rank for any status, "WON": rank, ...}
 
 
-@dataclass
+@dataclass(frozen=True)
 class Grant:
-    """One role as it reaches a user, and how (directly, via a department or workgroup, default)."""
+    """One role as it reaches a user, and how (directly, via a department or workgroup, default).
+
+    Shared like the Rights holding it: `cells` is never changed after load_rights built it."""
 
     role_id: int
     role_name: str
@@ -58,19 +60,20 @@ class Grant:
         return f"role {self.role_name} ({how})"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Rights:
-    """Everything access checks need about one user, loaded once per request."""
+    """Everything access checks need about one user, as load_rights read it.
+
+    Immutable: crm.rights.cache hands one Rights to every request (and thread) of that user until
+    the rights epoch moves, so nothing may change one after it is built (per-request scratch such
+    as crm.access's SQLite probes lives on the request instead)."""
 
     user_id: int
     full: bool = False  # portal administrators and processes may do everything
-    departments: list[tuple[int, str, str]] = field(default_factory=list)  # (id, name, path)
-    grants: list[Grant] = field(default_factory=list)
-    # The user's workgroups (engine.assignment's group keys); None until read. The assignments
-    # query reads them for non-administrators; forget() drops them with the rest.
-    workgroup_ids: list[int] | None = None
-    # SQLite planner probes made while building this request's filters (see crm.access).
-    probes: dict = field(default_factory=dict)
+    departments: tuple[tuple[int, str, str], ...] = ()  # (id, name, path), the primary first
+    grants: tuple[Grant, ...] = ()
+    # The user's workgroups (engine.assignment's group keys); None when not read (a process).
+    workgroup_ids: tuple[int, ...] | None = None
 
     @property
     def dept_paths(self) -> list[str]:
@@ -110,17 +113,18 @@ class Rights:
 def load_rights(user: object) -> Rights:
     """Departments, workgroups, assignments and the roles' permissions of `user`, in one
     statement (a UNION ALL of four reads; every page pays it, so one round trip, not three)."""
-    rights = Rights(user_id=user.id, full=acts_as_admin(user))  # administrators in admin mode
-    rows = list(db.session.execute(_rights_statement(rights.full), {"user_id": user.id}))
+    full = acts_as_admin(user)  # administrators in admin mode
+    rows = list(db.session.execute(_rights_statement(full), {"user_id": user.id}))
     # The primary first, as User.primary_department picks it (records.create_record relies on it).
     deps = sorted((r for r in rows if r.kind == "d"), key=lambda r: (not r.flag, r.n1))
-    rights.departments = [(r.n2, r.s1, r.s2) for r in deps]
-    rights.workgroup_ids = sorted(r.n1 for r in rows if r.kind == "w")
-    if rights.full:
-        return rights
-    reached = _reached(sorted((r for r in rows if r.kind == "a"), key=lambda r: r.n1), rights.departments)
-    rights.grants = _grants([r for r in rows if r.kind == "p"], reached)
-    return rights
+    departments = tuple((r.n2, r.s1, r.s2) for r in deps)
+    workgroup_ids = tuple(sorted(r.n1 for r in rows if r.kind == "w"))
+    grants: tuple[Grant, ...] = ()
+    if not full:
+        reached = _reached(sorted((r for r in rows if r.kind == "a"), key=lambda r: r.n1), departments)
+        grants = tuple(_grants([r for r in rows if r.kind == "p"], reached))
+    return Rights(user_id=user.id, full=full, departments=departments, grants=grants,
+                  workgroup_ids=workgroup_ids)
 
 
 COLUMNS = ("n1", "n2", "n3", "n4", "n5", "flag", "flag2", "s1", "s2", "s3", "s4", "s5")
@@ -179,7 +183,7 @@ def _rights_statement(full: bool):
     return union_all(deps, groups, assigned, perms)
 
 
-def _reached(rows: list, departments: list[tuple[int, str, str]]) -> list[tuple]:
+def _reached(rows: list, departments: tuple[tuple[int, str, str], ...]) -> list[tuple]:
     """(role_id, via, via_name) of the assignments reaching the user, in assignment order (the
     statement filtered them already; the department check is kept as the rule's statement)."""
     my_ids = {dep_id for dep_id, _, _ in departments}
