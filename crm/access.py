@@ -27,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.elements import True_
 
 from crm.entities import REGISTRY, STATUS_FIELDS
+from crm.rights import cache as rights_cache
 from crm.rights.matrix import ALL, DEPARTMENT, NONE, OWN, Rights, load_rights
 from crm.rights.models import ACTIONS, LEVELS
 from errors import Forbidden, NotFound
@@ -42,17 +43,18 @@ def model_of(entity: str) -> type:
     return REGISTRY[entity].model
 
 
-# ---- the actor's rights, loaded once per request -------------------------------------------
+# ---- the actor's rights: once per request, shared while the rights epoch stays ---------------
 
 def rights_of(actor: Actor) -> Rights:
-    """The effective rights of `actor`, cached for the current request only (roles change)."""
+    """The effective rights of `actor`: kept for the request, and across requests while nothing
+    they are read from changed (crm.rights.cache); loaded on every call outside a request."""
     if isinstance(actor, ProcessActor):
         return Rights(user_id=actor.id, full=True)
     if not has_request_context():
         return load_rights(actor)
     store = _request_store("_access_rights")
     if actor.id not in store:
-        store[actor.id] = load_rights(actor)
+        store[actor.id] = rights_cache.shared_rights(actor, load_rights)
     return store[actor.id]
 
 
@@ -67,9 +69,11 @@ def _request_store(name: str) -> dict:
 
 
 def forget() -> None:
-    """Drop cached rights (roles, assignments or memberships changed in this request)."""
+    """Roles, assignments or memberships changed in this request: the rest of it loads rights
+    from its own (uncommitted) transaction, never from or into the cache across requests."""
     if has_app_context():
         g.pop("_access_rights", None)
+    rights_cache.bypass()
 
 
 @user_departments_changed.connect

@@ -1,0 +1,80 @@
+"""Users' rights kept across requests, for as long as the rights epoch stays (org.rights_epoch).
+
+A request's login reads the epoch with the user (one column of a query it runs anyway); the
+rights are kept per (database, user, admin mode, epoch). Any change to a table the rights are
+read from, committed by any process, moves the epoch, so the next request reads another value
+and loads afresh: nothing is ever stale. Rights loaded under an epoch may be newer than it (a
+change committed between the login's read and the load), never older.
+
+The cache is not used where no epoch was read (outside a request, a Celery worker, a request
+that did not log in through those queries), nor for the rest of a request that changed rights
+itself (its triggers' bump is not visible before its commit): `bypass` (crm.access.forget),
+a flush writing a rights table, or such a change still waiting for its flush.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from itertools import chain
+
+from flask import g, has_request_context, request
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from crm.rights.matrix import Rights
+from extensions import db
+from org.admin import acts_as_admin
+from org.rights_epoch import RIGHTS_TABLES, request_epoch
+
+# Bounded: a full cache is dropped whole (entries of past epochs go with it; a Rights is a few KB).
+MAX_ENTRIES = 2048
+_kept: dict[tuple, Rights] = {}
+# Set on g to the request once it changed rights: the rest of it loads from its own transaction.
+_CHANGED = "_rights_changed"
+
+
+def shared_rights(actor: object, load: Callable[[object], Rights]) -> Rights:
+    """The actor's rights under this request's epoch: kept ones, else `load`ed (and kept)."""
+    epoch = _usable_epoch()
+    if epoch is None:
+        return load(actor)
+    key = (db.engine, actor.id, acts_as_admin(actor), epoch)
+    rights = _kept.get(key)
+    if rights is None:
+        rights = load(actor)
+        if len(_kept) >= MAX_ENTRIES:
+            _kept.clear()
+        _kept[key] = rights
+    return rights
+
+
+def bypass() -> None:
+    """This request changed rights: load them from its transaction from now on, and keep none."""
+    if has_request_context():
+        setattr(g, _CHANGED, request._get_current_object())
+
+
+def clear() -> None:
+    """Drop every kept entry (tests; nothing else needs it: a new epoch is a miss)."""
+    _kept.clear()
+
+
+def _usable_epoch() -> int | None:
+    epoch = request_epoch()
+    if epoch is None or g.get(_CHANGED) is request._get_current_object():
+        return None
+    if _touches_rights(db.session()):  # e.g. a membership added but not flushed yet
+        bypass()
+        return None
+    return epoch
+
+
+def _touches_rights(session: Session) -> bool:
+    return any(getattr(type(obj), "__tablename__", None) in RIGHTS_TABLES
+               for obj in chain(session.new, session.dirty, session.deleted))
+
+
+@event.listens_for(Session, "after_flush")
+def _flushed(session: Session, _context: object) -> None:
+    """A flush that wrote a rights table (the pending lists still hold what it wrote)."""
+    if has_request_context() and _touches_rights(session):
+        bypass()
