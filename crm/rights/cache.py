@@ -3,8 +3,10 @@
 A request's login reads the epoch with the user (one column of a query it runs anyway); the
 rights are kept per (database, user, admin mode, epoch). Any change to a table the rights are
 read from, committed by any process, moves the epoch, so the next request reads another value
-and loads afresh: nothing is ever stale. Rights loaded under an epoch may be newer than it (a
-change committed between the login's read and the load), never older.
+and loads afresh: nothing is ever stale. Rights are kept only when the epoch their own
+statement read is the login's: not when another process committed a change in between, nor
+when this transaction wrote a rights table itself (its bump shows to itself), even by raw SQL
+and even if it rolls back later, so nothing uncommitted is ever kept.
 
 The cache is not used where no epoch was read (outside a request, a Celery worker, a request
 that did not log in through those queries), nor for the rest of a request that changed rights
@@ -41,6 +43,9 @@ def shared_rights(actor: object, load: Callable[[object], Rights]) -> Rights:
     rights = _kept.get(key)
     if rights is None:
         rights = load(actor)
+        if rights.epoch != epoch:  # moved since the login (maybe by this transaction): no keeping
+            bypass()
+            return rights
         if len(_kept) >= MAX_ENTRIES:
             _kept.clear()
         _kept[key] = rights

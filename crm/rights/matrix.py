@@ -24,6 +24,7 @@ from crm.rights.models import LEVELS, Role, RoleAssignment, RolePermission
 from extensions import db
 from org.admin import acts_as_admin
 from org.models import Department, DepartmentMember
+from org.rights_epoch import epoch_column
 from org.workgroups import Workgroup, WorkgroupMember
 
 RANK = {name: i for i, name in enumerate(LEVELS)}
@@ -74,6 +75,8 @@ class Rights:
     grants: tuple[Grant, ...] = ()
     # The user's workgroups (engine.assignment's group keys); None when not read (a process).
     workgroup_ids: tuple[int, ...] | None = None
+    # The rights epoch as the statement saw it, this transaction's own writes included.
+    epoch: int | None = None
 
     @property
     def dept_paths(self) -> list[str]:
@@ -119,12 +122,13 @@ def load_rights(user: object) -> Rights:
     deps = sorted((r for r in rows if r.kind == "d"), key=lambda r: (not r.flag, r.n1))
     departments = tuple((r.n2, r.s1, r.s2) for r in deps)
     workgroup_ids = tuple(sorted(r.n1 for r in rows if r.kind == "w"))
+    epoch = next((r.n1 for r in rows if r.kind == "e"), None)
     grants: tuple[Grant, ...] = ()
     if not full:
         reached = _reached(sorted((r for r in rows if r.kind == "a"), key=lambda r: r.n1), departments)
         grants = tuple(_grants([r for r in rows if r.kind == "p"], reached))
     return Rights(user_id=user.id, full=full, departments=departments, grants=grants,
-                  workgroup_ids=workgroup_ids)
+                  workgroup_ids=workgroup_ids, epoch=epoch)
 
 
 COLUMNS = ("n1", "n2", "n3", "n4", "n5", "flag", "flag2", "s1", "s2", "s3", "s4", "s5")
@@ -153,16 +157,17 @@ def _reaches(a: type, dept: type, user_id: ColumnElement) -> ColumnElement:
 
 @cache  # built once per process (every request reads the rights): only the user id is bound
 def _rights_statement(full: bool):
-    """The branches: departments (d), workgroups (w); unless `full`, the assignments reaching the
-    user (a) and the permissions of their roles and of the default roles (p)."""
+    """The branches: departments (d), workgroups (w), the rights epoch (e); unless `full`, the
+    assignments reaching the user (a) and the permissions of their roles and of the default roles (p)."""
     user_id = bindparam("user_id")
     deps = select(*_row("d", n1=DepartmentMember.id, n2=Department.id, flag=DepartmentMember.is_primary,
                         s1=Department.name, s2=Department.path)) \
         .select_from(Department).join(DepartmentMember, DepartmentMember.department_id == Department.id) \
         .where(DepartmentMember.user_id == user_id)
     groups = select(*_row("w", n1=WorkgroupMember.workgroup_id)).where(WorkgroupMember.user_id == user_id)
+    epoch = select(*_row("e", n1=epoch_column()))  # crm.rights.cache keeps only what it matches
     if full:
-        return union_all(deps, groups)
+        return union_all(deps, groups, epoch)
     a = RoleAssignment
     assigned = (
         select(*_row("a", n1=a.id, n2=a.role_id, n3=a.user_id, n4=a.department_id, n5=a.workgroup_id,
@@ -180,7 +185,7 @@ def _rights_statement(full: bool):
                      s5=RolePermission.level))
         .select_from(Role).outerjoin(RolePermission, RolePermission.role_id == Role.id)
         .where(or_(Role.is_default.is_(True), Role.id.in_(reached_roles))))
-    return union_all(deps, groups, assigned, perms)
+    return union_all(deps, groups, epoch, assigned, perms)
 
 
 def _reached(rows: list, departments: tuple[tuple[int, str, str], ...]) -> list[tuple]:
