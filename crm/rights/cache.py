@@ -16,6 +16,7 @@ a flush writing a rights table, or such a change still waiting for its flush.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from itertools import chain
 
 from flask import g, has_request_context, request
@@ -27,9 +28,11 @@ from extensions import db
 from org.admin import acts_as_admin
 from org.rights_epoch import RIGHTS_TABLES, request_epoch
 
-# Bounded: a full cache is dropped whole (entries of past epochs go with it; a Rights is a few KB).
+# Bounded: a full cache is dropped whole (entries of past epochs go with it).
 MAX_ENTRIES = 2048
 _kept: dict[tuple, Rights] = {}
+# A role's cells (about 13 KB) are the same for every user under one epoch: one copy per role.
+_cells: dict[tuple, dict] = {}
 # Set on g to the request once it changed rights: the rest of it loads from its own transaction.
 _CHANGED = "_rights_changed"
 
@@ -47,9 +50,15 @@ def shared_rights(actor: object, load: Callable[[object], Rights]) -> Rights:
             bypass()
             return rights
         if len(_kept) >= MAX_ENTRIES:
-            _kept.clear()
-        _kept[key] = rights
+            clear()
+        rights = _kept[key] = _one_copy_of_cells(rights, key)
     return rights
+
+
+def _one_copy_of_cells(rights: Rights, key: tuple) -> Rights:
+    grants = tuple(replace(g, cells=_cells.setdefault((key[0], g.role_id, key[3]), g.cells))
+                   for g in rights.grants)
+    return replace(rights, grants=grants)
 
 
 def bypass() -> None:
@@ -59,8 +68,9 @@ def bypass() -> None:
 
 
 def clear() -> None:
-    """Drop every kept entry (tests; nothing else needs it: a new epoch is a miss)."""
+    """Drop every kept entry (when full, and for tests: a new epoch is a miss anyway)."""
     _kept.clear()
+    _cells.clear()
 
 
 def _usable_epoch() -> int | None:

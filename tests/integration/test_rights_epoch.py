@@ -195,6 +195,19 @@ def test_an_administrator_in_admin_mode_reads_the_rights_once(api):
     assert _rights_reads(seen) == 0
 
 
+def test_users_of_one_role_share_its_cells(api, api_for):
+    """Kept rights hold one copy of a role's cells per epoch, not one per user."""
+    from crm.rights import cache
+
+    users = [make_person(name, None) for name in ("one", "two")]
+    cache.clear()
+    for user in users:
+        api_for(user).get("/leads")
+    kept = list(cache._kept.values())
+    assert len(kept) == 2 and [len(r.grants) for r in kept] == [1, 1]
+    assert kept[0].grants[0].cells is kept[1].grants[0].cells
+
+
 # ---- within one request ---------------------------------------------------------------------
 
 def _team_names(person: User) -> list[str]:
