@@ -56,8 +56,10 @@ def shared_rights(actor: object, load: Callable[[object], Rights]) -> Rights:
 
 
 def _one_copy_of_cells(rights: Rights, key: tuple) -> Rights:
-    grants = tuple(replace(g, cells=_cells.setdefault((key[0], g.role_id, key[3]), g.cells))
-                   for g in rights.grants)
+    """A role's cells depend on its permission rows only: equal for all users under one epoch."""
+    engine, _, _, epoch = key
+    grants = tuple(replace(grant, cells=_cells.setdefault((engine, grant.role_id, epoch), grant.cells))
+                   for grant in rights.grants)
     return replace(rights, grants=grants)
 
 
