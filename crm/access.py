@@ -27,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.elements import True_
 
 from crm.entities import REGISTRY, STATUS_FIELDS
+from crm.rights import cache as rights_cache
 from crm.rights.matrix import ALL, DEPARTMENT, NONE, OWN, Rights, load_rights
 from crm.rights.models import ACTIONS, LEVELS
 from errors import Forbidden, NotFound
@@ -42,28 +43,37 @@ def model_of(entity: str) -> type:
     return REGISTRY[entity].model
 
 
-# ---- the actor's rights, loaded once per request -------------------------------------------
+# ---- the actor's rights: once per request, shared while the rights epoch stays ---------------
 
 def rights_of(actor: Actor) -> Rights:
-    """The effective rights of `actor`, cached for the current request only (roles change)."""
+    """The effective rights of `actor`: kept for the request, and across requests while nothing
+    they are read from changed (crm.rights.cache); loaded on every call outside a request."""
     if isinstance(actor, ProcessActor):
         return Rights(user_id=actor.id, full=True)
     if not has_request_context():
         return load_rights(actor)
+    store = _request_store("_access_rights")
+    if actor.id not in store:
+        store[actor.id] = rights_cache.shared_rights(actor, load_rights)
+    return store[actor.id]
+
+
+def _request_store(name: str) -> dict:
+    """A dict on `g` for the current request only (an app context may outlive several requests)."""
     req = request._get_current_object()
-    store = g.get("_access_rights")
+    store = g.get(name)
     if store is None or store[0] is not req:
         store = (req, {})
-        g._access_rights = store
-    if actor.id not in store[1]:
-        store[1][actor.id] = load_rights(actor)
-    return store[1][actor.id]
+        setattr(g, name, store)
+    return store[1]
 
 
 def forget() -> None:
-    """Drop cached rights (roles, assignments or memberships changed in this request)."""
+    """Roles, assignments or memberships changed in this request: the rest of it loads rights
+    from its own (uncommitted) transaction, never from or into the cache across requests."""
     if has_app_context():
         g.pop("_access_rights", None)
+    rights_cache.bypass()
 
 
 @user_departments_changed.connect
@@ -109,17 +119,19 @@ def _own_sql(rights: Rights, entity: str, cols: dict) -> ColumnElement:
 SQLITE_PROBE_CAP = 2000
 
 
-def _sqlite_hint(rights: Rights, dept: ColumnElement, col: ColumnElement) -> ColumnElement:
+def _sqlite_hint(dept: ColumnElement, col: ColumnElement) -> ColumnElement:
     """SQLite keeps no histograms, so it reads a department sub-tree through its index and
     sorts it even when the sub-tree holds 100,000 rows. Count up to a cap (index only, once per
     request): a sub-tree at least that big is better read newest-first with the filter, which
     `likely()` tells the planner; a smaller one keeps the index."""
     key = (str(col.table), str(dept.compile(db.engine, compile_kwargs={"literal_binds": True})))
-    if key not in rights.probes:
+    # On the request, not on the rights: those are shared between requests, and counts change.
+    probes = _request_store("_access_probes") if has_request_context() else {}
+    if key not in probes:
         probe = select(literal_column("1")).select_from(col.table).where(dept).limit(SQLITE_PROBE_CAP)
         count = db.session.scalar(select(func.count()).select_from(probe.subquery()))
-        rights.probes[key] = count >= SQLITE_PROBE_CAP
-    return func.likely(dept, type_=Boolean) if rights.probes[key] else dept
+        probes[key] = count >= SQLITE_PROBE_CAP
+    return func.likely(dept, type_=Boolean) if probes[key] else dept
 
 
 def _level_sql(rights: Rights, entity: str, level: int, cols: dict) -> ColumnElement:
@@ -137,7 +149,7 @@ def _level_sql(rights: Rights, entity: str, level: int, cols: dict) -> ColumnEle
     else:
         dept = or_(*[_prefix(col, p) for p in _tree_roots(paths)])
     if db.engine.dialect.name == "sqlite" and not (level == DEPARTMENT and len(set(paths)) == 1):
-        dept = _sqlite_hint(rights, dept, col)
+        dept = _sqlite_hint(dept, col)
     # A record's dept_path is its responsible's department, so own records are already in,
     # unless the entity has other owners (a task's creator and observers).
     return or_(dept, own) if REGISTRY[entity].owners else dept

@@ -277,14 +277,10 @@ def user_group_keys(user: User) -> list[str]:
 
 
 def _workgroup_ids(user: User) -> list[int]:
-    """The user's workgroup ids; in a request kept on the request's rights (read with them for
-    non-administrators), so forget() after a membership change drops them too."""
-    if not has_request_context():
-        return _read_workgroup_ids(user.id)
-    rights = access.rights_of(user)
-    if rights.workgroup_ids is None:  # administrators' rights read no assignments
-        rights.workgroup_ids = _read_workgroup_ids(user.id)
-    return rights.workgroup_ids
+    """The user's workgroup ids; in a request those its rights read (forget() after a membership
+    change reads them again). Rights are shared between requests: this reads, never fills them."""
+    ids = access.rights_of(user).workgroup_ids if has_request_context() else None
+    return list(ids) if ids is not None else _read_workgroup_ids(user.id)
 
 
 def _read_workgroup_ids(user_id: int) -> list[int]:

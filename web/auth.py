@@ -10,6 +10,7 @@ from extensions import db, login_manager
 from org import admin as admin_mode
 from org import audit
 from org.models import User
+from org.rights_epoch import epoch_column, note_epoch
 from org.services.two_factor import NEEDS_ENROLMENT, admin_mode_allowed
 from org.settings import note_security, security_column
 from org.zones import company_column, note_company
@@ -61,14 +62,15 @@ def load_session_user(user_id: str) -> User | None:
 
 
 def _user_row(uid: int) -> User | None:
-    """The user, the security setting the admin-mode check needs and the company document (its
-    time zone dates show in), in one query."""
+    """The user, the security setting the admin-mode check needs, the company document (its
+    time zone dates show in) and the rights epoch (crm.rights.cache), in one query."""
     found = db.session.execute(
-        select(User, security_column(), company_column()).where(User.id == uid)).first()
+        select(User, security_column(), company_column(), epoch_column()).where(User.id == uid)).first()
     if found is None:
         return None
     note_security(found[1])
     note_company(found[2])
+    note_epoch(found[3])
     return found[0]
 
 

@@ -24,6 +24,7 @@ from crm.rights.models import LEVELS, Role, RoleAssignment, RolePermission
 from extensions import db
 from org.admin import acts_as_admin
 from org.models import Department, DepartmentMember
+from org.rights_epoch import epoch_column
 from org.workgroups import Workgroup, WorkgroupMember
 
 RANK = {name: i for i, name in enumerate(LEVELS)}
@@ -32,9 +33,11 @@ NONE, OWN, DEPARTMENT, DEPARTMENT_TREE, ALL = range(len(LEVELS))
 Cell = dict  # {None: rank for any status, "WON": rank, ...}
 
 
-@dataclass
+@dataclass(frozen=True)
 class Grant:
-    """One role as it reaches a user, and how (directly, via a department or workgroup, default)."""
+    """One role as it reaches a user, and how (directly, via a department or workgroup, default).
+
+    Shared like the Rights holding it: `cells` is never changed after load_rights built it."""
 
     role_id: int
     role_name: str
@@ -58,19 +61,22 @@ class Grant:
         return f"role {self.role_name} ({how})"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Rights:
-    """Everything access checks need about one user, loaded once per request."""
+    """Everything access checks need about one user, as load_rights read it.
+
+    Immutable: crm.rights.cache hands one Rights to every request (and thread) of that user until
+    the rights epoch moves, so nothing may change one after it is built (per-request scratch such
+    as crm.access's SQLite probes lives on the request instead)."""
 
     user_id: int
     full: bool = False  # portal administrators and processes may do everything
-    departments: list[tuple[int, str, str]] = field(default_factory=list)  # (id, name, path)
-    grants: list[Grant] = field(default_factory=list)
-    # The user's workgroups (engine.assignment's group keys); None until read. The assignments
-    # query reads them for non-administrators; forget() drops them with the rest.
-    workgroup_ids: list[int] | None = None
-    # SQLite planner probes made while building this request's filters (see crm.access).
-    probes: dict = field(default_factory=dict)
+    departments: tuple[tuple[int, str, str], ...] = ()  # (id, name, path), the primary first
+    grants: tuple[Grant, ...] = ()
+    # The user's workgroups (engine.assignment's group keys); None when not read (a process).
+    workgroup_ids: tuple[int, ...] | None = None
+    # The rights epoch as the statement saw it, this transaction's own writes included.
+    epoch: int | None = None
 
     @property
     def dept_paths(self) -> list[str]:
@@ -110,17 +116,19 @@ class Rights:
 def load_rights(user: object) -> Rights:
     """Departments, workgroups, assignments and the roles' permissions of `user`, in one
     statement (a UNION ALL of four reads; every page pays it, so one round trip, not three)."""
-    rights = Rights(user_id=user.id, full=acts_as_admin(user))  # administrators in admin mode
-    rows = list(db.session.execute(_rights_statement(rights.full), {"user_id": user.id}))
+    full = acts_as_admin(user)  # administrators in admin mode
+    rows = list(db.session.execute(_rights_statement(full), {"user_id": user.id}))
     # The primary first, as User.primary_department picks it (records.create_record relies on it).
     deps = sorted((r for r in rows if r.kind == "d"), key=lambda r: (not r.flag, r.n1))
-    rights.departments = [(r.n2, r.s1, r.s2) for r in deps]
-    rights.workgroup_ids = sorted(r.n1 for r in rows if r.kind == "w")
-    if rights.full:
-        return rights
-    reached = _reached(sorted((r for r in rows if r.kind == "a"), key=lambda r: r.n1), rights.departments)
-    rights.grants = _grants([r for r in rows if r.kind == "p"], reached)
-    return rights
+    departments = tuple((r.n2, r.s1, r.s2) for r in deps)
+    workgroup_ids = tuple(sorted(r.n1 for r in rows if r.kind == "w"))
+    epoch = next((r.n1 for r in rows if r.kind == "e"), None)
+    grants: tuple[Grant, ...] = ()
+    if not full:
+        reached = _reached(sorted((r for r in rows if r.kind == "a"), key=lambda r: r.n1), departments)
+        grants = tuple(_grants([r for r in rows if r.kind == "p"], reached))
+    return Rights(user_id=user.id, full=full, departments=departments, grants=grants,
+                  workgroup_ids=workgroup_ids, epoch=epoch)
 
 
 COLUMNS = ("n1", "n2", "n3", "n4", "n5", "flag", "flag2", "s1", "s2", "s3", "s4", "s5")
@@ -149,16 +157,17 @@ def _reaches(a: type, dept: type, user_id: ColumnElement) -> ColumnElement:
 
 @cache  # built once per process (every request reads the rights): only the user id is bound
 def _rights_statement(full: bool):
-    """The branches: departments (d), workgroups (w); unless `full`, the assignments reaching the
-    user (a) and the permissions of their roles and of the default roles (p)."""
+    """The branches: departments (d), workgroups (w), the rights epoch (e); unless `full`, the
+    assignments reaching the user (a) and the permissions of their roles and of the default roles (p)."""
     user_id = bindparam("user_id")
     deps = select(*_row("d", n1=DepartmentMember.id, n2=Department.id, flag=DepartmentMember.is_primary,
                         s1=Department.name, s2=Department.path)) \
         .select_from(Department).join(DepartmentMember, DepartmentMember.department_id == Department.id) \
         .where(DepartmentMember.user_id == user_id)
     groups = select(*_row("w", n1=WorkgroupMember.workgroup_id)).where(WorkgroupMember.user_id == user_id)
+    epoch = select(*_row("e", n1=epoch_column()))  # crm.rights.cache keeps only what it matches
     if full:
-        return union_all(deps, groups)
+        return union_all(deps, groups, epoch)
     a = RoleAssignment
     assigned = (
         select(*_row("a", n1=a.id, n2=a.role_id, n3=a.user_id, n4=a.department_id, n5=a.workgroup_id,
@@ -176,10 +185,10 @@ def _rights_statement(full: bool):
                      s5=RolePermission.level))
         .select_from(Role).outerjoin(RolePermission, RolePermission.role_id == Role.id)
         .where(or_(Role.is_default.is_(True), Role.id.in_(reached_roles))))
-    return union_all(deps, groups, assigned, perms)
+    return union_all(deps, groups, epoch, assigned, perms)
 
 
-def _reached(rows: list, departments: list[tuple[int, str, str]]) -> list[tuple]:
+def _reached(rows: list, departments: tuple[tuple[int, str, str], ...]) -> list[tuple]:
     """(role_id, via, via_name) of the assignments reaching the user, in assignment order (the
     statement filtered them already; the department check is kept as the rule's statement)."""
     my_ids = {dep_id for dep_id, _, _ in departments}

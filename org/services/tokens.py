@@ -11,6 +11,7 @@ from errors import NotFound
 from extensions import db
 from org.admin import acts_as_admin
 from org.models import ApiToken, User, utcnow
+from org.rights_epoch import epoch_column, note_epoch
 from org.services.two_factor import require_admin_mode_allowed
 from org.settings import note_security, security_column
 
@@ -32,12 +33,14 @@ def token_owner(token: str) -> tuple[User, ApiToken] | None:
     """The active user and token row for a bearer token, or None.
 
     One query, read afresh on every call (a revoked token or a dismissed user fails the next
-    request): the token, its user and the security setting the admin-mode check needs."""
+    request): the token, its user, the security setting the admin-mode check needs and the rights
+    epoch (crm.rights.cache reuses the user's rights while it stays)."""
     found = db.session.execute(_owner_query(), {"token_hash": _digest(token)}).first()
     if found is None:
         return None
-    row, user, security = found
+    row, user, security, epoch = found
     note_security(security)
+    note_epoch(epoch)
     if row.revoked_at is not None or not user.is_active:
         return None
     return user, row
@@ -46,7 +49,7 @@ def token_owner(token: str) -> tuple[User, ApiToken] | None:
 @cache
 def _owner_query() -> Select:
     """Built once: a statement object keeps its cache key, which a fresh one computes per request."""
-    return (select(ApiToken, User, security_column()).join(User, User.id == ApiToken.user_id)
+    return (select(ApiToken, User, security_column(), epoch_column()).join(User, User.id == ApiToken.user_id)
             .where(ApiToken.token_hash == bindparam("token_hash")))
 
 

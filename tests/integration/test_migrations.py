@@ -117,9 +117,10 @@ def test_0028_removes_drive_rights_of_deleted_groups_only():
         drop()
 
 
-def _migrate_url(url: str, revision: str) -> None:
+def _migrate_url(url: str, revision: str, *, down: bool = False) -> None:
     import subprocess
     import sys
 
-    subprocess.run([sys.executable, "-m", "tests.support.migrate_to", url, revision],
+    direction = ["down"] if down else []
+    subprocess.run([sys.executable, "-m", "tests.support.migrate_to", url, revision, *direction],
                    check=True, capture_output=True)

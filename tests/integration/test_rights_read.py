@@ -22,5 +22,5 @@ def test_without_autoflush_nothing_is_flushed(app, make_user):
     team = Department(name="Team", path="/")
     with db.session.no_autoflush:
         db.session.add(team)
-        assert load_rights(person).departments == [] and team in db.session.new
+        assert load_rights(person).departments == () and team in db.session.new
     db.session.rollback()

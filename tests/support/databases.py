@@ -9,7 +9,8 @@ import uuid
 import psycopg
 
 PG_ADMIN_URL = os.environ.get("FLOWDESK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-KEEP_TABLES = {"alembic_version", "crm_pipeline", "crm_status", "role", "role_permission"}
+# rights_epoch keeps its one row; the wipe moves it on (below) as the triggers would.
+KEEP_TABLES = {"alembic_version", "crm_pipeline", "crm_status", "role", "role_permission", "rights_epoch"}
 
 
 def backend() -> str:
@@ -56,6 +57,9 @@ def wipe(db) -> None:
         from crm.rights.defaults import reset_roles
 
         reset_roles(conn)
+        # PostgreSQL's wipe runs with triggers off and restarts the ids: rights kept by this
+        # process under the epoch of the last test must not answer for the next test's users.
+        conn.exec_driver_sql("UPDATE rights_epoch SET value = value + 1")
         # pipelines a test added, and their stages: only the seeded default pipeline stays
         conn.exec_driver_sql("DELETE FROM crm_status WHERE pipeline_id IN "
                              "(SELECT id FROM crm_pipeline WHERE is_default = false)")
