@@ -64,7 +64,7 @@ def defer_insert(table: Table, row: dict[str, Any]) -> None:
     full = _with_defaults(table, row)
     kept = _KEPT.setdefault(conn, {})
     key = (table, tuple(sorted(full)))
-    if key not in kept and any(t is table for t, _ in kept):
+    if key not in kept and any(t is table and keys[0] != _UPDATE for t, keys in kept):
         _write(conn)  # other columns than the rows kept for the table: theirs first (id order)
         kept = _KEPT.setdefault(conn, {})
     kept.setdefault(key, []).append(full)
@@ -72,15 +72,17 @@ def defer_insert(table: Table, row: dict[str, Any]) -> None:
 
 def defer_update(table: Table, row_id: Any, values: dict[str, Any]) -> None:
     """UPDATE the row of `table` with this primary key, with the transaction's next statement
-    (PostgreSQL) or now (SQLite), its row count not read: for a row this transaction inserted,
-    which no other can have changed or removed."""
+    (PostgreSQL) or now (SQLite), its row count not read: for a row no other transaction can
+    have changed or removed (one this one inserted; an activation of the instance whose UPDATE
+    this step made, its lock_version checked). The row must be in the database, not kept: the
+    kept INSERTs of its table go in the same statement, which does not see them."""
     conn = db.session.connection()
     (pk,) = table.primary_key.columns
     if conn.dialect.name != "postgresql":
         conn.execute(table.update().where(pk == row_id).values(values))
         return
-    if any(t is table for t, _ in _KEPT.get(conn, {})):
-        _write(conn)  # one statement may not change a row twice, nor see a kept row of the table
+    if any(t is table and keys[0] in (_UPDATE, _STMT) for t, keys in _KEPT.get(conn, {})):
+        _write(conn)  # one statement may not change a row twice
     _KEPT.setdefault(conn, {})[(table, (_UPDATE, *sorted(values)))] = [{**values, _ID: row_id}]
 
 

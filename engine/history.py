@@ -85,8 +85,9 @@ def record_step(instance: ProcessInstance, wf: Any, step: Any, form: tuple[str, 
         _note_form(instance.id, active, *form)
     from engine.step_rows import insert_rows, store_changes
 
-    if len(active) == 1:  # most steps close one row: its UPDATE without the flush (several: batched by it)
-        store_changes(next(iter(active.values())))
+    if len(active) == 1:  # most steps close one row: its UPDATE without the flush (several: batched by it),
+        # with the step's next statement: the instance's UPDATE, lock_version checked, came first
+        store_changes(next(iter(active.values())), owned=True)
     insert_rows(ElementActivation, new)
 
 

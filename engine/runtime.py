@@ -114,7 +114,7 @@ def _advance_and_store(instance: ProcessInstance, wf: Any, completed: tuple[str,
     _set_status(instance, result)
     # its one UPDATE per step, with the lock_version check; in the relay (`inline`), of the row
     # the relay inserted: it goes with the step's next statement
-    step_rows.store_changes(instance, fresh=inline is not None)
+    step_rows.store_changes(instance, owned=inline is not None)
     from engine.history import record_step
 
     record_step(instance, wf, result, form)

@@ -46,11 +46,12 @@ def note_kinds(wf: Any, before: frozenset[str], result: Any) -> None:
     wait_kinds.note(wf, kinds | (before & {wait_kinds.HUMAN}))
 
 
-def store_changes(obj: Any, *, fresh: bool = False) -> bool:
+def store_changes(obj: Any, *, owned: bool = False) -> bool:
     """Write a loaded object's changed columns now, one UPDATE by its id (and version counter).
 
-    `fresh`: a row this transaction inserted (no other can have changed it): the UPDATE goes
-    with the transaction's next statement (deferred_rows.defer_update), no row count read.
+    `owned`: no other transaction can change the row (the relay's new instance; an activation
+    after its instance's checked UPDATE): the UPDATE goes with the transaction's next statement
+    (deferred_rows.defer_update), no row count read.
 
     The ORM's flush of the same UPDATE (unit-of-work sort, version bookkeeping) cost more CPU than
     the statement. No row matched raises StaleDataError as the flush would (for the instance: a
@@ -69,7 +70,7 @@ def store_changes(obj: Any, *, fresh: bool = False) -> bool:
         if shape.version is not None:
             params["version_"] = changed.get(shape.version, state.dict[shape.version])
             values[shape.version] = params["version_"] + 1
-        if fresh:
+        if owned:
             defer_update(state.mapper.local_table, params["id_"], values)
             matched = 1
         else:  # on the session's connection: Session.execute would autoflush (write the object itself)

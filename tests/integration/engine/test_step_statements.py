@@ -69,6 +69,9 @@ def test_a_first_step_queries_no_wait_rows_and_batches_its_inserts(api, admin):
         assert not _touching(seen, "SELECT", table) and not _touching(seen, "DELETE", table), table
     assert len(inserts_into(seen, "instance_event")) == 1
     assert len(_touching(seen, "UPDATE", "human_task")) == 1
+    if deferring():  # the closed activation's UPDATE goes with the new rows (deferred_rows)
+        (closing,) = [s for s in seen if "UPDATE element_activation" in s]
+        assert closing.startswith("WITH dr0 AS (UPDATE element_activation") and "INSERT INTO" in closing
     db.session.expire_all()
     assert db.session.get(ProcessInstance, instance_id).status == "completed"
     kinds = log_kinds(instance_id)
