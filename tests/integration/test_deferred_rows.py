@@ -157,3 +157,15 @@ def test_a_kept_statement_goes_as_text_with_its_own_binds(fresh):
     db.session.commit()
     assert db.session.scalar(select(StageHistory.to_status).where(StageHistory.record_id == 900_013)) == "new"
     assert _summaries() == ["entry 13"]
+
+
+def test_a_kept_update_by_id_and_kept_inserts_of_its_table_share_a_statement(fresh):
+    """The updated row is in the database already (a step's closed activation beside its new ones)."""
+    db.session.execute(insert(ENTRY), _entry(14))
+    entry_id = db.session.scalar(select(TimelineEntry.id).where(TimelineEntry.record_id == 900_014))
+    with statements() as seen:
+        deferred_rows.defer_update(ENTRY, entry_id, {"summary": "closed"})
+        deferred_rows.defer_insert(ENTRY, _entry(15))
+        db.session.commit()
+    assert len(seen) == (1 if deferring() else 2), seen
+    assert _summaries() == ["closed", "entry 15"]
