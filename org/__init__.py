@@ -6,7 +6,7 @@ package); the rest is org's own. tests/unit/test_public_surface.py holds every p
 
 PUBLIC_MODULES = (
     "org.actors", "org.admin", "org.audit", "org.http_settings", "org.models", "org.notify", "org.queries",
-    "org.rows",
+    "org.rights_epoch", "org.rows",
     "org.services", "org.settings", "org.signals", "org.states", "org.throttle", "org.workgroups",
     "org.zones",
 )
