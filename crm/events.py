@@ -29,10 +29,10 @@ from sqlalchemy.orm.attributes import set_committed_value
 import correlation
 from crm.entities import REGISTRY, STATUS_FIELDS
 from crm.event_types import Change, is_declared, record_event_type, state_change
-from crm.models import StageHistory
 from crm.outbox_hints import NOTHING_FOUND, Found, delivering, found_of, hint_checks
 from crm.relay_path import fast_path
 from crm.serialize import EMAILS_HINT, known_without_emails, shared_reads
+from crm.stage_history import leave_stage, note_stage
 from deferred_rows import defer_insert
 from extensions import db
 from org.actors import Actor, actor_user, event_depth, origin_instance_id
@@ -152,29 +152,10 @@ def record_change(entity: str, change: Change, entity_id: int, changes: dict | N
     changed lead status or deal stage also gets its stage_history row (the funnel's durations);
     a deleted record's open row is left now (its rows stay: the won-deals widget counts them)."""
     if change in (Change.CREATED, Change.UPDATED):
-        _note_stage(entity, entity_id, changes or {}, first=change == Change.CREATED)
+        note_stage(entity, entity_id, changes or {}, first=change == Change.CREATED)
     elif change == Change.DELETED and entity in STATUS_FIELDS:
-        _leave_stage(entity, entity_id, utcnow())
+        leave_stage(entity, entity_id, utcnow())
     return record_event(record_event_type(entity, change), entity, entity_id, changes, actor=actor)
-
-
-def _note_stage(entity: str, entity_id: int, changes: dict, *, first: bool) -> None:
-    """A new stage_history row; the open one, if any, left now (a new record has none to close)."""
-    field = STATUS_FIELDS.get(entity)
-    pair = changes.get(field) if field else None
-    if pair and pair[1]:
-        now = utcnow()
-        if not first:
-            _leave_stage(entity, entity_id, now)
-        row = {"entity": entity, "record_id": entity_id, "from_status": pair[0], "to_status": pair[1],
-               "changed_at": now}
-        defer_insert(StageHistory.__table__, row)
-
-
-def _leave_stage(entity: str, entity_id: int, now: datetime) -> None:
-    db.session.execute(update(StageHistory).where(
-        StageHistory.entity == entity, StageHistory.record_id == entity_id,
-        StageHistory.left_at.is_(None)).values(left_at=now))
 
 
 def record_update(entity: str, entity_id: int, changes: dict, *, actor: Actor | None) -> None:

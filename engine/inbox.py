@@ -97,8 +97,7 @@ def _store(row: HumanTask) -> None:
     values = {key: given[key] for key in _COLUMNS if key in given}
     # on the session's connection: Session.execute would autoflush again
     result = db.session.connection().execute(_insert_task(), values)
-    sent = result.last_inserted_params()  # given + defaults
-    row.id = result.scalar_one()
+    row.id, sent = result.scalar_one(), result.last_inserted_params()  # given + defaults
     for key in _COLUMNS:  # set as loaded, not expired (a server default's column loads if read)
         if key not in given and (key in sent or key not in _SERVER_DEFAULTED):
             setattr(row, key, sent.get(key))
