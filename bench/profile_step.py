@@ -161,6 +161,8 @@ def _report(kind: str, leads: int, cpu: collections.Counter, counter: Statements
     stmts = sum(sum(c.values()) for c in counter.by_phase.values()) / leads
     print(f"  {'total':<36} CPU {total:6.2f} ms   statements {stmts:5.1f}")
     for n, (phase, profiler) in enumerate(profilers.items()):
+        if profiler.last_session is None:  # a phase that did not run (PostgreSQL: the step in the relay)
+            continue
         target = Path(f"{html}-{kind}-{n}.html")
         target.write_text(profiler.output_html())
         print(f"  profile of {phase}: {target}")
