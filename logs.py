@@ -65,6 +65,10 @@ def configure(level: str | None = None) -> None:
     # process), say what the job line (_job_finished) says; its retry and failure lines stay
     logging.getLogger("celery.worker.strategy").setLevel(logging.WARNING)
     logging.getLogger("celery.app.trace").addFilter(_not_task_success)
+    # beat's "Sending due task" line for each periodic job (the timers' every 2 s): routine, like
+    # those jobs' own lines when they succeed (job_done); FLOWDESK_LOG_LEVEL=DEBUG shows both
+    if root.level > logging.DEBUG:
+        logging.getLogger("celery.beat").setLevel(logging.WARNING)
     # SpiffWorkflow logs every task state change at INFO (about 10 lines per instance, 0.3 ms of
     # CPU); the instance log in the database says what happened. FLOWDESK_SPIFF_LOG_LEVEL=INFO shows them.
     spiff_level = os.environ.get("FLOWDESK_SPIFF_LOG_LEVEL", "WARNING").upper()
@@ -105,6 +109,7 @@ _job_log = logging.getLogger("flowdesk.job")
 # Not "correlation_id": Celery already uses that message property for the task id.
 HEADER = "flowdesk_correlation"
 _STARTED = "_flowdesk_started"
+BEAT_HEADER = "celery_beat_task"  # set by celery.beat.Scheduler.apply_async
 
 
 def _job_started(task_id: str = "", task: object = None, **_kwargs: object) -> None:
@@ -117,12 +122,22 @@ def _job_started(task_id: str = "", task: object = None, **_kwargs: object) -> N
         setattr(request, _STARTED, (time.perf_counter(), token))
 
 
-def job_done(name: str | None, task_id: str, state: str | None, duration_ms: float) -> None:
-    """One log line and one duration sample per job (also for a task a worker ran inline)."""
+def job_done(name: str | None, task_id: str, state: str | None, duration_ms: float, *,
+             periodic: bool = False) -> None:
+    """One log line and one duration sample per job (also for a task a worker ran inline); a
+    periodic job's success is logged at DEBUG: beat sends the timers' check every 2 s, and a
+    console scrolling with those would hide the lines that say something."""
     instruments.JOB_DURATION.labels(name or "?", state or "?").observe(duration_ms / 1000)
-    _job_log.info("job %s %s %s %.1f ms", name or "?", task_id, state, duration_ms,
-                  extra={"task": name, "task_id": task_id, "state": state,
-                         "duration_ms": round(duration_ms, 1)})
+    level = logging.DEBUG if periodic and state == "SUCCESS" else logging.INFO
+    _job_log.log(level, "job %s %s %s %.1f ms", name or "?", task_id, state, duration_ms,
+                 extra={"task": name, "task_id": task_id, "state": state,
+                        "duration_ms": round(duration_ms, 1)})
+
+
+def _from_beat(request: object) -> bool:
+    """Whether beat sent this job (its `celery_beat_task` header: on the request in protocol 2)."""
+    headers = getattr(request, "headers", None) or {}
+    return bool(getattr(request, BEAT_HEADER, None) or headers.get(BEAT_HEADER))
 
 
 def _job_finished(task_id: str = "", task: object = None, state: str | None = None,
@@ -130,7 +145,8 @@ def _job_finished(task_id: str = "", task: object = None, state: str | None = No
     request = getattr(task, "request", None)
     started, token = getattr(request, _STARTED, (None, None))
     if started is not None:
-        job_done(getattr(task, "name", None), task_id, state, (time.perf_counter() - started) * 1000)
+        job_done(getattr(task, "name", None), task_id, state, (time.perf_counter() - started) * 1000,
+                 periodic=_from_beat(request))
     if token is not None:
         try:
             correlation.reset(token)

@@ -29,6 +29,13 @@ def _delivered_at(instance: Path, lead_id: int) -> str | None:
     return row[0] if row else None
 
 
+def _periodic_jobs_run(instance: Path) -> bool:
+    """Whether the worker took a timers job beat sent (the broker keeps consumed rows a minute)."""
+    with sqlite3.connect(instance / "broker.sqlite", timeout=30) as conn:
+        return bool(conn.execute("SELECT count(*) FROM kombu_message WHERE visible = 0 "
+                                 "AND payload LIKE '%engine.fire_due_timers%'").fetchone()[0])
+
+
 def test_python_app_py_serves_relays_and_stops(instance):
     server = EmbeddedServer(instance).start()
     try:
@@ -41,8 +48,12 @@ def test_python_app_py_serves_relays_and_stops(instance):
                    "the in-process worker to deliver lead.created")
         # the in-process worker and beat beat: the one process is ready on its own
         wait_until(lambda: web.request("GET", "/readyz")[0] == 200, DEADLINE, 0.2, "/readyz 200")
+        wait_until(lambda: _periodic_jobs_run(instance), DEADLINE, 0.2, "beat's timers job to run")
         assert server.stop(signal.SIGINT) == 0, server.log()
         assert "Flowdesk stopped" in server.log()
+        # the console shows requests and jobs that say something, not beat's routine every 2 s
+        assert "POST /api/v1/leads 201" in server.log()
+        assert "Sending due task" not in server.log() and "job engine.fire_due_timers" not in server.log()
     finally:
         server.kill()
     again = EmbeddedServer(instance).start()  # a second start keeps the data
