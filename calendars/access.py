@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from calendars.models import Calendar, CalendarEvent
 from calendars.states import CalendarKind, Visibility
+from crm import access
 from errors import Forbidden
 from org.actors import Actor, actor_user
 from org.admin import acts_as_admin
-from org.workgroups import workgroup_ids_of
 
 
 def calendar_visibility(calendar: Calendar, actor: Actor) -> Visibility:
@@ -17,7 +17,7 @@ def calendar_visibility(calendar: Calendar, actor: Actor) -> Visibility:
         return Visibility.FULL
     user_id = actor_user(actor).id
     if calendar.kind == CalendarKind.WORKGROUP:
-        return Visibility.FULL if calendar.workgroup_id in workgroup_ids_of(user_id) else Visibility.BUSY
+        return Visibility.FULL if calendar.workgroup_id in my_workgroup_ids(actor) else Visibility.BUSY
     return Visibility.FULL if calendar.owner_id == user_id else Visibility.BUSY
 
 
@@ -38,3 +38,9 @@ def event_visibility(event: CalendarEvent, actor: Actor, calendar_view: Visibili
             event.organizer_id, event.calendar.owner_id):
         return Visibility.BUSY
     return Visibility.FULL
+
+
+def my_workgroup_ids(actor: Actor) -> tuple[int, ...]:
+    """The actor's workgroups as the CRM's rights read them: kept across requests while the
+    rights epoch stands (a month view asks once per workgroup calendar), read afresh outside one."""
+    return access.rights_of(actor_user(actor)).workgroup_ids or ()

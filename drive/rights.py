@@ -24,11 +24,12 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import and_, select
 
+from crm import access
 from errors import Forbidden, NotFound
 from extensions import db
 from org.admin import acts_as_admin
-from org.models import Department, DepartmentMember
-from org.workgroups import Workgroup, WorkgroupMember
+from org.models import Department
+from org.workgroups import Workgroup
 
 LEVELS = ("none", "read", "edit", "share", "full")
 RANK = {name: i for i, name in enumerate(LEVELS)}
@@ -64,15 +65,11 @@ def who_is(actor: object | None) -> Who:
     if acts_as_admin(actor):
         return Who(getattr(actor, "id", None), admin=True)
     uid = actor.id  # type: ignore[union-attr]
-    deps = db.session.execute(select(Department.id, Department.path).join(
-        DepartmentMember, DepartmentMember.department_id == Department.id)
-        .where(DepartmentMember.user_id == uid))
-    who = Who(uid)
-    for dep_id, path in deps:
-        who.department_ids.add(dep_id)
-        who.department_paths.append(path)
-    who.workgroup_ids = set(db.session.scalars(
-        select(WorkgroupMember.workgroup_id).where(WorkgroupMember.user_id == uid)))
+    # The memberships as the CRM's rights read them: kept across requests while the rights epoch
+    # stands (a WebDAV client sends many requests), read afresh outside a request.
+    rights = access.rights_of(actor)
+    who = Who(uid, department_ids={dep_id for dep_id, _name, _path in rights.departments},
+              department_paths=rights.dept_paths, workgroup_ids=set(rights.workgroup_ids or ()))
     who.owned_workgroup_ids = set(db.session.scalars(select(Workgroup.id).where(Workgroup.owner_id == uid)))
     return who
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, select
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import NEVER_REUSE_IDS, db
@@ -65,9 +65,3 @@ class WorkgroupInvitation(db.Model):
     workgroup: Mapped[Workgroup] = relationship()
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id])
-
-
-def workgroup_ids_of(user_id: int) -> list[int]:
-    """The workgroups a user belongs to."""
-    return list(db.session.scalars(
-        select(WorkgroupMember.workgroup_id).where(WorkgroupMember.user_id == user_id)))

@@ -7,14 +7,14 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from calendars.access import calendar_visibility
+from calendars.access import calendar_visibility, my_workgroup_ids
 from calendars.models import Calendar
 from calendars.states import CalendarKind, Visibility
 from errors import NotFound
 from extensions import db
 from org.actors import Actor, actor_user
 from org.models import MAX_ID, User
-from org.workgroups import Workgroup, workgroup_ids_of
+from org.workgroups import Workgroup
 
 
 def _ensure(key: str, **values: object) -> Calendar:
@@ -59,7 +59,7 @@ def list_calendars(*, actor: Actor, user_id: int | None = None) -> list[tuple[Ca
         return [(cal, calendar_visibility(cal, actor))]
     me = actor_user(actor)
     rows = [personal_calendar(me)]
-    for group_id in workgroup_ids_of(me.id):
+    for group_id in my_workgroup_ids(actor):
         rows.append(workgroup_calendar(db.session.get(Workgroup, group_id)))
     rows += db.session.scalars(select(Calendar).where(
         Calendar.owner_id == me.id, Calendar.kind == CalendarKind.EXTERNAL).order_by(Calendar.id))
