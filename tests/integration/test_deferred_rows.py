@@ -169,3 +169,25 @@ def test_a_kept_update_by_id_and_kept_inserts_of_its_table_share_a_statement(fre
         db.session.commit()
     assert len(seen) == (1 if deferring() else 2), seen
     assert _summaries() == ["closed", "entry 15"]
+
+
+def test_a_statement_carrying_many_rows_is_converted_by_psycopg_once(fresh, monkeypatch):
+    """psycopg keeps its placeholder conversion of a statement of over 50 parameters too."""
+    if not deferring():
+        pytest.skip("SQLite runs each row at once: nothing is carried")
+    from psycopg import _queries
+
+    uncached: list[bytes] = []
+    convert = _queries._query2pg_nocache  # what its LRU calls on a miss, and convert() past its limits
+    monkeypatch.setattr(_queries, "_query2pg_nocache",
+                        lambda query, *a: uncached.append(query) or convert(query, *a))
+    db.session.execute(insert(ENTRY), _entry(0))
+    for n in range(2):
+        for row in range(20):  # 20 rows of 4 columns and more: over psycopg's default of 50 parameters
+            deferred_rows.defer_insert(STAGE, {"entity": "lead", "record_id": 900_100 + row,
+                                               "to_status": f"s{n}"})
+        with statements() as seen:
+            db.session.connection().execute(
+                update(ENTRY).where(ENTRY.c.record_id == 900_000).values(summary="x"))
+        assert len(seen) == 1 and seen[0].startswith("WITH dr0 AS (INSERT INTO stage_history"), seen
+    assert uncached == []
