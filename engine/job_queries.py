@@ -98,9 +98,9 @@ def _on_instances(table: Any, where: JobFilter, columns: tuple, definitions: boo
     return query
 
 
-def _ids(ids: list[int]) -> Any:
+def inline_ids(ids: Any) -> Any:
     """An IN list rendered inline (integers only): no limit on bound parameters however many."""
-    return bindparam(None, ids, type_=Integer, expanding=True, literal_execute=True)
+    return bindparam(None, list(ids), type_=Integer, expanding=True, literal_execute=True)
 
 
 def _sort_value(table: Any, sort_by: str, failed: Failed) -> Any:
@@ -131,11 +131,11 @@ def _timer_part(where: JobFilter, number: int | None, failed: Failed, sort_by: s
     if failed is None:
         return query
     if where.timers:
-        query = query.where(EngineTimer.id.not_in(_ids(list(failed))))
+        query = query.where(EngineTimer.id.not_in(inline_ids(failed)))
     if where.messages or where.with_exception:
-        query = query.where(EngineTimer.id.in_(_ids(list(failed))))
+        query = query.where(EngineTimer.id.in_(inline_ids(failed)))
     if where.executable:
-        query = query.where(EngineTimer.id.not_in(_ids([i for i, n in failed.items() if not n])))
+        query = query.where(EngineTimer.id.not_in(inline_ids([i for i, n in failed.items() if not n])))
     return query
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 from engine import job_queries
 from engine import spiff_adapter as spiff
 from engine.history_models import ElementActivation
-from engine.job_queries import DEFAULT_RETRIES, INCIDENT, TIMER
+from engine.job_queries import DEFAULT_RETRIES, INCIDENT, TIMER, inline_ids
 from engine.models import (
     EngineTimer,
     Incident,
@@ -162,13 +162,13 @@ def _load(page: list[tuple[str, int]], waits: dict | None) -> list[Job]:
 def _rows(table: Any, ids: list[int]) -> dict[int, Any]:
     if not ids:
         return {}
-    return {r.id: r for r in db.session.scalars(select(table).where(table.id.in_(ids)))}
+    return {r.id: r for r in db.session.scalars(select(table).where(table.id.in_(inline_ids(ids))))}
 
 
 def _instances(ids: set[int]) -> dict[int, ProcessInstance]:
     if not ids:
         return {}
-    query = (select(ProcessInstance).where(ProcessInstance.id.in_(ids))
+    query = (select(ProcessInstance).where(ProcessInstance.id.in_(inline_ids(ids)))
              .options(selectinload(ProcessInstance.version).selectinload(ProcessVersion.definition)))
     return {i.id: i for i in db.session.scalars(query)}
 
@@ -181,7 +181,8 @@ def _retry_waits(rows: list[EngineTimer], instances: dict[int, ProcessInstance])
         return {}
     last = {(i, e): m for i, e, m in db.session.execute(
         select(InstanceEvent.instance_id, InstanceEvent.element_id, InstanceEvent.message)
-        .where(InstanceEvent.kind == "retrying", InstanceEvent.instance_id.in_({r.instance_id for r in rows}))
+        .where(InstanceEvent.kind == "retrying",
+               InstanceEvent.instance_id.in_(inline_ids({r.instance_id for r in rows})))
         .order_by(InstanceEvent.id))}
     candidates = sorted((r for r in rows if (r.instance_id, r.element_id) in last),
                         key=lambda r: r.instance_id)
