@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from engine import spiff_adapter as spiff
 from engine.incidents import retry_incident
-from engine.jobs import INCIDENT, Job, JobFilter, fill_created, select_jobs
+from engine.jobs import INCIDENT, Job, JobFilter, list_jobs
 from engine.models import InstanceEvent
 from engine.runtime import fire_timers, flush_or_conflict, run_instance
 from engine.spiff import job_due
@@ -22,10 +22,9 @@ from org.models import utcnow
 
 def get_job(job_id: str, *, actor: Actor) -> Job:
     """One job by its id (timer-12, incident-7); 404 when there is none (administrators)."""
-    jobs = select_jobs(JobFilter(job_id=job_id), actor=actor)
+    jobs = list_jobs(JobFilter(job_id=job_id), actor=actor, limit=1)
     if not jobs:
         raise NotFound(f"Job with id {job_id} does not exist")
-    fill_created(jobs)
     return jobs[0]
 
 

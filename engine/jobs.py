@@ -16,27 +16,23 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from engine import job_queries
 from engine import spiff_adapter as spiff
 from engine.history_models import ElementActivation
-from engine.incidents import OPEN
+from engine.job_queries import DEFAULT_RETRIES, INCIDENT, TIMER, inline_ids
 from engine.models import (
     EngineTimer,
     Incident,
     InstanceEvent,
-    ProcessDefinition,
     ProcessInstance,
     ProcessVersion,
 )
 from engine.spiff import job_due
-from engine.states import InstanceStatus
 from extensions import db
 from org.actors import Actor
 from org.admin import require_admin
-from org.models import utcnow, valid_id
+from org.models import valid_id
 
-TIMER, INCIDENT = "timer", "incident"
-FAILED_JOB = "failedJob"
-DEFAULT_RETRIES = 3  # what Camunda shows for a job that never failed
 SORTS = ("jobId", "jobDueDate", "executionId", "processInstanceId", "processDefinitionId",
          "processDefinitionKey", "jobRetries", "jobPriority")
 
@@ -94,107 +90,85 @@ def parse_job_id(job_id: str) -> tuple[str, int] | None:
     return kind, int(number)
 
 
-def select_jobs(where: JobFilter, *, actor: Actor) -> list[Job]:
-    """Every job the filter selects, in id order (administrators)."""
-    require_admin(actor)
-    named = parse_job_id(where.job_id) if where.job_id is not None else None
-    if where.job_id is not None and named is None:
-        return []
-    kind, number = named or (None, None)
-    jobs: list[Job] = []
-    if kind in (None, TIMER) and not where.no_retries_left:
-        jobs += _timer_jobs(where, number)
-    timed = where.timers or where.executable or where.due_after or where.due_before
-    if kind in (None, INCIDENT) and not timed:  # failed jobs with no retries have no due date
-        jobs += _incident_jobs(where, number)
-    return sorted((j for j in jobs if _wanted(j, where)), key=_SORT_VALUES["jobId"])
-
-
 def list_jobs(where: JobFilter, *, actor: Actor, sort_by: str = "jobId", descending: bool = False,
               first: int = 0, limit: int = 100) -> list[Job]:
     """A page of jobs sorted by one of SORTS, then by id; jobs without the value (a failed job's
-    due date) come last in either order."""
-    # Paged here, not in SQL: a timer's retries and failure come from its instance's workflow
-    # state (_retry_waits), and five filters and the jobRetries sort depend on them.
-    jobs = select_jobs(where, actor=actor)
-    value = _SORT_VALUES[sort_by]
-    present = [j for j in jobs if value(j) is not None]
-    present.sort(key=value, reverse=descending)  # stable: equal values stay in id order
-    page = (present + [j for j in jobs if value(j) is None])[first:first + limit]
-    fill_created(page)
-    return page
+    due date) come last in either order. Sorted and paged in SQL (engine.job_queries)."""
+    require_admin(actor)
+    named = _named(where)
+    if named is None:
+        return []
+    waits = _decided(where, *named, sort_by=sort_by)
+    failed = None if waits is None else {i: retries for i, (retries, _) in waits.items()}
+    page = job_queries.page_ids(where, *named, failed, sort_by=sort_by, descending=descending,
+                                first=first, limit=limit)
+    jobs = _load(page, waits)
+    fill_created(jobs)
+    return jobs
 
 
 def count_jobs(where: JobFilter, *, actor: Actor) -> int:
-    """How many jobs the filter selects."""
-    return len(select_jobs(where, actor=actor))
+    """How many jobs the filter selects (a COUNT in SQL)."""
+    require_admin(actor)
+    named = _named(where)
+    if named is None:
+        return 0
+    waits = _decided(where, *named, sort_by="jobId")
+    return job_queries.count(where, *named, None if waits is None else {i: r for i, (r, _) in waits.items()})
 
 
-_SORT_VALUES = {
-    "jobId": lambda j: (j.kind, j.row.id), "jobDueDate": lambda j: j.due_at,
-    "executionId": lambda j: j.task_uuid, "processInstanceId": lambda j: j.instance.id,
-    "processDefinitionId": lambda j: j.instance.version_id,
-    "processDefinitionKey": lambda j: j.instance.version.definition.key,
-    "jobRetries": lambda j: j.retries, "jobPriority": lambda j: 0}
+def _named(where: JobFilter) -> tuple[str | None, int | None] | None:
+    """(kind, row id) the filter's jobId names, (None, None) without one; None for a bad id."""
+    if where.job_id is None:
+        return None, None
+    return parse_job_id(where.job_id)
 
 
-def _wanted(job: Job, where: JobFilter) -> bool:
-    return not ((where.timers and job.failed) or (where.messages and not job.failed)
-                or (where.with_exception and not job.failed)
-                or (where.no_retries_left and job.retries)
-                or (where.executable and not job.retries))
-
-
-def _on_instances(row: Any, where: JobFilter) -> Any:
-    """Rows of `row`'s table on instances of that version or process key, suspended or not."""
-    query = select(row).join(ProcessInstance, ProcessInstance.id == row.instance_id)
-    if where.key:
-        query = (query.join(ProcessVersion, ProcessVersion.id == ProcessInstance.version_id)
-                 .join(ProcessDefinition, ProcessDefinition.id == ProcessVersion.definition_id)
-                 .where(ProcessDefinition.key == where.key))
-    if where.instance_id is not None:
-        query = query.where(ProcessInstance.id == where.instance_id)
-    if where.version_id is not None:
-        query = query.where(ProcessInstance.version_id == where.version_id)
-    if where.suspended is not None:
-        suspended = ProcessInstance.status == InstanceStatus.SUSPENDED
-        query = query.where(suspended if where.suspended else ~suspended)
-    return query
-
-
-def _timer_jobs(where: JobFilter, number: int | None) -> list[Job]:
-    query = _on_instances(EngineTimer, where).where(EngineTimer.fired_at.is_(None))
-    conditions = [(number is not None, lambda: EngineTimer.id == number),
-                  (where.element_id, lambda: EngineTimer.element_id == where.element_id),
-                  (where.due_after, lambda: EngineTimer.due_at > where.due_after),
-                  (where.due_before, lambda: EngineTimer.due_at < where.due_before),
-                  (where.executable, lambda: EngineTimer.due_at <= utcnow())]
-    for wanted, condition in conditions:
-        if wanted:
-            query = query.where(condition())
+def _decided(where: JobFilter, kind: str | None, number: int | None, *, sort_by: str) -> dict | None:
+    """{timer id: (retries left, exception)} of every failed step waiting for a retry among the
+    filter's timers, when the filter or the sort depends on it (else None). Only timers at an
+    element their instance logged a retry at can be one: only their workflow states are read."""
+    if not (where.timers or where.messages or where.with_exception or where.executable
+            or sort_by == "jobRetries"):
+        return None
+    if kind == INCIDENT or where.no_retries_left:
+        return {}
+    query = job_queries.timer_query(where, number, EngineTimer).where(job_queries.retried_here())
     rows = list(db.session.scalars(query.order_by(EngineTimer.id)))
-    instances = _instances({r.instance_id for r in rows})
-    waits = _retry_waits(rows, instances)
-    return [Job(TIMER, r, instances[r.instance_id], r.element_id, r.task_uuid, r.due_at,
-                *waits.get(r.id, (DEFAULT_RETRIES, None))) for r in rows]
+    return _retry_waits(rows, _instances({r.instance_id for r in rows}))
 
 
-def _incident_jobs(where: JobFilter, number: int | None) -> list[Job]:
-    query = _on_instances(Incident, where).where(Incident.status == OPEN, Incident.kind == FAILED_JOB)
-    if number is not None:
-        query = query.where(Incident.id == number)
-    if where.element_id:
-        query = query.where(Incident.element_id == where.element_id)
-    rows = list(db.session.scalars(query.order_by(Incident.id)))
-    instances = _instances({r.instance_id for r in rows})
-    return [Job(INCIDENT, r, instances[r.instance_id], r.element_id, None, None, r.retries_left,
-                r.message or "failed", r.details, r.created_at) for r in rows]
+def _load(page: list[tuple[str, int]], waits: dict | None) -> list[Job]:
+    """The page's jobs with their instances, in the page's order (`waits`: the decided retry
+    waits, or None to read them for the page's timers only)."""
+    timers = _rows(EngineTimer, [i for k, i in page if k == TIMER])
+    incidents = _rows(Incident, [i for k, i in page if k == INCIDENT])
+    instances = _instances({r.instance_id for r in [*timers.values(), *incidents.values()]})
+    if waits is None:
+        waits = _retry_waits(list(timers.values()), instances)
+    jobs = []
+    for kind, row_id in page:
+        if kind == TIMER and row_id in timers:
+            r = timers[row_id]
+            jobs.append(Job(TIMER, r, instances[r.instance_id], r.element_id, r.task_uuid, r.due_at,
+                            *waits.get(r.id, (DEFAULT_RETRIES, None))))
+        elif kind == INCIDENT and row_id in incidents:
+            r = incidents[row_id]
+            jobs.append(Job(INCIDENT, r, instances[r.instance_id], r.element_id, None, None, r.retries_left,
+                            r.message or "failed", r.details, r.created_at))
+    return jobs
+
+
+def _rows(table: Any, ids: list[int]) -> dict[int, Any]:
+    if not ids:
+        return {}
+    return {r.id: r for r in db.session.scalars(select(table).where(table.id.in_(inline_ids(ids))))}
 
 
 def _instances(ids: set[int]) -> dict[int, ProcessInstance]:
     if not ids:
         return {}
-    query = (select(ProcessInstance).where(ProcessInstance.id.in_(ids))
+    query = (select(ProcessInstance).where(ProcessInstance.id.in_(inline_ids(ids)))
              .options(selectinload(ProcessInstance.version).selectinload(ProcessVersion.definition)))
     return {i.id: i for i in db.session.scalars(query)}
 
@@ -208,8 +182,7 @@ def _retry_waits(rows: list[EngineTimer], instances: dict[int, ProcessInstance])
     last = {(i, e): m for i, e, m in db.session.execute(
         select(InstanceEvent.instance_id, InstanceEvent.element_id, InstanceEvent.message)
         .where(InstanceEvent.kind == "retrying",
-               InstanceEvent.instance_id.in_(select(EngineTimer.instance_id)
-                                             .where(EngineTimer.fired_at.is_(None))))
+               InstanceEvent.instance_id.in_(inline_ids({r.instance_id for r in rows})))
         .order_by(InstanceEvent.id))}
     candidates = sorted((r for r in rows if (r.instance_id, r.element_id) in last),
                         key=lambda r: r.instance_id)
@@ -218,11 +191,11 @@ def _retry_waits(rows: list[EngineTimer], instances: dict[int, ProcessInstance])
         waiting = job_due.retry_waits(spiff.load(instances[instance_id]))
         for row in group:
             if row.task_uuid in waiting:
-                found[row.id] = (waiting[row.task_uuid], _exception(last[instance_id, row.element_id]))
+                found[row.id] = (waiting[row.task_uuid], exception_of(last[instance_id, row.element_id]))
     return found
 
 
-def _exception(logged: str | None) -> str:
+def exception_of(logged: str | None) -> str:
     """The failure's message from its `retrying` log entry, without the "(n retries left...)" note."""
     text = logged or "failed"
     head, sep, tail = text.rpartition(" (")
