@@ -68,7 +68,7 @@ def configure(level: str | None = None) -> None:
     # beat's "Sending due task" line for each periodic job (the timers' every 2 s): routine, like
     # those jobs' own lines when they succeed (job_done); FLOWDESK_LOG_LEVEL=DEBUG shows both
     if root.level > logging.DEBUG:
-        logging.getLogger("celery.beat").setLevel(logging.WARNING)
+        logging.getLogger("celery.beat").addFilter(_not_due_task_sent)  # "beat: Starting..." stays
     # SpiffWorkflow logs every task state change at INFO (about 10 lines per instance, 0.3 ms of
     # CPU); the instance log in the database says what happened. FLOWDESK_SPIFF_LOG_LEVEL=INFO shows them.
     spiff_level = os.environ.get("FLOWDESK_SPIFF_LOG_LEVEL", "WARNING").upper()
@@ -77,6 +77,10 @@ def configure(level: str | None = None) -> None:
     # for a line that is not logged (about a tenth of building a new workflow)
     for name in ("spiff", "spiff.workflow", "spiff.task"):
         logging.getLogger(name).setLevel(spiff_level)
+
+
+def _not_due_task_sent(record: logging.LogRecord) -> bool:
+    return not str(record.msg).startswith("Scheduler: Sending due task")
 
 
 def _not_task_success(record: logging.LogRecord) -> bool:
