@@ -17,19 +17,20 @@ from tests.integration.engine.runtime_support import drive, open_tasks
 from tests.support.engine_rows import make_instance
 
 DIAGRAM = (
-    '<?xml version="1.0" encoding="UTF-8"?><bpmn:definitions '
-    'xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
-    'xmlns:camunda="http://camunda.org/schema/1.0/bpmn" targetNamespace="http://flowdesk.test/bpmn">'
-    '<bpmn:process id="invoice" isExecutable="true"><bpmn:startEvent id="Begin" />'
-    '<bpmn:userTask id="Approve" name="Approve invoice" camunda:candidateGroups="accounting" />'
-    '<bpmn:endEvent id="Finish" />'
-    '<bpmn:sequenceFlow id="F1" sourceRef="Begin" targetRef="Approve" />'
-    '<bpmn:sequenceFlow id="F2" sourceRef="Approve" targetRef="Finish" />'
-    "</bpmn:process></bpmn:definitions>").encode()
+    b'<?xml version="1.0" encoding="UTF-8"?><bpmn:definitions '
+    b'xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
+    b'xmlns:camunda="http://camunda.org/schema/1.0/bpmn" targetNamespace="http://flowdesk.test/bpmn">'
+    b'<bpmn:process id="invoice" isExecutable="true"><bpmn:startEvent id="Begin" />'
+    b'<bpmn:userTask id="Approve" name="Approve invoice" camunda:candidateGroups="accounting" />'
+    b'<bpmn:endEvent id="Finish" />'
+    b'<bpmn:sequenceFlow id="F1" sourceRef="Begin" targetRef="Approve" />'
+    b'<bpmn:sequenceFlow id="F2" sourceRef="Approve" targetRef="Finish" />'
+    b"</bpmn:process></bpmn:definitions>")
 
 
 def rest(client, token: str, method: str, path: str, **kw: object):
-    return client.open(f"/engine-rest{path}", method=method, headers={"Authorization": f"Bearer {token}"}, **kw)
+    headers = {"Authorization": f"Bearer {token}"}
+    return client.open(f"/engine-rest{path}", method=method, headers=headers, **kw)
 
 
 @pytest.fixture
@@ -39,12 +40,14 @@ def invoices(client, api):
 
     resp = client.post("/engine-rest/deployment/create", content_type="multipart/form-data",
                        headers={"Authorization": f"Bearer {api.token}"},
-                       data={"deployment-name": "invoice", "invoice.bpmn": (BytesIO(DIAGRAM), "invoice.bpmn")})
+                       data={"deployment-name": "invoice",
+                             "invoice.bpmn": (BytesIO(DIAGRAM), "invoice.bpmn")})
     assert resp.status_code == 200, resp.get_json()
 
     def start(n: int = 1) -> list[int]:
         for _ in range(n):
-            assert rest(client, api.token, "POST", "/process-definition/key/invoice/start", json={}).status_code == 200
+            started = rest(client, api.token, "POST", "/process-definition/key/invoice/start", json={})
+            assert started.status_code == 200, started.get_json()
         drive()
         return sorted(t.id for t in open_tasks())
 
@@ -58,7 +61,8 @@ def inbox(api) -> list[int]:
 def test_a_workgroup_created_after_the_task_takes_it_and_loses_it_when_left_or_renamed(
         invoices, make_user, api_for, api, client):
     first, second = invoices(2)
-    assert [k for (k,) in db.session.execute(select(HumanTaskCandidate.group_key))] == ["group:accounting"] * 2
+    keys = [k for (k,) in db.session.execute(select(HumanTaskCandidate.group_key))]
+    assert keys == ["group:accounting"] * 2
     note = db.session.scalar(select(InstanceEvent.message).where(InstanceEvent.kind == "assignment"))
     assert "No department or workgroup is named 'accounting' yet: the task waits" in note
     olga, ivan = make_user("olga@example.com"), make_user("ivan@example.com")
@@ -123,7 +127,7 @@ def test_a_workgroup_holds_the_tasks_offered_to_its_name_while_it_is_the_only_on
     olga_api = api_for(olga)
     group = olga_api.post("/workgroups", {"name": "Accounting"}).json["id"]
     sync_human_tasks(make_instance(on_behalf_of_id=admin.id), [
-        {"task_uuid": "u-1", "element_id": "Approve", "name": "Approve", "candidate_groups": "Accounting"}], {})
+        {"task_uuid": "u-1", "element_id": "A", "name": "Approve", "candidate_groups": "Accounting"}], {})
     db.session.commit()
     assert inbox(olga_api) == [db.session.scalar(select(HumanTask.id))]
     assert olga_api.delete(f"/workgroups/{group}").status_code == 409
@@ -156,3 +160,22 @@ def _upgrade(revision: str) -> None:
     spec.loader.exec_module(module)
     with db.engine.begin() as conn, Operations.context(MigrationContext.configure(conn)):
         module.upgrade()
+
+
+def test_outside_a_request_a_user_holds_the_names_too(make_user, app):
+    """CLI, workers: user_group_keys reads the names itself (the same keys a request gets)."""
+    from flask import has_request_context
+
+    from engine.assignment import user_group_keys
+    from org.services.departments import create_department
+    from tests.integration.drive.conftest import make_workgroup
+
+    accounting = create_department("Accounting ", actor=None)
+    payables = create_department("Payables", actor=None, parent_id=accounting.id)
+    ann = make_user("ann@example.com", department_id=payables.id)
+    group = make_workgroup("Month END", ann, [])
+    db.session.expire_all()
+    assert not has_request_context()
+    assert sorted(user_group_keys(ann)) == sorted([
+        f"department:{accounting.id}", f"department:{payables.id}", f"workgroup:{group}",
+        "group:accounting", "group:payables", "group:month end"])
