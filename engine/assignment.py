@@ -1,9 +1,13 @@
 """Who a user task goes to: camunda:assignee, candidateUsers, candidateGroups and the lane.
 
-Users are named by id or e-mail; groups by department name or id ("department:<id>"),
-workgroup ("workgroup:<id>", when the portal has workgroups), or any other name
-("group:<name>"). The lane is the group "lane:<name>" and, when it names a department or
-workgroup, that group as well. `${...}` is an expression over the process variables
+Users are named by id or e-mail. A candidate group is a department ("department:<id>", or a
+department id), a workgroup ("workgroup:<id>", when the portal has workgroups), or a name: the
+key "group:<name>" (trimmed, case-folded, `group_key`), which every member of a department or
+workgroup of that name holds, and of a department above theirs (`user_group_keys`), whenever
+they look; so a task offered to "accounting" reaches whoever is in an "Accounting" department
+or workgroup at the time, one created, renamed or joined after the task too, and leaves those
+who left it or renamed it. The lane is the group "lane:<name>" and, when it names a department
+or workgroup, that group as well. `${...}` is an expression over the process variables
 (`${record.responsible_id}`). A task with no assignee and no candidates goes to the
 record's responsible. What cannot be resolved is reported in `notes`, never raised; a
 "department:<id>" or "workgroup:<id>" that does not exist (deleted since the diagram was
@@ -186,13 +190,27 @@ def _add_group(value: object, out: Assignment) -> bool:
             return False
         out.add_group(f"{prefix}:{rest.strip()}")
         return True
-    keys = group_keys_for_name(text)
-    if not keys:
-        out.notes.append(f"The candidate group {text!r} names no department or workgroup")
-        keys = [f"group:{text}"]
-    for key in keys:
-        out.add_group(key)
+    if text.isdigit() and _department_exists(text):
+        out.add_group(f"department:{int(text)}")
+        return True
+    key = group_key(text)
+    if not group_keys_for_name(text):
+        out.notes.append(waiting_note(key))
+    out.add_group(key)
     return True
+
+
+def group_key(name: str) -> str:
+    """The one form of a group named in a diagram ("Accounting " -> "group:accounting"), as stored
+    in human_task_candidate (100 characters) and as users hold it."""
+    return f"group:{name.strip().casefold()}"[:100]
+
+
+def waiting_note(key: str) -> str:
+    """The note for a task offered to a name no department or workgroup bears (yet)."""
+    name = key.partition(":")[2]
+    return (f"No department or workgroup is named {name!r} yet: the task waits for one of that name "
+            "and its members; until then only administrators see it")
 
 
 def candidate_group_keys(groups: list[str]) -> list[str]:
@@ -201,6 +219,25 @@ def candidate_group_keys(groups: list[str]) -> list[str]:
     for group in groups:
         _add_group(group, out)
     return out.group_keys
+
+
+def keys_for_group_id(group_id: str) -> list[str]:
+    """The candidate keys a Camunda group id finds (`GET /engine-rest/task?candidateGroup=`): its
+    own key and, for a name, the departments and workgroups bearing it now (a name was stored as
+    their ids before names were kept as "group:<name>")."""
+    out = Assignment()
+    _add_group(group_id, out)
+    text = str(group_id).strip()
+    if text.partition(":")[0] not in GROUP_PREFIXES:
+        for key in group_keys_for_name(text):
+            out.add_group(key)
+    return out.group_keys
+
+
+def group_id_of(key: str) -> str:
+    """A group key as Camunda's group id: the name of "group:<name>", any other key as it is."""
+    prefix, _, rest = key.partition(":")
+    return rest if prefix == "group" else key
 
 
 def _add_lane(lane: str, out: Assignment) -> bool:
@@ -263,24 +300,24 @@ def workgroup_model() -> type | None:
 
 
 def user_group_keys(user: User) -> list[str]:
-    """The group keys a user belongs to: departments on their membership paths, workgroups."""
+    """The group keys a user belongs to: departments on their membership paths, workgroups, and
+    the names of both ("group:<name>")."""
     keys: list[str] = []
     # In a request the rights (read once per request, departments first) hold the paths; every
     # page needs them anyway, so reading them here costs nothing the page would not pay later.
-    paths = access.rights_of(user).dept_paths if has_request_context() else user.department_paths
+    rights = access.rights_of(user) if has_request_context() else None
+    paths = rights.dept_paths if rights is not None else user.department_paths
     for path in paths:
         for part in path.strip("/").split("/"):
             if part and f"department:{part}" not in keys:
                 keys.append(f"department:{part}")
-    keys.extend(f"workgroup:{i}" for i in _workgroup_ids(user))
+    ids = rights.workgroup_ids if rights is not None else None
+    keys.extend(f"workgroup:{i}" for i in (ids if ids is not None else _read_workgroup_ids(user.id)))
+    names = rights.group_names if rights is not None else None
+    for name in names if names is not None else _read_group_names(user.id, paths):
+        if group_key(name) not in keys:
+            keys.append(group_key(name))
     return keys
-
-
-def _workgroup_ids(user: User) -> list[int]:
-    """The user's workgroup ids; in a request those its rights read (forget() after a membership
-    change reads them again). Rights are shared between requests: this reads, never fills them."""
-    ids = access.rights_of(user).workgroup_ids if has_request_context() else None
-    return list(ids) if ids is not None else _read_workgroup_ids(user.id)
 
 
 def _read_workgroup_ids(user_id: int) -> list[int]:
@@ -288,3 +325,14 @@ def _read_workgroup_ids(user_id: int) -> list[int]:
     if member is None or not hasattr(member, "workgroup_id") or not hasattr(member, "user_id"):
         return []
     return list(db.session.scalars(select(member.workgroup_id).where(member.user_id == user_id)))
+
+
+def _read_group_names(user_id: int, paths: list[str]) -> list[str]:
+    """Outside a request: the names of the departments on `paths` and of the user's workgroups."""
+    ids = {int(part) for path in paths for part in path.strip("/").split("/") if part.isdigit()}
+    names = list(db.session.scalars(select(Department.name).where(Department.id.in_(ids)))) if ids else []
+    model, member = workgroup_model(), getattr(_workgroups_module(), "WorkgroupMember", None)
+    if model is not None and member is not None:
+        names += db.session.scalars(select(model.name).join(member, member.workgroup_id == model.id)
+                                    .where(member.user_id == user_id))
+    return names

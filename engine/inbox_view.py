@@ -4,13 +4,13 @@ from __future__ import annotations
 from collections import defaultdict
 from functools import cache
 
-from sqlalchemy import Select, and_, bindparam, func, inspect, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, inspect, or_, select
 
 from crm import access
 from crm.entities import ENTITIES, record_title
 from crm.paging import Page, paginate
 from crm.serialize import json_value
-from engine.assignment import user_group_keys
+from engine.assignment import group_id_of, keys_for_group_id, user_group_keys
 from engine.models import HumanTask, HumanTaskCandidate, ProcessDefinition, ProcessInstance, ProcessVersion
 from engine.states import HumanTaskState
 from errors import Forbidden, ValidationError
@@ -33,9 +33,12 @@ def parse_scope(scope: str | None) -> set[str]:
 
 def list_inbox(actor: Actor, *, scope: str | None = "mine,groups", state: str = HumanTaskState.OPEN,
                entity: str | None = None, entity_id: int | None = None, limit: int = 50,
-               cursor: str | None = None) -> Page:
-    """One page (newest first) of the actor's tasks and/or their groups' unclaimed tasks."""
+               cursor: str | None = None, offered: ColumnElement | None = None) -> Page:
+    """One page (newest first) of the actor's tasks and/or their groups' unclaimed tasks;
+    `offered` narrows it further (`offered_to`)."""
     stmt = select(HumanTask).where(inbox_condition(actor, parse_scope(scope), state))
+    if offered is not None:
+        stmt = stmt.where(offered)
     if state != "all":
         stmt = stmt.where(HumanTask.state == state)
     if entity:
@@ -70,6 +73,16 @@ def _candidate_ids(user: User):
     if keys:
         who = or_(who, HumanTaskCandidate.group_key.in_(keys))
     return select(HumanTaskCandidate.human_task_id).where(who)
+
+
+def offered_to(group_ids: list[str] | None) -> ColumnElement:
+    """Tasks offered to any of these Camunda group ids (a name, "department:5"), or with a
+    candidate group at all when `group_ids` is None."""
+    found = select(HumanTaskCandidate.human_task_id)
+    if group_ids is None:
+        return HumanTask.id.in_(found.where(HumanTaskCandidate.group_key.is_not(None)))
+    keys = sorted({key for group in group_ids for key in keys_for_group_id(group)})
+    return HumanTask.id.in_(found.where(HumanTaskCandidate.group_key.in_(keys)))
 
 
 COUNT_SCOPES = ("mine", "groups")
@@ -135,6 +148,16 @@ def _may(row: HumanTask, user: User, cand: dict, keys: set[str]) -> bool:
     if row.assignee_id is not None:
         return row.assignee_id == user.id
     return user.id in cand["users"] or bool(keys & set(cand["groups"]))
+
+
+def identity_links(row: HumanTask) -> list[dict]:
+    """Camunda's IdentityLinkDto of a task: its assignee, candidate users and candidate groups
+    (a group named in the diagram by its name, "accounting"; others by key, "department:5")."""
+    links = [{"userId": str(row.assignee_id), "groupId": None, "type": "assignee"}] if row.assignee_id else []
+    cand = _candidates([row.id]).get(row.id, {"users": [], "groups": []})
+    links += [{"userId": str(user_id), "groupId": None, "type": "candidate"} for user_id in cand["users"]]
+    return links + [{"userId": None, "groupId": group_id_of(key), "type": "candidate"}
+                    for key in cand["groups"]]
 
 
 def _candidates(ids: list[int]) -> dict[int, dict]:

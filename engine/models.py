@@ -154,7 +154,8 @@ class HumanTask(db.Model):
 
 
 class HumanTaskCandidate(db.Model):
-    """A candidate user or group key ("department:5", "workgroup:3", "lane:Sales")."""
+    """A candidate user or group key ("department:5", "workgroup:3", "lane:Sales", "group:accounting":
+    a name, case-folded, engine.assignment.group_key)."""
 
     __tablename__ = "human_task_candidate"
 

@@ -1,7 +1,7 @@
 """Workgroups: named groups of people across departments, with an owner, moderators, invitations.
 
 Members (WorkgroupMember rows) may hold roles through role assignments (crm.rights) and be
-candidate groups of inbox tasks ("workgroup:<id>", engine.assignment). The owner is a member
+candidate groups of inbox tasks ("workgroup:<id>", or by name, engine.assignment). The owner is a member
 too. Invitations are accepted or declined by the invited person.
 """
 from __future__ import annotations

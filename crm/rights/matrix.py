@@ -8,6 +8,7 @@ from sqlalchemy import (
     Boolean,
     ColumnElement,
     Integer,
+    Select,
     String,
     and_,
     bindparam,
@@ -75,6 +76,9 @@ class Rights:
     grants: tuple[Grant, ...] = ()
     # The user's workgroups (engine.assignment's group keys); None when not read (a process).
     workgroup_ids: tuple[int, ...] | None = None
+    # The names of the user's workgroups and of the departments on their membership paths (their
+    # own and those above them): engine.assignment's "group:<name>" keys. None when not read.
+    group_names: tuple[str, ...] | None = None
     # The rights epoch as the statement saw it, this transaction's own writes included.
     epoch: int | None = None
 
@@ -115,20 +119,21 @@ class Rights:
 
 def load_rights(user: object) -> Rights:
     """Departments, workgroups, assignments and the roles' permissions of `user`, in one
-    statement (a UNION ALL of four reads; every page pays it, so one round trip, not three)."""
+    statement (a UNION ALL of its reads; every page pays it, so one round trip, not several)."""
     full = acts_as_admin(user)  # administrators in admin mode
     rows = list(db.session.execute(_rights_statement(full), {"user_id": user.id}))
     # The primary first, as User.primary_department picks it (records.create_record relies on it).
     deps = sorted((r for r in rows if r.kind == "d"), key=lambda r: (not r.flag, r.n1))
     departments = tuple((r.n2, r.s1, r.s2) for r in deps)
     workgroup_ids = tuple(sorted(r.n1 for r in rows if r.kind == "w"))
+    group_names = tuple(sorted({r.s1 for r in rows if r.kind in ("g", "w") and r.s1 is not None}))
     epoch = next((r.n1 for r in rows if r.kind == "e"), None)
     grants: tuple[Grant, ...] = ()
     if not full:
         reached = _reached(sorted((r for r in rows if r.kind == "a"), key=lambda r: r.n1), departments)
         grants = tuple(_grants([r for r in rows if r.kind == "p"], reached))
     return Rights(user_id=user.id, full=full, departments=departments, grants=grants,
-                  workgroup_ids=workgroup_ids, epoch=epoch)
+                  workgroup_ids=workgroup_ids, group_names=group_names, epoch=epoch)
 
 
 COLUMNS = ("n1", "n2", "n3", "n4", "n5", "flag", "flag2", "s1", "s2", "s3", "s4", "s5")
@@ -157,17 +162,20 @@ def _reaches(a: type, dept: type, user_id: ColumnElement) -> ColumnElement:
 
 @cache  # built once per process (every request reads the rights): only the user id is bound
 def _rights_statement(full: bool):
-    """The branches: departments (d), workgroups (w), the rights epoch (e); unless `full`, the
-    assignments reaching the user (a) and the permissions of their roles and of the default roles (p)."""
+    """The branches: departments (d), the departments on their paths (g), workgroups (w), the rights
+    epoch (e); unless `full`, the assignments reaching the user (a) and the permissions of their
+    roles and of the default roles (p)."""
     user_id = bindparam("user_id")
     deps = select(*_row("d", n1=DepartmentMember.id, n2=Department.id, flag=DepartmentMember.is_primary,
                         s1=Department.name, s2=Department.path)) \
         .select_from(Department).join(DepartmentMember, DepartmentMember.department_id == Department.id) \
         .where(DepartmentMember.user_id == user_id)
-    groups = select(*_row("w", n1=WorkgroupMember.workgroup_id)).where(WorkgroupMember.user_id == user_id)
+    groups = select(*_row("w", n1=WorkgroupMember.workgroup_id, s1=Workgroup.name)) \
+        .join(Workgroup, Workgroup.id == WorkgroupMember.workgroup_id) \
+        .where(WorkgroupMember.user_id == user_id)
     epoch = select(*_row("e", n1=epoch_column()))  # crm.rights.cache keeps only what it matches
     if full:
-        return union_all(deps, groups, epoch)
+        return union_all(deps, _path_departments(user_id), groups, epoch)
     a = RoleAssignment
     assigned = (
         select(*_row("a", n1=a.id, n2=a.role_id, n3=a.user_id, n4=a.department_id, n5=a.workgroup_id,
@@ -185,7 +193,17 @@ def _rights_statement(full: bool):
                      s5=RolePermission.level))
         .select_from(Role).outerjoin(RolePermission, RolePermission.role_id == Role.id)
         .where(or_(Role.is_default.is_(True), Role.id.in_(reached_roles))))
-    return union_all(deps, groups, epoch, assigned, perms)
+    return union_all(deps, _path_departments(user_id), groups, epoch, assigned, perms)
+
+
+def _path_departments(user_id: ColumnElement) -> Select:
+    """The names of the departments on the user's membership paths ("/1/4/" lies under "/1/"):
+    a task offered to a department by name reaches its sub-departments, as one offered by id."""
+    above, mine = aliased(Department), aliased(Department)
+    on_path = (select(DepartmentMember.id).join(mine, mine.id == DepartmentMember.department_id)
+               .where(DepartmentMember.user_id == user_id, mine.path.startswith(above.path))
+               .correlate(above))
+    return select(*_row("g", n1=above.id, s1=above.name)).where(on_path.exists())
 
 
 def _reached(rows: list, departments: tuple[tuple[int, str, str], ...]) -> list[tuple]:

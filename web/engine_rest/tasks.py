@@ -2,15 +2,17 @@
 from __future__ import annotations
 
 from flask import g, jsonify, request
-from sqlalchemy import select
+from sqlalchemy import and_, not_, select
 
 from engine import inbox
 from engine.camunda_forms import camunda_form_fields
-from engine.inbox_view import list_inbox
+from engine.inbox_view import identity_links, list_inbox, offered_to
 from engine.models import HumanTask, ProcessInstance, ProcessVersion
 from engine.states import InstanceStatus
 from errors import NotFound
 from extensions import db
+from org.actors import actor_user
+from org.admin import acts_as_admin
 from web.engine_rest import body, camunda_time, engine_rest, numeric_id
 from web.engine_rest.variables import to_plain
 
@@ -30,14 +32,31 @@ def task_dict(row: HumanTask, suspended: bool = False, version: ProcessVersion |
 @engine_rest.get("/task")
 def list_tasks():
     scope = "mine" if request.args.get("assignee") else "mine,groups"
-    if request.args.get("candidateGroup") or request.args.get("unassigned") == "true":
+    if request.args.get("unassigned") == "true":
         scope = "groups"
-    rows = list_inbox(g.actor, scope=scope, limit=200).items
+    groups = _candidate_groups()
+    offered = None
+    if groups is not None:  # Camunda: tasks offered to the groups and not taken yet
+        scope = "all" if acts_as_admin(actor_user(g.actor)) else "groups"
+        offered = and_(HumanTask.assignee_id.is_(None), offered_to(groups))
+    elif request.args.get("withCandidateGroups") == "true":
+        offered = offered_to(None)
+    elif request.args.get("withoutCandidateGroups") == "true":
+        offered = not_(offered_to(None))
+    rows = list_inbox(g.actor, scope=scope, limit=200, offered=offered).items
     wanted = request.args.get("processInstanceId")
     rows = [r for r in rows if not wanted or str(r.instance_id) == wanted]
     paused = _suspended({r.instance_id for r in rows})
     versions = _versions({r.instance_id for r in rows})
     return jsonify([task_dict(r, r.instance_id in paused, versions.get(r.instance_id)) for r in rows])
+
+
+def _candidate_groups() -> list[str] | None:
+    """candidateGroup and candidateGroups (a comma list) as one list of group ids, or None."""
+    groups = [request.args.get("candidateGroup") or ""]
+    groups += (request.args.get("candidateGroups") or "").split(",")
+    groups = [group.strip() for group in groups if group.strip()]
+    return groups or None
 
 
 def _versions(instance_ids: set[int]) -> dict[int, ProcessVersion]:
@@ -63,6 +82,14 @@ def get_task(task_id: str):
     row = inbox.get_task(numeric_id(task_id, "Task"), actor=g.actor)
     paused = row.instance_id in _suspended({row.instance_id})
     return jsonify(task_dict(row, paused, _versions({row.instance_id}).get(row.instance_id)))
+
+
+@engine_rest.get("/task/<task_id>/identity-links")
+def task_identity_links(task_id: str):
+    """Camunda's identity links (`type` narrows them: assignee, candidate)."""
+    links = identity_links(inbox.get_task(numeric_id(task_id, "Task"), actor=g.actor))
+    wanted = request.args.get("type")
+    return jsonify([link for link in links if not wanted or link["type"] == wanted])
 
 
 @engine_rest.post("/task/<task_id>/claim")

@@ -76,12 +76,27 @@ def test_candidate_users_from_lists_and_expressions():
     assert out.notes == ["Unknown candidate user '9'"]
 
 
-def test_candidate_groups_name_departments_workgroups_or_stay_named():
-    task = {"candidateGroups": "Sales, department:5, board, ${team}, Nobody, workgroup:9"}
+def test_candidate_groups_are_names_ids_or_department_workgroup_keys():
+    """A name is kept as its name, case-folded: whoever bears it when they look holds it."""
+    task = {"candidateGroups": "Sales, department:5, BOARD , ${team}, Nobody, workgroup:9, 4, 8"}
     out = resolve_assignment({"extensions": task}, VARS, responsible_id=3)
-    assert out.group_keys == ["department:4", "department:5", "workgroup:7", "group:Nobody", "workgroup:9"]
+    assert out.group_keys == ["group:sales", "department:5", "group:board", "group:nobody", "workgroup:9",
+                              "department:4", "group:8"]
     assert out.assignee_id is None
-    assert out.notes == ["The candidate group 'Nobody' names no department or workgroup"]
+    assert out.notes == [
+        "No department or workgroup is named 'nobody' yet: the task waits for one of that name and its "
+        "members; until then only administrators see it",
+        "No department or workgroup is named '8' yet: the task waits for one of that name and its "
+        "members; until then only administrators see it"]
+
+
+def test_group_keys_of_names_and_camunda_group_ids():
+    assert assignment.group_key("  Accounting ") == "group:accounting"
+    assert assignment.group_key("STRASSE") == assignment.group_key("straße") == "group:strasse"
+    assert assignment.group_id_of("group:accounting") == "accounting"
+    assert assignment.group_id_of("department:4") == "department:4"
+    assert assignment.keys_for_group_id("Sales") == ["group:sales", "department:4"]
+    assert assignment.keys_for_group_id("department:5") == ["department:5"]
 
 
 def test_unknown_department_id_is_noted():
@@ -121,7 +136,8 @@ def test_values_the_runner_already_evaluated():
     task = {"task_id": "u1", "assignee": None, "candidate_users": [2, "ann@example.com"],
             "candidate_groups": ["Sales", 4], "lane": None, "assignment_errors": ["assignee '${x}': boom"]}
     out = resolve_assignment(task, VARS, responsible_id=3)
-    assert out.assignee_id is None and out.user_ids == [2, 1] and out.group_keys == ["department:4"]
+    assert out.assignee_id is None and out.user_ids == [2, 1]
+    assert out.group_keys == ["group:sales", "department:4"]
     assert out.notes == ["assignee '${x}': boom"]
     assert resolve_assignment({"assignee": 3}, VARS).assignee_id == 3
     assert "several values" in resolve_assignment({"assignee": [1, 2]}, VARS, responsible_id=3).notes[0]
