@@ -197,13 +197,15 @@ def _rights_statement(full: bool):
 
 
 def _path_departments(user_id: ColumnElement) -> Select:
-    """The names of the departments on the user's membership paths ("/1/4/" lies under "/1/"):
-    a task offered to a department by name reaches its sub-departments, as one offered by id."""
-    above, mine = aliased(Department), aliased(Department)
-    on_path = (select(DepartmentMember.id).join(mine, mine.id == DepartmentMember.department_id)
-               .where(DepartmentMember.user_id == user_id, mine.path.startswith(above.path))
-               .correlate(above))
-    return select(*_row("g", n1=above.id, s1=above.name)).where(on_path.exists())
+    """The names of the user's departments and of those above them (a task offered to a
+    department by name reaches its sub-departments, as one offered by id): up the parent links
+    from the memberships, a primary-key lookup per level, so a large tree costs nothing more."""
+    own = (select(Department.id, Department.parent_id, Department.name)
+           .join(DepartmentMember, DepartmentMember.department_id == Department.id)
+           .where(DepartmentMember.user_id == user_id).cte("dept_up", recursive=True))
+    parent = aliased(Department)
+    up = own.union(select(parent.id, parent.parent_id, parent.name).join(own, parent.id == own.c.parent_id))
+    return select(*_row("g", n1=up.c.id, s1=up.c.name))
 
 
 def _reached(rows: list, departments: tuple[tuple[int, str, str], ...]) -> list[tuple]:
