@@ -99,9 +99,8 @@ def list_jobs(where: JobFilter, *, actor: Actor, sort_by: str = "jobId", descend
     if named is None:
         return []
     waits = _decided(where, *named, sort_by=sort_by)
-    failed = None if waits is None else {i: retries for i, (retries, _) in waits.items()}
-    page = job_queries.page_ids(where, *named, failed, sort_by=sort_by, descending=descending,
-                                first=first, limit=limit)
+    page = job_queries.page_ids(where, *named, _retries_left(waits), sort_by=sort_by,
+                                descending=descending, first=first, limit=limit)
     jobs = _load(page, waits)
     fill_created(jobs)
     return jobs
@@ -113,8 +112,12 @@ def count_jobs(where: JobFilter, *, actor: Actor) -> int:
     named = _named(where)
     if named is None:
         return 0
-    waits = _decided(where, *named, sort_by="jobId")
-    return job_queries.count(where, *named, None if waits is None else {i: r for i, (r, _) in waits.items()})
+    return job_queries.count(where, *named, _retries_left(_decided(where, *named, sort_by="jobId")))
+
+
+def _retries_left(waits: dict | None) -> job_queries.Failed:
+    """{timer id: retries left} of the decided retry waits, as the job queries take them."""
+    return None if waits is None else {timer_id: retries for timer_id, (retries, _) in waits.items()}
 
 
 def _named(where: JobFilter) -> tuple[str | None, int | None] | None:
